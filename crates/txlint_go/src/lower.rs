@@ -1,0 +1,1260 @@
+use std::collections::HashMap;
+
+use tree_sitter::{Node, Tree};
+use txlint_ir::ir::{
+    Binding, BlockId, Call, CallId, Callee, CfgBuilder, Event, FieldDecl, FileIr, FuncId,
+    Function, FunctionKind, Import, Jump, JumpKind, NilTest, NoReturnKind, Operand, ResultUse,
+    Terminator, Var, VarId, VarKind,
+};
+use txlint_ir::{Language, TextRange};
+
+/// Deeper syntax than this is not lowered: it protects the stack from generated code,
+/// and no hand-written transaction code nests that deep.
+const MAX_DEPTH: u32 = 400;
+
+pub(crate) fn lower(source: &str, tree: &Tree) -> FileIr {
+    let root = tree.root_node();
+    let mut lowerer = Lowerer {
+        src: source,
+        ir: FileIr::empty(Language::Go),
+        functions: Vec::new(),
+        frames: Vec::new(),
+        depth: 0,
+    };
+    if root.has_error() {
+        collect_syntax_errors(root, &mut lowerer.ir.syntax_errors);
+    }
+    lowerer.lower_source_file(root);
+    lowerer.ir.functions = lowerer.functions.into_iter().flatten().collect();
+    lowerer.ir
+}
+
+/// Records the range of every ERROR node, and of the statement around every MISSING one
+/// (a missing token has an empty range, which would overlap nothing).
+fn collect_syntax_errors(root: Node, out: &mut Vec<TextRange>) {
+    let mut cursor = root.walk();
+    loop {
+        let node = cursor.node();
+        let mut descend = node.has_error();
+        if node.is_error() {
+            out.push(range(node));
+            descend = false;
+        } else if node.is_missing() {
+            out.push(range(node.parent().unwrap_or(node)));
+        }
+        if descend && cursor.goto_first_child() {
+            continue;
+        }
+        loop {
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            if !cursor.goto_parent() {
+                return;
+            }
+        }
+    }
+}
+
+fn range(node: Node) -> TextRange {
+    TextRange::from_usize(node.byte_range())
+}
+
+fn named_children<'t>(node: Node<'t>) -> Vec<Node<'t>> {
+    let mut cursor = node.walk();
+    node.named_children(&mut cursor)
+        .filter(|n| n.kind() != "comment")
+        .collect()
+}
+
+/// Skips redundant parentheses.
+fn unparen(mut node: Node) -> Node {
+    while node.kind() == "parenthesized_expression" {
+        match named_children(node).first() {
+            Some(inner) => node = *inner,
+            None => break,
+        }
+    }
+    node
+}
+
+struct Lowerer<'s> {
+    src: &'s str,
+    ir: FileIr,
+    /// Functions by id; a slot is reserved when lowering starts so that literals nested
+    /// inside get later ids and point back to their parent.
+    functions: Vec<Option<Function>>,
+    /// The functions being lowered, innermost last.
+    frames: Vec<Frame>,
+    depth: u32,
+}
+
+struct Frame {
+    id: FuncId,
+    function: Function,
+    cfg: CfgBuilder,
+    scopes: Vec<HashMap<String, VarId>>,
+    /// Targets of `break`/`continue`, innermost last.
+    breakables: Vec<Breakable>,
+    labels: HashMap<String, BlockId>,
+    /// A label that names the next loop, switch or select.
+    pending_label: Option<String>,
+    /// Where `fallthrough` goes in the switch case being lowered.
+    fallthrough_to: Option<BlockId>,
+    literal_count: u32,
+}
+
+struct Breakable {
+    label: Option<String>,
+    break_to: BlockId,
+    /// `None` for switch and select, which `continue` passes through.
+    continue_to: Option<BlockId>,
+}
+
+impl<'s> Lowerer<'s> {
+    fn text(&self, node: Node) -> &'s str {
+        &self.src[node.byte_range()]
+    }
+
+    /// Type text with whitespace removed, so `* sql.Tx` and `*sql.Tx` compare equal.
+    fn type_text(&self, node: Node) -> String {
+        self.text(node).split_whitespace().collect()
+    }
+
+    fn frame(&mut self) -> &mut Frame {
+        self.frames.last_mut().expect("lowering outside a function")
+    }
+
+    fn lower_source_file(&mut self, root: Node) {
+        for item in named_children(root) {
+            match item.kind() {
+                "package_clause" => {
+                    if let Some(name) = named_children(item).first() {
+                        self.ir.package = Some(self.text(*name).to_string());
+                    }
+                }
+                "import_declaration" => self.lower_imports(item),
+                "type_declaration" => self.lower_type_declaration(item),
+                "function_declaration" | "method_declaration" => self.lower_function(item),
+                _ => {}
+            }
+        }
+    }
+
+    fn lower_imports(&mut self, node: Node) {
+        for child in named_children(node) {
+            match child.kind() {
+                "import_spec" => self.lower_import_spec(child),
+                "import_spec_list" => {
+                    for spec in named_children(child) {
+                        if spec.kind() == "import_spec" {
+                            self.lower_import_spec(spec);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn lower_import_spec(&mut self, spec: Node) {
+        let Some(path) = spec.child_by_field_name("path") else {
+            return;
+        };
+        let path = self.text(path).trim_matches(|c| c == '"' || c == '`');
+        let alias = spec
+            .child_by_field_name("name")
+            .map(|n| self.text(n).to_string());
+        self.ir.imports.push(Import {
+            path: path.to_string(),
+            alias,
+            range: range(spec),
+        });
+    }
+
+    fn lower_type_declaration(&mut self, node: Node) {
+        for spec in named_children(node) {
+            let (Some(name), Some(ty)) = (
+                spec.child_by_field_name("name"),
+                spec.child_by_field_name("type"),
+            ) else {
+                continue;
+            };
+            if ty.kind() != "struct_type" {
+                continue;
+            }
+            let owner = self.text(name).to_string();
+            let Some(list) = named_children(ty)
+                .into_iter()
+                .find(|n| n.kind() == "field_declaration_list")
+            else {
+                continue;
+            };
+            for field in named_children(list) {
+                let Some(field_ty) = field.child_by_field_name("type") else {
+                    continue;
+                };
+                let field_ty = self.type_text(field_ty);
+                let mut cursor = field.walk();
+                for name in field.children_by_field_name("name", &mut cursor) {
+                    self.ir.fields.push(FieldDecl {
+                        owner: owner.clone(),
+                        name: self.text(name).to_string(),
+                        ty: field_ty.clone(),
+                    });
+                }
+            }
+        }
+    }
+
+    // ----- functions -------------------------------------------------------------------
+
+    fn reserve_function(&mut self) -> FuncId {
+        let id = FuncId(u32::try_from(self.functions.len()).unwrap_or(u32::MAX));
+        self.functions.push(None);
+        id
+    }
+
+    fn lower_function(&mut self, node: Node) {
+        let Some(body) = node.child_by_field_name("body") else {
+            return; // A declaration without a body (assembly or linkname).
+        };
+        let name_node = node.child_by_field_name("name").unwrap_or(node);
+        let mut name = self.text(name_node).to_string();
+        let receiver = node.child_by_field_name("receiver");
+        if let Some(receiver) = receiver {
+            let ty = named_children(receiver)
+                .first()
+                .and_then(|p| p.child_by_field_name("type"))
+                .map(|t| self.type_text(t))
+                .unwrap_or_default();
+            name = format!("({ty}).{name}");
+        }
+        let kind = if receiver.is_some() {
+            FunctionKind::Method
+        } else {
+            FunctionKind::Function
+        };
+        self.lower_body(node, body, name, kind, range(name_node), receiver, None);
+    }
+
+    /// Lowers a function literal as a function of its own; returns its id.
+    fn lower_literal(&mut self, node: Node) -> Operand {
+        let Some(body) = node.child_by_field_name("body") else {
+            return Operand::Other;
+        };
+        let parent = self.frame().id;
+        let count = {
+            let frame = self.frame();
+            frame.literal_count += 1;
+            frame.literal_count
+        };
+        let name = format!("{}.func{count}", self.frame().function.name);
+        let keyword = node.child(0).map_or(range(node), range);
+        let id = self.lower_body(
+            node,
+            body,
+            name,
+            FunctionKind::Literal,
+            keyword,
+            None,
+            Some(parent),
+        );
+        Operand::Closure(id)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn lower_body(
+        &mut self,
+        node: Node,
+        body: Node,
+        name: String,
+        kind: FunctionKind,
+        name_range: TextRange,
+        receiver: Option<Node>,
+        parent: Option<FuncId>,
+    ) -> FuncId {
+        let id = self.reserve_function();
+        self.frames.push(Frame {
+            id,
+            function: Function {
+                name,
+                kind,
+                range: range(node),
+                name_range,
+                parent,
+                receiver: None,
+                params: Vec::new(),
+                named_results: Vec::new(),
+                result_count: 0,
+                vars: Vec::new(),
+                calls: Vec::new(),
+                cfg: Default::default(),
+            },
+            cfg: CfgBuilder::new(),
+            scopes: vec![HashMap::new()],
+            breakables: Vec::new(),
+            labels: HashMap::new(),
+            pending_label: None,
+            fallthrough_to: None,
+            literal_count: 0,
+        });
+        if let Some(receiver) = receiver {
+            let declared = self.declare_params(receiver, VarKind::Receiver);
+            self.frame().function.receiver = declared.first().copied();
+        }
+        if let Some(params) = node.child_by_field_name("parameters") {
+            let declared = self.declare_params(params, VarKind::Param);
+            self.frame().function.params = declared;
+        }
+        if let Some(result) = node.child_by_field_name("result") {
+            if result.kind() == "parameter_list" {
+                let declared = self.declare_params(result, VarKind::NamedResult);
+                let count = named_children(result)
+                    .iter()
+                    .map(|p| {
+                        let mut cursor = p.walk();
+                        p.children_by_field_name("name", &mut cursor).count().max(1)
+                    })
+                    .sum();
+                let frame = self.frame();
+                frame.function.named_results = declared;
+                frame.function.result_count = count;
+            } else {
+                self.frame().function.result_count = 1;
+            }
+        }
+        self.block(body);
+        let end = TextRange::empty(u32::try_from(body.end_byte()).unwrap_or(u32::MAX));
+        let closing = TextRange::new(end.start().saturating_sub(1), end.start());
+        if self.frame().cfg.current().is_some() {
+            self.frame().cfg.terminate(Terminator::Return {
+                range: closing,
+                values: Vec::new(),
+                implicit: true,
+            });
+        }
+        let mut frame = self.frames.pop().expect("frame pushed above");
+        frame.function.cfg = frame.cfg.finish();
+        self.functions[id.index()] = Some(frame.function);
+        id
+    }
+
+    /// Declares the named parameters of a parameter list; returns them in order.
+    fn declare_params(&mut self, list: Node, kind: VarKind) -> Vec<VarId> {
+        let mut declared = Vec::new();
+        for param in named_children(list) {
+            let ty = param
+                .child_by_field_name("type")
+                .map(|t| self.type_text(t));
+            let mut cursor = param.walk();
+            let names: Vec<Node> = param.children_by_field_name("name", &mut cursor).collect();
+            for name in names {
+                let text = self.text(name);
+                if text == "_" {
+                    continue;
+                }
+                declared.push(self.declare(text, kind, ty.clone(), range(name)));
+            }
+        }
+        declared
+    }
+
+    fn declare(&mut self, name: &str, kind: VarKind, ty: Option<String>, at: TextRange) -> VarId {
+        let frame = self.frame();
+        let id = VarId(u32::try_from(frame.function.vars.len()).unwrap_or(u32::MAX));
+        frame.function.vars.push(Var {
+            name: name.to_string(),
+            kind,
+            ty,
+            range: at,
+            outer: None,
+        });
+        frame
+            .scopes
+            .last_mut()
+            .expect("a function has a scope")
+            .insert(name.to_string(), id);
+        id
+    }
+
+    /// Resolves an identifier to a local of the current function, or to a variable of an
+    /// enclosing function (recorded as a captured variable).
+    fn lookup(&mut self, name: &str) -> Option<VarId> {
+        let depth = self.frames.len();
+        let found = self.frames.iter().enumerate().rev().find_map(|(i, frame)| {
+            frame
+                .scopes
+                .iter()
+                .rev()
+                .find_map(|scope| scope.get(name))
+                .map(|&var| (i, var))
+        })?;
+        let (frame_index, var) = found;
+        if frame_index == depth - 1 {
+            return Some(var);
+        }
+        let outer = (self.frames[frame_index].id, var);
+        let ty = self.frames[frame_index].function.var(var).ty.clone();
+        let at = self.frames[frame_index].function.var(var).range;
+        // Bind the capture in the literal's outermost scope so later uses reuse it.
+        let frame = self.frame();
+        let id = VarId(u32::try_from(frame.function.vars.len()).unwrap_or(u32::MAX));
+        frame.function.vars.push(Var {
+            name: name.to_string(),
+            kind: VarKind::Captured,
+            ty,
+            range: at,
+            outer: Some(outer),
+        });
+        frame.scopes[0].insert(name.to_string(), id);
+        Some(id)
+    }
+
+    fn push_scope(&mut self) {
+        self.frame().scopes.push(HashMap::new());
+    }
+
+    fn pop_scope(&mut self) {
+        self.frame().scopes.pop();
+    }
+
+    fn push(&mut self, event: Event) {
+        self.frame().cfg.push(event);
+    }
+
+    fn new_block(&mut self) -> BlockId {
+        self.frame().cfg.new_block()
+    }
+
+    fn is_import(&self, name: &str) -> bool {
+        self.ir.import_named(name).is_some()
+    }
+
+    // ----- statements ------------------------------------------------------------------
+
+    fn block(&mut self, node: Node) {
+        self.push_scope();
+        self.statements(node);
+        self.pop_scope();
+    }
+
+    /// Lowers the statements of a block, case clause or statement list.
+    fn statements(&mut self, node: Node) {
+        for child in named_children(node) {
+            if child.kind() == "statement_list" {
+                self.statements(child);
+            } else {
+                self.statement(child);
+            }
+        }
+    }
+
+    fn statement(&mut self, node: Node) {
+        if self.depth > MAX_DEPTH {
+            return;
+        }
+        self.depth += 1;
+        self.statement_inner(node);
+        self.depth -= 1;
+    }
+
+    fn statement_inner(&mut self, node: Node) {
+        match node.kind() {
+            "expression_statement" => {
+                if let Some(expr) = named_children(node).first() {
+                    self.expression_statement(*expr);
+                }
+            }
+            "short_var_declaration" => self.assignment(node, true),
+            "assignment_statement" => self.assignment(node, false),
+            "var_declaration" => self.var_declaration(node),
+            "inc_statement" | "dec_statement" => {
+                for child in named_children(node) {
+                    self.expr(child, ResultUse::Used);
+                }
+            }
+            "send_statement" => {
+                if let Some(channel) = node.child_by_field_name("channel") {
+                    self.expr(channel, ResultUse::Used);
+                }
+                if let Some(value) = node.child_by_field_name("value") {
+                    let operand = self.expr(value, ResultUse::Used);
+                    self.push(Event::Send {
+                        value: operand,
+                        range: range(node),
+                    });
+                }
+            }
+            "go_statement" | "defer_statement" => {
+                let deferred = node.kind() == "defer_statement";
+                if let Some(expr) = named_children(node).first() {
+                    let expr = unparen(*expr);
+                    if expr.kind() == "call_expression" {
+                        let use_ = if deferred {
+                            ResultUse::Deferred
+                        } else {
+                            ResultUse::Spawned
+                        };
+                        self.call(expr, use_);
+                    } else {
+                        self.expr(expr, ResultUse::Used);
+                    }
+                }
+            }
+            "return_statement" => {
+                let mut values = Vec::new();
+                for list in named_children(node) {
+                    let exprs = if list.kind() == "expression_list" {
+                        named_children(list)
+                    } else {
+                        vec![list]
+                    };
+                    for expr in exprs {
+                        values.push(self.expr(expr, ResultUse::Returned));
+                    }
+                }
+                self.frame().cfg.terminate(Terminator::Return {
+                    range: range(node),
+                    values,
+                    implicit: false,
+                });
+            }
+            "block" => self.block(node),
+            "if_statement" => self.if_statement(node),
+            "for_statement" => self.for_statement(node),
+            "expression_switch_statement" | "type_switch_statement" | "select_statement" => {
+                self.switch_statement(node)
+            }
+            "labeled_statement" => self.labeled_statement(node),
+            "break_statement" | "continue_statement" => self.break_continue(node),
+            "goto_statement" => {
+                if let Some(label) = named_children(node).first() {
+                    let label = self.text(*label).to_string();
+                    let target = self.label_block(&label);
+                    self.frame().cfg.jump(
+                        target,
+                        Jump {
+                            kind: JumpKind::Goto,
+                            range: range(node),
+                        },
+                    );
+                }
+            }
+            "fallthrough_statement" => {
+                if let Some(target) = self.frame().fallthrough_to {
+                    self.frame().cfg.terminate(Terminator::Goto(target));
+                }
+            }
+            "const_declaration" | "type_declaration" | "empty_statement" => {}
+            _ => {
+                // Anything else (a bare receive, an unknown construct): evaluate its parts.
+                self.expr(node, ResultUse::Used);
+            }
+        }
+    }
+
+    fn expression_statement(&mut self, expr: Node) {
+        let expr = unparen(expr);
+        if expr.kind() != "call_expression" {
+            self.expr(expr, ResultUse::Used);
+            return;
+        }
+        let call = self.call(expr, ResultUse::Discarded);
+        if let Some(kind) = self.no_return_kind(call) {
+            self.frame().cfg.terminate(Terminator::NoReturn {
+                range: range(expr),
+                kind,
+            });
+        }
+    }
+
+    /// Whether a call never returns: `panic`, `os.Exit`, `log.Fatal*`, `log.Panic*`,
+    /// and `t.Fatal*`/`t.FailNow`/`t.Skip*` on a `*testing.T`/`B`/`F`.
+    fn no_return_kind(&mut self, call: CallId) -> Option<NoReturnKind> {
+        let frame = self.frames.last()?;
+        match &frame.function.call(call).callee {
+            Callee::Path(path) => match path.as_slice() {
+                [f] if f == "panic" => Some(NoReturnKind::Panic),
+                [pkg, f] if pkg == "os" && f == "Exit" => Some(NoReturnKind::Exit),
+                [pkg, f] if self.is_import(pkg) && f.starts_with("Fatal") => {
+                    Some(NoReturnKind::Exit)
+                }
+                [pkg, f] if self.is_import(pkg) && f.starts_with("Panic") => {
+                    Some(NoReturnKind::Panic)
+                }
+                _ => None,
+            },
+            Callee::Method { receiver, name, .. } => {
+                let var = receiver.root_var()?;
+                let ty = frame.function.var(var).ty.as_deref()?;
+                let is_testing = matches!(
+                    ty,
+                    "*testing.T" | "*testing.B" | "*testing.F" | "testing.TB"
+                );
+                let stops = name.starts_with("Fatal")
+                    || name.starts_with("Skip")
+                    || name == "FailNow"
+                    || name == "SkipNow";
+                (is_testing && stops).then_some(NoReturnKind::Exit)
+            }
+            Callee::Other(_) => None,
+        }
+    }
+
+    fn assignment(&mut self, node: Node, define: bool) {
+        let (Some(left), Some(right)) = (
+            node.child_by_field_name("left"),
+            node.child_by_field_name("right"),
+        ) else {
+            return;
+        };
+        let compound = node
+            .child_by_field_name("operator")
+            .is_some_and(|op| self.text(op) != "=");
+        let lhs = named_children(left);
+        let rhs = named_children(right);
+        if compound {
+            for expr in lhs.iter().chain(&rhs) {
+                self.expr(*expr, ResultUse::Used);
+            }
+            return;
+        }
+        self.bind(&lhs, &rhs, define, None, range(node));
+    }
+
+    /// Assigns `rhs` to `lhs`. `define` declares new variables (`:=`, `var`), and `ty`
+    /// is the declared type for `var x T = …`. The right side is lowered first: new
+    /// names come into scope only after the statement.
+    fn bind(
+        &mut self,
+        lhs: &[Node],
+        rhs: &[Node],
+        define: bool,
+        ty: Option<String>,
+        at: TextRange,
+    ) {
+        if let [only] = rhs {
+            let only = unparen(*only);
+            if lhs.len() > 1 && only.kind() == "call_expression" {
+                // `x, err := f()`: one call, one binding per result.
+                let id = self.call(only, ResultUse::Assigned(Vec::new()));
+                let bindings = lhs
+                    .iter()
+                    .map(|target| self.binding(*target, define, ty.clone()))
+                    .collect();
+                self.set_result_use(id, ResultUse::Assigned(bindings));
+                return;
+            }
+        }
+        let mut values = Vec::with_capacity(rhs.len());
+        let mut calls = Vec::new();
+        for (i, value) in rhs.iter().enumerate() {
+            let value = unparen(*value);
+            if value.kind() == "call_expression" {
+                let id = self.call(value, ResultUse::Assigned(Vec::new()));
+                calls.push((i, id));
+                values.push(Operand::Call(id));
+            } else {
+                values.push(self.expr(value, ResultUse::Used));
+            }
+        }
+        let bindings: Vec<Binding> = lhs
+            .iter()
+            .map(|target| self.binding(*target, define, ty.clone()))
+            .collect();
+        for (i, id) in calls {
+            let binding = bindings.get(i).cloned().unwrap_or(Binding::Blank);
+            self.set_result_use(id, ResultUse::Assigned(vec![binding]));
+        }
+        let (targets, values): (Vec<Binding>, Vec<Operand>) = bindings
+            .into_iter()
+            .zip(values)
+            .filter(|(_, value)| !matches!(value, Operand::Call(_)))
+            .unzip();
+        if !targets.is_empty() {
+            self.push(Event::Assign {
+                targets,
+                values,
+                range: at,
+            });
+        }
+    }
+
+    fn set_result_use(&mut self, id: CallId, use_: ResultUse) {
+        self.frame().function.calls[id.index()].result = use_;
+    }
+
+    /// The binding for one left-hand side expression.
+    fn binding(&mut self, target: Node, define: bool, ty: Option<String>) -> Binding {
+        let target = unparen(target);
+        if target.kind() == "identifier" {
+            let name = self.text(target);
+            if name == "_" {
+                return Binding::Blank;
+            }
+            if define {
+                // `:=` reuses a variable already declared in the same scope.
+                let existing = self
+                    .frame()
+                    .scopes
+                    .last()
+                    .and_then(|scope| scope.get(name))
+                    .copied();
+                let var = match existing {
+                    Some(var) => var,
+                    None => self.declare(name, VarKind::Local, ty, range(target)),
+                };
+                return Binding::Var(var);
+            }
+            return match self.lookup(name) {
+                Some(var) => Binding::Var(var),
+                None => Binding::Place(Operand::Global(name.to_string())),
+            };
+        }
+        Binding::Place(self.expr(target, ResultUse::Used))
+    }
+
+    fn var_declaration(&mut self, node: Node) {
+        let mut specs = Vec::new();
+        for child in named_children(node) {
+            match child.kind() {
+                "var_spec" => specs.push(child),
+                "var_spec_list" => specs.extend(
+                    named_children(child)
+                        .into_iter()
+                        .filter(|s| s.kind() == "var_spec"),
+                ),
+                _ => {}
+            }
+        }
+        for spec in specs {
+            let ty = spec
+                .child_by_field_name("type")
+                .map(|t| self.type_text(t));
+            let mut cursor = spec.walk();
+            let names: Vec<Node> = spec.children_by_field_name("name", &mut cursor).collect();
+            match spec.child_by_field_name("value") {
+                Some(values) => {
+                    let values = named_children(values);
+                    self.bind(&names, &values, true, ty, range(spec));
+                }
+                None => {
+                    for name in names {
+                        let text = self.text(name);
+                        if text != "_" {
+                            self.declare(text, VarKind::Local, ty.clone(), range(name));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn if_statement(&mut self, node: Node) {
+        self.push_scope();
+        if let Some(init) = node.child_by_field_name("initializer") {
+            self.statement(init);
+        }
+        let condition = node.child_by_field_name("condition");
+        let nil_test = condition.and_then(|c| self.nil_test(c));
+        if let Some(condition) = condition {
+            self.expr(condition, ResultUse::Used);
+        }
+        let then_block = self.new_block();
+        let else_block = self.new_block();
+        let join = self.new_block();
+        self.frame().cfg.terminate(Terminator::Branch {
+            range: condition.map_or(range(node), range),
+            nil_test,
+            then_block,
+            else_block,
+        });
+        self.frame().cfg.switch_to(then_block);
+        if let Some(consequence) = node.child_by_field_name("consequence") {
+            self.block(consequence);
+        }
+        self.frame().cfg.goto_and_switch(join);
+        self.frame().cfg.switch_to(else_block);
+        if let Some(alternative) = node.child_by_field_name("alternative") {
+            self.statement(alternative);
+        }
+        self.frame().cfg.goto_and_switch(join);
+        self.pop_scope();
+    }
+
+    /// Recognises `x == nil`, `x != nil` (either order).
+    fn nil_test(&mut self, condition: Node) -> Option<NilTest> {
+        let condition = unparen(condition);
+        if condition.kind() != "binary_expression" {
+            return None;
+        }
+        let op = self.text(condition.child_by_field_name("operator")?);
+        let then_is_nil = match op {
+            "==" => true,
+            "!=" => false,
+            _ => return None,
+        };
+        let left = unparen(condition.child_by_field_name("left")?);
+        let right = unparen(condition.child_by_field_name("right")?);
+        let tested = match (left.kind(), right.kind()) {
+            (_, "nil") => left,
+            ("nil", _) => right,
+            _ => return None,
+        };
+        let operand = self.peek_operand(tested)?;
+        Some(NilTest {
+            operand,
+            then_is_nil,
+        })
+    }
+
+    /// The operand of a variable or field path, without recording any event.
+    fn peek_operand(&mut self, node: Node) -> Option<Operand> {
+        let node = unparen(node);
+        match node.kind() {
+            "identifier" => {
+                let name = self.text(node);
+                Some(match self.lookup(name) {
+                    Some(var) => Operand::Var(var),
+                    None => Operand::Global(name.to_string()),
+                })
+            }
+            "selector_expression" => {
+                let base = self.peek_operand(node.child_by_field_name("operand")?)?;
+                let field = self.text(node.child_by_field_name("field")?).to_string();
+                Some(Operand::Field(Box::new(base), field))
+            }
+            _ => None,
+        }
+    }
+
+    fn take_label(&mut self) -> Option<String> {
+        self.frame().pending_label.take()
+    }
+
+    fn for_statement(&mut self, node: Node) {
+        let label = self.take_label();
+        self.push_scope();
+        let header = self.new_block();
+        let body = self.new_block();
+        let exit = self.new_block();
+        let mut continue_to = header;
+        let mut clause = None;
+        for child in named_children(node) {
+            if child.kind() != "block" {
+                clause = Some(child);
+            }
+        }
+        match clause {
+            Some(c) if c.kind() == "for_clause" => {
+                if let Some(init) = c.child_by_field_name("initializer") {
+                    self.statement(init);
+                }
+                self.frame().cfg.goto_and_switch(header);
+                match c.child_by_field_name("condition") {
+                    Some(condition) => {
+                        self.expr(condition, ResultUse::Used);
+                        self.frame().cfg.terminate(Terminator::Branch {
+                            range: range(condition),
+                            nil_test: None,
+                            then_block: body,
+                            else_block: exit,
+                        });
+                    }
+                    None => self.frame().cfg.terminate(Terminator::Goto(body)),
+                }
+                if let Some(update) = c.child_by_field_name("update") {
+                    let update_block = self.new_block();
+                    self.frame().cfg.switch_to(update_block);
+                    self.statement(update);
+                    self.frame().cfg.terminate(Terminator::Goto(header));
+                    continue_to = update_block;
+                }
+            }
+            Some(c) if c.kind() == "range_clause" => {
+                if let Some(right) = c.child_by_field_name("right") {
+                    self.expr(right, ResultUse::Used);
+                }
+                self.frame().cfg.goto_and_switch(header);
+                self.frame().cfg.terminate(Terminator::Switch {
+                    range: range(c),
+                    targets: vec![body, exit],
+                });
+                self.frame().cfg.switch_to(body);
+                if let Some(left) = c.child_by_field_name("left") {
+                    let define = (0..c.child_count())
+                        .filter_map(|i| c.child(i))
+                        .any(|t| t.kind() == ":=");
+                    for target in named_children(left) {
+                        let binding = self.binding(target, define, None);
+                        self.push(Event::Assign {
+                            targets: vec![binding],
+                            values: vec![Operand::Other],
+                            range: range(target),
+                        });
+                    }
+                }
+            }
+            Some(condition) => {
+                self.frame().cfg.goto_and_switch(header);
+                self.expr(condition, ResultUse::Used);
+                self.frame().cfg.terminate(Terminator::Branch {
+                    range: range(condition),
+                    nil_test: None,
+                    then_block: body,
+                    else_block: exit,
+                });
+            }
+            None => {
+                self.frame().cfg.goto_and_switch(header);
+                self.frame().cfg.terminate(Terminator::Goto(body));
+            }
+        }
+        if self.frame().cfg.current() != Some(body) {
+            self.frame().cfg.switch_to(body);
+        }
+        self.frame().breakables.push(Breakable {
+            label,
+            break_to: exit,
+            continue_to: Some(continue_to),
+        });
+        if let Some(block) = node.child_by_field_name("body") {
+            self.block(block);
+        }
+        self.frame().breakables.pop();
+        if self.frame().cfg.current().is_some() {
+            self.frame().cfg.terminate(Terminator::Goto(continue_to));
+        }
+        self.frame().cfg.switch_to(exit);
+        self.pop_scope();
+    }
+
+    /// Expression switch, type switch and select: a many-way branch to each case.
+    fn switch_statement(&mut self, node: Node) {
+        let label = self.take_label();
+        self.push_scope();
+        if let Some(init) = node.child_by_field_name("initializer") {
+            self.statement(init);
+        }
+        if let Some(value) = node.child_by_field_name("value") {
+            self.expr(value, ResultUse::Used);
+        }
+        let alias = node.child_by_field_name("alias").map(named_children);
+        let cases: Vec<Node> = named_children(node)
+            .into_iter()
+            .filter(|c| {
+                matches!(
+                    c.kind(),
+                    "expression_case" | "default_case" | "type_case" | "communication_case"
+                )
+            })
+            .collect();
+        let exit = self.new_block();
+        let case_blocks: Vec<BlockId> = cases.iter().map(|_| self.new_block()).collect();
+        let has_default = cases.iter().any(|c| c.kind() == "default_case");
+        let mut targets = case_blocks.clone();
+        // A select without default blocks until a case is ready; a switch without
+        // default may match no case and fall out.
+        if !has_default && node.kind() != "select_statement" {
+            targets.push(exit);
+        }
+        if targets.is_empty() {
+            self.frame().cfg.terminate(Terminator::Unreachable);
+        } else {
+            self.frame().cfg.terminate(Terminator::Switch {
+                range: range(node),
+                targets,
+            });
+        }
+        self.frame().breakables.push(Breakable {
+            label,
+            break_to: exit,
+            continue_to: None,
+        });
+        for (i, case) in cases.iter().enumerate() {
+            self.frame().cfg.switch_to(case_blocks[i]);
+            self.push_scope();
+            if let Some(alias) = &alias {
+                for name in alias {
+                    let text = self.text(*name);
+                    if text != "_" {
+                        self.declare(text, VarKind::Local, None, range(*name));
+                    }
+                }
+            }
+            if let Some(value) = case.child_by_field_name("value") {
+                self.expr(value, ResultUse::Used);
+            }
+            if let Some(comm) = case.child_by_field_name("communication") {
+                self.communication(comm);
+            }
+            let saved = self.frame().fallthrough_to;
+            self.frame().fallthrough_to = case_blocks.get(i + 1).copied();
+            for child in named_children(*case) {
+                if child.kind() == "statement_list" {
+                    self.statements(child);
+                }
+            }
+            self.frame().fallthrough_to = saved;
+            self.pop_scope();
+            self.frame().cfg.goto_and_switch(exit);
+            self.frame().cfg.terminate(Terminator::Unreachable);
+        }
+        self.frame().breakables.pop();
+        self.frame().cfg.switch_to(exit);
+        self.pop_scope();
+    }
+
+    fn communication(&mut self, comm: Node) {
+        if comm.kind() == "receive_statement" {
+            if let Some(right) = comm.child_by_field_name("right") {
+                self.expr(right, ResultUse::Used);
+            }
+            if let Some(left) = comm.child_by_field_name("left") {
+                let define = (0..comm.child_count())
+                    .filter_map(|i| comm.child(i))
+                    .any(|t| t.kind() == ":=");
+                for target in named_children(left) {
+                    let binding = self.binding(target, define, None);
+                    self.push(Event::Assign {
+                        targets: vec![binding],
+                        values: vec![Operand::Other],
+                        range: range(target),
+                    });
+                }
+            }
+        } else {
+            self.statement(comm);
+        }
+    }
+
+    fn label_block(&mut self, label: &str) -> BlockId {
+        if let Some(&block) = self.frame().labels.get(label) {
+            return block;
+        }
+        let block = self.new_block();
+        self.frame().labels.insert(label.to_string(), block);
+        block
+    }
+
+    fn labeled_statement(&mut self, node: Node) {
+        let Some(label) = node.child_by_field_name("label") else {
+            return;
+        };
+        let label = self.text(label).to_string();
+        let block = self.label_block(&label);
+        self.frame().cfg.goto_and_switch(block);
+        self.frame().pending_label = Some(label);
+        for child in named_children(node) {
+            if child.kind() != "label_name" {
+                self.statement(child);
+            }
+        }
+        self.frame().pending_label = None;
+    }
+
+    fn break_continue(&mut self, node: Node) {
+        let is_break = node.kind() == "break_statement";
+        let label = named_children(node)
+            .first()
+            .map(|l| self.text(*l).to_string());
+        let target = self.frame().breakables.iter().rev().find_map(|b| {
+            if let Some(label) = &label {
+                if b.label.as_ref() != Some(label) {
+                    return None;
+                }
+            }
+            if is_break {
+                Some(b.break_to)
+            } else {
+                b.continue_to
+            }
+        });
+        let Some(target) = target else {
+            return; // Not inside a loop: invalid Go, nothing to lower.
+        };
+        let kind = if is_break {
+            JumpKind::Break
+        } else {
+            JumpKind::Continue
+        };
+        self.frame().cfg.jump(
+            target,
+            Jump {
+                kind,
+                range: range(node),
+            },
+        );
+    }
+
+    // ----- expressions -----------------------------------------------------------------
+
+    /// Lowers an expression, recording its calls and variable reads. `use_` says what
+    /// happens to the value, which matters when the expression is a call.
+    fn expr(&mut self, node: Node, use_: ResultUse) -> Operand {
+        if self.depth > MAX_DEPTH {
+            return Operand::Other;
+        }
+        self.depth += 1;
+        let operand = self.expr_inner(node, use_);
+        self.depth -= 1;
+        operand
+    }
+
+    fn expr_inner(&mut self, node: Node, use_: ResultUse) -> Operand {
+        match node.kind() {
+            "parenthesized_expression" => match named_children(node).first() {
+                Some(inner) => self.expr(*inner, use_),
+                None => Operand::Other,
+            },
+            "call_expression" => Operand::Call(self.call(node, use_)),
+            "identifier" => {
+                let operand = self.peek_operand(node).unwrap_or(Operand::Other);
+                self.record_use(&operand, node, &use_);
+                operand
+            }
+            "selector_expression" => {
+                let Some(base) = node.child_by_field_name("operand") else {
+                    return Operand::Other;
+                };
+                let field = node
+                    .child_by_field_name("field")
+                    .map(|f| self.text(f).to_string())
+                    .unwrap_or_default();
+                if unparen(base).kind() == "call_expression" {
+                    let then = Box::new(use_);
+                    let inner = self.expr(
+                        base,
+                        ResultUse::Field {
+                            name: field.clone(),
+                            then,
+                        },
+                    );
+                    return Operand::Field(Box::new(inner), field);
+                }
+                match self.peek_operand(node) {
+                    Some(operand) => {
+                        self.record_use(&operand, node, &use_);
+                        operand
+                    }
+                    None => {
+                        let inner = self.expr(base, ResultUse::Used);
+                        Operand::Field(Box::new(inner), field)
+                    }
+                }
+            }
+            "func_literal" => self.lower_literal(node),
+            "interpreted_string_literal" | "raw_string_literal" => {
+                let text = self.text(node);
+                Operand::Str(text[1..text.len().saturating_sub(1).max(1)].to_string())
+            }
+            "unary_expression" => {
+                let operand = node.child_by_field_name("operand");
+                let is_address = node
+                    .child_by_field_name("operator")
+                    .is_some_and(|op| self.text(op) == "&");
+                match operand {
+                    // `&x` denotes x for the analyses: the address shares the value.
+                    Some(inner) if is_address => self.expr(inner, use_),
+                    Some(inner) => {
+                        self.expr(inner, ResultUse::Used);
+                        Operand::Other
+                    }
+                    None => Operand::Other,
+                }
+            }
+            _ => {
+                for child in named_children(node) {
+                    self.expr(child, ResultUse::Used);
+                }
+                Operand::Other
+            }
+        }
+    }
+
+    /// Records a read of a variable (or a field of one) in a plain value context.
+    /// Receivers, arguments and assignments are already described by their call or
+    /// assignment event.
+    fn record_use(&mut self, operand: &Operand, node: Node, use_: &ResultUse) {
+        if operand.root_var().is_none() {
+            return;
+        }
+        if matches!(use_, ResultUse::Used | ResultUse::Returned) {
+            self.push(Event::Use {
+                operand: operand.clone(),
+                range: range(node),
+            });
+        }
+    }
+
+    fn call(&mut self, node: Node, use_: ResultUse) -> CallId {
+        let id = {
+            let frame = self.frame();
+            let id = CallId(u32::try_from(frame.function.calls.len()).unwrap_or(u32::MAX));
+            frame.function.calls.push(Call {
+                range: range(node),
+                callee: Callee::Path(Vec::new()),
+                args: Vec::new(),
+                result: use_.clone(),
+            });
+            id
+        };
+        let callee = match node.child_by_field_name("function").map(unparen) {
+            Some(function) => self.callee(function, id),
+            None => Callee::Other(Operand::Other),
+        };
+        let mut args = Vec::new();
+        if let Some(arguments) = node.child_by_field_name("arguments") {
+            for arg in named_children(arguments) {
+                args.push(self.expr(arg, ResultUse::Argument(id)));
+            }
+        }
+        {
+            let call = &mut self.frame().function.calls[id.index()];
+            call.callee = callee;
+            call.args = args;
+        }
+        let event = match use_ {
+            ResultUse::Deferred => Event::Defer(id),
+            ResultUse::Spawned => Event::Go(id),
+            _ => Event::Call(id),
+        };
+        self.push(event);
+        id
+    }
+
+    fn callee(&mut self, function: Node, id: CallId) -> Callee {
+        match function.kind() {
+            "selector_expression" => {
+                let (Some(base), Some(field)) = (
+                    function.child_by_field_name("operand").map(unparen),
+                    function.child_by_field_name("field"),
+                ) else {
+                    return Callee::Other(Operand::Other);
+                };
+                let name = self.text(field).to_string();
+                if base.kind() == "identifier" {
+                    let base_name = self.text(base);
+                    if self.lookup(base_name).is_none() && self.is_import(base_name) {
+                        return Callee::Path(vec![base_name.to_string(), name]);
+                    }
+                }
+                let receiver = self.expr(base, ResultUse::Receiver(id));
+                Callee::Method {
+                    receiver,
+                    name,
+                    name_range: range(field),
+                }
+            }
+            "identifier" => {
+                let name = self.text(function);
+                match self.lookup(name) {
+                    Some(var) => Callee::Other(Operand::Var(var)),
+                    None => Callee::Path(vec![name.to_string()]),
+                }
+            }
+            _ => Callee::Other(self.expr(function, ResultUse::Receiver(id))),
+        }
+    }
+}

@@ -1,0 +1,543 @@
+//! The language-neutral intermediate representation.
+//!
+//! A front-end lowers each function body (function literals and closures are functions
+//! of their own) to a [`Function`]: its variables resolved to [`VarId`]s (so shadowing
+//! is already decided), an arena of [`Call`]s recording how each call's result is used,
+//! and a control-flow graph of [`Block`]s whose [`Event`]s carry byte ranges. The IR is
+//! syntax-level: it knows nothing of databases. Library models, in the rules crate,
+//! decide which calls begin, commit or roll back a transaction.
+
+use crate::{Language, TextRange};
+
+macro_rules! id {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub struct $name(pub u32);
+
+        impl $name {
+            pub fn index(self) -> usize {
+                self.0 as usize
+            }
+        }
+    };
+}
+
+id!(/// A function in [`FileIr::functions`].
+    FuncId);
+id!(/// A variable in [`Function::vars`].
+    VarId);
+id!(/// A call in [`Function::calls`].
+    CallId);
+id!(/// A block in [`Cfg::blocks`].
+    BlockId);
+
+/// Everything txlint knows about one source file.
+#[derive(Debug, Clone)]
+pub struct FileIr {
+    pub language: Language,
+    /// Package or module name, when the language has one in the file.
+    pub package: Option<String>,
+    pub imports: Vec<Import>,
+    /// Declared fields of the file's struct/class types, with their type text.
+    pub fields: Vec<FieldDecl>,
+    pub functions: Vec<Function>,
+    /// Regions the parser could not understand. Rules report nothing inside them.
+    pub syntax_errors: Vec<TextRange>,
+}
+
+impl FileIr {
+    pub fn empty(language: Language) -> FileIr {
+        FileIr {
+            language,
+            package: None,
+            imports: Vec::new(),
+            fields: Vec::new(),
+            functions: Vec::new(),
+            syntax_errors: Vec::new(),
+        }
+    }
+
+    pub fn function(&self, id: FuncId) -> &Function {
+        &self.functions[id.index()]
+    }
+
+    /// Whether `range` overlaps a region the parser could not understand.
+    pub fn in_syntax_error(&self, range: TextRange) -> bool {
+        self.syntax_errors.iter().any(|e| e.intersects(range) || e.contains_range(range))
+    }
+
+    /// The name under which an import is visible in the file (alias or last path segment).
+    pub fn import_named(&self, local_name: &str) -> Option<&Import> {
+        self.imports.iter().find(|i| i.local_name() == local_name)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Import {
+    /// Full import path, e.g. `github.com/jackc/pgx/v5`.
+    pub path: String,
+    /// Explicit alias (`import pg "github.com/lib/pq"`), `_` and `.` included.
+    pub alias: Option<String>,
+    pub range: TextRange,
+}
+
+impl Import {
+    /// The identifier the file uses for this import. For Go, a trailing major-version
+    /// segment (`/v5`) is skipped, as the language does.
+    pub fn local_name(&self) -> &str {
+        if let Some(alias) = &self.alias {
+            return alias;
+        }
+        let mut segments = self.path.rsplit('/');
+        let last = segments.next().unwrap_or(&self.path);
+        let is_major_version =
+            last.len() > 1 && last.starts_with('v') && last[1..].bytes().all(|b| b.is_ascii_digit());
+        if is_major_version {
+            segments.next().unwrap_or(last)
+        } else {
+            last
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldDecl {
+    pub owner: String,
+    pub name: String,
+    /// Type as written, whitespace removed: `*sql.Tx`, `pgx.Tx`.
+    pub ty: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FunctionKind {
+    Function,
+    Method,
+    /// A function literal, lambda or closure, lowered separately from its parent.
+    Literal,
+}
+
+#[derive(Debug, Clone)]
+pub struct Function {
+    /// Qualified display name: `Save`, `(*Store).Save`, `Save.func1`.
+    pub name: String,
+    pub kind: FunctionKind,
+    pub range: TextRange,
+    /// Range of the name (the `func` keyword for literals).
+    pub name_range: TextRange,
+    /// The enclosing function of a literal.
+    pub parent: Option<FuncId>,
+    /// The receiver of a method, first among `vars`.
+    pub receiver: Option<VarId>,
+    pub params: Vec<VarId>,
+    /// Named results (Go), in order.
+    pub named_results: Vec<VarId>,
+    /// How many values the function returns.
+    pub result_count: usize,
+    pub vars: Vec<Var>,
+    pub calls: Vec<Call>,
+    pub cfg: Cfg,
+}
+
+impl Function {
+    pub fn var(&self, id: VarId) -> &Var {
+        &self.vars[id.index()]
+    }
+
+    pub fn call(&self, id: CallId) -> &Call {
+        &self.calls[id.index()]
+    }
+
+    /// Every event of every block, in block order.
+    pub fn events(&self) -> impl Iterator<Item = &Event> {
+        self.cfg.blocks.iter().flat_map(|b| b.events.iter())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VarKind {
+    Receiver,
+    Param,
+    NamedResult,
+    Local,
+    /// A variable of an enclosing function that a literal refers to. Its `outer` link
+    /// says which one.
+    Captured,
+}
+
+#[derive(Debug, Clone)]
+pub struct Var {
+    pub name: String,
+    pub kind: VarKind,
+    /// Declared type as written, whitespace removed, when the declaration gives one.
+    pub ty: Option<String>,
+    pub range: TextRange,
+    /// For [`VarKind::Captured`]: the function and variable it refers to.
+    pub outer: Option<(FuncId, VarId)>,
+}
+
+/// What an expression denotes, as far as the analyses care.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Operand {
+    Var(VarId),
+    /// An identifier that is not a local: a package-level variable, a package, a builtin.
+    Global(String),
+    /// `base.name`
+    Field(Box<Operand>, String),
+    /// The value of a call.
+    Call(CallId),
+    /// A function literal or closure.
+    Closure(FuncId),
+    /// A literal string (SQL text matters to some rules).
+    Str(String),
+    /// Anything else.
+    Other,
+}
+
+impl Operand {
+    /// The variable at the root of `a.b.c`, if any.
+    pub fn root_var(&self) -> Option<VarId> {
+        match self {
+            Operand::Var(v) => Some(*v),
+            Operand::Field(base, _) => base.root_var(),
+            _ => None,
+        }
+    }
+}
+
+/// One call expression.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Call {
+    /// The whole call expression, arguments included.
+    pub range: TextRange,
+    pub callee: Callee,
+    pub args: Vec<Operand>,
+    pub result: ResultUse,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Callee {
+    /// `receiver.name(...)`
+    Method {
+        receiver: Operand,
+        name: String,
+        name_range: TextRange,
+    },
+    /// `name(...)`, `pkg.name(...)`: a path of identifiers with no local variable in it.
+    Path(Vec<String>),
+    /// A call of a function value: a literal, an index expression, a local variable.
+    Other(Operand),
+}
+
+impl Callee {
+    /// The called method or function's own name.
+    pub fn name(&self) -> Option<&str> {
+        match self {
+            Callee::Method { name, .. } => Some(name),
+            Callee::Path(path) => path.last().map(String::as_str),
+            Callee::Other(_) => None,
+        }
+    }
+}
+
+/// Where the results of a call go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ResultUse {
+    /// The call is a statement of its own: its results are thrown away.
+    Discarded,
+    /// `defer f()`: the call runs at function exit and its results are thrown away.
+    Deferred,
+    /// `go f()`: the call runs concurrently and its results are thrown away.
+    Spawned,
+    /// The results are assigned, one binding per result position (`x, err := f()`).
+    Assigned(Vec<Binding>),
+    /// `return f()`.
+    Returned,
+    /// `f().name`, the field then used as `then` says.
+    Field { name: String, then: Box<ResultUse> },
+    /// The result is the receiver of another call (`f().g()`).
+    Receiver(CallId),
+    /// An argument of another call.
+    Argument(CallId),
+    /// Any other use inside an expression (a condition, an operand, a composite literal).
+    Used,
+}
+
+/// Where one assigned value goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Binding {
+    /// `_`
+    Blank,
+    Var(VarId),
+    /// A field, an index expression, a package-level variable: the value outlives the
+    /// function's locals.
+    Place(Operand),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// A call is evaluated. Calls nested in an expression come before the call that uses
+    /// them.
+    Call(CallId),
+    /// Values are assigned to places: `t := tx`, `s.tx = tx`. Assignments of a call's
+    /// results are described by the call's [`ResultUse::Assigned`] instead.
+    Assign {
+        targets: Vec<Binding>,
+        values: Vec<Operand>,
+        range: TextRange,
+    },
+    /// An operand is read, e.g. `res.Error` in a condition. Recorded for variables and
+    /// their fields.
+    Use { operand: Operand, range: TextRange },
+    /// `defer call`: the call runs at every exit of the function.
+    Defer(CallId),
+    /// `go call`.
+    Go(CallId),
+    /// A value is sent on a channel.
+    Send { value: Operand, range: TextRange },
+}
+
+/// A condition the CFG branches on, when it tests a value against nil/None.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NilTest {
+    pub operand: Operand,
+    /// True when the `then` edge is taken if the operand is nil.
+    pub then_is_nil: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Terminator {
+    /// Falls through to one block.
+    Goto(BlockId),
+    /// Two-way branch on a condition.
+    Branch {
+        range: TextRange,
+        nil_test: Option<NilTest>,
+        then_block: BlockId,
+        else_block: BlockId,
+    },
+    /// Many-way branch: switch, select, type switch.
+    Switch {
+        range: TextRange,
+        targets: Vec<BlockId>,
+    },
+    /// A return statement, or the end of the body (`implicit`).
+    Return {
+        range: TextRange,
+        values: Vec<Operand>,
+        implicit: bool,
+    },
+    /// A call that never returns (`panic`, `log.Fatal`, `os.Exit`).
+    NoReturn { range: TextRange, kind: NoReturnKind },
+    /// Not reachable (after a `return` inside a block, for instance).
+    Unreachable,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoReturnKind {
+    /// Unwinds: deferred calls still run (`panic`, `log.Panic`).
+    Panic,
+    /// Ends the process: deferred calls do not run (`os.Exit`, `log.Fatal`).
+    Exit,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Block {
+    pub events: Vec<Event>,
+    pub terminator: Terminator,
+    /// Loop that a `break`/`continue` edge out of this block leaves, for labelling leaks.
+    pub jump: Option<Jump>,
+}
+
+/// Why a block jumps where it does, when the jump is a `break`/`continue`/`goto`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Jump {
+    pub kind: JumpKind,
+    pub range: TextRange,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JumpKind {
+    Break,
+    Continue,
+    Goto,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Cfg {
+    pub blocks: Vec<Block>,
+}
+
+impl Cfg {
+    pub const ENTRY: BlockId = BlockId(0);
+
+    pub fn block(&self, id: BlockId) -> &Block {
+        &self.blocks[id.index()]
+    }
+
+    /// Successors of a block.
+    pub fn successors(&self, id: BlockId) -> Vec<BlockId> {
+        match &self.block(id).terminator {
+            Terminator::Goto(b) => vec![*b],
+            Terminator::Branch {
+                then_block,
+                else_block,
+                ..
+            } => vec![*then_block, *else_block],
+            Terminator::Switch { targets, .. } => targets.clone(),
+            Terminator::Return { .. } | Terminator::NoReturn { .. } | Terminator::Unreachable => {
+                Vec::new()
+            }
+        }
+    }
+
+    /// Blocks reachable from the entry, in depth-first preorder.
+    pub fn reachable(&self) -> Vec<BlockId> {
+        let mut seen = vec![false; self.blocks.len()];
+        let mut order = Vec::new();
+        let mut stack = vec![Cfg::ENTRY];
+        while let Some(b) = stack.pop() {
+            if self.blocks.is_empty() || std::mem::replace(&mut seen[b.index()], true) {
+                continue;
+            }
+            order.push(b);
+            let mut succ = self.successors(b);
+            succ.reverse();
+            stack.extend(succ);
+        }
+        order
+    }
+}
+
+/// Incremental construction of a [`Cfg`], used by front-ends.
+#[derive(Debug, Default)]
+pub struct CfgBuilder {
+    blocks: Vec<Block>,
+    current: Option<BlockId>,
+}
+
+impl CfgBuilder {
+    /// A builder whose entry block is current.
+    pub fn new() -> CfgBuilder {
+        let mut builder = CfgBuilder::default();
+        let entry = builder.new_block();
+        builder.current = Some(entry);
+        builder
+    }
+
+    pub fn new_block(&mut self) -> BlockId {
+        let id = BlockId(u32::try_from(self.blocks.len()).unwrap_or(u32::MAX));
+        self.blocks.push(Block {
+            events: Vec::new(),
+            terminator: Terminator::Unreachable,
+            jump: None,
+        });
+        id
+    }
+
+    /// The block new events go to; `None` after a terminator until a new block is entered.
+    pub fn current(&self) -> Option<BlockId> {
+        self.current
+    }
+
+    /// Makes `block` current. Code after a `return` lands in a fresh unreachable block.
+    pub fn switch_to(&mut self, block: BlockId) {
+        self.current = Some(block);
+    }
+
+    /// The current block, creating an unreachable one if the previous block ended.
+    fn current_or_new(&mut self) -> BlockId {
+        match self.current {
+            Some(b) => b,
+            None => {
+                let b = self.new_block();
+                self.current = Some(b);
+                b
+            }
+        }
+    }
+
+    pub fn push(&mut self, event: Event) {
+        let b = self.current_or_new();
+        self.blocks[b.index()].events.push(event);
+    }
+
+    /// Ends the current block with `terminator`; nothing is current afterwards.
+    pub fn terminate(&mut self, terminator: Terminator) {
+        let b = self.current_or_new();
+        self.blocks[b.index()].terminator = terminator;
+        self.current = None;
+    }
+
+    /// Ends the current block with a jump and records why it jumps.
+    pub fn jump(&mut self, target: BlockId, jump: Jump) {
+        let b = self.current_or_new();
+        self.blocks[b.index()].jump = Some(jump);
+        self.terminate(Terminator::Goto(target));
+    }
+
+    /// Falls through from the current block (if any) to `target` and makes it current.
+    pub fn goto_and_switch(&mut self, target: BlockId) {
+        if self.current.is_some() {
+            self.terminate(Terminator::Goto(target));
+        }
+        self.current = Some(target);
+    }
+
+    pub fn finish(self) -> Cfg {
+        Cfg {
+            blocks: self.blocks,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn import_local_names() {
+        let import = |path: &str, alias: Option<&str>| Import {
+            path: path.into(),
+            alias: alias.map(Into::into),
+            range: TextRange::default(),
+        };
+        assert_eq!(import("database/sql", None).local_name(), "sql");
+        assert_eq!(import("github.com/jackc/pgx/v5", None).local_name(), "pgx");
+        assert_eq!(import("gorm.io/gorm", Some("g")).local_name(), "g");
+        assert_eq!(import("example.com/v2x", None).local_name(), "v2x");
+    }
+
+    #[test]
+    fn builder_links_blocks_and_reachability_skips_dead_code() {
+        let mut b = CfgBuilder::new();
+        let then_block = b.new_block();
+        let join = b.new_block();
+        b.terminate(Terminator::Branch {
+            range: TextRange::default(),
+            nil_test: None,
+            then_block,
+            else_block: join,
+        });
+        b.switch_to(then_block);
+        b.terminate(Terminator::Return {
+            range: TextRange::default(),
+            values: vec![],
+            implicit: false,
+        });
+        // Code after a return goes to a fresh block nobody reaches.
+        b.push(Event::Use {
+            operand: Operand::Other,
+            range: TextRange::default(),
+        });
+        b.switch_to(join);
+        b.terminate(Terminator::Return {
+            range: TextRange::default(),
+            values: vec![],
+            implicit: true,
+        });
+        let cfg = b.finish();
+        assert_eq!(cfg.blocks.len(), 4);
+        assert_eq!(cfg.reachable(), vec![BlockId(0), BlockId(1), BlockId(2)]);
+    }
+}
