@@ -56,6 +56,15 @@ fn collect_syntax_errors(root: Node, out: &mut Vec<TextRange>) {
     }
 }
 
+/// Replaces the placeholder `Assigned(vec![])` inside a result use with `binding`.
+fn fill_assigned(use_: &mut ResultUse, binding: &Binding) {
+    match use_ {
+        ResultUse::Assigned(bindings) if bindings.is_empty() => *bindings = vec![binding.clone()],
+        ResultUse::Field { then, .. } => fill_assigned(then, binding),
+        _ => {}
+    }
+}
+
 fn range(node: Node) -> TextRange {
     TextRange::from_usize(node.byte_range())
 }
@@ -647,25 +656,24 @@ impl<'s> Lowerer<'s> {
                 return;
             }
         }
+        // Each value is lowered with a placeholder `Assigned` use, filled in once the
+        // bindings exist: `err := f()` and `_ = f().Error` both reach their call.
         let mut values = Vec::with_capacity(rhs.len());
-        let mut calls = Vec::new();
-        for (i, value) in rhs.iter().enumerate() {
-            let value = unparen(*value);
-            if value.kind() == "call_expression" {
-                let id = self.call(value, ResultUse::Assigned(Vec::new()));
-                calls.push((i, id));
-                values.push(Operand::Call(id));
-            } else {
-                values.push(self.expr(value, ResultUse::Used));
-            }
+        let mut call_spans = Vec::with_capacity(rhs.len());
+        for value in rhs {
+            let first = self.frame().function.calls.len();
+            values.push(self.expr(*value, ResultUse::Assigned(Vec::new())));
+            call_spans.push(first..self.frame().function.calls.len());
         }
         let bindings: Vec<Binding> = lhs
             .iter()
             .map(|target| self.binding(*target, define, ty.clone()))
             .collect();
-        for (i, id) in calls {
+        for (i, span) in call_spans.into_iter().enumerate() {
             let binding = bindings.get(i).cloned().unwrap_or(Binding::Blank);
-            self.set_result_use(id, ResultUse::Assigned(vec![binding]));
+            for call in &mut self.frame().function.calls[span] {
+                fill_assigned(&mut call.result, &binding);
+            }
         }
         let (targets, values): (Vec<Binding>, Vec<Operand>) = bindings
             .into_iter()

@@ -1,0 +1,196 @@
+//! What the library models say about a file's values: which variables hold a
+//! transaction (and of which library), and which calls begin one.
+//!
+//! Without type information a value is a transaction when it is produced by a begin call
+//! the models describe (matched on method name, argument count and how many results the
+//! call site binds), when it is declared with a transaction type, when it is a struct
+//! field declared so, or when it is a copy of one of those. Its name never matters.
+
+use std::collections::HashMap;
+
+use txlint_ir::ir::{Binding, CallId, Callee, Event, FileIr, Function, Operand, ResultUse, VarId};
+
+use crate::models::{BeginResults, Library, Models};
+
+/// A library, by index into [`Models::libraries`].
+pub(crate) type LibraryId = usize;
+
+/// A call that opens a transaction.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Begin {
+    pub call: CallId,
+    pub library: LibraryId,
+    pub results: BeginResults,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct FunctionFacts {
+    pub tx_vars: HashMap<VarId, LibraryId>,
+    pub begins: Vec<Begin>,
+}
+
+pub(crate) struct FileFacts {
+    pub functions: Vec<FunctionFacts>,
+}
+
+impl FileFacts {
+    pub fn compute(file: &FileIr, models: &Models) -> FileFacts {
+        let mut functions: Vec<FunctionFacts> = Vec::with_capacity(file.functions.len());
+        // Literals come after their parent, so captured variables find the parent's facts.
+        for function in &file.functions {
+            let facts = function_facts(file, models, function, &functions);
+            functions.push(facts);
+        }
+        FileFacts { functions }
+    }
+}
+
+fn function_facts(
+    file: &FileIr,
+    models: &Models,
+    function: &Function,
+    earlier: &[FunctionFacts],
+) -> FunctionFacts {
+    let mut facts = FunctionFacts::default();
+    for (index, var) in function.vars.iter().enumerate() {
+        let id = VarId(index as u32);
+        if let Some((outer_fn, outer_var)) = var.outer {
+            if let Some(&lib) = earlier
+                .get(outer_fn.index())
+                .and_then(|f| f.tx_vars.get(&outer_var))
+            {
+                facts.tx_vars.insert(id, lib);
+                continue;
+            }
+        }
+        if let Some(ty) = &var.ty {
+            if let Some(lib) = pick(file, models, |l| l.is_tx_type(ty, file)) {
+                facts.tx_vars.insert(id, lib);
+            }
+        }
+    }
+    // Copies (`t := tx`) can chain; a few rounds reach every alias in real code.
+    for _ in 0..4 {
+        let mut changed = false;
+        for (index, call) in function.calls.iter().enumerate() {
+            let id = CallId(index as u32);
+            if let Some(begin) = begin_of(file, models, function, &facts, id) {
+                if let ResultUse::Assigned(bindings) = &call.result {
+                    if begin.results != BeginResults::Error {
+                        if let Some(Binding::Var(v)) = bindings.first() {
+                            changed |= facts.tx_vars.insert(*v, begin.library).is_none();
+                        }
+                    }
+                }
+                if !facts.begins.iter().any(|b| b.call == id) {
+                    facts.begins.push(begin);
+                }
+            } else if let Some(lib) = acquire_of(file, models, function, id) {
+                if let ResultUse::Assigned(bindings) = &call.result {
+                    if let [Binding::Var(v)] = bindings.as_slice() {
+                        changed |= facts.tx_vars.insert(*v, lib).is_none();
+                    }
+                }
+            }
+        }
+        for event in function.events() {
+            let Event::Assign {
+                targets, values, ..
+            } = event
+            else {
+                continue;
+            };
+            for (target, value) in targets.iter().zip(values) {
+                if let (Binding::Var(t), Some(lib)) = (target, operand_library(file, models, &facts, value)) {
+                    changed |= facts.tx_vars.insert(*t, lib).is_none();
+                }
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    facts.begins.sort_by_key(|b| b.call);
+    facts
+}
+
+/// Among the libraries satisfying `matches`, the first the file imports, else the first.
+fn pick(file: &FileIr, models: &Models, matches: impl Fn(&Library) -> bool) -> Option<LibraryId> {
+    let candidates: Vec<LibraryId> = models
+        .libraries
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| matches(l))
+        .map(|(i, _)| i)
+        .collect();
+    candidates
+        .iter()
+        .copied()
+        .find(|&i| models.libraries[i].is_imported_by(file))
+        .or_else(|| candidates.first().copied())
+}
+
+/// The library of the transaction an operand denotes, if it denotes one.
+pub(crate) fn operand_library(
+    file: &FileIr,
+    models: &Models,
+    facts: &FunctionFacts,
+    operand: &Operand,
+) -> Option<LibraryId> {
+    match operand {
+        Operand::Var(v) => facts.tx_vars.get(v).copied(),
+        Operand::Field(_, name) => {
+            let field = file.fields.iter().find(|f| &f.name == name)?;
+            pick(file, models, |l| l.is_tx_type(&field.ty, file))
+        }
+        _ => None,
+    }
+}
+
+/// Whether a call begins a transaction, and how.
+fn begin_of(
+    file: &FileIr,
+    models: &Models,
+    function: &Function,
+    facts: &FunctionFacts,
+    id: CallId,
+) -> Option<Begin> {
+    let call = function.call(id);
+    let Callee::Method { receiver, name, .. } = &call.callee else {
+        return None;
+    };
+    let bound = match &call.result {
+        ResultUse::Assigned(bindings) => Some(bindings.len()),
+        _ => None,
+    };
+    let receiver_lib = operand_library(file, models, facts, receiver);
+    let library = pick(file, models, |l| {
+        l.begin_spec(name, call.args.len()).is_some_and(|spec| match spec.results {
+            // Begins on its receiver: only a known session counts.
+            BeginResults::Error => receiver_lib.is_some_and(|r| std::ptr::eq(&models.libraries[r], l)),
+            shape => bound.is_none_or(|n| n == shape.arity()),
+        })
+    })?;
+    let spec = models.libraries[library].begin_spec(name, call.args.len())?;
+    // A call whose results are not bound (returned, passed on) only counts when its
+    // shape is unambiguous from the name alone.
+    if bound.is_none() && spec.results != BeginResults::Error && receiver_lib.is_none() {
+        let distinctive = !matches!(name.as_str(), "Begin" | "Tx");
+        if !distinctive {
+            return None;
+        }
+    }
+    Some(Begin {
+        call: id,
+        library,
+        results: spec.results,
+    })
+}
+
+/// Whether a call acquires a transaction-capable session (xorm's `NewSession`).
+fn acquire_of(file: &FileIr, models: &Models, function: &Function, id: CallId) -> Option<LibraryId> {
+    let Callee::Method { name, .. } = &function.call(id).callee else {
+        return None;
+    };
+    pick(file, models, |l| l.is_acquire(name))
+}

@@ -1,0 +1,233 @@
+//! Library models: what each database library's calls do, loaded from the data files in
+//! the repository's `rules/models/` directory (embedded at build time).
+
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+use txlint_ir::ir::FileIr;
+use txlint_ir::Language;
+
+const GO_MODELS: &str = include_str!("../../../rules/models/go.toml");
+
+/// All library models of one language.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Models {
+    #[serde(rename = "library", default)]
+    pub libraries: Vec<Library>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Library {
+    pub name: String,
+    #[serde(default)]
+    pub imports: Vec<String>,
+    #[serde(default)]
+    pub tx_types: Vec<String>,
+    #[serde(default)]
+    pub begin: Vec<BeginSpec>,
+    #[serde(default)]
+    pub acquire: Vec<String>,
+    pub commit: CommitSpec,
+    pub rollback: MethodSet,
+    #[serde(default)]
+    pub closure: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BeginSpec {
+    pub methods: Vec<String>,
+    pub args: Option<usize>,
+    pub results: BeginResults,
+}
+
+/// The result shape of a begin call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BeginResults {
+    /// `(tx, err)`
+    TxError,
+    /// `tx`; the call panics on failure.
+    Tx,
+    /// One value that carries its error in `.Error` (GORM).
+    Handle,
+    /// Begins on the receiver and returns only an error (xorm sessions).
+    Error,
+}
+
+impl BeginResults {
+    /// How many values a call site binds for this shape.
+    pub fn arity(self) -> usize {
+        match self {
+            BeginResults::TxError => 2,
+            BeginResults::Tx | BeginResults::Handle | BeginResults::Error => 1,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CommitSpec {
+    pub methods: Vec<String>,
+    pub returns: CommitReturns,
+}
+
+/// What a commit call returns, which decides how its error can be checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CommitReturns {
+    /// An `error` value.
+    Error,
+    /// A handle whose `.Error` field holds the error (GORM).
+    Handle,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MethodSet {
+    pub methods: Vec<String>,
+}
+
+impl Models {
+    /// The shipped models of a language (empty for a language without models yet).
+    pub fn builtin(language: Language) -> &'static Models {
+        static GO: OnceLock<Models> = OnceLock::new();
+        static EMPTY: Models = Models {
+            libraries: Vec::new(),
+        };
+        match language {
+            Language::Go => GO.get_or_init(|| {
+                Models::parse(GO_MODELS).expect("rules/models/go.toml is valid (tested)")
+            }),
+            Language::Python | Language::Rust => &EMPTY,
+        }
+    }
+
+    pub fn parse(text: &str) -> Result<Models, toml::de::Error> {
+        toml::from_str(text)
+    }
+}
+
+impl Library {
+    /// Whether the file imports this library.
+    pub fn is_imported_by(&self, file: &FileIr) -> bool {
+        file.imports
+            .iter()
+            .any(|import| self.imports.iter().any(|p| path_matches(p, &import.path)))
+    }
+
+    /// Whether a declared type (whitespace removed) is one of this library's transaction
+    /// types. `qualifier_alias` maps the type's package qualifier back to the name the
+    /// library is normally imported under, for files that import it under an alias.
+    pub fn is_tx_type(&self, ty: &str, file: &FileIr) -> bool {
+        let canonical = canonical_type(ty, file, self);
+        self.tx_types.iter().any(|t| *t == canonical)
+    }
+
+    pub fn is_commit(&self, method: &str) -> bool {
+        self.commit.methods.iter().any(|m| m == method)
+    }
+
+    pub fn is_rollback(&self, method: &str) -> bool {
+        self.rollback.methods.iter().any(|m| m == method)
+    }
+
+    pub fn is_acquire(&self, method: &str) -> bool {
+        self.acquire.iter().any(|m| m == method)
+    }
+
+    /// The begin specification matching a call of `method` with `args` arguments.
+    pub fn begin_spec(&self, method: &str, args: usize) -> Option<&BeginSpec> {
+        self.begin.iter().find(|spec| {
+            spec.methods.iter().any(|m| m == method) && spec.args.is_none_or(|n| n == args)
+        })
+    }
+}
+
+/// Matches an import path against a model pattern: exact, `prefix/*` or `*/suffix`.
+fn path_matches(pattern: &str, path: &str) -> bool {
+    if let Some(prefix) = pattern.strip_suffix("/*") {
+        return path
+            .strip_prefix(prefix)
+            .is_some_and(|rest| rest.starts_with('/'));
+    }
+    if let Some(suffix) = pattern.strip_prefix("*/") {
+        return path.ends_with(&format!("/{suffix}"));
+    }
+    pattern == path
+}
+
+/// Rewrites `*alias.Tx` to `*sql.Tx` when the file imports the library as `alias`.
+fn canonical_type(ty: &str, file: &FileIr, library: &Library) -> String {
+    let pointer = if ty.starts_with('*') { "*" } else { "" };
+    let bare = ty.trim_start_matches('*');
+    let Some((qualifier, name)) = bare.split_once('.') else {
+        return ty.to_string();
+    };
+    let imported = file.import_named(qualifier).filter(|import| {
+        import.alias.is_some()
+            && library
+                .imports
+                .iter()
+                .any(|p| path_matches(p, &import.path))
+    });
+    match imported {
+        Some(_) => {
+            // The conventional qualifier is the one the model's own types use.
+            let conventional = library
+                .tx_types
+                .iter()
+                .filter_map(|t| t.trim_start_matches('*').split_once('.'))
+                .map(|(q, _)| q)
+                .next()
+                .unwrap_or(qualifier);
+            format!("{pointer}{conventional}.{name}")
+        }
+        None => ty.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use txlint_ir::ir::Import;
+    use txlint_ir::TextRange;
+
+    #[test]
+    fn shipped_go_models_parse() {
+        let models = Models::parse(GO_MODELS).unwrap();
+        let names: Vec<&str> = models.libraries.iter().map(|l| l.name.as_str()).collect();
+        assert_eq!(
+            names,
+            ["database/sql", "sqlx", "pgx", "bun", "ent", "gorm", "xorm"]
+        );
+    }
+
+    #[test]
+    fn import_patterns() {
+        assert!(path_matches("database/sql", "database/sql"));
+        assert!(!path_matches("database/sql", "database/sql/driver"));
+        assert!(path_matches("github.com/jackc/pgx/v5/*", "github.com/jackc/pgx/v5/pgxpool"));
+        assert!(!path_matches("github.com/jackc/pgx/v5/*", "github.com/jackc/pgx/v5"));
+        assert!(path_matches("*/ent", "example.com/app/ent"));
+        assert!(!path_matches("*/ent", "example.com/app/content"));
+    }
+
+    #[test]
+    fn aliased_imports_resolve_tx_types() {
+        let models = Models::builtin(Language::Go);
+        let sql = &models.libraries[0];
+        let mut file = FileIr::empty(Language::Go);
+        file.imports.push(Import {
+            path: "database/sql".into(),
+            alias: Some("stdsql".into()),
+            range: TextRange::default(),
+        });
+        assert!(sql.is_tx_type("*stdsql.Tx", &file));
+        assert!(sql.is_tx_type("*sql.Tx", &file));
+        assert!(!sql.is_tx_type("*stdsql.DB", &file));
+        assert!(!sql.is_tx_type("sql.Tx", &file));
+    }
+}

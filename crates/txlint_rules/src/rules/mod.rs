@@ -1,0 +1,5 @@
+//! One module per rule. Each exposes `check(cx, out)`, registered in `registry.rs`.
+
+pub(crate) mod deferred_commit;
+pub(crate) mod unchecked_begin;
+pub(crate) mod unchecked_commit;
