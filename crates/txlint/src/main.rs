@@ -1,1 +1,35 @@
-fn main() {}
+//! The `txlint` binary: the only part of txlint that touches the file system, the
+//! terminal and the command line.
+
+mod check;
+mod cli;
+mod discover;
+mod explain;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use cli::{Cli, Command};
+
+/// Exit codes: 0 clean, 1 findings, 2 usage or fatal error.
+pub(crate) const EXIT_FINDINGS: u8 = 1;
+pub(crate) const EXIT_ERROR: u8 = 2;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Check(args) => check::run(&args),
+        Command::Rules(args) => explain::rules(&args),
+        Command::Explain(args) => explain::explain(&args),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(error) => {
+            let mut stderr = std::io::stderr().lock();
+            let _ = writeln!(stderr, "txlint: error: {error:#}");
+            ExitCode::from(EXIT_ERROR)
+        }
+    }
+}

@@ -333,7 +333,9 @@ impl<'s> Lowerer<'s> {
                 self.frame().function.result_count = 1;
             }
         }
-        self.block(body);
+        // Parameters and results live in the body's outermost scope: a top-level
+        // `tx, err :=` reuses a named result `err` instead of shadowing it.
+        self.statements(body);
         let end = TextRange::empty(u32::try_from(body.end_byte()).unwrap_or(u32::MAX));
         let closing = TextRange::new(end.start().saturating_sub(1), end.start());
         if self.frame().cfg.current().is_some() {

@@ -1,0 +1,259 @@
+//! Lowering tests: the IR a Go snippet produces.
+
+use txlint_ir::ir::{
+    Binding, Callee, Event, FileIr, Function, FunctionKind, NoReturnKind, Operand, ResultUse,
+    Terminator, VarKind,
+};
+
+use crate::lower_file;
+
+fn lower(source: &str) -> FileIr {
+    let ir = lower_file(source);
+    assert!(ir.syntax_errors.is_empty(), "unexpected syntax errors: {:?}", ir.syntax_errors);
+    ir
+}
+
+fn function<'a>(ir: &'a FileIr, name: &str) -> &'a Function {
+    ir.functions
+        .iter()
+        .find(|f| f.name == name)
+        .unwrap_or_else(|| panic!("no function {name}: {:?}", ir.functions.iter().map(|f| &f.name).collect::<Vec<_>>()))
+}
+
+fn method_calls<'a>(function: &'a Function, method: &str) -> Vec<&'a txlint_ir::ir::Call> {
+    function
+        .calls
+        .iter()
+        .filter(|c| matches!(&c.callee, Callee::Method { name, .. } if name == method))
+        .collect()
+}
+
+#[test]
+fn imports_package_and_struct_fields() {
+    let ir = lower(
+        r#"package store
+
+import (
+	"database/sql"
+	pg "github.com/jackc/pgx/v5"
+)
+
+type Store struct {
+	db, backup *sql.DB
+	tx         * sql.Tx
+}
+"#,
+    );
+    assert_eq!(ir.package.as_deref(), Some("store"));
+    let paths: Vec<_> = ir.imports.iter().map(|i| (i.path.as_str(), i.local_name())).collect();
+    assert_eq!(paths, [("database/sql", "sql"), ("github.com/jackc/pgx/v5", "pg")]);
+    let fields: Vec<_> = ir.fields.iter().map(|f| (f.name.as_str(), f.ty.as_str())).collect();
+    assert_eq!(fields, [("db", "*sql.DB"), ("backup", "*sql.DB"), ("tx", "*sql.Tx")]);
+}
+
+#[test]
+fn methods_params_and_result_uses() {
+    let ir = lower(
+        r#"package p
+
+func (s *Store) Save(ctx context.Context) (err error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	tx.Commit()
+	_ = tx.Commit()
+	go tx.Commit()
+	res := tx.Commit().Error
+	return tx.Commit()
+}
+"#,
+    );
+    let f = function(&ir, "(*Store).Save");
+    assert_eq!(f.kind, FunctionKind::Method);
+    assert_eq!(f.var(f.receiver.unwrap()).name, "s");
+    assert_eq!(f.params.len(), 1);
+    assert_eq!(f.var(f.params[0]).ty.as_deref(), Some("context.Context"));
+    assert_eq!(f.named_results.len(), 1);
+    // Results share the body's outermost scope: `tx, err :=` reuses the named `err`.
+    let begin = &method_calls(f, "BeginTx")[0];
+    let ResultUse::Assigned(bindings) = &begin.result else {
+        panic!("begin not assigned: {:?}", begin.result)
+    };
+    assert_eq!(bindings.len(), 2);
+    assert_eq!(bindings[1], Binding::Var(f.named_results[0]));
+    let Binding::Var(tx) = bindings[0] else { panic!() };
+    assert_eq!(f.var(tx).name, "tx");
+    assert!(matches!(&begin.callee, Callee::Method { receiver: Operand::Field(base, field), .. }
+        if field == "db" && **base == Operand::Var(f.receiver.unwrap())));
+
+    let rollback = &method_calls(f, "Rollback")[0];
+    assert_eq!(rollback.result, ResultUse::Deferred);
+    let commits: Vec<_> = method_calls(f, "Commit").iter().map(|c| c.result.clone()).collect();
+    assert_eq!(
+        commits,
+        [
+            ResultUse::Discarded,
+            ResultUse::Assigned(vec![Binding::Blank]),
+            ResultUse::Spawned,
+            ResultUse::Field {
+                name: "Error".into(),
+                then: Box::new(ResultUse::Assigned(vec![Binding::Var(
+                    f.vars.iter().position(|v| v.name == "res").map(|i| txlint_ir::ir::VarId(i as u32)).unwrap()
+                )]))
+            },
+            ResultUse::Returned,
+        ]
+    );
+    assert!(f.events().any(|e| matches!(e, Event::Defer(_))));
+    assert!(f.events().any(|e| matches!(e, Event::Go(_))));
+}
+
+#[test]
+fn shadowing_declares_a_new_variable_in_an_inner_scope() {
+    let ir = lower(
+        r#"package p
+
+func f(db *sql.DB) {
+	tx, err := db.Begin()
+	if err == nil {
+		tx, err := db.Begin()
+		tx.Commit()
+		_ = err
+	}
+	tx.Commit()
+}
+"#,
+    );
+    let f = function(&ir, "f");
+    let txs: Vec<_> = f.vars.iter().filter(|v| v.name == "tx").collect();
+    assert_eq!(txs.len(), 2, "inner `:=` shadows");
+    let receivers: Vec<_> = method_calls(f, "Commit")
+        .iter()
+        .map(|c| match &c.callee {
+            Callee::Method { receiver, .. } => receiver.root_var().unwrap(),
+            _ => unreachable!(),
+        })
+        .collect();
+    assert_ne!(receivers[0], receivers[1]);
+}
+
+#[test]
+fn function_literals_are_functions_with_captured_variables() {
+    let ir = lower(
+        r#"package p
+
+func outer(db *gorm.DB) error {
+	return db.Transaction(func(tx *gorm.DB) error {
+		db.Create(nil)
+		return tx.Create(nil).Error
+	})
+}
+"#,
+    );
+    let literal = function(&ir, "outer.func1");
+    assert_eq!(literal.kind, FunctionKind::Literal);
+    assert_eq!(literal.parent, Some(txlint_ir::ir::FuncId(0)));
+    let captured = literal.vars.iter().find(|v| v.name == "db").unwrap();
+    assert_eq!(captured.kind, VarKind::Captured);
+    assert_eq!(captured.ty.as_deref(), Some("*gorm.DB"));
+    let outer = function(&ir, "outer");
+    let transaction = &method_calls(outer, "Transaction")[0];
+    assert_eq!(transaction.args, [Operand::Closure(txlint_ir::ir::FuncId(1))]);
+    assert_eq!(transaction.result, ResultUse::Returned);
+}
+
+#[test]
+fn control_flow_returns_loops_and_no_return_calls() {
+    let ir = lower(
+        r#"package p
+
+func f(items []int) error {
+outer:
+	for _, item := range items {
+		switch item {
+		case 1:
+			continue outer
+		case 2:
+			break outer
+		default:
+			if item > 3 {
+				return nil
+			}
+		}
+	}
+	panic("unreachable")
+}
+"#,
+    );
+    let f = function(&ir, "f");
+    let reachable = f.cfg.reachable();
+    let terminators: Vec<_> = reachable.iter().map(|b| &f.cfg.block(*b).terminator).collect();
+    assert!(terminators.iter().any(|t| matches!(t, Terminator::Return { implicit: false, .. })));
+    assert!(terminators
+        .iter()
+        .any(|t| matches!(t, Terminator::NoReturn { kind: NoReturnKind::Panic, .. })));
+    // The panic ends the function: no implicit return is reachable.
+    assert!(!terminators.iter().any(|t| matches!(t, Terminator::Return { implicit: true, .. })));
+    let jumps: Vec<_> = reachable.iter().filter_map(|b| f.cfg.block(*b).jump).collect();
+    assert_eq!(jumps.len(), 2, "continue outer and break outer");
+}
+
+#[test]
+fn nil_tests_on_branches() {
+    let ir = lower(
+        r#"package p
+
+func f() error {
+	tx := db.Begin()
+	if tx.Error != nil {
+		return tx.Error
+	}
+	return nil
+}
+"#,
+    );
+    let f = function(&ir, "f");
+    let test = f
+        .cfg
+        .blocks
+        .iter()
+        .find_map(|b| match &b.terminator {
+            Terminator::Branch { nil_test, .. } => nil_test.clone(),
+            _ => None,
+        })
+        .unwrap();
+    assert!(!test.then_is_nil);
+    assert!(matches!(test.operand, Operand::Field(_, ref name) if name == "Error"));
+}
+
+#[test]
+fn syntax_errors_are_recorded_and_the_rest_is_lowered() {
+    let ir = lower_file(
+        "package p\n\nfunc broken( {\n\tx := \n}\n\nfunc fine(tx *sql.Tx) {\n\ttx.Commit()\n}\n",
+    );
+    assert!(!ir.syntax_errors.is_empty());
+    assert!(ir.functions.iter().any(|f| f.name == "fine"));
+}
+
+#[test]
+fn empty_and_garbage_input_do_not_panic() {
+    assert!(lower_file("").functions.is_empty());
+    let garbage = lower_file("\u{0}\u{1}}}}{{{ func ( ) ) ) \"unterminated");
+    assert!(!garbage.syntax_errors.is_empty());
+}
+
+#[test]
+fn deep_nesting_is_bounded() {
+    let mut source = String::from("package p\nfunc f() {\n");
+    for _ in 0..3000 {
+        source.push_str("if x {\n");
+    }
+    for _ in 0..3000 {
+        source.push_str("}\n");
+    }
+    source.push_str("}\n");
+    let ir = lower_file(&source);
+    assert_eq!(ir.functions.len(), 1);
+}
