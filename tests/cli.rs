@@ -1,1 +1,395 @@
-fn main(){}
+//! End-to-end tests of the `txlint` binary: exit codes, output formats, discovery and
+//! bad input. Each test builds its own directory of sources.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use serde_json::Value;
+use tempfile::TempDir;
+
+/// Two findings: TX001 at 9:2 and TX008 at 5:2 (columns in code points).
+const LEAKY: &str = r#"package store
+
+import "database/sql"
+
+func Save(db *sql.DB) error {
+	tx, _ := db.Begin()
+	if _, err := tx.Exec("INSERT INTO t VALUES (1)"); err != nil {
+		return err
+	}
+	tx.Commit()
+	return nil
+}
+"#;
+
+const CLEAN: &str = r#"package store
+
+import "database/sql"
+
+func Save(db *sql.DB) error {
+	tx, err := db.Begin()
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	return tx.Commit()
+}
+"#;
+
+fn txlint() -> Command {
+    let mut cmd = Command::cargo_bin("txlint").unwrap();
+    cmd.env_remove("NO_COLOR").env_remove("GITHUB_ACTIONS");
+    cmd
+}
+
+fn project(files: &[(&str, &[u8])]) -> TempDir {
+    let dir = TempDir::new().unwrap();
+    for (path, content) in files {
+        let path = dir.path().join(path);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, content).unwrap();
+    }
+    dir
+}
+
+fn json_output(dir: &Path, args: &[&str]) -> Value {
+    let output = txlint()
+        .current_dir(dir)
+        .args(["check", "--format", "json"])
+        .args(args)
+        .output()
+        .unwrap();
+    serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("invalid JSON ({e}): {}", String::from_utf8_lossy(&output.stdout)))
+}
+
+fn finding_codes(report: &Value) -> Vec<(String, String, u64)> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_string(),
+                f["code"].as_str().unwrap().to_string(),
+                f["range"]["start"]["line"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn findings_exit_1_and_clean_code_exits_0() {
+    let dir = project(&[("leaky.go", LEAKY.as_bytes()), ("clean.go", CLEAN.as_bytes())]);
+    txlint()
+        .current_dir(dir.path())
+        .args(["check", "leaky.go"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("TX001"))
+        .stdout(predicate::str::contains("TX008"))
+        .stdout(predicate::str::contains("2 findings in 1 file"));
+    txlint()
+        .current_dir(dir.path())
+        .args(["check", "clean.go"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("No findings in 1 file"));
+}
+
+#[test]
+fn exit_zero_keeps_findings_but_exits_0() {
+    let dir = project(&[("leaky.go", LEAKY.as_bytes())]);
+    txlint()
+        .current_dir(dir.path())
+        .args(["check", "--exit-zero", "."])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("TX001"));
+}
+
+#[test]
+fn default_path_is_the_current_directory() {
+    let dir = project(&[("pkg/leaky.go", LEAKY.as_bytes())]);
+    let report = json_output(dir.path(), &[]);
+    assert_eq!(
+        finding_codes(&report),
+        [
+            ("pkg/leaky.go".to_string(), "TX008".to_string(), 6),
+            ("pkg/leaky.go".to_string(), "TX001".to_string(), 10)
+        ]
+    );
+}
+
+#[test]
+fn select_and_ignore_choose_rules() {
+    let dir = project(&[("leaky.go", LEAKY.as_bytes())]);
+    let only_commit = json_output(dir.path(), &["--select", "TX001"]);
+    assert_eq!(finding_codes(&only_commit).len(), 1);
+    assert_eq!(finding_codes(&only_commit)[0].1, "TX001");
+    let by_name = json_output(dir.path(), &["--ignore", "unchecked-commit"]);
+    assert_eq!(finding_codes(&by_name).len(), 1);
+    assert_eq!(finding_codes(&by_name)[0].1, "TX008");
+    txlint()
+        .current_dir(dir.path())
+        .args(["check", "--select", "TX999"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("unknown rule selector `TX999`"));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    txlint().args(["check", "--format", "xml"]).assert().code(2);
+    txlint().args(["frobnicate"]).assert().code(2);
+    txlint().args(["check", "--jobs", "0"]).assert().code(2);
+}
+
+#[test]
+fn missing_path_exits_2_but_other_paths_are_checked() {
+    let dir = project(&[("leaky.go", LEAKY.as_bytes())]);
+    txlint()
+        .current_dir(dir.path())
+        .args(["check", "does-not-exist", "leaky.go"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("does-not-exist: no such file or directory"))
+        .stdout(predicate::str::contains("TX001"));
+}
+
+#[test]
+fn output_is_identical_across_runs_and_job_counts() {
+    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+    for i in 0..40 {
+        let source = if i % 3 == 0 { CLEAN } else { LEAKY };
+        files.push((format!("pkg{}/file{i}.go", i % 7), source.as_bytes().to_vec()));
+    }
+    let borrowed: Vec<(&str, &[u8])> = files.iter().map(|(p, c)| (p.as_str(), c.as_slice())).collect();
+    let dir = project(&borrowed);
+    let run = |jobs: &str, format: &str| {
+        txlint()
+            .current_dir(dir.path())
+            .args(["check", "--format", format, "--jobs", jobs])
+            .output()
+            .unwrap()
+            .stdout
+    };
+    for format in ["human", "json", "sarif", "github"] {
+        let one = run("1", format);
+        assert!(!one.is_empty());
+        assert_eq!(one, run("2", format), "{format}: --jobs 1 vs 2");
+        assert_eq!(one, run("2", format), "{format}: two runs");
+    }
+}
+
+#[test]
+fn gitignore_vendor_and_hidden_directories_are_skipped_unless_named() {
+    let dir = project(&[
+        (".gitignore", b"generated/\n"),
+        ("generated/leaky.go", LEAKY.as_bytes()),
+        ("vendor/lib/leaky.go", LEAKY.as_bytes()),
+        ("node_modules/x/leaky.go", LEAKY.as_bytes()),
+        (".hidden/leaky.go", LEAKY.as_bytes()),
+        ("app/leaky.go", LEAKY.as_bytes()),
+    ]);
+    let paths = |report: &Value| -> Vec<String> {
+        let mut paths: Vec<String> = finding_codes(report).into_iter().map(|(p, _, _)| p).collect();
+        paths.dedup();
+        paths
+    };
+    assert_eq!(paths(&json_output(dir.path(), &[])), ["app/leaky.go"]);
+    assert_eq!(
+        paths(&json_output(dir.path(), &["--no-ignore"])),
+        ["app/leaky.go", "generated/leaky.go"]
+    );
+    // Files named explicitly are always checked (pre-commit passes file lists).
+    assert_eq!(
+        paths(&json_output(dir.path(), &["vendor/lib/leaky.go", "generated/leaky.go"])),
+        ["generated/leaky.go", "vendor/lib/leaky.go"]
+    );
+}
+
+#[test]
+fn output_file_receives_the_report() {
+    let dir = project(&[("leaky.go", LEAKY.as_bytes())]);
+    txlint()
+        .current_dir(dir.path())
+        .args(["check", "--format", "sarif", "--output", "out.sarif"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::is_empty());
+    let sarif: Value = serde_json::from_str(&fs::read_to_string(dir.path().join("out.sarif")).unwrap()).unwrap();
+    assert_eq!(sarif["version"], "2.1.0");
+    assert_eq!(sarif["runs"][0]["results"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn human_output_has_no_colour_when_piped_or_with_no_color() {
+    let dir = project(&[("leaky.go", LEAKY.as_bytes())]);
+    let plain = txlint().current_dir(dir.path()).args(["check"]).output().unwrap();
+    assert!(!plain.stdout.contains(&0x1b), "escape codes in piped output");
+    let forced = txlint()
+        .current_dir(dir.path())
+        .args(["check", "--color", "always"])
+        .output()
+        .unwrap();
+    assert!(forced.stdout.contains(&0x1b), "--color always colours");
+    let quiet = txlint().current_dir(dir.path()).args(["check", "--quiet"]).output().unwrap();
+    assert!(!String::from_utf8_lossy(&quiet.stdout).contains("findings in"));
+}
+
+#[test]
+fn github_format_prints_workflow_commands() {
+    let dir = project(&[("leaky.go", LEAKY.as_bytes())]);
+    let output = txlint()
+        .current_dir(dir.path())
+        .args(["check", "--format", "github"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        stdout.contains("::error file=leaky.go,line=10,col=2,endLine=10,endColumn=13,title=TX001 unchecked-commit::"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("::warning file=leaky.go,line=6,col=11,"), "{stdout}");
+}
+
+#[test]
+fn sarif_output_validates_against_the_official_schema() {
+    let dir = project(&[
+        ("leaky.go", LEAKY.as_bytes()),
+        ("broken.go", b"package p\nfunc broken( {\n"),
+        ("latin1.go", b"package p // caf\xe9\n"),
+    ]);
+    let output = txlint()
+        .current_dir(dir.path())
+        .args(["check", "--format", "sarif"])
+        .output()
+        .unwrap();
+    let sarif: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let schema: Value = serde_json::from_str(include_str!("../crates/txlint_report/tests/data/sarif-schema-2.1.0.json")).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator.iter_errors(&sarif).map(|e| format!("{e} at {}", e.instance_path())).collect();
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
+    let run = &sarif["runs"][0];
+    assert_eq!(run["tool"]["driver"]["rules"].as_array().unwrap().len(), 12);
+    let notifications = run["invocations"][0]["toolExecutionNotifications"].as_array().unwrap();
+    assert_eq!(notifications.len(), 2, "{notifications:#?}");
+}
+
+// ----- bad input ---------------------------------------------------------------------
+
+fn notifications(report: &Value) -> Vec<(String, bool, String)> {
+    report["notifications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| {
+            (
+                n["path"].as_str().unwrap().to_string(),
+                n["skipped"].as_bool().unwrap(),
+                n["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn broken_files_are_reported_and_the_others_still_checked() {
+    let mut big = String::from("package big\n\n");
+    while big.len() < 50 * 1024 * 1024 {
+        big.push_str("func f() {\n\tx := 1\n\t_ = x\n}\n");
+    }
+    let dir = project(&[
+        ("a_leaky.go", LEAKY.as_bytes()),
+        ("binary.go", b"\x7fELF\x00\x00\x01\x02"),
+        ("big.go", big.as_bytes()),
+        ("empty.go", b""),
+        ("latin1.go", b"package p\n// caf\xe9\n"),
+        (
+            "syntax.go",
+            b"package p\n\nfunc broken( {\n\tx := \n}\n\nfunc ok(tx *sql.Tx) {\n\ttx.Commit()\n}\n",
+        ),
+    ]);
+    #[cfg(unix)]
+    std::os::unix::fs::symlink("loop.go", dir.path().join("loop.go")).unwrap();
+    let output = txlint()
+        .current_dir(dir.path())
+        .args(["check", "--format", "json", ".", "loop.go"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        finding_codes(&report),
+        [
+            ("a_leaky.go".to_string(), "TX008".to_string(), 6),
+            ("a_leaky.go".to_string(), "TX001".to_string(), 10),
+            ("syntax.go".to_string(), "TX001".to_string(), 8),
+        ]
+    );
+    let notes = notifications(&report);
+    let find = |path: &str| notes.iter().find(|(p, _, _)| p == path).unwrap_or_else(|| panic!("no notification for {path}: {notes:?}"));
+    assert!(find("binary.go").2.contains("binary"));
+    assert!(find("big.go").2.contains("50.0 MiB"));
+    assert!(find("latin1.go").2.contains("not valid UTF-8"));
+    assert!(find("syntax.go").2.contains("syntax error"));
+    assert!(!find("syntax.go").1, "a file with syntax errors is still checked");
+    #[cfg(unix)]
+    assert!(find("loop.go").2.contains("cannot read"));
+    assert!(notes.iter().all(|(p, _, _)| p != "empty.go"));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    for path in ["binary.go", "big.go", "latin1.go", "syntax.go:3:"] {
+        assert!(stderr.contains(path), "stderr lacks {path}: {stderr}");
+    }
+    assert_eq!(report["summary"]["files_skipped"], if cfg!(unix) { 4 } else { 3 });
+}
+
+// ----- rules and explain -------------------------------------------------------------
+
+#[test]
+fn rules_lists_the_whole_catalogue() {
+    let output = txlint().arg("rules").output().unwrap();
+    assert!(output.status.success());
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    for code in (1..=12).map(|n| format!("TX{n:03}")) {
+        assert!(stdout.contains(&code), "{code} missing");
+    }
+    assert!(stdout.contains("not implemented yet"));
+    let tx001 = stdout.lines().find(|l| l.starts_with("TX001")).unwrap();
+    assert!(tx001.contains("unchecked-commit") && tx001.contains("error") && tx001.contains("go"));
+}
+
+#[test]
+fn explain_prints_each_rule_document() {
+    let rules_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../rules");
+    for code in (1..=12).map(|n| format!("TX{n:03}")) {
+        let doc = fs::read_to_string(rules_dir.join(format!("{code}.md"))).unwrap();
+        let summary = doc
+            .lines()
+            .find_map(|l| l.strip_prefix("summary = \""))
+            .and_then(|l| l.strip_suffix('"'))
+            .unwrap()
+            .to_string();
+        txlint()
+            .args(["explain", &code])
+            .assert()
+            .success()
+            .stdout(predicate::str::contains(format!("# {code} ")))
+            .stdout(predicate::str::contains(summary))
+            .stdout(predicate::str::contains("## What it does"))
+            .stdout(predicate::str::contains("## Use instead"));
+    }
+    txlint()
+        .args(["explain", "connection-left-in-transaction"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("TX004"));
+    txlint()
+        .args(["explain", "TX999"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("unknown rule"));
+}

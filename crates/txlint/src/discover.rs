@@ -33,15 +33,20 @@ pub fn discover(paths: &[PathBuf], no_ignore: bool) -> Discovery {
         walk_errors: Vec::new(),
     };
     for path in paths {
-        if path.is_file() {
-            if supported_language(path).is_some() {
-                discovery.files.push(path.clone());
+        match std::fs::metadata(path) {
+            Ok(meta) if meta.is_dir() => {}
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                discovery.missing.push(path.clone());
+                continue;
             }
-            continue;
-        }
-        if !path.exists() {
-            discovery.missing.push(path.clone());
-            continue;
+            // A file, or a path that exists but cannot be inspected (a symlink loop, no
+            // permission): reading it reports the problem.
+            _ => {
+                if supported_language(path).is_some() {
+                    discovery.files.push(path.clone());
+                }
+                continue;
+            }
         }
         let walker = WalkBuilder::new(path)
             .standard_filters(!no_ignore)

@@ -101,7 +101,7 @@ fn function_facts(
                 continue;
             };
             for (target, value) in targets.iter().zip(values) {
-                if let (Binding::Var(t), Some(lib)) = (target, operand_library(file, models, &facts, value)) {
+                if let (Binding::Var(t), Some(lib)) = (target, operand_library(file, models, function, &facts, value)) {
                     changed |= facts.tx_vars.insert(*t, lib).is_none();
                 }
             }
@@ -134,17 +134,36 @@ fn pick(file: &FileIr, models: &Models, matches: impl Fn(&Library) -> bool) -> O
 pub(crate) fn operand_library(
     file: &FileIr,
     models: &Models,
+    function: &Function,
     facts: &FunctionFacts,
     operand: &Operand,
 ) -> Option<LibraryId> {
     match operand {
         Operand::Var(v) => facts.tx_vars.get(v).copied(),
-        Operand::Field(_, name) => {
-            let field = file.fields.iter().find(|f| &f.name == name)?;
-            pick(file, models, |l| l.is_tx_type(&field.ty, file))
+        Operand::Field(base, name) => {
+            let ty = field_type(file, function, base, name)?;
+            pick(file, models, |l| l.is_tx_type(ty, file))
         }
         _ => None,
     }
+}
+
+/// The declared type of `base.name`: the field of the base variable's struct type when
+/// that is known (`s.tx` with `s *Store`), else the only type fields of that name have
+/// in the file.
+fn field_type<'f>(file: &'f FileIr, function: &Function, base: &Operand, name: &str) -> Option<&'f str> {
+    let owner = match base {
+        Operand::Var(v) => function.var(*v).ty.as_deref().map(|t| t.trim_start_matches('*')),
+        _ => None,
+    };
+    let mut candidates = file.fields.iter().filter(|f| f.name == name);
+    if let Some(owner) = owner {
+        if let Some(field) = file.fields.iter().find(|f| f.name == name && f.owner == owner) {
+            return Some(&field.ty);
+        }
+    }
+    let first = candidates.next()?;
+    candidates.all(|f| f.ty == first.ty).then_some(first.ty.as_str())
 }
 
 /// Whether a call begins a transaction, and how.
@@ -163,7 +182,7 @@ fn begin_of(
         ResultUse::Assigned(bindings) => Some(bindings.len()),
         _ => None,
     };
-    let receiver_lib = operand_library(file, models, facts, receiver);
+    let receiver_lib = operand_library(file, models, function, facts, receiver);
     let library = pick(file, models, |l| {
         l.begin_spec(name, call.args.len()).is_some_and(|spec| match spec.results {
             // Begins on its receiver: only a known session counts.
