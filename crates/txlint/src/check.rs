@@ -9,7 +9,9 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context as _, Result};
 use rayon::prelude::*;
 use txlint_ir::{Diagnostic, FileId, Language, LineIndex, Severity, TextRange};
-use txlint_report::{render, Format, HumanOptions, Notification, Report, SourceFile};
+use txlint_report::{
+    directory_uri, render, Format, HumanOptions, Notification, Report, SourceFile,
+};
 use txlint_rules::{check_file, Settings, RULES};
 
 use crate::cli::{CheckArgs, ColorChoice, OutputFormat};
@@ -41,7 +43,11 @@ pub fn run(args: &CheckArgs) -> Result<u8> {
     let discovery = discover(&args.paths, args.no_ignore);
     let mut stderr = io::stderr().lock();
     for missing in &discovery.missing {
-        writeln!(stderr, "txlint: error: {}: no such file or directory", missing.display())?;
+        writeln!(
+            stderr,
+            "txlint: error: {}: no such file or directory",
+            missing.display()
+        )?;
     }
     for error in &discovery.walk_errors {
         writeln!(stderr, "txlint: warning: {error}")?;
@@ -81,7 +87,10 @@ pub fn run(args: &CheckArgs) -> Result<u8> {
             });
         }
         diagnostics.extend(outcome.diagnostics);
-        files.push(SourceFile::new(outcome.display_path, outcome.text.unwrap_or_default()));
+        files.push(SourceFile::new(
+            outcome.display_path,
+            outcome.text.unwrap_or_default(),
+        ));
     }
     // Files are sorted by path and each file's findings by position, so this order is
     // the same whatever the number of threads.
@@ -107,7 +116,10 @@ pub fn run(args: &CheckArgs) -> Result<u8> {
     }
     drop(stderr);
 
-    let enabled_rules: Vec<_> = RULES.iter().filter(|r| settings.is_enabled(r.code)).collect();
+    let enabled_rules: Vec<_> = RULES
+        .iter()
+        .filter(|r| settings.is_enabled(r.code))
+        .collect();
     let files_checked = files.len() - notifications.iter().filter(|n| n.skipped).count();
     let report = Report {
         tool_version: env!("CARGO_PKG_VERSION"),
@@ -116,6 +128,9 @@ pub fn run(args: &CheckArgs) -> Result<u8> {
         notifications: &notifications,
         enabled_rules: &enabled_rules,
         files_checked,
+        root_uri: cwd
+            .as_deref()
+            .map(|dir| directory_uri(&dir.to_string_lossy())),
     };
     write_report(&report, args)?;
 
@@ -149,8 +164,8 @@ fn write_report(report: &Report, args: &CheckArgs) -> Result<()> {
     };
     match &args.output {
         Some(path) => {
-            let file = File::create(path)
-                .with_context(|| format!("cannot write {}", path.display()))?;
+            let file =
+                File::create(path).with_context(|| format!("cannot write {}", path.display()))?;
             let mut out = BufWriter::new(file);
             render(report, format, &human, &mut out)?;
             out.flush()?;
@@ -173,11 +188,15 @@ fn write_report(report: &Report, args: &CheckArgs) -> Result<()> {
 /// when under it, with `/` separators.
 fn display_path(path: &Path, cwd: Option<&Path>) -> String {
     let relative: PathBuf = match (path.is_absolute(), cwd) {
-        (true, Some(cwd)) => path.strip_prefix(cwd).map_or_else(|_| path.to_path_buf(), Path::to_path_buf),
+        (true, Some(cwd)) => path
+            .strip_prefix(cwd)
+            .map_or_else(|_| path.to_path_buf(), Path::to_path_buf),
         _ => path.to_path_buf(),
     };
     let shown = relative.to_string_lossy().replace('\\', "/");
-    shown.strip_prefix("./").map_or(shown.clone(), str::to_string)
+    shown
+        .strip_prefix("./")
+        .map_or(shown.clone(), str::to_string)
 }
 
 fn skipped(display_path: String, message: String) -> Checked {
@@ -257,7 +276,7 @@ fn lower(language: Language, text: &str) -> txlint_ir::ir::FileIr {
 /// Reads a source file, refusing what cannot be source code: unreadable, over the size
 /// limit, binary, or not UTF-8.
 fn read_source(path: &Path, max_size: u64) -> std::result::Result<String, String> {
-    let mut file = File::open(path).map_err(|e| format!("cannot read: {e}"))?;
+    let file = File::open(path).map_err(|e| format!("cannot read: {e}"))?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
     if size > max_size {
         return Err(format!(
@@ -271,7 +290,10 @@ fn read_source(path: &Path, max_size: u64) -> std::result::Result<String, String
         .read_to_end(&mut bytes)
         .map_err(|e| format!("cannot read: {e}"))?;
     if bytes.len() as u64 > max_size {
-        return Err(format!("skipped: over the {} limit (--max-file-size)", human_size(max_size)));
+        return Err(format!(
+            "skipped: over the {} limit (--max-file-size)",
+            human_size(max_size)
+        ));
     }
     let sniff = &bytes[..bytes.len().min(8192)];
     if sniff.contains(&0) {

@@ -2,9 +2,9 @@ use std::collections::HashMap;
 
 use tree_sitter::{Node, Tree};
 use txlint_ir::ir::{
-    Binding, BlockId, Call, CallId, Callee, CfgBuilder, Event, FieldDecl, FileIr, FuncId,
-    Function, FunctionKind, Import, Jump, JumpKind, NilTest, NoReturnKind, Operand, ResultUse,
-    Terminator, Var, VarId, VarKind,
+    Binding, BlockId, Call, CallId, Callee, CfgBuilder, Event, FieldDecl, FileIr, FuncId, Function,
+    FunctionKind, Import, Jump, JumpKind, NilTest, NoReturnKind, Operand, ResultUse, Terminator,
+    Var, VarId, VarKind,
 };
 use txlint_ir::{Language, TextRange};
 
@@ -355,9 +355,7 @@ impl<'s> Lowerer<'s> {
     fn declare_params(&mut self, list: Node, kind: VarKind) -> Vec<VarId> {
         let mut declared = Vec::new();
         for param in named_children(list) {
-            let ty = param
-                .child_by_field_name("type")
-                .map(|t| self.type_text(t));
+            let ty = param.child_by_field_name("type").map(|t| self.type_text(t));
             let mut cursor = param.walk();
             let names: Vec<Node> = param.children_by_field_name("name", &mut cursor).collect();
             for name in names {
@@ -393,14 +391,19 @@ impl<'s> Lowerer<'s> {
     /// enclosing function (recorded as a captured variable).
     fn lookup(&mut self, name: &str) -> Option<VarId> {
         let depth = self.frames.len();
-        let found = self.frames.iter().enumerate().rev().find_map(|(i, frame)| {
-            frame
-                .scopes
-                .iter()
-                .rev()
-                .find_map(|scope| scope.get(name))
-                .map(|&var| (i, var))
-        })?;
+        let found = self
+            .frames
+            .iter()
+            .enumerate()
+            .rev()
+            .find_map(|(i, frame)| {
+                frame
+                    .scopes
+                    .iter()
+                    .rev()
+                    .find_map(|scope| scope.get(name))
+                    .map(|&var| (i, var))
+            })?;
         let (frame_index, var) = found;
         if frame_index == depth - 1 {
             return Some(var);
@@ -739,9 +742,7 @@ impl<'s> Lowerer<'s> {
             }
         }
         for spec in specs {
-            let ty = spec
-                .child_by_field_name("type")
-                .map(|t| self.type_text(t));
+            let ty = spec.child_by_field_name("type").map(|t| self.type_text(t));
             let mut cursor = spec.walk();
             let names: Vec<Node> = spec.children_by_field_name("name", &mut cursor).collect();
             match spec.child_by_field_name("value") {

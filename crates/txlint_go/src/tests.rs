@@ -9,7 +9,11 @@ use crate::lower_file;
 
 fn lower(source: &str) -> FileIr {
     let ir = lower_file(source);
-    assert!(ir.syntax_errors.is_empty(), "unexpected syntax errors: {:?}", ir.syntax_errors);
+    assert!(
+        ir.syntax_errors.is_empty(),
+        "unexpected syntax errors: {:?}",
+        ir.syntax_errors
+    );
     ir
 }
 
@@ -17,7 +21,12 @@ fn function<'a>(ir: &'a FileIr, name: &str) -> &'a Function {
     ir.functions
         .iter()
         .find(|f| f.name == name)
-        .unwrap_or_else(|| panic!("no function {name}: {:?}", ir.functions.iter().map(|f| &f.name).collect::<Vec<_>>()))
+        .unwrap_or_else(|| {
+            panic!(
+                "no function {name}: {:?}",
+                ir.functions.iter().map(|f| &f.name).collect::<Vec<_>>()
+            )
+        })
 }
 
 fn method_calls<'a>(function: &'a Function, method: &str) -> Vec<&'a txlint_ir::ir::Call> {
@@ -45,10 +54,24 @@ type Store struct {
 "#,
     );
     assert_eq!(ir.package.as_deref(), Some("store"));
-    let paths: Vec<_> = ir.imports.iter().map(|i| (i.path.as_str(), i.local_name())).collect();
-    assert_eq!(paths, [("database/sql", "sql"), ("github.com/jackc/pgx/v5", "pg")]);
-    let fields: Vec<_> = ir.fields.iter().map(|f| (f.name.as_str(), f.ty.as_str())).collect();
-    assert_eq!(fields, [("db", "*sql.DB"), ("backup", "*sql.DB"), ("tx", "*sql.Tx")]);
+    let paths: Vec<_> = ir
+        .imports
+        .iter()
+        .map(|i| (i.path.as_str(), i.local_name()))
+        .collect();
+    assert_eq!(
+        paths,
+        [("database/sql", "sql"), ("github.com/jackc/pgx/v5", "pg")]
+    );
+    let fields: Vec<_> = ir
+        .fields
+        .iter()
+        .map(|f| (f.name.as_str(), f.ty.as_str()))
+        .collect();
+    assert_eq!(
+        fields,
+        [("db", "*sql.DB"), ("backup", "*sql.DB"), ("tx", "*sql.Tx")]
+    );
 }
 
 #[test]
@@ -83,14 +106,21 @@ func (s *Store) Save(ctx context.Context) (err error) {
     };
     assert_eq!(bindings.len(), 2);
     assert_eq!(bindings[1], Binding::Var(f.named_results[0]));
-    let Binding::Var(tx) = bindings[0] else { panic!() };
+    let Binding::Var(tx) = bindings[0] else {
+        panic!()
+    };
     assert_eq!(f.var(tx).name, "tx");
-    assert!(matches!(&begin.callee, Callee::Method { receiver: Operand::Field(base, field), .. }
-        if field == "db" && **base == Operand::Var(f.receiver.unwrap())));
+    assert!(
+        matches!(&begin.callee, Callee::Method { receiver: Operand::Field(base, field), .. }
+        if field == "db" && **base == Operand::Var(f.receiver.unwrap()))
+    );
 
     let rollback = &method_calls(f, "Rollback")[0];
     assert_eq!(rollback.result, ResultUse::Deferred);
-    let commits: Vec<_> = method_calls(f, "Commit").iter().map(|c| c.result.clone()).collect();
+    let commits: Vec<_> = method_calls(f, "Commit")
+        .iter()
+        .map(|c| c.result.clone())
+        .collect();
     assert_eq!(
         commits,
         [
@@ -100,7 +130,11 @@ func (s *Store) Save(ctx context.Context) (err error) {
             ResultUse::Field {
                 name: "Error".into(),
                 then: Box::new(ResultUse::Assigned(vec![Binding::Var(
-                    f.vars.iter().position(|v| v.name == "res").map(|i| txlint_ir::ir::VarId(i as u32)).unwrap()
+                    f.vars
+                        .iter()
+                        .position(|v| v.name == "res")
+                        .map(|i| txlint_ir::ir::VarId(i as u32))
+                        .unwrap()
                 )]))
             },
             ResultUse::Returned,
@@ -160,7 +194,10 @@ func outer(db *gorm.DB) error {
     assert_eq!(captured.ty.as_deref(), Some("*gorm.DB"));
     let outer = function(&ir, "outer");
     let transaction = &method_calls(outer, "Transaction")[0];
-    assert_eq!(transaction.args, [Operand::Closure(txlint_ir::ir::FuncId(1))]);
+    assert_eq!(
+        transaction.args,
+        [Operand::Closure(txlint_ir::ir::FuncId(1))]
+    );
     assert_eq!(transaction.result, ResultUse::Returned);
 }
 
@@ -189,14 +226,32 @@ outer:
     );
     let f = function(&ir, "f");
     let reachable = f.cfg.reachable();
-    let terminators: Vec<_> = reachable.iter().map(|b| &f.cfg.block(*b).terminator).collect();
-    assert!(terminators.iter().any(|t| matches!(t, Terminator::Return { implicit: false, .. })));
-    assert!(terminators
+    let terminators: Vec<_> = reachable
         .iter()
-        .any(|t| matches!(t, Terminator::NoReturn { kind: NoReturnKind::Panic, .. })));
+        .map(|b| &f.cfg.block(*b).terminator)
+        .collect();
+    assert!(terminators.iter().any(|t| matches!(
+        t,
+        Terminator::Return {
+            implicit: false,
+            ..
+        }
+    )));
+    assert!(terminators.iter().any(|t| matches!(
+        t,
+        Terminator::NoReturn {
+            kind: NoReturnKind::Panic,
+            ..
+        }
+    )));
     // The panic ends the function: no implicit return is reachable.
-    assert!(!terminators.iter().any(|t| matches!(t, Terminator::Return { implicit: true, .. })));
-    let jumps: Vec<_> = reachable.iter().filter_map(|b| f.cfg.block(*b).jump).collect();
+    assert!(!terminators
+        .iter()
+        .any(|t| matches!(t, Terminator::Return { implicit: true, .. })));
+    let jumps: Vec<_> = reachable
+        .iter()
+        .filter_map(|b| f.cfg.block(*b).jump)
+        .collect();
     assert_eq!(jumps.len(), 2, "continue outer and break outer");
 }
 

@@ -64,7 +64,9 @@ impl FileIr {
 
     /// Whether `range` overlaps a region the parser could not understand.
     pub fn in_syntax_error(&self, range: TextRange) -> bool {
-        self.syntax_errors.iter().any(|e| e.intersects(range) || e.contains_range(range))
+        self.syntax_errors
+            .iter()
+            .any(|e| e.intersects(range) || e.contains_range(range))
     }
 
     /// The name under which an import is visible in the file (alias or last path segment).
@@ -91,8 +93,9 @@ impl Import {
         }
         let mut segments = self.path.rsplit('/');
         let last = segments.next().unwrap_or(&self.path);
-        let is_major_version =
-            last.len() > 1 && last.starts_with('v') && last[1..].bytes().all(|b| b.is_ascii_digit());
+        let is_major_version = last.len() > 1
+            && last.starts_with('v')
+            && last[1..].bytes().all(|b| b.is_ascii_digit());
         if is_major_version {
             segments.next().unwrap_or(last)
         } else {
@@ -328,7 +331,10 @@ pub enum Terminator {
         implicit: bool,
     },
     /// A call that never returns (`panic`, `log.Fatal`, `os.Exit`).
-    NoReturn { range: TextRange, kind: NoReturnKind },
+    NoReturn {
+        range: TextRange,
+        kind: NoReturnKind,
+    },
     /// Not reachable (after a `return` inside a block, for instance).
     Unreachable,
 }

@@ -86,9 +86,18 @@ mod tests {
     fn ascii_positions() {
         let text = "ab\ncd\n";
         let index = LineIndex::new(text);
-        assert_eq!(index.line_column(0, text), LineColumn { line: 1, column: 1 });
-        assert_eq!(index.line_column(4, text), LineColumn { line: 2, column: 2 });
-        assert_eq!(index.line_column(6, text), LineColumn { line: 3, column: 1 });
+        assert_eq!(
+            index.line_column(0, text),
+            LineColumn { line: 1, column: 1 }
+        );
+        assert_eq!(
+            index.line_column(4, text),
+            LineColumn { line: 2, column: 2 }
+        );
+        assert_eq!(
+            index.line_column(6, text),
+            LineColumn { line: 3, column: 1 }
+        );
     }
 
     #[test]
@@ -126,6 +135,9 @@ mod tests {
     fn offset_past_end_is_clamped() {
         let text = "a\nb";
         let index = LineIndex::new(text);
-        assert_eq!(index.line_column(99, text), LineColumn { line: 2, column: 2 });
+        assert_eq!(
+            index.line_column(99, text),
+            LineColumn { line: 2, column: 2 }
+        );
     }
 }

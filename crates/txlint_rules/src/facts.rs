@@ -101,7 +101,10 @@ fn function_facts(
                 continue;
             };
             for (target, value) in targets.iter().zip(values) {
-                if let (Binding::Var(t), Some(lib)) = (target, operand_library(file, models, function, &facts, value)) {
+                if let (Binding::Var(t), Some(lib)) = (
+                    target,
+                    operand_library(file, models, function, &facts, value),
+                ) {
                     changed |= facts.tx_vars.insert(*t, lib).is_none();
                 }
             }
@@ -151,19 +154,34 @@ pub(crate) fn operand_library(
 /// The declared type of `base.name`: the field of the base variable's struct type when
 /// that is known (`s.tx` with `s *Store`), else the only type fields of that name have
 /// in the file.
-fn field_type<'f>(file: &'f FileIr, function: &Function, base: &Operand, name: &str) -> Option<&'f str> {
+fn field_type<'f>(
+    file: &'f FileIr,
+    function: &Function,
+    base: &Operand,
+    name: &str,
+) -> Option<&'f str> {
     let owner = match base {
-        Operand::Var(v) => function.var(*v).ty.as_deref().map(|t| t.trim_start_matches('*')),
+        Operand::Var(v) => function
+            .var(*v)
+            .ty
+            .as_deref()
+            .map(|t| t.trim_start_matches('*')),
         _ => None,
     };
     let mut candidates = file.fields.iter().filter(|f| f.name == name);
     if let Some(owner) = owner {
-        if let Some(field) = file.fields.iter().find(|f| f.name == name && f.owner == owner) {
+        if let Some(field) = file
+            .fields
+            .iter()
+            .find(|f| f.name == name && f.owner == owner)
+        {
             return Some(&field.ty);
         }
     }
     let first = candidates.next()?;
-    candidates.all(|f| f.ty == first.ty).then_some(first.ty.as_str())
+    candidates
+        .all(|f| f.ty == first.ty)
+        .then_some(first.ty.as_str())
 }
 
 /// Whether a call begins a transaction, and how.
@@ -184,11 +202,14 @@ fn begin_of(
     };
     let receiver_lib = operand_library(file, models, function, facts, receiver);
     let library = pick(file, models, |l| {
-        l.begin_spec(name, call.args.len()).is_some_and(|spec| match spec.results {
-            // Begins on its receiver: only a known session counts.
-            BeginResults::Error => receiver_lib.is_some_and(|r| std::ptr::eq(&models.libraries[r], l)),
-            shape => bound.is_none_or(|n| n == shape.arity()),
-        })
+        l.begin_spec(name, call.args.len())
+            .is_some_and(|spec| match spec.results {
+                // Begins on its receiver: only a known session counts.
+                BeginResults::Error => {
+                    receiver_lib.is_some_and(|r| std::ptr::eq(&models.libraries[r], l))
+                }
+                shape => bound.is_none_or(|n| n == shape.arity()),
+            })
     })?;
     let spec = models.libraries[library].begin_spec(name, call.args.len())?;
     // A call whose results are not bound (returned, passed on) only counts when its
@@ -207,7 +228,12 @@ fn begin_of(
 }
 
 /// Whether a call acquires a transaction-capable session (xorm's `NewSession`).
-fn acquire_of(file: &FileIr, models: &Models, function: &Function, id: CallId) -> Option<LibraryId> {
+fn acquire_of(
+    file: &FileIr,
+    models: &Models,
+    function: &Function,
+    id: CallId,
+) -> Option<LibraryId> {
     let Callee::Method { name, .. } = &function.call(id).callee else {
         return None;
     };

@@ -123,7 +123,7 @@ impl Library {
     /// library is normally imported under, for files that import it under an alias.
     pub fn is_tx_type(&self, ty: &str, file: &FileIr) -> bool {
         let canonical = canonical_type(ty, file, self);
-        self.tx_types.iter().any(|t| *t == canonical)
+        self.tx_types.contains(&canonical)
     }
 
     pub fn is_commit(&self, method: &str) -> bool {
@@ -209,8 +209,14 @@ mod tests {
     fn import_patterns() {
         assert!(path_matches("database/sql", "database/sql"));
         assert!(!path_matches("database/sql", "database/sql/driver"));
-        assert!(path_matches("github.com/jackc/pgx/v5/*", "github.com/jackc/pgx/v5/pgxpool"));
-        assert!(!path_matches("github.com/jackc/pgx/v5/*", "github.com/jackc/pgx/v5"));
+        assert!(path_matches(
+            "github.com/jackc/pgx/v5/*",
+            "github.com/jackc/pgx/v5/pgxpool"
+        ));
+        assert!(!path_matches(
+            "github.com/jackc/pgx/v5/*",
+            "github.com/jackc/pgx/v5"
+        ));
         assert!(path_matches("*/ent", "example.com/app/ent"));
         assert!(!path_matches("*/ent", "example.com/app/content"));
     }

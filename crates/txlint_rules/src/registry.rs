@@ -76,14 +76,32 @@ macro_rules! rule {
 
 /// Every rule, in code order.
 pub static RULES: &[RuleMeta] = &[
-    rule!("TX001", "unchecked-commit", Error, [Go], Some(rules::unchecked_commit::check)),
+    rule!(
+        "TX001",
+        "unchecked-commit",
+        Error,
+        [Go],
+        Some(rules::unchecked_commit::check)
+    ),
     rule!("TX002", "unended-transaction", Error, [], None),
     rule!("TX003", "swallowed-db-error", Error, [], None),
     rule!("TX004", "connection-left-in-transaction", Error, [], None),
     rule!("TX005", "unclosed-rows", Warning, [], None),
-    rule!("TX006", "deferred-commit", Error, [Go], Some(rules::deferred_commit::check)),
+    rule!(
+        "TX006",
+        "deferred-commit",
+        Error,
+        [Go],
+        Some(rules::deferred_commit::check)
+    ),
     rule!("TX007", "transaction-bypass", Error, [], None),
-    rule!("TX008", "unchecked-begin", Warning, [Go], Some(rules::unchecked_begin::check)),
+    rule!(
+        "TX008",
+        "unchecked-begin",
+        Warning,
+        [Go],
+        Some(rules::unchecked_begin::check)
+    ),
     rule!("TX009", "blocking-call-in-transaction", Warning, [], None),
     rule!("TX010", "unbounded-pool", Warning, [], None),
     rule!("TX011", "lost-write", Error, [], None),
@@ -96,8 +114,7 @@ fn docs() -> &'static [RuleDoc] {
         RULES
             .iter()
             .map(|r| {
-                RuleDoc::parse(r.doc_source)
-                    .unwrap_or_else(|e| panic!("rules/{}.md: {e}", r.code))
+                RuleDoc::parse(r.doc_source).unwrap_or_else(|e| panic!("rules/{}.md: {e}", r.code))
             })
             .collect()
     })

@@ -74,17 +74,29 @@ fn check_fixture(path: &Path, errors: &mut Vec<String>) -> Option<Checked> {
     let language = Language::from_extension(path.extension()?.to_str()?)?;
     let source = fs::read_to_string(path).unwrap();
     let ir = lower(language, &source)?;
-    let shown = path.strip_prefix(fixtures_root()).unwrap_or(path).display().to_string();
+    let shown = path
+        .strip_prefix(fixtures_root())
+        .unwrap_or(path)
+        .display()
+        .to_string();
     if !ir.syntax_errors.is_empty() {
-        errors.push(format!("{shown}: the fixture has syntax errors at {:?}", ir.syntax_errors));
+        errors.push(format!(
+            "{shown}: the fixture has syntax errors at {:?}",
+            ir.syntax_errors
+        ));
     }
     let index = LineIndex::new(&source);
     let mut actual = Findings::new();
     let mut messages = BTreeMap::new();
     for diagnostic in check_file(FileId(0), &ir, &Settings::default()) {
         let line = index.line_column(diagnostic.range.start(), &source).line as usize;
-        *actual.entry((line, diagnostic.code.to_string())).or_default() += 1;
-        messages.insert((line, diagnostic.code.to_string()), diagnostic.message.clone());
+        *actual
+            .entry((line, diagnostic.code.to_string()))
+            .or_default() += 1;
+        messages.insert(
+            (line, diagnostic.code.to_string()),
+            diagnostic.message.clone(),
+        );
         let first = diagnostic.message.chars().next().unwrap_or(' ');
         if first.is_uppercase() || diagnostic.message.ends_with('.') {
             errors.push(format!(
@@ -97,7 +109,10 @@ fn check_fixture(path: &Path, errors: &mut Vec<String>) -> Option<Checked> {
     for (key, &count) in &expected {
         let got = actual.get(key).copied().unwrap_or(0);
         if got < count {
-            errors.push(format!("{shown}:{}: expected {} but it was not reported", key.0, key.1));
+            errors.push(format!(
+                "{shown}:{}: expected {} but it was not reported",
+                key.0, key.1
+            ));
         }
     }
     for (key, &count) in &actual {
@@ -119,12 +134,21 @@ fn check_fixture(path: &Path, errors: &mut Vec<String>) -> Option<Checked> {
 fn fixtures_match_their_expectations() {
     let mut files = Vec::new();
     source_files(&fixtures_root(), &mut files);
-    assert!(!files.is_empty(), "no fixtures found under {}", fixtures_root().display());
+    assert!(
+        !files.is_empty(),
+        "no fixtures found under {}",
+        fixtures_root().display()
+    );
     let mut errors = Vec::new();
     for file in &files {
         check_fixture(file, &mut errors);
     }
-    assert!(errors.is_empty(), "{} fixture mismatches:\n{}", errors.len(), errors.join("\n"));
+    assert!(
+        errors.is_empty(),
+        "{} fixture mismatches:\n{}",
+        errors.len(),
+        errors.join("\n")
+    );
 }
 
 /// Every implemented rule has, in each language it checks, a fixture directory with at
@@ -157,10 +181,18 @@ fn every_implemented_rule_has_positive_and_negative_fixtures() {
                 })
                 .count();
             if positives == 0 {
-                problems.push(format!("{}: no positive fixture in {}", rule.code, dir.display()));
+                problems.push(format!(
+                    "{}: no positive fixture in {}",
+                    rule.code,
+                    dir.display()
+                ));
             }
             if negatives == 0 {
-                problems.push(format!("{}: no negative ok_* fixture in {}", rule.code, dir.display()));
+                problems.push(format!(
+                    "{}: no negative ok_* fixture in {}",
+                    rule.code,
+                    dir.display()
+                ));
             }
         }
     }

@@ -13,8 +13,13 @@ const REQUIRED_SECTIONS: [&str; 4] = ["What it does", "Why is this bad?", "Examp
 #[test]
 fn every_registered_rule_has_a_consistent_document() {
     for (index, meta) in RULES.iter().enumerate() {
-        assert_eq!(meta.code, format!("TX{:03}", index + 1), "codes are dense and ordered");
-        let doc = RuleDoc::parse(meta.doc_source()).unwrap_or_else(|e| panic!("{}: {e}", meta.code));
+        assert_eq!(
+            meta.code,
+            format!("TX{:03}", index + 1),
+            "codes are dense and ordered"
+        );
+        let doc =
+            RuleDoc::parse(meta.doc_source()).unwrap_or_else(|e| panic!("{}: {e}", meta.code));
         assert_eq!(doc.front.code, meta.code);
         assert_eq!(doc.front.name, meta.name, "{}", meta.code);
         assert_eq!(
@@ -24,12 +29,24 @@ fn every_registered_rule_has_a_consistent_document() {
             meta.code
         );
         for section in REQUIRED_SECTIONS {
-            assert!(doc.section(section).is_some_and(|s| !s.is_empty()), "{} lacks `## {section}`", meta.code);
+            assert!(
+                doc.section(section).is_some_and(|s| !s.is_empty()),
+                "{} lacks `## {section}`",
+                meta.code
+            );
         }
         let summary = &doc.front.summary;
-        assert!(summary.len() <= 120 && !summary.ends_with('.'), "{}: summary style", meta.code);
+        assert!(
+            summary.len() <= 120 && !summary.ends_with('.'),
+            "{}: summary style",
+            meta.code
+        );
         for language in &doc.front.languages {
-            assert!(Language::from_name(language).is_some(), "{}: unknown language {language}", meta.code);
+            assert!(
+                Language::from_name(language).is_some(),
+                "{}: unknown language {language}",
+                meta.code
+            );
         }
         for language in meta.implemented {
             assert!(
@@ -39,7 +56,10 @@ fn every_registered_rule_has_a_consistent_document() {
                 language.name()
             );
         }
-        assert!(meta.name.chars().all(|c| c.is_ascii_lowercase() || c == '-'));
+        assert!(meta
+            .name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c == '-'));
     }
 }
 
@@ -53,7 +73,11 @@ fn every_document_belongs_to_a_registered_rule() {
             continue;
         }
         let stem = path.file_stem().unwrap().to_str().unwrap().to_string();
-        assert!(rule(&stem).is_some(), "{} documents no registered rule", path.display());
+        assert!(
+            rule(&stem).is_some(),
+            "{} documents no registered rule",
+            path.display()
+        );
         documented.insert(stem);
     }
     let registered: BTreeSet<String> = RULES.iter().map(|r| r.code.to_string()).collect();
