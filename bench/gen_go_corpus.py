@@ -85,17 +85,42 @@ def generate(path, index, rnd):
         f.write("\n".join(parts))
 
 
+def plain(path, index, rnd):
+    """A file without database code: HTTP handlers and helpers, as most of a monorepo is."""
+    name = rnd.choice(ENTITIES)
+    parts = [f"package handlers{index % 53}\n", 'import (\n\t"encoding/json"\n\t"net/http"\n\t"strconv"\n)\n']
+    parts.append(f"type {name}View struct {{\n\tID int64 `json:\"id\"`\n\tLabel string `json:\"label\"`\n}}\n")
+    for i in range(rnd.randint(4, 10)):
+        parts.append(
+            f"func Get{name}{i}(w http.ResponseWriter, r *http.Request) {{\n"
+            "\tid, err := strconv.ParseInt(r.URL.Query().Get(\"id\"), 10, 64)\n"
+            "\tif err != nil {\n\t\thttp.Error(w, err.Error(), http.StatusBadRequest)\n\t\treturn\n\t}\n"
+            f"\tviews := make([]{name}View, 0, 8)\n"
+            "\tfor n := int64(0); n < id%8; n++ {\n"
+            f"\t\tviews = append(views, {name}View{{ID: n, Label: strconv.FormatInt(n, 10)}})\n\t}}\n"
+            "\tswitch {\n\tcase len(views) == 0:\n\t\tw.WriteHeader(http.StatusNoContent)\n\tdefault:\n"
+            "\t\t_ = json.NewEncoder(w).Encode(views)\n\t}\n}\n"
+        )
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("\n".join(parts))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out")
     parser.add_argument("--files", type=int, default=4000)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--plain", type=float, default=0.0,
+                        help="fraction of files without database code (a monorepo mix)")
     args = parser.parse_args()
     rnd = random.Random(args.seed)
     for index in range(args.files):
         directory = os.path.join(args.out, f"svc{index % 40}", f"repo{index % 97}")
         os.makedirs(directory, exist_ok=True)
-        generate(os.path.join(directory, f"store_{index}.go"), index, rnd)
+        if rnd.random() < args.plain:
+            plain(os.path.join(directory, f"handler_{index}.go"), index, rnd)
+        else:
+            generate(os.path.join(directory, f"store_{index}.go"), index, rnd)
 
 
 if __name__ == "__main__":

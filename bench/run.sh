@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # Benchmark: txlint over a generated Go corpus, with --jobs 1 and --jobs 2.
 # Reports wall time, files/s and MB/s (best of RUNS runs) and peak memory.
-# usage: bench/run.sh [FILES] [RUNS]
+# usage: bench/run.sh [FILES] [RUNS] [PLAIN]
+#   PLAIN: fraction of files without database code (default 0: every file has
+#   transaction code; 0.8 resembles a service monorepo, where most files have none).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 files=${1:-4000}
 runs=${2:-3}
+plain=${3:-0}
 corpus=bench/corpus
 rm -rf "$corpus"
-python3 bench/gen_go_corpus.py "$corpus" --files "$files"
+python3 bench/gen_go_corpus.py "$corpus" --files "$files" --plain "$plain"
 cargo build --release --locked -q
 bin=target/release/txlint
 bytes=$(find "$corpus" -name '*.go' -printf '%s\n' | awk '{s+=$1} END {print s}')

@@ -12,7 +12,7 @@ use txlint_ir::{Diagnostic, FileId, Language, LineIndex, Severity, TextRange};
 use txlint_report::{
     directory_uri, render, Format, HumanOptions, Notification, Report, SourceFile,
 };
-use txlint_rules::{check_file, Settings, RULES};
+use txlint_rules::{check_file, may_have_findings, Settings, RULES};
 
 use crate::cli::{CheckArgs, ColorChoice, OutputFormat};
 use crate::discover::{discover, supported_language};
@@ -227,6 +227,15 @@ fn check_one(
         Ok(text) => text,
         Err(message) => return skipped(display_path, message),
     };
+    if !may_have_findings(language, &text) {
+        // Mentions no modelled call: no rule can fire, so the file is not parsed.
+        return Checked {
+            display_path,
+            text: None,
+            diagnostics: Vec::new(),
+            notification: None,
+        };
+    }
     let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
         let ir = lower(language, &text);
         let diagnostics = check_file(file, &ir, settings);

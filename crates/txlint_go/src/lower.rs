@@ -1,4 +1,7 @@
 use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use std::num::NonZeroU16;
 
 use tree_sitter::{Node, Tree};
 use txlint_ir::ir::{
@@ -27,6 +30,73 @@ pub(crate) fn lower(source: &str, tree: &Tree) -> FileIr {
     lowerer.lower_source_file(root);
     lowerer.ir.functions = lowerer.functions.into_iter().flatten().collect();
     lowerer.ir
+}
+
+/// Field ids of the Go grammar, looked up once: looking a field up by name compares
+/// strings against every field of the grammar on each call.
+struct FieldIds {
+    alias: NonZeroU16,
+    alternative: NonZeroU16,
+    arguments: NonZeroU16,
+    body: NonZeroU16,
+    channel: NonZeroU16,
+    communication: NonZeroU16,
+    condition: NonZeroU16,
+    consequence: NonZeroU16,
+    field: NonZeroU16,
+    function: NonZeroU16,
+    initializer: NonZeroU16,
+    label: NonZeroU16,
+    left: NonZeroU16,
+    name: NonZeroU16,
+    operand: NonZeroU16,
+    operator: NonZeroU16,
+    parameters: NonZeroU16,
+    path: NonZeroU16,
+    receiver: NonZeroU16,
+    result: NonZeroU16,
+    right: NonZeroU16,
+    r#type: NonZeroU16,
+    update: NonZeroU16,
+    value: NonZeroU16,
+}
+
+fn fields() -> &'static FieldIds {
+    static FIELDS: OnceLock<FieldIds> = OnceLock::new();
+    FIELDS.get_or_init(|| {
+        let language: tree_sitter::Language = tree_sitter_go::LANGUAGE.into();
+        let id = |name: &str| {
+            language
+                .field_id_for_name(name)
+                .unwrap_or_else(|| panic!("tree-sitter-go has no field `{name}`"))
+        };
+        FieldIds {
+            alias: id("alias"),
+            alternative: id("alternative"),
+            arguments: id("arguments"),
+            body: id("body"),
+            channel: id("channel"),
+            communication: id("communication"),
+            condition: id("condition"),
+            consequence: id("consequence"),
+            field: id("field"),
+            function: id("function"),
+            initializer: id("initializer"),
+            label: id("label"),
+            left: id("left"),
+            name: id("name"),
+            operand: id("operand"),
+            operator: id("operator"),
+            parameters: id("parameters"),
+            path: id("path"),
+            receiver: id("receiver"),
+            result: id("result"),
+            right: id("right"),
+            r#type: id("type"),
+            update: id("update"),
+            value: id("value"),
+        }
+    })
 }
 
 /// Records the range of every ERROR node, and of the statement around every MISSING one
@@ -167,12 +237,12 @@ impl<'s> Lowerer<'s> {
     }
 
     fn lower_import_spec(&mut self, spec: Node) {
-        let Some(path) = spec.child_by_field_name("path") else {
+        let Some(path) = spec.child_by_field_id(fields().path.get()) else {
             return;
         };
         let path = self.text(path).trim_matches(|c| c == '"' || c == '`');
         let alias = spec
-            .child_by_field_name("name")
+            .child_by_field_id(fields().name.get())
             .map(|n| self.text(n).to_string());
         self.ir.imports.push(Import {
             path: path.to_string(),
@@ -184,8 +254,8 @@ impl<'s> Lowerer<'s> {
     fn lower_type_declaration(&mut self, node: Node) {
         for spec in named_children(node) {
             let (Some(name), Some(ty)) = (
-                spec.child_by_field_name("name"),
-                spec.child_by_field_name("type"),
+                spec.child_by_field_id(fields().name.get()),
+                spec.child_by_field_id(fields().r#type.get()),
             ) else {
                 continue;
             };
@@ -200,12 +270,12 @@ impl<'s> Lowerer<'s> {
                 continue;
             };
             for field in named_children(list) {
-                let Some(field_ty) = field.child_by_field_name("type") else {
+                let Some(field_ty) = field.child_by_field_id(fields().r#type.get()) else {
                     continue;
                 };
                 let field_ty = self.type_text(field_ty);
                 let mut cursor = field.walk();
-                for name in field.children_by_field_name("name", &mut cursor) {
+                for name in field.children_by_field_id(fields().name, &mut cursor) {
                     self.ir.fields.push(FieldDecl {
                         owner: owner.clone(),
                         name: self.text(name).to_string(),
@@ -225,16 +295,16 @@ impl<'s> Lowerer<'s> {
     }
 
     fn lower_function(&mut self, node: Node) {
-        let Some(body) = node.child_by_field_name("body") else {
+        let Some(body) = node.child_by_field_id(fields().body.get()) else {
             return; // A declaration without a body (assembly or linkname).
         };
-        let name_node = node.child_by_field_name("name").unwrap_or(node);
+        let name_node = node.child_by_field_id(fields().name.get()).unwrap_or(node);
         let mut name = self.text(name_node).to_string();
-        let receiver = node.child_by_field_name("receiver");
+        let receiver = node.child_by_field_id(fields().receiver.get());
         if let Some(receiver) = receiver {
             let ty = named_children(receiver)
                 .first()
-                .and_then(|p| p.child_by_field_name("type"))
+                .and_then(|p| p.child_by_field_id(fields().r#type.get()))
                 .map(|t| self.type_text(t))
                 .unwrap_or_default();
             name = format!("({ty}).{name}");
@@ -249,7 +319,7 @@ impl<'s> Lowerer<'s> {
 
     /// Lowers a function literal as a function of its own; returns its id.
     fn lower_literal(&mut self, node: Node) -> Operand {
-        let Some(body) = node.child_by_field_name("body") else {
+        let Some(body) = node.child_by_field_id(fields().body.get()) else {
             return Operand::Other;
         };
         let parent = self.frame().id;
@@ -312,18 +382,20 @@ impl<'s> Lowerer<'s> {
             let declared = self.declare_params(receiver, VarKind::Receiver);
             self.frame().function.receiver = declared.first().copied();
         }
-        if let Some(params) = node.child_by_field_name("parameters") {
+        if let Some(params) = node.child_by_field_id(fields().parameters.get()) {
             let declared = self.declare_params(params, VarKind::Param);
             self.frame().function.params = declared;
         }
-        if let Some(result) = node.child_by_field_name("result") {
+        if let Some(result) = node.child_by_field_id(fields().result.get()) {
             if result.kind() == "parameter_list" {
                 let declared = self.declare_params(result, VarKind::NamedResult);
                 let count = named_children(result)
                     .iter()
                     .map(|p| {
                         let mut cursor = p.walk();
-                        p.children_by_field_name("name", &mut cursor).count().max(1)
+                        p.children_by_field_id(fields().name, &mut cursor)
+                            .count()
+                            .max(1)
                     })
                     .sum();
                 let frame = self.frame();
@@ -355,9 +427,13 @@ impl<'s> Lowerer<'s> {
     fn declare_params(&mut self, list: Node, kind: VarKind) -> Vec<VarId> {
         let mut declared = Vec::new();
         for param in named_children(list) {
-            let ty = param.child_by_field_name("type").map(|t| self.type_text(t));
+            let ty = param
+                .child_by_field_id(fields().r#type.get())
+                .map(|t| self.type_text(t));
             let mut cursor = param.walk();
-            let names: Vec<Node> = param.children_by_field_name("name", &mut cursor).collect();
+            let names: Vec<Node> = param
+                .children_by_field_id(fields().name, &mut cursor)
+                .collect();
             for name in names {
                 let text = self.text(name);
                 if text == "_" {
@@ -489,10 +565,10 @@ impl<'s> Lowerer<'s> {
                 }
             }
             "send_statement" => {
-                if let Some(channel) = node.child_by_field_name("channel") {
+                if let Some(channel) = node.child_by_field_id(fields().channel.get()) {
                     self.expr(channel, ResultUse::Used);
                 }
-                if let Some(value) = node.child_by_field_name("value") {
+                if let Some(value) = node.child_by_field_id(fields().value.get()) {
                     let operand = self.expr(value, ResultUse::Used);
                     self.push(Event::Send {
                         value: operand,
@@ -618,13 +694,13 @@ impl<'s> Lowerer<'s> {
 
     fn assignment(&mut self, node: Node, define: bool) {
         let (Some(left), Some(right)) = (
-            node.child_by_field_name("left"),
-            node.child_by_field_name("right"),
+            node.child_by_field_id(fields().left.get()),
+            node.child_by_field_id(fields().right.get()),
         ) else {
             return;
         };
         let compound = node
-            .child_by_field_name("operator")
+            .child_by_field_id(fields().operator.get())
             .is_some_and(|op| self.text(op) != "=");
         let lhs = named_children(left);
         let rhs = named_children(right);
@@ -742,10 +818,14 @@ impl<'s> Lowerer<'s> {
             }
         }
         for spec in specs {
-            let ty = spec.child_by_field_name("type").map(|t| self.type_text(t));
+            let ty = spec
+                .child_by_field_id(fields().r#type.get())
+                .map(|t| self.type_text(t));
             let mut cursor = spec.walk();
-            let names: Vec<Node> = spec.children_by_field_name("name", &mut cursor).collect();
-            match spec.child_by_field_name("value") {
+            let names: Vec<Node> = spec
+                .children_by_field_id(fields().name, &mut cursor)
+                .collect();
+            match spec.child_by_field_id(fields().value.get()) {
                 Some(values) => {
                     let values = named_children(values);
                     self.bind(&names, &values, true, ty, range(spec));
@@ -764,10 +844,10 @@ impl<'s> Lowerer<'s> {
 
     fn if_statement(&mut self, node: Node) {
         self.push_scope();
-        if let Some(init) = node.child_by_field_name("initializer") {
+        if let Some(init) = node.child_by_field_id(fields().initializer.get()) {
             self.statement(init);
         }
-        let condition = node.child_by_field_name("condition");
+        let condition = node.child_by_field_id(fields().condition.get());
         let nil_test = condition.and_then(|c| self.nil_test(c));
         if let Some(condition) = condition {
             self.expr(condition, ResultUse::Used);
@@ -782,12 +862,12 @@ impl<'s> Lowerer<'s> {
             else_block,
         });
         self.frame().cfg.switch_to(then_block);
-        if let Some(consequence) = node.child_by_field_name("consequence") {
+        if let Some(consequence) = node.child_by_field_id(fields().consequence.get()) {
             self.block(consequence);
         }
         self.frame().cfg.goto_and_switch(join);
         self.frame().cfg.switch_to(else_block);
-        if let Some(alternative) = node.child_by_field_name("alternative") {
+        if let Some(alternative) = node.child_by_field_id(fields().alternative.get()) {
             self.statement(alternative);
         }
         self.frame().cfg.goto_and_switch(join);
@@ -800,14 +880,14 @@ impl<'s> Lowerer<'s> {
         if condition.kind() != "binary_expression" {
             return None;
         }
-        let op = self.text(condition.child_by_field_name("operator")?);
+        let op = self.text(condition.child_by_field_id(fields().operator.get())?);
         let then_is_nil = match op {
             "==" => true,
             "!=" => false,
             _ => return None,
         };
-        let left = unparen(condition.child_by_field_name("left")?);
-        let right = unparen(condition.child_by_field_name("right")?);
+        let left = unparen(condition.child_by_field_id(fields().left.get())?);
+        let right = unparen(condition.child_by_field_id(fields().right.get())?);
         let tested = match (left.kind(), right.kind()) {
             (_, "nil") => left,
             ("nil", _) => right,
@@ -832,8 +912,10 @@ impl<'s> Lowerer<'s> {
                 })
             }
             "selector_expression" => {
-                let base = self.peek_operand(node.child_by_field_name("operand")?)?;
-                let field = self.text(node.child_by_field_name("field")?).to_string();
+                let base = self.peek_operand(node.child_by_field_id(fields().operand.get())?)?;
+                let field = self
+                    .text(node.child_by_field_id(fields().field.get())?)
+                    .to_string();
                 Some(Operand::Field(Box::new(base), field))
             }
             _ => None,
@@ -859,11 +941,11 @@ impl<'s> Lowerer<'s> {
         }
         match clause {
             Some(c) if c.kind() == "for_clause" => {
-                if let Some(init) = c.child_by_field_name("initializer") {
+                if let Some(init) = c.child_by_field_id(fields().initializer.get()) {
                     self.statement(init);
                 }
                 self.frame().cfg.goto_and_switch(header);
-                match c.child_by_field_name("condition") {
+                match c.child_by_field_id(fields().condition.get()) {
                     Some(condition) => {
                         self.expr(condition, ResultUse::Used);
                         self.frame().cfg.terminate(Terminator::Branch {
@@ -875,7 +957,7 @@ impl<'s> Lowerer<'s> {
                     }
                     None => self.frame().cfg.terminate(Terminator::Goto(body)),
                 }
-                if let Some(update) = c.child_by_field_name("update") {
+                if let Some(update) = c.child_by_field_id(fields().update.get()) {
                     let update_block = self.new_block();
                     self.frame().cfg.switch_to(update_block);
                     self.statement(update);
@@ -884,7 +966,7 @@ impl<'s> Lowerer<'s> {
                 }
             }
             Some(c) if c.kind() == "range_clause" => {
-                if let Some(right) = c.child_by_field_name("right") {
+                if let Some(right) = c.child_by_field_id(fields().right.get()) {
                     self.expr(right, ResultUse::Used);
                 }
                 self.frame().cfg.goto_and_switch(header);
@@ -893,7 +975,7 @@ impl<'s> Lowerer<'s> {
                     targets: vec![body, exit],
                 });
                 self.frame().cfg.switch_to(body);
-                if let Some(left) = c.child_by_field_name("left") {
+                if let Some(left) = c.child_by_field_id(fields().left.get()) {
                     let define = (0..c.child_count())
                         .filter_map(|i| c.child(i))
                         .any(|t| t.kind() == ":=");
@@ -930,7 +1012,7 @@ impl<'s> Lowerer<'s> {
             break_to: exit,
             continue_to: Some(continue_to),
         });
-        if let Some(block) = node.child_by_field_name("body") {
+        if let Some(block) = node.child_by_field_id(fields().body.get()) {
             self.block(block);
         }
         self.frame().breakables.pop();
@@ -945,13 +1027,15 @@ impl<'s> Lowerer<'s> {
     fn switch_statement(&mut self, node: Node) {
         let label = self.take_label();
         self.push_scope();
-        if let Some(init) = node.child_by_field_name("initializer") {
+        if let Some(init) = node.child_by_field_id(fields().initializer.get()) {
             self.statement(init);
         }
-        if let Some(value) = node.child_by_field_name("value") {
+        if let Some(value) = node.child_by_field_id(fields().value.get()) {
             self.expr(value, ResultUse::Used);
         }
-        let alias = node.child_by_field_name("alias").map(named_children);
+        let alias = node
+            .child_by_field_id(fields().alias.get())
+            .map(named_children);
         let cases: Vec<Node> = named_children(node)
             .into_iter()
             .filter(|c| {
@@ -994,10 +1078,10 @@ impl<'s> Lowerer<'s> {
                     }
                 }
             }
-            if let Some(value) = case.child_by_field_name("value") {
+            if let Some(value) = case.child_by_field_id(fields().value.get()) {
                 self.expr(value, ResultUse::Used);
             }
-            if let Some(comm) = case.child_by_field_name("communication") {
+            if let Some(comm) = case.child_by_field_id(fields().communication.get()) {
                 self.communication(comm);
             }
             let saved = self.frame().fallthrough_to;
@@ -1019,10 +1103,10 @@ impl<'s> Lowerer<'s> {
 
     fn communication(&mut self, comm: Node) {
         if comm.kind() == "receive_statement" {
-            if let Some(right) = comm.child_by_field_name("right") {
+            if let Some(right) = comm.child_by_field_id(fields().right.get()) {
                 self.expr(right, ResultUse::Used);
             }
-            if let Some(left) = comm.child_by_field_name("left") {
+            if let Some(left) = comm.child_by_field_id(fields().left.get()) {
                 let define = (0..comm.child_count())
                     .filter_map(|i| comm.child(i))
                     .any(|t| t.kind() == ":=");
@@ -1050,7 +1134,7 @@ impl<'s> Lowerer<'s> {
     }
 
     fn labeled_statement(&mut self, node: Node) {
-        let Some(label) = node.child_by_field_name("label") else {
+        let Some(label) = node.child_by_field_id(fields().label.get()) else {
             return;
         };
         let label = self.text(label).to_string();
@@ -1126,11 +1210,11 @@ impl<'s> Lowerer<'s> {
                 operand
             }
             "selector_expression" => {
-                let Some(base) = node.child_by_field_name("operand") else {
+                let Some(base) = node.child_by_field_id(fields().operand.get()) else {
                     return Operand::Other;
                 };
                 let field = node
-                    .child_by_field_name("field")
+                    .child_by_field_id(fields().field.get())
                     .map(|f| self.text(f).to_string())
                     .unwrap_or_default();
                 if unparen(base).kind() == "call_expression" {
@@ -1161,9 +1245,9 @@ impl<'s> Lowerer<'s> {
                 Operand::Str(text[1..text.len().saturating_sub(1).max(1)].to_string())
             }
             "unary_expression" => {
-                let operand = node.child_by_field_name("operand");
+                let operand = node.child_by_field_id(fields().operand.get());
                 let is_address = node
-                    .child_by_field_name("operator")
+                    .child_by_field_id(fields().operator.get())
                     .is_some_and(|op| self.text(op) == "&");
                 match operand {
                     // `&x` denotes x for the analyses: the address shares the value.
@@ -1211,12 +1295,12 @@ impl<'s> Lowerer<'s> {
             });
             id
         };
-        let callee = match node.child_by_field_name("function").map(unparen) {
+        let callee = match node.child_by_field_id(fields().function.get()).map(unparen) {
             Some(function) => self.callee(function, id),
             None => Callee::Other(Operand::Other),
         };
         let mut args = Vec::new();
-        if let Some(arguments) = node.child_by_field_name("arguments") {
+        if let Some(arguments) = node.child_by_field_id(fields().arguments.get()) {
             for arg in named_children(arguments) {
                 args.push(self.expr(arg, ResultUse::Argument(id)));
             }
@@ -1239,8 +1323,10 @@ impl<'s> Lowerer<'s> {
         match function.kind() {
             "selector_expression" => {
                 let (Some(base), Some(field)) = (
-                    function.child_by_field_name("operand").map(unparen),
-                    function.child_by_field_name("field"),
+                    function
+                        .child_by_field_id(fields().operand.get())
+                        .map(unparen),
+                    function.child_by_field_id(fields().field.get()),
                 ) else {
                     return Callee::Other(Operand::Other);
                 };

@@ -108,6 +108,27 @@ impl Models {
     pub fn parse(text: &str) -> Result<Models, toml::de::Error> {
         toml::from_str(text)
     }
+
+    /// Every method name the models know. A file that contains none of them cannot
+    /// produce a finding: no begin, commit, rollback, acquire or closure call appears.
+    pub fn trigger_words(&self) -> Vec<&str> {
+        let mut words: Vec<&str> = Vec::new();
+        for library in &self.libraries {
+            words.extend(
+                library
+                    .begin
+                    .iter()
+                    .flat_map(|b| b.methods.iter().map(String::as_str)),
+            );
+            words.extend(library.commit.methods.iter().map(String::as_str));
+            words.extend(library.rollback.methods.iter().map(String::as_str));
+            words.extend(library.acquire.iter().map(String::as_str));
+            words.extend(library.closure.iter().map(String::as_str));
+        }
+        words.sort_unstable();
+        words.dedup();
+        words
+    }
 }
 
 impl Library {
