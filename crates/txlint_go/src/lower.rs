@@ -1,12 +1,11 @@
 use std::collections::HashMap;
-use std::sync::OnceLock;
-
 use std::num::NonZeroU16;
+use std::sync::OnceLock;
 
 use tree_sitter::{Node, Tree};
 use txlint_ir::ir::{
     Binding, BlockId, Call, CallId, Callee, CfgBuilder, Event, FieldDecl, FileIr, FuncId, Function,
-    FunctionKind, Import, Jump, JumpKind, NilTest, NoReturnKind, Operand, ResultUse, Terminator,
+    FunctionKind, Import, Jump, JumpKind, NilTest, NoReturnKind, Operand, PanicKind, ResultUse, Terminator,
     Var, VarId, VarKind,
 };
 use txlint_ir::{Language, TextRange};
@@ -726,6 +725,21 @@ impl<'s> Lowerer<'s> {
     ) {
         if let [only] = rhs {
             let only = unparen(*only);
+            if lhs.len() == 2 && only.kind() == "type_assertion_expression" {
+                // `v, ok := x.(T)` cannot panic.
+                if let Some(operand) = only.child_by_field_id(fields().operand.get()) {
+                    self.expr(operand, ResultUse::Used);
+                }
+                for target in lhs {
+                    let binding = self.binding(*target, define, ty.clone());
+                    self.push(Event::Assign {
+                        targets: vec![binding],
+                        values: vec![Operand::Other],
+                        range: at,
+                    });
+                }
+                return;
+            }
             if lhs.len() > 1 && only.kind() == "call_expression" {
                 // `x, err := f()`: one call, one binding per result.
                 let id = self.call(only, ResultUse::Assigned(Vec::new()));
@@ -1246,18 +1260,40 @@ impl<'s> Lowerer<'s> {
             }
             "unary_expression" => {
                 let operand = node.child_by_field_id(fields().operand.get());
-                let is_address = node
+                let operator = node
                     .child_by_field_id(fields().operator.get())
-                    .is_some_and(|op| self.text(op) == "&");
+                    .map(|op| self.text(op));
                 match operand {
                     // `&x` denotes x for the analyses: the address shares the value.
-                    Some(inner) if is_address => self.expr(inner, use_),
+                    Some(inner) if operator == Some("&") => self.expr(inner, use_),
                     Some(inner) => {
                         self.expr(inner, ResultUse::Used);
+                        if operator == Some("*") {
+                            self.push(Event::PanicSite {
+                                kind: PanicKind::Dereference,
+                                range: range(node),
+                            });
+                        }
                         Operand::Other
                     }
                     None => Operand::Other,
                 }
+            }
+            "type_assertion_expression" => {
+                if let Some(operand) = node.child_by_field_id(fields().operand.get()) {
+                    self.expr(operand, ResultUse::Used);
+                }
+                self.push(Event::PanicSite {
+                    kind: PanicKind::TypeAssertion,
+                    range: range(node),
+                });
+                Operand::Other
+            }
+            "composite_literal" => {
+                if let Some(body) = node.child_by_field_id(fields().body.get()) {
+                    self.literal_elements(body);
+                }
+                Operand::Other
             }
             _ => {
                 for child in named_children(node) {
@@ -1265,6 +1301,38 @@ impl<'s> Lowerer<'s> {
                 }
                 Operand::Other
             }
+        }
+    }
+
+    /// Lowers the elements of a composite literal. A variable placed in one is stored in
+    /// an aggregate that may outlive the function: recorded as an assignment to a place.
+    fn literal_elements(&mut self, node: Node) {
+        for child in named_children(node) {
+            match child.kind() {
+                "literal_value" | "literal_element" => self.literal_elements(child),
+                "keyed_element" => {
+                    // Only the value is stored; the key is a field name or an index.
+                    if let Some(value) = named_children(child).last() {
+                        self.literal_elements_value(*value);
+                    }
+                }
+                _ => self.literal_elements_value(child),
+            }
+        }
+    }
+
+    fn literal_elements_value(&mut self, node: Node) {
+        if matches!(node.kind(), "literal_value" | "literal_element") {
+            self.literal_elements(node);
+            return;
+        }
+        let operand = self.expr(node, ResultUse::Used);
+        if operand.root_var().is_some() || matches!(operand, Operand::Closure(_)) {
+            self.push(Event::Assign {
+                targets: vec![Binding::Place(Operand::Other)],
+                values: vec![operand],
+                range: range(node),
+            });
         }
     }
 

@@ -319,3 +319,39 @@ fn every_field_name_exists_in_the_grammar() {
     let ir = lower("package p\nfunc f() {}\n");
     assert_eq!(ir.functions.len(), 1);
 }
+
+#[test]
+fn panic_sites_and_composite_literal_stores() {
+    let ir = lower(
+        r#"package p
+
+func f(tx *sql.Tx, p *int, x interface{}) *Repo {
+	total := *p
+	s := x.(string)
+	v, ok := x.(int)
+	switch y := x.(type) {
+	case int:
+		_ = y
+	}
+	_, _, _, _ = total, s, v, ok
+	return &Repo{tx: tx, items: []int{1}}
+}
+"#,
+    );
+    let f = function(&ir, "f");
+    let sites: Vec<_> = f
+        .events()
+        .filter_map(|e| match e {
+            Event::PanicSite { kind, .. } => Some(*kind),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        sites,
+        [txlint_ir::ir::PanicKind::Dereference, txlint_ir::ir::PanicKind::TypeAssertion]
+    );
+    let tx = f.params[0];
+    assert!(f.events().any(|e| matches!(e,
+        Event::Assign { targets, values, .. }
+            if matches!(targets[0], Binding::Place(_)) && values[0] == Operand::Var(tx))));
+}

@@ -298,6 +298,15 @@ pub enum Event {
     Go(CallId),
     /// A value is sent on a channel.
     Send { value: Operand, range: TextRange },
+    /// An expression the language defines as able to panic, visible in the syntax: an
+    /// explicit pointer dereference, a type assertion without comma-ok.
+    PanicSite { kind: PanicKind, range: TextRange },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PanicKind {
+    Dereference,
+    TypeAssertion,
 }
 
 /// A condition the CFG branches on, when it tests a value against nil/None.

@@ -15,6 +15,54 @@ const GO_MODELS: &str = include_str!("../../../rules/models/go.toml");
 pub struct Models {
     #[serde(rename = "library", default)]
     pub libraries: Vec<Library>,
+    #[serde(default)]
+    pub statements: Statements,
+    #[serde(default)]
+    pub rows: Rows,
+    #[serde(default)]
+    pub blocking: Blocking,
+    #[serde(default)]
+    pub pools: Pools,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Statements {
+    pub methods: Vec<String>,
+    pub global_handles: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Rows {
+    pub query_methods: Vec<String>,
+    pub close_methods: Vec<String>,
+    pub closing_functions: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Blocking {
+    pub functions: Vec<String>,
+    pub client_types: Vec<String>,
+    pub client_globals: Vec<String>,
+    pub client_methods: Vec<String>,
+    pub command_constructors: Vec<String>,
+    pub command_methods: Vec<String>,
+    pub stub_constructor_prefix: String,
+    pub stub_constructor_suffix: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Pools {
+    pub open_functions: Vec<String>,
+    pub bound_methods: Vec<String>,
+}
+
+/// Whether `list` contains `name`.
+pub(crate) fn listed(list: &[String], name: &str) -> bool {
+    list.iter().any(|n| n == name)
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -94,14 +142,18 @@ impl Models {
     /// The shipped models of a language (empty for a language without models yet).
     pub fn builtin(language: Language) -> &'static Models {
         static GO: OnceLock<Models> = OnceLock::new();
-        static EMPTY: Models = Models {
-            libraries: Vec::new(),
-        };
+        static EMPTY: OnceLock<Models> = OnceLock::new();
         match language {
             Language::Go => GO.get_or_init(|| {
                 Models::parse(GO_MODELS).expect("rules/models/go.toml is valid (tested)")
             }),
-            Language::Python | Language::Rust => &EMPTY,
+            Language::Python | Language::Rust => EMPTY.get_or_init(|| Models {
+                libraries: Vec::new(),
+                statements: Statements::default(),
+                rows: Rows::default(),
+                blocking: Blocking::default(),
+                pools: Pools::default(),
+            }),
         }
     }
 
@@ -125,6 +177,14 @@ impl Models {
             words.extend(library.acquire.iter().map(String::as_str));
             words.extend(library.closure.iter().map(String::as_str));
         }
+        words.extend(self.rows.query_methods.iter().map(String::as_str));
+        // `sql.Open` can only be found by its function name.
+        words.extend(
+            self.pools
+                .open_functions
+                .iter()
+                .filter_map(|f| f.rsplit('.').next()),
+        );
         words.sort_unstable();
         words.dedup();
         words

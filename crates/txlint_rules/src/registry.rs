@@ -83,7 +83,7 @@ pub static RULES: &[RuleMeta] = &[
         [Go],
         Some(rules::unchecked_commit::check)
     ),
-    rule!("TX002", "unended-transaction", Error, [], None),
+    rule!("TX002", "unended-transaction", Error, [Go], Some(rules::unended_transaction::check)),
     rule!("TX003", "swallowed-db-error", Error, [], None),
     rule!("TX004", "connection-left-in-transaction", Error, [], None),
     rule!("TX005", "unclosed-rows", Warning, [], None),
@@ -105,7 +105,7 @@ pub static RULES: &[RuleMeta] = &[
     rule!("TX009", "blocking-call-in-transaction", Warning, [], None),
     rule!("TX010", "unbounded-pool", Warning, [], None),
     rule!("TX011", "lost-write", Error, [], None),
-    rule!("TX012", "rollback-not-deferred", Warning, [], None),
+    rule!("TX012", "rollback-not-deferred", Warning, [Go], Some(rules::rollback_not_deferred::check)),
 ];
 
 fn docs() -> &'static [RuleDoc] {

@@ -1,0 +1,401 @@
+//! Path-sensitive typestate of one resource (a transaction, a rows cursor) through the
+//! control-flow graph of one function.
+//!
+//! The state at a program point is the set of states the resource can be in over all
+//! paths reaching it, a bitset. Transfer functions map each state separately, so they
+//! distribute over union and a worklist reaches the fixpoint after visiting each block
+//! at most once per state: linear in the size of the function.
+
+use txlint_ir::ir::{
+    Binding, BlockId, Cfg, Event, Function, JumpKind, NoReturnKind, Operand, ResultUse, Terminator, VarId,
+};
+use txlint_ir::TextRange;
+
+/// Where the resource is on one path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// Not acquired: before the acquire, or the acquire failed.
+    Absent = 0,
+    Open = 1,
+    Done = 2,
+    /// Handed to someone else: no longer this function's business.
+    Escaped = 3,
+}
+
+/// One state of the resource on one path: its phase, whether a deferred end is
+/// registered (it runs at every exit), and whether the acquire's error value is still
+/// intact, so that a nil test on it tells whether the acquire succeeded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct State {
+    phase: Phase,
+    covered: bool,
+    fresh: bool,
+}
+
+impl State {
+    const START: State = State {
+        phase: Phase::Absent,
+        covered: false,
+        fresh: false,
+    };
+
+    fn bit(self) -> States {
+        1 << ((self.phase as u16) * 4 + u16::from(self.covered) * 2 + u16::from(self.fresh))
+    }
+
+    fn from_index(index: u16) -> State {
+        let phase = match index / 4 {
+            0 => Phase::Absent,
+            1 => Phase::Open,
+            2 => Phase::Done,
+            _ => Phase::Escaped,
+        };
+        State {
+            phase,
+            covered: index & 2 != 0,
+            fresh: index & 1 != 0,
+        }
+    }
+
+    /// Open with nothing to end it at exit: a leak if the function exits now.
+    fn exposed(self) -> bool {
+        self.phase == Phase::Open && !self.covered
+    }
+}
+
+/// A set of [`State`]s, one bit each.
+type States = u16;
+
+/// Applies `f` to each state of a set.
+fn map_states(states: States, f: impl Fn(State) -> State) -> States {
+    (0..16u16)
+        .filter(|i| states & (1 << i) != 0)
+        .fold(0, |acc, i| acc | f(State::from_index(i)).bit())
+}
+
+fn any(states: States, f: impl Fn(State) -> bool) -> bool {
+    (0..16u16).any(|i| states & (1 << i) != 0 && f(State::from_index(i)))
+}
+
+/// What an event does to the tracked resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Effect {
+    None,
+    End,
+    DeferredEnd,
+    Escape,
+}
+
+/// What the analysis needs to know about one resource. Implemented per kind of resource.
+pub(crate) trait ResourceModel {
+    /// The effect of an event other than the acquire itself.
+    fn effect(&self, event: &Event) -> Effect;
+    /// Whether returning these values hands the resource to the caller.
+    fn returned(&self, values: &[Operand]) -> bool;
+    /// Where an event may panic (an explicit panic site), if it can.
+    fn panic_site(&self, event: &Event) -> Option<TextRange>;
+}
+
+/// One resource of a function.
+pub(crate) struct Resource {
+    /// The event that acquires it (a begin call, a query call).
+    pub acquire: Event,
+    pub acquire_range: TextRange,
+    /// Variables that hold it.
+    pub aliases: Vec<VarId>,
+    /// Operands whose non-nil value means the acquire failed (`err`, `tx.Error`).
+    pub error_operands: Vec<Operand>,
+    /// The acquire's error variable: assigning it again makes nil tests on it stale.
+    pub error_var: Option<VarId>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ExitKind {
+    Return,
+    FunctionEnd,
+    /// The acquire runs again (next loop iteration, or a second acquire into the same
+    /// variable) while the previous one is still open.
+    Reacquire,
+    Continue,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Exit {
+    pub kind: ExitKind,
+    pub range: TextRange,
+}
+
+/// What the analysis found for one resource.
+#[derive(Debug, Default)]
+pub(crate) struct Outcome {
+    /// Exits reached with the resource open and no deferred end.
+    pub leaks: Vec<Exit>,
+    /// Panic sites reached with the resource open and no deferred end.
+    pub panic_sites: Vec<TextRange>,
+    /// Whether the resource escapes on some path.
+    pub escapes: bool,
+    /// Whether a deferred end is registered on some path.
+    pub deferred: bool,
+    /// Ranges of events evaluated while the resource may be open (deferred end or not),
+    /// with the index of the block, in program order.
+    pub open_events: Vec<(BlockId, usize)>,
+}
+
+struct Analysis<'a> {
+    function: &'a Function,
+    resource: &'a Resource,
+    model: &'a dyn ResourceModel,
+}
+
+/// Runs the analysis of `resource` over `function`.
+pub(crate) fn analyze(function: &Function, resource: &Resource, model: &dyn ResourceModel) -> Outcome {
+    let analysis = Analysis {
+        function,
+        resource,
+        model,
+    };
+    let cfg = &function.cfg;
+    let mut in_states: Vec<States> = vec![0; cfg.blocks.len()];
+    if cfg.blocks.is_empty() {
+        return Outcome::default();
+    }
+    in_states[Cfg::ENTRY.index()] = State::START.bit();
+    let mut worklist = vec![Cfg::ENTRY];
+    let mut queued = vec![false; cfg.blocks.len()];
+    queued[Cfg::ENTRY.index()] = true;
+    while let Some(block) = worklist.pop() {
+        queued[block.index()] = false;
+        let out = analysis.transfer_block(block, in_states[block.index()], None);
+        for (successor, state) in analysis.edges(block, out) {
+            let merged = in_states[successor.index()] | state;
+            if merged != in_states[successor.index()] {
+                in_states[successor.index()] = merged;
+                if !std::mem::replace(&mut queued[successor.index()], true) {
+                    worklist.push(successor);
+                }
+            }
+        }
+    }
+    let mut outcome = Outcome::default();
+    for (index, &state) in in_states.iter().enumerate() {
+        if state != 0 {
+            analysis.transfer_block(BlockId(index as u32), state, Some(&mut outcome));
+        }
+    }
+    outcome.leaks.sort_by_key(|e| (e.range, e.kind as u8));
+    outcome.leaks.dedup();
+    outcome.panic_sites.sort();
+    outcome.panic_sites.dedup();
+    outcome
+}
+
+impl Analysis<'_> {
+    fn transfer_block(&self, block: BlockId, mut states: States, mut record: Option<&mut Outcome>) -> States {
+        let data = self.function.cfg.block(block);
+        for (index, event) in data.events.iter().enumerate() {
+            if let Some(outcome) = record.as_deref_mut() {
+                if any(states, |s| s.phase == Phase::Open) {
+                    outcome.open_events.push((block, index));
+                }
+            }
+            states = self.transfer_event(event, states, record.as_deref_mut());
+        }
+        if let Some(outcome) = record {
+            self.record_terminator(block, states, outcome);
+        }
+        match &data.terminator {
+            Terminator::Return { values, .. } if self.model.returned(values) => escape(states),
+            _ => states,
+        }
+    }
+
+    fn transfer_event(&self, event: &Event, states: States, record: Option<&mut Outcome>) -> States {
+        if *event == self.resource.acquire {
+            if let Some(outcome) = record {
+                if any(states, State::exposed) {
+                    outcome.leaks.push(Exit {
+                        kind: ExitKind::Reacquire,
+                        range: self.resource.acquire_range,
+                    });
+                }
+            }
+            // A deferred end registered earlier (`defer sess.Close()` before
+            // `sess.Begin()`, a deferred closure testing `tx != nil`) still runs.
+            let fresh = !self.resource.error_operands.is_empty();
+            return map_states(states, |s| State {
+                phase: Phase::Open,
+                covered: s.covered,
+                fresh,
+            });
+        }
+        let mut record = record;
+        if let Some(site) = self.model.panic_site(event) {
+            if any(states, State::exposed) {
+                if let Some(outcome) = record.as_deref_mut() {
+                    outcome.panic_sites.push(site);
+                }
+            }
+        }
+        self.apply(event, states, record)
+    }
+
+    fn apply(&self, event: &Event, states: States, record: Option<&mut Outcome>) -> States {
+        let states = if self.reassigns_error(event) {
+            map_states(states, |s| State { fresh: false, ..s })
+        } else {
+            states
+        };
+        match self.model.effect(event) {
+            Effect::None => states,
+            Effect::End => map_states(states, |s| match s.phase {
+                Phase::Open => State {
+                    phase: Phase::Done,
+                    ..s
+                },
+                _ => s,
+            }),
+            Effect::DeferredEnd => {
+                if let Some(outcome) = record {
+                    if any(states, State::exposed) {
+                        outcome.deferred = true;
+                    }
+                }
+                map_states(states, |s| State { covered: true, ..s })
+            }
+            Effect::Escape => {
+                if let Some(outcome) = record {
+                    if any(states, |s| s.phase == Phase::Open) {
+                        outcome.escapes = true;
+                    }
+                }
+                escape(states)
+            }
+        }
+    }
+
+    /// Whether an event assigns the acquire's error variable again.
+    fn reassigns_error(&self, event: &Event) -> bool {
+        let Some(error_var) = self.resource.error_var else {
+            return false;
+        };
+        let is_error = |b: &Binding| *b == Binding::Var(error_var);
+        match event {
+            Event::Assign { targets, .. } => targets.iter().any(is_error),
+            Event::Call(id) => match &self.function.call(*id).result {
+                ResultUse::Assigned(bindings) => bindings.iter().any(is_error),
+                _ => false,
+            },
+            _ => false,
+        }
+    }
+
+    fn record_terminator(&self, block: BlockId, states: States, outcome: &mut Outcome) {
+        let data = self.function.cfg.block(block);
+        match &data.terminator {
+            Terminator::Return {
+                range,
+                values,
+                implicit,
+            } => {
+                if self.model.returned(values) {
+                    if any(states, |s| s.phase == Phase::Open) {
+                        outcome.escapes = true;
+                    }
+                } else if any(states, State::exposed) {
+                    outcome.leaks.push(Exit {
+                        kind: if *implicit {
+                            ExitKind::FunctionEnd
+                        } else {
+                            ExitKind::Return
+                        },
+                        range: *range,
+                    });
+                }
+            }
+            Terminator::NoReturn {
+                range,
+                kind: NoReturnKind::Panic,
+            } if any(states, State::exposed) => outcome.panic_sites.push(*range),
+            _ => {}
+        }
+        if let Some(jump) = data.jump {
+            if jump.kind == JumpKind::Continue && any(states, State::exposed) {
+                outcome.leaks.push(Exit {
+                    kind: ExitKind::Continue,
+                    range: jump.range,
+                });
+            }
+        }
+    }
+
+    /// Successor blocks with the states that flow along each edge. A nil test on the
+    /// acquire's intact error (or on the resource itself) removes the resource from the
+    /// edge on which the acquire failed.
+    fn edges(&self, block: BlockId, states: States) -> Vec<(BlockId, States)> {
+        let data = self.function.cfg.block(block);
+        let plain = || {
+            self.function
+                .cfg
+                .successors(block)
+                .into_iter()
+                .map(|b| (b, states))
+                .collect()
+        };
+        let Terminator::Branch {
+            nil_test: Some(test),
+            then_block,
+            else_block,
+            ..
+        } = &data.terminator
+        else {
+            return plain();
+        };
+        let failed = |s: State, needs_fresh: bool| {
+            if s.phase == Phase::Open && (s.fresh || !needs_fresh) {
+                State {
+                    phase: Phase::Absent,
+                    fresh: false,
+                    ..s
+                }
+            } else {
+                s
+            }
+        };
+        let (failed_on_then, failed_states) = if self.resource.error_operands.contains(&test.operand) {
+            // `err != nil`: the acquire failed on the `then` edge.
+            (!test.then_is_nil, map_states(states, |s| failed(s, true)))
+        } else if matches!(&test.operand, Operand::Var(v) if self.resource.aliases.contains(v)) {
+            // `tx == nil`: nothing is open on the nil edge.
+            (test.then_is_nil, map_states(states, |s| failed(s, false)))
+        } else {
+            return plain();
+        };
+        if failed_on_then {
+            vec![(*then_block, failed_states), (*else_block, states)]
+        } else {
+            vec![(*then_block, states), (*else_block, failed_states)]
+        }
+    }
+}
+
+fn escape(states: States) -> States {
+    map_states(states, |s| match s.phase {
+        Phase::Open => State {
+            phase: Phase::Escaped,
+            ..s
+        },
+        _ => s,
+    })
+}
+
+/// Whether a continue exit only matters when the loop acquires again: a `continue` with
+/// the resource open leaks only if the next iteration reaches the acquire.
+pub(crate) fn reported_exits(outcome: &Outcome) -> Vec<Exit> {
+    let reacquires = outcome.leaks.iter().any(|e| e.kind == ExitKind::Reacquire);
+    outcome
+        .leaks
+        .iter()
+        .copied()
+        .filter(|e| e.kind != ExitKind::Continue || reacquires)
+        .collect()
+}

@@ -1,0 +1,66 @@
+//! TX002 unended-transaction: a begun transaction can reach a function exit with neither
+//! commit nor rollback, and nothing ends it automatically.
+
+use txlint_ir::ir::{Callee, Function};
+use txlint_ir::Diagnostic;
+
+use crate::flow::{reported_exits, ExitKind};
+use crate::transactions::TxAnalysis;
+use crate::Context;
+
+pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
+    let meta = crate::registry::rule("TX002").expect("registered");
+    for analysis in &cx.transactions {
+        let exits = reported_exits(&analysis.outcome);
+        if exits.is_empty() {
+            continue;
+        }
+        let function = cx.function(analysis.function);
+        let name = transaction_name(function, analysis);
+        let mut diagnostic = cx
+            .diagnostic(
+                meta,
+                function,
+                analysis.resource.acquire_range,
+                format!("transaction `{name}` is not ended on every path"),
+            )
+            .primary_label("transaction begun here");
+        let continues = exits.iter().any(|e| e.kind == ExitKind::Continue);
+        for exit in exits {
+            // The begin is the primary span already; say it begins again only when no
+            // `continue` explains how the loop comes back to it.
+            if exit.kind == ExitKind::Reacquire && continues {
+                continue;
+            }
+            let label = match exit.kind {
+                ExitKind::Return => "returns here with the transaction still open",
+                ExitKind::FunctionEnd => "the function ends here with the transaction still open",
+                ExitKind::Continue => "continues the loop without ending it",
+                ExitKind::Reacquire => "the next iteration begins again here while this transaction is still open",
+            };
+            diagnostic = diagnostic.label(exit.range, label);
+        }
+        let deferred = if analysis.outcome.deferred {
+            String::new()
+        } else {
+            format!(" (`defer {name}.Rollback()` right after the error check covers every exit)")
+        };
+        out.push(
+            diagnostic
+                .help(format!("end the transaction on every path{deferred}"))
+                .note("an open transaction keeps its connection out of the pool and holds its locks: the session sits `idle in transaction` until the process exits")
+                .build(),
+        );
+    }
+}
+
+/// The variable that holds the transaction: `tx`, or the session an xorm begin runs on.
+pub(crate) fn transaction_name(function: &Function, analysis: &TxAnalysis) -> String {
+    match analysis.resource.aliases.first() {
+        Some(var) => function.var(*var).name.clone(),
+        None => match &function.call(analysis.begin.call).callee {
+            Callee::Method { name, .. } => name.clone(),
+            _ => "tx".to_string(),
+        },
+    }
+}

@@ -1,0 +1,438 @@
+//! Transactions as resources for the path-sensitive analysis: one per begin call, the
+//! events that end it or hand it on, and per-file summaries of helper functions.
+
+use std::collections::HashMap;
+
+use txlint_ir::ir::{
+    Binding, CallId, Callee, Event, FileIr, FuncId, Function, FunctionKind, Operand, ResultUse,
+    Terminator, VarId, VarKind,
+};
+use txlint_ir::TextRange;
+
+use crate::facts::{Begin, FileFacts, LibraryId};
+use crate::flow::{self, Effect, Outcome, Resource, ResourceModel};
+use crate::models::{BeginResults, Models};
+
+/// What a function of the file does with its parameters, for calls from elsewhere in the
+/// file. One level: a helper's own calls to other helpers are not followed.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Summary {
+    /// Parameters on which the function calls a commit or rollback method.
+    pub ends: Vec<bool>,
+    /// Parameters the function returns, stores or hands to a goroutine.
+    pub keeps: Vec<bool>,
+    /// Whether the body calls `panic` (directly).
+    pub panics: bool,
+}
+
+/// Facts about the whole file that the transaction analyses share.
+pub(crate) struct FileSummaries {
+    pub summaries: Vec<Summary>,
+    /// Function ids by plain name (`finish`) and by method name (`(*Store).finish` is
+    /// found as `finish` too, when unambiguous).
+    by_name: HashMap<String, Vec<FuncId>>,
+    /// For each function, the literals nested in it at any depth (itself included).
+    descendants: Vec<Vec<FuncId>>,
+}
+
+fn end_methods(models: &Models) -> impl Fn(&str) -> bool + '_ {
+    move |name| {
+        models
+            .libraries
+            .iter()
+            .any(|l| l.is_commit(name) || l.is_rollback(name))
+    }
+}
+
+impl FileSummaries {
+    pub fn compute(file: &FileIr, models: &Models) -> FileSummaries {
+        let is_end = end_methods(models);
+        let mut by_name: HashMap<String, Vec<FuncId>> = HashMap::new();
+        let mut descendants: Vec<Vec<FuncId>> = (0..file.functions.len())
+            .map(|i| vec![FuncId(i as u32)])
+            .collect();
+        for (index, function) in file.functions.iter().enumerate() {
+            let id = FuncId(index as u32);
+            match function.kind {
+                FunctionKind::Function => by_name.entry(function.name.clone()).or_default().push(id),
+                FunctionKind::Method => {
+                    let short = function.name.rsplit('.').next().unwrap_or(&function.name);
+                    by_name.entry(short.to_string()).or_default().push(id);
+                }
+                FunctionKind::Literal => {
+                    let mut parent = function.parent;
+                    while let Some(p) = parent {
+                        descendants[p.index()].push(id);
+                        parent = file.function(p).parent;
+                    }
+                }
+            }
+        }
+        let summaries = file
+            .functions
+            .iter()
+            .map(|function| {
+                let ends = function
+                    .params
+                    .iter()
+                    .map(|&p| {
+                        function.calls.iter().any(|call| {
+                            matches!(&call.callee, Callee::Method { receiver: Operand::Var(v), name, .. }
+                                if *v == p && is_end(name))
+                        })
+                    })
+                    .collect();
+                let keeps = function.params.iter().map(|&p| keeps_var(function, p)).collect();
+                let panics = function
+                    .calls
+                    .iter()
+                    .any(|c| matches!(&c.callee, Callee::Path(path) if path.len() == 1 && path[0] == "panic"));
+                Summary { ends, keeps, panics }
+            })
+            .collect();
+        FileSummaries {
+            summaries,
+            by_name,
+            descendants,
+        }
+    }
+
+    /// The file's function a call refers to, when the name identifies exactly one.
+    pub fn resolve(&self, file: &FileIr, callee: &Callee) -> Option<FuncId> {
+        let (name, want_method) = match callee {
+            Callee::Path(path) if path.len() == 1 => (&path[0], false),
+            Callee::Method { name, .. } => (name, true),
+            _ => return None,
+        };
+        let candidates: Vec<FuncId> = self
+            .by_name
+            .get(name)?
+            .iter()
+            .copied()
+            .filter(|&id| (file.function(id).kind == FunctionKind::Method) == want_method)
+            .collect();
+        match candidates.as_slice() {
+            [only] => Some(*only),
+            _ => None,
+        }
+    }
+
+    pub fn summary(&self, id: FuncId) -> &Summary {
+        &self.summaries[id.index()]
+    }
+
+    /// Literals nested in `literal` at any depth, itself included.
+    pub fn nested(&self, literal: FuncId) -> &[FuncId] {
+        &self.descendants[literal.index()]
+    }
+}
+
+/// Whether a function returns, stores, sends or spawns with a variable.
+fn keeps_var(function: &Function, var: VarId) -> bool {
+    let is = |op: &Operand| *op == Operand::Var(var);
+    let stored = function.events().any(|event| match event {
+        Event::Assign { targets, values, .. } => targets
+            .iter()
+            .zip(values)
+            .any(|(t, v)| is(v) && matches!(t, Binding::Place(_))),
+        Event::Send { value, .. } => is(value),
+        Event::Go(id) => function.call(*id).args.iter().any(is),
+        _ => false,
+    });
+    let returned = function.cfg.blocks.iter().any(|b| {
+        matches!(&b.terminator, Terminator::Return { values, .. } if values.iter().any(is))
+    });
+    stored || returned
+}
+
+/// A begin and the analysis of its transaction.
+pub(crate) struct TxAnalysis {
+    pub function: FuncId,
+    pub begin: Begin,
+    pub resource: Resource,
+    pub outcome: Outcome,
+}
+
+/// Analyses every begin of every function in the file.
+pub(crate) fn analyze_file(file: &FileIr, models: &Models, facts: &FileFacts, summaries: &FileSummaries) -> Vec<TxAnalysis> {
+    let mut analyses = Vec::new();
+    for (index, (function, function_facts)) in file.functions.iter().zip(&facts.functions).enumerate() {
+        let id = FuncId(index as u32);
+        for begin in &function_facts.begins {
+            let Some(resource) = resource_for(function, begin) else {
+                continue;
+            };
+            let model = TxModel {
+                file,
+                models,
+                function_id: id,
+                function,
+                library: begin.library,
+                aliases: &resource.aliases,
+                summaries,
+            };
+            let outcome = flow::analyze(function, &resource, &model);
+            analyses.push(TxAnalysis {
+                function: id,
+                begin: *begin,
+                resource,
+                outcome,
+            });
+        }
+    }
+    analyses
+}
+
+/// The resource a begin opens: the variable it binds (or the session it begins on), its
+/// copies, and the operands that tell whether it failed.
+fn resource_for(function: &Function, begin: &Begin) -> Option<Resource> {
+    let call = function.call(begin.call);
+    let bindings = match &call.result {
+        ResultUse::Assigned(bindings) => bindings.as_slice(),
+        ResultUse::Discarded => &[],
+        // Returned or passed on directly: the caller owns it.
+        _ => return None,
+    };
+    let (holder, error_binding) = match begin.results {
+        BeginResults::Error => {
+            let Callee::Method {
+                receiver: Operand::Var(session),
+                ..
+            } = &call.callee
+            else {
+                return None;
+            };
+            (*session, bindings.first())
+        }
+        BeginResults::TxError => match bindings.first() {
+            Some(Binding::Var(tx)) => (*tx, bindings.get(1)),
+            _ => return None,
+        },
+        BeginResults::Tx | BeginResults::Handle => match bindings.first() {
+            Some(Binding::Var(tx)) => (*tx, None),
+            _ => return None,
+        },
+    };
+    // A transaction assigned to a named result or a captured variable leaves the
+    // function with it.
+    if matches!(function.var(holder).kind, VarKind::NamedResult | VarKind::Captured) {
+        return None;
+    }
+    let aliases = aliases_of(function, holder);
+    let error_var = match error_binding {
+        Some(Binding::Var(v)) => Some(*v),
+        _ => None,
+    };
+    let mut error_operands: Vec<Operand> = error_var.map(Operand::Var).into_iter().collect();
+    if begin.results == BeginResults::Handle {
+        let error_field = Operand::Field(Box::new(Operand::Var(holder)), "Error".into());
+        // `if err := tx.Error; err != nil` tests the same error through a copy.
+        for event in function.events() {
+            if let Event::Assign { targets, values, .. } = event {
+                for (target, value) in targets.iter().zip(values) {
+                    if let (Binding::Var(v), true) = (target, *value == error_field) {
+                        error_operands.push(Operand::Var(*v));
+                    }
+                }
+            }
+        }
+        error_operands.push(error_field);
+    }
+    Some(Resource {
+        acquire: Event::Call(begin.call),
+        acquire_range: call.range,
+        aliases,
+        error_operands,
+        error_var,
+    })
+}
+
+/// `var` and the local variables it is copied into (`t := tx`), transitively.
+pub(crate) fn aliases_of(function: &Function, var: VarId) -> Vec<VarId> {
+    let mut aliases = vec![var];
+    loop {
+        let before = aliases.len();
+        for event in function.events() {
+            if let Event::Assign { targets, values, .. } = event {
+                for (target, value) in targets.iter().zip(values) {
+                    if let (Binding::Var(t), Operand::Var(v)) = (target, value) {
+                        let local = matches!(function.var(*t).kind, VarKind::Local);
+                        if local && aliases.contains(v) && !aliases.contains(t) {
+                            aliases.push(*t);
+                        }
+                    }
+                }
+            }
+        }
+        if aliases.len() == before {
+            return aliases;
+        }
+    }
+}
+
+struct TxModel<'a> {
+    file: &'a FileIr,
+    models: &'a Models,
+    function_id: FuncId,
+    function: &'a Function,
+    library: LibraryId,
+    aliases: &'a [VarId],
+    summaries: &'a FileSummaries,
+}
+
+impl TxModel<'_> {
+    fn is_alias(&self, operand: &Operand) -> bool {
+        matches!(operand, Operand::Var(v) if self.aliases.contains(v))
+    }
+
+    fn is_end_method(&self, name: &str) -> bool {
+        let library = &self.models.libraries[self.library];
+        library.is_commit(name) || library.is_rollback(name)
+    }
+
+    /// Whether a literal (or one nested in it) refers to the transaction.
+    fn captures(&self, literal: FuncId) -> bool {
+        self.summaries.nested(literal).iter().any(|&id| {
+            self.file
+                .function(id)
+                .vars
+                .iter()
+                .any(|v| matches!(v.outer, Some((f, outer)) if f == self.function_id && self.aliases.contains(&outer)))
+        })
+    }
+
+    /// Whether a literal (or one nested in it) commits or rolls back the transaction.
+    fn literal_ends(&self, literal: FuncId) -> bool {
+        self.summaries.nested(literal).iter().any(|&id| {
+            let inner = self.file.function(id);
+            inner.calls.iter().any(|call| match &call.callee {
+                Callee::Method {
+                    receiver: Operand::Var(v),
+                    name,
+                    ..
+                } => {
+                    self.is_end_method(name)
+                        && matches!(inner.var(*v).outer, Some((f, outer)) if f == self.function_id && self.aliases.contains(&outer))
+                }
+                _ => false,
+            })
+        })
+    }
+
+    fn mentions(&self, operand: &Operand) -> bool {
+        match operand {
+            Operand::Var(_) => self.is_alias(operand),
+            Operand::Closure(literal) => self.captures(*literal),
+            _ => false,
+        }
+    }
+
+    /// What passing the transaction as an argument of `call` does.
+    fn argument_effect(&self, call: CallId, deferred: bool) -> Effect {
+        let call = self.function.call(call);
+        let positions: Vec<usize> = call
+            .args
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| self.mentions(a))
+            .map(|(i, _)| i)
+            .collect();
+        if positions.is_empty() {
+            return Effect::None;
+        }
+        let name = call.callee.name().unwrap_or("");
+        if name == "append" {
+            return Effect::Escape;
+        }
+        if let Some(helper) = self.summaries.resolve(self.file, &call.callee) {
+            let summary = self.summaries.summary(helper);
+            let passed_directly = |i: &usize| self.is_alias(&call.args[*i]);
+            if positions.iter().filter(|i| passed_directly(i)).any(|&i| summary.ends.get(i) == Some(&true)) {
+                return if deferred { Effect::DeferredEnd } else { Effect::End };
+            }
+            if positions.iter().any(|&i| summary.keeps.get(i) == Some(&true)) {
+                return Effect::Escape;
+            }
+        }
+        let constructor = ["New", "new", "With"].iter().any(|p| name.starts_with(p));
+        let passes_closure = positions.iter().any(|&i| matches!(call.args[i], Operand::Closure(_)));
+        if constructor || passes_closure {
+            return Effect::Escape;
+        }
+        Effect::None
+    }
+}
+
+impl ResourceModel for TxModel<'_> {
+    fn effect(&self, event: &Event) -> Effect {
+        match event {
+            Event::Call(id) | Event::Defer(id) => {
+                let deferred = matches!(event, Event::Defer(_));
+                let call = self.function.call(*id);
+                match &call.callee {
+                    Callee::Method { receiver, name, .. } if self.is_alias(receiver) && self.is_end_method(name) => {
+                        return if deferred { Effect::DeferredEnd } else { Effect::End };
+                    }
+                    Callee::Other(Operand::Closure(literal)) => {
+                        if self.literal_ends(*literal) {
+                            return if deferred { Effect::DeferredEnd } else { Effect::End };
+                        }
+                    }
+                    _ => {}
+                }
+                self.argument_effect(*id, deferred)
+            }
+            Event::Go(id) => {
+                let call = self.function.call(*id);
+                let spawned_closure = matches!(&call.callee, Callee::Other(Operand::Closure(l)) if self.captures(*l));
+                if spawned_closure || call.args.iter().any(|a| self.mentions(a)) {
+                    Effect::Escape
+                } else {
+                    Effect::None
+                }
+            }
+            Event::Assign { targets, values, .. } => {
+                // A closure that refers to the transaction, kept anywhere, may end it
+                // later or elsewhere; a copy into a local is an alias, not an escape.
+                let escapes = targets.iter().zip(values).any(|(target, value)| {
+                    matches!(value, Operand::Closure(l) if self.captures(*l))
+                        || self.is_alias(value)
+                            && match target {
+                            Binding::Place(_) => true,
+                            Binding::Var(v) => !matches!(self.function.var(*v).kind, VarKind::Local),
+                            Binding::Blank => false,
+                        }
+                });
+                if escapes {
+                    Effect::Escape
+                } else {
+                    Effect::None
+                }
+            }
+            Event::Send { value, .. } if self.mentions(value) => Effect::Escape,
+            _ => Effect::None,
+        }
+    }
+
+    fn returned(&self, values: &[Operand]) -> bool {
+        values.iter().any(|v| self.mentions(v))
+    }
+
+    fn panic_site(&self, event: &Event) -> Option<TextRange> {
+        match event {
+            Event::PanicSite { range, .. } => Some(*range),
+            Event::Call(id) => {
+                let call = self.function.call(*id);
+                let name = call.callee.name()?;
+                let visible = name.starts_with("Must")
+                    || matches!(&call.callee, Callee::Path(p) if p.len() == 2 && p[1].starts_with("Panic") && self.file.import_named(&p[0]).is_some())
+                    || self
+                        .summaries
+                        .resolve(self.file, &call.callee)
+                        .is_some_and(|f| self.summaries.summary(f).panics);
+                visible.then_some(call.range)
+            }
+            _ => None,
+        }
+    }
+}
