@@ -9,13 +9,14 @@ use predicates::prelude::*;
 use serde_json::Value;
 use tempfile::TempDir;
 
-/// Two findings: TX001 at 9:2 and TX008 at 5:2 (columns in code points).
+/// Two findings: TX008 at 6:11 and TX001 at 11:2 (columns in code points).
 const LEAKY: &str = r#"package store
 
 import "database/sql"
 
 func Save(db *sql.DB) error {
 	tx, _ := db.Begin()
+	defer tx.Rollback()
 	if _, err := tx.Exec("INSERT INTO t VALUES (1)"); err != nil {
 		return err
 	}
@@ -125,7 +126,7 @@ fn default_path_is_the_current_directory() {
         finding_codes(&report),
         [
             ("pkg/leaky.go".to_string(), "TX008".to_string(), 6),
-            ("pkg/leaky.go".to_string(), "TX001".to_string(), 10)
+            ("pkg/leaky.go".to_string(), "TX001".to_string(), 11)
         ]
     );
 }
@@ -283,7 +284,7 @@ fn github_format_prints_workflow_commands() {
         .unwrap();
     let stdout = String::from_utf8(output.stdout).unwrap();
     assert!(
-        stdout.contains("::error file=leaky.go,line=10,col=2,endLine=10,endColumn=13,title=TX001 unchecked-commit::"),
+        stdout.contains("::error file=leaky.go,line=11,col=2,endLine=11,endColumn=13,title=TX001 unchecked-commit::"),
         "{stdout}"
     );
     assert!(
@@ -403,7 +404,7 @@ fn broken_files_are_reported_and_the_others_still_checked() {
         finding_codes(&report),
         [
             ("a_leaky.go".to_string(), "TX008".to_string(), 6),
-            ("a_leaky.go".to_string(), "TX001".to_string(), 10),
+            ("a_leaky.go".to_string(), "TX001".to_string(), 11),
             ("syntax.go".to_string(), "TX001".to_string(), 8),
         ]
     );

@@ -1,6 +1,7 @@
 //! `txlint check`: discover, read, parse, lower and check files in parallel, then
 //! render one report.
 
+use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Read, Write};
 use std::panic::{self, AssertUnwindSafe};
@@ -12,7 +13,7 @@ use txlint_ir::{Diagnostic, FileId, Language, LineIndex, Severity, TextRange};
 use txlint_report::{
     directory_uri, render, Format, HumanOptions, Notification, Report, SourceFile,
 };
-use txlint_rules::{check_file, may_have_findings, Settings, RULES};
+use txlint_rules::{check_file, check_package, may_have_findings, PackageFacts, Settings, RULES};
 
 use crate::cli::{CheckArgs, ColorChoice, OutputFormat};
 use crate::discover::{discover, supported_language};
@@ -24,6 +25,8 @@ const WORKER_STACK: usize = 16 * 1024 * 1024;
 /// The outcome of checking one file.
 struct Checked {
     display_path: String,
+    /// What the file contributes to package-level rules.
+    package: PackageFacts,
     /// Kept only when something is reported about the file.
     text: Option<String>,
     diagnostics: Vec<Diagnostic>,
@@ -72,8 +75,8 @@ pub fn run(args: &CheckArgs) -> Result<u8> {
             .collect()
     });
 
+    let mut diagnostics = package_diagnostics(&discovery.files, &checked);
     let mut files = Vec::with_capacity(checked.len());
-    let mut diagnostics = Vec::new();
     let mut notifications = Vec::new();
     for (index, outcome) in checked.into_iter().enumerate() {
         if let Some(notice) = outcome.notification {
@@ -144,6 +147,25 @@ pub fn run(args: &CheckArgs) -> Result<u8> {
     }
 }
 
+/// Runs the package-level rules: a Go package is the files of one directory that share a
+/// package clause.
+fn package_diagnostics(paths: &[PathBuf], checked: &[Checked]) -> Vec<Diagnostic> {
+    let mut packages: BTreeMap<(&Path, &str), Vec<&PackageFacts>> = BTreeMap::new();
+    for (path, outcome) in paths.iter().zip(checked) {
+        if let Some(package) = &outcome.package.package {
+            let directory = path.parent().unwrap_or(Path::new(""));
+            packages
+                .entry((directory, package.as_str()))
+                .or_default()
+                .push(&outcome.package);
+        }
+    }
+    packages
+        .values()
+        .flat_map(|files| check_package(files))
+        .collect()
+}
+
 fn write_report(report: &Report, args: &CheckArgs) -> Result<()> {
     let format = match args.format {
         OutputFormat::Human => Format::Human,
@@ -202,6 +224,7 @@ fn display_path(path: &Path, cwd: Option<&Path>) -> String {
 fn skipped(display_path: String, message: String) -> Checked {
     Checked {
         display_path,
+        package: PackageFacts::default(),
         text: None,
         diagnostics: Vec::new(),
         notification: Some(FileNotice {
@@ -231,6 +254,7 @@ fn check_one(
         // Mentions no modelled call: no rule can fire, so the file is not parsed.
         return Checked {
             display_path,
+            package: PackageFacts::default(),
             text: None,
             diagnostics: Vec::new(),
             notification: None,
@@ -238,10 +262,10 @@ fn check_one(
     }
     let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
         let ir = lower(language, &text);
-        let diagnostics = check_file(file, &ir, settings);
-        (ir.syntax_errors, diagnostics)
+        let report = check_file(file, &ir, settings);
+        (ir.syntax_errors, report)
     }));
-    let (syntax_errors, diagnostics) = match outcome {
+    let (syntax_errors, report) = match outcome {
         Ok(result) => result,
         Err(_) => {
             return skipped(
@@ -266,11 +290,13 @@ fn check_one(
             skipped: false,
         }
     });
-    let keep_text = !diagnostics.is_empty() || notification.is_some();
+    let keep_text =
+        !report.diagnostics.is_empty() || report.package.may_report() || notification.is_some();
     Checked {
         display_path,
+        package: report.package,
         text: keep_text.then_some(text),
-        diagnostics,
+        diagnostics: report.diagnostics,
         notification,
     }
 }

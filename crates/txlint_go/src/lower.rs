@@ -5,8 +5,8 @@ use std::sync::OnceLock;
 use tree_sitter::{Node, Tree};
 use txlint_ir::ir::{
     Binding, BlockId, Call, CallId, Callee, CfgBuilder, Event, FieldDecl, FileIr, FuncId, Function,
-    FunctionKind, Import, Jump, JumpKind, NilTest, NoReturnKind, Operand, PanicKind, ResultUse, Terminator,
-    Var, VarId, VarKind,
+    FunctionKind, Import, Jump, JumpKind, NilTest, NoReturnKind, Operand, PanicKind, ResultUse,
+    Terminator, Var, VarId, VarKind,
 };
 use txlint_ir::{Language, TextRange};
 

@@ -348,7 +348,10 @@ func f(tx *sql.Tx, p *int, x interface{}) *Repo {
         .collect();
     assert_eq!(
         sites,
-        [txlint_ir::ir::PanicKind::Dereference, txlint_ir::ir::PanicKind::TypeAssertion]
+        [
+            txlint_ir::ir::PanicKind::Dereference,
+            txlint_ir::ir::PanicKind::TypeAssertion
+        ]
     );
     let tx = f.params[0];
     assert!(f.events().any(|e| matches!(e,

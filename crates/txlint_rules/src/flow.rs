@@ -7,7 +7,8 @@
 //! at most once per state: linear in the size of the function.
 
 use txlint_ir::ir::{
-    Binding, BlockId, Cfg, Event, Function, JumpKind, NoReturnKind, Operand, ResultUse, Terminator, VarId,
+    Binding, BlockId, Cfg, Event, Function, JumpKind, NoReturnKind, Operand, ResultUse, Terminator,
+    VarId,
 };
 use txlint_ir::TextRange;
 
@@ -117,6 +118,8 @@ pub(crate) enum ExitKind {
     /// variable) while the previous one is still open.
     Reacquire,
     Continue,
+    /// The only variable holding it is assigned something else.
+    Overwritten,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -148,7 +151,11 @@ struct Analysis<'a> {
 }
 
 /// Runs the analysis of `resource` over `function`.
-pub(crate) fn analyze(function: &Function, resource: &Resource, model: &dyn ResourceModel) -> Outcome {
+pub(crate) fn analyze(
+    function: &Function,
+    resource: &Resource,
+    model: &dyn ResourceModel,
+) -> Outcome {
     let analysis = Analysis {
         function,
         resource,
@@ -190,7 +197,12 @@ pub(crate) fn analyze(function: &Function, resource: &Resource, model: &dyn Reso
 }
 
 impl Analysis<'_> {
-    fn transfer_block(&self, block: BlockId, mut states: States, mut record: Option<&mut Outcome>) -> States {
+    fn transfer_block(
+        &self,
+        block: BlockId,
+        mut states: States,
+        mut record: Option<&mut Outcome>,
+    ) -> States {
         let data = self.function.cfg.block(block);
         for (index, event) in data.events.iter().enumerate() {
             if let Some(outcome) = record.as_deref_mut() {
@@ -209,7 +221,12 @@ impl Analysis<'_> {
         }
     }
 
-    fn transfer_event(&self, event: &Event, states: States, record: Option<&mut Outcome>) -> States {
+    fn transfer_event(
+        &self,
+        event: &Event,
+        states: States,
+        record: Option<&mut Outcome>,
+    ) -> States {
         if *event == self.resource.acquire {
             if let Some(outcome) = record {
                 if any(states, State::exposed) {
@@ -229,6 +246,25 @@ impl Analysis<'_> {
             });
         }
         let mut record = record;
+        if let Some(range) = self.overwrites_holder(event) {
+            if any(states, State::exposed) {
+                if let Some(outcome) = record.as_deref_mut() {
+                    outcome.leaks.push(Exit {
+                        kind: ExitKind::Overwritten,
+                        range,
+                    });
+                }
+            }
+            // Nothing refers to it any more: later ends through the variable end the
+            // new value, not this one.
+            return map_states(states, |s| match s.phase {
+                Phase::Open => State {
+                    phase: Phase::Done,
+                    ..s
+                },
+                _ => s,
+            });
+        }
         if let Some(site) = self.model.panic_site(event) {
             if any(states, State::exposed) {
                 if let Some(outcome) = record.as_deref_mut() {
@@ -270,6 +306,27 @@ impl Analysis<'_> {
                 }
                 escape(states)
             }
+        }
+    }
+
+    /// Where an event assigns a new value to the only variable holding the resource.
+    fn overwrites_holder(&self, event: &Event) -> Option<TextRange> {
+        let [holder] = self.resource.aliases.as_slice() else {
+            return None;
+        };
+        let is_holder = |b: &Binding| *b == Binding::Var(*holder);
+        match event {
+            Event::Assign { targets, range, .. } => targets.iter().any(is_holder).then_some(*range),
+            Event::Call(id) => {
+                let call = self.function.call(*id);
+                match &call.result {
+                    ResultUse::Assigned(bindings) => {
+                        bindings.iter().any(is_holder).then_some(call.range)
+                    }
+                    _ => None,
+                }
+            }
+            _ => None,
         }
     }
 
@@ -361,15 +418,17 @@ impl Analysis<'_> {
                 s
             }
         };
-        let (failed_on_then, failed_states) = if self.resource.error_operands.contains(&test.operand) {
-            // `err != nil`: the acquire failed on the `then` edge.
-            (!test.then_is_nil, map_states(states, |s| failed(s, true)))
-        } else if matches!(&test.operand, Operand::Var(v) if self.resource.aliases.contains(v)) {
-            // `tx == nil`: nothing is open on the nil edge.
-            (test.then_is_nil, map_states(states, |s| failed(s, false)))
-        } else {
-            return plain();
-        };
+        let (failed_on_then, failed_states) =
+            if self.resource.error_operands.contains(&test.operand) {
+                // `err != nil`: the acquire failed on the `then` edge.
+                (!test.then_is_nil, map_states(states, |s| failed(s, true)))
+            } else if matches!(&test.operand, Operand::Var(v) if self.resource.aliases.contains(v))
+            {
+                // `tx == nil`: nothing is open on the nil edge.
+                (test.then_is_nil, map_states(states, |s| failed(s, false)))
+            } else {
+                return plain();
+            };
         if failed_on_then {
             vec![(*then_block, failed_states), (*else_block, states)]
         } else {

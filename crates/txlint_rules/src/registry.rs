@@ -20,6 +20,7 @@ pub struct RuleMeta {
     pub default_severity: Severity,
     /// Languages the rule checks in this version. Empty: not implemented yet.
     pub implemented: &'static [Language],
+    /// The file-level check; `None` for package-level rules and rules not implemented.
     pub(crate) check: Option<CheckFn>,
     doc_source: &'static str,
 }
@@ -83,10 +84,22 @@ pub static RULES: &[RuleMeta] = &[
         [Go],
         Some(rules::unchecked_commit::check)
     ),
-    rule!("TX002", "unended-transaction", Error, [Go], Some(rules::unended_transaction::check)),
+    rule!(
+        "TX002",
+        "unended-transaction",
+        Error,
+        [Go],
+        Some(rules::unended_transaction::check)
+    ),
     rule!("TX003", "swallowed-db-error", Error, [], None),
     rule!("TX004", "connection-left-in-transaction", Error, [], None),
-    rule!("TX005", "unclosed-rows", Warning, [], None),
+    rule!(
+        "TX005",
+        "unclosed-rows",
+        Warning,
+        [Go],
+        Some(rules::unclosed_rows::check)
+    ),
     rule!(
         "TX006",
         "deferred-commit",
@@ -94,7 +107,13 @@ pub static RULES: &[RuleMeta] = &[
         [Go],
         Some(rules::deferred_commit::check)
     ),
-    rule!("TX007", "transaction-bypass", Error, [], None),
+    rule!(
+        "TX007",
+        "transaction-bypass",
+        Error,
+        [Go],
+        Some(rules::transaction_bypass::check)
+    ),
     rule!(
         "TX008",
         "unchecked-begin",
@@ -102,10 +121,22 @@ pub static RULES: &[RuleMeta] = &[
         [Go],
         Some(rules::unchecked_begin::check)
     ),
-    rule!("TX009", "blocking-call-in-transaction", Warning, [], None),
-    rule!("TX010", "unbounded-pool", Warning, [], None),
+    rule!(
+        "TX009",
+        "blocking-call-in-transaction",
+        Warning,
+        [Go],
+        Some(rules::blocking_call::check)
+    ),
+    rule!("TX010", "unbounded-pool", Warning, [Go], None),
     rule!("TX011", "lost-write", Error, [], None),
-    rule!("TX012", "rollback-not-deferred", Warning, [Go], Some(rules::rollback_not_deferred::check)),
+    rule!(
+        "TX012",
+        "rollback-not-deferred",
+        Warning,
+        [Go],
+        Some(rules::rollback_not_deferred::check)
+    ),
 ];
 
 fn docs() -> &'static [RuleDoc] {

@@ -9,7 +9,7 @@ use txlint_ir::ir::{
 };
 use txlint_ir::TextRange;
 
-use crate::facts::{Begin, FileFacts, LibraryId};
+use crate::facts::{Begin, FileFacts};
 use crate::flow::{self, Effect, Outcome, Resource, ResourceModel};
 use crate::models::{BeginResults, Models};
 
@@ -54,7 +54,9 @@ impl FileSummaries {
         for (index, function) in file.functions.iter().enumerate() {
             let id = FuncId(index as u32);
             match function.kind {
-                FunctionKind::Function => by_name.entry(function.name.clone()).or_default().push(id),
+                FunctionKind::Function => {
+                    by_name.entry(function.name.clone()).or_default().push(id)
+                }
                 FunctionKind::Method => {
                     let short = function.name.rsplit('.').next().unwrap_or(&function.name);
                     by_name.entry(short.to_string()).or_default().push(id);
@@ -131,17 +133,28 @@ impl FileSummaries {
 fn keeps_var(function: &Function, var: VarId) -> bool {
     let is = |op: &Operand| *op == Operand::Var(var);
     let stored = function.events().any(|event| match event {
-        Event::Assign { targets, values, .. } => targets
+        Event::Assign {
+            targets, values, ..
+        } => targets
             .iter()
             .zip(values)
             .any(|(t, v)| is(v) && matches!(t, Binding::Place(_))),
         Event::Send { value, .. } => is(value),
         Event::Go(id) => function.call(*id).args.iter().any(is),
+        // `s.open = append(s.open, v)`, `s.repo = NewRepo(v)`: kept in what the call builds.
+        Event::Call(id) => {
+            let call = function.call(*id);
+            let keeps = call
+                .callee
+                .name()
+                .is_some_and(|n| n == "append" || n.starts_with("New"));
+            keeps && call.args.iter().any(is)
+        }
         _ => false,
     });
-    let returned = function.cfg.blocks.iter().any(|b| {
-        matches!(&b.terminator, Terminator::Return { values, .. } if values.iter().any(is))
-    });
+    let returned = function.cfg.blocks.iter().any(
+        |b| matches!(&b.terminator, Terminator::Return { values, .. } if values.iter().any(is)),
+    );
     stored || returned
 }
 
@@ -154,20 +167,29 @@ pub(crate) struct TxAnalysis {
 }
 
 /// Analyses every begin of every function in the file.
-pub(crate) fn analyze_file(file: &FileIr, models: &Models, facts: &FileFacts, summaries: &FileSummaries) -> Vec<TxAnalysis> {
+pub(crate) fn analyze_file(
+    file: &FileIr,
+    models: &Models,
+    facts: &FileFacts,
+    summaries: &FileSummaries,
+) -> Vec<TxAnalysis> {
     let mut analyses = Vec::new();
-    for (index, (function, function_facts)) in file.functions.iter().zip(&facts.functions).enumerate() {
+    for (index, (function, function_facts)) in
+        file.functions.iter().zip(&facts.functions).enumerate()
+    {
         let id = FuncId(index as u32);
         for begin in &function_facts.begins {
             let Some(resource) = resource_for(function, begin) else {
                 continue;
             };
-            let model = TxModel {
+            let library = &models.libraries[begin.library];
+            let is_end = |name: &str| library.is_commit(name) || library.is_rollback(name);
+            let model = HolderModel {
                 file,
-                models,
                 function_id: id,
                 function,
-                library: begin.library,
+                is_end_method: &is_end,
+                end_functions: &[],
                 aliases: &resource.aliases,
                 summaries,
             };
@@ -215,7 +237,10 @@ fn resource_for(function: &Function, begin: &Begin) -> Option<Resource> {
     };
     // A transaction assigned to a named result or a captured variable leaves the
     // function with it.
-    if matches!(function.var(holder).kind, VarKind::NamedResult | VarKind::Captured) {
+    if matches!(
+        function.var(holder).kind,
+        VarKind::NamedResult | VarKind::Captured
+    ) {
         return None;
     }
     let aliases = aliases_of(function, holder);
@@ -228,7 +253,10 @@ fn resource_for(function: &Function, begin: &Begin) -> Option<Resource> {
         let error_field = Operand::Field(Box::new(Operand::Var(holder)), "Error".into());
         // `if err := tx.Error; err != nil` tests the same error through a copy.
         for event in function.events() {
-            if let Event::Assign { targets, values, .. } = event {
+            if let Event::Assign {
+                targets, values, ..
+            } = event
+            {
                 for (target, value) in targets.iter().zip(values) {
                     if let (Binding::Var(v), true) = (target, *value == error_field) {
                         error_operands.push(Operand::Var(*v));
@@ -253,7 +281,10 @@ pub(crate) fn aliases_of(function: &Function, var: VarId) -> Vec<VarId> {
     loop {
         let before = aliases.len();
         for event in function.events() {
-            if let Event::Assign { targets, values, .. } = event {
+            if let Event::Assign {
+                targets, values, ..
+            } = event
+            {
                 for (target, value) in targets.iter().zip(values) {
                     if let (Binding::Var(t), Operand::Var(v)) = (target, value) {
                         let local = matches!(function.var(*t).kind, VarKind::Local);
@@ -270,24 +301,26 @@ pub(crate) fn aliases_of(function: &Function, var: VarId) -> Vec<VarId> {
     }
 }
 
-struct TxModel<'a> {
-    file: &'a FileIr,
-    models: &'a Models,
-    function_id: FuncId,
-    function: &'a Function,
-    library: LibraryId,
-    aliases: &'a [VarId],
-    summaries: &'a FileSummaries,
+/// How events affect a value held in local variables (a transaction, a rows cursor):
+/// which methods end it, which functions end it when given it, and the file's helpers.
+pub(crate) struct HolderModel<'a> {
+    pub file: &'a FileIr,
+    pub function_id: FuncId,
+    pub function: &'a Function,
+    pub is_end_method: &'a dyn Fn(&str) -> bool,
+    /// Functions that end the value passed to them (pgx `CollectRows`).
+    pub end_functions: &'a [String],
+    pub aliases: &'a [VarId],
+    pub summaries: &'a FileSummaries,
 }
 
-impl TxModel<'_> {
+impl HolderModel<'_> {
     fn is_alias(&self, operand: &Operand) -> bool {
         matches!(operand, Operand::Var(v) if self.aliases.contains(v))
     }
 
     fn is_end_method(&self, name: &str) -> bool {
-        let library = &self.models.libraries[self.library];
-        library.is_commit(name) || library.is_rollback(name)
+        (self.is_end_method)(name)
     }
 
     /// Whether a literal (or one nested in it) refers to the transaction.
@@ -344,18 +377,38 @@ impl TxModel<'_> {
         if name == "append" {
             return Effect::Escape;
         }
+        if self.end_functions.iter().any(|f| f == name) {
+            return if deferred {
+                Effect::DeferredEnd
+            } else {
+                Effect::End
+            };
+        }
         if let Some(helper) = self.summaries.resolve(self.file, &call.callee) {
             let summary = self.summaries.summary(helper);
             let passed_directly = |i: &usize| self.is_alias(&call.args[*i]);
-            if positions.iter().filter(|i| passed_directly(i)).any(|&i| summary.ends.get(i) == Some(&true)) {
-                return if deferred { Effect::DeferredEnd } else { Effect::End };
+            if positions
+                .iter()
+                .filter(|i| passed_directly(i))
+                .any(|&i| summary.ends.get(i) == Some(&true))
+            {
+                return if deferred {
+                    Effect::DeferredEnd
+                } else {
+                    Effect::End
+                };
             }
-            if positions.iter().any(|&i| summary.keeps.get(i) == Some(&true)) {
+            if positions
+                .iter()
+                .any(|&i| summary.keeps.get(i) == Some(&true))
+            {
                 return Effect::Escape;
             }
         }
         let constructor = ["New", "new", "With"].iter().any(|p| name.starts_with(p));
-        let passes_closure = positions.iter().any(|&i| matches!(call.args[i], Operand::Closure(_)));
+        let passes_closure = positions
+            .iter()
+            .any(|&i| matches!(call.args[i], Operand::Closure(_)));
         if constructor || passes_closure {
             return Effect::Escape;
         }
@@ -363,20 +416,28 @@ impl TxModel<'_> {
     }
 }
 
-impl ResourceModel for TxModel<'_> {
+impl ResourceModel for HolderModel<'_> {
     fn effect(&self, event: &Event) -> Effect {
         match event {
             Event::Call(id) | Event::Defer(id) => {
                 let deferred = matches!(event, Event::Defer(_));
                 let call = self.function.call(*id);
                 match &call.callee {
-                    Callee::Method { receiver, name, .. } if self.is_alias(receiver) && self.is_end_method(name) => {
-                        return if deferred { Effect::DeferredEnd } else { Effect::End };
+                    Callee::Method { receiver, name, .. }
+                        if self.is_alias(receiver) && self.is_end_method(name) =>
+                    {
+                        return if deferred {
+                            Effect::DeferredEnd
+                        } else {
+                            Effect::End
+                        };
                     }
-                    Callee::Other(Operand::Closure(literal)) => {
-                        if self.literal_ends(*literal) {
-                            return if deferred { Effect::DeferredEnd } else { Effect::End };
-                        }
+                    Callee::Other(Operand::Closure(literal)) if self.literal_ends(*literal) => {
+                        return if deferred {
+                            Effect::DeferredEnd
+                        } else {
+                            Effect::End
+                        };
                     }
                     _ => {}
                 }
@@ -384,24 +445,29 @@ impl ResourceModel for TxModel<'_> {
             }
             Event::Go(id) => {
                 let call = self.function.call(*id);
-                let spawned_closure = matches!(&call.callee, Callee::Other(Operand::Closure(l)) if self.captures(*l));
+                let spawned_closure =
+                    matches!(&call.callee, Callee::Other(Operand::Closure(l)) if self.captures(*l));
                 if spawned_closure || call.args.iter().any(|a| self.mentions(a)) {
                     Effect::Escape
                 } else {
                     Effect::None
                 }
             }
-            Event::Assign { targets, values, .. } => {
+            Event::Assign {
+                targets, values, ..
+            } => {
                 // A closure that refers to the transaction, kept anywhere, may end it
                 // later or elsewhere; a copy into a local is an alias, not an escape.
                 let escapes = targets.iter().zip(values).any(|(target, value)| {
                     matches!(value, Operand::Closure(l) if self.captures(*l))
                         || self.is_alias(value)
                             && match target {
-                            Binding::Place(_) => true,
-                            Binding::Var(v) => !matches!(self.function.var(*v).kind, VarKind::Local),
-                            Binding::Blank => false,
-                        }
+                                Binding::Place(_) => true,
+                                Binding::Var(v) => {
+                                    !matches!(self.function.var(*v).kind, VarKind::Local)
+                                }
+                                Binding::Blank => false,
+                            }
                 });
                 if escapes {
                     Effect::Escape

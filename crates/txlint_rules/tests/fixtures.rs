@@ -10,8 +10,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use txlint_ir::ir::FileIr;
-use txlint_ir::{FileId, Language, LineIndex};
-use txlint_rules::{check_file, Settings, RULES};
+use txlint_ir::{Diagnostic, FileId, Language, LineIndex};
+use txlint_rules::{check_file, check_package, PackageFacts, Settings, RULES};
 
 fn fixtures_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
@@ -67,47 +67,99 @@ fn expectations(source: &str, language: Language) -> Findings {
 
 struct Checked {
     path: PathBuf,
+    shown: String,
+    source: String,
     expected: Findings,
+    actual: Findings,
+    messages: BTreeMap<(usize, String), String>,
 }
 
-fn check_fixture(path: &Path, errors: &mut Vec<String>) -> Option<Checked> {
-    let language = Language::from_extension(path.extension()?.to_str()?)?;
-    let source = fs::read_to_string(path).unwrap();
-    let ir = lower(language, &source)?;
-    let shown = path
-        .strip_prefix(fixtures_root())
-        .unwrap_or(path)
-        .display()
-        .to_string();
-    if !ir.syntax_errors.is_empty() {
-        errors.push(format!(
-            "{shown}: the fixture has syntax errors at {:?}",
-            ir.syntax_errors
-        ));
+/// Checks every fixture: each file alone, then each Go package (the fixture files of one
+/// directory with the same package clause) for the package-level rules.
+fn check_fixtures(paths: &[PathBuf], errors: &mut Vec<String>) -> Vec<Checked> {
+    let mut checked = Vec::new();
+    let mut packages: BTreeMap<(PathBuf, String), Vec<(usize, PackageFacts)>> = BTreeMap::new();
+    for path in paths {
+        let Some(language) = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .and_then(Language::from_extension)
+        else {
+            continue;
+        };
+        let source = fs::read_to_string(path).unwrap();
+        let Some(ir) = lower(language, &source) else {
+            continue;
+        };
+        let shown = path
+            .strip_prefix(fixtures_root())
+            .unwrap_or(path)
+            .display()
+            .to_string();
+        if !ir.syntax_errors.is_empty() {
+            errors.push(format!(
+                "{shown}: the fixture has syntax errors at {:?}",
+                ir.syntax_errors
+            ));
+        }
+        let index = checked.len();
+        let report = check_file(FileId(index as u32), &ir, &Settings::default());
+        if let Some(package) = &report.package.package {
+            let directory = path.parent().unwrap().to_path_buf();
+            packages
+                .entry((directory, package.clone()))
+                .or_default()
+                .push((index, report.package.clone()));
+        }
+        let mut fixture = Checked {
+            path: path.clone(),
+            shown,
+            expected: expectations(&source, language),
+            source,
+            actual: Findings::new(),
+            messages: BTreeMap::new(),
+        };
+        record(&mut fixture, &report.diagnostics, errors);
+        checked.push(fixture);
     }
-    let index = LineIndex::new(&source);
-    let mut actual = Findings::new();
-    let mut messages = BTreeMap::new();
-    for diagnostic in check_file(FileId(0), &ir, &Settings::default()) {
-        let line = index.line_column(diagnostic.range.start(), &source).line as usize;
-        *actual
+    for files in packages.values() {
+        let facts: Vec<&PackageFacts> = files.iter().map(|(_, f)| f).collect();
+        for diagnostic in check_package(&facts) {
+            let fixture = &mut checked[diagnostic.file.0 as usize];
+            record(fixture, std::slice::from_ref(&diagnostic), errors);
+        }
+    }
+    checked
+}
+
+fn record(fixture: &mut Checked, diagnostics: &[Diagnostic], errors: &mut Vec<String>) {
+    let index = LineIndex::new(&fixture.source);
+    for diagnostic in diagnostics {
+        let line = index
+            .line_column(diagnostic.range.start(), &fixture.source)
+            .line as usize;
+        *fixture
+            .actual
             .entry((line, diagnostic.code.to_string()))
             .or_default() += 1;
-        messages.insert(
+        fixture.messages.insert(
             (line, diagnostic.code.to_string()),
             diagnostic.message.clone(),
         );
         let first = diagnostic.message.chars().next().unwrap_or(' ');
         if first.is_uppercase() || diagnostic.message.ends_with('.') {
             errors.push(format!(
-                "{shown}:{line}: message style (lower-case start, no final period): {}",
-                diagnostic.message
+                "{}:{line}: message style (lower-case start, no final period): {}",
+                fixture.shown, diagnostic.message
             ));
         }
     }
-    let expected = expectations(&source, language);
-    for (key, &count) in &expected {
-        let got = actual.get(key).copied().unwrap_or(0);
+}
+
+fn compare(fixture: &Checked, errors: &mut Vec<String>) {
+    let shown = &fixture.shown;
+    for (key, &count) in &fixture.expected {
+        let got = fixture.actual.get(key).copied().unwrap_or(0);
         if got < count {
             errors.push(format!(
                 "{shown}:{}: expected {} but it was not reported",
@@ -115,19 +167,15 @@ fn check_fixture(path: &Path, errors: &mut Vec<String>) -> Option<Checked> {
             ));
         }
     }
-    for (key, &count) in &actual {
-        let want = expected.get(key).copied().unwrap_or(0);
+    for (key, &count) in &fixture.actual {
+        let want = fixture.expected.get(key).copied().unwrap_or(0);
         if count > want {
             errors.push(format!(
                 "{shown}:{}: unexpected {}: {}",
-                key.0, key.1, messages[key]
+                key.0, key.1, fixture.messages[key]
             ));
         }
     }
-    Some(Checked {
-        path: path.to_path_buf(),
-        expected,
-    })
 }
 
 #[test]
@@ -140,8 +188,8 @@ fn fixtures_match_their_expectations() {
         fixtures_root().display()
     );
     let mut errors = Vec::new();
-    for file in &files {
-        check_fixture(file, &mut errors);
+    for fixture in check_fixtures(&files, &mut errors) {
+        compare(&fixture, &mut errors);
     }
     assert!(
         errors.is_empty(),
@@ -162,21 +210,24 @@ fn every_implemented_rule_has_positive_and_negative_fixtures() {
             let mut files = Vec::new();
             source_files(&dir, &mut files);
             let mut ignored = Vec::new();
-            let checked: Vec<Checked> = files
-                .iter()
-                .filter_map(|f| check_fixture(f, &mut ignored))
-                .collect();
+            let checked = check_fixtures(&files, &mut ignored);
             let positives = checked
                 .iter()
                 .filter(|c| c.expected.keys().any(|(_, code)| code == rule.code))
                 .count();
+            // A negative case is an `ok_*` file, or any file of an `ok_*` case directory.
             let negatives = checked
                 .iter()
                 .filter(|c| {
                     c.path
-                        .file_name()
-                        .and_then(|n| n.to_str())
-                        .is_some_and(|n| n.starts_with("ok_"))
+                        .strip_prefix(&dir)
+                        .unwrap_or(&c.path)
+                        .components()
+                        .any(|part| {
+                            part.as_os_str()
+                                .to_str()
+                                .is_some_and(|n| n.starts_with("ok_"))
+                        })
                         && c.expected.is_empty()
                 })
                 .count();

@@ -1,7 +1,11 @@
 //! One module per rule. Each exposes `check(cx, out)`, registered in `registry.rs`.
 
+pub(crate) mod blocking_call;
 pub(crate) mod deferred_commit;
 pub(crate) mod rollback_not_deferred;
+pub(crate) mod transaction_bypass;
+pub(crate) mod unbounded_pool;
 pub(crate) mod unchecked_begin;
 pub(crate) mod unchecked_commit;
+pub(crate) mod unclosed_rows;
 pub(crate) mod unended_transaction;

@@ -13,7 +13,8 @@ pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         let outcome = &analysis.outcome;
         // One finding per root cause: a leak on a normal path is TX002's; a transaction
         // handed on is its new owner's.
-        if !reported_exits(outcome).is_empty() || outcome.escapes || outcome.panic_sites.is_empty() {
+        if !reported_exits(outcome).is_empty() || outcome.escapes || outcome.panic_sites.is_empty()
+        {
             continue;
         }
         let function = cx.function(analysis.function);

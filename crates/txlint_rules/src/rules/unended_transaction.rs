@@ -35,8 +35,11 @@ pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             let label = match exit.kind {
                 ExitKind::Return => "returns here with the transaction still open",
                 ExitKind::FunctionEnd => "the function ends here with the transaction still open",
+                ExitKind::Overwritten => "overwritten here while the transaction is still open",
                 ExitKind::Continue => "continues the loop without ending it",
-                ExitKind::Reacquire => "the next iteration begins again here while this transaction is still open",
+                ExitKind::Reacquire => {
+                    "the next iteration begins again here while this transaction is still open"
+                }
             };
             diagnostic = diagnostic.label(exit.range, label);
         }

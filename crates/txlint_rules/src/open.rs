@@ -1,0 +1,122 @@
+//! Calls that run while a transaction is open: between a begin and an end on some path,
+//! or anywhere in the callback of a closure API (`db.Transaction(func(tx) error {…})`).
+
+use txlint_ir::ir::{CallId, Callee, Event, FileIr, FuncId, Function, Operand, VarId};
+
+use crate::models::Models;
+use crate::transactions::TxAnalysis;
+
+/// A call made while a transaction is open, and the handle the transaction came from,
+/// in the terms of the function the call is in.
+pub(crate) struct OpenCall {
+    pub function: FuncId,
+    pub call: CallId,
+    /// The handle the transaction was begun on (`s.db`, `db`, `config.DB`), if known.
+    pub origin: Option<Operand>,
+}
+
+/// Follows receivers through call chains: `s.db.WithContext(ctx).Where(…)` → `s.db`.
+pub(crate) fn base_handle(function: &Function, operand: &Operand) -> Operand {
+    let mut current = operand;
+    while let Operand::Call(id) = current {
+        match &function.call(*id).callee {
+            Callee::Method { receiver, .. } => current = receiver,
+            _ => break,
+        }
+    }
+    current.clone()
+}
+
+pub(crate) fn open_calls(
+    file: &FileIr,
+    models: &Models,
+    transactions: &[TxAnalysis],
+) -> Vec<OpenCall> {
+    let mut calls = Vec::new();
+    for analysis in transactions {
+        let function = file.function(analysis.function);
+        let begin = function.call(analysis.begin.call);
+        let origin = match &begin.callee {
+            Callee::Method { receiver, .. } => Some(base_handle(function, receiver)),
+            _ => None,
+        }
+        // An xorm session is its own handle: nothing to bypass through.
+        .filter(|o| !matches!(o, Operand::Var(v) if analysis.resource.aliases.contains(v)));
+        for &(block, index) in &analysis.outcome.open_events {
+            if let Event::Call(id) = &function.cfg.block(block).events[index] {
+                if *id != analysis.begin.call {
+                    calls.push(OpenCall {
+                        function: analysis.function,
+                        call: *id,
+                        origin: origin.clone(),
+                    });
+                }
+            }
+        }
+    }
+    for (index, function) in file.functions.iter().enumerate() {
+        let parent = FuncId(index as u32);
+        for call in &function.calls {
+            let Some(name) = call.callee.name() else {
+                continue;
+            };
+            if !models
+                .libraries
+                .iter()
+                .any(|l| l.closure.iter().any(|c| c == name))
+            {
+                continue;
+            }
+            let Some(literal) = call.args.iter().find_map(|a| match a {
+                Operand::Closure(id) => Some(*id),
+                _ => None,
+            }) else {
+                continue;
+            };
+            let handle = match &call.callee {
+                Callee::Method { receiver, .. } => Some(base_handle(function, receiver)),
+                // `pgx.BeginFunc(ctx, pool, fn)`: the handle follows the context.
+                _ => call
+                    .args
+                    .get(1)
+                    .filter(|a| !matches!(a, Operand::Closure(_)))
+                    .cloned(),
+            };
+            let body = file.function(literal);
+            for event in body.events() {
+                if let Event::Call(id) = event {
+                    let origin = handle.clone().map(|h| translate_into(body, parent, &h));
+                    calls.push(OpenCall {
+                        function: literal,
+                        call: *id,
+                        origin: origin.flatten(),
+                    });
+                }
+            }
+        }
+    }
+    calls.sort_by_key(|c| (c.function, c.call));
+    calls.dedup_by_key(|c| (c.function, c.call));
+    calls
+}
+
+/// Expresses a handle of `parent` in the terms of `literal`: the captured variable that
+/// refers to it, or the same global.
+fn translate_into(literal: &Function, parent: FuncId, handle: &Operand) -> Option<Operand> {
+    match handle {
+        Operand::Var(v) => captured(literal, parent, *v).map(Operand::Var),
+        Operand::Field(base, name) => {
+            translate_into(literal, parent, base).map(|b| Operand::Field(Box::new(b), name.clone()))
+        }
+        Operand::Global(_) => Some(handle.clone()),
+        _ => None,
+    }
+}
+
+fn captured(literal: &Function, parent: FuncId, var: VarId) -> Option<VarId> {
+    literal
+        .vars
+        .iter()
+        .position(|v| v.outer == Some((parent, var)))
+        .map(|i| VarId(i as u32))
+}

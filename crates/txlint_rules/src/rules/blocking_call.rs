@@ -1,0 +1,105 @@
+//! TX009 blocking-call-in-transaction: a network call, a sleep or a subprocess while a
+//! transaction is open.
+
+use txlint_ir::ir::{Binding, Callee, FileIr, Function, Operand, ResultUse};
+use txlint_ir::Diagnostic;
+
+use crate::models::{listed, Blocking};
+use crate::Context;
+
+pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
+    let meta = crate::registry::rule("TX009").expect("registered");
+    let blocking = &cx.models.blocking;
+    for open in cx.open_calls() {
+        let function = cx.function(open.function);
+        let call = function.call(open.call);
+        let Some(what) = blocking_call(cx.ir, function, &call.callee, blocking) else {
+            continue;
+        };
+        let shown = match &call.callee {
+            Callee::Method { receiver, name, .. } => {
+                format!("{}.{name}", cx.display(function, receiver))
+            }
+            Callee::Path(path) => path.join("."),
+            Callee::Other(_) => continue,
+        };
+        out.push(
+            cx.diagnostic(meta, function, call.range, format!("`{shown}` {what} while a transaction is open"))
+                .primary_label("blocks with the transaction open")
+                .help("do it before the transaction begins or after it ends, or record it in the transaction and act on it afterwards (outbox)")
+                .note("the transaction's locks and snapshot, and its pooled connection, are held for the whole call")
+                .build(),
+        );
+    }
+}
+
+/// What a blocking call does ("makes an HTTP request"), if it is one.
+fn blocking_call(
+    file: &FileIr,
+    function: &Function,
+    callee: &Callee,
+    blocking: &Blocking,
+) -> Option<&'static str> {
+    match callee {
+        Callee::Path(path) if path.len() == 2 => {
+            listed(&blocking.functions, &path.join(".")).then_some("blocks")
+        }
+        Callee::Method { receiver, name, .. } => {
+            if listed(&blocking.client_methods, name)
+                && is_client(file, function, receiver, blocking)
+            {
+                return Some("makes an HTTP request");
+            }
+            let is_command = |n: &str| listed(&blocking.command_constructors, n);
+            if listed(&blocking.command_methods, name) && built_by(function, receiver, is_command) {
+                return Some("waits for a subprocess");
+            }
+            let is_stub = |n: &str| {
+                let short = n.rsplit('.').next().unwrap_or(n);
+                short.starts_with(&blocking.stub_constructor_prefix)
+                    && short.ends_with(&blocking.stub_constructor_suffix)
+            };
+            built_by(function, receiver, is_stub).then_some("makes a remote call")
+        }
+        _ => None,
+    }
+}
+
+/// An HTTP client: declared with a client type, or a package-level default client.
+fn is_client(file: &FileIr, function: &Function, receiver: &Operand, blocking: &Blocking) -> bool {
+    match receiver {
+        Operand::Var(v) => function
+            .var(*v)
+            .ty
+            .as_deref()
+            .is_some_and(|t| listed(&blocking.client_types, t)),
+        Operand::Field(base, name) => {
+            if let Operand::Global(package) = &**base {
+                if listed(&blocking.client_globals, &format!("{package}.{name}")) {
+                    return true;
+                }
+            }
+            file.fields
+                .iter()
+                .any(|f| &f.name == name && listed(&blocking.client_types, &f.ty))
+        }
+        _ => false,
+    }
+}
+
+/// Whether a receiver is the result of a function matching `constructor`, directly
+/// (`exec.Command(…).Run()`) or through a local variable (`cmd := exec.Command(…)`).
+fn built_by(function: &Function, receiver: &Operand, constructor: impl Fn(&str) -> bool) -> bool {
+    let path_name = |callee: &Callee| match callee {
+        Callee::Path(path) => Some(path.join(".")),
+        _ => None,
+    };
+    match receiver {
+        Operand::Call(id) => path_name(&function.call(*id).callee).is_some_and(|n| constructor(&n)),
+        Operand::Var(v) => function.calls.iter().any(|call| {
+            matches!(&call.result, ResultUse::Assigned(b) if b.first() == Some(&Binding::Var(*v)))
+                && path_name(&call.callee).is_some_and(|n| constructor(&n))
+        }),
+        _ => false,
+    }
+}

@@ -1,0 +1,75 @@
+//! TX007 transaction-bypass: while a transaction is open, a statement runs on the handle
+//! the transaction came from (or a package-level handle) instead of the transaction.
+
+use txlint_ir::ir::{CallId, Callee, Function, Operand};
+use txlint_ir::Diagnostic;
+
+use crate::models::listed;
+use crate::open::base_handle;
+use crate::Context;
+
+pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
+    let meta = crate::registry::rule("TX007").expect("registered");
+    let globals = &cx.models.statements.global_handles;
+    let is_global_handle = |operand: &Operand| match operand {
+        Operand::Global(name) => listed(globals, name),
+        Operand::Field(base, name) => matches!(**base, Operand::Global(_)) && listed(globals, name),
+        _ => false,
+    };
+    for open in cx.open_calls() {
+        let Some(origin) = &open.origin else {
+            continue;
+        };
+        let function = cx.function(open.function);
+        let call = function.call(open.call);
+        let Callee::Method { receiver, name, .. } = &call.callee else {
+            continue;
+        };
+        if !listed(&cx.models.statements.methods, name) {
+            continue;
+        }
+        // One finding per chain (`db.Where(…).First(…)`): the link on the handle itself.
+        if let Operand::Call(inner) = receiver {
+            if statement_in_chain(cx, function, *inner) {
+                continue;
+            }
+        }
+        let handle = base_handle(function, receiver);
+        let bypasses = handle == *origin || (is_global_handle(&handle) && is_global_handle(origin));
+        if !bypasses {
+            continue;
+        }
+        let shown = cx.display(function, &handle);
+        out.push(
+            cx.diagnostic(
+                meta,
+                function,
+                call.range,
+                format!("`{shown}.{name}` runs outside the open transaction"),
+            )
+            .primary_label("runs on the outer handle, not on the transaction")
+            .help("run it on the transaction value so that it commits or rolls back with the rest")
+            .note("the statement takes a second connection from the pool and commits on its own; under load the two connections can also wait on each other's locks")
+            .build(),
+        );
+    }
+}
+
+/// Whether a call chain starting at `call` (inwards) contains a statement method.
+fn statement_in_chain(cx: &Context, function: &Function, call: CallId) -> bool {
+    let mut current = call;
+    loop {
+        match &function.call(current).callee {
+            Callee::Method { receiver, name, .. } => {
+                if listed(&cx.models.statements.methods, name) {
+                    return true;
+                }
+                match receiver {
+                    Operand::Call(inner) => current = *inner,
+                    _ => return false,
+                }
+            }
+            _ => return false,
+        }
+    }
+}
