@@ -8,9 +8,12 @@
 
 use std::collections::HashMap;
 
-use txlint_ir::ir::{Binding, CallId, Callee, Event, FileIr, Function, Operand, ResultUse, VarId};
+use txlint_ir::ir::{
+    Binding, CallId, Callee, Event, FileIr, Function, Operand, ResultUse, Terminator, VarId,
+};
 
 use crate::models::{BeginResults, Library, Models};
+use crate::transactions::FileSummaries;
 
 /// A library, by index into [`Models::libraries`].
 pub(crate) type LibraryId = usize;
@@ -33,16 +36,98 @@ pub(crate) struct FileFacts {
     pub functions: Vec<FunctionFacts>,
 }
 
+/// A function of the file that returns a transaction it has just begun: its calls are
+/// begins too (`func (s *Store) beginTx(ctx) (*sql.Tx, error)`).
+#[derive(Debug, Clone, Copy)]
+struct Wrapper {
+    library: LibraryId,
+    results: BeginResults,
+}
+
 impl FileFacts {
-    pub fn compute(file: &FileIr, models: &Models) -> FileFacts {
+    pub fn compute(file: &FileIr, models: &Models, summaries: &FileSummaries) -> FileFacts {
+        let no_wrappers = vec![None; file.functions.len()];
+        let first = Self::pass(file, models, summaries, &no_wrappers);
+        // One level of summaries: a wrapper of a wrapper is not followed.
+        let wrappers: Vec<Option<Wrapper>> = file
+            .functions
+            .iter()
+            .zip(&first.functions)
+            .map(|(function, facts)| wrapper(function, facts))
+            .collect();
+        if wrappers.iter().all(Option::is_none) {
+            return first;
+        }
+        Self::pass(file, models, summaries, &wrappers)
+    }
+
+    fn pass(
+        file: &FileIr,
+        models: &Models,
+        summaries: &FileSummaries,
+        wrappers: &[Option<Wrapper>],
+    ) -> FileFacts {
         let mut functions: Vec<FunctionFacts> = Vec::with_capacity(file.functions.len());
         // Literals come after their parent, so captured variables find the parent's facts.
         for function in &file.functions {
-            let facts = function_facts(file, models, function, &functions);
+            let lookup = WrapperLookup {
+                file,
+                summaries,
+                wrappers,
+            };
+            let facts = function_facts(file, models, function, &functions, &lookup);
             functions.push(facts);
         }
         FileFacts { functions }
     }
+}
+
+struct WrapperLookup<'a> {
+    file: &'a FileIr,
+    summaries: &'a FileSummaries,
+    wrappers: &'a [Option<Wrapper>],
+}
+
+impl WrapperLookup<'_> {
+    fn get(&self, callee: &Callee) -> Option<Wrapper> {
+        let id = self.summaries.resolve(self.file, callee)?;
+        self.wrappers[id.index()]
+    }
+}
+
+/// Whether a function returns, as its first result, a transaction begun in its body.
+fn wrapper(function: &Function, facts: &FunctionFacts) -> Option<Wrapper> {
+    let results = match function.result_count {
+        1 => BeginResults::Tx,
+        2 => BeginResults::TxError,
+        _ => return None,
+    };
+    let begun: Vec<(VarId, LibraryId)> = facts
+        .begins
+        .iter()
+        .filter_map(|b| match &function.call(b.call).result {
+            ResultUse::Assigned(bindings) => match bindings.first() {
+                Some(Binding::Var(v)) => Some((*v, b.library)),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect();
+    function.cfg.blocks.iter().find_map(|block| {
+        let Terminator::Return { values, .. } = &block.terminator else {
+            return None;
+        };
+        let library = match values.first()? {
+            Operand::Var(v) => begun.iter().find(|(b, _)| b == v).map(|(_, l)| *l),
+            Operand::Call(id) => facts
+                .begins
+                .iter()
+                .find(|b| b.call == *id)
+                .map(|b| b.library),
+            _ => None,
+        }?;
+        Some(Wrapper { library, results })
+    })
 }
 
 fn function_facts(
@@ -50,6 +135,7 @@ fn function_facts(
     models: &Models,
     function: &Function,
     earlier: &[FunctionFacts],
+    wrappers: &WrapperLookup,
 ) -> FunctionFacts {
     let mut facts = FunctionFacts::default();
     for (index, var) in function.vars.iter().enumerate() {
@@ -74,7 +160,7 @@ fn function_facts(
         let mut changed = false;
         for (index, call) in function.calls.iter().enumerate() {
             let id = CallId(index as u32);
-            if let Some(begin) = begin_of(file, models, function, &facts, id) {
+            if let Some(begin) = begin_of(file, models, function, &facts, id, wrappers) {
                 if let ResultUse::Assigned(bindings) = &call.result {
                     if begin.results != BeginResults::Error {
                         if let Some(Binding::Var(v)) = bindings.first() {
@@ -191,8 +277,22 @@ fn begin_of(
     function: &Function,
     facts: &FunctionFacts,
     id: CallId,
+    wrappers: &WrapperLookup,
 ) -> Option<Begin> {
     let call = function.call(id);
+    if let Some(wrapper) = wrappers.get(&call.callee) {
+        let bound = match &call.result {
+            ResultUse::Assigned(bindings) => bindings.len(),
+            _ => 0,
+        };
+        if bound == wrapper.results.arity() {
+            return Some(Begin {
+                call: id,
+                library: wrapper.library,
+                results: wrapper.results,
+            });
+        }
+    }
     let Callee::Method { receiver, name, .. } = &call.callee else {
         return None;
     };

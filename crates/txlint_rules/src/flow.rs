@@ -292,9 +292,7 @@ impl Analysis<'_> {
             }),
             Effect::DeferredEnd => {
                 if let Some(outcome) = record {
-                    if any(states, State::exposed) {
-                        outcome.deferred = true;
-                    }
+                    outcome.deferred = true;
                 }
                 map_states(states, |s| State { covered: true, ..s })
             }

@@ -13,8 +13,11 @@ pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         let outcome = &analysis.outcome;
         // One finding per root cause: a leak on a normal path is TX002's; a transaction
         // handed on is its new owner's.
-        if !reported_exits(outcome).is_empty() || outcome.escapes || outcome.panic_sites.is_empty()
-        {
+        if !reported_exits(outcome).is_empty() || outcome.escapes {
+            continue;
+        }
+        let strict = cx.settings.strict_rollback && !outcome.deferred;
+        if outcome.panic_sites.is_empty() && !strict {
             continue;
         }
         let function = cx.function(analysis.function);
@@ -24,7 +27,11 @@ pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                 meta,
                 function,
                 analysis.resource.acquire_range,
-                format!("no deferred rollback protects transaction `{name}` from a panic"),
+                if outcome.panic_sites.is_empty() {
+                    format!("no deferred rollback protects transaction `{name}`")
+                } else {
+                    format!("no deferred rollback protects transaction `{name}` from a panic")
+                },
             )
             .primary_label("transaction begun here");
         for site in &outcome.panic_sites {
