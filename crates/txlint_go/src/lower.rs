@@ -1267,8 +1267,12 @@ impl<'s> Lowerer<'s> {
                     // `&x` denotes x for the analyses: the address shares the value.
                     Some(inner) if operator == Some("&") => self.expr(inner, use_),
                     Some(inner) => {
-                        self.expr(inner, ResultUse::Used);
-                        if operator == Some("*") {
+                        let operand = self.expr(inner, ResultUse::Used);
+                        // `*p` dereferences a value; `(*T)(nil)` converts to a pointer
+                        // type, whose name is never a local variable or a call.
+                        let is_value =
+                            operand.root_var().is_some() || matches!(operand, Operand::Call(_));
+                        if operator == Some("*") && is_value {
                             self.push(Event::PanicSite {
                                 kind: PanicKind::Dereference,
                                 range: range(node),

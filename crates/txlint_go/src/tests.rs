@@ -327,6 +327,7 @@ fn panic_sites_and_composite_literal_stores() {
 
 func f(tx *sql.Tx, p *int, x interface{}) *Repo {
 	total := *p
+	_ = (*Repo)(nil)
 	s := x.(string)
 	v, ok := x.(int)
 	switch y := x.(type) {
