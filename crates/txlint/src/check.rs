@@ -41,8 +41,9 @@ struct FileNotice {
 }
 
 pub fn run(args: &CheckArgs) -> Result<u8> {
-    let settings = Settings::from_selection(args.select.as_deref(), &args.ignore)
+    let mut settings = Settings::from_selection(args.select.as_deref(), &args.ignore)
         .map_err(anyhow::Error::msg)?;
+    settings.strict_rollback = args.tx012_strict;
     let discovery = discover(&args.paths, args.no_ignore);
     let mut stderr = io::stderr().lock();
     for missing in &discovery.missing {
@@ -57,7 +58,9 @@ pub fn run(args: &CheckArgs) -> Result<u8> {
     }
     drop(stderr);
 
-    let cwd = std::env::current_dir().ok();
+    let cwd = std::env::current_dir()
+        .ok()
+        .map(|dir| std::fs::canonicalize(&dir).unwrap_or(dir));
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(args.jobs.map_or(0, usize::from))
         .stack_size(WORKER_STACK)
@@ -77,7 +80,19 @@ pub fn run(args: &CheckArgs) -> Result<u8> {
 
     let mut diagnostics = package_diagnostics(&discovery.files, &checked);
     let mut files = Vec::with_capacity(checked.len());
-    let mut notifications = Vec::new();
+    let mut notifications: Vec<Notification> = discovery
+        .unsupported
+        .iter()
+        .map(|path| Notification {
+            level: Severity::Warning,
+            file: None,
+            path: display_path(path, cwd.as_deref()),
+            range: None,
+            message: "skipped: txlint checks Go files (Python and Rust are not supported yet)"
+                .into(),
+            skipped: true,
+        })
+        .collect();
     for (index, outcome) in checked.into_iter().enumerate() {
         if let Some(notice) = outcome.notification {
             notifications.push(Notification {
@@ -123,7 +138,8 @@ pub fn run(args: &CheckArgs) -> Result<u8> {
         .iter()
         .filter(|r| settings.is_enabled(r.code))
         .collect();
-    let files_checked = files.len() - notifications.iter().filter(|n| n.skipped).count();
+    let files_skipped_after_reading = checked_and_skipped(&notifications, &discovery.unsupported);
+    let files_checked = files.len() - files_skipped_after_reading;
     let report = Report {
         tool_version: env!("CARGO_PKG_VERSION"),
         files: &files,
@@ -166,6 +182,11 @@ fn package_diagnostics(paths: &[PathBuf], checked: &[Checked]) -> Vec<Diagnostic
         .collect()
 }
 
+/// Skipped files that were among the discovered files (unsupported ones never were).
+fn checked_and_skipped(notifications: &[Notification], unsupported: &[PathBuf]) -> usize {
+    notifications.iter().filter(|n| n.skipped).count() - unsupported.len()
+}
+
 fn write_report(report: &Report, args: &CheckArgs) -> Result<()> {
     let format = match args.format {
         OutputFormat::Human => Format::Human,
@@ -206,16 +227,19 @@ fn write_report(report: &Report, args: &CheckArgs) -> Result<()> {
     Ok(())
 }
 
-/// Path as shown to users and written to reports: relative to the working directory
-/// when under it, with `/` separators.
+/// Path as shown to users and written to reports, with `/` separators: relative to the
+/// working directory when the file is under it, absolute otherwise. Symlinks and `..`
+/// are resolved, so that one file always has one name.
 fn display_path(path: &Path, cwd: Option<&Path>) -> String {
-    let relative: PathBuf = match (path.is_absolute(), cwd) {
-        (true, Some(cwd)) => path
-            .strip_prefix(cwd)
-            .map_or_else(|_| path.to_path_buf(), Path::to_path_buf),
+    let shown: PathBuf = match (std::fs::canonicalize(path), cwd) {
+        (Ok(real), Some(cwd)) => match real.strip_prefix(cwd) {
+            Ok(relative) => relative.to_path_buf(),
+            Err(_) => real,
+        },
+        // Unreadable (a symlink loop): show it as it was given.
         _ => path.to_path_buf(),
     };
-    let shown = relative.to_string_lossy().replace('\\', "/");
+    let shown = shown.to_string_lossy().replace('\\', "/");
     shown
         .strip_prefix("./")
         .map_or(shown.clone(), str::to_string)
@@ -261,7 +285,12 @@ fn check_one(
         };
     }
     let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
-        let ir = lower(language, &text);
+        // The parser does not expect a byte-order mark. Blank it out rather than remove
+        // it, so that every offset stays an offset into the file.
+        let ir = match text.strip_prefix('\u{feff}') {
+            Some(rest) => lower(language, &format!("   {rest}")),
+            None => lower(language, &text),
+        };
         let report = check_file(file, &ir, settings);
         (ir.syntax_errors, report)
     }));
@@ -334,17 +363,12 @@ fn read_source(path: &Path, max_size: u64) -> std::result::Result<String, String
     if sniff.contains(&0) {
         return Err("skipped: binary file (contains NUL bytes)".into());
     }
-    let mut text = String::from_utf8(bytes).map_err(|e| {
+    String::from_utf8(bytes).map_err(|e| {
         format!(
             "skipped: not valid UTF-8 (invalid byte at offset {})",
             e.utf8_error().valid_up_to()
         )
-    })?;
-    // A byte-order mark is not source; drop it so columns match editors.
-    if text.starts_with('\u{feff}') {
-        text.replace_range(..3, "");
-    }
-    Ok(text)
+    })
 }
 
 fn human_size(bytes: u64) -> String {

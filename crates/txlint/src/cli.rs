@@ -63,6 +63,11 @@ pub struct CheckArgs {
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
 
+    /// TX012 option `strict`: report every transaction without a deferred end, not only
+    /// those with a visible panic site before their end.
+    #[arg(long)]
+    pub tx012_strict: bool,
+
     /// Skip files larger than this many bytes (they are reported, not checked).
     #[arg(long, value_name = "BYTES", default_value_t = 10 * 1024 * 1024)]
     pub max_file_size: u64,

@@ -17,6 +17,8 @@ pub fn supported_language(path: &Path) -> Option<Language> {
 
 pub struct Discovery {
     pub files: Vec<PathBuf>,
+    /// Files named explicitly whose language txlint does not check (yet).
+    pub unsupported: Vec<PathBuf>,
     /// Explicit paths that do not exist (a fatal usage error, reported after the run).
     pub missing: Vec<PathBuf>,
     /// Errors met while walking directories (unreadable directories, broken links).
@@ -29,6 +31,7 @@ pub struct Discovery {
 pub fn discover(paths: &[PathBuf], no_ignore: bool) -> Discovery {
     let mut discovery = Discovery {
         files: Vec::new(),
+        unsupported: Vec::new(),
         missing: Vec::new(),
         walk_errors: Vec::new(),
     };
@@ -44,6 +47,8 @@ pub fn discover(paths: &[PathBuf], no_ignore: bool) -> Discovery {
             _ => {
                 if supported_language(path).is_some() {
                     discovery.files.push(path.clone());
+                } else {
+                    discovery.unsupported.push(path.clone());
                 }
                 continue;
             }
@@ -80,6 +85,11 @@ pub fn discover(paths: &[PathBuf], no_ignore: bool) -> Discovery {
         }
     }
     discovery.files.sort();
-    discovery.files.dedup();
+    // The same file named twice (`a.go` and `$PWD/a.go`, or through a symlink) is
+    // checked once.
+    let mut seen = std::collections::HashSet::new();
+    discovery
+        .files
+        .retain(|f| seen.insert(std::fs::canonicalize(f).unwrap_or_else(|_| f.clone())));
     discovery
 }

@@ -407,8 +407,14 @@ impl<'s> Lowerer<'s> {
         // Parameters and results live in the body's outermost scope: a top-level
         // `tx, err :=` reuses a named result `err` instead of shadowing it.
         self.statements(body);
-        let end = TextRange::empty(u32::try_from(body.end_byte()).unwrap_or(u32::MAX));
-        let closing = TextRange::new(end.start().saturating_sub(1), end.start());
+        // The closing brace, or an empty range where it is missing (the body's last
+        // byte may then be inside a multi-byte character).
+        let end = u32::try_from(body.end_byte()).unwrap_or(u32::MAX);
+        let closing = if self.src[..body.end_byte()].ends_with('}') {
+            TextRange::new(end - 1, end)
+        } else {
+            TextRange::empty(end)
+        };
         if self.frame().cfg.current().is_some() {
             self.frame().cfg.terminate(Terminator::Return {
                 range: closing,
@@ -514,6 +520,21 @@ impl<'s> Lowerer<'s> {
 
     fn new_block(&mut self) -> BlockId {
         self.frame().cfg.new_block()
+    }
+
+    /// Whether `name` is a logging package whose `Fatal*` functions exit and whose
+    /// `Panic*` functions panic (testify's `assert.Panics` does neither).
+    fn is_logger(&self, name: &str) -> bool {
+        const LOGGERS: [&str; 5] = [
+            "log",
+            "github.com/sirupsen/logrus",
+            "k8s.io/klog",
+            "k8s.io/klog/v2",
+            "github.com/golang/glog",
+        ];
+        self.ir
+            .import_named(name)
+            .is_some_and(|import| LOGGERS.contains(&import.path.as_str()))
     }
 
     fn is_import(&self, name: &str) -> bool {
@@ -666,10 +687,10 @@ impl<'s> Lowerer<'s> {
             Callee::Path(path) => match path.as_slice() {
                 [f] if f == "panic" => Some(NoReturnKind::Panic),
                 [pkg, f] if pkg == "os" && f == "Exit" => Some(NoReturnKind::Exit),
-                [pkg, f] if self.is_import(pkg) && f.starts_with("Fatal") => {
+                [pkg, f] if self.is_logger(pkg) && f.starts_with("Fatal") => {
                     Some(NoReturnKind::Exit)
                 }
-                [pkg, f] if self.is_import(pkg) && f.starts_with("Panic") => {
+                [pkg, f] if self.is_logger(pkg) && f.starts_with("Panic") => {
                     Some(NoReturnKind::Panic)
                 }
                 _ => None,
@@ -798,12 +819,19 @@ impl<'s> Lowerer<'s> {
             }
             if define {
                 // `:=` reuses a variable already declared in the same scope.
+                // A capture of an enclosing function's variable lives in the literal's
+                // outermost scope but is not declared there: `:=` shadows it.
                 let existing = self
                     .frame()
                     .scopes
                     .last()
                     .and_then(|scope| scope.get(name))
-                    .copied();
+                    .copied()
+                    .filter(|v| {
+                        self.frames
+                            .last()
+                            .is_some_and(|f| f.function.var(*v).kind != VarKind::Captured)
+                    });
                 let var = match existing {
                     Some(var) => var,
                     None => self.declare(name, VarKind::Local, ty, range(target)),
@@ -916,6 +944,16 @@ impl<'s> Lowerer<'s> {
 
     /// The operand of a variable or field path, without recording any event.
     fn peek_operand(&mut self, node: Node) -> Option<Operand> {
+        if self.depth > MAX_DEPTH {
+            return None;
+        }
+        self.depth += 1;
+        let operand = self.peek_operand_inner(node);
+        self.depth -= 1;
+        operand
+    }
+
+    fn peek_operand_inner(&mut self, node: Node) -> Option<Operand> {
         let node = unparen(node);
         match node.kind() {
             "identifier" => {
@@ -1085,10 +1123,19 @@ impl<'s> Lowerer<'s> {
             self.frame().cfg.switch_to(case_blocks[i]);
             self.push_scope();
             if let Some(alias) = &alias {
+                // In a case that lists one type, the alias has that type.
+                let mut cursor = case.walk();
+                let types: Vec<Node> = case
+                    .children_by_field_id(fields().r#type, &mut cursor)
+                    .collect();
+                let ty = match types.as_slice() {
+                    [only] => Some(self.type_text(*only)),
+                    _ => None,
+                };
                 for name in alias {
                     let text = self.text(*name);
                     if text != "_" {
-                        self.declare(text, VarKind::Local, None, range(*name));
+                        self.declare(text, VarKind::Local, ty.clone(), range(*name));
                     }
                 }
             }

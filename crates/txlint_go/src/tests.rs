@@ -359,3 +359,91 @@ func f(tx *sql.Tx, p *int, x interface{}) *Repo {
         Event::Assign { targets, values, .. }
             if matches!(targets[0], Binding::Place(_)) && values[0] == Operand::Var(tx))));
 }
+
+#[test]
+fn deep_selector_chains_do_not_overflow_the_stack() {
+    let source = format!(
+        "package p\nimport \"database/sql\"\nfunc f(tx *sql.Tx) {{\n\tx := a{}\n\t_ = x\n}}\n",
+        ".b".repeat(100_000)
+    );
+    let ir = lower_file(&source);
+    assert_eq!(ir.functions.len(), 1);
+}
+
+#[test]
+fn a_closure_can_shadow_what_it_captures() {
+    let ir = lower(
+        r#"package p
+
+func f(tx *sql.Tx) {
+	run(func() {
+		if tx == nil {
+			return
+		}
+		tx := newBatch()
+		tx.Commit()
+	})
+}
+"#,
+    );
+    let literal = function(&ir, "f.func1");
+    let txs: Vec<_> = literal
+        .vars
+        .iter()
+        .filter(|v| v.name == "tx")
+        .map(|v| v.kind)
+        .collect();
+    assert_eq!(txs, [VarKind::Captured, VarKind::Local]);
+}
+
+#[test]
+fn only_logging_packages_never_return() {
+    let ir = lower(
+        r#"package p
+
+import (
+	"log"
+
+	"github.com/stretchr/testify/assert"
+)
+
+func f(t *testing.T) {
+	assert.Panics(t, func() {})
+	log.Fatalf("bye")
+}
+"#,
+    );
+    let f = function(&ir, "f");
+    let no_returns = f
+        .cfg
+        .reachable()
+        .iter()
+        .filter(|b| matches!(f.cfg.block(**b).terminator, Terminator::NoReturn { .. }))
+        .count();
+    assert_eq!(no_returns, 1, "log.Fatalf exits; assert.Panics returns");
+}
+
+#[test]
+fn type_switch_aliases_have_the_case_type() {
+    let ir = lower(
+        r#"package p
+
+func f(v any) {
+	switch t := v.(type) {
+	case *sql.Tx:
+		_ = t
+	case int, string:
+		_ = t
+	}
+}
+"#,
+    );
+    let f = function(&ir, "f");
+    let types: Vec<_> = f
+        .vars
+        .iter()
+        .filter(|v| v.name == "t")
+        .map(|v| v.ty.clone())
+        .collect();
+    assert_eq!(types, [Some("*sql.Tx".to_string()), None]);
+}

@@ -296,12 +296,21 @@ fn begin_of(
     let Callee::Method { receiver, name, .. } = &call.callee else {
         return None;
     };
+    // How many results the call site binds: none for a statement, unknown when the
+    // results are returned or passed on.
     let bound = match &call.result {
         ResultUse::Assigned(bindings) => Some(bindings.len()),
+        ResultUse::Discarded | ResultUse::Deferred | ResultUse::Spawned => Some(0),
         _ => None,
     };
+    // A method of a type declared in this file is the project's own, not a library's:
+    // `func (c counter) Begin() (counter, error)`. Wrappers that return a transaction
+    // are recognised through their summary above.
+    if local_struct_type(file, function, receiver) {
+        return None;
+    }
     let receiver_lib = operand_library(file, models, function, facts, receiver);
-    let library = pick(file, models, |l| {
+    let matches = |l: &Library| {
         l.begin_spec(name, call.args.len())
             .is_some_and(|spec| match spec.results {
                 // Begins on its receiver: only a known session counts.
@@ -310,21 +319,81 @@ fn begin_of(
                 }
                 shape => bound.is_none_or(|n| n == shape.arity()),
             })
-    })?;
+    };
+    let library = match receiver_lib {
+        // The receiver's library decides (an xorm session in a file that imports bun).
+        Some(r) if matches(&models.libraries[r]) => r,
+        _ => pick(file, models, matches)?,
+    };
     let spec = models.libraries[library].begin_spec(name, call.args.len())?;
-    // A call whose results are not bound (returned, passed on) only counts when its
-    // shape is unambiguous from the name alone.
-    if bound.is_none() && spec.results != BeginResults::Error && receiver_lib.is_none() {
-        let distinctive = !matches!(name.as_str(), "Begin" | "Tx");
-        if !distinctive {
-            return None;
+    let evidence = receiver_lib.is_some()
+        || models.libraries[library].is_imported_by(file)
+        || declared_handle(file, models, function, receiver, library)
+        || global_handle(models, receiver);
+    match spec.results {
+        // One value that carries its error (GORM): `x := y.Begin()` is too common a
+        // shape to be taken for GORM without evidence.
+        BeginResults::Handle if !evidence => return None,
+        // Results returned or passed on: only unambiguous names count.
+        _ if bound.is_none() && !evidence && matches!(name.as_str(), "Begin" | "Tx") => {
+            return None
         }
+        _ => {}
     }
     Some(Begin {
         call: id,
         library,
         results: spec.results,
     })
+}
+
+/// The declared type of a variable or struct field operand, whitespace removed.
+fn declared_type<'f>(
+    file: &'f FileIr,
+    function: &'f Function,
+    operand: &Operand,
+) -> Option<&'f str> {
+    match operand {
+        Operand::Var(v) => function.var(*v).ty.as_deref(),
+        Operand::Field(_, name) => file
+            .fields
+            .iter()
+            .find(|f| &f.name == name)
+            .map(|f| f.ty.as_str()),
+        _ => None,
+    }
+}
+
+/// Whether an operand's declared type is a struct declared in this file.
+fn local_struct_type(file: &FileIr, function: &Function, operand: &Operand) -> bool {
+    declared_type(file, function, operand).is_some_and(|ty| {
+        let bare = ty.trim_start_matches('*');
+        file.fields.iter().any(|f| f.owner == bare)
+    })
+}
+
+/// Whether an operand is declared with one of the library's types (`db *gorm.DB`).
+fn declared_handle(
+    file: &FileIr,
+    models: &Models,
+    function: &Function,
+    operand: &Operand,
+    library: LibraryId,
+) -> bool {
+    declared_type(file, function, operand)
+        .is_some_and(|ty| models.libraries[library].is_tx_type(ty, file))
+}
+
+/// Whether an operand is a package-level database handle (`config.DB`, `DB`).
+fn global_handle(models: &Models, operand: &Operand) -> bool {
+    let handles = &models.statements.global_handles;
+    match operand {
+        Operand::Global(name) => handles.contains(name),
+        Operand::Field(base, name) => {
+            matches!(**base, Operand::Global(_)) && handles.contains(name)
+        }
+        _ => false,
+    }
 }
 
 /// Whether a call acquires a transaction-capable session (xorm's `NewSession`).

@@ -29,6 +29,7 @@ pub struct Models {
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Statements {
     pub methods: Vec<String>,
+    pub builder_methods: Vec<String>,
     pub global_handles: Vec<String>,
 }
 
@@ -161,8 +162,11 @@ impl Models {
         toml::from_str(text)
     }
 
-    /// Every method name the models know. A file that contains none of them cannot
-    /// produce a finding: no begin, commit, rollback, acquire or closure call appears.
+    /// Words one of which every file with a finding contains: the names of the calls
+    /// that begin, commit, acquire or run a transaction, and the import paths of the
+    /// modelled libraries (rows cursors are only tracked, and pools only opened, in files
+    /// that import one). Rollback and close names are left out on purpose: alone they
+    /// cannot produce a finding, and `Close` is everywhere.
     pub fn trigger_words(&self) -> Vec<&str> {
         let mut words: Vec<&str> = Vec::new();
         for library in &self.libraries {
@@ -173,18 +177,16 @@ impl Models {
                     .flat_map(|b| b.methods.iter().map(String::as_str)),
             );
             words.extend(library.commit.methods.iter().map(String::as_str));
-            words.extend(library.rollback.methods.iter().map(String::as_str));
             words.extend(library.acquire.iter().map(String::as_str));
             words.extend(library.closure.iter().map(String::as_str));
+            words.extend(
+                library
+                    .imports
+                    .iter()
+                    .filter(|p| !p.starts_with("*/"))
+                    .map(|p| p.trim_end_matches("/*")),
+            );
         }
-        words.extend(self.rows.query_methods.iter().map(String::as_str));
-        // `sql.Open` can only be found by its function name.
-        words.extend(
-            self.pools
-                .open_functions
-                .iter()
-                .filter_map(|f| f.rsplit('.').next()),
-        );
         words.sort_unstable();
         words.dedup();
         words

@@ -1,7 +1,7 @@
 //! TX007 transaction-bypass: while a transaction is open, a statement runs on the handle
 //! the transaction came from (or a package-level handle) instead of the transaction.
 
-use txlint_ir::ir::{CallId, Callee, Function, Operand};
+use txlint_ir::ir::{CallId, Callee, Function, Operand, ResultUse};
 use txlint_ir::Diagnostic;
 
 use crate::models::listed;
@@ -33,6 +33,11 @@ pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             if statement_in_chain(cx, function, *inner) {
                 continue;
             }
+        }
+        // A chain that ends as an argument (`Where("id IN (?)", db.Table("t").Select("id"))`)
+        // is a subquery rendered into the outer statement, not a statement of its own.
+        if is_subquery(cx, function, open.call) {
+            continue;
         }
         let handle = base_handle(function, receiver);
         let bypasses = handle == *origin || (is_global_handle(&handle) && is_global_handle(origin));
@@ -69,6 +74,29 @@ fn statement_in_chain(cx: &Context, function: &Function, call: CallId) -> bool {
                     _ => return false,
                 }
             }
+            _ => return false,
+        }
+    }
+}
+
+/// Whether the chain that `call` starts only builds a query (every link a builder
+/// method) and ends up as an argument of another call: a subquery. A chain that runs
+/// something (`scan(db.QueryRowContext(…))`) is a statement wherever its result goes.
+fn is_subquery(cx: &Context, function: &Function, call: CallId) -> bool {
+    let builders = &cx.models.statements.builder_methods;
+    let mut current = call;
+    loop {
+        let link = function.call(current);
+        if !link
+            .callee
+            .name()
+            .is_some_and(|name| listed(builders, name))
+        {
+            return false;
+        }
+        match &link.result {
+            ResultUse::Receiver(outer) => current = *outer,
+            ResultUse::Argument(_) => return true,
             _ => return false,
         }
     }

@@ -1,18 +1,29 @@
 //! TX001 unchecked-commit: the error of a commit is discarded.
 
-use txlint_ir::ir::{Binding, Callee, Event, Function, Operand, ResultUse, Terminator, VarId};
+use std::collections::{HashMap, HashSet};
+
+use txlint_ir::ir::{
+    Binding, Callee, Event, FuncId, Function, Operand, ResultUse, Terminator, VarId,
+};
 use txlint_ir::Diagnostic;
 
 use crate::models::CommitReturns;
 use crate::Context;
 
 pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
+    let mut checked = CheckedHandles::default();
     for commit in cx.commits() {
         let function = cx.function(commit.function);
         let call = function.call(commit.call);
         let discarded = match commit.returns {
             CommitReturns::Error => error_discarded(&call.result),
-            CommitReturns::Handle => handle_discarded(function, &call.result),
+            CommitReturns::Handle => {
+                let vars = checked
+                    .by_function
+                    .entry(commit.function)
+                    .or_insert_with(|| CheckedHandles::compute(function));
+                handle_discarded(vars, &call.result)
+            }
         };
         if !discarded {
             continue;
@@ -59,48 +70,67 @@ fn error_discarded(result: &ResultUse) -> bool {
 }
 
 /// Whether a GORM-style handle result is thrown away or never has its `.Error` read.
-fn handle_discarded(function: &Function, result: &ResultUse) -> bool {
+fn handle_discarded(checked: &HashSet<VarId>, result: &ResultUse) -> bool {
     match result {
         ResultUse::Discarded | ResultUse::Spawned => true,
-        ResultUse::Field { name, then } if name == "Error" => error_discarded(then),
+        // `tx.Commit().Error` checks it; `tx.Commit().RowsAffected` does not.
+        ResultUse::Field { name, then } => name != "Error" || error_discarded(then),
         ResultUse::Assigned(bindings) => match bindings.as_slice() {
-            [Binding::Var(v)] => !handle_checked(function, *v),
+            [Binding::Var(v)] => !checked.contains(v),
             bindings => bindings.iter().all(|b| *b == Binding::Blank),
         },
         _ => false,
     }
 }
 
-/// Whether the handle in `var` has its `.Error` read, or is handed on whole (returned,
-/// passed, copied, sent) so that someone else can read it. Reading another field such
-/// as `.RowsAffected` does not check the error.
-fn handle_checked(function: &Function, var: VarId) -> bool {
-    let checks = |op: &Operand| match op {
-        Operand::Var(v) => *v == var,
-        _ => reads_error_field(op, var),
-    };
-    let in_events = function.events().any(|event| match event {
-        Event::Use { operand, .. } => reads_error_field(operand, var),
-        Event::Assign { values, .. } => values.iter().any(checks),
-        Event::Send { value, .. } => checks(value),
-        _ => false,
-    });
-    let in_calls = function.calls.iter().any(|call| {
-        call.args.iter().any(checks)
-            || matches!(&call.callee, Callee::Method { receiver, .. } if reads_error_field(receiver, var))
-    });
-    let in_returns = function.cfg.blocks.iter().any(|block| {
-        matches!(&block.terminator, Terminator::Return { values, .. } if values.iter().any(checks))
-    });
-    in_events || in_calls || in_returns
+/// The variables of each function whose value has its `.Error` read, or is handed on
+/// whole (returned, passed, copied, sent) so that someone else can read it. Reading
+/// another field such as `.RowsAffected` does not check the error. Computed once per
+/// function: checking each commit against the whole body would be quadratic.
+#[derive(Default)]
+struct CheckedHandles {
+    by_function: HashMap<FuncId, HashSet<VarId>>,
 }
 
-/// `var.Error`, or a field path that goes through it (`var.Error.Error`).
-fn reads_error_field(operand: &Operand, var: VarId) -> bool {
-    match operand {
-        Operand::Field(base, name) => {
-            (name == "Error" && **base == Operand::Var(var)) || reads_error_field(base, var)
+impl CheckedHandles {
+    fn compute(function: &Function) -> HashSet<VarId> {
+        let mut vars = HashSet::new();
+        let mut note = |op: &Operand, whole_counts: bool| {
+            if let (Operand::Var(v), true) = (op, whole_counts) {
+                vars.insert(*v);
+            }
+            error_field_root(op).map(|v| vars.insert(v));
+        };
+        for event in function.events() {
+            match event {
+                Event::Use { operand, .. } => note(operand, false),
+                Event::Assign { values, .. } => values.iter().for_each(|v| note(v, true)),
+                Event::Send { value, .. } => note(value, true),
+                _ => {}
+            }
         }
-        _ => false,
+        for call in &function.calls {
+            call.args.iter().for_each(|a| note(a, true));
+            if let Callee::Method { receiver, .. } = &call.callee {
+                note(receiver, false);
+            }
+        }
+        for block in &function.cfg.blocks {
+            if let Terminator::Return { values, .. } = &block.terminator {
+                values.iter().for_each(|v| note(v, true));
+            }
+        }
+        vars
+    }
+}
+
+/// The variable `v` of an operand that reads `v.Error` (or a field path through it).
+fn error_field_root(operand: &Operand) -> Option<VarId> {
+    match operand {
+        Operand::Field(base, name) => match (&**base, name.as_str()) {
+            (Operand::Var(v), "Error") => Some(*v),
+            _ => error_field_root(base),
+        },
+        _ => None,
     }
 }
