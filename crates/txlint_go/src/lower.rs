@@ -5,8 +5,8 @@ use std::sync::OnceLock;
 use tree_sitter::{Node, Tree};
 use txlint_ir::ir::{
     Binding, BlockId, Call, CallId, Callee, CfgBuilder, Event, FieldDecl, FileIr, FuncId, Function,
-    FunctionKind, Import, Jump, JumpKind, NilTest, NoReturnKind, Operand, PanicKind, ResultUse,
-    Terminator, Var, VarId, VarKind,
+    FunctionKind, GlobalDecl, Import, Jump, JumpKind, NilTest, NoReturnKind, Operand, PanicKind,
+    ResultUse, Terminator, Var, VarId, VarKind,
 };
 use txlint_ir::{Language, TextRange};
 
@@ -145,6 +145,23 @@ fn named_children<'t>(node: Node<'t>) -> Vec<Node<'t>> {
         .collect()
 }
 
+/// The `var_spec`s of a `var` declaration, grouped or not.
+fn var_specs(node: Node) -> Vec<Node> {
+    let mut specs = Vec::new();
+    for child in named_children(node) {
+        match child.kind() {
+            "var_spec" => specs.push(child),
+            "var_spec_list" => specs.extend(
+                named_children(child)
+                    .into_iter()
+                    .filter(|s| s.kind() == "var_spec"),
+            ),
+            _ => {}
+        }
+    }
+    specs
+}
+
 /// Skips redundant parentheses.
 fn unparen(mut node: Node) -> Node {
     while node.kind() == "parenthesized_expression" {
@@ -213,6 +230,7 @@ impl<'s> Lowerer<'s> {
                 }
                 "import_declaration" => self.lower_imports(item),
                 "type_declaration" => self.lower_type_declaration(item),
+                "var_declaration" => self.lower_globals(item),
                 "function_declaration" | "method_declaration" => self.lower_function(item),
                 _ => {}
             }
@@ -282,6 +300,66 @@ impl<'s> Lowerer<'s> {
                     });
                 }
             }
+        }
+    }
+
+    /// Records the types of package-level variables. Their initialisers are not lowered:
+    /// no function runs them in a way the analyses follow.
+    fn lower_globals(&mut self, node: Node) {
+        for spec in var_specs(node) {
+            let values: Vec<Node> = spec
+                .child_by_field_id(fields().value.get())
+                .map(named_children)
+                .unwrap_or_default();
+            let declared = spec
+                .child_by_field_id(fields().r#type.get())
+                .map(|t| self.type_text(t));
+            let mut cursor = spec.walk();
+            let names: Vec<Node> = spec
+                .children_by_field_id(fields().name, &mut cursor)
+                .collect();
+            for (i, name) in names.iter().enumerate() {
+                let ty = declared
+                    .clone()
+                    .or_else(|| values.get(i).and_then(|v| self.evident_type(*v)));
+                if let Some(ty) = ty {
+                    self.ir.globals.push(GlobalDecl {
+                        name: self.text(*name).to_string(),
+                        ty,
+                    });
+                }
+            }
+        }
+    }
+
+    /// The type an expression evidently has without type checking: `T{…}`, `&T{…}`,
+    /// `new(T)`.
+    fn evident_type(&self, node: Node) -> Option<String> {
+        let node = unparen(node);
+        match node.kind() {
+            "composite_literal" => node
+                .child_by_field_id(fields().r#type.get())
+                .map(|t| self.type_text(t)),
+            "unary_expression" => {
+                let operator = node.child_by_field_id(fields().operator.get())?;
+                let operand = node.child_by_field_id(fields().operand.get())?;
+                if self.text(operator) != "&" {
+                    return None;
+                }
+                self.evident_type(operand)
+                    .filter(|_| unparen(operand).kind() == "composite_literal")
+                    .map(|t| format!("*{t}"))
+            }
+            "call_expression" => {
+                let function = node.child_by_field_id(fields().function.get())?;
+                let arguments = node.child_by_field_id(fields().arguments.get())?;
+                let args = named_children(arguments);
+                match (self.text(function), args.as_slice()) {
+                    ("new", [ty]) => Some(format!("*{}", self.type_text(*ty))),
+                    _ => None,
+                }
+            }
+            _ => None,
         }
     }
 
@@ -783,7 +861,11 @@ impl<'s> Lowerer<'s> {
         }
         let bindings: Vec<Binding> = lhs
             .iter()
-            .map(|target| self.binding(*target, define, ty.clone()))
+            .enumerate()
+            .map(|(i, target)| {
+                let evident = rhs.get(i).and_then(|v| self.evident_type(*v));
+                self.binding(*target, define, ty.clone().or(evident))
+            })
             .collect();
         for (i, span) in call_spans.into_iter().enumerate() {
             let binding = bindings.get(i).cloned().unwrap_or(Binding::Blank);
@@ -847,19 +929,7 @@ impl<'s> Lowerer<'s> {
     }
 
     fn var_declaration(&mut self, node: Node) {
-        let mut specs = Vec::new();
-        for child in named_children(node) {
-            match child.kind() {
-                "var_spec" => specs.push(child),
-                "var_spec_list" => specs.extend(
-                    named_children(child)
-                        .into_iter()
-                        .filter(|s| s.kind() == "var_spec"),
-                ),
-                _ => {}
-            }
-        }
-        for spec in specs {
+        for spec in var_specs(node) {
             let ty = spec
                 .child_by_field_id(fields().r#type.get())
                 .map(|t| self.type_text(t));

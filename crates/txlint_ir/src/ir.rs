@@ -41,6 +41,8 @@ pub struct FileIr {
     pub imports: Vec<Import>,
     /// Declared fields of the file's struct/class types, with their type text.
     pub fields: Vec<FieldDecl>,
+    /// Package-level variables with a declared or evident type (`var DB *gorm.DB`).
+    pub globals: Vec<GlobalDecl>,
     pub functions: Vec<Function>,
     /// Regions the parser could not understand. Rules report nothing inside them.
     pub syntax_errors: Vec<TextRange>,
@@ -53,6 +55,7 @@ impl FileIr {
             package: None,
             imports: Vec::new(),
             fields: Vec::new(),
+            globals: Vec::new(),
             functions: Vec::new(),
             syntax_errors: Vec::new(),
         }
@@ -67,6 +70,14 @@ impl FileIr {
         self.syntax_errors
             .iter()
             .any(|e| e.intersects(range) || e.contains_range(range))
+    }
+
+    /// The declared type of a package-level variable.
+    pub fn global_type(&self, name: &str) -> Option<&str> {
+        self.globals
+            .iter()
+            .find(|g| g.name == name)
+            .map(|g| g.ty.as_str())
     }
 
     /// The name under which an import is visible in the file (alias or last path segment).
@@ -109,6 +120,13 @@ pub struct FieldDecl {
     pub owner: String,
     pub name: String,
     /// Type as written, whitespace removed: `*sql.Tx`, `pgx.Tx`.
+    pub ty: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GlobalDecl {
+    pub name: String,
+    /// Type as written, whitespace removed.
     pub ty: String,
 }
 

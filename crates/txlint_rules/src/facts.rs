@@ -233,6 +233,10 @@ pub(crate) fn operand_library(
             let ty = field_type(file, function, base, name)?;
             pick(file, models, |l| l.is_tx_type(ty, file))
         }
+        Operand::Global(name) => {
+            let ty = file.global_type(name)?;
+            pick(file, models, |l| l.is_tx_type(ty, file))
+        }
         _ => None,
     }
 }
@@ -360,6 +364,7 @@ fn declared_type<'f>(
             .iter()
             .find(|f| &f.name == name)
             .map(|f| f.ty.as_str()),
+        Operand::Global(name) => file.global_type(name),
         _ => None,
     }
 }

@@ -68,6 +68,9 @@ fn blocking_call(
 /// An HTTP client: declared with a client type, or a package-level default client.
 fn is_client(file: &FileIr, function: &Function, receiver: &Operand, blocking: &Blocking) -> bool {
     match receiver {
+        Operand::Global(name) => file
+            .global_type(name)
+            .is_some_and(|t| listed(&blocking.client_types, t)),
         Operand::Var(v) => function
             .var(*v)
             .ty

@@ -27,7 +27,12 @@ pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             let Callee::Method { receiver, name, .. } = &call.callee else {
                 continue;
             };
-            let shown = format!("{}.{name}(…)", cx.display(function, receiver));
+            let args: Vec<String> = call.args.iter().map(|a| cx.display(function, a)).collect();
+            let shown = format!(
+                "{}.{name}({})",
+                cx.display(function, receiver),
+                args.join(", ")
+            );
             out.push(
                 cx.diagnostic(meta, function, call.range, format!("error returned by `{shown}` is discarded"))
                     .primary_label("begin error ignored here")
