@@ -1,7 +1,9 @@
 //! TX009 blocking-call-in-transaction: a network call, a sleep or a subprocess while a
 //! transaction is open.
 
-use txlint_ir::ir::{Binding, Callee, FileIr, Function, Operand, ResultUse};
+use std::collections::HashMap;
+
+use txlint_ir::ir::{Binding, Callee, FileIr, FuncId, Function, Operand, ResultUse, VarId};
 use txlint_ir::Diagnostic;
 
 use crate::models::{listed, Blocking};
@@ -10,10 +12,14 @@ use crate::Context;
 pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     let meta = crate::registry::rule("TX009").expect("registered");
     let blocking = &cx.models.blocking;
+    let mut constructors: HashMap<FuncId, HashMap<VarId, String>> = HashMap::new();
     for open in cx.open_calls() {
         let function = cx.function(open.function);
         let call = function.call(open.call);
-        let Some(what) = blocking_call(cx.ir, function, &call.callee, blocking) else {
+        let built = constructors
+            .entry(open.function)
+            .or_insert_with(|| constructed_vars(function));
+        let Some(what) = blocking_call(cx.ir, function, built, &call.callee, blocking) else {
             continue;
         };
         let shown = match &call.callee {
@@ -37,6 +43,7 @@ pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
 fn blocking_call(
     file: &FileIr,
     function: &Function,
+    built: &HashMap<VarId, String>,
     callee: &Callee,
     blocking: &Blocking,
 ) -> Option<&'static str> {
@@ -51,7 +58,9 @@ fn blocking_call(
                 return Some("makes an HTTP request");
             }
             let is_command = |n: &str| listed(&blocking.command_constructors, n);
-            if listed(&blocking.command_methods, name) && built_by(function, receiver, is_command) {
+            if listed(&blocking.command_methods, name)
+                && built_by(function, built, receiver, is_command)
+            {
                 return Some("waits for a subprocess");
             }
             let is_stub = |n: &str| {
@@ -59,7 +68,7 @@ fn blocking_call(
                 short.starts_with(&blocking.stub_constructor_prefix)
                     && short.ends_with(&blocking.stub_constructor_suffix)
             };
-            built_by(function, receiver, is_stub).then_some("makes a remote call")
+            built_by(function, built, receiver, is_stub).then_some("makes a remote call")
         }
         _ => None,
     }
@@ -90,19 +99,34 @@ fn is_client(file: &FileIr, function: &Function, receiver: &Operand, blocking: &
     }
 }
 
+/// For each variable assigned the first result of a plain function call
+/// (`cmd := exec.Command(…)`), that function's name. Computed once per function.
+fn constructed_vars(function: &Function) -> HashMap<VarId, String> {
+    let mut vars = HashMap::new();
+    for call in &function.calls {
+        if let (ResultUse::Assigned(bindings), Callee::Path(path)) = (&call.result, &call.callee) {
+            if let Some(Binding::Var(v)) = bindings.first() {
+                vars.insert(*v, path.join("."));
+            }
+        }
+    }
+    vars
+}
+
 /// Whether a receiver is the result of a function matching `constructor`, directly
 /// (`exec.Command(…).Run()`) or through a local variable (`cmd := exec.Command(…)`).
-fn built_by(function: &Function, receiver: &Operand, constructor: impl Fn(&str) -> bool) -> bool {
-    let path_name = |callee: &Callee| match callee {
-        Callee::Path(path) => Some(path.join(".")),
-        _ => None,
-    };
+fn built_by(
+    function: &Function,
+    built: &HashMap<VarId, String>,
+    receiver: &Operand,
+    constructor: impl Fn(&str) -> bool,
+) -> bool {
     match receiver {
-        Operand::Call(id) => path_name(&function.call(*id).callee).is_some_and(|n| constructor(&n)),
-        Operand::Var(v) => function.calls.iter().any(|call| {
-            matches!(&call.result, ResultUse::Assigned(b) if b.first() == Some(&Binding::Var(*v)))
-                && path_name(&call.callee).is_some_and(|n| constructor(&n))
-        }),
+        Operand::Call(id) => match &function.call(*id).callee {
+            Callee::Path(path) => constructor(&path.join(".")),
+            _ => false,
+        },
+        Operand::Var(v) => built.get(v).is_some_and(|name| constructor(name)),
         _ => false,
     }
 }
