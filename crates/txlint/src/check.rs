@@ -13,7 +13,7 @@ use txlint_ir::{Diagnostic, FileId, Language, LineIndex, Severity, TextRange};
 use txlint_report::{
     directory_uri, render, Format, HumanOptions, Notification, Report, SourceFile,
 };
-use txlint_rules::{check_file, check_package, may_have_findings, PackageFacts, Settings, RULES};
+use txlint_rules::{check_file, check_package, PackageFacts, Settings, RULES};
 
 use crate::cli::{CheckArgs, ColorChoice, OutputFormat};
 use crate::discover::{discover, supported_language};
@@ -274,7 +274,7 @@ fn check_one(
         Ok(text) => text,
         Err(message) => return skipped(display_path, message),
     };
-    if !may_have_findings(language, &text) {
+    if !settings.models().may_have_findings(language, &text) {
         // Mentions no modelled call: no rule can fire, so the file is not parsed.
         return Checked {
             display_path,
@@ -333,7 +333,8 @@ fn check_one(
 fn lower(language: Language, text: &str) -> txlint_ir::ir::FileIr {
     match language {
         Language::Go => txlint_go::lower_file(text),
-        Language::Python | Language::Rust => txlint_ir::ir::FileIr::empty(language),
+        Language::Python => txlint_python::lower_file(text),
+        Language::Rust => txlint_ir::ir::FileIr::empty(language),
     }
 }
 

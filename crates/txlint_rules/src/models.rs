@@ -10,7 +10,7 @@ use txlint_ir::Language;
 const GO_MODELS: &str = include_str!("../../../rules/models/go.toml");
 
 /// All library models of one language.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Models {
     #[serde(rename = "library", default)]
@@ -26,7 +26,7 @@ pub struct Models {
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Statements {
     pub methods: Vec<String>,
     pub builder_methods: Vec<String>,
@@ -34,7 +34,7 @@ pub struct Statements {
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Rows {
     pub query_methods: Vec<String>,
     pub close_methods: Vec<String>,
@@ -42,7 +42,7 @@ pub struct Rows {
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Blocking {
     pub functions: Vec<String>,
     pub client_types: Vec<String>,
@@ -55,7 +55,7 @@ pub struct Blocking {
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Pools {
     pub open_functions: Vec<String>,
     pub bound_methods: Vec<String>,
@@ -148,18 +148,61 @@ impl Models {
             Language::Go => GO.get_or_init(|| {
                 Models::parse(GO_MODELS).expect("rules/models/go.toml is valid (tested)")
             }),
-            Language::Python | Language::Rust => EMPTY.get_or_init(|| Models {
-                libraries: Vec::new(),
-                statements: Statements::default(),
-                rows: Rows::default(),
-                blocking: Blocking::default(),
-                pools: Pools::default(),
-            }),
+            Language::Python | Language::Rust => EMPTY.get_or_init(Models::default),
         }
     }
 
     pub fn parse(text: &str) -> Result<Models, toml::de::Error> {
         toml::from_str(text)
+    }
+
+    /// Adds another set of models: its libraries after these (the shipped ones win
+    /// ties), its method lists to these.
+    pub fn extend(&mut self, other: &Models) {
+        self.libraries.extend(other.libraries.iter().cloned());
+        let lists = [
+            (&mut self.statements.methods, &other.statements.methods),
+            (
+                &mut self.statements.builder_methods,
+                &other.statements.builder_methods,
+            ),
+            (
+                &mut self.statements.global_handles,
+                &other.statements.global_handles,
+            ),
+            (&mut self.rows.query_methods, &other.rows.query_methods),
+            (&mut self.rows.close_methods, &other.rows.close_methods),
+            (
+                &mut self.rows.closing_functions,
+                &other.rows.closing_functions,
+            ),
+            (&mut self.blocking.functions, &other.blocking.functions),
+            (
+                &mut self.blocking.client_types,
+                &other.blocking.client_types,
+            ),
+            (
+                &mut self.blocking.client_globals,
+                &other.blocking.client_globals,
+            ),
+            (
+                &mut self.blocking.client_methods,
+                &other.blocking.client_methods,
+            ),
+            (
+                &mut self.blocking.command_constructors,
+                &other.blocking.command_constructors,
+            ),
+            (
+                &mut self.blocking.command_methods,
+                &other.blocking.command_methods,
+            ),
+            (&mut self.pools.open_functions, &other.pools.open_functions),
+            (&mut self.pools.bound_methods, &other.pools.bound_methods),
+        ];
+        for (mine, theirs) in lists {
+            mine.extend(theirs.iter().cloned());
+        }
     }
 
     /// Words one of which every file with a finding contains: the names of the calls

@@ -20,7 +20,8 @@ fn fixtures_root() -> PathBuf {
 fn lower(language: Language, source: &str) -> Option<FileIr> {
     match language {
         Language::Go => Some(txlint_go::lower_file(source)),
-        Language::Python | Language::Rust => None,
+        Language::Python => Some(txlint_python::lower_file(source)),
+        Language::Rust => None,
     }
 }
 
