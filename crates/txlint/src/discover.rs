@@ -9,10 +9,13 @@ use txlint_ir::Language;
 /// code that the project does not own.
 const SKIPPED_DIRS: [&str; 3] = ["vendor", "node_modules", "target"];
 
-/// Languages whose front-end exists; files of other languages are not collected.
+/// The language of a file if some rule checks that language today; files of other
+/// languages are not collected.
 pub fn supported_language(path: &Path) -> Option<Language> {
     let language = Language::from_extension(path.extension()?.to_str()?)?;
-    matches!(language, Language::Go).then_some(language)
+    txlint_rules::checked_languages()
+        .contains(&language)
+        .then_some(language)
 }
 
 pub struct Discovery {

@@ -70,6 +70,10 @@ pub(crate) fn listed(list: &[String], name: &str) -> bool {
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Library {
     pub name: String,
+    /// The language of a project's own model in a configuration file (`go` when
+    /// absent). The shipped models are per-language files and leave it out.
+    #[serde(default)]
+    pub language: Option<String>,
     #[serde(default)]
     pub imports: Vec<String>,
     #[serde(default)]

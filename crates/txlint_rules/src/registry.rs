@@ -157,3 +157,11 @@ pub fn rule(code_or_name: &str) -> Option<&'static RuleMeta> {
         .iter()
         .find(|r| r.code.eq_ignore_ascii_case(code_or_name) || r.name == code_or_name)
 }
+
+/// The languages at least one rule checks today: the files the binary collects.
+pub fn checked_languages() -> Vec<Language> {
+    Language::ALL
+        .into_iter()
+        .filter(|language| RULES.iter().any(|r| r.implemented.contains(language)))
+        .collect()
+}
