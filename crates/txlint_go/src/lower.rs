@@ -440,6 +440,7 @@ impl<'s> Lowerer<'s> {
                 name_range,
                 parent,
                 receiver: None,
+                decorators: Vec::new(),
                 params: Vec::new(),
                 named_results: Vec::new(),
                 result_count: 0,
@@ -1480,6 +1481,7 @@ impl<'s> Lowerer<'s> {
                 range: range(node),
                 callee: Callee::Path(Vec::new()),
                 args: Vec::new(),
+                keywords: Vec::new(),
                 result: use_.clone(),
             });
             id

@@ -151,6 +151,8 @@ pub struct Function {
     /// The receiver of a method, first among `vars`.
     pub receiver: Option<VarId>,
     pub params: Vec<VarId>,
+    /// Decorators as written, without the `@` (Python).
+    pub decorators: Vec<String>,
     /// Named results (Go), in order.
     pub named_results: Vec<VarId>,
     /// How many values the function returns.
@@ -211,6 +213,8 @@ pub enum Operand {
     Closure(FuncId),
     /// A literal string (SQL text matters to some rules).
     Str(String),
+    /// Another literal, as written: `True`, `None`, `3`.
+    Const(String),
     /// Anything else.
     Other,
 }
@@ -233,7 +237,19 @@ pub struct Call {
     pub range: TextRange,
     pub callee: Callee,
     pub args: Vec<Operand>,
+    /// Keyword arguments (Python), by name.
+    pub keywords: Vec<(String, Operand)>,
     pub result: ResultUse,
+}
+
+impl Call {
+    /// The keyword argument `name`, if given.
+    pub fn keyword(&self, name: &str) -> Option<&Operand> {
+        self.keywords
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -316,6 +332,21 @@ pub enum Event {
     Go(CallId),
     /// A value is sent on a channel.
     Send { value: Operand, range: TextRange },
+    /// Python: a `with` context manager exits without an exception: its body completed,
+    /// or a `return`/`break`/`continue` leaves it. `context` is the call that produced
+    /// the context manager (`pool.connection()`, `conn.transaction()`); `value` is the
+    /// operand of the `with` item when it is not a call (`with conn:`).
+    ScopeExit {
+        context: Option<CallId>,
+        value: Operand,
+        range: TextRange,
+    },
+    /// Python: the start of an `except` handler. `catches` lists the exception types as
+    /// written (empty for a bare `except:`).
+    Handler {
+        catches: Vec<String>,
+        range: TextRange,
+    },
     /// An expression the language defines as able to panic, visible in the syntax: an
     /// explicit pointer dereference, a type assertion without comma-ok.
     PanicSite { kind: PanicKind, range: TextRange },
@@ -357,6 +388,16 @@ pub enum Terminator {
         values: Vec<Operand>,
         implicit: bool,
     },
+    /// A statement inside a `try` body that may raise: control continues normally, or
+    /// goes to the handlers (an exception edge).
+    MayRaise {
+        range: TextRange,
+        normal: BlockId,
+        handler: BlockId,
+    },
+    /// An exception leaves the function here (an explicit `raise`, or one that no handler
+    /// of this function catches).
+    Raise { range: TextRange },
     /// A call that never returns (`panic`, `log.Fatal`, `os.Exit`).
     NoReturn {
         range: TextRange,
@@ -418,9 +459,13 @@ impl Cfg {
                 ..
             } => vec![*then_block, *else_block],
             Terminator::Switch { targets, .. } => targets.clone(),
-            Terminator::Return { .. } | Terminator::NoReturn { .. } | Terminator::Unreachable => {
-                Vec::new()
-            }
+            Terminator::MayRaise {
+                normal, handler, ..
+            } => vec![*normal, *handler],
+            Terminator::Return { .. }
+            | Terminator::Raise { .. }
+            | Terminator::NoReturn { .. }
+            | Terminator::Unreachable => Vec::new(),
         }
     }
 
