@@ -144,6 +144,8 @@ pub fn run(args: &CheckArgs) -> Result<u8> {
         tool_version: env!("CARGO_PKG_VERSION"),
         files: &files,
         diagnostics: &diagnostics,
+        suppressed: &[],
+        baselined: 0,
         notifications: &notifications,
         enabled_rules: &enabled_rules,
         files_checked,

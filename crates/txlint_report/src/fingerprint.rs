@@ -16,17 +16,47 @@ use crate::Report;
 /// One fingerprint per diagnostic of `report`, in the same order:
 /// 16 hex digits of the hash, `:`, the 1-based occurrence of that hash.
 pub fn fingerprints(report: &Report) -> Vec<String> {
-    let mut occurrences: HashMap<u64, u32> = HashMap::new();
-    report
+    all_fingerprints(report).0
+}
+
+/// One fingerprint per suppressed finding of `report`, in the same order.
+pub fn suppressed_fingerprints(report: &Report) -> Vec<String> {
+    all_fingerprints(report).1
+}
+
+/// Occurrences are numbered over reported and suppressed findings together, in
+/// position order, so that suppressing one of two identical findings does not renumber
+/// the other (code scanning would see a new alert).
+fn all_fingerprints(report: &Report) -> (Vec<String>, Vec<String>) {
+    let mut hashes: Vec<(&Diagnostic, bool, usize, u64)> = report
         .diagnostics
         .iter()
-        .map(|diagnostic| {
-            let hash = finding_hash(report, diagnostic);
-            let occurrence = occurrences.entry(hash).or_insert(0);
-            *occurrence += 1;
-            format!("{hash:016x}:{occurrence}")
-        })
-        .collect()
+        .enumerate()
+        .map(|(index, d)| (d, false, index, finding_hash(report, d)))
+        .chain(report.suppressed.iter().enumerate().map(|(index, s)| {
+            (
+                &s.diagnostic,
+                true,
+                index,
+                finding_hash(report, &s.diagnostic),
+            )
+        }))
+        .collect();
+    hashes.sort_by(|a, b| (a.0.file, a.0.sort_key()).cmp(&(b.0.file, b.0.sort_key())));
+    let mut reported = vec![String::new(); report.diagnostics.len()];
+    let mut suppressed = vec![String::new(); report.suppressed.len()];
+    let mut occurrences: HashMap<u64, u32> = HashMap::new();
+    for (_, is_suppressed, index, hash) in hashes {
+        let occurrence = occurrences.entry(hash).or_insert(0);
+        *occurrence += 1;
+        let fingerprint = format!("{hash:016x}:{occurrence}");
+        if is_suppressed {
+            suppressed[index] = fingerprint;
+        } else {
+            reported[index] = fingerprint;
+        }
+    }
+    (reported, suppressed)
 }
 
 fn finding_hash(report: &Report, diagnostic: &Diagnostic) -> u64 {

@@ -82,6 +82,8 @@ fn report<'a>(files: &'a [SourceFile], diagnostics: &'a [txlint_ir::Diagnostic])
         tool_version: "0.1.0",
         files,
         diagnostics,
+        suppressed: &[],
+        baselined: 0,
         notifications: &[],
         enabled_rules: &[],
         files_checked: 1,

@@ -4,7 +4,7 @@
 //! unreadable file that was skipped.
 
 use txlint_ir::{Diagnostic, FileId, Label, Severity, TextRange};
-use txlint_report::{Notification, Report, SourceFile};
+use txlint_report::{Notification, Report, SourceFile, SuppressedDiagnostic};
 use txlint_rules::{RuleMeta, RULES};
 
 pub const TOOL_VERSION: &str = "1.2.3";
@@ -53,6 +53,7 @@ const BROKEN: usize = 2;
 pub struct Fixture {
     pub files: Vec<SourceFile>,
     pub diagnostics: Vec<Diagnostic>,
+    pub suppressed: Vec<SuppressedDiagnostic>,
     pub notifications: Vec<Notification>,
     pub enabled_rules: Vec<&'static RuleMeta>,
 }
@@ -61,6 +62,32 @@ impl Fixture {
     /// The standard fixture.
     pub fn new() -> Fixture {
         Fixture::with_prefix("")
+    }
+
+    /// The standard fixture with its TX001 finding silenced by a comment with a reason,
+    /// and one unused-suppression finding (TX900) added.
+    pub fn with_suppression() -> Fixture {
+        let mut fixture = Fixture::new();
+        let at = fixture
+            .diagnostics
+            .iter()
+            .position(|d| d.code == "TX001")
+            .expect("the fixture has a TX001 finding");
+        let diagnostic = fixture.diagnostics.remove(at);
+        let mut unused = bare_diagnostic(
+            diagnostic.file,
+            find(&fixture.files[USERS as usize].text, "renameUser — café"),
+            Severity::Warning,
+            "unused suppression: nothing to silence",
+        );
+        unused.code = txlint_report::UNUSED_SUPPRESSION.code;
+        unused.name = txlint_report::UNUSED_SUPPRESSION.name;
+        fixture.diagnostics.push(unused);
+        fixture.suppressed.push(SuppressedDiagnostic {
+            diagnostic,
+            justification: Some("commit error handled by the caller".into()),
+        });
+        fixture
     }
 
     /// The same files with `prefix` inserted at the top of each, and every range
@@ -101,6 +128,7 @@ impl Fixture {
                 SourceFile::new("cmd/broken.go".into(), broken),
             ],
             diagnostics,
+            suppressed: Vec::new(),
             notifications,
             enabled_rules: RULES.iter().collect(),
         }
@@ -111,6 +139,8 @@ impl Fixture {
             tool_version: TOOL_VERSION,
             files: &self.files,
             diagnostics: &self.diagnostics,
+            suppressed: &self.suppressed,
+            baselined: 0,
             notifications: &self.notifications,
             enabled_rules: &self.enabled_rules,
             files_checked: 3,

@@ -70,3 +70,14 @@ fn colour_only_when_asked() {
     );
     assert!(!without.contains('\u{1b}'), "ANSI escape in plain output");
 }
+
+#[test]
+fn human_summary_counts_suppressed_findings() {
+    let fixture = Fixture::with_suppression();
+    let out = rendered(&fixture.report(), Format::Human, &plain());
+    assert!(
+        out.ends_with("\n4 findings in 3 files (1 suppressed, 1 file skipped)\n"),
+        "{out}"
+    );
+    assert!(out.contains("warning[TX900]"), "{out}");
+}

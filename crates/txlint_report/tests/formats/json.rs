@@ -40,6 +40,8 @@ fn json_header_and_summary() {
             "errors": 2,
             "warnings": 1,
             "notes": 1,
+            "suppressed": 0,
+            "baselined": 0,
         })
     );
 }
@@ -152,4 +154,41 @@ fn collect_keys(prefix: &str, value: &Value, keys: &mut Vec<String>) {
         Value::Array(items) => items.iter().for_each(|item| collect_keys("", item, keys)),
         _ => {}
     }
+}
+
+#[test]
+fn json_lists_suppressed_findings_with_their_reason() {
+    let fixture = Fixture::with_suppression();
+    let output = rendered_json(&fixture.report(), Format::Json);
+    assert_eq!(output["summary"]["suppressed"], 1);
+    assert_eq!(output["summary"]["findings"], 4);
+    let suppressed = output["suppressed"].as_array().unwrap();
+    assert_eq!(suppressed.len(), 1);
+    assert_eq!(suppressed[0]["code"], "TX001");
+    assert_eq!(
+        suppressed[0]["suppression"],
+        json!({"kind": "inSource", "justification": "commit error handled by the caller"})
+    );
+    assert!(suppressed[0]["fingerprint"]
+        .as_str()
+        .unwrap()
+        .ends_with(":1"));
+    assert_eq!(finding(&output, "TX900")["name"], "unused-suppression");
+}
+
+/// Suppressed findings (and their `suppression` object) are documented too.
+#[test]
+fn every_json_field_of_suppressed_findings_is_documented() {
+    let docs = include_str!("../../../../docs/json-format.md");
+    let output = rendered_json(&Fixture::with_suppression().report(), Format::Json);
+    let mut keys = Vec::new();
+    collect_keys("", &output, &mut keys);
+    let undocumented: Vec<&String> = keys
+        .iter()
+        .filter(|key| !docs.contains(&format!("`{key}`")))
+        .collect();
+    assert!(
+        undocumented.is_empty(),
+        "not in docs/json-format.md: {undocumented:?}"
+    );
 }

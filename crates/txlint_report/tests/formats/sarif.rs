@@ -94,6 +94,8 @@ fn sarif_without_findings_is_valid_and_still_lists_the_rules() {
         tool_version: "0.1.0",
         files: &files,
         diagnostics: &[],
+        suppressed: &[],
+        baselined: 0,
         notifications: &[],
         enabled_rules: &[],
         files_checked: 1,
@@ -273,4 +275,44 @@ fn sarif_tool_notifications() {
     let unreadable = &notifications[1]["locations"][0]["physicalLocation"];
     assert_eq!(unreadable["artifactLocation"]["uri"], "vendor/blob.go");
     assert!(unreadable.get("region").is_none());
+}
+
+#[test]
+fn sarif_marks_suppressed_results_as_suppressed_in_source() {
+    let fixture = Fixture::with_suppression();
+    let log = rendered_json(&fixture.report(), Format::Sarif);
+    assert_valid_sarif(&log);
+    let suppressed: Vec<&Value> = results(&log)
+        .iter()
+        .filter(|r| r.get("suppressions").is_some())
+        .collect();
+    assert_eq!(suppressed.len(), 1);
+    assert_eq!(suppressed[0]["ruleId"], "TX001");
+    assert_eq!(
+        suppressed[0]["suppressions"],
+        json!([{"kind": "inSource", "justification": "commit error handled by the caller"}])
+    );
+    // The same fingerprint as when the finding was reported: the alert is the same one.
+    let reported = rendered_json(&Fixture::new().report(), Format::Sarif);
+    let before = results(&reported)
+        .iter()
+        .find(|r| r["ruleId"] == "TX001")
+        .unwrap();
+    assert_eq!(
+        suppressed[0]["partialFingerprints"],
+        before["partialFingerprints"]
+    );
+}
+
+#[test]
+fn sarif_describes_tool_rules_only_when_used() {
+    let log = rendered_json(&Fixture::with_suppression().report(), Format::Sarif);
+    let rules = run(&log)["tool"]["driver"]["rules"].as_array().unwrap();
+    assert_eq!(rules.len(), RULES.len() + 1);
+    assert_eq!(rules[RULES.len()]["id"], "TX900");
+    assert_eq!(rules[RULES.len()]["name"], "unused-suppression");
+    for result in results(&log) {
+        let index = result["ruleIndex"].as_u64().expect("ruleIndex") as usize;
+        assert_eq!(rules[index]["id"], result["ruleId"]);
+    }
 }
