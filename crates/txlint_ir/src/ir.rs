@@ -46,6 +46,8 @@ pub struct FileIr {
     pub functions: Vec<Function>,
     /// Regions the parser could not understand. Rules report nothing inside them.
     pub syntax_errors: Vec<TextRange>,
+    /// Code that runs on every exit of a block, whatever the exit (Python `finally`).
+    pub cleanup_blocks: Vec<TextRange>,
 }
 
 impl FileIr {
@@ -58,6 +60,7 @@ impl FileIr {
             globals: Vec::new(),
             functions: Vec::new(),
             syntax_errors: Vec::new(),
+            cleanup_blocks: Vec::new(),
         }
     }
 
@@ -200,7 +203,7 @@ pub struct Var {
 }
 
 /// What an expression denotes, as far as the analyses care.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Operand {
     Var(VarId),
     /// An identifier that is not a local: a package-level variable, a package, a builtin.

@@ -85,6 +85,9 @@ pub(crate) enum Effect {
     End,
     DeferredEnd,
     Escape,
+    /// Hands the holder back (to a pool) or closes it: a leak if the resource is open
+    /// here; nothing refers to it afterwards.
+    Release,
 }
 
 /// What the analysis needs to know about one resource. Implemented per kind of resource.
@@ -108,6 +111,31 @@ pub(crate) struct Resource {
     pub error_operands: Vec<Operand>,
     /// The acquire's error variable: assigning it again makes nil tests on it stale.
     pub error_var: Option<VarId>,
+    pub exits: ExitPolicy,
+}
+
+/// Which exits leak an open resource, and which paths are followed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ExitPolicy {
+    /// `return` and the end of the function (false when the holder dies with the
+    /// function and that ends the resource, like a local Python connection).
+    pub returns: bool,
+    /// An exception leaving the function (Python explicit transactions).
+    pub raises: bool,
+    /// Whether exception edges are followed (false: normal paths only).
+    pub exception_edges: bool,
+    /// Whether reaching the acquire again while open leaks (a loop's next begin).
+    pub reacquire: bool,
+}
+
+impl ExitPolicy {
+    /// Go transactions and rows.
+    pub const GO: ExitPolicy = ExitPolicy {
+        returns: true,
+        raises: false,
+        exception_edges: true,
+        reacquire: true,
+    };
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -120,6 +148,10 @@ pub(crate) enum ExitKind {
     Continue,
     /// The only variable holding it is assigned something else.
     Overwritten,
+    /// Handed back to a pool or closed while open.
+    Released,
+    /// An exception leaves the function while it is open.
+    Raise,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -229,7 +261,7 @@ impl Analysis<'_> {
     ) -> States {
         if *event == self.resource.acquire {
             if let Some(outcome) = record {
-                if any(states, State::exposed) {
+                if self.resource.exits.reacquire && any(states, State::exposed) {
                     outcome.leaks.push(Exit {
                         kind: ExitKind::Reacquire,
                         range: self.resource.acquire_range,
@@ -296,6 +328,23 @@ impl Analysis<'_> {
                 }
                 map_states(states, |s| State { covered: true, ..s })
             }
+            Effect::Release => {
+                if let Some(outcome) = record {
+                    if any(states, State::exposed) {
+                        outcome.leaks.push(Exit {
+                            kind: ExitKind::Released,
+                            range: event_range(self.function, event),
+                        });
+                    }
+                }
+                map_states(states, |s| match s.phase {
+                    Phase::Open => State {
+                        phase: Phase::Done,
+                        ..s
+                    },
+                    _ => s,
+                })
+            }
             Effect::Escape => {
                 if let Some(outcome) = record {
                     if any(states, |s| s.phase == Phase::Open) {
@@ -356,7 +405,7 @@ impl Analysis<'_> {
                     if any(states, |s| s.phase == Phase::Open) {
                         outcome.escapes = true;
                     }
-                } else if any(states, State::exposed) {
+                } else if self.resource.exits.returns && any(states, State::exposed) {
                     outcome.leaks.push(Exit {
                         kind: if *implicit {
                             ExitKind::FunctionEnd
@@ -371,6 +420,14 @@ impl Analysis<'_> {
                 range,
                 kind: NoReturnKind::Panic,
             } if any(states, State::exposed) => outcome.panic_sites.push(*range),
+            Terminator::Raise { range }
+                if self.resource.exits.raises && any(states, State::exposed) =>
+            {
+                outcome.leaks.push(Exit {
+                    kind: ExitKind::Raise,
+                    range: *range,
+                })
+            }
             _ => {}
         }
         if let Some(jump) = data.jump {
@@ -396,6 +453,16 @@ impl Analysis<'_> {
                 .map(|b| (b, states))
                 .collect()
         };
+        if let Terminator::MayRaise {
+            normal, handler, ..
+        } = &data.terminator
+        {
+            return if self.resource.exits.exception_edges {
+                vec![(*normal, states), (*handler, states)]
+            } else {
+                vec![(*normal, states)]
+            };
+        }
         let Terminator::Branch {
             nil_test: Some(test),
             then_block,
@@ -432,6 +499,19 @@ impl Analysis<'_> {
         } else {
             vec![(*then_block, states), (*else_block, failed_states)]
         }
+    }
+}
+
+/// Where an event happens, for labels.
+fn event_range(function: &Function, event: &Event) -> TextRange {
+    match event {
+        Event::Call(id) | Event::Defer(id) | Event::Go(id) => function.call(*id).range,
+        Event::Assign { range, .. }
+        | Event::Use { range, .. }
+        | Event::Send { range, .. }
+        | Event::PanicSite { range, .. }
+        | Event::ScopeExit { range, .. }
+        | Event::Handler { range, .. } => *range,
     }
 }
 

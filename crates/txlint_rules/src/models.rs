@@ -8,6 +8,7 @@ use txlint_ir::ir::FileIr;
 use txlint_ir::Language;
 
 const GO_MODELS: &str = include_str!("../../../rules/models/go.toml");
+const PYTHON_MODELS: &str = include_str!("../../../rules/models/python.toml");
 
 /// All library models of one language.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -23,6 +24,97 @@ pub struct Models {
     pub blocking: Blocking,
     #[serde(default)]
     pub pools: Pools,
+    /// Python: kinds of connection.
+    #[serde(rename = "driver", default)]
+    pub drivers: Vec<Driver>,
+    /// Python: pools, engines and session factories.
+    #[serde(rename = "pool", default)]
+    pub pool_kinds: Vec<PoolKind>,
+    /// Python: methods of connections, cursors and sessions.
+    #[serde(default)]
+    pub connection: ConnectionMethods,
+    #[serde(default)]
+    pub django: Django,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Driver {
+    pub name: String,
+    pub connect: Vec<String>,
+    pub types: Vec<String>,
+    pub implicit: Implicit,
+    pub autocommit: Vec<String>,
+    pub context_exit: ContextExit,
+}
+
+/// When a connection opens a transaction by itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Implicit {
+    Any,
+    Dml,
+    Never,
+}
+
+/// What a context manager does when its block completes normally.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ContextExit {
+    Commit,
+    CommitClose,
+    Close,
+    Rollback,
+    RollbackClose,
+    None,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct PoolKind {
+    pub name: String,
+    pub create: Vec<String>,
+    pub types: Vec<String>,
+    pub driver: String,
+    pub acquire: Vec<String>,
+    pub release: Vec<String>,
+    pub contexts: Vec<PoolContext>,
+    #[serde(default)]
+    pub factory: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PoolContext {
+    pub method: String,
+    pub exit: ContextExit,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ConnectionMethods {
+    pub statements: Vec<String>,
+    pub cursors: Vec<String>,
+    pub commit: Vec<String>,
+    pub rollback: Vec<String>,
+    pub close: Vec<String>,
+    pub scoped_transactions: Vec<String>,
+    pub deferred_begins: Vec<String>,
+    pub start: Vec<String>,
+    pub immediate_begins: Vec<String>,
+    pub orm_writes: Vec<String>,
+    pub write_verbs: Vec<String>,
+    pub write_constructs: Vec<String>,
+    pub errors: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Django {
+    pub atomic: Vec<String>,
+    pub set_autocommit: Vec<String>,
+    pub commit: Vec<String>,
+    pub rollback: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -52,6 +144,8 @@ pub struct Blocking {
     pub command_methods: Vec<String>,
     pub stub_constructor_prefix: String,
     pub stub_constructor_suffix: String,
+    /// Python: constructors of clients whose `client-methods` block.
+    pub client_constructors: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -147,12 +241,16 @@ impl Models {
     /// The shipped models of a language (empty for a language without models yet).
     pub fn builtin(language: Language) -> &'static Models {
         static GO: OnceLock<Models> = OnceLock::new();
+        static PYTHON: OnceLock<Models> = OnceLock::new();
         static EMPTY: OnceLock<Models> = OnceLock::new();
         match language {
             Language::Go => GO.get_or_init(|| {
                 Models::parse(GO_MODELS).expect("rules/models/go.toml is valid (tested)")
             }),
-            Language::Python | Language::Rust => EMPTY.get_or_init(Models::default),
+            Language::Python => PYTHON.get_or_init(|| {
+                Models::parse(PYTHON_MODELS).expect("rules/models/python.toml is valid (tested)")
+            }),
+            Language::Rust => EMPTY.get_or_init(Models::default),
         }
     }
 
@@ -234,6 +332,19 @@ impl Models {
                     .map(|p| p.trim_end_matches("/*")),
             );
         }
+        // Python: every finding involves a driver, pool or Django, all of which are
+        // reached through an import of their top-level module.
+        let python_callables = self
+            .drivers
+            .iter()
+            .flat_map(|d| d.connect.iter().chain(&d.types))
+            .chain(
+                self.pool_kinds
+                    .iter()
+                    .flat_map(|p| p.create.iter().chain(&p.types)),
+            )
+            .chain(&self.django.atomic);
+        words.extend(python_callables.filter_map(|c| c.split('.').next()));
         words.sort_unstable();
         words.dedup();
         words
@@ -333,6 +444,19 @@ mod tests {
             names,
             ["database/sql", "sqlx", "pgx", "bun", "ent", "gorm", "xorm"]
         );
+    }
+
+    #[test]
+    fn shipped_python_models_parse() {
+        let models = Models::parse(PYTHON_MODELS).unwrap();
+        assert!(models.drivers.iter().any(|d| d.name == "psycopg"));
+        for pool in &models.pool_kinds {
+            assert!(
+                models.drivers.iter().any(|d| d.name == pool.driver),
+                "{}: unknown driver",
+                pool.name
+            );
+        }
     }
 
     #[test]

@@ -88,11 +88,23 @@ pub static RULES: &[RuleMeta] = &[
         "TX002",
         "unended-transaction",
         Error,
-        [Go],
+        [Go, Python],
         Some(rules::unended_transaction::check)
     ),
-    rule!("TX003", "swallowed-db-error", Error, [], None),
-    rule!("TX004", "connection-left-in-transaction", Error, [], None),
+    rule!(
+        "TX003",
+        "swallowed-db-error",
+        Error,
+        [Python],
+        Some(rules::python_connections::check_swallowed_error)
+    ),
+    rule!(
+        "TX004",
+        "connection-left-in-transaction",
+        Error,
+        [Python],
+        Some(rules::python_connections::check_left_in_transaction)
+    ),
     rule!(
         "TX005",
         "unclosed-rows",
@@ -104,7 +116,7 @@ pub static RULES: &[RuleMeta] = &[
         "TX006",
         "deferred-commit",
         Error,
-        [Go],
+        [Go, Python],
         Some(rules::deferred_commit::check)
     ),
     rule!(
@@ -129,7 +141,13 @@ pub static RULES: &[RuleMeta] = &[
         Some(rules::blocking_call::check)
     ),
     rule!("TX010", "unbounded-pool", Warning, [Go], None),
-    rule!("TX011", "lost-write", Error, [], None),
+    rule!(
+        "TX011",
+        "lost-write",
+        Error,
+        [Python],
+        Some(rules::python_connections::check_lost_write)
+    ),
     rule!(
         "TX012",
         "rollback-not-deferred",

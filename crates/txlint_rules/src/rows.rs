@@ -3,7 +3,7 @@
 
 use txlint_ir::ir::{Binding, CallId, Callee, Event, FileIr, FuncId, Function, ResultUse};
 
-use crate::flow::{self, Outcome, Resource};
+use crate::flow::{self, ExitPolicy, Outcome, Resource};
 use crate::models::{listed, Models};
 use crate::transactions::{aliases_of, FileSummaries, HolderModel};
 
@@ -54,6 +54,7 @@ pub(crate) fn analyze_file(
                     .into_iter()
                     .collect(),
                 error_var,
+                exits: ExitPolicy::GO,
             };
             let model = HolderModel {
                 file,

@@ -10,7 +10,7 @@ use txlint_ir::ir::{
 use txlint_ir::TextRange;
 
 use crate::facts::{Begin, FileFacts};
-use crate::flow::{self, Effect, Outcome, Resource, ResourceModel};
+use crate::flow::{self, Effect, ExitPolicy, Outcome, Resource, ResourceModel};
 use crate::models::{BeginResults, Models};
 
 /// What a function of the file does with its parameters, for calls from elsewhere in the
@@ -272,6 +272,7 @@ fn resource_for(function: &Function, begin: &Begin) -> Option<Resource> {
         aliases,
         error_operands,
         error_var,
+        exits: ExitPolicy::GO,
     })
 }
 

@@ -6,6 +6,9 @@ use txlint_ir::Diagnostic;
 use crate::Context;
 
 pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
+    if cx.ir.language == txlint_ir::Language::Python {
+        return crate::rules::python_explicit::check_commit_in_finally(cx, out);
+    }
     for commit in cx.commits() {
         let function = cx.function(commit.function);
         let call = function.call(commit.call);

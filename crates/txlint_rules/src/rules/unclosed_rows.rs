@@ -27,6 +27,8 @@ pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             let label = match exit.kind {
                 ExitKind::Return => "returns here with the rows still open",
                 ExitKind::FunctionEnd => "the function ends here with the rows still open",
+                ExitKind::Released => "released here while the rows are still open",
+                ExitKind::Raise => "raises out of the function here with the rows still open",
                 ExitKind::Overwritten => "overwritten here while the rows are still open",
                 ExitKind::Continue => "continues the loop without closing them",
                 ExitKind::Reacquire => {

@@ -9,6 +9,9 @@ use crate::transactions::TxAnalysis;
 use crate::Context;
 
 pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
+    if cx.ir.language == txlint_ir::Language::Python {
+        return crate::rules::python_explicit::check(cx, out);
+    }
     let meta = crate::registry::rule("TX002").expect("registered");
     for analysis in &cx.transactions {
         let exits = reported_exits(&analysis.outcome);
@@ -35,6 +38,12 @@ pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             let label = match exit.kind {
                 ExitKind::Return => "returns here with the transaction still open",
                 ExitKind::FunctionEnd => "the function ends here with the transaction still open",
+                ExitKind::Released => {
+                    "goes back to the pool or is closed here with the transaction still open"
+                }
+                ExitKind::Raise => {
+                    "raises out of the function here with the transaction still open"
+                }
                 ExitKind::Overwritten => "overwritten here while the transaction is still open",
                 ExitKind::Continue => "continues the loop without ending it",
                 ExitKind::Reacquire => {

@@ -1,0 +1,831 @@
+//! Python connections as resources: what each value is (a pool, a connection, a cursor,
+//! an explicit transaction), found through imports, annotations, `self.` attributes and
+//! module globals; helper summaries; and the connection model the engine runs for the
+//! Python rules.
+
+use std::collections::HashMap;
+
+use txlint_ir::ir::{
+    Binding, CallId, Callee, Event, FileIr, FuncId, Function, FunctionKind, Operand, ResultUse,
+    Terminator, VarId, VarKind,
+};
+use txlint_ir::TextRange;
+
+use crate::flow::{Effect, ResourceModel};
+use crate::models::{ContextExit, Implicit, Models};
+
+/// What a value is, for the Python rules.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// A pool, engine or session factory (index into `Models::pool_kinds`).
+    Pool(usize),
+    /// A connection or session of a driver (index into `Models::drivers`).
+    Connection { driver: usize, autocommit: bool },
+    /// A cursor: its statements run on `owner`.
+    Cursor { owner: Operand },
+    /// asyncpg `tr = conn.transaction()`: a transaction once `await tr.start()` runs.
+    DeferredTransaction { owner: Operand },
+    /// SQLAlchemy `trans = conn.begin()`.
+    Transaction { owner: Operand },
+}
+
+/// Who keeps a connection alive after the function returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Owner {
+    /// A local: it dies with the function (and CPython closes it), unless returned.
+    Local,
+    /// A parameter: the caller's.
+    Param,
+    /// A module global or an attribute (`self.conn`): it lives on.
+    Shared,
+}
+
+/// A variable or attribute that holds a connection in one function.
+#[derive(Debug, Clone)]
+pub(crate) struct Holder {
+    pub operand: Operand,
+    /// Local variables that alias it (`c = conn`), for a local holder.
+    pub aliases: Vec<VarId>,
+    pub driver: usize,
+    pub autocommit: bool,
+    pub owner: Owner,
+    /// The `with` context call that produced it and what the context does at exit.
+    pub context: Option<(CallId, ContextExit)>,
+}
+
+/// One level of summaries of the file's functions and methods.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct PySummary {
+    /// Returns a connection of this driver that the caller must give back.
+    pub acquires: Option<usize>,
+    /// Parameters it gives back to a pool (`putconn(conn)`) or closes.
+    pub releases: Vec<bool>,
+    /// Parameters it commits or rolls back.
+    pub ends: Vec<bool>,
+}
+
+/// Everything the Python rules know about a file.
+pub(crate) struct PyFacts {
+    pub kinds: Vec<HashMap<Operand, Kind>>,
+    pub holders: Vec<Vec<Holder>>,
+    summaries: Vec<PySummary>,
+    by_name: HashMap<String, Vec<FuncId>>,
+}
+
+/// Resolves a dotted name through the file's imports: `ConnectionPool` imported from
+/// `psycopg_pool` is `psycopg_pool.ConnectionPool`.
+pub(crate) fn resolve(file: &FileIr, segments: &[&str]) -> String {
+    let Some((first, rest)) = segments.split_first() else {
+        return String::new();
+    };
+    let mut name = match file.import_named(first) {
+        Some(import) => import.path.clone(),
+        None => (*first).to_string(),
+    };
+    for segment in rest {
+        name.push('.');
+        name.push_str(segment);
+    }
+    name
+}
+
+/// An annotation without `Optional[...]`, `| None` and quotes, resolved.
+fn resolve_annotation(file: &FileIr, annotation: &str) -> String {
+    let mut text = annotation.trim_matches(|c| c == '"' || c == '\'');
+    for wrapper in ["Optional[", "typing.Optional["] {
+        if let Some(inner) = text.strip_prefix(wrapper) {
+            text = inner.trim_end_matches(']');
+        }
+    }
+    let text = text
+        .split('|')
+        .map(str::trim)
+        .find(|part| *part != "None")
+        .unwrap_or(text);
+    let segments: Vec<&str> = text.split('.').collect();
+    resolve(file, &segments)
+}
+
+impl PyFacts {
+    pub fn compute(file: &FileIr, models: &Models) -> PyFacts {
+        let mut by_name: HashMap<String, Vec<FuncId>> = HashMap::new();
+        for (index, function) in file.functions.iter().enumerate() {
+            let short = function.name.rsplit('.').next().unwrap_or(&function.name);
+            by_name
+                .entry(short.to_string())
+                .or_default()
+                .push(FuncId(index as u32));
+        }
+        let mut facts = PyFacts {
+            kinds: Vec::new(),
+            holders: Vec::new(),
+            summaries: vec![PySummary::default(); file.functions.len()],
+            by_name,
+        };
+        // Two passes: summaries need kinds, and kinds of calls to helpers need summaries.
+        for _ in 0..2 {
+            facts.kinds = file
+                .functions
+                .iter()
+                .map(|function| facts.function_kinds(file, models, function))
+                .collect();
+            facts.summaries = file
+                .functions
+                .iter()
+                .zip(&facts.kinds)
+                .map(|(function, kinds)| summarize(models, function, kinds))
+                .collect();
+        }
+        facts.holders = file
+            .functions
+            .iter()
+            .zip(&facts.kinds)
+            .map(|(function, kinds)| holders(models, function, kinds))
+            .collect();
+        facts
+    }
+
+    /// The file's function a call refers to: `helper(...)` or `self.helper(...)`.
+    pub fn resolve_call(&self, file: &FileIr, callee: &Callee) -> Option<FuncId> {
+        let (name, method) = match callee {
+            Callee::Path(path) if path.len() == 1 => (&path[0], false),
+            Callee::Method { name, .. } => (name, true),
+            _ => return None,
+        };
+        let candidates: Vec<FuncId> = self
+            .by_name
+            .get(name)?
+            .iter()
+            .copied()
+            .filter(|id| (file.function(*id).kind == FunctionKind::Method) == method)
+            .collect();
+        match candidates.as_slice() {
+            [only] => Some(*only),
+            _ => None,
+        }
+    }
+
+    pub fn summary(&self, id: FuncId) -> &PySummary {
+        &self.summaries[id.index()]
+    }
+
+    /// Kinds of the values a function refers to: locals, parameters, attributes of
+    /// `self`, globals. Assignments can chain (`pool` → `conn` → `cur`): a few rounds.
+    fn function_kinds(
+        &self,
+        file: &FileIr,
+        models: &Models,
+        function: &Function,
+    ) -> HashMap<Operand, Kind> {
+        let mut kinds: HashMap<Operand, Kind> = HashMap::new();
+        for (index, var) in function.vars.iter().enumerate() {
+            let operand = Operand::Var(VarId(index as u32));
+            if let Some(ty) = &var.ty {
+                if let Some(kind) = kind_of_type(models, &resolve_annotation(file, ty)) {
+                    kinds.insert(operand.clone(), kind);
+                }
+            }
+        }
+        // Attributes of `self` and module globals, from their declarations.
+        let class = match function.kind {
+            FunctionKind::Method => function.name.rsplit_once('.').map(|(c, _)| c.to_string()),
+            _ => None,
+        };
+        let receiver = function.receiver.map(Operand::Var);
+        for round in 0..3 {
+            if round > 0 || receiver.is_some() {
+                if let (Some(class), Some(receiver)) = (&class, &receiver) {
+                    for field in file.fields.iter().filter(|f| &f.owner == class) {
+                        if let Some(kind) = self.kind_of_declaration(
+                            file,
+                            models,
+                            &kinds,
+                            &field.ty,
+                            Some(receiver),
+                        ) {
+                            kinds.insert(
+                                Operand::Field(Box::new(receiver.clone()), field.name.clone()),
+                                kind,
+                            );
+                        }
+                    }
+                }
+            }
+            for global in &file.globals {
+                if let Some(kind) = self.kind_of_declaration(file, models, &kinds, &global.ty, None)
+                {
+                    kinds
+                        .entry(Operand::Global(global.name.clone()))
+                        .or_insert(kind);
+                }
+            }
+            for (call_index, call) in function.calls.iter().enumerate() {
+                let ResultUse::Assigned(bindings) = &call.result else {
+                    continue;
+                };
+                let Some(first) = bindings.first() else {
+                    continue;
+                };
+                let target = match first {
+                    Binding::Var(v) => Operand::Var(*v),
+                    Binding::Place(place @ Operand::Field(..)) => place.clone(),
+                    Binding::Place(Operand::Global(name)) => Operand::Global(name.clone()),
+                    _ => continue,
+                };
+                let in_with = is_context(function, CallId(call_index as u32));
+                if let Some(kind) = self.kind_of_call(file, models, &kinds, function, call, in_with)
+                {
+                    kinds.insert(target, kind);
+                }
+            }
+            for event in function.events() {
+                if let Event::Assign {
+                    targets, values, ..
+                } = event
+                {
+                    for (target, value) in targets.iter().zip(values) {
+                        if let (Binding::Var(t), Some(kind)) = (target, kinds.get(value).cloned()) {
+                            kinds.entry(Operand::Var(*t)).or_insert(kind);
+                        }
+                    }
+                }
+            }
+            // Captured variables take the kind of what they capture: handled by the
+            // declared types of the enclosing function's parameters only.
+            let _ = round;
+        }
+        kinds
+    }
+
+    /// The kind a declaration's recorded type gives: an annotation, or `callee()`.
+    fn kind_of_declaration(
+        &self,
+        file: &FileIr,
+        models: &Models,
+        kinds: &HashMap<Operand, Kind>,
+        ty: &str,
+        receiver: Option<&Operand>,
+    ) -> Option<Kind> {
+        let Some(callee) = ty.strip_suffix("()") else {
+            return kind_of_type(models, &resolve_annotation(file, ty));
+        };
+        let segments: Vec<&str> = callee.split('.').collect();
+        match (segments.as_slice(), receiver) {
+            // `self.pool.getconn()`: a method of another attribute.
+            (["self", attribute, method], Some(receiver)) => {
+                let base = Operand::Field(Box::new(receiver.clone()), (*attribute).to_string());
+                method_kind(models, kinds.get(&base)?, method, &base, false)
+            }
+            _ => path_kind(models, &resolve(file, &segments), &[]),
+        }
+    }
+
+    fn kind_of_call(
+        &self,
+        file: &FileIr,
+        models: &Models,
+        kinds: &HashMap<Operand, Kind>,
+        function: &Function,
+        call: &txlint_ir::ir::Call,
+        in_with: bool,
+    ) -> Option<Kind> {
+        if let Some(helper) = self.resolve_call(file, &call.callee) {
+            if let Some(driver) = self.summaries[helper.index()].acquires {
+                return Some(Kind::Connection {
+                    driver,
+                    autocommit: false,
+                });
+            }
+        }
+        match &call.callee {
+            Callee::Path(path) => {
+                let segments: Vec<&str> = path.iter().map(String::as_str).collect();
+                // Calling a session factory held in a variable: `SessionLocal()`.
+                if let [name] = segments.as_slice() {
+                    let operand = match function.vars.iter().position(|v| v.name == *name) {
+                        Some(index) => Operand::Var(VarId(index as u32)),
+                        None => Operand::Global((*name).to_string()),
+                    };
+                    if let Some(Kind::Pool(pool)) = kinds.get(&operand) {
+                        if models.pool_kinds[*pool].factory {
+                            return Some(Kind::Connection {
+                                driver: driver_index(models, &models.pool_kinds[*pool].driver)?,
+                                autocommit: false,
+                            });
+                        }
+                    }
+                }
+                path_kind(models, &resolve(file, &segments), &call.keywords)
+            }
+            Callee::Method { receiver, name, .. } => {
+                let base = strip_await(function, receiver);
+                method_kind(models, kinds.get(&base)?, name, &base, in_with)
+            }
+            Callee::Other(_) => None,
+        }
+    }
+}
+
+fn strip_await(_function: &Function, operand: &Operand) -> Operand {
+    operand.clone()
+}
+
+fn driver_index(models: &Models, name: &str) -> Option<usize> {
+    models.drivers.iter().position(|d| d.name == name)
+}
+
+/// The kind of a value declared with a type.
+fn kind_of_type(models: &Models, ty: &str) -> Option<Kind> {
+    if let Some(driver) = models
+        .drivers
+        .iter()
+        .position(|d| d.types.iter().any(|t| t == ty))
+    {
+        return Some(Kind::Connection {
+            driver,
+            autocommit: false,
+        });
+    }
+    models
+        .pool_kinds
+        .iter()
+        .position(|p| p.types.iter().any(|t| t == ty))
+        .map(Kind::Pool)
+}
+
+/// The kind of the result of calling a fully qualified callable.
+fn path_kind(models: &Models, name: &str, keywords: &[(String, Operand)]) -> Option<Kind> {
+    if let Some(driver) = models
+        .drivers
+        .iter()
+        .position(|d| d.connect.iter().any(|c| c == name))
+    {
+        let autocommit = models.drivers[driver].autocommit.iter().any(|flag| {
+            let (key, wanted) = flag.split_once('=').unwrap_or((flag, "True"));
+            keywords
+                .iter()
+                .any(|(k, v)| k == key && *v == Operand::Const(wanted.to_string()))
+        });
+        return Some(Kind::Connection { driver, autocommit });
+    }
+    models
+        .pool_kinds
+        .iter()
+        .position(|p| p.create.iter().any(|c| c == name))
+        .map(Kind::Pool)
+}
+
+/// The kind of the result of calling `method` on a value of kind `receiver`.
+fn method_kind(
+    models: &Models,
+    receiver: &Kind,
+    method: &str,
+    base: &Operand,
+    in_with: bool,
+) -> Option<Kind> {
+    let methods = &models.connection;
+    match receiver {
+        Kind::Pool(pool) => {
+            let pool = &models.pool_kinds[*pool];
+            let hands_out = pool.acquire.iter().any(|m| m == method)
+                || pool.contexts.iter().any(|c| c.method == method);
+            hands_out.then(|| Kind::Connection {
+                driver: driver_index(models, &pool.driver).unwrap_or(0),
+                autocommit: false,
+            })
+        }
+        Kind::Connection { .. } if methods.cursors.iter().any(|m| m == method) => {
+            Some(Kind::Cursor {
+                owner: base.clone(),
+            })
+        }
+        Kind::Connection { .. }
+            if !in_with && methods.deferred_begins.iter().any(|m| m == method) =>
+        {
+            Some(Kind::DeferredTransaction {
+                owner: base.clone(),
+            })
+        }
+        Kind::Connection { .. }
+            if !in_with && methods.immediate_begins.iter().any(|m| m == method) =>
+        {
+            Some(Kind::Transaction {
+                owner: base.clone(),
+            })
+        }
+        _ => None,
+    }
+}
+
+/// Whether a call is the context expression of a `with` statement.
+pub(crate) fn is_context(function: &Function, call: CallId) -> bool {
+    function
+        .events()
+        .any(|e| matches!(e, Event::ScopeExit { context: Some(c), .. } if *c == call))
+}
+
+/// The connections a function holds.
+fn holders(models: &Models, function: &Function, kinds: &HashMap<Operand, Kind>) -> Vec<Holder> {
+    let mut holders = Vec::new();
+    for (operand, kind) in kinds {
+        let Kind::Connection { driver, autocommit } = kind else {
+            continue;
+        };
+        let owner = match operand {
+            Operand::Var(v) => match function.var(*v).kind {
+                VarKind::Param | VarKind::Receiver => Owner::Param,
+                VarKind::Captured | VarKind::NamedResult => Owner::Shared,
+                VarKind::Local => Owner::Local,
+            },
+            _ => Owner::Shared,
+        };
+        // A local copied from another holder is that holder's alias, not a holder.
+        if let Operand::Var(v) = operand {
+            let is_copy = function.events().any(|e| {
+                matches!(e, Event::Assign { targets, values, .. }
+                    if targets.iter().zip(values).any(|(t, val)| *t == Binding::Var(*v) && kinds.contains_key(val) && val != operand))
+            });
+            if is_copy {
+                continue;
+            }
+        }
+        let aliases = match operand {
+            Operand::Var(v) => crate::transactions::aliases_of(function, *v),
+            _ => Vec::new(),
+        };
+        let context = context_of(models, function, kinds, operand, *driver);
+        holders.push(Holder {
+            operand: operand.clone(),
+            aliases,
+            driver: *driver,
+            autocommit: *autocommit,
+            owner,
+            context,
+        });
+    }
+    holders.sort_by_key(|h| format!("{:?}", h.operand));
+    holders
+}
+
+/// The `with` context that produced a holder (`with pool.connection() as conn`), and
+/// what its exit does.
+fn context_of(
+    models: &Models,
+    function: &Function,
+    kinds: &HashMap<Operand, Kind>,
+    holder: &Operand,
+    driver: usize,
+) -> Option<(CallId, ContextExit)> {
+    function.calls.iter().enumerate().find_map(|(index, call)| {
+        let id = CallId(index as u32);
+        let bound = matches!(&call.result, ResultUse::Assigned(b)
+        if b.first().is_some_and(|b| match (b, holder) {
+            (Binding::Var(v), Operand::Var(h)) => v == h,
+            (Binding::Place(p), h) => p == h,
+            _ => false,
+        }));
+        if !bound || !is_context(function, id) {
+            return None;
+        }
+        let exit = match &call.callee {
+            Callee::Method { receiver, name, .. } => match kinds.get(receiver) {
+                Some(Kind::Pool(pool)) => models.pool_kinds[*pool]
+                    .contexts
+                    .iter()
+                    .find(|c| &c.method == name)
+                    .map(|c| c.exit),
+                _ => None,
+            },
+            // `with psycopg.connect() as conn:` / `with Session(engine) as s:`.
+            _ => Some(models.drivers[driver].context_exit),
+        }?;
+        Some((id, exit))
+    })
+}
+
+fn summarize(models: &Models, function: &Function, kinds: &HashMap<Operand, Kind>) -> PySummary {
+    let methods = &models.connection;
+    let acquires = function.cfg.blocks.iter().find_map(|block| {
+        let Terminator::Return { values, .. } = &block.terminator else {
+            return None;
+        };
+        let value = values.first()?;
+        let kind = match value {
+            Operand::Call(id) => {
+                let call = function.call(*id);
+                // `return self.pool.getconn()` / `return psycopg.connect(...)`.
+                let target = Operand::Call(*id);
+                kinds.get(&target).cloned().or_else(|| match &call.callee {
+                    Callee::Method { receiver, name, .. } => kinds
+                        .get(receiver)
+                        .and_then(|k| method_kind(models, k, name, receiver, false)),
+                    _ => None,
+                })
+            }
+            other => kinds.get(other).cloned(),
+        }?;
+        match kind {
+            Kind::Connection { driver, .. } => Some(driver),
+            _ => None,
+        }
+    });
+    let param_index = |operand: &Operand| match operand {
+        Operand::Var(v) => function.params.iter().position(|p| p == v),
+        _ => None,
+    };
+    let mut releases = vec![false; function.params.len()];
+    let mut ends = vec![false; function.params.len()];
+    for call in &function.calls {
+        let Callee::Method { receiver, name, .. } = &call.callee else {
+            continue;
+        };
+        if let Some(Kind::Pool(pool)) = kinds.get(receiver) {
+            if models.pool_kinds[*pool].release.iter().any(|m| m == name) {
+                for arg in &call.args {
+                    if let Some(i) = param_index(arg) {
+                        releases[i] = true;
+                    }
+                }
+            }
+        }
+        if let Some(i) = param_index(receiver) {
+            if methods.close.iter().any(|m| m == name) {
+                releases[i] = true;
+            }
+            if methods
+                .commit
+                .iter()
+                .chain(&methods.rollback)
+                .any(|m| m == name)
+            {
+                ends[i] = true;
+            }
+        }
+    }
+    PySummary {
+        acquires,
+        releases,
+        ends,
+    }
+}
+
+/// What a Python rule tracks about a connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Mode {
+    /// TX004: an implicit transaction until commit/rollback.
+    Implicit,
+    /// TX003: the aborted transaction after a swallowed error, until rollback.
+    Aborted,
+    /// TX011: writes until commit; closing or a rolling-back exit loses them.
+    Writes,
+}
+
+/// The engine's view of one connection holder.
+pub(crate) struct ConnectionModel<'a> {
+    pub file: &'a FileIr,
+    pub models: &'a Models,
+    pub facts: &'a PyFacts,
+    pub function_id: FuncId,
+    pub function: &'a Function,
+    pub holder: &'a Holder,
+    pub mode: Mode,
+}
+
+impl ConnectionModel<'_> {
+    fn kinds(&self) -> &HashMap<Operand, Kind> {
+        &self.facts.kinds[self.function_id.index()]
+    }
+
+    /// Whether an operand denotes the holder (or a local alias of it).
+    pub fn is_holder(&self, operand: &Operand) -> bool {
+        *operand == self.holder.operand
+            || matches!(operand, Operand::Var(v) if self.holder.aliases.contains(v))
+    }
+
+    /// The connection a statement call runs on: the receiver, or the owner of a cursor.
+    pub fn statement_target(&self, call: &txlint_ir::ir::Call) -> Option<Operand> {
+        let Callee::Method { receiver, name, .. } = &call.callee else {
+            return None;
+        };
+        if !self.models.connection.statements.iter().any(|m| m == name) {
+            return None;
+        }
+        Some(connection_of(self.function, self.kinds(), receiver))
+    }
+
+    /// Whether a statement call runs on this holder.
+    pub fn is_statement(&self, call: &txlint_ir::ir::Call) -> bool {
+        self.statement_target(call)
+            .is_some_and(|t| self.is_holder(&t))
+    }
+
+    /// Whether a statement opens a transaction by itself on this driver.
+    pub fn opens(&self, call: &txlint_ir::ir::Call) -> bool {
+        if self.holder.autocommit {
+            return false;
+        }
+        match self.models.drivers[self.holder.driver].implicit {
+            Implicit::Any => true,
+            Implicit::Dml => writes(self.models, self.function, call),
+            Implicit::Never => false,
+        }
+    }
+
+    fn method_on_holder<'c>(&self, call: &'c txlint_ir::ir::Call) -> Option<&'c str> {
+        match &call.callee {
+            Callee::Method { receiver, name, .. } if self.is_holder(receiver) => Some(name),
+            _ => None,
+        }
+    }
+
+    /// Whether a call hands the holder back to a pool (or a helper that does).
+    fn releases(&self, call: &txlint_ir::ir::Call) -> bool {
+        let passes_holder = || call.args.iter().any(|a| self.is_holder(a));
+        if let Callee::Method { receiver, name, .. } = &call.callee {
+            if let Some(Kind::Pool(pool)) = self.kinds().get(receiver) {
+                if self.models.pool_kinds[*pool]
+                    .release
+                    .iter()
+                    .any(|m| m == name)
+                    && passes_holder()
+                {
+                    return true;
+                }
+            }
+        }
+        self.facts
+            .resolve_call(self.file, &call.callee)
+            .is_some_and(|helper| {
+                let summary = self.facts.summary(helper);
+                call.args
+                    .iter()
+                    .enumerate()
+                    .any(|(i, a)| self.is_holder(a) && summary.releases.get(i) == Some(&true))
+            })
+    }
+
+    /// Whether a call commits or rolls back the holder (directly or through a helper).
+    fn ends(&self, call: &txlint_ir::ir::Call) -> bool {
+        let methods = &self.models.connection;
+        if let Some(name) = self.method_on_holder(call) {
+            if methods
+                .commit
+                .iter()
+                .chain(&methods.rollback)
+                .any(|m| m == name)
+            {
+                return true;
+            }
+        }
+        self.facts
+            .resolve_call(self.file, &call.callee)
+            .is_some_and(|helper| {
+                let summary = self.facts.summary(helper);
+                call.args
+                    .iter()
+                    .enumerate()
+                    .any(|(i, a)| self.is_holder(a) && summary.ends.get(i) == Some(&true))
+            })
+    }
+
+    fn closes(&self, call: &txlint_ir::ir::Call) -> bool {
+        self.method_on_holder(call)
+            .is_some_and(|name| self.models.connection.close.iter().any(|m| m == name))
+    }
+
+    /// What a `with` exit on the holder does.
+    fn scope_exit(&self, context: Option<CallId>, value: &Operand) -> Option<ContextExit> {
+        if self.is_holder(value) {
+            return Some(self.models.drivers[self.holder.driver].context_exit);
+        }
+        match (context, self.holder.context) {
+            (Some(c), Some((holder_context, exit))) if c == holder_context => Some(exit),
+            _ => None,
+        }
+    }
+}
+
+/// The connection a receiver stands for: itself, or the owner of a cursor.
+pub(crate) fn connection_of(
+    function: &Function,
+    kinds: &HashMap<Operand, Kind>,
+    receiver: &Operand,
+) -> Operand {
+    match kinds.get(receiver) {
+        Some(Kind::Cursor { owner }) => owner.clone(),
+        _ => match receiver {
+            // `conn.cursor().execute(...)`
+            Operand::Call(id) => match &function.call(*id).callee {
+                Callee::Method { receiver, .. } => receiver.clone(),
+                _ => receiver.clone(),
+            },
+            _ => receiver.clone(),
+        },
+    }
+}
+
+/// Whether a statement writes: SQL text starting with a writing verb, an ORM write, or
+/// an `insert()`/`update()`/`delete()` construct.
+pub(crate) fn writes(models: &Models, function: &Function, call: &txlint_ir::ir::Call) -> bool {
+    let methods = &models.connection;
+    if let Callee::Method { name, .. } = &call.callee {
+        if methods.orm_writes.iter().any(|m| m == name) {
+            return true;
+        }
+    }
+    match call.args.first() {
+        Some(Operand::Str(sql)) => {
+            let verb: String = sql
+                .trim_start()
+                .chars()
+                .take_while(|c| c.is_ascii_alphabetic())
+                .collect::<String>()
+                .to_ascii_uppercase();
+            methods.write_verbs.iter().any(|v| *v == verb)
+        }
+        Some(Operand::Call(id)) => {
+            let mut current = *id;
+            loop {
+                let inner = function.call(current);
+                match &inner.callee {
+                    Callee::Path(path) => {
+                        let name = path.last().map(String::as_str).unwrap_or("");
+                        return methods.write_constructs.iter().any(|m| m == name);
+                    }
+                    Callee::Method {
+                        receiver: Operand::Call(next),
+                        ..
+                    } => current = *next,
+                    _ => return false,
+                }
+            }
+        }
+        _ => false,
+    }
+}
+
+impl ResourceModel for ConnectionModel<'_> {
+    fn effect(&self, event: &Event) -> Effect {
+        match event {
+            Event::Call(id) => {
+                let call = self.function.call(*id);
+                if self.releases(call) {
+                    // A write handed back to the pool uncommitted is TX004's finding.
+                    return match self.mode {
+                        Mode::Writes => Effect::End,
+                        Mode::Implicit | Mode::Aborted => Effect::Release,
+                    };
+                }
+                if self.ends(call) {
+                    return Effect::End;
+                }
+                if self.closes(call) {
+                    return match self.mode {
+                        Mode::Writes => Effect::Release,
+                        Mode::Implicit | Mode::Aborted => Effect::End,
+                    };
+                }
+                // Using the connection again while its transaction is aborted. (In the
+                // other modes each opening statement is an acquire of its own, so that
+                // a finding names the statement that opened the leaking transaction.)
+                if self.mode == Mode::Aborted && self.is_statement(call) {
+                    return Effect::Release;
+                }
+                Effect::None
+            }
+            Event::ScopeExit { context, value, .. } => match self.scope_exit(*context, value) {
+                Some(ContextExit::Commit | ContextExit::CommitClose) => Effect::End,
+                Some(ContextExit::Rollback | ContextExit::RollbackClose | ContextExit::Close) => {
+                    match self.mode {
+                        Mode::Writes => Effect::Release,
+                        Mode::Implicit | Mode::Aborted => Effect::End,
+                    }
+                }
+                Some(ContextExit::None) | None => Effect::None,
+            },
+            Event::Assign {
+                targets, values, ..
+            } => {
+                // A local connection stored where it outlives the function.
+                let stored = targets
+                    .iter()
+                    .zip(values)
+                    .any(|(t, v)| self.is_holder(v) && matches!(t, Binding::Place(_)));
+                if stored && self.holder.owner == Owner::Local {
+                    Effect::Escape
+                } else {
+                    Effect::None
+                }
+            }
+            _ => Effect::None,
+        }
+    }
+
+    fn returned(&self, values: &[Operand]) -> bool {
+        values.iter().any(|v| self.is_holder(v))
+    }
+
+    fn panic_site(&self, _event: &Event) -> Option<TextRange> {
+        None
+    }
+}

@@ -1,0 +1,280 @@
+//! The Python connection rules: TX004 connection-left-in-transaction, TX003
+//! swallowed-db-error, TX011 lost-write. Each runs the path-sensitive engine on one
+//! connection holder from the point that opens what may leak: the statement that opened
+//! the implicit transaction (TX004), the `except` that swallowed an error (TX003), the
+//! first write (TX011).
+
+use txlint_ir::ir::{BlockId, CallId, Event, FuncId, Function, Terminator};
+use txlint_ir::{Diagnostic, TextRange};
+
+use crate::flow::{self, Exit, ExitKind, ExitPolicy, Resource};
+use crate::python::{writes, ConnectionModel, Holder, Mode, Owner};
+use crate::Context;
+
+/// How many opening statements per connection are tried as the start of a leak: bounds
+/// the work on huge functions (each try is linear).
+const MAX_STARTS: usize = 64;
+
+fn policy(returns: bool) -> ExitPolicy {
+    ExitPolicy {
+        returns,
+        raises: false,
+        // Normal paths only: what a handler does is TX003's question.
+        exception_edges: false,
+        reacquire: false,
+    }
+}
+
+fn holder_name(cx: &Context, function: &Function, holder: &Holder) -> String {
+    cx.display(function, &holder.operand)
+}
+
+fn model<'a>(cx: &'a Context, id: FuncId, holder: &'a Holder, mode: Mode) -> ConnectionModel<'a> {
+    ConnectionModel {
+        file: cx.ir,
+        models: cx.models,
+        facts: cx.python(),
+        function_id: id,
+        function: cx.function(id),
+        holder,
+        mode,
+    }
+}
+
+/// Statements on the holder that start what `keep` selects, in source order.
+fn starts(model: &ConnectionModel, keep: impl Fn(&txlint_ir::ir::Call) -> bool) -> Vec<CallId> {
+    let mut calls: Vec<(TextRange, CallId)> = model
+        .function
+        .calls
+        .iter()
+        .enumerate()
+        .filter(|(_, call)| model.is_statement(call) && keep(call))
+        .map(|(i, call)| (call.range, CallId(i as u32)))
+        .collect();
+    calls.sort();
+    calls.dedup_by_key(|(range, _)| *range);
+    calls
+        .into_iter()
+        .map(|(_, id)| id)
+        .take(MAX_STARTS)
+        .collect()
+}
+
+/// The first start whose analysis finds a leak, with the leaking exits.
+fn first_leak(
+    model: &ConnectionModel,
+    starts: &[CallId],
+    exits: ExitPolicy,
+) -> Option<(CallId, Vec<Exit>)> {
+    starts.iter().find_map(|&start| {
+        let resource = Resource {
+            acquire: Event::Call(start),
+            acquire_range: model.function.call(start).range,
+            aliases: model.holder.aliases.clone(),
+            error_operands: Vec::new(),
+            error_var: None,
+            exits,
+        };
+        let outcome = flow::analyze(model.function, &resource, model);
+        (!outcome.leaks.is_empty()).then_some((start, outcome.leaks))
+    })
+}
+
+fn label(exit: &Exit, what: &str) -> String {
+    match exit.kind {
+        ExitKind::Released => format!("goes back to the pool here {what}"),
+        ExitKind::Return => format!("returns here {what}"),
+        ExitKind::FunctionEnd => format!("the function ends here {what}"),
+        ExitKind::Raise => format!("raises out of the function here {what}"),
+        ExitKind::Continue | ExitKind::Reacquire | ExitKind::Overwritten => format!("{what} here"),
+    }
+}
+
+/// TX004 connection-left-in-transaction.
+pub(crate) fn check_left_in_transaction(cx: &Context, out: &mut Vec<Diagnostic>) {
+    let meta = crate::registry::rule("TX004").expect("registered");
+    let facts = cx.python();
+    for (index, function) in cx.ir.functions.iter().enumerate() {
+        let id = FuncId(index as u32);
+        for holder in &facts.holders[index] {
+            let model = model(cx, id, holder, Mode::Implicit);
+            let openers = starts(&model, |call| model.opens(call));
+            let Some((start, leaks)) =
+                first_leak(&model, &openers, policy(holder.owner == Owner::Shared))
+            else {
+                continue;
+            };
+            let name = holder_name(cx, function, holder);
+            let mut diagnostic = cx
+                .diagnostic(
+                    meta,
+                    function,
+                    function.call(start).range,
+                    format!("`{name}` is left in the transaction this statement opens"),
+                )
+                .primary_label("opens a transaction implicitly");
+            for exit in &leaks {
+                diagnostic =
+                    diagnostic.label(exit.range, &label(exit, "with the transaction still open"));
+            }
+            out.push(
+                diagnostic
+                    .help(format!("end it with `{name}.commit()` (or `rollback()` after reads) before the connection goes back or the function returns; or use `with pool.connection() as conn:` / autocommit for reads"))
+                    .note("the driver sent BEGIN before the first statement: until commit or rollback the session is `idle in transaction`, holding its snapshot and locks, and a pool rolls it back with a warning when it is returned")
+                    .build(),
+            );
+        }
+    }
+}
+
+/// TX011 lost-write.
+pub(crate) fn check_lost_write(cx: &Context, out: &mut Vec<Diagnostic>) {
+    let meta = crate::registry::rule("TX011").expect("registered");
+    let facts = cx.python();
+    for (index, function) in cx.ir.functions.iter().enumerate() {
+        let id = FuncId(index as u32);
+        for holder in &facts.holders[index] {
+            if holder.autocommit {
+                continue;
+            }
+            let model = model(cx, id, holder, Mode::Writes);
+            let written = starts(&model, |call| writes(cx.models, function, call));
+            let Some((start, leaks)) = first_leak(&model, &written, policy(false)) else {
+                continue;
+            };
+            let name = holder_name(cx, function, holder);
+            let mut diagnostic = cx
+                .diagnostic(
+                    meta,
+                    function,
+                    function.call(start).range,
+                    format!("writes on `{name}` are rolled back: nothing commits them"),
+                )
+                .primary_label("this write is never committed");
+            for exit in &leaks {
+                diagnostic = diagnostic.label(
+                    exit.range,
+                    "closed here without a commit: the writes are discarded",
+                );
+            }
+            out.push(
+                diagnostic
+                    .help(format!("call `{name}.commit()` after the writes, or use a block that commits (`with engine.begin()`, `with Session.begin()`, `with conn:`)"))
+                    .note("closing a connection (or leaving `engine.connect()` / `Session(...)` blocks) rolls back the open transaction without an error")
+                    .build(),
+            );
+        }
+    }
+}
+
+/// TX003 swallowed-db-error.
+pub(crate) fn check_swallowed_error(cx: &Context, out: &mut Vec<Diagnostic>) {
+    let meta = crate::registry::rule("TX003").expect("registered");
+    let facts = cx.python();
+    let errors = &cx.models.connection.errors;
+    for (index, function) in cx.ir.functions.iter().enumerate() {
+        let id = FuncId(index as u32);
+        for (block_index, block) in function.cfg.blocks.iter().enumerate() {
+            let Some(Event::Handler { catches, range }) = block.events.first() else {
+                continue;
+            };
+            let catches_db_errors = catches.is_empty()
+                || catches.iter().any(|c| {
+                    let last = c.rsplit('.').next().unwrap_or(c);
+                    last == "Exception"
+                        || last == "BaseException"
+                        || errors.iter().any(|e| e == last)
+                });
+            if !catches_db_errors {
+                continue;
+            }
+            let guarded = guarded_calls(function, BlockId(block_index as u32));
+            let handler = Event::Handler {
+                catches: catches.clone(),
+                range: *range,
+            };
+            for holder in &facts.holders[index] {
+                if holder.autocommit {
+                    continue;
+                }
+                let model = model(cx, id, holder, Mode::Aborted);
+                let does_db_work = guarded.iter().any(|call| {
+                    model.is_statement(function.call(*call)) && model.opens(function.call(*call))
+                });
+                if !does_db_work {
+                    continue;
+                }
+                let resource = Resource {
+                    acquire: handler.clone(),
+                    acquire_range: *range,
+                    aliases: holder.aliases.clone(),
+                    error_operands: Vec::new(),
+                    error_var: None,
+                    exits: policy(holder.owner != Owner::Local),
+                };
+                let outcome = flow::analyze(function, &resource, &model);
+                if outcome.leaks.is_empty() {
+                    continue;
+                }
+                let name = holder_name(cx, function, holder);
+                let mut diagnostic = cx
+                    .diagnostic(
+                        meta,
+                        function,
+                        *range,
+                        format!("the database error is swallowed and `{name}` stays in an aborted transaction"),
+                    )
+                    .primary_label("catches the error without rollback or re-raise");
+                for exit in &outcome.leaks {
+                    let text = match exit.kind {
+                        ExitKind::Released if is_statement_at(&model, exit.range) => {
+                            "used again here while its transaction is aborted".to_string()
+                        }
+                        _ => label(exit, "in the aborted transaction"),
+                    };
+                    diagnostic = diagnostic.label(exit.range, &text);
+                }
+                out.push(
+                    diagnostic
+                        .help(format!("call `{name}.rollback()` in the handler, or re-raise"))
+                        .note("after a failed statement PostgreSQL rejects every later statement (`current transaction is aborted`) until a rollback, and a pool receives the connection INERROR")
+                        .build(),
+                );
+                break;
+            }
+        }
+    }
+}
+
+/// Whether a statement call on the holder starts at `range`.
+fn is_statement_at(model: &ConnectionModel, range: TextRange) -> bool {
+    model
+        .function
+        .calls
+        .iter()
+        .any(|call| call.range == range && model.is_statement(call))
+}
+
+/// The calls whose exceptions can reach the handler starting at `handler`: those in the
+/// blocks of the `try` body, which end with an exception edge to the handler's dispatch.
+fn guarded_calls(function: &Function, handler: BlockId) -> Vec<CallId> {
+    let dispatches: Vec<BlockId> = function
+        .cfg
+        .blocks
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| matches!(&b.terminator, Terminator::Switch { targets, .. } if targets.contains(&handler)))
+        .map(|(i, _)| BlockId(i as u32))
+        .collect();
+    function
+        .cfg
+        .blocks
+        .iter()
+        .filter(|b| matches!(b.terminator, Terminator::MayRaise { handler: h, .. } if dispatches.contains(&h)))
+        .flat_map(|b| b.events.iter())
+        .filter_map(|e| match e {
+            Event::Call(id) => Some(*id),
+            _ => None,
+        })
+        .collect()
+}

@@ -1,0 +1,232 @@
+//! Python explicit transactions for TX002: asyncpg `tr = conn.transaction()` started with
+//! `await tr.start()`, SQLAlchemy `trans = conn.begin()` not used as a context, and
+//! Django `transaction.set_autocommit(False)`.
+
+use txlint_ir::ir::{
+    Binding, Call, CallId, Callee, Event, FuncId, Function, Operand, ResultUse, VarId,
+};
+use txlint_ir::{Diagnostic, TextRange};
+
+use crate::flow::{self, Effect, ExitKind, ExitPolicy, Resource, ResourceModel};
+use crate::python::{resolve, Kind};
+use crate::transactions::aliases_of;
+use crate::Context;
+
+/// A begin and what ends it.
+struct ExplicitBegin {
+    call: CallId,
+    /// The variables holding the transaction object (empty for Django).
+    holders: Vec<VarId>,
+    /// The connection it runs on, whose commit/rollback/close also end it.
+    owner: Option<Operand>,
+}
+
+struct ExplicitModel<'a> {
+    cx: &'a Context<'a>,
+    function: &'a Function,
+    begin: &'a ExplicitBegin,
+}
+
+impl ExplicitModel<'_> {
+    fn ends(&self, call: &Call) -> bool {
+        let methods = &self.cx.models.connection;
+        let django = &self.cx.models.django;
+        match &call.callee {
+            Callee::Method { receiver, name, .. } => {
+                let on_transaction =
+                    matches!(receiver, Operand::Var(v) if self.begin.holders.contains(v));
+                let on_owner = self.begin.owner.as_ref() == Some(receiver);
+                let ends = methods
+                    .commit
+                    .iter()
+                    .chain(&methods.rollback)
+                    .any(|m| m == name);
+                let closes = methods.close.iter().any(|m| m == name);
+                (on_transaction && ends) || (on_owner && (ends || closes))
+            }
+            Callee::Path(path) => {
+                let segments: Vec<&str> = path.iter().map(String::as_str).collect();
+                let name = resolve(self.cx.ir, &segments);
+                django.commit.contains(&name)
+                    || django.rollback.contains(&name)
+                    || (django.set_autocommit.contains(&name)
+                        && call.args.first() == Some(&Operand::Const("True".into())))
+            }
+            Callee::Other(_) => false,
+        }
+    }
+}
+
+impl ResourceModel for ExplicitModel<'_> {
+    fn effect(&self, event: &Event) -> Effect {
+        match event {
+            Event::Call(id) if self.ends(self.function.call(*id)) => Effect::End,
+            _ => Effect::None,
+        }
+    }
+
+    fn returned(&self, values: &[Operand]) -> bool {
+        values
+            .iter()
+            .any(|v| matches!(v, Operand::Var(var) if self.begin.holders.contains(var)))
+    }
+
+    fn panic_site(&self, _event: &Event) -> Option<TextRange> {
+        None
+    }
+}
+
+fn begins(cx: &Context, index: usize, function: &Function) -> Vec<ExplicitBegin> {
+    let kinds = &cx.python().kinds[index];
+    let methods = &cx.models.connection;
+    let mut found = Vec::new();
+    for (call_index, call) in function.calls.iter().enumerate() {
+        let id = CallId(call_index as u32);
+        match &call.callee {
+            // asyncpg: `await tr.start()` on `tr = conn.transaction()`.
+            Callee::Method {
+                receiver: Operand::Var(tr),
+                name,
+                ..
+            } if methods.start.iter().any(|m| m == name) => {
+                if let Some(Kind::DeferredTransaction { owner }) = kinds.get(&Operand::Var(*tr)) {
+                    found.push(ExplicitBegin {
+                        call: id,
+                        holders: aliases_of(function, *tr),
+                        owner: Some(owner.clone()),
+                    });
+                }
+            }
+            Callee::Path(path) => {
+                let segments: Vec<&str> = path.iter().map(String::as_str).collect();
+                let name = resolve(cx.ir, &segments);
+                let off = call.args.first() == Some(&Operand::Const("False".into()));
+                if cx.models.django.set_autocommit.contains(&name) && off {
+                    found.push(ExplicitBegin {
+                        call: id,
+                        holders: Vec::new(),
+                        owner: None,
+                    });
+                }
+            }
+            _ => {}
+        }
+        // SQLAlchemy: `trans = conn.begin()` outside a `with`.
+        if let ResultUse::Assigned(bindings) = &call.result {
+            if let Some(Binding::Var(t)) = bindings.first() {
+                if let Some(Kind::Transaction { owner }) = kinds.get(&Operand::Var(*t)) {
+                    let is_begin = matches!(&call.callee, Callee::Method { receiver, .. } if receiver == owner);
+                    if is_begin {
+                        found.push(ExplicitBegin {
+                            call: id,
+                            holders: aliases_of(function, *t),
+                            owner: Some(owner.clone()),
+                        });
+                    }
+                }
+            }
+        }
+    }
+    found
+}
+
+pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
+    let meta = crate::registry::rule("TX002").expect("registered");
+    for (index, function) in cx.ir.functions.iter().enumerate() {
+        for begin in begins(cx, index, function) {
+            let model = ExplicitModel {
+                cx,
+                function,
+                begin: &begin,
+            };
+            let resource = Resource {
+                acquire: Event::Call(begin.call),
+                acquire_range: function.call(begin.call).range,
+                aliases: begin.holders.clone(),
+                error_operands: Vec::new(),
+                error_var: None,
+                exits: ExitPolicy {
+                    returns: true,
+                    raises: true,
+                    exception_edges: true,
+                    reacquire: false,
+                },
+            };
+            let outcome = flow::analyze(function, &resource, &model);
+            if outcome.leaks.is_empty() {
+                continue;
+            }
+            let name = begin.holders.first().map_or_else(
+                || "transaction".to_string(),
+                |v| function.var(*v).name.clone(),
+            );
+            let mut diagnostic = cx
+                .diagnostic(
+                    meta,
+                    function,
+                    resource.acquire_range,
+                    format!("transaction `{name}` is not ended on every path"),
+                )
+                .primary_label("transaction begun here");
+            for exit in &outcome.leaks {
+                let text = match exit.kind {
+                    ExitKind::Raise => {
+                        "raises out of the function here with the transaction still open"
+                    }
+                    ExitKind::FunctionEnd => {
+                        "the function ends here with the transaction still open"
+                    }
+                    _ => "returns here with the transaction still open",
+                };
+                diagnostic = diagnostic.label(exit.range, text);
+            }
+            out.push(
+                diagnostic
+                    .help("use the transaction as a context manager (`async with conn.transaction():`, `with conn.begin():`, `with transaction.atomic():`), or commit and roll back in `try`/`except`")
+                    .note("the connection stays inside the transaction: its locks are held until something else ends it")
+                    .build(),
+            );
+        }
+    }
+}
+
+/// Python TX006: `commit()` inside a `finally` block.
+pub(crate) fn check_commit_in_finally(cx: &Context, out: &mut Vec<Diagnostic>) {
+    let meta = crate::registry::rule("TX006").expect("registered");
+    let facts = cx.python();
+    for (index, function) in cx.ir.functions.iter().enumerate() {
+        let kinds = &facts.kinds[index];
+        for call in &function.calls {
+            let inside_finally = cx
+                .ir
+                .cleanup_blocks
+                .iter()
+                .any(|b| b.contains_range(call.range));
+            if !inside_finally {
+                continue;
+            }
+            let commits = match &call.callee {
+                Callee::Method { receiver, name, .. } => {
+                    let connection = crate::python::connection_of(function, kinds, receiver);
+                    cx.models.connection.commit.iter().any(|m| m == name)
+                        && matches!(kinds.get(&connection), Some(Kind::Connection { .. }))
+                }
+                Callee::Path(path) => {
+                    let segments: Vec<&str> = path.iter().map(String::as_str).collect();
+                    cx.models.django.commit.contains(&resolve(cx.ir, &segments))
+                }
+                Callee::Other(_) => false,
+            };
+            if commits {
+                out.push(
+                    cx.diagnostic(meta, function, call.range, "`commit()` in `finally` commits on error paths too".to_string())
+                        .primary_label("runs whether the block succeeded or not")
+                        .help("commit at the end of the `try` body, and roll back in `except` (or use `with conn:` / `with conn.transaction():`)")
+                        .note("after an exception the partial work is committed, or the commit fails and replaces the original exception")
+                        .build(),
+                );
+            }
+        }
+    }
+    let _ = FuncId(0);
+}
