@@ -733,15 +733,21 @@ pub(crate) fn writes(models: &Models, function: &Function, call: &txlint_ir::ir:
             return true;
         }
     }
+    let writes_sql = |sql: &str| {
+        let verb: String = sql
+            .trim_start()
+            .chars()
+            .take_while(|c| c.is_ascii_alphabetic())
+            .collect::<String>()
+            .to_ascii_uppercase();
+        methods.write_verbs.iter().any(|v| *v == verb)
+    };
     match call.args.first() {
-        Some(Operand::Str(sql)) => {
-            let verb: String = sql
-                .trim_start()
-                .chars()
-                .take_while(|c| c.is_ascii_alphabetic())
-                .collect::<String>()
-                .to_ascii_uppercase();
-            methods.write_verbs.iter().any(|v| *v == verb)
+        Some(Operand::Str(sql)) => writes_sql(sql),
+        // SQLAlchemy's `text("INSERT …")`.
+        Some(Operand::Call(id)) if matches!(&function.call(*id).callee, Callee::Path(p) if p.last().is_some_and(|n| n == "text")) =>
+        {
+            matches!(function.call(*id).args.first(), Some(Operand::Str(sql)) if writes_sql(sql))
         }
         Some(Operand::Call(id)) => {
             let mut current = *id;

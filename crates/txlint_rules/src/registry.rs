@@ -123,7 +123,7 @@ pub static RULES: &[RuleMeta] = &[
         "TX007",
         "transaction-bypass",
         Error,
-        [Go],
+        [Go, Python],
         Some(rules::transaction_bypass::check)
     ),
     rule!(
@@ -137,7 +137,7 @@ pub static RULES: &[RuleMeta] = &[
         "TX009",
         "blocking-call-in-transaction",
         Warning,
-        [Go],
+        [Go, Python],
         Some(rules::blocking_call::check)
     ),
     rule!("TX010", "unbounded-pool", Warning, [Go], None),

@@ -4,6 +4,7 @@ pub(crate) mod blocking_call;
 pub(crate) mod deferred_commit;
 pub(crate) mod python_connections;
 pub(crate) mod python_explicit;
+pub(crate) mod python_open_rules;
 pub(crate) mod rollback_not_deferred;
 pub(crate) mod transaction_bypass;
 pub(crate) mod unbounded_pool;

@@ -9,6 +9,9 @@ use crate::open::base_handle;
 use crate::Context;
 
 pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
+    if cx.ir.language == txlint_ir::Language::Python {
+        return crate::rules::python_open_rules::check_bypass(cx, out);
+    }
     let meta = crate::registry::rule("TX007").expect("registered");
     let globals = &cx.models.statements.global_handles;
     let is_global_handle = |operand: &Operand| match operand {

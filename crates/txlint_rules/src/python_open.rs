@@ -1,0 +1,182 @@
+//! Python calls made while a transaction is open: after a statement opened an implicit
+//! transaction (until commit, rollback, close or the pool takes the connection back),
+//! inside a scoped transaction (`with conn.transaction():`, `with engine.begin()`,
+//! `with session.begin():`, `with transaction.atomic():`), and in functions decorated
+//! with `@transaction.atomic`.
+
+use std::collections::BTreeSet;
+
+use txlint_ir::ir::{CallId, Callee, Event, FuncId, Function, Operand};
+use txlint_ir::TextRange;
+
+use crate::flow::{self, Effect, ExitPolicy, Resource, ResourceModel};
+use crate::python::{is_context, resolve, ConnectionModel, Kind, Mode};
+use crate::Context;
+
+/// A call made while a transaction may be open.
+pub(crate) struct PyOpenCall {
+    pub function: FuncId,
+    pub call: CallId,
+    /// Whether the transaction is one the code opened on purpose (scoped or explicit),
+    /// as opposed to an implicit one.
+    pub explicit: bool,
+}
+
+/// Ends a scoped transaction at its `with` exit.
+struct ScopedModel {
+    context: CallId,
+}
+
+impl ResourceModel for ScopedModel {
+    fn effect(&self, event: &Event) -> Effect {
+        match event {
+            Event::ScopeExit {
+                context: Some(c), ..
+            } if *c == self.context => Effect::End,
+            _ => Effect::None,
+        }
+    }
+
+    fn returned(&self, _values: &[Operand]) -> bool {
+        false
+    }
+
+    fn panic_site(&self, _event: &Event) -> Option<TextRange> {
+        None
+    }
+}
+
+const POLICY: ExitPolicy = ExitPolicy {
+    returns: false,
+    raises: false,
+    exception_edges: false,
+    reacquire: false,
+};
+
+pub(crate) fn open_calls(cx: &Context) -> Vec<PyOpenCall> {
+    let facts = cx.python();
+    let mut found: BTreeSet<(FuncId, CallId, bool)> = BTreeSet::new();
+    for (index, function) in cx.ir.functions.iter().enumerate() {
+        let id = FuncId(index as u32);
+        let kinds = &facts.kinds[index];
+        let mut record = |outcome: &flow::Outcome, explicit: bool| {
+            for &(block, event) in &outcome.open_events {
+                if let Event::Call(call) = &function.cfg.block(block).events[event] {
+                    found.insert((id, *call, explicit));
+                }
+            }
+        };
+        // `@transaction.atomic`: the whole body runs in a transaction.
+        let atomic = function.decorators.iter().any(|d| {
+            let name = d.trim_end_matches("()");
+            let segments: Vec<&str> = name.split('.').collect();
+            cx.models.django.atomic.contains(&resolve(cx.ir, &segments))
+        });
+        if atomic {
+            let whole = flow::Outcome {
+                open_events: function
+                    .cfg
+                    .blocks
+                    .iter()
+                    .enumerate()
+                    .flat_map(|(b, block)| {
+                        (0..block.events.len()).map(move |e| (txlint_ir::ir::BlockId(b as u32), e))
+                    })
+                    .collect(),
+                ..flow::Outcome::default()
+            };
+            record(&whole, true);
+        }
+        // Implicit transactions, from each statement that opens one.
+        for holder in &facts.holders[index] {
+            let model = ConnectionModel {
+                file: cx.ir,
+                models: cx.models,
+                facts,
+                function_id: id,
+                function,
+                holder,
+                mode: Mode::Implicit,
+            };
+            let openers: Vec<CallId> = function
+                .calls
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| model.is_statement(c) && model.opens(c))
+                .map(|(i, _)| CallId(i as u32))
+                .take(64)
+                .collect();
+            for opener in openers {
+                let resource = Resource {
+                    acquire: Event::Call(opener),
+                    acquire_range: function.call(opener).range,
+                    aliases: holder.aliases.clone(),
+                    error_operands: Vec::new(),
+                    error_var: None,
+                    exits: POLICY,
+                };
+                let outcome = flow::analyze(function, &resource, &model);
+                record(&outcome, false);
+            }
+        }
+        // Scoped transactions.
+        for (call_index, call) in function.calls.iter().enumerate() {
+            let call_id = CallId(call_index as u32);
+            if !scoped_transaction(cx, function, kinds, call, call_id) {
+                continue;
+            }
+            let resource = Resource {
+                acquire: Event::Call(call_id),
+                acquire_range: call.range,
+                aliases: Vec::new(),
+                error_operands: Vec::new(),
+                error_var: None,
+                exits: POLICY,
+            };
+            let outcome = flow::analyze(function, &resource, &ScopedModel { context: call_id });
+            record(&outcome, true);
+        }
+    }
+    found
+        .into_iter()
+        .map(|(function, call, explicit)| PyOpenCall {
+            function,
+            call,
+            explicit,
+        })
+        .collect()
+}
+
+/// Whether a call is the context of a scoped transaction.
+fn scoped_transaction(
+    cx: &Context,
+    function: &Function,
+    kinds: &std::collections::HashMap<Operand, Kind>,
+    call: &txlint_ir::ir::Call,
+    id: CallId,
+) -> bool {
+    if !is_context(function, id) {
+        return false;
+    }
+    match &call.callee {
+        Callee::Method { receiver, name, .. } => match kinds.get(receiver) {
+            Some(Kind::Connection { .. }) => {
+                cx.models.connection.scoped_transactions.contains(name)
+            }
+            // `with engine.begin() as conn:`: the connection is the `as` target.
+            Some(Kind::Pool(pool)) => {
+                let commits = cx.models.pool_kinds[*pool]
+                    .contexts
+                    .iter()
+                    .any(|c| &c.method == name && c.exit == crate::models::ContextExit::Commit);
+                commits
+            }
+            _ => false,
+        },
+        Callee::Path(path) => {
+            let segments: Vec<&str> = path.iter().map(String::as_str).collect();
+            cx.models.django.atomic.contains(&resolve(cx.ir, &segments))
+        }
+        Callee::Other(_) => false,
+    }
+}
