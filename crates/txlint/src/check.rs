@@ -1,50 +1,85 @@
-//! `txlint check`: discover, read, parse, lower and check files in parallel, then
-//! render one report.
+//! `txlint check`: resolve the configuration, discover, read, parse, lower and check
+//! files in parallel (or take their results from the cache), then apply what decides
+//! which findings are reported (per-file ignores, suppression comments, the baseline,
+//! `--diff-base`) and render one report.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Read, Write};
 use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
 
-use anyhow::{Context as _, Result};
+use anyhow::{bail, Context as _, Result};
 use rayon::prelude::*;
 use txlint_ir::{Diagnostic, FileId, Language, LineIndex, Severity, TextRange};
 use txlint_report::{
     directory_uri, render, Format, HumanOptions, Notification, Report, SourceFile,
+    SuppressedDiagnostic,
 };
 use txlint_rules::{check_file, check_package, PackageFacts, Settings, RULES};
 
+use crate::baseline::{self, Baseline};
+use crate::cache::{Cache, FileResults, SyntaxNotice, CACHE_DIR_NAME};
 use crate::cli::{CheckArgs, ColorChoice, OutputFormat};
-use crate::discover::{discover, supported_language};
+use crate::config::patterns::slashed;
+use crate::config::{Overrides, Profile, Resolver};
+use crate::diff::ChangedLines;
+use crate::discover::{self, discover, supported_language};
+use crate::progress::Progress;
+use crate::stats::Statistics;
+use crate::suppress::{self, Suppression};
 use crate::{EXIT_ERROR, EXIT_FINDINGS};
 
 /// Stack for worker threads: lowering recurses over the syntax tree.
 const WORKER_STACK: usize = 16 * 1024 * 1024;
 
+/// A file to check, with the profile its closest configuration gives it.
+struct Target {
+    path: PathBuf,
+    /// Absolute, for configuration globs.
+    absolute: PathBuf,
+    profile: Arc<Profile>,
+}
+
 /// The outcome of checking one file.
 struct Checked {
     display_path: String,
-    /// What the file contributes to package-level rules.
-    package: PackageFacts,
+    language: Option<Language>,
+    results: FileResults,
     /// Kept only when something is reported about the file.
     text: Option<String>,
-    diagnostics: Vec<Diagnostic>,
-    notification: Option<FileNotice>,
-}
-
-struct FileNotice {
-    level: Severity,
-    range: Option<TextRange>,
-    message: String,
-    skipped: bool,
+    /// Why the file was not checked at all.
+    skipped: Option<String>,
+    suppressions: Vec<Suppression>,
 }
 
 pub fn run(args: &CheckArgs) -> Result<u8> {
-    let mut settings = Settings::from_selection(args.select.as_deref(), &args.ignore)
-        .map_err(anyhow::Error::msg)?;
-    settings.strict_rollback = args.tx012_strict;
-    let discovery = discover(&args.paths, args.no_ignore);
+    if args.statistics && !matches!(args.format, OutputFormat::Human | OutputFormat::Json) {
+        bail!("--statistics prints the human or json format, not sarif or github");
+    }
+    let overrides = Overrides {
+        config: args.config.clone(),
+        select: args.select.clone(),
+        ignore: args.ignore.clone(),
+        fail_on: args.fail_on.map(|f| f.to_config()),
+        strict_rollback: args.tx012_strict,
+    };
+    let cwd = std::env::current_dir().context("cannot read the current directory")?;
+    let resolver = Arc::new(Resolver::new(&cwd, overrides).map_err(anyhow::Error::msg)?);
+    let cwd = resolver.cwd().to_path_buf();
+    let changed = args
+        .diff_base
+        .as_deref()
+        .map(|base| ChangedLines::since(base, &cwd))
+        .transpose()?;
+
+    let options = discover::Options {
+        no_ignore: args.no_ignore,
+        force_exclude: args.force_exclude,
+    };
+    let discovery = discover(&args.paths, options, &resolver).map_err(anyhow::Error::msg)?;
     let mut stderr = io::stderr().lock();
     for missing in &discovery.missing {
         writeln!(
@@ -56,66 +91,433 @@ pub fn run(args: &CheckArgs) -> Result<u8> {
     for error in &discovery.walk_errors {
         writeln!(stderr, "txlint: warning: {error}")?;
     }
+    if args.verbose {
+        for excluded in &discovery.excluded {
+            writeln!(
+                stderr,
+                "txlint: {}: excluded (--force-exclude)",
+                excluded.display()
+            )?;
+        }
+    }
     drop(stderr);
 
-    let cwd = std::env::current_dir()
-        .ok()
-        .map(|dir| std::fs::canonicalize(&dir).unwrap_or(dir));
+    let mut targets = Vec::with_capacity(discovery.files.len());
+    for path in &discovery.files {
+        if let Some(changed) = &changed {
+            let real = std::fs::canonicalize(path).unwrap_or_else(|_| resolver.absolute(path));
+            if !changed.contains_file(&real) {
+                continue;
+            }
+        }
+        let absolute = resolver.absolute(path);
+        let profile = resolver
+            .profile_for_file(&absolute)
+            .map_err(anyhow::Error::msg)?;
+        targets.push(Target {
+            path: path.clone(),
+            absolute,
+            profile,
+        });
+    }
+    if args.verbose {
+        describe_profiles(&targets)?;
+    }
+
+    let caches = caches(args, &resolver, &targets)?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(args.jobs.map_or(0, usize::from))
         .stack_size(WORKER_STACK)
         .build()
         .context("could not start worker threads")?;
+    let progress = Progress::new(targets.len(), !args.quiet && io::stderr().is_terminal());
     let checked: Vec<Checked> = pool.install(|| {
-        discovery
-            .files
+        targets
             .par_iter()
             .enumerate()
-            .map(|(index, path)| {
-                let display_path = display_path(path, cwd.as_deref());
-                check_one(FileId(index as u32), path, display_path, args, &settings)
+            .map(|(index, target)| {
+                let display_path = display_path(&target.path, Some(&cwd));
+                let cache = caches.get(&profile_id(&target.profile));
+                let outcome = check_one(
+                    FileId(index as u32),
+                    target,
+                    display_path,
+                    args,
+                    cache.map(|c| c.as_ref()),
+                );
+                progress.file_done(outcome.results.diagnostics.len());
+                outcome
             })
             .collect()
     });
+    progress.finish();
+    if args.verbose {
+        describe_caches(&caches)?;
+    }
 
-    let mut diagnostics = package_diagnostics(&discovery.files, &checked);
+    let mut package_findings = package_diagnostics(&targets, &checked);
     let mut files = Vec::with_capacity(checked.len());
-    let mut notifications: Vec<Notification> = discovery
-        .unsupported
+    let mut notifications = unsupported_notifications(&discovery.unsupported, &cwd);
+    let mut reported: Vec<Diagnostic> = Vec::new();
+    let mut suppressed: Vec<SuppressedDiagnostic> = Vec::new();
+    for (index, (outcome, target)) in checked.into_iter().zip(&targets).enumerate() {
+        let text = outcome.text.unwrap_or_default();
+        let source = SourceFile::new(outcome.display_path.clone(), text);
+        if let Some(message) = outcome.skipped {
+            notifications.push(Notification {
+                level: Severity::Error,
+                file: None,
+                path: outcome.display_path.clone(),
+                range: None,
+                message,
+                skipped: true,
+            });
+        }
+        if let Some(notice) = &outcome.results.syntax_notice {
+            notifications.push(Notification {
+                level: Severity::Warning,
+                file: Some(index),
+                path: outcome.display_path.clone(),
+                range: Some(TextRange::new(notice.range.0, notice.range.1)),
+                message: notice.message.clone(),
+                skipped: false,
+            });
+        }
+        let mut diagnostics = outcome.results.diagnostics;
+        diagnostics.extend(package_findings.remove(&index).unwrap_or_default());
+        let profile = &target.profile;
+        let ignored = profile.ignored_codes(&target.absolute);
+        diagnostics.retain(|d| !ignored.contains(d.code));
+        let runs = |code: &str| profile.runs_on(code, &ignored);
+        let split = suppress::apply(
+            FileId(index as u32),
+            diagnostics,
+            &outcome.suppressions,
+            &source.line_index,
+            args.report_unused_ignores,
+            &runs,
+        );
+        reported.extend(split.reported);
+        suppressed.extend(split.suppressed);
+        files.push((source, outcome.language));
+    }
+    let (files, languages): (Vec<SourceFile>, Vec<Option<Language>>) = files.into_iter().unzip();
+    // Files are sorted by path and each file's findings by position, so this order is
+    // the same whatever the number of threads.
+    reported.sort_by(|a, b| (a.file, a.sort_key()).cmp(&(b.file, b.sort_key())));
+    suppressed.sort_by(|a, b| {
+        let (a, b) = (&a.diagnostic, &b.diagnostic);
+        (a.file, a.sort_key()).cmp(&(b.file, b.sort_key()))
+    });
+
+    let baselined = apply_baseline(args, &resolver, &targets, &files, &mut reported)?;
+    if let Some(changed) = &changed {
+        let real: Vec<PathBuf> = targets
+            .iter()
+            .map(|t| std::fs::canonicalize(&t.path).unwrap_or_else(|_| t.absolute.clone()))
+            .collect();
+        let on_changed_lines = |d: &Diagnostic| {
+            let file = &files[d.file.0 as usize];
+            changed.touches(&real[d.file.0 as usize], &lines_of(file, d))
+        };
+        reported.retain(|d| on_changed_lines(d));
+        suppressed.retain(|s| on_changed_lines(&s.diagnostic));
+    }
+
+    write_notifications(&notifications, &files)?;
+    if args.statistics {
+        let language_of = |file: usize| languages.get(file).copied().flatten();
+        let statistics = Statistics::of(&reported, &language_of, suppressed.len());
+        write_output(args, |out| match args.format {
+            OutputFormat::Json => statistics.write_json(out),
+            _ => statistics.write_text(out),
+        })?;
+    } else {
+        // The rules enabled for some checked file (or, with no file, by the defaults).
+        let enabled_rules: Vec<_> = RULES
+            .iter()
+            .filter(|r| match targets.is_empty() {
+                false => targets
+                    .iter()
+                    .any(|t| t.profile.settings.is_enabled(r.code)),
+                true => resolver
+                    .profile_for_cwd()
+                    .is_ok_and(|p| p.settings.is_enabled(r.code)),
+            })
+            .collect();
+        let skipped_after_reading =
+            notifications.iter().filter(|n| n.skipped).count() - discovery.unsupported.len();
+        let report = Report {
+            tool_version: env!("CARGO_PKG_VERSION"),
+            files: &files,
+            diagnostics: &reported,
+            suppressed: &suppressed,
+            baselined,
+            notifications: &notifications,
+            enabled_rules: &enabled_rules,
+            files_checked: files.len() - skipped_after_reading,
+            root_uri: Some(directory_uri(&cwd.to_string_lossy())),
+        };
+        write_report(&report, args)?;
+    }
+
+    if !discovery.missing.is_empty() {
+        return Ok(EXIT_ERROR);
+    }
+    let fails = reported
+        .iter()
+        .any(|d| d.severity >= targets[d.file.0 as usize].profile.fail_on);
+    if !fails || args.exit_zero {
+        Ok(0)
+    } else {
+        Ok(EXIT_FINDINGS)
+    }
+}
+
+/// Every 1-based line a finding is about: its primary range and its labels.
+fn lines_of(file: &SourceFile, diagnostic: &Diagnostic) -> Vec<u32> {
+    let mut lines = Vec::new();
+    for range in std::iter::once(diagnostic.range).chain(diagnostic.labels.iter().map(|l| l.range))
+    {
+        let (start, end) = file.span(range);
+        lines.extend(start.line..=end.line.max(start.line));
+    }
+    lines
+}
+
+/// `--baseline` and `--write-baseline`: removes baselined findings from `reported`
+/// and returns how many there were.
+fn apply_baseline(
+    args: &CheckArgs,
+    resolver: &Resolver,
+    targets: &[Target],
+    files: &[SourceFile],
+    reported: &mut Vec<Diagnostic>,
+) -> Result<usize> {
+    let Some(baseline_path) = args.baseline.as_ref().or(args.write_baseline.as_ref()) else {
+        return Ok(0);
+    };
+    // Paths relative to the baseline's directory: the same whatever directory txlint
+    // runs from.
+    let absolute_baseline = resolver.absolute(baseline_path);
+    let directory = absolute_baseline.parent().unwrap_or(Path::new("/"));
+    let paths: Vec<String> = targets
+        .iter()
+        .map(|t| {
+            slashed(
+                t.absolute
+                    .strip_prefix(directory)
+                    .unwrap_or(t.absolute.as_path()),
+            )
+        })
+        .collect();
+    let keys = baseline::keys(files, &paths, reported);
+    let mut stderr = io::stderr().lock();
+    if let Some(path) = &args.write_baseline {
+        Baseline::from_keys(&keys).write(path)?;
+        if !args.quiet {
+            writeln!(
+                stderr,
+                "txlint: wrote {} to the baseline {}",
+                plural(keys.len(), "finding"),
+                path.display()
+            )?;
+        }
+        let count = reported.len();
+        reported.clear();
+        return Ok(count);
+    }
+
+    let baseline = Baseline::read(baseline_path)?;
+    let index_of: HashMap<&str, usize> = paths
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.as_str(), i))
+        .collect();
+    let runs = |path: &str, code: &str| {
+        index_of.get(path).is_some_and(|&i| {
+            let target = &targets[i];
+            let ignored = target.profile.ignored_codes(&target.absolute);
+            target.profile.runs_on(code, &ignored)
+        })
+    };
+    let matching = baseline.matching(&keys, &|path| index_of.contains_key(path), &runs);
+    let mut flags = matching.baselined.iter();
+    reported.retain(|_| !flags.next().copied().unwrap_or(false));
+    let count = matching.baselined.iter().filter(|&&b| b).count();
+    let stale = matching.stale.total();
+    if args.prune_baseline && stale > 0 {
+        baseline.without(&matching.stale).write(baseline_path)?;
+    }
+    if !args.quiet {
+        writeln!(
+            stderr,
+            "txlint: {} baselined ({})",
+            plural(count, "finding"),
+            baseline_path.display()
+        )?;
+        let entries = match stale {
+            1 => "1 baseline entry".to_string(),
+            n => format!("{n} baseline entries"),
+        };
+        if stale > 0 && args.prune_baseline {
+            writeln!(stderr, "txlint: removed {entries} whose findings are gone")?;
+        } else if stale > 0 {
+            writeln!(
+                stderr,
+                "txlint: {entries} no longer match a finding (fixed?); --prune-baseline removes them"
+            )?;
+        }
+    }
+    Ok(count)
+}
+
+fn plural(count: usize, noun: &str) -> String {
+    if count == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{count} {noun}s")
+    }
+}
+
+/// Identifies a profile (profiles are shared behind `Arc`s, one per configuration).
+fn profile_id(profile: &Arc<Profile>) -> usize {
+    Arc::as_ptr(profile) as usize
+}
+
+/// One cache per profile, under the cache directory: `--cache-dir`, else
+/// `.txlint_cache` beside the closest configuration of the working directory, else in
+/// the working directory.
+fn caches(
+    args: &CheckArgs,
+    resolver: &Resolver,
+    targets: &[Target],
+) -> Result<HashMap<usize, Arc<Cache>>> {
+    let mut caches = HashMap::new();
+    if args.no_cache || targets.is_empty() {
+        return Ok(caches);
+    }
+    let root = match &args.cache_dir {
+        Some(dir) => resolver.absolute(dir),
+        None => {
+            let profile = resolver.profile_for_cwd().map_err(anyhow::Error::msg)?;
+            let home = profile
+                .config
+                .path()
+                .and_then(Path::parent)
+                .unwrap_or(resolver.cwd());
+            home.join(CACHE_DIR_NAME)
+        }
+    };
+    for target in targets {
+        caches
+            .entry(profile_id(&target.profile))
+            .or_insert_with(|| Arc::new(Cache::new(&root, &target.profile.cache_key)));
+    }
+    Ok(caches)
+}
+
+fn describe_profiles(targets: &[Target]) -> Result<()> {
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    for target in targets {
+        let name = match target.profile.config.path() {
+            Some(path) => format!("configuration {}", path.display()),
+            None => "no configuration file (defaults)".to_string(),
+        };
+        *counts.entry(name).or_default() += 1;
+    }
+    let mut stderr = io::stderr().lock();
+    for (name, count) in counts {
+        writeln!(stderr, "txlint: {name}: {}", plural(count, "file"))?;
+    }
+    Ok(())
+}
+
+fn describe_caches(caches: &HashMap<usize, Arc<Cache>>) -> Result<()> {
+    let mut stderr = io::stderr().lock();
+    if caches.is_empty() {
+        writeln!(stderr, "txlint: cache: off")?;
+        return Ok(());
+    }
+    let sum = |read: &dyn Fn(&Cache) -> usize| caches.values().map(|c| read(c)).sum::<usize>();
+    let hits = sum(&|c| c.hits.load(Ordering::Relaxed));
+    let misses = sum(&|c| c.misses.load(Ordering::Relaxed));
+    let write_errors = sum(&|c| c.write_errors.load(Ordering::Relaxed));
+    let mut directories: Vec<String> = caches
+        .values()
+        .filter_map(|c| c.directory().parent())
+        .map(|d| d.display().to_string())
+        .collect();
+    directories.sort();
+    directories.dedup();
+    writeln!(
+        stderr,
+        "txlint: cache: {hits} hits, {misses} misses{} ({})",
+        match write_errors {
+            0 => String::new(),
+            n => format!(", {n} entries could not be written"),
+        },
+        directories.join(", ")
+    )?;
+    Ok(())
+}
+
+fn unsupported_notifications(unsupported: &[PathBuf], cwd: &Path) -> Vec<Notification> {
+    let checked: Vec<&str> = txlint_rules::checked_languages()
+        .into_iter()
+        .map(|l| language_title(l))
+        .collect();
+    let message = format!(
+        "skipped: txlint checks {} files, not this kind",
+        checked.join(" and ")
+    );
+    unsupported
         .iter()
         .map(|path| Notification {
             level: Severity::Warning,
             file: None,
-            path: display_path(path, cwd.as_deref()),
+            path: display_path(path, Some(cwd)),
             range: None,
-            message: "skipped: txlint checks Go files (Python and Rust are not supported yet)"
-                .into(),
+            message: message.clone(),
             skipped: true,
         })
-        .collect();
-    for (index, outcome) in checked.into_iter().enumerate() {
-        if let Some(notice) = outcome.notification {
-            notifications.push(Notification {
-                level: notice.level,
-                file: outcome.text.as_ref().map(|_| index),
-                path: outcome.display_path.clone(),
-                range: notice.range,
-                message: notice.message,
-                skipped: notice.skipped,
-            });
-        }
-        diagnostics.extend(outcome.diagnostics);
-        files.push(SourceFile::new(
-            outcome.display_path,
-            outcome.text.unwrap_or_default(),
-        ));
-    }
-    // Files are sorted by path and each file's findings by position, so this order is
-    // the same whatever the number of threads.
-    diagnostics.sort_by(|a, b| (a.file, a.sort_key()).cmp(&(b.file, b.sort_key())));
+        .collect()
+}
 
+fn language_title(language: Language) -> &'static str {
+    match language {
+        Language::Go => "Go",
+        Language::Python => "Python",
+        Language::Rust => "Rust",
+    }
+}
+
+/// Runs the package-level rules (a Go package is the files of one directory that share
+/// a package clause) and returns their findings by file index.
+fn package_diagnostics(targets: &[Target], checked: &[Checked]) -> HashMap<usize, Vec<Diagnostic>> {
+    let mut packages: BTreeMap<(&Path, &str), Vec<&PackageFacts>> = BTreeMap::new();
+    for (target, outcome) in targets.iter().zip(checked) {
+        if let Some(package) = &outcome.results.package.package {
+            let directory = target.path.parent().unwrap_or(Path::new(""));
+            packages
+                .entry((directory, package.as_str()))
+                .or_default()
+                .push(&outcome.results.package);
+        }
+    }
+    let mut by_file: HashMap<usize, Vec<Diagnostic>> = HashMap::new();
+    for diagnostic in packages.values().flat_map(|files| check_package(files)) {
+        by_file
+            .entry(diagnostic.file.0 as usize)
+            .or_default()
+            .push(diagnostic);
+    }
+    by_file
+}
+
+fn write_notifications(notifications: &[Notification], files: &[SourceFile]) -> Result<()> {
     let mut stderr = io::stderr().lock();
-    for notification in &notifications {
+    for notification in notifications {
         let position = notification
             .range
             .zip(notification.file)
@@ -132,61 +534,7 @@ pub fn run(args: &CheckArgs) -> Result<u8> {
             notification.message
         )?;
     }
-    drop(stderr);
-
-    let enabled_rules: Vec<_> = RULES
-        .iter()
-        .filter(|r| settings.is_enabled(r.code))
-        .collect();
-    let files_skipped_after_reading = checked_and_skipped(&notifications, &discovery.unsupported);
-    let files_checked = files.len() - files_skipped_after_reading;
-    let report = Report {
-        tool_version: env!("CARGO_PKG_VERSION"),
-        files: &files,
-        diagnostics: &diagnostics,
-        suppressed: &[],
-        baselined: 0,
-        notifications: &notifications,
-        enabled_rules: &enabled_rules,
-        files_checked,
-        root_uri: cwd
-            .as_deref()
-            .map(|dir| directory_uri(&dir.to_string_lossy())),
-    };
-    write_report(&report, args)?;
-
-    if !discovery.missing.is_empty() {
-        return Ok(EXIT_ERROR);
-    }
-    if diagnostics.is_empty() || args.exit_zero {
-        Ok(0)
-    } else {
-        Ok(EXIT_FINDINGS)
-    }
-}
-
-/// Runs the package-level rules: a Go package is the files of one directory that share a
-/// package clause.
-fn package_diagnostics(paths: &[PathBuf], checked: &[Checked]) -> Vec<Diagnostic> {
-    let mut packages: BTreeMap<(&Path, &str), Vec<&PackageFacts>> = BTreeMap::new();
-    for (path, outcome) in paths.iter().zip(checked) {
-        if let Some(package) = &outcome.package.package {
-            let directory = path.parent().unwrap_or(Path::new(""));
-            packages
-                .entry((directory, package.as_str()))
-                .or_default()
-                .push(&outcome.package);
-        }
-    }
-    packages
-        .values()
-        .flat_map(|files| check_package(files))
-        .collect()
-}
-
-/// Skipped files that were among the discovered files (unsupported ones never were).
-fn checked_and_skipped(notifications: &[Notification], unsupported: &[PathBuf]) -> usize {
-    notifications.iter().filter(|n| n.skipped).count() - unsupported.len()
+    Ok(())
 }
 
 fn write_report(report: &Report, args: &CheckArgs) -> Result<()> {
@@ -207,18 +555,26 @@ fn write_report(report: &Report, args: &CheckArgs) -> Result<()> {
         color,
         show_summary: !args.quiet,
     };
+    write_output(args, |out| render(report, format, &human, out))
+}
+
+/// Writes to `--output` or to stdout; a closed pipe (`txlint check | head`) is not an
+/// error of the tool.
+fn write_output(
+    args: &CheckArgs,
+    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> Result<()> {
     match &args.output {
         Some(path) => {
             let file =
                 File::create(path).with_context(|| format!("cannot write {}", path.display()))?;
             let mut out = BufWriter::new(file);
-            render(report, format, &human, &mut out)?;
+            write(&mut out)?;
             out.flush()?;
         }
         None => {
             let mut out = BufWriter::new(io::stdout().lock());
-            let written = render(report, format, &human, &mut out).and_then(|()| out.flush());
-            // A closed pipe (`txlint check | head`) is not an error of the tool.
+            let written = write(&mut out).and_then(|()| out.flush());
             if let Err(error) = written {
                 if error.kind() != io::ErrorKind::BrokenPipe {
                     return Err(error.into());
@@ -247,69 +603,97 @@ fn display_path(path: &Path, cwd: Option<&Path>) -> String {
         .map_or(shown.clone(), str::to_string)
 }
 
-fn skipped(display_path: String, message: String) -> Checked {
+fn skipped(display_path: String, language: Option<Language>, message: String) -> Checked {
     Checked {
         display_path,
-        package: PackageFacts::default(),
+        language,
+        results: FileResults::default(),
         text: None,
-        diagnostics: Vec::new(),
-        notification: Some(FileNotice {
-            level: Severity::Error,
-            range: None,
-            message,
-            skipped: true,
-        }),
+        skipped: Some(message),
+        suppressions: Vec::new(),
     }
 }
 
 fn check_one(
     file: FileId,
-    path: &Path,
+    target: &Target,
     display_path: String,
     args: &CheckArgs,
-    settings: &Settings,
+    cache: Option<&Cache>,
 ) -> Checked {
-    let Some(language) = supported_language(path) else {
-        return skipped(display_path, "not a Go, Python or Rust source file".into());
-    };
-    let text = match read_source(path, args.max_file_size) {
-        Ok(text) => text,
-        Err(message) => return skipped(display_path, message),
-    };
-    if !settings.models().may_have_findings(language, &text) {
-        // Mentions no modelled call: no rule can fire, so the file is not parsed.
-        return Checked {
+    let settings = &target.profile.settings;
+    let Some(language) = supported_language(&target.path) else {
+        return skipped(
             display_path,
-            package: PackageFacts::default(),
-            text: None,
-            diagnostics: Vec::new(),
-            notification: None,
-        };
+            None,
+            "not a Go, Python or Rust source file".into(),
+        );
+    };
+    let text = match read_source(&target.path, args.max_file_size) {
+        Ok(text) => text,
+        Err(message) => return skipped(display_path, Some(language), message),
+    };
+    let suppressions = suppress::scan(language, &text);
+    let results = if !settings.models().may_have_findings(language, &text) {
+        // Mentions no modelled call: no rule can fire, so the file is not parsed.
+        FileResults::default()
+    } else if let Some(hit) = cache.and_then(|c| c.get(file, language, &text)) {
+        hit
+    } else {
+        match analyse(file, language, &text, settings) {
+            Some(results) => {
+                if let Some(cache) = cache {
+                    cache.put(language, &text, &results);
+                }
+                results
+            }
+            None => {
+                return skipped(
+                    display_path,
+                    Some(language),
+                    "internal error while checking this file (please report it with the file)"
+                        .into(),
+                )
+            }
+        }
+    };
+    let keep_text = !results.diagnostics.is_empty()
+        || results.package.may_report()
+        || results.syntax_notice.is_some()
+        || (args.report_unused_ignores && !suppressions.is_empty());
+    Checked {
+        display_path,
+        language: Some(language),
+        results,
+        text: keep_text.then_some(text),
+        skipped: None,
+        suppressions,
     }
+}
+
+/// Parses, lowers and checks one file. `None` when the analysis panicked (a bug of
+/// ours, reported as a skipped file, never cached).
+fn analyse(
+    file: FileId,
+    language: Language,
+    text: &str,
+    settings: &Settings,
+) -> Option<FileResults> {
     let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
         // The parser does not expect a byte-order mark. Blank it out rather than remove
         // it, so that every offset stays an offset into the file.
         let ir = match text.strip_prefix('\u{feff}') {
             Some(rest) => lower(language, &format!("   {rest}")),
-            None => lower(language, &text),
+            None => lower(language, text),
         };
         let report = check_file(file, &ir, settings);
         (ir.syntax_errors, report)
     }));
-    let (syntax_errors, report) = match outcome {
-        Ok(result) => result,
-        Err(_) => {
-            return skipped(
-                display_path,
-                "internal error while checking this file (please report it with the file)".into(),
-            )
-        }
-    };
-    let notification = syntax_errors.first().map(|first| {
-        let line = LineIndex::new(&text).line_column(first.start(), &text).line;
-        FileNotice {
-            level: Severity::Warning,
-            range: Some(*first),
+    let (syntax_errors, report) = outcome.ok()?;
+    let syntax_notice = syntax_errors.first().map(|first| {
+        let line = LineIndex::new(text).line_column(first.start(), text).line;
+        SyntaxNotice {
+            range: (first.start(), first.end()),
             message: format!(
                 "syntax error{} (first at line {line}); the rest of the file was checked, findings inside the broken code are not reported",
                 if syntax_errors.len() > 1 {
@@ -318,18 +702,13 @@ fn check_one(
                     String::new()
                 }
             ),
-            skipped: false,
         }
     });
-    let keep_text =
-        !report.diagnostics.is_empty() || report.package.may_report() || notification.is_some();
-    Checked {
-        display_path,
-        package: report.package,
-        text: keep_text.then_some(text),
+    Some(FileResults {
         diagnostics: report.diagnostics,
-        notification,
-    }
+        package: report.package,
+        syntax_notice,
+    })
 }
 
 fn lower(language: Language, text: &str) -> txlint_ir::ir::FileIr {

@@ -1,9 +1,19 @@
 //! Finds the files to check.
+//!
+//! Directories are walked honouring `.gitignore` (and `.ignore`, git's exclude files),
+//! skipping hidden entries, [`SKIPPED_DIRS`] and what the governing configuration's
+//! `exclude`/`extend-exclude` name. A path named on the command line is checked even
+//! when those would exclude it (pre-commit passes file names) unless
+//! `--force-exclude` is given: then the same exclusions apply to it.
 
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
 
+use ignore::gitignore::Gitignore;
 use ignore::WalkBuilder;
 use txlint_ir::Language;
+
+use crate::config::Resolver;
 
 /// Directories never searched unless named on the command line: vendored and generated
 /// code that the project does not own.
@@ -18,68 +28,61 @@ pub fn supported_language(path: &Path) -> Option<Language> {
         .then_some(language)
 }
 
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// `--no-ignore`: do not honour .gitignore and friends.
+    pub no_ignore: bool,
+    /// `--force-exclude`: exclusions apply to paths named on the command line too.
+    pub force_exclude: bool,
+}
+
+#[derive(Debug, Default)]
 pub struct Discovery {
     pub files: Vec<PathBuf>,
     /// Files named explicitly whose language txlint does not check (yet).
     pub unsupported: Vec<PathBuf>,
     /// Explicit paths that do not exist (a fatal usage error, reported after the run).
     pub missing: Vec<PathBuf>,
+    /// Explicit paths left out by `--force-exclude`.
+    pub excluded: Vec<PathBuf>,
     /// Errors met while walking directories (unreadable directories, broken links).
     pub walk_errors: Vec<String>,
 }
 
-/// Expands `paths` into a sorted, de-duplicated list of source files. A file named
-/// explicitly is always checked if its language is supported; directories honour
-/// .gitignore (unless `no_ignore`), skip hidden entries and [`SKIPPED_DIRS`].
-pub fn discover(paths: &[PathBuf], no_ignore: bool) -> Discovery {
-    let mut discovery = Discovery {
-        files: Vec::new(),
-        unsupported: Vec::new(),
-        missing: Vec::new(),
-        walk_errors: Vec::new(),
-    };
+/// Expands `paths` into a sorted, de-duplicated list of source files. A configuration
+/// error (met while deciding what a directory excludes) is fatal.
+pub fn discover(
+    paths: &[PathBuf],
+    options: Options,
+    resolver: &Arc<Resolver>,
+) -> Result<Discovery, String> {
+    let mut discovery = Discovery::default();
     for path in paths {
-        match std::fs::metadata(path) {
-            Ok(meta) if meta.is_dir() => {}
+        let is_dir = match std::fs::metadata(path) {
+            Ok(meta) => meta.is_dir(),
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
                 discovery.missing.push(path.clone());
                 continue;
             }
-            // A file, or a path that exists but cannot be inspected (a symlink loop, no
-            // permission): reading it reports the problem.
-            _ => {
-                if supported_language(path).is_some() {
-                    discovery.files.push(path.clone());
-                } else {
-                    discovery.unsupported.push(path.clone());
-                }
-                continue;
-            }
+            // A path that exists but cannot be inspected (a symlink loop, no
+            // permission): treated as a file, whose reading reports the problem.
+            Err(_) => false,
+        };
+        if options.force_exclude && is_excluded_explicitly(path, is_dir, options, resolver)? {
+            discovery.excluded.push(path.clone());
+            continue;
         }
-        let walker = WalkBuilder::new(path)
-            .standard_filters(!no_ignore)
-            .hidden(true)
-            .require_git(false)
-            .filter_entry(|entry| {
-                let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
-                !(is_dir
-                    && entry.depth() > 0
-                    && entry
-                        .file_name()
-                        .to_str()
-                        .is_some_and(|name| SKIPPED_DIRS.contains(&name)))
-            })
-            .build();
-        for entry in walker {
-            match entry {
-                Ok(entry) => {
-                    let is_file = entry.file_type().is_some_and(|t| t.is_file());
-                    if is_file && supported_language(entry.path()).is_some() {
-                        discovery.files.push(entry.into_path());
-                    }
-                }
-                Err(error) => discovery.walk_errors.push(error.to_string()),
+        if !is_dir {
+            if supported_language(path).is_some() {
+                discovery.files.push(path.clone());
+            } else {
+                discovery.unsupported.push(path.clone());
             }
+            continue;
+        }
+        walk(path, options, resolver, &mut discovery);
+        if let Some(error) = resolver.take_error() {
+            return Err(error);
         }
     }
     for file in &mut discovery.files {
@@ -94,5 +97,147 @@ pub fn discover(paths: &[PathBuf], no_ignore: bool) -> Discovery {
     discovery
         .files
         .retain(|f| seen.insert(std::fs::canonicalize(f).unwrap_or_else(|_| f.clone())));
-    discovery
+    Ok(discovery)
+}
+
+fn walk(root: &Path, options: Options, resolver: &Arc<Resolver>, discovery: &mut Discovery) {
+    let filter_resolver = resolver.clone();
+    let walker = WalkBuilder::new(root)
+        .standard_filters(!options.no_ignore)
+        .hidden(true)
+        .require_git(false)
+        .filter_entry(move |entry| {
+            if entry.depth() == 0 {
+                return true; // named on the command line
+            }
+            let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
+            if is_dir
+                && entry
+                    .file_name()
+                    .to_str()
+                    .is_some_and(|name| SKIPPED_DIRS.contains(&name))
+            {
+                return false;
+            }
+            // The configuration of the directory holding the entry decides, so that a
+            // configuration inside an excluded directory cannot bring it back.
+            let path = filter_resolver.absolute(entry.path());
+            let directory = path.parent().unwrap_or(Path::new("/"));
+            match filter_resolver.profile_for_directory(directory) {
+                Ok(profile) => !profile.is_excluded(&path),
+                Err(error) => {
+                    filter_resolver.record_error(error);
+                    false
+                }
+            }
+        })
+        .build();
+    for entry in walker {
+        match entry {
+            Ok(entry) => {
+                let is_file = entry.file_type().is_some_and(|t| t.is_file());
+                if is_file && supported_language(entry.path()).is_some() {
+                    discovery.files.push(entry.into_path());
+                }
+            }
+            Err(error) => discovery.walk_errors.push(error.to_string()),
+        }
+    }
+}
+
+/// `--force-exclude`: whether a path named on the command line is excluded by the
+/// configuration, by the default exclusions (hidden, [`SKIPPED_DIRS`]) or by
+/// .gitignore.
+fn is_excluded_explicitly(
+    path: &Path,
+    is_dir: bool,
+    options: Options,
+    resolver: &Resolver,
+) -> Result<bool, String> {
+    let absolute = resolver.absolute(path);
+    let directory = absolute.parent().unwrap_or(Path::new("/"));
+    if resolver
+        .profile_for_directory(directory)?
+        .is_excluded(&absolute)
+    {
+        return Ok(true);
+    }
+    // Default exclusions apply below the working directory, as when walking it: a
+    // project that itself lives under a hidden directory is still checked.
+    let relative = absolute.strip_prefix(resolver.cwd()).unwrap_or(&absolute);
+    let components: Vec<&str> = relative
+        .components()
+        .filter_map(|c| match c {
+            Component::Normal(name) => name.to_str(),
+            _ => None,
+        })
+        .collect();
+    let last = components.len().saturating_sub(1);
+    let default_excluded = components.iter().enumerate().any(|(i, name)| {
+        name.starts_with('.') || ((i < last || is_dir) && SKIPPED_DIRS.contains(name))
+    });
+    if default_excluded {
+        return Ok(true);
+    }
+    Ok(!options.no_ignore && is_gitignored(&absolute, is_dir))
+}
+
+/// Whether .gitignore / .ignore files (from the path's directory up to the repository
+/// root) or the repository's `info/exclude` ignore an absolute path. The closest file
+/// with a matching pattern decides, as in git.
+fn is_gitignored(path: &Path, is_dir: bool) -> bool {
+    let mut directory = path.parent();
+    while let Some(dir) = directory {
+        for name in [".ignore", ".gitignore"] {
+            let file = dir.join(name);
+            if !file.is_file() {
+                continue;
+            }
+            let (matcher, _) = Gitignore::new(&file);
+            let found = matcher.matched_path_or_any_parents(path, is_dir);
+            if found.is_ignore() {
+                return true;
+            }
+            if found.is_whitelist() {
+                return false;
+            }
+        }
+        if dir.join(".git").exists() {
+            let exclude = dir.join(".git/info/exclude");
+            if exclude.is_file() {
+                let (matcher, _) = Gitignore::new(&exclude);
+                // That file's patterns are relative to the repository root, not to
+                // `.git/info/`.
+                let relative = path.strip_prefix(dir).unwrap_or(path);
+                let found = matcher.matched_path_or_any_parents(relative, is_dir);
+                return found.is_ignore();
+            }
+            return false;
+        }
+        directory = dir.parent();
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gitignore_decides_from_the_closest_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = std::fs::canonicalize(dir.path()).unwrap();
+        std::fs::create_dir_all(root.join(".git/info")).unwrap();
+        std::fs::write(root.join(".gitignore"), "gen/\n*.pb.go\n").unwrap();
+        std::fs::write(root.join(".git/info/exclude"), "local.go\n").unwrap();
+        assert!(is_gitignored(&root.join("gen/a.go"), false));
+        assert!(is_gitignored(&root.join("x/y.pb.go"), false));
+        assert!(is_gitignored(&root.join("local.go"), false));
+        assert!(!is_gitignored(&root.join("main.go"), false));
+        // A negation in a closer file wins over a farther pattern.
+        std::fs::create_dir_all(root.join("pb")).unwrap();
+        std::fs::write(root.join("pb/.gitignore"), "!kept.pb.go\n").unwrap();
+        assert!(!is_gitignored(&root.join("pb/kept.pb.go"), false));
+        assert!(is_gitignored(&root.join("pb/other.pb.go"), false));
+    }
 }

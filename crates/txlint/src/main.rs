@@ -1,10 +1,17 @@
 //! The `txlint` binary: the only part of txlint that touches the file system, the
 //! terminal and the command line.
 
+mod baseline;
+mod cache;
 mod check;
 mod cli;
+mod config;
+mod diff;
 mod discover;
 mod explain;
+mod progress;
+mod stats;
+mod suppress;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -23,6 +30,7 @@ fn main() -> ExitCode {
         Command::Check(args) => check::run(&args),
         Command::Rules(args) => explain::rules(&args),
         Command::Explain(args) => explain::explain(&args),
+        Command::Config(args) => config::show::run(&args),
     };
     match result {
         Ok(code) => ExitCode::from(code),
