@@ -205,7 +205,8 @@ pub(crate) fn analyze(
     while let Some(block) = worklist.pop() {
         queued[block.index()] = false;
         let out = analysis.transfer_block(block, in_states[block.index()], None);
-        for (successor, state) in analysis.edges(block, out) {
+        let raised = analysis.raised_state(block, in_states[block.index()], out);
+        for (successor, state) in analysis.edges(block, out, raised) {
             let merged = in_states[successor.index()] | state;
             if merged != in_states[successor.index()] {
                 in_states[successor.index()] = merged;
@@ -440,10 +441,25 @@ impl Analysis<'_> {
         }
     }
 
+    /// The states on the exception edge of a block that ends with `MayRaise`: those at
+    /// its end, except that an exception raised by the acquire itself opened nothing, so
+    /// a block that contains the acquire raises with the states from before it.
+    fn raised_state(&self, block: BlockId, states_in: States, states_out: States) -> States {
+        let data = self.function.cfg.block(block);
+        let Some(position) = data.events.iter().position(|e| *e == self.resource.acquire) else {
+            return states_out;
+        };
+        data.events[..position]
+            .iter()
+            .fold(states_in, |states, event| {
+                self.transfer_event(event, states, None)
+            })
+    }
+
     /// Successor blocks with the states that flow along each edge. A nil test on the
     /// acquire's intact error (or on the resource itself) removes the resource from the
     /// edge on which the acquire failed.
-    fn edges(&self, block: BlockId, states: States) -> Vec<(BlockId, States)> {
+    fn edges(&self, block: BlockId, states: States, raised: States) -> Vec<(BlockId, States)> {
         let data = self.function.cfg.block(block);
         let plain = || {
             self.function
@@ -458,7 +474,7 @@ impl Analysis<'_> {
         } = &data.terminator
         {
             return if self.resource.exits.exception_edges {
-                vec![(*normal, states), (*handler, states)]
+                vec![(*normal, states), (*handler, raised)]
             } else {
                 vec![(*normal, states)]
             };

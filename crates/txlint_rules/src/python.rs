@@ -70,6 +70,9 @@ pub(crate) struct PyFacts {
     pub holders: Vec<Vec<Holder>>,
     summaries: Vec<PySummary>,
     by_name: HashMap<String, Vec<FuncId>>,
+    /// Kinds of module globals and class attributes as their assigning calls give them
+    /// (keywords included: `autocommit=True`), from the previous pass.
+    shared: HashMap<(Option<String>, String), Kind>,
 }
 
 /// Resolves a dotted name through the file's imports: `ConnectionPool` imported from
@@ -121,6 +124,7 @@ impl PyFacts {
             holders: Vec::new(),
             summaries: vec![PySummary::default(); file.functions.len()],
             by_name,
+            shared: HashMap::new(),
         };
         // Two passes: summaries need kinds, and kinds of calls to helpers need summaries.
         for _ in 0..2 {
@@ -135,6 +139,7 @@ impl PyFacts {
                 .zip(&facts.kinds)
                 .map(|(function, kinds)| summarize(models, function, kinds))
                 .collect();
+            facts.shared = shared_kinds(file, &facts.kinds);
         }
         facts.holders = file
             .functions
@@ -193,6 +198,21 @@ impl PyFacts {
         };
         let receiver = function.receiver.map(Operand::Var);
         for round in 0..3 {
+            // What the assigning calls said, keywords included, wins over the text.
+            for ((owner, name), kind) in &self.shared {
+                match (owner, &class, &receiver) {
+                    (None, _, _) => {
+                        kinds.insert(Operand::Global(name.clone()), kind.clone());
+                    }
+                    (Some(owner), Some(class), Some(receiver)) if owner == class => {
+                        kinds.insert(
+                            Operand::Field(Box::new(receiver.clone()), name.clone()),
+                            kind.clone(),
+                        );
+                    }
+                    _ => {}
+                }
+            }
             if round > 0 || receiver.is_some() {
                 if let (Some(class), Some(receiver)) = (&class, &receiver) {
                     for field in file.fields.iter().filter(|f| &f.owner == class) {
@@ -203,10 +223,12 @@ impl PyFacts {
                             &field.ty,
                             Some(receiver),
                         ) {
-                            kinds.insert(
-                                Operand::Field(Box::new(receiver.clone()), field.name.clone()),
-                                kind,
-                            );
+                            kinds
+                                .entry(Operand::Field(
+                                    Box::new(receiver.clone()),
+                                    field.name.clone(),
+                                ))
+                                .or_insert(kind);
                         }
                     }
                 }
@@ -324,6 +346,43 @@ impl PyFacts {
             Callee::Other(_) => None,
         }
     }
+}
+
+/// Kinds of module globals and class attributes at the calls that assign them (`<module>`'s
+/// `conn = psycopg.connect(..., autocommit=True)`, `self.conn = …` in a method), as the
+/// previous pass computed them: uses elsewhere only know the declaration's text.
+fn shared_kinds(
+    file: &FileIr,
+    kinds: &[HashMap<Operand, Kind>],
+) -> HashMap<(Option<String>, String), Kind> {
+    let mut shared = HashMap::new();
+    for (function, kinds) in file.functions.iter().zip(kinds) {
+        let class = match function.kind {
+            FunctionKind::Method => function.name.rsplit_once('.').map(|(c, _)| c.to_string()),
+            _ => None,
+        };
+        let receiver = function.receiver.map(Operand::Var);
+        for call in &function.calls {
+            let ResultUse::Assigned(bindings) = &call.result else {
+                continue;
+            };
+            let (key, target) = match bindings.first() {
+                Some(Binding::Var(v)) if function.name == "<module>" => {
+                    ((None, function.var(*v).name.clone()), Operand::Var(*v))
+                }
+                Some(Binding::Place(place @ Operand::Field(base, name)))
+                    if class.is_some() && receiver.as_ref() == Some(&**base) =>
+                {
+                    ((class.clone(), name.clone()), place.clone())
+                }
+                _ => continue,
+            };
+            if let Some(kind @ (Kind::Connection { .. } | Kind::Pool(_))) = kinds.get(&target) {
+                shared.insert(key, kind.clone());
+            }
+        }
+    }
+    shared
 }
 
 fn strip_await(_function: &Function, operand: &Operand) -> Operand {
@@ -667,14 +726,26 @@ impl ConnectionModel<'_> {
     /// Whether a call commits or rolls back the holder (directly or through a helper).
     fn ends(&self, call: &txlint_ir::ir::Call) -> bool {
         let methods = &self.models.connection;
-        if let Some(name) = self.method_on_holder(call) {
-            if methods
+        let ending = |name: &str| {
+            methods
                 .commit
                 .iter()
                 .chain(&methods.rollback)
                 .any(|m| m == name)
-            {
+        };
+        if let Some(name) = self.method_on_holder(call) {
+            if ending(name) {
                 return true;
+            }
+        }
+        // `trans.commit()` on `trans = conn.begin()` ends the connection's transaction.
+        if let Callee::Method { receiver, name, .. } = &call.callee {
+            if let Some(Kind::Transaction { owner } | Kind::DeferredTransaction { owner }) =
+                self.kinds().get(receiver)
+            {
+                if self.is_holder(owner) && ending(name) {
+                    return true;
+                }
             }
         }
         self.facts
@@ -697,6 +768,16 @@ impl ConnectionModel<'_> {
     fn scope_exit(&self, context: Option<CallId>, value: &Operand) -> Option<ContextExit> {
         if self.is_holder(value) {
             return Some(self.models.drivers[self.holder.driver].context_exit);
+        }
+        // `with conn.begin():` / `with session.begin():` / `with conn.transaction():`
+        // commits what ran in it when the block completes.
+        if let Some(context) = context {
+            if let Callee::Method { receiver, name, .. } = &self.function.call(context).callee {
+                let scoped = self.models.connection.scoped_transactions.contains(name);
+                if scoped && self.is_holder(receiver) {
+                    return Some(ContextExit::Commit);
+                }
+            }
         }
         match (context, self.holder.context) {
             (Some(c), Some((holder_context, exit))) if c == holder_context => Some(exit),
@@ -775,15 +856,16 @@ impl ResourceModel for ConnectionModel<'_> {
         match event {
             Event::Call(id) => {
                 let call = self.function.call(*id);
+                // A helper that rolls back and then gives the connection back ends it.
+                if self.ends(call) {
+                    return Effect::End;
+                }
                 if self.releases(call) {
                     // A write handed back to the pool uncommitted is TX004's finding.
                     return match self.mode {
                         Mode::Writes => Effect::End,
                         Mode::Implicit | Mode::Aborted => Effect::Release,
                     };
-                }
-                if self.ends(call) {
-                    return Effect::End;
                 }
                 if self.closes(call) {
                     return match self.mode {

@@ -23,8 +23,8 @@ pub(crate) struct PyOpenCall {
 }
 
 /// Ends a scoped transaction at its `with` exit.
-struct ScopedModel {
-    context: CallId,
+pub(crate) struct ScopedModel {
+    pub context: CallId,
 }
 
 impl ResourceModel for ScopedModel {
@@ -46,7 +46,7 @@ impl ResourceModel for ScopedModel {
     }
 }
 
-const POLICY: ExitPolicy = ExitPolicy {
+pub(crate) const POLICY: ExitPolicy = ExitPolicy {
     returns: false,
     raises: false,
     exception_edges: false,
@@ -118,6 +118,24 @@ pub(crate) fn open_calls(cx: &Context) -> Vec<PyOpenCall> {
                 let outcome = flow::analyze(function, &resource, &model);
                 record(&outcome, false);
             }
+        }
+        // Explicit transactions (asyncpg `await tr.start()`, `trans = conn.begin()`).
+        for begin in crate::rules::python_explicit::begins(cx, index, function) {
+            let model = crate::rules::python_explicit::ExplicitModel {
+                cx,
+                function,
+                begin: &begin,
+            };
+            let resource = Resource {
+                acquire: Event::Call(begin.call),
+                acquire_range: function.call(begin.call).range,
+                aliases: begin.holders.clone(),
+                error_operands: Vec::new(),
+                error_var: None,
+                exits: POLICY,
+            };
+            let outcome = flow::analyze(function, &resource, &model);
+            record(&outcome, true);
         }
         // Scoped transactions.
         for (call_index, call) in function.calls.iter().enumerate() {

@@ -134,7 +134,8 @@ pub(crate) fn check_lost_write(cx: &Context, out: &mut Vec<Diagnostic>) {
     for (index, function) in cx.ir.functions.iter().enumerate() {
         let id = FuncId(index as u32);
         for holder in &facts.holders[index] {
-            if holder.autocommit {
+            let never = cx.models.drivers[holder.driver].implicit == crate::models::Implicit::Never;
+            if holder.autocommit || never {
                 continue;
             }
             let model = model(cx, id, holder, Mode::Writes);
@@ -198,8 +199,13 @@ pub(crate) fn check_swallowed_error(cx: &Context, out: &mut Vec<Diagnostic>) {
                     continue;
                 }
                 let model = model(cx, id, holder, Mode::Aborted);
+                // A statement inside a scoped transaction entered in the `try` body
+                // (`with conn.transaction():`, `with session.begin_nested():`) cannot leave
+                // the connection aborted: the block rolls back before the handler runs.
+                let contained = scoped_regions(function, &model, &guarded);
                 let does_db_work = guarded.iter().any(|call| {
-                    model.is_statement(function.call(*call)) && model.opens(function.call(*call))
+                    let c = function.call(*call);
+                    model.is_statement(c) && model.opens(c) && !contained.contains(call)
                 });
                 if !does_db_work {
                     continue;
@@ -210,7 +216,11 @@ pub(crate) fn check_swallowed_error(cx: &Context, out: &mut Vec<Diagnostic>) {
                     aliases: holder.aliases.clone(),
                     error_operands: Vec::new(),
                     error_var: None,
-                    exits: policy(holder.owner != Owner::Local),
+                    // Exception edges lead into the handler; a re-raise is not a leak.
+                    exits: ExitPolicy {
+                        exception_edges: true,
+                        ..policy(holder.owner != Owner::Local)
+                    },
                 };
                 let outcome = flow::analyze(function, &resource, &model);
                 if outcome.leaks.is_empty() {
@@ -244,6 +254,44 @@ pub(crate) fn check_swallowed_error(cx: &Context, out: &mut Vec<Diagnostic>) {
             }
         }
     }
+}
+
+/// The calls that run inside scoped transactions on the holder whose `with` is among the
+/// guarded calls.
+fn scoped_regions(function: &Function, model: &ConnectionModel, guarded: &[CallId]) -> Vec<CallId> {
+    let mut inside = Vec::new();
+    for &context in guarded {
+        let scoped = match &function.call(context).callee {
+            txlint_ir::ir::Callee::Method { receiver, name, .. } => {
+                model.is_holder(receiver)
+                    && model.models.connection.scoped_transactions.contains(name)
+                    && crate::python::is_context(function, context)
+            }
+            _ => false,
+        };
+        if !scoped {
+            continue;
+        }
+        let resource = Resource {
+            acquire: Event::Call(context),
+            acquire_range: function.call(context).range,
+            aliases: Vec::new(),
+            error_operands: Vec::new(),
+            error_var: None,
+            exits: crate::python_open::POLICY,
+        };
+        let outcome = flow::analyze(
+            function,
+            &resource,
+            &crate::python_open::ScopedModel { context },
+        );
+        for (block, event) in outcome.open_events {
+            if let Event::Call(call) = &function.cfg.block(block).events[event] {
+                inside.push(*call);
+            }
+        }
+    }
+    inside
 }
 
 /// Whether a statement call on the holder starts at `range`.

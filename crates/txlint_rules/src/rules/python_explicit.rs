@@ -13,18 +13,18 @@ use crate::transactions::aliases_of;
 use crate::Context;
 
 /// A begin and what ends it.
-struct ExplicitBegin {
-    call: CallId,
+pub(crate) struct ExplicitBegin {
+    pub call: CallId,
     /// The variables holding the transaction object (empty for Django).
-    holders: Vec<VarId>,
+    pub holders: Vec<VarId>,
     /// The connection it runs on, whose commit/rollback/close also end it.
-    owner: Option<Operand>,
+    pub owner: Option<Operand>,
 }
 
-struct ExplicitModel<'a> {
-    cx: &'a Context<'a>,
-    function: &'a Function,
-    begin: &'a ExplicitBegin,
+pub(crate) struct ExplicitModel<'a> {
+    pub cx: &'a Context<'a>,
+    pub function: &'a Function,
+    pub begin: &'a ExplicitBegin,
 }
 
 impl ExplicitModel<'_> {
@@ -76,7 +76,7 @@ impl ResourceModel for ExplicitModel<'_> {
     }
 }
 
-fn begins(cx: &Context, index: usize, function: &Function) -> Vec<ExplicitBegin> {
+pub(crate) fn begins(cx: &Context, index: usize, function: &Function) -> Vec<ExplicitBegin> {
     let kinds = &cx.python().kinds[index];
     let methods = &cx.models.connection;
     let mut found = Vec::new();
