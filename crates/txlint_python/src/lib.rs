@@ -1,5 +1,21 @@
-//! Python front-end: parses one file with tree-sitter-python and lowers every function
-//! body (methods, nested functions and lambdas included) to txlint's IR.
+//! Python front-end: parses one file with tree-sitter-python and lowers the module's
+//! top-level code (as the function `<module>`) and every function body (methods,
+//! nested functions and lambdas included) to txlint's IR.
+//!
+//! Parsing never fails. tree-sitter recovers from syntax errors with ERROR and MISSING
+//! nodes; their ranges go to [`FileIr::syntax_errors`] so rules stay quiet there, and
+//! everything around them is lowered as usual.
+//!
+//! Python specifics the IR records: exception edges ([`Terminator::MayRaise`]) from
+//! statements inside `try` bodies to a dispatch block that switches to the handlers,
+//! `finally` bodies lowered twice (a normal copy and an abrupt copy that every
+//! `return`, `raise`, uncaught exception, `break` and `continue` passes through),
+//! `with` scope exits ([`Event::ScopeExit`]), decorators and keyword arguments.
+//!
+//! [`Terminator::MayRaise`]: txlint_ir::ir::Terminator::MayRaise
+//! [`Event::ScopeExit`]: txlint_ir::ir::Event::ScopeExit
+
+mod lower;
 
 use txlint_ir::ir::FileIr;
 use txlint_ir::{Language, TextRange};
@@ -14,14 +30,18 @@ pub fn lower_file(source: &str) -> FileIr {
         return unparsable(source);
     }
     match parser.parse(source, None) {
-        Some(_tree) => FileIr::empty(Language::Python),
+        Some(tree) => lower::lower(source, &tree),
         None => unparsable(source),
     }
 }
 
+/// The IR of a file the parser gave up on: no functions, all of it a syntax error.
 fn unparsable(source: &str) -> FileIr {
     let mut ir = FileIr::empty(Language::Python);
     ir.syntax_errors
         .push(TextRange::from_usize(0..source.len()));
     ir
 }
+
+#[cfg(test)]
+mod tests;
