@@ -365,7 +365,9 @@ fn apply_baseline(
         } else if stale > 0 {
             writeln!(
                 stderr,
-                "txlint: {entries} no longer match a finding (fixed?); --prune-baseline removes them"
+                "txlint: {entries} {} no finding any more (fixed?); --prune-baseline removes {}",
+                if stale == 1 { "matches" } else { "match" },
+                if stale == 1 { "it" } else { "them" },
             )?;
         }
     }

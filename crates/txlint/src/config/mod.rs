@@ -94,14 +94,33 @@ impl LoadedConfig {
             .ok_or_else(|| format!("{}: no [tool.txlint] table", path.display()))?;
         let base = path.parent().unwrap_or(Path::new("/")).to_path_buf();
         let mut loaded = match &file.extend {
-            Some(extended) => Self::load_chain(&normalize(&base.join(extended)), chain)?,
+            Some(extended) => Self::load_chain(&normalize(&base.join(extended)), chain)
+                .map_err(|e| format!("{}: `extend = \"{extended}\"`: {e}", path.display()))?,
             None => LoadedConfig::default(),
         };
+        // Inherited names to exclude (`*_gen.go`) are about this project's files:
+        // they apply below this file's directory, not below the extended file's.
+        if file.extend.is_some() {
+            loaded.rebase_name_patterns(&base);
+        }
         loaded
             .overlay(&file, &base)
             .map_err(|e| format!("{}: {e}", path.display()))?;
         loaded.files.insert(0, path.to_path_buf());
         Ok(loaded)
+    }
+
+    fn rebase_name_patterns(&mut self, base: &Path) {
+        let patterns = self
+            .exclude
+            .iter_mut()
+            .chain(self.extend_exclude.iter_mut())
+            .chain(self.per_file_ignores.iter_mut().map(|(p, _)| p));
+        for pattern in patterns {
+            if !pattern.is_anchored() {
+                pattern.base = base.to_path_buf();
+            }
+        }
     }
 
     /// Applies one file's keys over what it extends.
@@ -484,7 +503,7 @@ mod tests {
         let base = write(
             dir.path(),
             "base.toml",
-            "ignore = [\"TX009\"]\nfail-on = \"error\"\nextend-exclude = [\"gen\"]\n[severity]\nTX005 = \"error\"\nTX008 = \"note\"\n",
+            "ignore = [\"TX009\"]\nfail-on = \"error\"\nextend-exclude = [\"gen\", \"legacy/**\"]\n[severity]\nTX005 = \"error\"\nTX008 = \"note\"\n",
         );
         let child = write(
             dir.path(),
@@ -501,7 +520,12 @@ mod tests {
             Some(&Severity::Error)
         );
         assert_eq!(profile.fail_on, Severity::Error);
-        assert!(profile.is_excluded(&dir.path().join("gen/a.go")));
+        // An inherited name applies below the extending file; an inherited path stays
+        // relative to the file that wrote it.
+        assert!(profile.is_excluded(&dir.path().join("svc/gen/a.go")));
+        assert!(!profile.is_excluded(&dir.path().join("gen/a.go")));
+        assert!(profile.is_excluded(&dir.path().join("legacy/a.go")));
+        assert!(!profile.is_excluded(&dir.path().join("svc/legacy/a.go")));
         assert!(profile.is_excluded(&dir.path().join("svc/x_mock.go")));
     }
 

@@ -21,49 +21,60 @@ pub struct ConfigFile {
     /// override the inherited ones; `extend-exclude` and `[[library]]` add to them, and
     /// `[severity]` and `[per-file-ignores]` are merged entry by entry.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "String")]
     pub extend: Option<String>,
 
     /// Rules to run: codes (`TX001`), code prefixes (`TX00`) or names
     /// (`unchecked-commit`). All rules when absent.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Vec<String>")]
     pub select: Option<Vec<String>>,
 
     /// Rules not to run, from those selected: codes, code prefixes or names.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Vec<String>")]
     pub ignore: Option<Vec<String>>,
 
     /// Severity of a rule's findings, by code or name. `off` turns the rule off.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "BTreeMap<String, Level>")]
     pub severity: Option<BTreeMap<String, Level>>,
 
-    /// Files and directories not to check (globs). A glob without `/` matches a file or
-    /// directory name anywhere below this file's directory (`*_gen.go`, `testdata`); one
-    /// with `/` matches a path relative to it (`internal/legacy/**`). Replaces an
-    /// inherited `exclude`. `.gitignore`d files, hidden directories, `vendor/`,
+    /// Files and directories not to check (globs). A glob with `/` is a path relative
+    /// to this file's directory (`internal/legacy/**`); one without matches a file or
+    /// directory name at any depth (`*_gen.go`, `testdata`) below the directory of the
+    /// configuration in use (the extending one, when inherited). Replaces an inherited
+    /// `exclude`. `.gitignore`d files, hidden directories, `vendor/`,
     /// `node_modules/` and `target/` are always excluded.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Vec<String>")]
     pub exclude: Option<Vec<String>>,
 
     /// More globs not to check, added to `exclude` and to inherited ones.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Vec<String>")]
     pub extend_exclude: Option<Vec<String>>,
 
     /// Rules not to report in some files: glob (as in `exclude`) → codes or names.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "BTreeMap<String, Vec<String>>")]
     pub per_file_ignores: Option<BTreeMap<String, Vec<String>>>,
 
     /// The lowest severity whose findings make `txlint check` exit with 1. Default
     /// `note`: any finding fails the run.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "FailOn")]
     pub fail_on: Option<FailOn>,
 
     /// Options of individual rules, in tables named after the rule.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "RuleOptions")]
     pub rules: Option<RuleOptions>,
 
     /// A project's own transaction APIs (wrappers that begin, commit or roll back), in
     /// the format of the shipped models in `rules/models/`.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Vec<LibraryModel>")]
     pub library: Option<Vec<LibraryModel>>,
 }
 
@@ -129,6 +140,7 @@ impl FailOn {
 pub struct RuleOptions {
     /// TX012 rollback-not-deferred.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "RollbackNotDeferredOptions")]
     pub rollback_not_deferred: Option<RollbackNotDeferredOptions>,
 }
 
@@ -138,6 +150,7 @@ pub struct RollbackNotDeferredOptions {
     /// Report every begin without a deferred end, not only those with a visible panic
     /// site before their end (also `--tx012-strict`).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "bool")]
     pub strict: Option<bool>,
 }
 
@@ -154,6 +167,7 @@ pub struct LibraryModel {
     pub name: String,
     /// The language of the library's code. Default `go`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "LanguageName")]
     pub language: Option<LanguageName>,
     /// Import paths that identify the library (`example.com/db`; a trailing `/*`
     /// matches any path below, a leading `*/` any path ending so).
@@ -203,6 +217,7 @@ pub struct BeginModel {
     pub methods: Vec<String>,
     /// Number of arguments, when it tells libraries apart.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "usize")]
     pub args: Option<usize>,
     /// What the call returns.
     pub results: BeginResultsModel,

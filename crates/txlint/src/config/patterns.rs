@@ -1,11 +1,13 @@
 //! Globs of `exclude`, `extend-exclude` and `[per-file-ignores]`, each relative to the
 //! directory of the configuration file that wrote it.
 //!
-//! Every glob is compiled to an absolute one rooted at that directory, so that globs of
-//! an inherited configuration elsewhere keep meaning what they meant there, and a
-//! path is matched once whatever configuration it came through. A glob without `/`
-//! matches a name at any depth below its directory (`testdata`, `*_gen.go`), as in
-//! `.gitignore` and ruff; a glob matching a directory matches everything inside it.
+//! Every glob is compiled to an absolute one rooted at a directory, so that a path is
+//! matched once whatever configuration it came through. A glob with `/` is a path
+//! relative to the file that wrote it, so an inherited one keeps meaning what it meant
+//! there. A glob without `/` is a name to look for at any depth (`testdata`,
+//! `*_gen.go`), as in `.gitignore`: inherited through `extend`, it applies below the
+//! extending file's directory (see `LoadedConfig::load_chain`). A glob matching a
+//! directory matches everything inside it.
 
 use std::path::{Path, PathBuf};
 
@@ -26,6 +28,12 @@ impl Pattern {
         }
     }
 
+    /// Whether the glob names a path (`cmd/*.go`, `./main.go`, `/abs`) rather than a
+    /// name to look for at any depth (`*_gen.go`, `testdata/`).
+    pub fn is_anchored(&self) -> bool {
+        self.written.trim_end_matches('/').contains('/')
+    }
+
     /// The absolute glob this pattern stands for.
     pub fn absolute(&self) -> String {
         let written = self.written.trim_end_matches('/');
@@ -34,11 +42,10 @@ impl Pattern {
         }
         // `./main.go` is anchored like `cmd/main.go`; a trailing `/` (`generated/`) only
         // says "a directory", as in .gitignore.
-        let anchored = written.contains('/');
         let written = written.strip_prefix("./").unwrap_or(written);
         let base = globset::escape(&slashed(&self.base));
         let base = base.trim_end_matches('/');
-        if anchored {
+        if self.is_anchored() {
             format!("{base}/{written}")
         } else {
             format!("{base}/**/{written}")
