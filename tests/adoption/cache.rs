@@ -1,0 +1,160 @@
+//! The content-hash cache: hits on a second run with identical output, corrupt entries,
+//! configuration changes, --no-cache and where the cache lives.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use crate::common::{codes, json, project, txlint, write, CLEAN, LEAKY};
+
+/// Runs `txlint check -v ARGS` and returns (stdout, stderr).
+fn run(dir: &Path, args: &[&str]) -> (Vec<u8>, String) {
+    let output = txlint()
+        .current_dir(dir)
+        .args(["check", "--verbose"])
+        .args(args)
+        .output()
+        .unwrap();
+    (output.stdout, String::from_utf8(output.stderr).unwrap())
+}
+
+/// The `cache: H hits, M misses` numbers of a verbose run.
+fn hits_and_misses(stderr: &str) -> (usize, usize) {
+    let line = stderr
+        .lines()
+        .find(|l| l.starts_with("txlint: cache: "))
+        .unwrap_or_else(|| panic!("no cache line in {stderr}"));
+    let numbers: Vec<usize> = line
+        .split(|c: char| !c.is_ascii_digit())
+        .filter_map(|n| n.parse().ok())
+        .collect();
+    (numbers[0], numbers[1])
+}
+
+fn cache_entries(root: &Path) -> Vec<PathBuf> {
+    let mut entries = Vec::new();
+    for run in fs::read_dir(root).unwrap() {
+        let run = run.unwrap().path();
+        if run.is_dir() {
+            entries.extend(fs::read_dir(run).unwrap().map(|e| e.unwrap().path()));
+        }
+    }
+    entries
+}
+
+fn three_files() -> tempfile::TempDir {
+    // Three different texts: entries are keyed by content.
+    let b = format!("{LEAKY}// b\n");
+    project(&[("a.go", LEAKY), ("b.go", &b), ("c.go", CLEAN)])
+}
+
+#[test]
+fn a_second_run_reads_the_cache_and_prints_the_same_bytes() {
+    let dir = three_files();
+    for format in ["json", "sarif", "human"] {
+        let (first, first_log) = run(dir.path(), &["--format", format]);
+        let (second, second_log) = run(dir.path(), &["--format", format]);
+        assert_eq!(first, second, "{format}: output changed on a cache hit");
+        if format == "json" {
+            assert_eq!(hits_and_misses(&first_log), (0, 3));
+        }
+        assert_eq!(hits_and_misses(&second_log), (3, 0), "{second_log}");
+    }
+    assert_eq!(cache_entries(&dir.path().join(".txlint_cache")).len(), 3);
+    // An edited file is analysed again; the others still hit.
+    write(dir.path(), "c.go", LEAKY);
+    let (_, log) = run(dir.path(), &[]);
+    assert_eq!(hits_and_misses(&log), (3, 0), "c.go now has a.go's content");
+    write(dir.path(), "c.go", &format!("{LEAKY}\n// edited\n"));
+    let (_, log) = run(dir.path(), &[]);
+    assert_eq!(hits_and_misses(&log), (2, 1));
+}
+
+#[test]
+fn corrupt_cache_entries_are_ignored_and_rewritten() {
+    let dir = three_files();
+    let (expected, _) = run(dir.path(), &["--format", "json"]);
+    let entries = cache_entries(&dir.path().join(".txlint_cache"));
+    fs::write(&entries[0], b"\x00\x01 not json").unwrap();
+    fs::write(&entries[1], b"").unwrap();
+    fs::write(&entries[2], b"{\"diagnostics\": [{\"code\": \"TX999\"}]}").unwrap();
+    let (output, log) = run(dir.path(), &["--format", "json"]);
+    assert_eq!(output, expected);
+    assert_eq!(hits_and_misses(&log), (0, 3));
+    let (_, log) = run(dir.path(), &["--format", "json"]);
+    assert_eq!(hits_and_misses(&log), (3, 0), "rewritten");
+}
+
+#[test]
+fn an_unwritable_cache_is_not_fatal() {
+    let dir = three_files();
+    // A file where the cache directory should be.
+    write(dir.path(), ".txlint_cache", "not a directory");
+    let (output, log) = run(dir.path(), &["--format", "json"]);
+    let report: serde_json::Value = serde_json::from_slice(&output).unwrap();
+    assert_eq!(report["summary"]["findings"], 4);
+    assert!(log.contains("could not be written"), "{log}");
+}
+
+#[test]
+fn configuration_changes_never_reuse_stale_results() {
+    let dir = project(&[("a.go", LEAKY)]);
+    assert_eq!(codes(&json(dir.path(), &[])), ["TX008", "TX001"]);
+    write(dir.path(), "txlint.toml", "[severity]\nTX001 = \"note\"\n");
+    let report = json(dir.path(), &[]);
+    assert_eq!(report["findings"][1]["severity"], "note");
+    write(dir.path(), "txlint.toml", "select = [\"TX001\"]\n");
+    assert_eq!(codes(&json(dir.path(), &[])), ["TX001"]);
+    write(
+        dir.path(),
+        "txlint.toml",
+        "[rules.rollback-not-deferred]\nstrict = true\n[per-file-ignores]\n\"a.go\" = [\"TX008\"]\n",
+    );
+    assert_eq!(codes(&json(dir.path(), &[])), ["TX001"]);
+    assert_eq!(
+        codes(&json(dir.path(), &["--select", "TX008"])),
+        Vec::<String>::new()
+    );
+    fs::remove_file(dir.path().join("txlint.toml")).unwrap();
+    assert_eq!(codes(&json(dir.path(), &[])), ["TX008", "TX001"]);
+}
+
+#[test]
+fn no_cache_neither_reads_nor_writes() {
+    let dir = three_files();
+    let (_, log) = run(dir.path(), &["--no-cache"]);
+    assert!(log.contains("txlint: cache: off"), "{log}");
+    assert!(!dir.path().join(".txlint_cache").exists());
+}
+
+#[test]
+fn the_cache_lives_beside_the_closest_configuration_or_where_asked() {
+    let dir = project(&[("txlint.toml", ""), ("svc/a.go", LEAKY)]);
+    run(&dir.path().join("svc"), &[]);
+    assert!(dir.path().join(".txlint_cache/CACHEDIR.TAG").is_file());
+    assert!(!dir.path().join("svc/.txlint_cache").exists());
+    // It ignores itself for git.
+    assert_eq!(
+        fs::read_to_string(dir.path().join(".txlint_cache/.gitignore")).unwrap(),
+        "# Created by txlint.\n*\n"
+    );
+    let elsewhere = tempfile::tempdir().unwrap();
+    let (_, log) = txlint()
+        .current_dir(dir.path())
+        .args(["check", "-v", "--cache-dir"])
+        .arg(elsewhere.path())
+        .output()
+        .map(|o| (o.stdout, String::from_utf8(o.stderr).unwrap()))
+        .unwrap();
+    assert_eq!(hits_and_misses(&log), (0, 1));
+    assert_eq!(cache_entries(elsewhere.path()).len(), 1);
+    let from_env = txlint()
+        .current_dir(dir.path())
+        .env("TXLINT_CACHE_DIR", elsewhere.path())
+        .args(["check", "-v"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        hits_and_misses(&String::from_utf8(from_env.stderr).unwrap()),
+        (1, 0)
+    );
+}
