@@ -1689,6 +1689,14 @@ impl<'s> Lowerer<'s> {
                         .into_iter()
                         .find(|c| c.kind() == "block")
                         .map(|block| (child, block));
+                    // Code here runs on every exit of the `try`: rules about position
+                    // (a commit in `finally`) need the range.
+                    if let Some((_, block)) = finally {
+                        let block_range = range(block);
+                        if !self.ir.cleanup_blocks.contains(&block_range) {
+                            self.ir.cleanup_blocks.push(block_range);
+                        }
+                    }
                 }
                 _ => {}
             }

@@ -1452,3 +1452,13 @@ fn functions_in_finally_exist_once() {
     assert_eq!(runs.len(), 2);
     assert_eq!(runs[0].1.args, runs[1].1.args);
 }
+
+#[test]
+fn finally_bodies_are_cleanup_blocks() {
+    let source =
+        "def f(conn):\n    try:\n        conn.execute('x')\n    finally:\n        conn.commit()\n";
+    let ir = crate::lower_file(source);
+    let commit = source.find("conn.commit()").unwrap() as u32;
+    assert_eq!(ir.cleanup_blocks.len(), 1);
+    assert!(ir.cleanup_blocks[0].contains_range(txlint_ir::TextRange::new(commit, commit + 13)));
+}

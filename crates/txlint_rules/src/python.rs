@@ -821,7 +821,7 @@ pub(crate) fn writes(models: &Models, function: &Function, call: &txlint_ir::ir:
             .take_while(|c| c.is_ascii_alphabetic())
             .collect::<String>()
             .to_ascii_uppercase();
-        methods.write_verbs.iter().any(|v| *v == verb)
+        methods.write_verbs.contains(&verb)
     };
     match call.args.first() {
         Some(Operand::Str(sql)) => writes_sql(sql),
