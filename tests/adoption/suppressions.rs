@@ -290,3 +290,53 @@ def save(dsn):
         .collect();
     assert_eq!(columns[0], 37, "the range is the directive: `noqa: TX006`");
 }
+
+/// A Python function whose commit in `finally` is TX006, with `commit` as written.
+fn python_deferred_commit(name: &str, commit: &str) -> String {
+    format!(
+        "\ndef {name}(dsn):\n    conn = psycopg2.connect(dsn)\n    try:\n        conn.cursor().execute(\"INSERT INTO t VALUES (1)\")\n    finally:\n        {commit}\n        conn.close()\n"
+    )
+}
+
+#[test]
+fn every_python_syntax_silences_its_line_or_the_next() {
+    let variants = [
+        ("plain", "conn.commit()"),
+        ("noqa_code", "conn.commit()  # noqa: TX006"),
+        ("noqa_bare", "conn.commit()  # noqa"),
+        (
+            "by_name",
+            "conn.commit()  # txlint: ignore[deferred-commit] -- closing job, errors logged",
+        ),
+        ("above", "# txlint: ignore[TX006]\n        conn.commit()"),
+        ("other_linter", "conn.commit()  # noqa: E501"),
+        ("in_string", "conn.commit(); print(\"# noqa\")"),
+    ];
+    let mut source = String::from("import psycopg2\n");
+    for (name, commit) in variants {
+        source.push_str(&python_deferred_commit(name, commit));
+    }
+    let commit_line = |name: &str| {
+        let start = source.find(&format!("def {name}(")).unwrap();
+        let offset = start + source[start..].find("conn.commit()").unwrap();
+        source[..offset].lines().count() as u64
+    };
+    let dir = project(&[("jobs.py", &source)]);
+    let report = json(dir.path(), &[]);
+    assert_eq!(
+        findings(&report),
+        ["plain", "other_linter", "in_string"]
+            .map(|name| at("jobs.py", "TX006", commit_line(name)))
+            .to_vec()
+    );
+    assert_eq!(
+        suppressed(&report),
+        ["noqa_code", "noqa_bare", "by_name", "above"]
+            .map(|name| at("jobs.py", "TX006", commit_line(name)))
+            .to_vec()
+    );
+    assert_eq!(
+        report["suppressed"][2]["suppression"]["justification"],
+        "closing job, errors logged"
+    );
+}
