@@ -187,10 +187,9 @@ fn function_facts(
                 continue;
             };
             for (target, value) in targets.iter().zip(values) {
-                if let (Binding::Var(t), Some(lib)) = (
-                    target,
-                    operand_library(file, models, function, &facts, value),
-                ) {
+                let library = operand_library(file, models, function, &facts, value)
+                    .or_else(|| begun_behind(models, function, &facts, value));
+                if let (Binding::Var(t), Some(lib)) = (target, library) {
                     changed |= facts.tx_vars.insert(*t, lib).is_none();
                 }
             }
@@ -201,6 +200,32 @@ fn function_facts(
     }
     facts.begins.sort_by_key(|b| b.call);
     facts
+}
+
+/// The library of a begin whose value an operand is, through unwrapping links:
+/// `pool.begin().await?`, `client.transaction().await.unwrap()` (Rust).
+fn begun_behind(
+    models: &Models,
+    function: &Function,
+    facts: &FunctionFacts,
+    operand: &Operand,
+) -> Option<LibraryId> {
+    let Operand::Call(mut id) = operand else {
+        return None;
+    };
+    loop {
+        if let Some(begin) = facts.begins.iter().find(|b| b.call == id) {
+            return Some(begin.library);
+        }
+        match &function.call(id).callee {
+            Callee::Method {
+                receiver: Operand::Call(inner),
+                name,
+                ..
+            } if models.executors.unwrapping_methods.contains(name) => id = *inner,
+            _ => return None,
+        }
+    }
 }
 
 /// Among the libraries satisfying `matches`, the first the file imports, else the first.
@@ -300,6 +325,11 @@ fn begin_of(
     let Callee::Method { receiver, name, .. } = &call.callee else {
         return None;
     };
+    // A call that receives a closure is a closure API (`conn.transaction(|c| …)`), which
+    // ends the transaction itself.
+    if call.args.iter().any(|a| matches!(a, Operand::Closure(_))) {
+        return None;
+    }
     // How many results the call site binds: none for a statement, unknown when the
     // results are returned or passed on.
     let bound = match &call.result {

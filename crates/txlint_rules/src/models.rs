@@ -9,6 +9,7 @@ use txlint_ir::Language;
 
 const GO_MODELS: &str = include_str!("../../../rules/models/go.toml");
 const PYTHON_MODELS: &str = include_str!("../../../rules/models/python.toml");
+const RUST_MODELS: &str = include_str!("../../../rules/models/rust.toml");
 
 /// All library models of one language.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -35,6 +36,20 @@ pub struct Models {
     pub connection: ConnectionMethods,
     #[serde(default)]
     pub django: Django,
+    /// Rust: how statements reach a guard.
+    #[serde(default)]
+    pub executors: Executors,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Executors {
+    pub methods: Vec<String>,
+    pub guard_methods: Vec<String>,
+    pub writing_methods: Vec<String>,
+    pub write_verbs: Vec<String>,
+    pub discarding_methods: Vec<String>,
+    pub unwrapping_methods: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -242,7 +257,7 @@ impl Models {
     pub fn builtin(language: Language) -> &'static Models {
         static GO: OnceLock<Models> = OnceLock::new();
         static PYTHON: OnceLock<Models> = OnceLock::new();
-        static EMPTY: OnceLock<Models> = OnceLock::new();
+        static RUST: OnceLock<Models> = OnceLock::new();
         match language {
             Language::Go => GO.get_or_init(|| {
                 Models::parse(GO_MODELS).expect("rules/models/go.toml is valid (tested)")
@@ -250,7 +265,9 @@ impl Models {
             Language::Python => PYTHON.get_or_init(|| {
                 Models::parse(PYTHON_MODELS).expect("rules/models/python.toml is valid (tested)")
             }),
-            Language::Rust => EMPTY.get_or_init(Models::default),
+            Language::Rust => RUST.get_or_init(|| {
+                Models::parse(RUST_MODELS).expect("rules/models/rust.toml is valid (tested)")
+            }),
         }
     }
 
@@ -387,8 +404,15 @@ impl Library {
     }
 }
 
-/// Matches an import path against a model pattern: exact, `prefix/*` or `*/suffix`.
+/// Matches an import path against a model pattern: exact, `prefix/*` or `*/suffix`; a
+/// Rust crate name matches every path inside the crate (`sqlx` matches `sqlx::PgPool`).
 fn path_matches(pattern: &str, path: &str) -> bool {
+    if path
+        .strip_prefix(pattern)
+        .is_some_and(|rest| rest.starts_with("::"))
+    {
+        return true;
+    }
     if let Some(prefix) = pattern.strip_suffix("/*") {
         return path
             .strip_prefix(prefix)
@@ -444,6 +468,13 @@ mod tests {
             names,
             ["database/sql", "sqlx", "pgx", "bun", "ent", "gorm", "xorm"]
         );
+    }
+
+    #[test]
+    fn shipped_rust_models_parse() {
+        let models = Models::parse(RUST_MODELS).unwrap();
+        assert!(models.libraries.iter().any(|l| l.name == "sqlx"));
+        assert!(models.executors.methods.iter().any(|m| m == "execute"));
     }
 
     #[test]

@@ -10,6 +10,9 @@ use crate::models::{listed, Blocking};
 use crate::Context;
 
 pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
+    if cx.ir.language == txlint_ir::Language::Rust {
+        return crate::rules::rust_rules::check_blocking(cx, out);
+    }
     if cx.ir.language == txlint_ir::Language::Python {
         return crate::rules::python_open_rules::check_blocking(cx, out);
     }

@@ -129,6 +129,9 @@ pub(crate) fn check_left_in_transaction(cx: &Context, out: &mut Vec<Diagnostic>)
 
 /// TX011 lost-write.
 pub(crate) fn check_lost_write(cx: &Context, out: &mut Vec<Diagnostic>) {
+    if cx.ir.language == txlint_ir::Language::Rust {
+        return crate::rules::rust_rules::check_lost_write(cx, out);
+    }
     let meta = crate::registry::rule("TX011").expect("registered");
     let facts = cx.python();
     for (index, function) in cx.ir.functions.iter().enumerate() {

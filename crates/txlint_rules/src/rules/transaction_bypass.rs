@@ -9,6 +9,9 @@ use crate::open::base_handle;
 use crate::Context;
 
 pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
+    if cx.ir.language == txlint_ir::Language::Rust {
+        return crate::rules::rust_rules::check_bypass(cx, out);
+    }
     if cx.ir.language == txlint_ir::Language::Python {
         return crate::rules::python_open_rules::check_bypass(cx, out);
     }

@@ -16,7 +16,11 @@ pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         let function = cx.function(commit.function);
         let call = function.call(commit.call);
         let discarded = match commit.returns {
-            CommitReturns::Error => error_discarded(&call.result),
+            CommitReturns::Error => error_discarded(
+                function,
+                &cx.models.executors.discarding_methods,
+                &call.result,
+            ),
             CommitReturns::Handle => {
                 let vars = checked
                     .by_function
@@ -60,8 +64,29 @@ pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// Whether an `error` result is thrown away.
-fn error_discarded(result: &ResultUse) -> bool {
+/// Whether an `error` result is thrown away: a statement, `_ =`, `go`, or (Rust) passed
+/// through a discarding method (`tx.commit().await.ok()`) or to `drop(...)`.
+fn error_discarded(function: &Function, discarding: &[String], result: &ResultUse) -> bool {
+    match result {
+        ResultUse::Discarded | ResultUse::Spawned => true,
+        ResultUse::Assigned(bindings) => bindings.iter().all(|b| *b == Binding::Blank),
+        ResultUse::Receiver(outer) => {
+            let outer = function.call(*outer);
+            outer
+                .callee
+                .name()
+                .is_some_and(|n| discarding.iter().any(|d| d == n))
+                && error_discarded(function, discarding, &outer.result)
+        }
+        ResultUse::Argument(outer) => {
+            matches!(&function.call(*outer).callee, Callee::Path(path) if path.len() == 1 && path[0] == "drop")
+        }
+        _ => false,
+    }
+}
+
+/// [`error_discarded`] for uses that cannot involve calls (GORM's `.Error` field).
+fn error_discarded_plain(result: &ResultUse) -> bool {
     match result {
         ResultUse::Discarded | ResultUse::Spawned => true,
         ResultUse::Assigned(bindings) => bindings.iter().all(|b| *b == Binding::Blank),
@@ -74,7 +99,7 @@ fn handle_discarded(checked: &HashSet<VarId>, result: &ResultUse) -> bool {
     match result {
         ResultUse::Discarded | ResultUse::Spawned => true,
         // `tx.Commit().Error` checks it; `tx.Commit().RowsAffected` does not.
-        ResultUse::Field { name, then } => name != "Error" || error_discarded(then),
+        ResultUse::Field { name, then } => name != "Error" || error_discarded_plain(then),
         ResultUse::Assigned(bindings) => match bindings.as_slice() {
             [Binding::Var(v)] => !checked.contains(v),
             bindings => bindings.iter().all(|b| *b == Binding::Blank),

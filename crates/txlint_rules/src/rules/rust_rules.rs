@@ -1,0 +1,233 @@
+//! The Rust rules over transaction guards: TX011 lost-write, TX007 transaction-bypass,
+//! TX009 blocking-call-in-transaction, and TX002 for raw `BEGIN` statements.
+
+use txlint_ir::ir::{Binding, Callee, Event, FileIr, Function, Operand, ResultUse};
+use txlint_ir::Diagnostic;
+
+use crate::flow::ExitKind;
+use crate::open::base_handle;
+use crate::Context;
+
+fn guard_name(function: &Function, analysis: &crate::rust::GuardAnalysis) -> String {
+    analysis
+        .resource
+        .aliases
+        .first()
+        .map_or_else(|| "tx".to_string(), |v| function.var(*v).name.clone())
+}
+
+pub(crate) fn check_lost_write(cx: &Context, out: &mut Vec<Diagnostic>) {
+    let meta = crate::registry::rule("TX011").expect("registered");
+    for analysis in cx.rust_guards() {
+        if !analysis.writes || analysis.outcome.leaks.is_empty() {
+            continue;
+        }
+        let function = cx.function(analysis.function);
+        let name = guard_name(function, analysis);
+        let mut diagnostic = cx
+            .diagnostic(
+                meta,
+                function,
+                analysis.resource.acquire_range,
+                format!("writes in transaction `{name}` are rolled back on a successful path"),
+            )
+            .primary_label("transaction begun here");
+        for exit in &analysis.outcome.leaks {
+            let label = match exit.kind {
+                ExitKind::Released => "dropped here without a commit: the writes are rolled back",
+                ExitKind::FunctionEnd => {
+                    "the function ends here and the guard is dropped uncommitted"
+                }
+                _ => "returns successfully here and the guard is dropped uncommitted",
+            };
+            diagnostic = diagnostic.label(exit.range, label);
+        }
+        out.push(
+            diagnostic
+                .help(format!("call `{name}.commit().await?` before returning success"))
+                .note("dropping a transaction guard rolls it back: the function reports success while its writes are discarded")
+                .build(),
+        );
+    }
+}
+
+pub(crate) fn check_raw_begin(cx: &Context, out: &mut Vec<Diagnostic>) {
+    let meta = crate::registry::rule("TX002").expect("registered");
+    for function in &cx.ir.functions {
+        for (begin, outcome) in crate::rust::raw_begins(cx.models, function) {
+            if outcome.leaks.is_empty() {
+                continue;
+            }
+            let mut diagnostic = cx
+                .diagnostic(
+                    meta,
+                    function,
+                    function.call(begin).range,
+                    "raw `BEGIN` is not ended by `COMMIT` or `ROLLBACK` on every path".to_string(),
+                )
+                .primary_label("transaction begun here");
+            for exit in &outcome.leaks {
+                let label = match exit.kind {
+                    ExitKind::Raise => "returns an error here with the transaction still open",
+                    ExitKind::FunctionEnd => {
+                        "the function ends here with the transaction still open"
+                    }
+                    _ => "returns here with the transaction still open",
+                };
+                diagnostic = diagnostic.label(exit.range, label);
+            }
+            out.push(
+                diagnostic
+                    .help("use the driver's transaction guard (`pool.begin()`, `client.transaction()`), which rolls back when dropped")
+                    .note("a raw BEGIN is invisible to the pool: the connection goes back still inside the transaction")
+                    .build(),
+            );
+        }
+    }
+}
+
+/// Calls made while a guard is open, with the handle the guard came from.
+fn open_calls<'a>(cx: &'a Context) -> Vec<(&'a Function, txlint_ir::ir::CallId, Option<Operand>)> {
+    let mut calls = Vec::new();
+    for analysis in cx.rust_guards() {
+        let function = cx.function(analysis.function);
+        let origin = match &function.call(analysis.begin.call).callee {
+            Callee::Method { receiver, .. } => Some(base_handle(function, receiver)),
+            _ => None,
+        };
+        for &(block, index) in &analysis.outcome.open_events {
+            if let Event::Call(id) = &function.cfg.block(block).events[index] {
+                if *id != analysis.begin.call {
+                    calls.push((function, *id, origin.clone()));
+                }
+            }
+        }
+    }
+    calls.sort_by_key(|(f, id, _)| (f.range.start(), *id));
+    calls.dedup_by_key(|(f, id, _)| (f.range.start(), *id));
+    calls
+}
+
+pub(crate) fn check_bypass(cx: &Context, out: &mut Vec<Diagnostic>) {
+    let meta = crate::registry::rule("TX007").expect("registered");
+    for (function, id, origin) in open_calls(cx) {
+        let Some(origin) = origin else {
+            continue;
+        };
+        let call = function.call(id);
+        let Callee::Method { name, .. } = &call.callee else {
+            continue;
+        };
+        if !cx.models.executors.methods.contains(name) || !call.args.contains(&origin) {
+            continue;
+        }
+        let shown = cx.display(function, &origin);
+        out.push(
+            cx.diagnostic(meta, function, call.range, format!("`{name}` runs on `{shown}` outside the open transaction"))
+                .primary_label("runs on the pool, not on the transaction")
+                .help("pass the transaction as the executor (`&mut *tx`)")
+                .note("the pool hands out another connection: the statement commits on its own and can wait on the transaction's locks")
+                .build(),
+        );
+    }
+}
+
+/// `thread::sleep` with `use std::thread;` → `std::thread::sleep`.
+fn resolve(file: &FileIr, path: &[String]) -> String {
+    let Some((first, rest)) = path.split_first() else {
+        return String::new();
+    };
+    let mut name = file
+        .import_named(first)
+        .map_or_else(|| first.clone(), |i| i.path.clone());
+    for segment in rest {
+        name.push_str("::");
+        name.push_str(segment);
+    }
+    name
+}
+
+/// The constructor a value was built with: the path of the call at the base of its
+/// chain, directly or through the local variable it was assigned to.
+fn constructor(cx: &Context, function: &Function, receiver: &Operand) -> Option<String> {
+    match base_handle(function, receiver) {
+        Operand::Call(id) => match &function.call(id).callee {
+            Callee::Path(path) => Some(resolve(cx.ir, path)),
+            _ => None,
+        },
+        Operand::Var(v) => function.calls.iter().find_map(|call| {
+            let assigned = matches!(&call.result, ResultUse::Assigned(b) if b.first() == Some(&Binding::Var(v)));
+            let via_assign = function.events().any(|e| {
+                matches!(e, Event::Assign { targets, values, .. }
+                    if targets.first() == Some(&Binding::Var(v))
+                        && matches!(values.first(), Some(Operand::Call(id)) if function.call(*id) == call))
+            });
+            match (&call.callee, assigned || via_assign) {
+                (Callee::Path(path), true) => Some(resolve(cx.ir, path)),
+                _ => None,
+            }
+        }),
+        _ => None,
+    }
+}
+
+pub(crate) fn check_blocking(cx: &Context, out: &mut Vec<Diagnostic>) {
+    let meta = crate::registry::rule("TX009").expect("registered");
+    let blocking = &cx.models.blocking;
+    for (function, id, _) in open_calls(cx) {
+        let call = function.call(id);
+        let (shown, what) = match &call.callee {
+            Callee::Path(path) => {
+                let name = resolve(cx.ir, path);
+                if !blocking.functions.contains(&name)
+                    && !blocking.functions.contains(&path.join("::"))
+                {
+                    continue;
+                }
+                (path.join("::"), "blocks")
+            }
+            Callee::Method { receiver, name, .. } => {
+                let Some(built) = constructor(cx, function, receiver) else {
+                    continue;
+                };
+                let short = built
+                    .rsplit("::")
+                    .take(2)
+                    .collect::<Vec<_>>()
+                    .into_iter()
+                    .rev()
+                    .collect::<Vec<_>>()
+                    .join("::");
+                let listed = |list: &[String]| list.iter().any(|c| *c == built || *c == short);
+                if blocking.client_methods.contains(name) && listed(&blocking.client_constructors) {
+                    (
+                        format!(
+                            "{}.{name}",
+                            cx.display(function, &base_handle(function, receiver))
+                        ),
+                        "makes a network request",
+                    )
+                } else if blocking.command_methods.contains(name)
+                    && listed(&blocking.command_constructors)
+                {
+                    (format!("{short}(…).{name}"), "waits for a subprocess")
+                } else {
+                    continue;
+                }
+            }
+            Callee::Other(_) => continue,
+        };
+        out.push(
+            cx.diagnostic(
+                meta,
+                function,
+                call.range,
+                format!("`{shown}` {what} while a transaction is open"),
+            )
+            .primary_label("blocks with the transaction open")
+            .help("do it before the transaction begins or after it commits")
+            .note("the transaction's locks and its pooled connection are held for the whole call")
+            .build(),
+        );
+    }
+}

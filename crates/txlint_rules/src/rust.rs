@@ -1,0 +1,353 @@
+//! Rust transaction guards as resources. A guard (`pool.begin().await?`,
+//! `client.transaction()`, `conn.transaction()`) rolls back when dropped, so what leaks
+//! is a guard with writes that reaches a *successful* exit uncommitted (TX011); error
+//! exits (`?`, `return Err(..)`) are the intended rollback. The same analysis tells which
+//! calls run while a guard is open (TX007, TX009). Raw `BEGIN` statements are separate
+//! resources (TX002).
+
+use txlint_ir::ir::{Callee, Event, FuncId, Function, Operand, VarId};
+use txlint_ir::TextRange;
+
+use crate::facts::{Begin, FileFacts};
+use crate::flow::{self, Effect, ExitPolicy, Outcome, Resource, ResourceModel};
+use crate::models::Models;
+use crate::transactions::aliases_of;
+
+/// A guard and what the analysis found about it.
+pub(crate) struct GuardAnalysis {
+    pub function: FuncId,
+    pub begin: Begin,
+    pub resource: Resource,
+    pub outcome: Outcome,
+    /// Whether a statement that writes runs on the guard.
+    pub writes: bool,
+}
+
+/// The variable a begin's guard is bound to: `let mut tx = pool.begin().await?;` lowers to
+/// an assignment from the begin call (possibly through `?`/`.unwrap()` links).
+fn guard_var(models: &Models, function: &Function, begin: &Begin) -> Option<VarId> {
+    function
+        .events()
+        .find_map(|event| {
+            let Event::Assign {
+                targets, values, ..
+            } = event
+            else {
+                return None;
+            };
+            targets.iter().zip(values).find_map(|(target, value)| {
+                let txlint_ir::ir::Binding::Var(v) = target else {
+                    return None;
+                };
+                behind_begin(models, function, value, begin).then_some(*v)
+            })
+        })
+        .or_else(|| match &function.call(begin.call).result {
+            txlint_ir::ir::ResultUse::Assigned(bindings) => match bindings.first() {
+                Some(txlint_ir::ir::Binding::Var(v)) => Some(*v),
+                _ => None,
+            },
+            _ => None,
+        })
+}
+
+/// Whether an operand is the begin's value, through unwrapping links.
+fn behind_begin(models: &Models, function: &Function, operand: &Operand, begin: &Begin) -> bool {
+    let Operand::Call(mut id) = operand else {
+        return false;
+    };
+    loop {
+        if id == begin.call {
+            return true;
+        }
+        match &function.call(id).callee {
+            Callee::Method {
+                receiver: Operand::Call(inner),
+                name,
+                ..
+            } if models.executors.unwrapping_methods.contains(name) => id = *inner,
+            _ => return false,
+        }
+    }
+}
+
+/// The SQL text of a statement call: its own first string argument, or the one at the
+/// start of its receiver chain (`sqlx::query("…").bind(x).execute(&mut *tx)`).
+pub(crate) fn sql_of(function: &Function, call: &txlint_ir::ir::Call) -> Option<String> {
+    if let Some(Operand::Str(sql)) = call.args.first() {
+        return Some(sql.clone());
+    }
+    let mut current = match &call.callee {
+        Callee::Method { receiver, .. } => receiver.clone(),
+        _ => return None,
+    };
+    while let Operand::Call(id) = current {
+        let inner = function.call(id);
+        if let Some(Operand::Str(sql)) = inner.args.first() {
+            return Some(sql.clone());
+        }
+        current = match &inner.callee {
+            Callee::Method { receiver, .. } => receiver.clone(),
+            _ => return None,
+        };
+    }
+    None
+}
+
+fn first_verb(sql: &str) -> String {
+    sql.trim_start()
+        .chars()
+        .take_while(|c| c.is_ascii_alphabetic())
+        .collect::<String>()
+        .to_ascii_uppercase()
+}
+
+/// The engine's view of one guard.
+pub(crate) struct GuardModel<'a> {
+    pub models: &'a Models,
+    pub file: &'a txlint_ir::ir::FileIr,
+    pub function: &'a Function,
+    pub aliases: &'a [VarId],
+    pub commit: &'a [String],
+    pub rollback: &'a [String],
+}
+
+impl GuardModel<'_> {
+    pub fn is_alias(&self, operand: &Operand) -> bool {
+        matches!(operand, Operand::Var(v) if self.aliases.contains(v))
+    }
+
+    /// Whether a call runs a statement on the guard: `….execute(&mut *tx)` or
+    /// `tx.execute(sql, params)`.
+    pub fn is_statement(&self, call: &txlint_ir::ir::Call) -> bool {
+        let Callee::Method { receiver, name, .. } = &call.callee else {
+            return false;
+        };
+        let executors = &self.models.executors;
+        (executors.methods.contains(name) && call.args.iter().any(|a| self.is_alias(a)))
+            || (executors.guard_methods.contains(name) && self.is_alias(receiver))
+    }
+
+    /// Whether a statement on the guard writes.
+    pub fn writes(&self, call: &txlint_ir::ir::Call) -> bool {
+        let executors = &self.models.executors;
+        match sql_of(self.function, call) {
+            Some(sql) => executors.write_verbs.contains(&first_verb(&sql)),
+            None => call
+                .callee
+                .name()
+                .is_some_and(|n| executors.writing_methods.iter().any(|w| w == n)),
+        }
+    }
+
+    /// Whether a call moves the guard into a function of this file that takes it by
+    /// value (its new owner).
+    fn moves(&self, call: &txlint_ir::ir::Call) -> bool {
+        let Some(name) = call.callee.name() else {
+            return false;
+        };
+        let by_value = |f: &Function| {
+            call.args.iter().enumerate().any(|(i, a)| {
+                self.is_alias(a)
+                    && f.params
+                        .get(i)
+                        .and_then(|p| f.var(*p).ty.as_deref())
+                        .is_some_and(|ty| !ty.starts_with('&'))
+            })
+        };
+        self.file
+            .functions
+            .iter()
+            .any(|f| f.name.rsplit("::").next() == Some(name) && by_value(f))
+    }
+}
+
+impl ResourceModel for GuardModel<'_> {
+    fn effect(&self, event: &Event) -> Effect {
+        let Event::Call(id) = event else {
+            return match event {
+                Event::Assign {
+                    targets, values, ..
+                } if targets.iter().zip(values).any(|(t, v)| {
+                    self.is_alias(v) && matches!(t, txlint_ir::ir::Binding::Place(_))
+                }) =>
+                {
+                    Effect::Escape
+                }
+                _ => Effect::None,
+            };
+        };
+        let call = self.function.call(*id);
+        if let Callee::Method { receiver, name, .. } = &call.callee {
+            if self.is_alias(receiver) {
+                if self.commit.contains(name) || self.rollback.contains(name) {
+                    return Effect::End;
+                }
+                // rusqlite: the guard commits (or is left alone) when dropped.
+                if name == "set_drop_behavior" {
+                    return Effect::End;
+                }
+            }
+        }
+        if matches!(&call.callee, Callee::Path(p) if p.len() == 1 && p[0] == "drop")
+            && call.args.iter().any(|a| self.is_alias(a))
+        {
+            return Effect::Release;
+        }
+        if self.moves(call) {
+            return Effect::Escape;
+        }
+        Effect::None
+    }
+
+    fn returned(&self, values: &[Operand]) -> bool {
+        values.iter().any(|v| match v {
+            // `Ok(tx)`, `Ok(Repo { tx })`
+            Operand::Call(id) => self
+                .function
+                .call(*id)
+                .args
+                .iter()
+                .any(|a| self.is_alias(a)),
+            other => self.is_alias(other),
+        })
+    }
+
+    fn panic_site(&self, _event: &Event) -> Option<TextRange> {
+        None
+    }
+}
+
+/// Successful exits only: `?` and `return Err(..)` are error exits (`Raise`).
+const GUARD_EXITS: ExitPolicy = ExitPolicy {
+    returns: true,
+    raises: false,
+    exception_edges: true,
+    reacquire: false,
+};
+
+pub(crate) fn analyze_file(
+    file: &txlint_ir::ir::FileIr,
+    models: &Models,
+    facts: &FileFacts,
+) -> Vec<GuardAnalysis> {
+    let mut analyses = Vec::new();
+    for (index, (function, function_facts)) in
+        file.functions.iter().zip(&facts.functions).enumerate()
+    {
+        for begin in &function_facts.begins {
+            let Some(var) = guard_var(models, function, begin) else {
+                continue;
+            };
+            let library = &models.libraries[begin.library];
+            let aliases = aliases_of(function, var);
+            let model = GuardModel {
+                models,
+                file,
+                function,
+                aliases: &aliases,
+                commit: &library.commit.methods,
+                rollback: &library.rollback.methods,
+            };
+            let resource = Resource {
+                acquire: Event::Call(begin.call),
+                acquire_range: function.call(begin.call).range,
+                aliases: aliases.clone(),
+                error_operands: Vec::new(),
+                error_var: None,
+                exits: GUARD_EXITS,
+            };
+            let outcome = flow::analyze(function, &resource, &model);
+            let writes = function
+                .calls
+                .iter()
+                .any(|call| model.is_statement(call) && model.writes(call));
+            analyses.push(GuardAnalysis {
+                function: FuncId(index as u32),
+                begin: *begin,
+                resource,
+                outcome,
+                writes,
+            });
+        }
+    }
+    analyses
+}
+
+/// A raw `BEGIN` statement and what ends it: `COMMIT`/`ROLLBACK` statements.
+struct RawModel<'a> {
+    function: &'a Function,
+}
+
+fn raw_sql_verb(function: &Function, call: &txlint_ir::ir::Call) -> Option<String> {
+    sql_of(function, call).map(|sql| first_verb(&sql))
+}
+
+impl ResourceModel for RawModel<'_> {
+    fn effect(&self, event: &Event) -> Effect {
+        match event {
+            Event::Call(id) => {
+                match raw_sql_verb(self.function, self.function.call(*id)).as_deref() {
+                    Some("COMMIT" | "ROLLBACK" | "END" | "ABORT") => Effect::End,
+                    _ => Effect::None,
+                }
+            }
+            _ => Effect::None,
+        }
+    }
+
+    fn returned(&self, _values: &[Operand]) -> bool {
+        false
+    }
+
+    fn panic_site(&self, _event: &Event) -> Option<TextRange> {
+        None
+    }
+}
+
+/// Raw `BEGIN`/`START TRANSACTION` statements run through an executor method, with the
+/// analysis of each: on a pooled connection, every exit without `COMMIT`/`ROLLBACK`
+/// (error exits included: dropping does not end a raw transaction) leaks it.
+pub(crate) fn raw_begins(
+    models: &Models,
+    function: &Function,
+) -> Vec<(txlint_ir::ir::CallId, Outcome)> {
+    let mut found = Vec::new();
+    for (index, call) in function.calls.iter().enumerate() {
+        let is_statement = call.callee.name().is_some_and(|n| {
+            models
+                .executors
+                .methods
+                .iter()
+                .chain(&models.executors.guard_methods)
+                .any(|m| m == n)
+        });
+        if !is_statement {
+            continue;
+        }
+        let Some(sql) = sql_of(function, call) else {
+            continue;
+        };
+        let upper = sql.trim().to_ascii_uppercase();
+        if !(upper.starts_with("BEGIN") || upper.starts_with("START TRANSACTION")) {
+            continue;
+        }
+        let id = txlint_ir::ir::CallId(index as u32);
+        let resource = Resource {
+            acquire: Event::Call(id),
+            acquire_range: call.range,
+            aliases: Vec::new(),
+            error_operands: Vec::new(),
+            error_var: None,
+            exits: ExitPolicy {
+                returns: true,
+                raises: true,
+                exception_edges: true,
+                reacquire: false,
+            },
+        };
+        let outcome = flow::analyze(function, &resource, &RawModel { function });
+        found.push((id, outcome));
+    }
+    found
+}
