@@ -12,7 +12,8 @@ pub fn lower_file(source: &str) -> FileIr {
         Ok(_file) => FileIr::empty(Language::Rust),
         Err(_) => {
             let mut ir = FileIr::empty(Language::Rust);
-            ir.syntax_errors.push(TextRange::from_usize(0..source.len()));
+            ir.syntax_errors
+                .push(TextRange::from_usize(0..source.len()));
             ir
         }
     }
