@@ -1,20 +1,45 @@
 //! Rust front-end: parses one file with syn and lowers every function body (methods,
 //! trait default methods, closures and async blocks included) to txlint's IR.
+//!
+//! syn rejects a file with a syntax error as a whole: the line of the error becomes the
+//! file's only syntax error and no function is lowered.
+
+mod lower;
 
 use txlint_ir::ir::FileIr;
 use txlint_ir::{Language, TextRange};
 
-/// Parses and lowers one Rust source file. syn rejects a file with a syntax error as a
-/// whole: the error's position becomes the file's only syntax error and no function is
-/// lowered.
+/// Stack of the thread that parses and lowers one file. syn's parser and the drop of its
+/// tree recurse once per nesting level; lowering itself is depth-bounded. The memory is
+/// only reserved: pages are touched as deep as the file nests.
+const STACK_SIZE: usize = 256 * 1024 * 1024;
+
+/// Parses and lowers one Rust source file.
+///
+/// The work runs on a thread of its own: it gets a stack deep enough for syn's recursive
+/// parser, and proc-macro2's thread-local source map (which records every parsed file to
+/// resolve span positions, and is never cleared) is freed with the thread.
 pub fn lower_file(source: &str) -> FileIr {
-    match syn::parse_file(source) {
-        Ok(_file) => FileIr::empty(Language::Rust),
-        Err(_) => {
-            let mut ir = FileIr::empty(Language::Rust);
-            ir.syntax_errors
-                .push(TextRange::from_usize(0..source.len()));
-            ir
+    std::thread::scope(|scope| {
+        let spawned = std::thread::Builder::new()
+            .name("txlint-rust".into())
+            .stack_size(STACK_SIZE)
+            .spawn_scoped(scope, || lower::lower(source));
+        match spawned {
+            Ok(handle) => handle.join().unwrap_or_else(|_| unparsable(source)),
+            // No thread available: lower on the caller's stack.
+            Err(_) => lower::lower(source),
         }
-    }
+    })
 }
+
+/// The IR of a file that could not be lowered: no functions, all of it a syntax error.
+fn unparsable(source: &str) -> FileIr {
+    let mut ir = FileIr::empty(Language::Rust);
+    ir.syntax_errors
+        .push(TextRange::from_usize(0..source.len()));
+    ir
+}
+
+#[cfg(test)]
+mod tests;

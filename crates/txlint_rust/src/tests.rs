@@ -1,0 +1,654 @@
+//! Lowering tests: the IR a Rust snippet produces.
+
+use txlint_ir::ir::{
+    Binding, Call, Callee, Event, FileIr, Function, FunctionKind, NoReturnKind, Operand, ResultUse,
+    Terminator, VarKind,
+};
+
+use crate::lower_file;
+
+fn lower(source: &str) -> FileIr {
+    let ir = lower_file(source);
+    assert!(
+        ir.syntax_errors.is_empty(),
+        "unexpected syntax errors: {:?}",
+        ir.syntax_errors
+    );
+    ir
+}
+
+fn function<'a>(ir: &'a FileIr, name: &str) -> &'a Function {
+    ir.functions
+        .iter()
+        .find(|f| f.name == name)
+        .unwrap_or_else(|| {
+            panic!(
+                "no function {name}: {:?}",
+                ir.functions.iter().map(|f| &f.name).collect::<Vec<_>>()
+            )
+        })
+}
+
+fn method_calls<'a>(function: &'a Function, method: &str) -> Vec<&'a Call> {
+    function
+        .calls
+        .iter()
+        .filter(|c| matches!(&c.callee, Callee::Method { name, .. } if name == method))
+        .collect()
+}
+
+fn method_call<'a>(function: &'a Function, method: &str) -> &'a Call {
+    let calls = method_calls(function, method);
+    assert_eq!(calls.len(), 1, "calls of {method}: {calls:?}");
+    calls[0]
+}
+
+fn var_named(function: &Function, name: &str) -> Vec<txlint_ir::ir::VarId> {
+    function
+        .vars
+        .iter()
+        .enumerate()
+        .filter(|(_, v)| v.name == name)
+        .map(|(i, _)| txlint_ir::ir::VarId(i as u32))
+        .collect()
+}
+
+fn reachable_terminators(function: &Function) -> Vec<&Terminator> {
+    function
+        .cfg
+        .reachable()
+        .into_iter()
+        .map(|b| &function.cfg.block(b).terminator)
+        .collect()
+}
+
+#[test]
+fn syntax_error_is_the_line_of_the_error() {
+    let source = "fn ok() {}\nfn broken( {\n}\n";
+    let ir = lower_file(source);
+    assert!(ir.functions.is_empty());
+    assert_eq!(ir.syntax_errors.len(), 1);
+    let line = &source[ir.syntax_errors[0].to_usize()];
+    assert!(source.lines().any(|l| l == line), "{line:?}");
+    assert!(!lower_file("\u{0}}}}{{{ fn ( ) ) \"unterminated")
+        .syntax_errors
+        .is_empty());
+    assert!(lower_file("").functions.is_empty());
+}
+
+#[test]
+fn spans_are_byte_offsets_after_non_ascii_text() {
+    let source = "fn f(tx: Tx) {\n    let s = \"é🦀\"; tx.commit();\n}\n";
+    let ir = lower(source);
+    let f = function(&ir, "f");
+    let commit = method_call(f, "commit");
+    assert_eq!(&source[commit.range.to_usize()], "tx.commit()");
+    let Callee::Method { name_range, .. } = &commit.callee else {
+        panic!("not a method call");
+    };
+    assert_eq!(&source[name_range.to_usize()], "commit");
+    assert_eq!(&source[f.name_range.to_usize()], "f");
+    // With a byte-order mark, columns on the first line start after it.
+    let bom = "\u{feff}fn g(tx: Tx) { tx.commit(); }\n";
+    let ir = lower(bom);
+    let commit = method_call(function(&ir, "g"), "commit");
+    assert_eq!(&bom[commit.range.to_usize()], "tx.commit()");
+}
+
+#[test]
+fn imports_one_per_leaf() {
+    let ir = lower(
+        "use sqlx::{PgPool, Postgres};\nuse a::b as c;\nuse std::io::{self, prelude::*};\nuse d::e;\n",
+    );
+    let imports: Vec<_> = ir
+        .imports
+        .iter()
+        .map(|i| (i.path.as_str(), i.alias.as_deref()))
+        .collect();
+    assert_eq!(
+        imports,
+        [
+            ("sqlx::PgPool", Some("PgPool")),
+            ("sqlx::Postgres", Some("Postgres")),
+            ("a::b", Some("c")),
+            ("std::io", Some("io")),
+            ("d::e", Some("e")),
+        ]
+    );
+    assert_eq!(ir.import_named("PgPool").unwrap().path, "sqlx::PgPool");
+    assert_eq!(ir.package, None);
+}
+
+#[test]
+fn methods_receivers_params_and_decorators() {
+    let ir = lower(
+        r#"
+struct Store { pool: PgPool }
+
+impl<'a> Store {
+    #[tracing::instrument]
+    async fn save(&self, tx: &mut Transaction<'_, Postgres>, pool: &PgPool, (a, b): (i32, i32)) -> Result<()> {
+        Ok(())
+    }
+}
+
+trait Repo {
+    fn run(&self) {}
+    fn abstract_one(&self);
+}
+
+#[tokio::main]
+async fn main() {}
+"#,
+    );
+    let save = function(&ir, "Store::save");
+    assert_eq!(save.kind, FunctionKind::Method);
+    let receiver = save.var(save.receiver.expect("receiver"));
+    assert_eq!(receiver.name, "self");
+    assert_eq!(receiver.kind, VarKind::Receiver);
+    assert_eq!(receiver.ty.as_deref(), Some("Store"));
+    let params: Vec<_> = save
+        .params
+        .iter()
+        .map(|p| (save.var(*p).name.as_str(), save.var(*p).ty.as_deref()))
+        .collect();
+    assert_eq!(
+        params,
+        [
+            (
+                "tx",
+                Some("&mut Transaction<'_,Postgres>".replace(' ', "").as_str())
+            ),
+            ("pool", Some("&PgPool")),
+            ("a", None),
+            ("b", None),
+        ]
+    );
+    assert_eq!(save.result_count, 1);
+    assert_eq!(save.decorators, ["tracing::instrument"]);
+    let run = function(&ir, "Repo::run");
+    assert_eq!(run.kind, FunctionKind::Method);
+    assert_eq!(run.result_count, 0);
+    assert!(ir.functions.iter().all(|f| f.name != "Repo::abstract_one"));
+    assert_eq!(function(&ir, "main").decorators, ["tokio::main"]);
+    assert_eq!(ir.fields.len(), 1);
+    assert_eq!(ir.fields[0].ty, "PgPool");
+}
+
+#[test]
+fn closures_and_async_blocks_capture_like_literals() {
+    let ir = lower(
+        r#"
+async fn f(pool: PgPool) {
+    let tx = pool.begin().await.unwrap();
+    let run = |x: i32| tx.commit();
+    let task = async move { tx.rollback().await; };
+    fn nested() { tx.commit(); }
+}
+"#,
+    );
+    let f = function(&ir, "f");
+    let closure = function(&ir, "f.closure1");
+    assert_eq!(closure.kind, FunctionKind::Literal);
+    assert_eq!(closure.parent, Some(txlint_ir::ir::FuncId(0)));
+    assert_eq!(closure.var(closure.params[0]).ty.as_deref(), Some("i32"));
+    let captured = closure.vars.iter().find(|v| v.name == "tx").unwrap();
+    assert_eq!(captured.kind, VarKind::Captured);
+    let outer_tx = var_named(f, "tx")[0];
+    assert_eq!(captured.outer, Some((txlint_ir::ir::FuncId(0), outer_tx)));
+    // The closure's body expression is its return value.
+    assert_eq!(method_call(closure, "commit").result, ResultUse::Returned);
+    let task = function(&ir, "f.async2");
+    assert_eq!(task.kind, FunctionKind::Literal);
+    assert_eq!(
+        method_call(task, "rollback").callee,
+        Callee::Method {
+            receiver: Operand::Var(var_named(task, "tx")[0]),
+            name: "rollback".into(),
+            name_range: method_call(task, "rollback").callee_name_range(),
+        }
+    );
+    // The closures are values assigned to locals.
+    let run = var_named(f, "run")[0];
+    assert!(f.events().any(|e| matches!(e,
+        Event::Assign { targets, values, .. }
+            if targets == &[Binding::Var(run)] && matches!(values[0], Operand::Closure(_)))));
+    // A nested fn sees nothing of the enclosing locals.
+    let nested = function(&ir, "nested");
+    assert_eq!(nested.kind, FunctionKind::Function);
+    assert!(nested.vars.is_empty());
+}
+
+trait CalleeName {
+    fn callee_name_range(&self) -> txlint_ir::TextRange;
+}
+
+impl CalleeName for Call {
+    fn callee_name_range(&self) -> txlint_ir::TextRange {
+        match &self.callee {
+            Callee::Method { name_range, .. } => *name_range,
+            _ => panic!("not a method call"),
+        }
+    }
+}
+
+#[test]
+fn shadowing_declares_new_variables() {
+    let ir = lower(
+        r#"
+fn f(pool: PgPool) {
+    let tx = pool.begin();
+    let tx = tx.unwrap();
+    {
+        let tx: Tx = other();
+        tx.commit();
+    }
+    tx.rollback();
+}
+"#,
+    );
+    let f = function(&ir, "f");
+    let txs = var_named(f, "tx");
+    assert_eq!(txs.len(), 3);
+    assert_eq!(f.var(txs[2]).ty.as_deref(), Some("Tx"));
+    let Callee::Method { receiver, .. } = &method_call(f, "unwrap").callee else {
+        panic!()
+    };
+    assert_eq!(receiver, &Operand::Var(txs[0]));
+    assert_eq!(
+        method_call(f, "unwrap").result,
+        ResultUse::Assigned(vec![Binding::Var(txs[1])])
+    );
+    let Callee::Method { receiver, .. } = &method_call(f, "commit").callee else {
+        panic!()
+    };
+    assert_eq!(receiver, &Operand::Var(txs[2]));
+    let Callee::Method { receiver, .. } = &method_call(f, "rollback").callee else {
+        panic!()
+    };
+    assert_eq!(receiver, &Operand::Var(txs[1]));
+}
+
+#[test]
+fn question_mark_may_raise_to_a_raise_block() {
+    let source = r#"
+async fn f(pool: &PgPool) -> Result<()> {
+    let mut tx = pool.begin().await?;
+    tx.commit().await?;
+    Ok(())
+}
+"#;
+    let ir = lower(source);
+    let f = function(&ir, "f");
+    let tx = var_named(f, "tx")[0];
+    assert_eq!(
+        method_call(f, "begin").result,
+        ResultUse::Assigned(vec![Binding::Var(tx)])
+    );
+    assert_eq!(method_call(f, "commit").result, ResultUse::Used);
+    let raises: Vec<_> = f
+        .cfg
+        .reachable()
+        .into_iter()
+        .filter_map(|b| match &f.cfg.block(b).terminator {
+            Terminator::MayRaise { range, handler, .. } => Some((*range, *handler)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(raises.len(), 2);
+    assert_eq!(&source[raises[0].0.to_usize()], "pool.begin().await?");
+    for (range, handler) in raises {
+        assert_eq!(f.cfg.block(handler).terminator, Terminator::Raise { range });
+    }
+    // The tail `Ok(())` returns the Ok call.
+    let ok = f
+        .calls
+        .iter()
+        .position(|c| c.callee == Callee::Path(vec!["Ok".into()]))
+        .unwrap();
+    assert_eq!(f.calls[ok].result, ResultUse::Returned);
+    let returns: Vec<_> = reachable_terminators(f)
+        .into_iter()
+        .filter_map(|t| match t {
+            Terminator::Return {
+                values,
+                implicit,
+                range,
+            } => Some((values.clone(), *implicit, &source[range.to_usize()])),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        returns,
+        [(
+            vec![Operand::Call(txlint_ir::ir::CallId(ok as u32))],
+            true,
+            "}"
+        )]
+    );
+}
+
+#[test]
+fn result_uses_of_statements() {
+    let ir = lower(
+        r#"
+async fn f(mut tx: Tx) {
+    tx.commit().await;
+}
+async fn g(tx: Tx) {
+    let _ = tx.commit().await;
+}
+async fn h(tx: Tx) {
+    tx.commit().await.ok();
+}
+async fn k(tx: Tx) {
+    let (a, b) = tx.commit().await;
+    drop(tx);
+}
+"#,
+    );
+    assert_eq!(
+        method_call(function(&ir, "f"), "commit").result,
+        ResultUse::Discarded
+    );
+    assert_eq!(
+        method_call(function(&ir, "g"), "commit").result,
+        ResultUse::Assigned(vec![Binding::Blank])
+    );
+    let h = function(&ir, "h");
+    let ok = h.calls.iter().position(|c| c.callee.name() == Some("ok"));
+    assert_eq!(
+        method_call(h, "commit").result,
+        ResultUse::Receiver(txlint_ir::ir::CallId(ok.unwrap() as u32))
+    );
+    assert_eq!(method_call(h, "ok").result, ResultUse::Discarded);
+    let k = function(&ir, "k");
+    let (a, b) = (var_named(k, "a")[0], var_named(k, "b")[0]);
+    assert_eq!(
+        method_call(k, "commit").result,
+        ResultUse::Assigned(vec![Binding::Var(a), Binding::Var(b)])
+    );
+    let drop = k
+        .calls
+        .iter()
+        .find(|c| c.callee == Callee::Path(vec!["drop".into()]))
+        .unwrap();
+    assert_eq!(drop.args, [Operand::Var(var_named(k, "tx")[0])]);
+}
+
+#[test]
+fn return_err_and_tail_err_raise() {
+    let source = r#"
+fn f(x: bool) -> Result<(), E> {
+    if x {
+        return Err(E::Bad);
+    }
+    Err(E::Other)
+}
+fn g(x: bool) -> Result<i32, E> {
+    if x { Ok(1) } else { Err(E::Bad) }
+}
+"#;
+    let ir = lower(source);
+    let f = function(&ir, "f");
+    let raises: Vec<_> = reachable_terminators(f)
+        .into_iter()
+        .filter_map(|t| match t {
+            Terminator::Raise { range } => Some(&source[range.to_usize()]),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(raises, ["return Err(E::Bad)", "Err(E::Other)"]);
+    assert!(!reachable_terminators(f)
+        .iter()
+        .any(|t| matches!(t, Terminator::Return { .. })));
+    let g = function(&ir, "g");
+    let terminators = reachable_terminators(g);
+    assert!(terminators
+        .iter()
+        .any(|t| matches!(t, Terminator::Raise { .. })));
+    assert!(terminators.iter().any(
+        |t| matches!(t, Terminator::Return { values, implicit: true, .. } if values.len() == 1)
+    ));
+}
+
+#[test]
+fn sqlx_query_macros_and_field_arguments() {
+    let ir = lower(
+        r#"
+impl Repo {
+    async fn f(&self, tx: &mut Transaction<'_, Postgres>, name: &str) -> Result<()> {
+        sqlx::query!("INSERT INTO t VALUES ($1)", name).execute(&mut *tx).await?;
+        query_as!(User, r"SELECT * FROM users").fetch_all(&mut **tx).await?;
+        sqlx::query("DELETE FROM t").bind(name).execute(&self.pool).await?;
+        Ok(())
+    }
+}
+"#,
+    );
+    let f = function(&ir, "Repo::f");
+    let tx = var_named(f, "tx")[0];
+    let name = var_named(f, "name")[0];
+    let this = f.receiver.unwrap();
+    let query = f
+        .calls
+        .iter()
+        .position(|c| c.callee == Callee::Path(vec!["sqlx".into(), "query".into()]))
+        .unwrap();
+    assert_eq!(
+        f.calls[query].args,
+        [
+            Operand::Str("INSERT INTO t VALUES ($1)".into()),
+            Operand::Var(name)
+        ]
+    );
+    let executes = method_calls(f, "execute");
+    assert_eq!(executes[0].args, [Operand::Var(tx)]);
+    let Callee::Method { receiver, .. } = &executes[0].callee else {
+        panic!()
+    };
+    assert_eq!(
+        receiver,
+        &Operand::Call(txlint_ir::ir::CallId(query as u32))
+    );
+    let query_as = f
+        .calls
+        .iter()
+        .find(|c| c.callee == Callee::Path(vec!["sqlx".into(), "query_as".into()]))
+        .unwrap();
+    assert_eq!(query_as.args[1], Operand::Str("SELECT * FROM users".into()));
+    assert_eq!(method_call(f, "fetch_all").args, [Operand::Var(tx)]);
+    assert_eq!(
+        executes[1].args,
+        [Operand::Field(Box::new(Operand::Var(this)), "pool".into())]
+    );
+    let plain = f
+        .calls
+        .iter()
+        .find(|c| c.args == [Operand::Str("DELETE FROM t".into())])
+        .unwrap();
+    assert_eq!(
+        plain.callee,
+        Callee::Path(vec!["sqlx".into(), "query".into()])
+    );
+}
+
+#[test]
+fn match_if_let_loops_and_labels() {
+    let ir = lower(
+        r#"
+async fn f(pool: PgPool, items: Vec<i32>) {
+    if let Ok(tx) = pool.begin().await {
+        tx.commit().await;
+    }
+    match pool.begin().await {
+        Ok(mut tx) if tx.ready() => { tx.rollback().await; }
+        Ok(_) => {}
+        Err(e) => log(e),
+    }
+    'outer: for item in items {
+        loop {
+            if item > 1 { break 'outer; }
+            continue 'outer;
+        }
+    }
+    while let Some(x) = next() {
+        if x { break; }
+    }
+    let Some(y) = maybe() else { return };
+    use_it(y);
+}
+"#,
+    );
+    let f = function(&ir, "f");
+    let txs = var_named(f, "tx");
+    assert_eq!(txs.len(), 2);
+    let begins = method_calls(f, "begin");
+    assert_eq!(
+        begins[0].result,
+        ResultUse::Assigned(vec![Binding::Var(txs[0])])
+    );
+    assert_eq!(begins[1].result, ResultUse::Used);
+    let Callee::Method { receiver, .. } = &method_call(f, "rollback").callee else {
+        panic!()
+    };
+    assert_eq!(receiver, &Operand::Var(txs[1]));
+    let reachable = f.cfg.reachable();
+    assert!(reachable
+        .iter()
+        .any(|b| matches!(&f.cfg.block(*b).terminator, Terminator::Switch { targets, .. } if targets.len() == 3)));
+    let mut jumps: Vec<_> = reachable
+        .iter()
+        .filter_map(|b| f.cfg.block(*b).jump.map(|j| format!("{:?}", j.kind)))
+        .collect();
+    jumps.sort();
+    assert_eq!(jumps, ["Break", "Break", "Continue"]);
+    assert_eq!(var_named(f, "e").len(), 1);
+    assert_eq!(var_named(f, "Ok").len(), 0);
+    let y = var_named(f, "y")[0];
+    let use_it = f
+        .calls
+        .iter()
+        .find(|c| c.callee == Callee::Path(vec!["use_it".into()]))
+        .unwrap();
+    assert_eq!(use_it.args, [Operand::Var(y)]);
+    // `let … else { return }`: the else branch returns.
+    assert!(reachable.iter().any(|b| matches!(
+        &f.cfg.block(*b).terminator,
+        Terminator::Return {
+            implicit: false,
+            ..
+        }
+    )));
+}
+
+#[test]
+fn panicking_macros_never_return_and_other_macros_are_values() {
+    let ir = lower(
+        r#"
+fn f(tx: Tx) {
+    println!("{}", tx);
+    if broken() {
+        panic!("no");
+    }
+    let v = vec![tx.id()];
+    todo!()
+}
+"#,
+    );
+    let f = function(&ir, "f");
+    let tx = var_named(f, "tx")[0];
+    assert!(f
+        .events()
+        .any(|e| matches!(e, Event::Use { operand, .. } if *operand == Operand::Var(tx))));
+    assert_eq!(method_calls(f, "id").len(), 1);
+    let no_returns = reachable_terminators(f)
+        .into_iter()
+        .filter(|t| {
+            matches!(
+                t,
+                Terminator::NoReturn {
+                    kind: NoReturnKind::Panic,
+                    ..
+                }
+            )
+        })
+        .count();
+    assert_eq!(no_returns, 2);
+    assert!(!reachable_terminators(f)
+        .iter()
+        .any(|t| matches!(t, Terminator::Return { .. })));
+}
+
+#[test]
+fn struct_literals_store_variables_and_assignments_bind() {
+    let ir = lower(
+        r#"
+fn f(tx: Tx, mut s: S) {
+    let holder = Holder { tx, n: 1 };
+    s.tx = other();
+    let t = (tx, 2);
+}
+"#,
+    );
+    let f = function(&ir, "f");
+    let tx = var_named(f, "tx")[0];
+    let stores = f
+        .events()
+        .filter(|e| {
+            matches!(e,
+            Event::Assign { targets, values, .. }
+                if targets == &[Binding::Place(Operand::Other)] && values == &[Operand::Var(tx)])
+        })
+        .count();
+    assert_eq!(stores, 2);
+    let s = var_named(f, "s")[0];
+    let other = f
+        .calls
+        .iter()
+        .find(|c| c.callee.name() == Some("other"))
+        .unwrap();
+    assert_eq!(
+        other.result,
+        ResultUse::Assigned(vec![Binding::Place(Operand::Field(
+            Box::new(Operand::Var(s)),
+            "tx".into()
+        ))])
+    );
+}
+
+#[test]
+fn deep_nesting_is_bounded() {
+    let mut source = String::from("fn f(tx: Tx) {\n");
+    for _ in 0..3000 {
+        source.push_str("if x {\n");
+    }
+    for _ in 0..3000 {
+        source.push_str("}\n");
+    }
+    source.push_str("}\n");
+    assert_eq!(lower_file(&source).functions.len(), 1);
+
+    let chain = format!("fn f(tx: Tx) {{ let x = tx{}; }}\n", ".a()".repeat(10_000));
+    assert_eq!(lower_file(&chain).functions.len(), 1);
+
+    let parens = format!(
+        "fn f(tx: Tx) {{ let x = {}tx{}; }}\n",
+        "(".repeat(10_000),
+        ")".repeat(10_000)
+    );
+    let ir = lower_file(&parens);
+    assert!(ir.functions.len() == 1 || !ir.syntax_errors.is_empty());
+}
+
+#[test]
+fn deep_nesting_is_bounded_on_a_small_stack() {
+    let handle = std::thread::Builder::new()
+        .stack_size(2 * 1024 * 1024)
+        .spawn(|| {
+            let chain = format!("fn f(tx: Tx) {{ let x = tx{}; }}\n", ".a()".repeat(10_000));
+            lower_file(&chain).functions.len()
+        })
+        .unwrap();
+    assert_eq!(handle.join().unwrap(), 1);
+}
