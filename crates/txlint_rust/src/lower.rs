@@ -195,6 +195,35 @@ impl<'s> Lowerer<'s> {
         self.range(node.span())
     }
 
+    /// The range of an expression. Postfix chains (`a.b().c().await?`) are measured
+    /// from their last token back to the start of their innermost operand, without
+    /// walking the whole tree as [`Spanned::span`] does.
+    fn expr_range(&self, expr: &Expr) -> TextRange {
+        let end = match expr {
+            Expr::MethodCall(m) => m.paren_token.span.close(),
+            Expr::Call(c) => c.paren_token.span.close(),
+            Expr::Try(t) => t.question_token.span,
+            Expr::Await(a) => a.await_token.span,
+            Expr::Field(f) => f.member.span(),
+            _ => return self.srange(expr),
+        };
+        let mut start = expr;
+        loop {
+            start = match start {
+                Expr::MethodCall(m) => &m.receiver,
+                Expr::Call(c) => &c.func,
+                Expr::Try(t) => &t.expr,
+                Expr::Await(a) => &a.base,
+                Expr::Field(f) => &f.base,
+                Expr::Index(i) => &i.expr,
+                _ => break,
+            };
+        }
+        let start = self.srange(start).start();
+        let end = self.range(end).end().max(start);
+        TextRange::new(start, end)
+    }
+
     /// Source text of a node with whitespace removed: `&mut Transaction<'_, Postgres>`.
     fn type_text<T: Spanned + ?Sized>(&self, node: &T) -> String {
         let range = self.srange(node);
@@ -1129,7 +1158,7 @@ impl<'s> Lowerer<'s> {
                     other => other,
                 };
                 let operand = self.expr(&e.expr, inner_use);
-                let range = self.srange(e);
+                let range = self.expr_range(expr);
                 let normal = self.new_block();
                 let handler = self.new_block();
                 self.terminate(Terminator::MayRaise {
@@ -1408,7 +1437,7 @@ impl<'s> Lowerer<'s> {
         if matches!(use_, ResultUse::Used | ResultUse::Returned) {
             self.push(Event::Use {
                 operand: operand.clone(),
-                range: self.srange(expr),
+                range: self.expr_range(expr),
             });
         }
     }
@@ -1446,7 +1475,7 @@ impl<'s> Lowerer<'s> {
 
     /// A method call or a call expression.
     fn call(&mut self, expr: &Expr, use_: ResultUse) -> Operand {
-        let range = self.srange(expr);
+        let range = self.expr_range(expr);
         match expr {
             Expr::MethodCall(m) => {
                 let id = self.reserve_call(range, use_);
