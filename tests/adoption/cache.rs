@@ -30,15 +30,35 @@ fn hits_and_misses(stderr: &str) -> (usize, usize) {
     (numbers[0], numbers[1])
 }
 
-fn cache_entries(root: &Path) -> Vec<PathBuf> {
-    let mut entries = Vec::new();
+/// The cache's files: one per run key and source directory.
+fn cache_files(root: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
     for run in fs::read_dir(root).unwrap() {
         let run = run.unwrap().path();
         if run.is_dir() {
-            entries.extend(fs::read_dir(run).unwrap().map(|e| e.unwrap().path()));
+            files.extend(fs::read_dir(run).unwrap().map(|e| e.unwrap().path()));
         }
     }
-    entries
+    files
+}
+
+/// Names of the source files with an entry in the cache.
+fn cached_names(root: &Path) -> Vec<String> {
+    let mut names: Vec<String> = cache_files(root)
+        .iter()
+        .flat_map(|file| {
+            let cached: serde_json::Value =
+                serde_json::from_slice(&fs::read(file).unwrap()).unwrap();
+            cached["files"]
+                .as_object()
+                .unwrap()
+                .keys()
+                .cloned()
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    names.sort();
+    names
 }
 
 fn three_files() -> tempfile::TempDir {
@@ -59,27 +79,41 @@ fn a_second_run_reads_the_cache_and_prints_the_same_bytes() {
         }
         assert_eq!(hits_and_misses(&second_log), (3, 0), "{second_log}");
     }
-    assert_eq!(cache_entries(&dir.path().join(".txlint_cache")).len(), 3);
+    let root = dir.path().join(".txlint_cache");
+    assert_eq!(cache_files(&root).len(), 1, "one file per source directory");
+    assert_eq!(cached_names(&root), ["a.go", "b.go", "c.go"]);
     // An edited file is analysed again; the others still hit.
-    write(dir.path(), "c.go", LEAKY);
-    let (_, log) = run(dir.path(), &[]);
-    assert_eq!(hits_and_misses(&log), (3, 0), "c.go now has a.go's content");
     write(dir.path(), "c.go", &format!("{LEAKY}\n// edited\n"));
     let (_, log) = run(dir.path(), &[]);
     assert_eq!(hits_and_misses(&log), (2, 1));
+    let (_, log) = run(dir.path(), &[]);
+    assert_eq!(hits_and_misses(&log), (3, 0));
+    // Files in other directories get files of their own.
+    write(dir.path(), "sub/d.go", LEAKY);
+    run(dir.path(), &[]);
+    assert_eq!(cache_files(&root).len(), 2);
 }
 
 #[test]
-fn corrupt_cache_entries_are_ignored_and_rewritten() {
+fn corrupt_cache_files_and_entries_are_ignored_and_rewritten() {
     let dir = three_files();
+    let root = dir.path().join(".txlint_cache");
     let (expected, _) = run(dir.path(), &["--format", "json"]);
-    let entries = cache_entries(&dir.path().join(".txlint_cache"));
-    fs::write(&entries[0], b"\x00\x01 not json").unwrap();
-    fs::write(&entries[1], b"").unwrap();
-    fs::write(&entries[2], b"{\"diagnostics\": [{\"code\": \"TX999\"}]}").unwrap();
+    let file = cache_files(&root).remove(0);
+    // A broken entry (a rule code no txlint has): that file only is analysed again.
+    let mut cached: serde_json::Value = serde_json::from_slice(&fs::read(&file).unwrap()).unwrap();
+    cached["files"]["a.go"]["results"]["diagnostics"][0]["code"] = "TX999".into();
+    fs::write(&file, cached.to_string()).unwrap();
     let (output, log) = run(dir.path(), &["--format", "json"]);
     assert_eq!(output, expected);
-    assert_eq!(hits_and_misses(&log), (0, 3));
+    assert_eq!(hits_and_misses(&log), (2, 1));
+    // A file that is not JSON at all, or empty: everything is analysed again.
+    for garbage in [&b"\x00\x01 not json"[..], b"", b"{\"files\": {"] {
+        fs::write(&file, garbage).unwrap();
+        let (output, log) = run(dir.path(), &["--format", "json"]);
+        assert_eq!(output, expected);
+        assert_eq!(hits_and_misses(&log), (0, 3));
+    }
     let (_, log) = run(dir.path(), &["--format", "json"]);
     assert_eq!(hits_and_misses(&log), (3, 0), "rewritten");
 }
@@ -146,7 +180,7 @@ fn the_cache_lives_beside_the_closest_configuration_or_where_asked() {
         .map(|o| (o.stdout, String::from_utf8(o.stderr).unwrap()))
         .unwrap();
     assert_eq!(hits_and_misses(&log), (0, 1));
-    assert_eq!(cache_entries(elsewhere.path()).len(), 1);
+    assert_eq!(cached_names(elsewhere.path()), ["a.go"]);
     let from_env = txlint()
         .current_dir(dir.path())
         .env("TXLINT_CACHE_DIR", elsewhere.path())

@@ -89,8 +89,9 @@ impl Baseline {
         };
         let mut temporary = tempfile::NamedTempFile::new_in(directory)
             .with_context(|| format!("cannot write the baseline {}", path.display()))?;
-        serde_json::to_writer_pretty(&mut temporary, self)?;
-        temporary.write_all(b"\n")?;
+        let mut bytes = serde_json::to_vec_pretty(self)?;
+        bytes.push(b'\n');
+        temporary.write_all(&bytes)?;
         temporary
             .persist(path)
             .with_context(|| format!("cannot write the baseline {}", path.display()))?;

@@ -1,22 +1,26 @@
-//! A content-addressed cache of what the rules found in each file, so that an
-//! unchanged file is not parsed and analysed again.
+//! A cache of what the rules found in each file, so that an unchanged file is not
+//! parsed and analysed again.
 //!
-//! Layout: `<dir>/.txlint_cache/<run key>/<file key>.json`. The run key hashes
+//! Layout: `<root>/<run key>/<directory key>.json`, one file per source directory (as
+//! ruff keeps one per package): writing thousands of small files is slower than the
+//! analysis it saves on a fresh checkout, where every entry is new. The run key hashes
 //! txlint's version, the identity of the running binary (a rebuilt binary may analyse
 //! differently without a new version number) and everything in a [`Profile`] that
-//! changes the rules' output; the file key hashes the file's language and text. The
-//! path is not part of the key: what the rules find depends on the text only.
+//! changes the rules' output; the directory key hashes the directory's path. Each file's
+//! entry records the hash of its language and text, and is used only when the text still
+//! has that hash.
 //!
 //! What is cached is the rules' output before suppressions, `[per-file-ignores]`,
 //! baselines and `--diff-base` are applied: those are cheap and are applied on every
-//! run, so that changing them never needs a cache entry of its own.
+//! run, so that changing them never needs entries of its own.
 //!
-//! The cache is an optimisation and never a source of errors: entries are written
-//! atomically (temporary file, then rename), and an entry that cannot be read or
-//! parsed counts as a miss and is rewritten.
+//! The cache is an optimisation and never a source of errors: the directory files are
+//! read before the run and written after it atomically (temporary file, then rename),
+//! and a file that cannot be read or parsed counts as empty and is rewritten.
 //!
 //! [`Profile`]: crate::config::Profile
 
+use std::collections::{BTreeMap, HashMap};
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -44,46 +48,77 @@ pub struct SyntaxNotice {
     pub message: String,
 }
 
+/// A fresh result to store: made by a worker, written after the run.
+pub struct NewEntry {
+    /// Absolute path of the file.
+    path: PathBuf,
+    entry: CachedEntry,
+}
+
 pub struct Cache {
-    /// The directory of this run's entries.
+    /// The directory of this run key's files.
     directory: PathBuf,
+    /// Entries by source directory (absolute) and file name, as read before the run.
+    loaded: HashMap<PathBuf, DirectoryEntries>,
     pub hits: AtomicUsize,
     pub misses: AtomicUsize,
     pub write_errors: AtomicUsize,
 }
 
+type DirectoryEntries = BTreeMap<String, CachedEntry>;
+
 impl Cache {
-    /// The cache under `root` (the `.txlint_cache` directory) for one profile.
-    pub fn new(root: &Path, profile_key: &str) -> Cache {
+    /// Opens the cache under `root` (the `.txlint_cache` directory) for one profile and
+    /// reads the entries of `source_directories` (absolute).
+    pub fn open<'a>(
+        root: &Path,
+        profile_key: &str,
+        source_directories: impl IntoIterator<Item = &'a Path>,
+    ) -> Cache {
         let run_key = format!(
             "txlint {}\n{}\n{}",
             env!("CARGO_PKG_VERSION"),
             binary_identity(),
             profile_key
         );
+        let directory = root.join(format!("{:032x}", xxh3_128(run_key.as_bytes())));
+        let mut loaded = HashMap::new();
+        for source in source_directories {
+            if loaded.contains_key(source) {
+                continue;
+            }
+            let entries = fs::read(directory.join(directory_file_name(source)))
+                .ok()
+                .and_then(|bytes| serde_json::from_slice::<CachedDirectory>(&bytes).ok())
+                .map(|cached| cached.files)
+                .unwrap_or_default();
+            loaded.insert(source.to_path_buf(), entries);
+        }
         Cache {
-            directory: root.join(format!("{:032x}", xxh3_128(run_key.as_bytes()))),
+            directory,
+            loaded,
             hits: AtomicUsize::new(0),
             misses: AtomicUsize::new(0),
             write_errors: AtomicUsize::new(0),
         }
     }
 
-    fn entry(&self, language: Language, text: &str) -> PathBuf {
-        let mut keyed = Vec::with_capacity(text.len() + 8);
-        keyed.extend_from_slice(language.name().as_bytes());
-        keyed.push(0);
-        keyed.extend_from_slice(text.as_bytes());
-        self.directory
-            .join(format!("{:032x}.json", xxh3_128(&keyed)))
-    }
-
-    /// The cached results for this text, with `file` as their file id.
-    pub fn get(&self, file: FileId, language: Language, text: &str) -> Option<FileResults> {
-        let found = fs::read(self.entry(language, text))
-            .ok()
-            .and_then(|bytes| serde_json::from_slice::<CachedFile>(&bytes).ok())
-            .and_then(|cached| cached.into_results(file));
+    /// The cached results of this file (absolute path) if its text is unchanged, with
+    /// `file` as their file id.
+    pub fn get(
+        &self,
+        file: FileId,
+        path: &Path,
+        language: Language,
+        text: &str,
+    ) -> Option<FileResults> {
+        let found = path
+            .parent()
+            .and_then(|dir| self.loaded.get(dir))
+            .zip(file_name(path))
+            .and_then(|(entries, name)| entries.get(&name))
+            .filter(|entry| entry.content == content_key(language, text))
+            .and_then(|entry| entry.results.clone().into_results(file));
         let counter = if found.is_some() {
             &self.hits
         } else {
@@ -93,30 +128,87 @@ impl Cache {
         found
     }
 
-    pub fn put(&self, language: Language, text: &str, results: &FileResults) {
-        let written = self.write(&self.entry(language, text), &CachedFile::of(results));
-        if written.is_err() {
-            self.write_errors.fetch_add(1, Ordering::Relaxed);
+    /// What to store for a file just analysed (made in the worker, written by
+    /// [`Cache::save`]).
+    pub fn new_entry(
+        path: &Path,
+        language: Language,
+        text: &str,
+        results: &FileResults,
+    ) -> NewEntry {
+        NewEntry {
+            path: path.to_path_buf(),
+            entry: CachedEntry {
+                content: content_key(language, text),
+                results: CachedFile::of(results),
+            },
         }
     }
 
-    fn write(&self, path: &Path, cached: &CachedFile) -> std::io::Result<()> {
+    /// Writes the new entries, one file per source directory, keeping the entries of
+    /// the directory's other files that still exist.
+    pub fn save(&self, new: Vec<NewEntry>) {
+        let mut by_directory: BTreeMap<PathBuf, DirectoryEntries> = BTreeMap::new();
+        for NewEntry { path, entry } in new {
+            let (Some(dir), Some(name)) = (path.parent(), file_name(&path)) else {
+                continue;
+            };
+            by_directory
+                .entry(dir.to_path_buf())
+                .or_default()
+                .insert(name, entry);
+        }
+        for (source, fresh) in by_directory {
+            let mut entries = self.loaded.get(&source).cloned().unwrap_or_default();
+            entries.retain(|name, _| !fresh.contains_key(name) && source.join(name).is_file());
+            entries.extend(fresh);
+            let written = self.write(&source, CachedDirectory { files: entries });
+            if written.is_err() {
+                self.write_errors.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    }
+
+    fn write(&self, source: &Path, cached: CachedDirectory) -> std::io::Result<()> {
         if !self.directory.is_dir() {
             fs::create_dir_all(&self.directory)?;
             if let Some(root) = self.directory.parent() {
                 mark_cache_root(root);
             }
         }
+        // One write: serde_json writes token by token to an unbuffered file.
+        let bytes = serde_json::to_vec(&cached)?;
         let mut temporary = tempfile::NamedTempFile::new_in(&self.directory)?;
-        serde_json::to_writer(&mut temporary, cached)?;
-        temporary.flush()?;
-        temporary.persist(path).map_err(|e| e.error)?;
+        temporary.write_all(&bytes)?;
+        temporary
+            .persist(self.directory.join(directory_file_name(source)))
+            .map_err(|e| e.error)?;
         Ok(())
     }
 
+    /// The directory holding this run key's files.
     pub fn directory(&self) -> &Path {
         &self.directory
     }
+}
+
+fn file_name(path: &Path) -> Option<String> {
+    Some(path.file_name()?.to_string_lossy().into_owned())
+}
+
+fn directory_file_name(source: &Path) -> String {
+    format!(
+        "{:032x}.json",
+        xxh3_128(source.to_string_lossy().as_bytes())
+    )
+}
+
+fn content_key(language: Language, text: &str) -> String {
+    let mut keyed = Vec::with_capacity(text.len() + 8);
+    keyed.extend_from_slice(language.name().as_bytes());
+    keyed.push(0);
+    keyed.extend_from_slice(text.as_bytes());
+    format!("{:032x}", xxh3_128(&keyed))
 }
 
 /// Tells backup tools and git that the cache is not worth keeping (as ruff does).
@@ -156,7 +248,20 @@ fn binary_identity() -> String {
 // serializable counterparts. Rule codes are mapped back to the registry's `&'static`
 // strings when read, and an entry naming an unknown rule is a miss.
 
-#[derive(Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
+struct CachedDirectory {
+    /// By file name.
+    files: DirectoryEntries,
+}
+
+#[derive(Clone, Serialize, Deserialize)]
+struct CachedEntry {
+    /// Hash of the file's language and text when it was analysed.
+    content: String,
+    results: CachedFile,
+}
+
+#[derive(Clone, Serialize, Deserialize)]
 struct CachedFile {
     diagnostics: Vec<CachedDiagnostic>,
     package: Option<String>,
@@ -165,7 +270,7 @@ struct CachedFile {
     syntax_notice: Option<SyntaxNotice>,
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 struct CachedDiagnostic {
     code: String,
     severity: String,
@@ -300,13 +405,30 @@ mod tests {
         }
     }
 
-    #[test]
-    fn entries_round_trip() {
+    /// A source directory with `a.go` and `b.go`, and a cache root.
+    fn sources() -> (tempfile::TempDir, PathBuf, PathBuf) {
         let dir = tempfile::tempdir().unwrap();
-        let cache = Cache::new(dir.path(), "profile");
-        assert!(cache.get(FileId(3), Language::Go, "text").is_none());
-        cache.put(Language::Go, "text", &sample());
-        let back = cache.get(FileId(3), Language::Go, "text").unwrap();
+        let src = dir.path().join("src");
+        fs::create_dir_all(&src).unwrap();
+        fs::write(src.join("a.go"), "a").unwrap();
+        fs::write(src.join("b.go"), "b").unwrap();
+        let root = dir.path().join(".txlint_cache");
+        (dir, src, root)
+    }
+
+    fn reopen(root: &Path, key: &str, src: &Path) -> Cache {
+        Cache::open(root, key, [src])
+    }
+
+    #[test]
+    fn entries_round_trip_while_the_text_is_unchanged() {
+        let (_dir, src, root) = sources();
+        let a = src.join("a.go");
+        let cache = reopen(&root, "profile", &src);
+        assert!(cache.get(FileId(3), &a, Language::Go, "text").is_none());
+        cache.save(vec![Cache::new_entry(&a, Language::Go, "text", &sample())]);
+        let cache = reopen(&root, "profile", &src);
+        let back = cache.get(FileId(3), &a, Language::Go, "text").unwrap();
         assert_eq!(back.diagnostics, sample().diagnostics);
         assert_eq!(
             back.package.unbounded_pools,
@@ -314,35 +436,77 @@ mod tests {
         );
         assert_eq!(back.package.package.as_deref(), Some("store"));
         assert_eq!(back.syntax_notice, sample().syntax_notice);
-        assert!(cache.get(FileId(3), Language::Python, "text").is_none());
-        assert!(dir.path().join("CACHEDIR.TAG").is_file());
+        assert!(cache.get(FileId(3), &a, Language::Go, "edited").is_none());
+        assert!(cache.get(FileId(3), &a, Language::Python, "text").is_none());
+        assert_eq!(cache.hits.load(Ordering::Relaxed), 1);
+        assert!(root.join("CACHEDIR.TAG").is_file());
+    }
+
+    #[test]
+    fn saving_keeps_other_files_entries_and_drops_deleted_files() {
+        let (_dir, src, root) = sources();
+        let (a, b) = (src.join("a.go"), src.join("b.go"));
+        let cache = reopen(&root, "profile", &src);
+        cache.save(vec![
+            Cache::new_entry(&a, Language::Go, "a", &sample()),
+            Cache::new_entry(&b, Language::Go, "b", &sample()),
+        ]);
+        // A run over a.go only keeps b.go's entry.
+        let cache = reopen(&root, "profile", &src);
+        cache.save(vec![Cache::new_entry(&a, Language::Go, "a2", &sample())]);
+        let cache = reopen(&root, "profile", &src);
+        assert!(cache.get(FileId(0), &a, Language::Go, "a2").is_some());
+        assert!(cache.get(FileId(1), &b, Language::Go, "b").is_some());
+        // Once b.go is gone, its entry goes with the next write.
+        fs::remove_file(&b).unwrap();
+        cache.save(vec![Cache::new_entry(&a, Language::Go, "a3", &sample())]);
+        let cached: CachedDirectory = serde_json::from_slice(
+            &fs::read(cache.directory().join(directory_file_name(&src))).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(cached.files.keys().collect::<Vec<_>>(), ["a.go"]);
     }
 
     #[test]
     fn profiles_do_not_share_entries() {
-        let dir = tempfile::tempdir().unwrap();
-        Cache::new(dir.path(), "one").put(Language::Go, "text", &sample());
-        assert!(Cache::new(dir.path(), "two")
-            .get(FileId(0), Language::Go, "text")
+        let (_dir, src, root) = sources();
+        let a = src.join("a.go");
+        reopen(&root, "one", &src).save(vec![Cache::new_entry(&a, Language::Go, "t", &sample())]);
+        assert!(reopen(&root, "two", &src)
+            .get(FileId(0), &a, Language::Go, "t")
             .is_none());
     }
 
     #[test]
-    fn corrupt_entries_are_misses() {
-        let dir = tempfile::tempdir().unwrap();
-        let cache = Cache::new(dir.path(), "profile");
-        cache.put(Language::Go, "text", &sample());
-        let entry = cache.entry(Language::Go, "text");
-        fs::write(&entry, b"{\"diagnostics\": [").unwrap();
-        assert!(cache.get(FileId(0), Language::Go, "text").is_none());
-        let mut cached: serde_json::Value =
-            serde_json::from_slice(&serde_json::to_vec(&CachedFile::of(&sample())).unwrap())
-                .unwrap();
-        cached["diagnostics"][0]["code"] = "TX999".into();
-        fs::write(&entry, cached.to_string()).unwrap();
-        assert!(cache.get(FileId(0), Language::Go, "text").is_none());
-        // Rewritten on the next put.
-        cache.put(Language::Go, "text", &sample());
-        assert!(cache.get(FileId(0), Language::Go, "text").is_some());
+    fn corrupt_files_and_entries_are_misses() {
+        let (_dir, src, root) = sources();
+        let a = src.join("a.go");
+        let cache = reopen(&root, "profile", &src);
+        cache.save(vec![Cache::new_entry(&a, Language::Go, "t", &sample())]);
+        let file = cache.directory().join(directory_file_name(&src));
+        fs::write(&file, b"{\"files\": {").unwrap();
+        assert!(reopen(&root, "profile", &src)
+            .get(FileId(0), &a, Language::Go, "t")
+            .is_none());
+        // An entry naming a rule that does not exist (an older txlint) is a miss.
+        let mut cached: serde_json::Value = serde_json::to_value(CachedDirectory {
+            files: BTreeMap::from([(
+                "a.go".to_string(),
+                CachedEntry {
+                    content: content_key(Language::Go, "t"),
+                    results: CachedFile::of(&sample()),
+                },
+            )]),
+        })
+        .unwrap();
+        cached["files"]["a.go"]["results"]["diagnostics"][0]["code"] = "TX999".into();
+        fs::write(&file, cached.to_string()).unwrap();
+        let cache = reopen(&root, "profile", &src);
+        assert!(cache.get(FileId(0), &a, Language::Go, "t").is_none());
+        // Rewritten on the next save.
+        cache.save(vec![Cache::new_entry(&a, Language::Go, "t", &sample())]);
+        assert!(reopen(&root, "profile", &src)
+            .get(FileId(0), &a, Language::Go, "t")
+            .is_some());
     }
 }

@@ -21,7 +21,7 @@ use txlint_report::{
 use txlint_rules::{check_file, check_package, PackageFacts, Settings, RULES};
 
 use crate::baseline::{self, Baseline};
-use crate::cache::{Cache, FileResults, SyntaxNotice, CACHE_DIR_NAME};
+use crate::cache::{Cache, FileResults, NewEntry, SyntaxNotice, CACHE_DIR_NAME};
 use crate::cli::{CheckArgs, ColorChoice, OutputFormat};
 use crate::config::patterns::slashed;
 use crate::config::{Overrides, Profile, Resolver};
@@ -53,6 +53,8 @@ struct Checked {
     /// Why the file was not checked at all.
     skipped: Option<String>,
     suppressions: Vec<Suppression>,
+    /// Results to store in the cache (written after the run).
+    cache_entry: Option<NewEntry>,
 }
 
 pub fn run(args: &CheckArgs) -> Result<u8> {
@@ -131,7 +133,7 @@ pub fn run(args: &CheckArgs) -> Result<u8> {
         .build()
         .context("could not start worker threads")?;
     let progress = Progress::new(targets.len(), !args.quiet && io::stderr().is_terminal());
-    let checked: Vec<Checked> = pool.install(|| {
+    let mut checked: Vec<Checked> = pool.install(|| {
         targets
             .par_iter()
             .enumerate()
@@ -151,6 +153,7 @@ pub fn run(args: &CheckArgs) -> Result<u8> {
             .collect()
     });
     progress.finish();
+    save_caches(&caches, &targets, &mut checked);
     if args.verbose {
         describe_caches(&caches)?;
     }
@@ -411,12 +414,43 @@ fn caches(
             home.join(CACHE_DIR_NAME)
         }
     };
+    let mut directories: HashMap<usize, Vec<&Path>> = HashMap::new();
     for target in targets {
-        caches
+        let directory = target.absolute.parent().unwrap_or(Path::new("/"));
+        directories
             .entry(profile_id(&target.profile))
-            .or_insert_with(|| Arc::new(Cache::new(&root, &target.profile.cache_key)));
+            .or_default()
+            .push(directory);
+    }
+    for target in targets {
+        let id = profile_id(&target.profile);
+        caches.entry(id).or_insert_with(|| {
+            Arc::new(Cache::open(
+                &root,
+                &target.profile.cache_key,
+                directories.remove(&id).unwrap_or_default(),
+            ))
+        });
     }
     Ok(caches)
+}
+
+/// Writes what the workers analysed afresh to the cache of each file's profile.
+fn save_caches(caches: &HashMap<usize, Arc<Cache>>, targets: &[Target], checked: &mut [Checked]) {
+    let mut fresh: HashMap<usize, Vec<NewEntry>> = HashMap::new();
+    for (target, outcome) in targets.iter().zip(checked) {
+        if let Some(entry) = outcome.cache_entry.take() {
+            fresh
+                .entry(profile_id(&target.profile))
+                .or_default()
+                .push(entry);
+        }
+    }
+    for (id, entries) in fresh {
+        if let Some(cache) = caches.get(&id) {
+            cache.save(entries);
+        }
+    }
 }
 
 fn describe_profiles(targets: &[Target]) -> Result<()> {
@@ -613,6 +647,7 @@ fn skipped(display_path: String, language: Option<Language>, message: String) ->
         text: None,
         skipped: Some(message),
         suppressions: Vec::new(),
+        cache_entry: None,
     }
 }
 
@@ -636,16 +671,22 @@ fn check_one(
         Err(message) => return skipped(display_path, Some(language), message),
     };
     let suppressions = suppress::scan(language, &text);
+    let mut cache_entry = None;
     let results = if !settings.models().may_have_findings(language, &text) {
         // Mentions no modelled call: no rule can fire, so the file is not parsed.
         FileResults::default()
-    } else if let Some(hit) = cache.and_then(|c| c.get(file, language, &text)) {
+    } else if let Some(hit) = cache.and_then(|c| c.get(file, &target.absolute, language, &text)) {
         hit
     } else {
         match analyse(file, language, &text, settings) {
             Some(results) => {
-                if let Some(cache) = cache {
-                    cache.put(language, &text, &results);
+                if cache.is_some() {
+                    cache_entry = Some(Cache::new_entry(
+                        &target.absolute,
+                        language,
+                        &text,
+                        &results,
+                    ));
                 }
                 results
             }
@@ -670,6 +711,7 @@ fn check_one(
         text: keep_text.then_some(text),
         skipped: None,
         suppressions,
+        cache_entry,
     }
 }
 
