@@ -174,6 +174,7 @@ impl Cache {
             fs::create_dir_all(&self.directory)?;
             if let Some(root) = self.directory.parent() {
                 mark_cache_root(root);
+                remove_unused_runs(root, &self.directory);
             }
         }
         // One write: serde_json writes token by token to an unbuffered file.
@@ -223,6 +224,32 @@ fn mark_cache_root(root: &Path) {
     let ignore = root.join(".gitignore");
     if !ignore.exists() {
         let _ = fs::write(ignore, "# Created by txlint.\n*\n");
+    }
+}
+
+/// How long the entries of another run key (another txlint build or configuration)
+/// are kept without being written to.
+const UNUSED_RUN_LIFETIME: std::time::Duration = std::time::Duration::from_secs(7 * 24 * 3600);
+
+/// Removes the directories of run keys nobody wrote to for a week: every rebuild of
+/// txlint and every configuration change starts a new one, and they would otherwise
+/// pile up. Best effort, like everything here.
+fn remove_unused_runs(root: &Path, current: &Path) {
+    let Ok(entries) = fs::read_dir(root) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let unused = entry
+            .metadata()
+            .ok()
+            .filter(|meta| meta.is_dir())
+            .and_then(|meta| meta.modified().ok())
+            .and_then(|modified| modified.elapsed().ok())
+            .is_some_and(|age| age > UNUSED_RUN_LIFETIME);
+        if unused && path != current {
+            let _ = fs::remove_dir_all(path);
+        }
     }
 }
 
@@ -465,6 +492,29 @@ mod tests {
         )
         .unwrap();
         assert_eq!(cached.files.keys().collect::<Vec<_>>(), ["a.go"]);
+    }
+
+    #[test]
+    fn run_directories_unused_for_a_week_are_removed() {
+        let (_dir, src, root) = sources();
+        let old = root.join("0123456789abcdef0123456789abcdef");
+        let recent = root.join("fedcba9876543210fedcba9876543210");
+        fs::create_dir_all(&old).unwrap();
+        fs::create_dir_all(&recent).unwrap();
+        let eight_days = std::time::Duration::from_secs(8 * 24 * 3600);
+        fs::File::open(&old)
+            .unwrap()
+            .set_modified(std::time::SystemTime::now() - eight_days)
+            .unwrap();
+        let a = src.join("a.go");
+        reopen(&root, "profile", &src).save(vec![Cache::new_entry(
+            &a,
+            Language::Go,
+            "t",
+            &sample(),
+        )]);
+        assert!(!old.exists());
+        assert!(recent.exists());
     }
 
     #[test]
