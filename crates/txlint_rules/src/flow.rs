@@ -449,6 +449,13 @@ impl Analysis<'_> {
         let Some(position) = data.events.iter().position(|e| *e == self.resource.acquire) else {
             return states_out;
         };
+        // A call after the acquire may be what raised: then the resource is open.
+        if data.events[position + 1..]
+            .iter()
+            .any(|e| matches!(e, Event::Call(_)))
+        {
+            return states_out;
+        }
         data.events[..position]
             .iter()
             .fold(states_in, |states, event| {
