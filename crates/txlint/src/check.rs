@@ -759,7 +759,7 @@ fn lower(language: Language, text: &str) -> txlint_ir::ir::FileIr {
     match language {
         Language::Go => txlint_go::lower_file(text),
         Language::Python => txlint_python::lower_file(text),
-        Language::Rust => txlint_ir::ir::FileIr::empty(language),
+        Language::Rust => txlint_rust::lower_file(text),
     }
 }
 
