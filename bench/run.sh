@@ -21,13 +21,13 @@ for jobs in 1 2; do
   best=""
   for _ in $(seq "$runs"); do
     start=$(date +%s.%N)
-    "$bin" check --jobs "$jobs" --format json --exit-zero "$corpus" > /tmp/txlint-bench.json
+    "$bin" check --no-cache --jobs "$jobs" --format json --exit-zero "$corpus" > /tmp/txlint-bench.json
     end=$(date +%s.%N)
     t=$(awk -v a="$start" -v b="$end" 'BEGIN {print b-a}')
     if [ -z "$best" ] || awk -v t="$t" -v b="$best" 'BEGIN {exit !(t<b)}'; then best=$t; fi
   done
   findings=$(python3 -c "import json;print(json.load(open('/tmp/txlint-bench.json'))['summary']['findings'])")
-  mem=$( { /usr/bin/time -f '%M' "$bin" check --jobs "$jobs" --format json --exit-zero "$corpus" > /dev/null; } 2>&1 | tail -1 || echo "?")
+  mem=$( { /usr/bin/time -f '%M' "$bin" check --no-cache --jobs "$jobs" --format json --exit-zero "$corpus" > /dev/null; } 2>&1 | tail -1 || echo "?")
   awk -v t="$best" -v n="$count" -v b="$bytes" -v j="$jobs" -v f="$findings" -v m="$mem" \
     'BEGIN {printf "--jobs %d: %.3f s, %.0f files/s, %.1f MB/s, %d findings, peak RSS %s KiB\n", j, t, n/t, b/t/1e6, f, m}'
 done

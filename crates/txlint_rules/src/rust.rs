@@ -314,14 +314,10 @@ pub(crate) fn raw_begins(
 ) -> Vec<(txlint_ir::ir::CallId, Outcome)> {
     let mut found = Vec::new();
     for (index, call) in function.calls.iter().enumerate() {
-        let is_statement = call.callee.name().is_some_and(|n| {
-            models
-                .executors
-                .methods
-                .iter()
-                .chain(&models.executors.guard_methods)
-                .any(|m| m == n)
-        });
+        // `….execute(&pool)` or `conn.execute("BEGIN", …)`: a method, not the
+        // `sqlx::query("BEGIN")` that builds it.
+        let is_statement = matches!(&call.callee, Callee::Method { name, .. }
+            if models.executors.methods.contains(name) || models.executors.guard_methods.contains(name));
         if !is_statement {
             continue;
         }
