@@ -128,7 +128,35 @@ pub(crate) struct ExitPolicy {
     pub reacquire: bool,
 }
 
+impl Resource {
+    /// A resource with no error value to test (everything but Go begins).
+    pub fn new(
+        acquire: Event,
+        acquire_range: TextRange,
+        aliases: Vec<VarId>,
+        exits: ExitPolicy,
+    ) -> Resource {
+        Resource {
+            acquire,
+            acquire_range,
+            aliases,
+            error_operands: Vec::new(),
+            error_var: None,
+            exits,
+        }
+    }
+}
+
 impl ExitPolicy {
+    /// Explicit transactions that no drop or context ends: every exit leaks, error exits
+    /// included (Python explicit begins, raw `BEGIN` statements).
+    pub const EXPLICIT: ExitPolicy = ExitPolicy {
+        returns: true,
+        raises: true,
+        exception_edges: true,
+        reacquire: false,
+    };
+
     /// Go transactions and rows.
     pub const GO: ExitPolicy = ExitPolicy {
         returns: true,

@@ -111,14 +111,7 @@ fn resolve_annotation(file: &FileIr, annotation: &str) -> String {
 
 impl PyFacts {
     pub fn compute(file: &FileIr, models: &Models) -> PyFacts {
-        let mut by_name: HashMap<String, Vec<FuncId>> = HashMap::new();
-        for (index, function) in file.functions.iter().enumerate() {
-            let short = function.name.rsplit('.').next().unwrap_or(&function.name);
-            by_name
-                .entry(short.to_string())
-                .or_default()
-                .push(FuncId(index as u32));
-        }
+        let by_name = crate::transactions::functions_by_name(file);
         let mut facts = PyFacts {
             kinds: Vec::new(),
             holders: Vec::new(),
@@ -152,22 +145,7 @@ impl PyFacts {
 
     /// The file's function a call refers to: `helper(...)` or `self.helper(...)`.
     pub fn resolve_call(&self, file: &FileIr, callee: &Callee) -> Option<FuncId> {
-        let (name, method) = match callee {
-            Callee::Path(path) if path.len() == 1 => (&path[0], false),
-            Callee::Method { name, .. } => (name, true),
-            _ => return None,
-        };
-        let candidates: Vec<FuncId> = self
-            .by_name
-            .get(name)?
-            .iter()
-            .copied()
-            .filter(|id| (file.function(*id).kind == FunctionKind::Method) == method)
-            .collect();
-        match candidates.as_slice() {
-            [only] => Some(*only),
-            _ => None,
-        }
+        crate::transactions::resolve_by_name(&self.by_name, file, callee)
     }
 
     pub fn summary(&self, id: FuncId) -> &PySummary {

@@ -107,14 +107,12 @@ pub(crate) fn open_calls(cx: &Context) -> Vec<PyOpenCall> {
                 .take(64)
                 .collect();
             for opener in openers {
-                let resource = Resource {
-                    acquire: Event::Call(opener),
-                    acquire_range: function.call(opener).range,
-                    aliases: holder.aliases.clone(),
-                    error_operands: Vec::new(),
-                    error_var: None,
-                    exits: POLICY,
-                };
+                let resource = Resource::new(
+                    Event::Call(opener),
+                    function.call(opener).range,
+                    holder.aliases.clone(),
+                    POLICY,
+                );
                 let outcome = flow::analyze(function, &resource, &model);
                 record(&outcome, false);
             }
@@ -126,14 +124,12 @@ pub(crate) fn open_calls(cx: &Context) -> Vec<PyOpenCall> {
                 function,
                 begin: &begin,
             };
-            let resource = Resource {
-                acquire: Event::Call(begin.call),
-                acquire_range: function.call(begin.call).range,
-                aliases: begin.holders.clone(),
-                error_operands: Vec::new(),
-                error_var: None,
-                exits: POLICY,
-            };
+            let resource = Resource::new(
+                Event::Call(begin.call),
+                function.call(begin.call).range,
+                begin.holders.clone(),
+                POLICY,
+            );
             let outcome = flow::analyze(function, &resource, &model);
             record(&outcome, true);
         }
@@ -143,14 +139,7 @@ pub(crate) fn open_calls(cx: &Context) -> Vec<PyOpenCall> {
             if !scoped_transaction(cx, function, kinds, call, call_id) {
                 continue;
             }
-            let resource = Resource {
-                acquire: Event::Call(call_id),
-                acquire_range: call.range,
-                aliases: Vec::new(),
-                error_operands: Vec::new(),
-                error_var: None,
-                exits: POLICY,
-            };
+            let resource = Resource::new(Event::Call(call_id), call.range, Vec::new(), POLICY);
             let outcome = flow::analyze(function, &resource, &ScopedModel { context: call_id });
             record(&outcome, true);
         }

@@ -249,14 +249,12 @@ pub(crate) fn analyze_file(
                 commit: &library.commit.methods,
                 rollback: &library.rollback.methods,
             };
-            let resource = Resource {
-                acquire: Event::Call(begin.call),
-                acquire_range: function.call(begin.call).range,
-                aliases: aliases.clone(),
-                error_operands: Vec::new(),
-                error_var: None,
-                exits: GUARD_EXITS,
-            };
+            let resource = Resource::new(
+                Event::Call(begin.call),
+                function.call(begin.call).range,
+                aliases.clone(),
+                GUARD_EXITS,
+            );
             let outcome = flow::analyze(function, &resource, &model);
             let writes = function
                 .calls
@@ -329,19 +327,12 @@ pub(crate) fn raw_begins(
             continue;
         }
         let id = txlint_ir::ir::CallId(index as u32);
-        let resource = Resource {
-            acquire: Event::Call(id),
-            acquire_range: call.range,
-            aliases: Vec::new(),
-            error_operands: Vec::new(),
-            error_var: None,
-            exits: ExitPolicy {
-                returns: true,
-                raises: true,
-                exception_edges: true,
-                reacquire: false,
-            },
-        };
+        let resource = Resource::new(
+            Event::Call(id),
+            call.range,
+            Vec::new(),
+            ExitPolicy::EXPLICIT,
+        );
         let outcome = flow::analyze(function, &resource, &RawModel { function });
         found.push((id, outcome));
     }

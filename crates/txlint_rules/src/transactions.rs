@@ -47,26 +47,17 @@ fn end_methods(models: &Models) -> impl Fn(&str) -> bool + '_ {
 impl FileSummaries {
     pub fn compute(file: &FileIr, models: &Models) -> FileSummaries {
         let is_end = end_methods(models);
-        let mut by_name: HashMap<String, Vec<FuncId>> = HashMap::new();
+        let by_name = functions_by_name(file);
         let mut descendants: Vec<Vec<FuncId>> = (0..file.functions.len())
             .map(|i| vec![FuncId(i as u32)])
             .collect();
         for (index, function) in file.functions.iter().enumerate() {
-            let id = FuncId(index as u32);
-            match function.kind {
-                FunctionKind::Function => {
-                    by_name.entry(function.name.clone()).or_default().push(id)
-                }
-                FunctionKind::Method => {
-                    let short = function.name.rsplit('.').next().unwrap_or(&function.name);
-                    by_name.entry(short.to_string()).or_default().push(id);
-                }
-                FunctionKind::Literal => {
-                    let mut parent = function.parent;
-                    while let Some(p) = parent {
-                        descendants[p.index()].push(id);
-                        parent = file.function(p).parent;
-                    }
+            if function.kind == FunctionKind::Literal {
+                let id = FuncId(index as u32);
+                let mut parent = function.parent;
+                while let Some(p) = parent {
+                    descendants[p.index()].push(id);
+                    parent = file.function(p).parent;
                 }
             }
         }
@@ -101,22 +92,7 @@ impl FileSummaries {
 
     /// The file's function a call refers to, when the name identifies exactly one.
     pub fn resolve(&self, file: &FileIr, callee: &Callee) -> Option<FuncId> {
-        let (name, want_method) = match callee {
-            Callee::Path(path) if path.len() == 1 => (&path[0], false),
-            Callee::Method { name, .. } => (name, true),
-            _ => return None,
-        };
-        let candidates: Vec<FuncId> = self
-            .by_name
-            .get(name)?
-            .iter()
-            .copied()
-            .filter(|&id| (file.function(id).kind == FunctionKind::Method) == want_method)
-            .collect();
-        match candidates.as_slice() {
-            [only] => Some(*only),
-            _ => None,
-        }
+        resolve_by_name(&self.by_name, file, callee)
     }
 
     pub fn summary(&self, id: FuncId) -> &Summary {
@@ -126,6 +102,48 @@ impl FileSummaries {
     /// Literals nested in `literal` at any depth, itself included.
     pub fn nested(&self, literal: FuncId) -> &[FuncId] {
         &self.descendants[literal.index()]
+    }
+}
+
+/// The file's functions and methods by name (methods by their own short name), for
+/// calls to resolve.
+pub(crate) fn functions_by_name(file: &FileIr) -> HashMap<String, Vec<FuncId>> {
+    let mut by_name: HashMap<String, Vec<FuncId>> = HashMap::new();
+    for (index, function) in file.functions.iter().enumerate() {
+        let name = match function.kind {
+            FunctionKind::Function => function.name.as_str(),
+            FunctionKind::Method => function.name.rsplit('.').next().unwrap_or(&function.name),
+            FunctionKind::Literal => continue,
+        };
+        by_name
+            .entry(name.to_string())
+            .or_default()
+            .push(FuncId(index as u32));
+    }
+    by_name
+}
+
+/// The function a call refers to — `helper(…)` or `recv.helper(…)` — when its name
+/// identifies exactly one function (or method) of the file.
+pub(crate) fn resolve_by_name(
+    by_name: &HashMap<String, Vec<FuncId>>,
+    file: &FileIr,
+    callee: &Callee,
+) -> Option<FuncId> {
+    let (name, want_method) = match callee {
+        Callee::Path(path) if path.len() == 1 => (&path[0], false),
+        Callee::Method { name, .. } => (name, true),
+        _ => return None,
+    };
+    let candidates: Vec<FuncId> = by_name
+        .get(name)?
+        .iter()
+        .copied()
+        .filter(|&id| (file.function(id).kind == FunctionKind::Method) == want_method)
+        .collect();
+    match candidates.as_slice() {
+        [only] => Some(*only),
+        _ => None,
     }
 }
 

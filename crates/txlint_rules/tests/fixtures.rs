@@ -21,7 +21,7 @@ fn lower(language: Language, source: &str) -> Option<FileIr> {
     match language {
         Language::Go => Some(txlint_go::lower_file(source)),
         Language::Python => Some(txlint_python::lower_file(source)),
-        Language::Rust => None,
+        Language::Rust => Some(txlint_rust::lower_file(source)),
     }
 }
 

@@ -67,14 +67,12 @@ fn first_leak(
     exits: ExitPolicy,
 ) -> Option<(CallId, Vec<Exit>)> {
     starts.iter().find_map(|&start| {
-        let resource = Resource {
-            acquire: Event::Call(start),
-            acquire_range: model.function.call(start).range,
-            aliases: model.holder.aliases.clone(),
-            error_operands: Vec::new(),
-            error_var: None,
+        let resource = Resource::new(
+            Event::Call(start),
+            model.function.call(start).range,
+            model.holder.aliases.clone(),
             exits,
-        };
+        );
         let outcome = flow::analyze(model.function, &resource, model);
         (!outcome.leaks.is_empty()).then_some((start, outcome.leaks))
     })
@@ -213,18 +211,13 @@ pub(crate) fn check_swallowed_error(cx: &Context, out: &mut Vec<Diagnostic>) {
                 if !does_db_work {
                     continue;
                 }
-                let resource = Resource {
-                    acquire: handler.clone(),
-                    acquire_range: *range,
-                    aliases: holder.aliases.clone(),
-                    error_operands: Vec::new(),
-                    error_var: None,
-                    // Exception edges lead into the handler; a re-raise is not a leak.
-                    exits: ExitPolicy {
-                        exception_edges: true,
-                        ..policy(holder.owner != Owner::Local)
-                    },
+                // Exception edges lead into the handler; a re-raise is not a leak.
+                let exits = ExitPolicy {
+                    exception_edges: true,
+                    ..policy(holder.owner != Owner::Local)
                 };
+                let resource =
+                    Resource::new(handler.clone(), *range, holder.aliases.clone(), exits);
                 let outcome = flow::analyze(function, &resource, &model);
                 if outcome.leaks.is_empty() {
                     continue;
@@ -275,14 +268,12 @@ fn scoped_regions(function: &Function, model: &ConnectionModel, guarded: &[CallI
         if !scoped {
             continue;
         }
-        let resource = Resource {
-            acquire: Event::Call(context),
-            acquire_range: function.call(context).range,
-            aliases: Vec::new(),
-            error_operands: Vec::new(),
-            error_var: None,
-            exits: crate::python_open::POLICY,
-        };
+        let resource = Resource::new(
+            Event::Call(context),
+            function.call(context).range,
+            Vec::new(),
+            crate::python_open::POLICY,
+        );
         let outcome = flow::analyze(
             function,
             &resource,

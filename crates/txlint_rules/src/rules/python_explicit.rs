@@ -139,19 +139,12 @@ pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                 function,
                 begin: &begin,
             };
-            let resource = Resource {
-                acquire: Event::Call(begin.call),
-                acquire_range: function.call(begin.call).range,
-                aliases: begin.holders.clone(),
-                error_operands: Vec::new(),
-                error_var: None,
-                exits: ExitPolicy {
-                    returns: true,
-                    raises: true,
-                    exception_edges: true,
-                    reacquire: false,
-                },
-            };
+            let resource = Resource::new(
+                Event::Call(begin.call),
+                function.call(begin.call).range,
+                begin.holders.clone(),
+                ExitPolicy::EXPLICIT,
+            );
             let outcome = flow::analyze(function, &resource, &model);
             if outcome.leaks.is_empty() {
                 continue;
