@@ -161,7 +161,7 @@ fn function_facts(
         for (index, call) in function.calls.iter().enumerate() {
             let id = CallId(index as u32);
             if let Some(begin) = begin_of(file, models, function, &facts, id, wrappers) {
-                if let ResultUse::Assigned(bindings) = &call.result {
+                if let ResultUse::Assigned(bindings) = chain_result(models, function, id) {
                     if begin.results != BeginResults::Error {
                         if let Some(Binding::Var(v)) = bindings.first() {
                             changed |= facts.tx_vars.insert(*v, begin.library).is_none();
@@ -200,6 +200,28 @@ fn function_facts(
     }
     facts.begins.sort_by_key(|b| b.call);
     facts
+}
+
+/// Where a call's value ends up, looking through unwrapping links: for
+/// `pool.begin().await.expect("…")` bound with `let`, the `Assigned` of the `expect`.
+pub(crate) fn chain_result<'f>(
+    models: &Models,
+    function: &'f Function,
+    call: CallId,
+) -> &'f ResultUse {
+    let mut result = &function.call(call).result;
+    while let ResultUse::Receiver(outer) = result {
+        let outer = function.call(*outer);
+        if !outer
+            .callee
+            .name()
+            .is_some_and(|n| models.executors.unwrapping_methods.iter().any(|u| u == n))
+        {
+            break;
+        }
+        result = &outer.result;
+    }
+    result
 }
 
 /// The library of a begin whose value an operand is, through unwrapping links:
@@ -332,7 +354,7 @@ fn begin_of(
     }
     // How many results the call site binds: none for a statement, unknown when the
     // results are returned or passed on.
-    let bound = match &call.result {
+    let bound = match chain_result(models, function, id) {
         ResultUse::Assigned(bindings) => Some(bindings.len()),
         ResultUse::Discarded | ResultUse::Deferred | ResultUse::Spawned => Some(0),
         _ => None,
@@ -402,9 +424,22 @@ fn declared_type<'f>(
 /// Whether an operand's declared type is a struct declared in this file.
 fn local_struct_type(file: &FileIr, function: &Function, operand: &Operand) -> bool {
     declared_type(file, function, operand).is_some_and(|ty| {
-        let bare = ty.trim_start_matches('*');
+        let bare = bare_type_name(ty);
         file.fields.iter().any(|f| f.owner == bare)
     })
+}
+
+/// The name of a declared type without pointers, references, `mut`, generics and path:
+/// `*Store`, `&mut Staging<'a>`, `crate::db::Staging` → `Store`, `Staging`.
+fn bare_type_name(ty: &str) -> &str {
+    let mut bare = ty.trim_start_matches(['*', '&']);
+    if let Some(rest) = bare.strip_prefix("mut") {
+        if rest.starts_with(|c: char| c.is_ascii_uppercase()) {
+            bare = rest;
+        }
+    }
+    let bare = bare.split('<').next().unwrap_or(bare);
+    bare.rsplit("::").next().unwrap_or(bare)
 }
 
 /// Whether an operand is declared with one of the library's types (`db *gorm.DB`).

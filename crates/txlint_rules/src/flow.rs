@@ -7,8 +7,8 @@
 //! at most once per state: linear in the size of the function.
 
 use txlint_ir::ir::{
-    Binding, BlockId, Cfg, Event, Function, JumpKind, NoReturnKind, Operand, ResultUse, Terminator,
-    VarId,
+    Binding, BlockId, CallId, Callee, Cfg, Event, Function, JumpKind, NoReturnKind, Operand,
+    ResultUse, Terminator, VarId,
 };
 use txlint_ir::TextRange;
 
@@ -396,13 +396,35 @@ impl Analysis<'_> {
             Event::Call(id) => {
                 let call = self.function.call(*id);
                 match &call.result {
-                    ResultUse::Assigned(bindings) => {
+                    // `let tx = pool.begin().await.expect(..)` binds the acquire's own
+                    // value through the chain: not an overwrite.
+                    ResultUse::Assigned(bindings) if !self.chains_to_acquire(*id) => {
                         bindings.iter().any(is_holder).then_some(call.range)
                     }
                     _ => None,
                 }
             }
             _ => None,
+        }
+    }
+
+    /// Whether a call's receiver chain leads to the acquire call.
+    fn chains_to_acquire(&self, call: CallId) -> bool {
+        let Event::Call(acquire) = self.resource.acquire else {
+            return false;
+        };
+        let mut current = call;
+        loop {
+            if current == acquire {
+                return true;
+            }
+            match &self.function.call(current).callee {
+                Callee::Method {
+                    receiver: Operand::Call(inner),
+                    ..
+                } => current = *inner,
+                _ => return false,
+            }
         }
     }
 

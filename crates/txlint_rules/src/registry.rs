@@ -81,14 +81,14 @@ pub static RULES: &[RuleMeta] = &[
         "TX001",
         "unchecked-commit",
         Error,
-        [Go],
+        [Go, Rust],
         Some(rules::unchecked_commit::check)
     ),
     rule!(
         "TX002",
         "unended-transaction",
         Error,
-        [Go, Python],
+        [Go, Python, Rust],
         Some(rules::unended_transaction::check)
     ),
     rule!(
@@ -123,7 +123,7 @@ pub static RULES: &[RuleMeta] = &[
         "TX007",
         "transaction-bypass",
         Error,
-        [Go, Python],
+        [Go, Python, Rust],
         Some(rules::transaction_bypass::check)
     ),
     rule!(
@@ -137,7 +137,7 @@ pub static RULES: &[RuleMeta] = &[
         "TX009",
         "blocking-call-in-transaction",
         Warning,
-        [Go, Python],
+        [Go, Python, Rust],
         Some(rules::blocking_call::check)
     ),
     rule!("TX010", "unbounded-pool", Warning, [Go], None),
@@ -145,7 +145,7 @@ pub static RULES: &[RuleMeta] = &[
         "TX011",
         "lost-write",
         Error,
-        [Python],
+        [Python, Rust],
         Some(rules::python_connections::check_lost_write)
     ),
     rule!(

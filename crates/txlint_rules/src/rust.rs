@@ -19,8 +19,6 @@ pub(crate) struct GuardAnalysis {
     pub begin: Begin,
     pub resource: Resource,
     pub outcome: Outcome,
-    /// Whether a statement that writes runs on the guard.
-    pub writes: bool,
 }
 
 /// The variable a begin's guard is bound to: `let mut tx = pool.begin().await?;` lowers to
@@ -42,13 +40,15 @@ fn guard_var(models: &Models, function: &Function, begin: &Begin) -> Option<VarI
                 behind_begin(models, function, value, begin).then_some(*v)
             })
         })
-        .or_else(|| match &function.call(begin.call).result {
-            txlint_ir::ir::ResultUse::Assigned(bindings) => match bindings.first() {
-                Some(txlint_ir::ir::Binding::Var(v)) => Some(*v),
+        .or_else(
+            || match crate::facts::chain_result(models, function, begin.call) {
+                txlint_ir::ir::ResultUse::Assigned(bindings) => match bindings.first() {
+                    Some(txlint_ir::ir::Binding::Var(v)) => Some(*v),
+                    _ => None,
+                },
                 _ => None,
             },
-            _ => None,
-        })
+        )
 }
 
 /// Whether an operand is the begin's value, through unwrapping links.
@@ -183,9 +183,10 @@ impl ResourceModel for GuardModel<'_> {
                 if self.commit.contains(name) || self.rollback.contains(name) {
                     return Effect::End;
                 }
-                // rusqlite: the guard commits (or is left alone) when dropped.
+                // rusqlite: the guard commits (or is left alone) when dropped: like a
+                // deferred end, it covers every later exit.
                 if name == "set_drop_behavior" {
-                    return Effect::End;
+                    return Effect::DeferredEnd;
                 }
             }
         }
@@ -256,20 +257,57 @@ pub(crate) fn analyze_file(
                 GUARD_EXITS,
             );
             let outcome = flow::analyze(function, &resource, &model);
-            let writes = function
-                .calls
-                .iter()
-                .any(|call| model.is_statement(call) && model.writes(call));
             analyses.push(GuardAnalysis {
                 function: FuncId(index as u32),
                 begin: *begin,
                 resource,
                 outcome,
-                writes,
             });
         }
     }
     analyses
+}
+
+/// The exits where writes on a guard are lost: the analysis runs from each write (in
+/// source order, the first that leaks wins), so that an early successful return before
+/// any write is not a lost write.
+pub(crate) fn lost_write_exits(
+    file: &txlint_ir::ir::FileIr,
+    models: &Models,
+    analysis: &GuardAnalysis,
+) -> Vec<flow::Exit> {
+    let function = file.function(analysis.function);
+    let library = &models.libraries[analysis.begin.library];
+    let model = GuardModel {
+        models,
+        file,
+        function,
+        aliases: &analysis.resource.aliases,
+        commit: &library.commit.methods,
+        rollback: &library.rollback.methods,
+    };
+    let mut writes: Vec<(TextRange, txlint_ir::ir::CallId)> = function
+        .calls
+        .iter()
+        .enumerate()
+        .filter(|(_, call)| model.is_statement(call) && model.writes(call))
+        .map(|(i, call)| (call.range, txlint_ir::ir::CallId(i as u32)))
+        .collect();
+    writes.sort();
+    writes
+        .into_iter()
+        .take(64)
+        .find_map(|(range, write)| {
+            let resource = Resource::new(
+                Event::Call(write),
+                range,
+                analysis.resource.aliases.clone(),
+                GUARD_EXITS,
+            );
+            let leaks = flow::reported_exits(&flow::analyze(function, &resource, &model));
+            (!leaks.is_empty()).then_some(leaks)
+        })
+        .unwrap_or_default()
 }
 
 /// A raw `BEGIN` statement and what ends it: `COMMIT`/`ROLLBACK` statements.

@@ -73,8 +73,8 @@ fn first_leak(
             model.holder.aliases.clone(),
             exits,
         );
-        let outcome = flow::analyze(model.function, &resource, model);
-        (!outcome.leaks.is_empty()).then_some((start, outcome.leaks))
+        let leaks = flow::reported_exits(&flow::analyze(model.function, &resource, model));
+        (!leaks.is_empty()).then_some((start, leaks))
     })
 }
 
@@ -218,8 +218,8 @@ pub(crate) fn check_swallowed_error(cx: &Context, out: &mut Vec<Diagnostic>) {
                 };
                 let resource =
                     Resource::new(handler.clone(), *range, holder.aliases.clone(), exits);
-                let outcome = flow::analyze(function, &resource, &model);
-                if outcome.leaks.is_empty() {
+                let leaks = flow::reported_exits(&flow::analyze(function, &resource, &model));
+                if leaks.is_empty() {
                     continue;
                 }
                 let name = holder_name(cx, function, holder);
@@ -231,7 +231,7 @@ pub(crate) fn check_swallowed_error(cx: &Context, out: &mut Vec<Diagnostic>) {
                         format!("the database error is swallowed and `{name}` stays in an aborted transaction"),
                     )
                     .primary_label("catches the error without rollback or re-raise");
-                for exit in &outcome.leaks {
+                for exit in &leaks {
                     let text = match exit.kind {
                         ExitKind::Released if is_statement_at(&model, exit.range) => {
                             "used again here while its transaction is aborted".to_string()

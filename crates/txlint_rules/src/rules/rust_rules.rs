@@ -19,7 +19,8 @@ fn guard_name(function: &Function, analysis: &crate::rust::GuardAnalysis) -> Str
 pub(crate) fn check_lost_write(cx: &Context, out: &mut Vec<Diagnostic>) {
     let meta = crate::registry::rule("TX011").expect("registered");
     for analysis in cx.rust_guards() {
-        if !analysis.writes || analysis.outcome.leaks.is_empty() {
+        let leaks = crate::rust::lost_write_exits(cx.ir, cx.models, analysis);
+        if leaks.is_empty() {
             continue;
         }
         let function = cx.function(analysis.function);
@@ -32,7 +33,7 @@ pub(crate) fn check_lost_write(cx: &Context, out: &mut Vec<Diagnostic>) {
                 format!("writes in transaction `{name}` are rolled back on a successful path"),
             )
             .primary_label("transaction begun here");
-        for exit in &analysis.outcome.leaks {
+        for exit in &leaks {
             let label = match exit.kind {
                 ExitKind::Released => "dropped here without a commit: the writes are rolled back",
                 ExitKind::FunctionEnd => {
@@ -155,15 +156,18 @@ fn constructor(cx: &Context, function: &Function, receiver: &Operand) -> Option<
             Callee::Path(path) => Some(resolve(cx.ir, path)),
             _ => None,
         },
-        Operand::Var(v) => function.calls.iter().find_map(|call| {
+        // `let http = Client::builder().timeout(..).build()?;`: the path call at the base
+        // of the chain assigned to the variable.
+        Operand::Var(v) => function.calls.iter().enumerate().find_map(|(index, call)| {
             let assigned = matches!(&call.result, ResultUse::Assigned(b) if b.first() == Some(&Binding::Var(v)));
-            let via_assign = function.events().any(|e| {
-                matches!(e, Event::Assign { targets, values, .. }
-                    if targets.first() == Some(&Binding::Var(v))
-                        && matches!(values.first(), Some(Operand::Call(id)) if function.call(*id) == call))
-            });
-            match (&call.callee, assigned || via_assign) {
-                (Callee::Path(path), true) => Some(resolve(cx.ir, path)),
+            if !assigned {
+                return None;
+            }
+            match base_handle(function, &Operand::Call(txlint_ir::ir::CallId(index as u32))) {
+                Operand::Call(base) => match &function.call(base).callee {
+                    Callee::Path(path) => Some(resolve(cx.ir, path)),
+                    _ => None,
+                },
                 _ => None,
             }
         }),
