@@ -461,7 +461,7 @@ fn rules_lists_the_whole_catalogue() {
 
 #[test]
 fn explain_prints_each_rule_document() {
-    let rules_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../rules");
+    let rules_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("rules");
     for code in (1..=12).map(|n| format!("TX{n:03}")) {
         let doc = fs::read_to_string(rules_dir.join(format!("{code}.md"))).unwrap();
         let summary = doc

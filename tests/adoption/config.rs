@@ -388,7 +388,7 @@ fn config_command_shows_the_effective_configuration_and_its_source() {
 }
 
 fn repository_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
 fn schema_from_binary() -> String {

@@ -81,7 +81,7 @@ fn nothing_extra_on_stderr_when_it_is_not_a_terminal() {
 }
 
 fn repository_file(path: &str) -> String {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     fs::read_to_string(root.join(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 

@@ -56,7 +56,8 @@ pub(crate) fn check_raw_begin(cx: &Context, out: &mut Vec<Diagnostic>) {
     let meta = crate::registry::rule("TX002").expect("registered");
     for function in &cx.ir.functions {
         for (begin, outcome) in crate::rust::raw_begins(cx.models, function) {
-            if outcome.leaks.is_empty() {
+            let leaks = crate::flow::reported_exits(&outcome);
+            if leaks.is_empty() {
                 continue;
             }
             let mut diagnostic = cx
@@ -67,7 +68,7 @@ pub(crate) fn check_raw_begin(cx: &Context, out: &mut Vec<Diagnostic>) {
                     "raw `BEGIN` is not ended by `COMMIT` or `ROLLBACK` on every path".to_string(),
                 )
                 .primary_label("transaction begun here");
-            for exit in &outcome.leaks {
+            for exit in &leaks {
                 let label = match exit.kind {
                     ExitKind::Raise => "returns an error here with the transaction still open",
                     ExitKind::FunctionEnd => {
@@ -103,6 +104,11 @@ fn open_calls<'a>(cx: &'a Context) -> Vec<(&'a Function, txlint_ir::ir::CallId, 
                 }
             }
         }
+    }
+    // Inside the closure of a closure API (`db.transaction(|txn| …)`, diesel's
+    // `conn.transaction(|c| …)`): the handle outside is the closure's receiver.
+    for open in crate::open::open_calls(cx.ir, cx.models, &[]) {
+        calls.push((cx.function(open.function), open.call, open.origin));
     }
     calls.sort_by_key(|(f, id, _)| (f.range.start(), *id));
     calls.dedup_by_key(|(f, id, _)| (f.range.start(), *id));

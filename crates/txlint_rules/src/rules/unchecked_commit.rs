@@ -35,6 +35,10 @@ pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         let receiver = cx.display(function, commit.receiver);
         let call_text = cx.method_call(function, &commit);
         let (message, help) = match commit.returns {
+            CommitReturns::Error if cx.ir.language == txlint_ir::Language::Rust => (
+                format!("error returned by `{receiver}.{}` is discarded", call_text),
+                format!("propagate it: `{receiver}.{call_text}.await?`, or handle the `Err` with `match` / `if let Err(e)`"),
+            ),
             CommitReturns::Error => (
                 format!("error returned by `{receiver}.{}` is discarded", call_text),
                 format!(
