@@ -45,7 +45,7 @@ pub(crate) fn check_lost_write(cx: &Context, out: &mut Vec<Diagnostic>) {
         }
         out.push(
             diagnostic
-                .help(format!("call `{name}.commit().await?` before returning success"))
+                .help(format!("commit before returning success: `{name}.commit()` (awaited where the driver is async), propagating its error"))
                 .note("dropping a transaction guard rolls it back: the function reports success while its writes are discarded")
                 .build(),
         );
