@@ -134,6 +134,7 @@ impl PyFacts {
                 .collect();
             facts.shared = shared_kinds(file, &facts.kinds);
         }
+        apply_autocommit(file, &mut facts.kinds);
         facts.holders = file
             .functions
             .iter()
@@ -361,6 +362,94 @@ fn shared_kinds(
         }
     }
     shared
+}
+
+/// Connections switched to autocommit after they were made: `conn.autocommit = True`,
+/// psycopg2's `conn.set_session(autocommit=True)`, psycopg 3's `conn.set_autocommit(True)`.
+/// The switch is applied to the connection's kind everywhere in the file (locals in their
+/// function; attributes and module globals in every function), whatever its position in
+/// the code: connections are switched right after they are made in practice.
+fn apply_autocommit(file: &FileIr, kinds: &mut [HashMap<Operand, Kind>]) {
+    let on = Operand::Const("True".into());
+    let mut switched_locals: Vec<(usize, Operand)> = Vec::new();
+    let mut switched_shared: Vec<(Option<String>, String)> = Vec::new();
+    for (index, function) in file.functions.iter().enumerate() {
+        let class = match function.kind {
+            FunctionKind::Method => function.name.rsplit_once('.').map(|(c, _)| c.to_string()),
+            _ => None,
+        };
+        let receiver = function.receiver.map(Operand::Var);
+        let mut switched: Vec<Operand> = Vec::new();
+        for event in function.events() {
+            if let Event::Assign {
+                targets, values, ..
+            } = event
+            {
+                for (target, value) in targets.iter().zip(values) {
+                    if let (Binding::Place(Operand::Field(base, name)), true) =
+                        (target, *value == on)
+                    {
+                        if name == "autocommit" {
+                            switched.push((**base).clone());
+                        }
+                    }
+                }
+            }
+        }
+        for call in &function.calls {
+            if let Callee::Method { receiver, name, .. } = &call.callee {
+                let by_keyword = name == "set_session" && call.keyword("autocommit") == Some(&on);
+                let by_argument = name == "set_autocommit" && call.args.first() == Some(&on);
+                if by_keyword || by_argument {
+                    switched.push(receiver.clone());
+                }
+            }
+        }
+        for operand in switched {
+            match &operand {
+                Operand::Field(base, name)
+                    if receiver.as_ref() == Some(&**base) && class.is_some() =>
+                {
+                    switched_shared.push((class.clone(), name.clone()));
+                }
+                Operand::Global(name) => switched_shared.push((None, name.clone())),
+                Operand::Var(v) if function.name == "<module>" => {
+                    switched_shared.push((None, function.var(*v).name.clone()));
+                    switched_locals.push((index, operand.clone()));
+                }
+                _ => switched_locals.push((index, operand.clone())),
+            }
+        }
+    }
+    let switch = |kind: &mut Kind| {
+        if let Kind::Connection { autocommit, .. } = kind {
+            *autocommit = true;
+        }
+    };
+    for (index, operand) in switched_locals {
+        if let Some(kind) = kinds[index].get_mut(&operand) {
+            switch(kind);
+        }
+    }
+    for (index, function) in file.functions.iter().enumerate() {
+        let class = match function.kind {
+            FunctionKind::Method => function.name.rsplit_once('.').map(|(c, _)| c.to_string()),
+            _ => None,
+        };
+        let receiver = function.receiver.map(Operand::Var);
+        for (operand, kind) in kinds[index].iter_mut() {
+            let key = match operand {
+                Operand::Global(name) => Some((None, name.clone())),
+                Operand::Field(base, name) if receiver.as_ref() == Some(&**base) => {
+                    class.clone().map(|c| (Some(c), name.clone()))
+                }
+                _ => None,
+            };
+            if key.is_some_and(|k| switched_shared.contains(&k)) {
+                switch(kind);
+            }
+        }
+    }
 }
 
 fn strip_await(_function: &Function, operand: &Operand) -> Operand {
