@@ -82,15 +82,17 @@ pub(crate) fn open_calls(
                     .filter(|a| !matches!(a, Operand::Closure(_)))
                     .cloned(),
             };
-            let body = file.function(literal);
-            for event in body.events() {
-                if let Event::Call(id) = event {
-                    let origin = handle.clone().map(|h| translate_into(body, parent, &h));
-                    calls.push(OpenCall {
-                        function: literal,
-                        call: *id,
-                        origin: origin.flatten(),
-                    });
+            for body_id in inline_bodies(file, literal) {
+                let body = file.function(body_id);
+                for event in body.events() {
+                    if let Event::Call(id) = event {
+                        let origin = handle.clone().map(|h| translate_into(body, parent, &h));
+                        calls.push(OpenCall {
+                            function: body_id,
+                            call: *id,
+                            origin: origin.flatten(),
+                        });
+                    }
                 }
             }
         }
@@ -98,6 +100,35 @@ pub(crate) fn open_calls(
     calls.sort_by_key(|c| (c.function, c.call));
     calls.dedup_by_key(|c| (c.function, c.call));
     calls
+}
+
+/// A closure API's callback and the literals nested in it that run as part of it
+/// (`Box::pin(async move { … })`): not those started elsewhere — a goroutine, a spawned
+/// task — which do not run inside the transaction.
+fn inline_bodies(file: &FileIr, callback: FuncId) -> Vec<FuncId> {
+    const SPAWNERS: [&str; 3] = ["spawn", "spawn_blocking", "spawn_local"];
+    let spawned = |literal: FuncId, parent: &Function| {
+        parent.events().any(|event| match event {
+            Event::Go(id) => parent.call(*id).callee == Callee::Other(Operand::Closure(literal)),
+            Event::Call(id) => {
+                let call = parent.call(*id);
+                call.callee.name().is_some_and(|n| SPAWNERS.contains(&n))
+                    && call.args.contains(&Operand::Closure(literal))
+            }
+            _ => false,
+        })
+    };
+    let mut bodies = vec![callback];
+    // Literals come after their parents: one pass in id order sees every ancestor first.
+    for (index, function) in file.functions.iter().enumerate().skip(callback.index() + 1) {
+        let id = FuncId(index as u32);
+        if let Some(parent) = function.parent {
+            if bodies.contains(&parent) && !spawned(id, file.function(parent)) {
+                bodies.push(id);
+            }
+        }
+    }
+    bodies
 }
 
 /// Expresses a handle of `parent` in the terms of `literal`: the captured variable that
