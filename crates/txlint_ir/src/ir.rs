@@ -343,6 +343,9 @@ pub enum Event {
         context: Option<CallId>,
         value: Operand,
         range: TextRange,
+        /// An exception leaves the block through this exit: the context manager's exit
+        /// runs with the exception (a connection or transaction context rolls back).
+        exceptional: bool,
     },
     /// Python: the start of an `except` handler. `catches` lists the exception types as
     /// written (empty for a bare `except:`).

@@ -345,11 +345,12 @@ struct ContextExit {
 }
 
 impl ContextExit {
-    fn event(&self) -> Event {
+    fn event(&self, exceptional: bool) -> Event {
         Event::ScopeExit {
             context: self.context,
             value: self.value.clone(),
             range: self.range,
+            exceptional,
         }
     }
 }
@@ -1093,6 +1094,40 @@ impl<'s> Lowerer<'s> {
         }
     }
 
+    /// The exits of the `with` bodies an exception raised here leaves before it reaches
+    /// the region at `index`: innermost first.
+    fn with_exits_above(&self, index: usize) -> Vec<Event> {
+        self.frame_ref().regions[index + 1..]
+            .iter()
+            .rev()
+            .filter_map(|region| match region {
+                Region::With(exits) => Some(exits.iter().rev().map(|e| e.event(true))),
+                _ => None,
+            })
+            .flatten()
+            .collect()
+    }
+
+    /// `target`, or a block that first runs the exits of the `with` bodies between here
+    /// and the region at `index` (their context managers see the exception).
+    fn through_with_exits(&mut self, index: usize, target: BlockId) -> BlockId {
+        let exits = self.with_exits_above(index);
+        if exits.is_empty() {
+            return target;
+        }
+        let saved = self.frame_ref().cfg.current();
+        let detour = self.new_block();
+        self.frame().cfg.switch_to(detour);
+        for event in exits {
+            self.push(event);
+        }
+        self.frame().cfg.terminate(Terminator::Goto(target));
+        if let Some(saved) = saved {
+            self.frame().cfg.switch_to(saved);
+        }
+        detour
+    }
+
     /// After a statement inside a `try` that may raise: an exception edge to the current
     /// exception target.
     fn may_raise(&mut self, at: TextRange) {
@@ -1103,6 +1138,8 @@ impl<'s> Lowerer<'s> {
         let Some(handler) = self.exception_target(top) else {
             return;
         };
+        let index = self.exception_region(top).map_or(0, |(i, _, _)| i);
+        let handler = self.through_with_exits(index, handler);
         let normal = self.new_block();
         self.frame().cfg.terminate(Terminator::MayRaise {
             range: at,
@@ -1131,7 +1168,7 @@ impl<'s> Lowerer<'s> {
             i -= 1;
             match &self.frame_ref().regions[i] {
                 Region::With(exits) => {
-                    let events: Vec<Event> = exits.iter().rev().map(ContextExit::event).collect();
+                    let events: Vec<Event> = exits.iter().rev().map(|e| e.event(false)).collect();
                     for event in events {
                         self.push(event);
                     }
@@ -1421,7 +1458,10 @@ impl<'s> Lowerer<'s> {
         let at = range(node);
         let top = self.frame_ref().regions.len();
         match self.exception_region(top) {
-            Some((_, dispatch, false)) => self.frame().cfg.terminate(Terminator::Goto(dispatch)),
+            Some((index, dispatch, false)) => {
+                let target = self.through_with_exits(index, dispatch);
+                self.frame().cfg.terminate(Terminator::Goto(target));
+            }
             Some((index, entry, true)) => {
                 let continuation = match self.exception_target(index) {
                     Some(block) => block,
@@ -1432,7 +1472,8 @@ impl<'s> Lowerer<'s> {
                         finally.continuations.push(continuation);
                     }
                 }
-                self.frame().cfg.terminate(Terminator::Goto(entry));
+                let target = self.through_with_exits(index, entry);
+                self.frame().cfg.terminate(Terminator::Goto(target));
             }
             None => self.frame().cfg.terminate(Terminator::Raise { range: at }),
         }
@@ -1933,7 +1974,7 @@ impl<'s> Lowerer<'s> {
         self.frame().regions.pop();
         if self.frame_ref().cfg.current().is_some() {
             for exit in exits.iter().rev() {
-                self.push(exit.event());
+                self.push(exit.event(false));
             }
         }
     }

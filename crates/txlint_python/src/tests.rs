@@ -699,6 +699,7 @@ def f(pool, conn):
                 context,
                 value,
                 range,
+                exceptional: false,
             } => Some((*context, value.clone(), text(source, *range))),
             _ => None,
         })
@@ -1461,4 +1462,27 @@ fn finally_bodies_are_cleanup_blocks() {
     let commit = source.find("conn.commit()").unwrap() as u32;
     assert_eq!(ir.cleanup_blocks.len(), 1);
     assert!(ir.cleanup_blocks[0].contains_range(txlint_ir::TextRange::new(commit, commit + 13)));
+}
+
+#[test]
+fn exceptions_leaving_a_with_body_run_its_exit() {
+    let source = "def f(conn):\n    try:\n        with conn:\n            conn.execute('x')\n    except Exception:\n        pass\n";
+    let ir = crate::lower_file(source);
+    let f = ir.functions.iter().find(|f| f.name == "f").unwrap();
+    let exceptional = f
+        .events()
+        .filter(|e| {
+            matches!(
+                e,
+                Event::ScopeExit {
+                    exceptional: true,
+                    ..
+                }
+            )
+        })
+        .count();
+    assert_eq!(
+        exceptional, 1,
+        "the exception edge runs the `with conn:` exit"
+    );
 }

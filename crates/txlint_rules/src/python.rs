@@ -948,6 +948,16 @@ impl ResourceModel for ConnectionModel<'_> {
                 }
                 Effect::None
             }
+            // Leaving a connection or transaction context with an exception rolls back.
+            Event::ScopeExit {
+                context,
+                value,
+                exceptional: true,
+                ..
+            } => match self.scope_exit(*context, value) {
+                Some(_) => Effect::End,
+                None => Effect::None,
+            },
             Event::ScopeExit { context, value, .. } => match self.scope_exit(*context, value) {
                 Some(ContextExit::Commit | ContextExit::CommitClose) => Effect::End,
                 Some(ContextExit::Rollback | ContextExit::RollbackClose | ContextExit::Close) => {

@@ -7,7 +7,7 @@
 use txlint_ir::ir::{BlockId, CallId, Event, FuncId, Function, Terminator};
 use txlint_ir::{Diagnostic, TextRange};
 
-use crate::flow::{self, Exit, ExitKind, ExitPolicy, Resource};
+use crate::flow::{self, Effect, Exit, ExitKind, ExitPolicy, Resource, ResourceModel};
 use crate::python::{writes, ConnectionModel, Holder, Mode, Owner};
 use crate::Context;
 
@@ -203,10 +203,17 @@ pub(crate) fn check_swallowed_error(cx: &Context, out: &mut Vec<Diagnostic>) {
                 // A statement inside a scoped transaction entered in the `try` body
                 // (`with conn.transaction():`, `with session.begin_nested():`) cannot leave
                 // the connection aborted: the block rolls back before the handler runs.
-                let contained = scoped_regions(function, &model, &guarded);
-                let does_db_work = guarded.iter().any(|call| {
+                let guarded_ids: Vec<CallId> = guarded.iter().map(|(call, _)| *call).collect();
+                let contained = scoped_regions(function, &model, &guarded_ids);
+                // A statement whose exception leaves a `with` on the connection on its way
+                // (`with conn:`, `with pool.connection()`) was rolled back by that exit.
+                let does_db_work = guarded.iter().any(|(call, exits)| {
                     let c = function.call(*call);
-                    model.is_statement(c) && model.opens(c) && !contained.contains(call)
+                    let rolled_back = exits.iter().any(|exit| model.effect(exit) == Effect::End);
+                    model.is_statement(c)
+                        && model.opens(c)
+                        && !contained.contains(call)
+                        && !rolled_back
                 });
                 if !does_db_work {
                     continue;
@@ -297,9 +304,10 @@ fn is_statement_at(model: &ConnectionModel, range: TextRange) -> bool {
         .any(|call| call.range == range && model.is_statement(call))
 }
 
-/// The calls whose exceptions can reach the handler starting at `handler`: those in the
-/// blocks of the `try` body, which end with an exception edge to the handler's dispatch.
-fn guarded_calls(function: &Function, handler: BlockId) -> Vec<CallId> {
+/// The calls whose exceptions can reach the handler starting at `handler` — those in the
+/// blocks of the `try` body, which end with an exception edge to the handler's dispatch —
+/// each with the `with` exits its exception runs on the way.
+fn guarded_calls(function: &Function, handler: BlockId) -> Vec<(CallId, Vec<Event>)> {
     let dispatches: Vec<BlockId> = function
         .cfg
         .blocks
@@ -308,15 +316,38 @@ fn guarded_calls(function: &Function, handler: BlockId) -> Vec<CallId> {
         .filter(|(_, b)| matches!(&b.terminator, Terminator::Switch { targets, .. } if targets.contains(&handler)))
         .map(|(i, _)| BlockId(i as u32))
         .collect();
-    function
-        .cfg
-        .blocks
-        .iter()
-        .filter(|b| matches!(b.terminator, Terminator::MayRaise { handler: h, .. } if dispatches.contains(&h)))
-        .flat_map(|b| b.events.iter())
-        .filter_map(|e| match e {
-            Event::Call(id) => Some(*id),
-            _ => None,
-        })
-        .collect()
+    // An exception edge leaving `with` bodies first runs their exits in a detour block.
+    let through_detours = |mut block: BlockId| {
+        let mut exits = Vec::new();
+        loop {
+            let data = function.cfg.block(block);
+            let only_exits = data
+                .events
+                .iter()
+                .all(|e| matches!(e, Event::ScopeExit { .. }));
+            match data.terminator {
+                Terminator::Goto(next) if only_exits && !data.events.is_empty() => {
+                    exits.extend(data.events.iter().cloned());
+                    block = next;
+                }
+                _ => return (block, exits),
+            }
+        }
+    };
+    let mut guarded = Vec::new();
+    for block in &function.cfg.blocks {
+        let Terminator::MayRaise { handler: h, .. } = block.terminator else {
+            continue;
+        };
+        let (target, exits) = through_detours(h);
+        if !dispatches.contains(&target) {
+            continue;
+        }
+        for event in &block.events {
+            if let Event::Call(id) = event {
+                guarded.push((*id, exits.clone()));
+            }
+        }
+    }
+    guarded
 }
