@@ -1482,6 +1482,7 @@ impl<'s> Lowerer<'s> {
                 callee: Callee::Path(Vec::new()),
                 args: Vec::new(),
                 keywords: Vec::new(),
+                moved_args: Vec::new(),
                 result: use_.clone(),
             });
             id

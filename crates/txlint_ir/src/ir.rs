@@ -242,6 +242,9 @@ pub struct Call {
     pub args: Vec<Operand>,
     /// Keyword arguments (Python), by name.
     pub keywords: Vec<(String, Operand)>,
+    /// Positions of arguments that are variables passed by value (Rust): the callee
+    /// takes ownership of them.
+    pub moved_args: Vec<usize>,
     pub result: ResultUse,
 }
 

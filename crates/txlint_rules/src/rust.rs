@@ -105,7 +105,6 @@ fn first_verb(sql: &str) -> String {
 /// The engine's view of one guard.
 pub(crate) struct GuardModel<'a> {
     pub models: &'a Models,
-    pub file: &'a txlint_ir::ir::FileIr,
     pub function: &'a Function,
     pub aliases: &'a [VarId],
     pub commit: &'a [String],
@@ -138,27 +137,6 @@ impl GuardModel<'_> {
                 .name()
                 .is_some_and(|n| executors.writing_methods.iter().any(|w| w == n)),
         }
-    }
-
-    /// Whether a call moves the guard into a function of this file that takes it by
-    /// value (its new owner).
-    fn moves(&self, call: &txlint_ir::ir::Call) -> bool {
-        let Some(name) = call.callee.name() else {
-            return false;
-        };
-        let by_value = |f: &Function| {
-            call.args.iter().enumerate().any(|(i, a)| {
-                self.is_alias(a)
-                    && f.params
-                        .get(i)
-                        .and_then(|p| f.var(*p).ty.as_deref())
-                        .is_some_and(|ty| !ty.starts_with('&'))
-            })
-        };
-        self.file
-            .functions
-            .iter()
-            .any(|f| f.name.rsplit("::").next() == Some(name) && by_value(f))
     }
 }
 
@@ -195,7 +173,13 @@ impl ResourceModel for GuardModel<'_> {
         {
             return Effect::Release;
         }
-        if self.moves(call) {
+        // Moved into another function or value (`finish(tx)`, `Some(tx)`, `sender.send(tx)`):
+        // its new owner decides.
+        if call
+            .moved_args
+            .iter()
+            .any(|&i| call.args.get(i).is_some_and(|a| self.is_alias(a)))
+        {
             return Effect::Escape;
         }
         Effect::None
@@ -244,7 +228,6 @@ pub(crate) fn analyze_file(
             let aliases = aliases_of(function, var);
             let model = GuardModel {
                 models,
-                file,
                 function,
                 aliases: &aliases,
                 commit: &library.commit.methods,
@@ -280,7 +263,6 @@ pub(crate) fn lost_write_exits(
     let library = &models.libraries[analysis.begin.library];
     let model = GuardModel {
         models,
-        file,
         function,
         aliases: &analysis.resource.aliases,
         commit: &library.commit.methods,

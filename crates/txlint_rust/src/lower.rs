@@ -1450,6 +1450,7 @@ impl<'s> Lowerer<'s> {
             callee: Callee::Path(Vec::new()),
             args: Vec::new(),
             keywords: Vec::new(),
+            moved_args: Vec::new(),
             result: use_,
         });
         id
@@ -1473,6 +1474,17 @@ impl<'s> Lowerer<'s> {
         }
     }
 
+    /// Records which arguments are plain paths (`f(tx)`, not `f(&mut tx)`): moved into
+    /// the callee.
+    fn record_moves<'e>(&mut self, id: CallId, args: impl Iterator<Item = &'e Expr>) {
+        let moved = args
+            .enumerate()
+            .filter(|(_, arg)| matches!(strip_parens(arg), Expr::Path(_)))
+            .map(|(i, _)| i)
+            .collect();
+        self.frame().function.calls[id.index()].moved_args = moved;
+    }
+
     /// A method call or a call expression.
     fn call(&mut self, expr: &Expr, use_: ResultUse) -> Operand {
         let range = self.expr_range(expr);
@@ -1491,6 +1503,7 @@ impl<'s> Lowerer<'s> {
                     name_range: self.srange(&m.method),
                 };
                 self.finish_call(id, callee, args);
+                self.record_moves(id, m.args.iter());
                 Operand::Call(id)
             }
             Expr::Call(c) => {
@@ -1508,6 +1521,7 @@ impl<'s> Lowerer<'s> {
                     .map(|arg| self.expr(arg, ResultUse::Argument(id)))
                     .collect();
                 self.finish_call(id, callee, args);
+                self.record_moves(id, c.args.iter());
                 Operand::Call(id)
             }
             _ => self.expr(expr, use_),

@@ -652,3 +652,13 @@ fn deep_nesting_is_bounded_on_a_small_stack() {
         .unwrap();
     assert_eq!(handle.join().unwrap(), 1);
 }
+
+#[test]
+fn arguments_passed_by_value_are_recorded_as_moved() {
+    let ir = crate::lower_file(
+        "fn f(tx: T, v: &mut Vec<T>) { finish(tx); v.push(&mut tx); helper(&tx, tx); }\n",
+    );
+    let f = ir.functions.iter().find(|f| f.name == "f").unwrap();
+    let moved: Vec<Vec<usize>> = f.calls.iter().map(|c| c.moved_args.clone()).collect();
+    assert_eq!(moved, [vec![0], vec![], vec![1]]);
+}
