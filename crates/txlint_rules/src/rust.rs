@@ -161,9 +161,12 @@ impl ResourceModel for GuardModel<'_> {
                 if self.commit.contains(name) || self.rollback.contains(name) {
                     return Effect::End;
                 }
-                // rusqlite: the guard commits (or is left alone) when dropped: like a
-                // deferred end, it covers every later exit.
-                if name == "set_drop_behavior" {
+                // rusqlite: with `DropBehavior::Commit` the drop commits, with `Ignore` it
+                // rolls nothing back (what then leaks is TX002's, see `ignored_on_drop`):
+                // either way no drop discards the writes, for every later exit.
+                if name == "set_drop_behavior"
+                    && matches!(drop_behavior(call), Some("Commit" | "Ignore"))
+                {
                     return Effect::DeferredEnd;
                 }
             }
@@ -290,6 +293,48 @@ pub(crate) fn lost_write_exits(
             (!leaks.is_empty()).then_some(leaks)
         })
         .unwrap_or_default()
+}
+
+/// The `DropBehavior` variant passed to rusqlite's `set_drop_behavior`.
+fn drop_behavior(call: &txlint_ir::ir::Call) -> Option<&str> {
+    match call.args.first() {
+        Some(Operand::Global(path)) => path.rsplit("::").next(),
+        _ => None,
+    }
+}
+
+/// rusqlite guards told to do nothing when dropped (`DropBehavior::Ignore`): from that
+/// call on, every exit without commit or rollback (error exits included) leaves the
+/// connection inside the transaction. Returns the exits for each such guard.
+pub(crate) fn ignored_on_drop(
+    file: &txlint_ir::ir::FileIr,
+    models: &Models,
+    analysis: &GuardAnalysis,
+) -> Vec<flow::Exit> {
+    let function = file.function(analysis.function);
+    let library = &models.libraries[analysis.begin.library];
+    let model = GuardModel {
+        models,
+        function,
+        aliases: &analysis.resource.aliases,
+        commit: &library.commit.methods,
+        rollback: &library.rollback.methods,
+    };
+    let ignoring = function.calls.iter().enumerate().find(|(_, call)| {
+        matches!(&call.callee, Callee::Method { receiver, name, .. }
+            if name == "set_drop_behavior" && model.is_alias(receiver))
+            && drop_behavior(call) == Some("Ignore")
+    });
+    let Some((index, call)) = ignoring else {
+        return Vec::new();
+    };
+    let resource = Resource::new(
+        Event::Call(txlint_ir::ir::CallId(index as u32)),
+        call.range,
+        analysis.resource.aliases.clone(),
+        ExitPolicy::EXPLICIT,
+    );
+    flow::reported_exits(&flow::analyze(function, &resource, &model))
 }
 
 /// A raw `BEGIN` statement and what ends it: `COMMIT`/`ROLLBACK` statements.

@@ -54,6 +54,36 @@ pub(crate) fn check_lost_write(cx: &Context, out: &mut Vec<Diagnostic>) {
 
 pub(crate) fn check_raw_begin(cx: &Context, out: &mut Vec<Diagnostic>) {
     let meta = crate::registry::rule("TX002").expect("registered");
+    for analysis in cx.rust_guards() {
+        let leaks = crate::rust::ignored_on_drop(cx.ir, cx.models, analysis);
+        if leaks.is_empty() {
+            continue;
+        }
+        let function = cx.function(analysis.function);
+        let name = guard_name(function, analysis);
+        let mut diagnostic = cx
+            .diagnostic(
+                meta,
+                function,
+                analysis.resource.acquire_range,
+                format!("transaction `{name}` is left open when dropped (`DropBehavior::Ignore`)"),
+            )
+            .primary_label("transaction begun here");
+        for exit in &leaks {
+            let label = match exit.kind {
+                ExitKind::Raise => "returns an error here with the transaction still open",
+                ExitKind::FunctionEnd => "the function ends here with the transaction still open",
+                _ => "returns here with the transaction still open",
+            };
+            diagnostic = diagnostic.label(exit.range, label);
+        }
+        out.push(
+            diagnostic
+                .help(format!("commit or roll back `{name}` on every path, or keep the default drop behaviour (rollback)"))
+                .note("with `DropBehavior::Ignore` dropping the guard leaves the connection inside the transaction")
+                .build(),
+        );
+    }
     for function in &cx.ir.functions {
         for (begin, outcome) in crate::rust::raw_begins(cx.models, function) {
             let leaks = crate::flow::reported_exits(&outcome);
