@@ -349,6 +349,10 @@ fn shared_kinds(
                 Some(Binding::Var(v)) if function.name == "<module>" => {
                     ((None, function.var(*v).name.clone()), Operand::Var(*v))
                 }
+                // `global _conn` then `_conn = psycopg2.connect(...)` in a function.
+                Some(Binding::Place(place @ Operand::Global(name))) => {
+                    ((None, name.clone()), place.clone())
+                }
                 Some(Binding::Place(place @ Operand::Field(base, name)))
                     if class.is_some() && receiver.as_ref() == Some(&**base) =>
                 {
@@ -358,6 +362,29 @@ fn shared_kinds(
             };
             if let Some(kind @ (Kind::Connection { .. } | Kind::Pool(_))) = kinds.get(&target) {
                 shared.insert(key, kind.clone());
+            }
+        }
+        // `self._pool = pool` from a parameter (or local) whose kind is known.
+        for event in function.events() {
+            let Event::Assign {
+                targets, values, ..
+            } = event
+            else {
+                continue;
+            };
+            for (target, value) in targets.iter().zip(values) {
+                let key = match target {
+                    Binding::Place(Operand::Field(base, name))
+                        if class.is_some() && receiver.as_ref() == Some(&**base) =>
+                    {
+                        (class.clone(), name.clone())
+                    }
+                    Binding::Place(Operand::Global(name)) => (None, name.clone()),
+                    _ => continue,
+                };
+                if let Some(kind @ (Kind::Connection { .. } | Kind::Pool(_))) = kinds.get(value) {
+                    shared.entry(key).or_insert_with(|| kind.clone());
+                }
             }
         }
     }
