@@ -73,6 +73,10 @@ pub(crate) struct PyFacts {
     /// Kinds of module globals and class attributes as their assigning calls give them
     /// (keywords included: `autocommit=True`), from the previous pass.
     shared: HashMap<(Option<String>, String), Kind>,
+    /// `(class, attribute)` pairs whose connection one of the class's own methods
+    /// commits or rolls back: the class leaves ending the transaction to its callers
+    /// (a unit of work), so its other methods may return with it open.
+    caller_ended: Vec<(String, String)>,
 }
 
 /// Resolves a dotted name through the file's imports: `ConnectionPool` imported from
@@ -118,6 +122,7 @@ impl PyFacts {
             summaries: vec![PySummary::default(); file.functions.len()],
             by_name,
             shared: HashMap::new(),
+            caller_ended: Vec::new(),
         };
         // Two passes: summaries need kinds, and kinds of calls to helpers need summaries.
         for _ in 0..2 {
@@ -135,6 +140,7 @@ impl PyFacts {
             facts.shared = shared_kinds(file, &facts.kinds);
         }
         apply_autocommit(file, &mut facts.kinds);
+        facts.caller_ended = caller_ended(models, file);
         facts.holders = file
             .functions
             .iter()
@@ -147,6 +153,23 @@ impl PyFacts {
     /// The file's function a call refers to: `helper(...)` or `self.helper(...)`.
     pub fn resolve_call(&self, file: &FileIr, callee: &Callee) -> Option<FuncId> {
         crate::transactions::resolve_by_name(&self.by_name, file, callee)
+    }
+
+    /// Whether the transaction of this holder is ended by its class for its callers.
+    pub fn ended_by_caller(&self, function: &Function, holder: &Operand) -> bool {
+        let (FunctionKind::Method, Some(receiver)) = (function.kind, function.receiver) else {
+            return false;
+        };
+        let Some((class, _)) = function.name.rsplit_once('.') else {
+            return false;
+        };
+        match holder {
+            Operand::Field(base, field) if **base == Operand::Var(receiver) => self
+                .caller_ended
+                .iter()
+                .any(|(c, f)| c == class && f == field),
+            _ => false,
+        }
     }
 
     pub fn summary(&self, id: FuncId) -> &PySummary {
@@ -325,6 +348,53 @@ impl PyFacts {
             Callee::Other(_) => None,
         }
     }
+}
+
+/// The `self.` attributes whose transaction the class hands to its callers to end: a
+/// method that only ends it (`def commit(self): self.conn.commit()`), running no
+/// statement itself, is how a unit of work exposes its transaction.
+fn caller_ended(models: &Models, file: &FileIr) -> Vec<(String, String)> {
+    let methods = &models.connection;
+    let mut found = Vec::new();
+    for function in &file.functions {
+        let (FunctionKind::Method, Some(receiver)) = (function.kind, function.receiver) else {
+            continue;
+        };
+        let Some((class, _)) = function.name.rsplit_once('.') else {
+            continue;
+        };
+        let runs_statements = function.calls.iter().any(|call| {
+            call.callee.name().is_some_and(|n| {
+                methods
+                    .statements
+                    .iter()
+                    .chain(&methods.cursors)
+                    .any(|m| m == n)
+            })
+        });
+        if runs_statements {
+            continue;
+        }
+        for call in &function.calls {
+            let Callee::Method {
+                receiver: Operand::Field(base, field),
+                name,
+                ..
+            } = &call.callee
+            else {
+                continue;
+            };
+            let ends = methods
+                .commit
+                .iter()
+                .chain(&methods.rollback)
+                .any(|m| m == name);
+            if ends && **base == Operand::Var(receiver) {
+                found.push((class.to_string(), field.clone()));
+            }
+        }
+    }
+    found
 }
 
 /// Kinds of module globals and class attributes at the calls that assign them (`<module>`'s
