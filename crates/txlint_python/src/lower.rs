@@ -2244,6 +2244,50 @@ impl<'s> Lowerer<'s> {
     /// Lowers the elements of a list, tuple, set or dict. A variable placed in one is
     /// stored in an aggregate that may outlive the function: recorded as an assignment
     /// to a place.
+    /// The entries of a dictionary literal whose keys are strings and whose values are
+    /// literals, read without lowering (the caller lowers the dictionary itself).
+    fn literal_entries(&self, node: Node) -> Vec<(String, Operand)> {
+        // A string without interpolations, unquoted.
+        let plain = |node: Node| -> Option<String> {
+            let mut start = node.start_byte();
+            let mut end = node.end_byte();
+            for child in named_children(node) {
+                match child.kind() {
+                    "string_start" => start = child.end_byte(),
+                    "string_end" => end = child.start_byte(),
+                    "interpolation" => return None,
+                    _ => {}
+                }
+            }
+            self.src.get(start..end.max(start)).map(str::to_string)
+        };
+        if node.kind() != "dictionary" {
+            return Vec::new();
+        }
+        let mut entries = Vec::new();
+        for pair in named_children(node) {
+            let (Some(key), Some(value)) = (field(pair, fields().key), field(pair, fields().value))
+            else {
+                continue;
+            };
+            let Some(key) = (key.kind() == "string").then(|| plain(key)).flatten() else {
+                continue;
+            };
+            let value = match value.kind() {
+                "string" => match plain(value) {
+                    Some(text) => Operand::Str(text),
+                    None => continue,
+                },
+                "true" | "false" | "none" | "integer" | "float" => {
+                    Operand::Const(self.text(value).to_string())
+                }
+                _ => continue,
+            };
+            entries.push((key, value));
+        }
+        entries
+    }
+
     fn composite(&mut self, node: Node) {
         for child in named_children(node) {
             if child.kind() == "pair" {
@@ -2360,7 +2404,25 @@ impl<'s> Lowerer<'s> {
                                 continue;
                             };
                             let name = self.text(name).to_string();
+                            let entries = self.literal_entries(value);
                             let value = self.expr(value, ResultUse::Argument(id));
+                            // Options passed on as a mapping (`kwargs={"autocommit": True}`,
+                            // `kwargs=dict(autocommit=True)`) are keywords `kwargs.autocommit`.
+                            let nested = match &value {
+                                Operand::Call(inner) => {
+                                    let inner = &self.frame().function.calls[inner.index()];
+                                    match &inner.callee {
+                                        Callee::Path(path) if path == &["dict"] => {
+                                            inner.keywords.clone()
+                                        }
+                                        _ => Vec::new(),
+                                    }
+                                }
+                                _ => entries,
+                            };
+                            for (key, entry) in nested {
+                                keywords.push((format!("{name}.{key}"), entry));
+                            }
                             keywords.push((name, value));
                         }
                         // `*args`, `**kwargs`: the value passed.

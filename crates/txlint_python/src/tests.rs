@@ -514,6 +514,40 @@ def g():
 }
 
 #[test]
+fn mapping_keywords_are_dotted_keywords() {
+    let ir = lower(
+        r#"
+def f(dsn, flag):
+    ConnectionPool(dsn, kwargs={"autocommit": True, "prepare_threshold": 5, f"x{dsn}": 1, "y": flag})
+    ConnectionPool(dsn, kwargs=dict(autocommit=False))
+    create_engine(dsn, isolation_level="AUTOCOMMIT")
+"#,
+    );
+    let f = function(&ir, "f");
+    let pools = calls(f, "ConnectionPool");
+    assert_eq!(
+        pools[0].1.keyword("kwargs.autocommit"),
+        Some(&Operand::Const("True".into()))
+    );
+    assert_eq!(
+        pools[0].1.keyword("kwargs.prepare_threshold"),
+        Some(&Operand::Const("5".into()))
+    );
+    // Interpolated keys and non-literal values are not options we can read.
+    assert_eq!(pools[0].1.keywords.len(), 3);
+    assert_eq!(pools[0].1.keyword("kwargs"), Some(&Operand::Other));
+    assert_eq!(
+        pools[1].1.keyword("kwargs.autocommit"),
+        Some(&Operand::Const("False".into()))
+    );
+    let (_, engine) = call(f, "create_engine");
+    assert_eq!(
+        engine.keyword("isolation_level"),
+        Some(&Operand::Str("AUTOCOMMIT".into()))
+    );
+}
+
+#[test]
 fn arguments_keywords_and_literals() {
     let ir = lower(
         r#"

@@ -96,6 +96,9 @@ pub struct PoolKind {
     pub contexts: Vec<PoolContext>,
     #[serde(default)]
     pub factory: bool,
+    /// Keyword arguments of `create` that make the connections it hands out autocommit.
+    #[serde(default)]
+    pub autocommit: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

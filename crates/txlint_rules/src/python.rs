@@ -17,8 +17,9 @@ use crate::models::{ContextExit, Implicit, Models};
 /// What a value is, for the Python rules.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Kind {
-    /// A pool, engine or session factory (index into `Models::pool_kinds`).
-    Pool(usize),
+    /// A pool, engine or session factory (index into `Models::pool_kinds`); `autocommit`
+    /// when it was made to hand out connections in autocommit mode.
+    Pool { pool: usize, autocommit: bool },
     /// A connection or session of a driver (index into `Models::drivers`).
     Connection { driver: usize, autocommit: bool },
     /// A cursor: its statements run on `owner`.
@@ -330,11 +331,11 @@ impl PyFacts {
                         Some(index) => Operand::Var(VarId(index as u32)),
                         None => Operand::Global((*name).to_string()),
                     };
-                    if let Some(Kind::Pool(pool)) = kinds.get(&operand) {
+                    if let Some(Kind::Pool { pool, autocommit }) = kinds.get(&operand) {
                         if models.pool_kinds[*pool].factory {
                             return Some(Kind::Connection {
                                 driver: driver_index(models, &models.pool_kinds[*pool].driver)?,
-                                autocommit: false,
+                                autocommit: *autocommit,
                             });
                         }
                     }
@@ -430,7 +431,7 @@ fn shared_kinds(
                 }
                 _ => continue,
             };
-            if let Some(kind @ (Kind::Connection { .. } | Kind::Pool(_))) = kinds.get(&target) {
+            if let Some(kind @ (Kind::Connection { .. } | Kind::Pool { .. })) = kinds.get(&target) {
                 shared.insert(key, kind.clone());
             }
         }
@@ -452,7 +453,8 @@ fn shared_kinds(
                     Binding::Place(Operand::Global(name)) => (None, name.clone()),
                     _ => continue,
                 };
-                if let Some(kind @ (Kind::Connection { .. } | Kind::Pool(_))) = kinds.get(value) {
+                if let Some(kind @ (Kind::Connection { .. } | Kind::Pool { .. })) = kinds.get(value)
+                {
                     shared.entry(key).or_insert_with(|| kind.clone());
                 }
             }
@@ -573,7 +575,10 @@ fn kind_of_type(models: &Models, ty: &str) -> Option<Kind> {
         .pool_kinds
         .iter()
         .position(|p| p.types.iter().any(|t| t == ty))
-        .map(Kind::Pool)
+        .map(|pool| Kind::Pool {
+            pool,
+            autocommit: false,
+        })
 }
 
 /// The kind of the result of calling a fully qualified callable.
@@ -583,19 +588,31 @@ fn path_kind(models: &Models, name: &str, keywords: &[(String, Operand)]) -> Opt
         .iter()
         .position(|d| d.connect.iter().any(|c| c == name))
     {
-        let autocommit = models.drivers[driver].autocommit.iter().any(|flag| {
-            let (key, wanted) = flag.split_once('=').unwrap_or((flag, "True"));
-            keywords
-                .iter()
-                .any(|(k, v)| k == key && *v == Operand::Const(wanted.to_string()))
-        });
+        let autocommit = any_flag(&models.drivers[driver].autocommit, keywords);
         return Some(Kind::Connection { driver, autocommit });
     }
-    models
+    let pool = models
         .pool_kinds
         .iter()
-        .position(|p| p.create.iter().any(|c| c == name))
-        .map(Kind::Pool)
+        .position(|p| p.create.iter().any(|c| c == name))?;
+    let autocommit = any_flag(&models.pool_kinds[pool].autocommit, keywords);
+    Some(Kind::Pool { pool, autocommit })
+}
+
+/// Whether a call passes one of the model's autocommit flags: `key` (true),
+/// `key=VALUE` (the literal `VALUE`, quoted or not); a dotted key reaches into a
+/// mapping argument (`kwargs.autocommit` for `kwargs={"autocommit": True}`).
+fn any_flag(flags: &[String], keywords: &[(String, Operand)]) -> bool {
+    flags.iter().any(|flag| {
+        let (key, wanted) = flag.split_once('=').unwrap_or((flag, "True"));
+        keywords.iter().any(|(k, v)| {
+            k == key
+                && match v {
+                    Operand::Const(value) | Operand::Str(value) => value == wanted,
+                    _ => false,
+                }
+        })
+    })
 }
 
 /// The kind of the result of calling `method` on a value of kind `receiver`.
@@ -608,13 +625,13 @@ fn method_kind(
 ) -> Option<Kind> {
     let methods = &models.connection;
     match receiver {
-        Kind::Pool(pool) => {
+        Kind::Pool { pool, autocommit } => {
             let pool = &models.pool_kinds[*pool];
             let hands_out = pool.acquire.iter().any(|m| m == method)
                 || pool.contexts.iter().any(|c| c.method == method);
             hands_out.then(|| Kind::Connection {
                 driver: driver_index(models, &pool.driver).unwrap_or(0),
-                autocommit: false,
+                autocommit: *autocommit,
             })
         }
         Kind::Connection { .. } if methods.cursors.iter().any(|m| m == method) => {
@@ -712,7 +729,7 @@ fn context_of(
         }
         let exit = match &call.callee {
             Callee::Method { receiver, name, .. } => match kinds.get(receiver) {
-                Some(Kind::Pool(pool)) => models.pool_kinds[*pool]
+                Some(Kind::Pool { pool, .. }) => models.pool_kinds[*pool]
                     .contexts
                     .iter()
                     .find(|c| &c.method == name)
@@ -762,7 +779,7 @@ fn summarize(models: &Models, function: &Function, kinds: &HashMap<Operand, Kind
         let Callee::Method { receiver, name, .. } = &call.callee else {
             continue;
         };
-        if let Some(Kind::Pool(pool)) = kinds.get(receiver) {
+        if let Some(Kind::Pool { pool, .. }) = kinds.get(receiver) {
             if models.pool_kinds[*pool].release.iter().any(|m| m == name) {
                 for arg in &call.args {
                     if let Some(i) = param_index(arg) {
@@ -865,7 +882,7 @@ impl ConnectionModel<'_> {
     fn releases(&self, call: &txlint_ir::ir::Call) -> bool {
         let passes_holder = || call.args.iter().any(|a| self.is_holder(a));
         if let Callee::Method { receiver, name, .. } = &call.callee {
-            if let Some(Kind::Pool(pool)) = self.kinds().get(receiver) {
+            if let Some(Kind::Pool { pool, .. }) = self.kinds().get(receiver) {
                 if self.models.pool_kinds[*pool]
                     .release
                     .iter()

@@ -171,7 +171,7 @@ fn scoped_transaction(
                 cx.models.connection.scoped_transactions.contains(name)
             }
             // `with engine.begin() as conn:`: the connection is the `as` target.
-            Some(Kind::Pool(pool)) => {
+            Some(Kind::Pool { pool, .. }) => {
                 let commits = cx.models.pool_kinds[*pool]
                     .contexts
                     .iter()

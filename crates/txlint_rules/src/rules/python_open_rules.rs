@@ -87,7 +87,7 @@ pub(crate) fn check_bypass(cx: &Context, out: &mut Vec<Diagnostic>) {
             continue;
         }
         // On the pool or engine itself: a second connection, outside the transaction.
-        let on_pool = matches!(kinds.get(receiver), Some(Kind::Pool(_)));
+        let on_pool = matches!(kinds.get(receiver), Some(Kind::Pool { .. }));
         if !on_pool {
             continue;
         }
