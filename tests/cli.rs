@@ -371,6 +371,57 @@ fn notifications(report: &Value) -> Vec<(String, bool, String)> {
         .collect()
 }
 
+/// Code nested past the front-ends' depth guard is not lowered: the function around it
+/// is withheld (its commit may be down there), the rest of the file is still checked, and
+/// a notice says so.
+#[test]
+fn code_nested_too_deeply_withholds_its_function_with_a_notice() {
+    const LEVELS: usize = 450;
+    let go = format!(
+        "package store\n\nimport \"database/sql\"\n\nfunc Deep(db *sql.DB, x int) error {{\n\ttx, err := db.Begin()\n\tif err != nil {{\n\t\treturn err\n\t}}\n{}\treturn tx.Commit()\n{}\treturn nil\n}}\n\nfunc Shallow(tx *sql.Tx) {{\n\ttx.Commit()\n}}\n",
+        "\tif x > 0 {\n".repeat(LEVELS),
+        "\t}\n".repeat(LEVELS),
+    );
+    let python_levels = 350;
+    let mut python = String::from(
+        "from psycopg_pool import ConnectionPool\n\npool = ConnectionPool('')\n\n\ndef deep(x):\n    conn = pool.getconn()\n    try:\n        conn.execute('SELECT 1')\n",
+    );
+    for level in 0..python_levels {
+        python.push_str(&format!("{}if x > {level}:\n", "    ".repeat(level + 2)));
+    }
+    python.push_str(&format!(
+        "{}conn.commit()\n    finally:\n        pool.putconn(conn)\n",
+        "    ".repeat(python_levels + 2)
+    ));
+    let rust = format!(
+        "pub async fn deep(pool: &sqlx::PgPool, x: i32) -> Result<(), sqlx::Error> {{\n    let mut tx = pool.begin().await?;\n    sqlx::query(\"UPDATE t SET a = 1\").execute(&mut *tx).await?;\n{}tx.commit().await?;\n{}    Ok(())\n}}\n",
+        "if x > 0 {\n".repeat(LEVELS),
+        "}\n".repeat(LEVELS),
+    );
+    let dir = project(&[
+        ("deep.go", go.as_bytes()),
+        ("deep.py", python.as_bytes()),
+        ("deep.rs", rust.as_bytes()),
+    ]);
+    let report = json_output(dir.path(), &["--no-cache"]);
+    // Without the guard's notice each file has a false positive: TX002, TX004, TX011.
+    assert_eq!(
+        finding_codes(&report),
+        [(
+            "deep.go".to_string(),
+            "TX001".to_string(),
+            (2 * LEVELS + 15) as u64
+        )]
+    );
+    let notes = notifications(&report);
+    let paths: Vec<&str> = notes.iter().map(|(p, _, _)| p.as_str()).collect();
+    assert_eq!(paths, ["deep.go", "deep.py", "deep.rs"], "{notes:?}");
+    for (_, skipped, message) in &notes {
+        assert!(!skipped);
+        assert!(message.contains("nested too deeply"), "{message}");
+    }
+}
+
 #[test]
 fn broken_files_are_reported_and_the_others_still_checked() {
     let mut big = String::from("package big\n\n");

@@ -38,12 +38,13 @@ pub const CACHE_DIR_NAME: &str = ".txlint_cache";
 pub struct FileResults {
     pub diagnostics: Vec<Diagnostic>,
     pub package: PackageFacts,
-    /// The syntax-error notice, if the file has syntax errors.
-    pub syntax_notice: Option<SyntaxNotice>,
+    /// What the user should know about how far the file was analysed: syntax errors,
+    /// code nested too deeply to follow.
+    pub notices: Vec<FileNotice>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SyntaxNotice {
+pub struct FileNotice {
     pub range: (u32, u32),
     pub message: String,
 }
@@ -294,7 +295,7 @@ struct CachedFile {
     package: Option<String>,
     unbounded_pools: Vec<CachedDiagnostic>,
     bounds_pools: bool,
-    syntax_notice: Option<SyntaxNotice>,
+    notices: Vec<FileNotice>,
 }
 
 #[derive(Clone, Serialize, Deserialize)]
@@ -326,7 +327,7 @@ impl CachedFile {
                 .map(CachedDiagnostic::of)
                 .collect(),
             bounds_pools: results.package.bounds_pools,
-            syntax_notice: results.syntax_notice.clone(),
+            notices: results.notices.clone(),
         }
     }
 
@@ -344,7 +345,7 @@ impl CachedFile {
                 unbounded_pools: diagnostics(self.unbounded_pools)?,
                 bounds_pools: self.bounds_pools,
             },
-            syntax_notice: self.syntax_notice,
+            notices: self.notices,
         })
     }
 }
@@ -425,10 +426,10 @@ mod tests {
                 unbounded_pools: vec![diagnostic],
                 bounds_pools: true,
             },
-            syntax_notice: Some(SyntaxNotice {
+            notices: vec![FileNotice {
                 range: (1, 2),
                 message: "syntax error".into(),
-            }),
+            }],
         }
     }
 
@@ -462,7 +463,7 @@ mod tests {
             sample().package.unbounded_pools
         );
         assert_eq!(back.package.package.as_deref(), Some("store"));
-        assert_eq!(back.syntax_notice, sample().syntax_notice);
+        assert_eq!(back.notices, sample().notices);
         assert!(cache.get(FileId(3), &a, Language::Go, "edited").is_none());
         assert!(cache.get(FileId(3), &a, Language::Python, "text").is_none());
         assert_eq!(cache.hits.load(Ordering::Relaxed), 1);

@@ -21,7 +21,7 @@ use txlint_report::{
 use txlint_rules::{check_file, check_package, PackageFacts, Settings, RULES};
 
 use crate::baseline::{self, Baseline};
-use crate::cache::{Cache, FileResults, NewEntry, SyntaxNotice, CACHE_DIR_NAME};
+use crate::cache::{Cache, FileNotice, FileResults, NewEntry, CACHE_DIR_NAME};
 use crate::cli::{CheckArgs, ColorChoice, OutputFormat};
 use crate::config::patterns::slashed;
 use crate::config::{Overrides, Profile, Resolver};
@@ -176,7 +176,7 @@ pub fn run(args: &CheckArgs) -> Result<u8> {
                 skipped: true,
             });
         }
-        if let Some(notice) = &outcome.results.syntax_notice {
+        for notice in &outcome.results.notices {
             notifications.push(Notification {
                 level: Severity::Warning,
                 file: Some(index),
@@ -702,7 +702,7 @@ fn check_one(
     };
     let keep_text = !results.diagnostics.is_empty()
         || results.package.may_report()
-        || results.syntax_notice.is_some()
+        || !results.notices.is_empty()
         || (args.report_unused_ignores && !suppressions.is_empty());
     Checked {
         display_path,
@@ -731,27 +731,44 @@ fn analyse(
             None => lower(language, text),
         };
         let report = check_file(file, &ir, settings);
-        (ir.syntax_errors, report)
+        (ir.syntax_errors, ir.unanalysed, report)
     }));
-    let (syntax_errors, report) = outcome.ok()?;
-    let syntax_notice = syntax_errors.first().map(|first| {
-        let line = LineIndex::new(text).line_column(first.start(), text).line;
-        SyntaxNotice {
+    let (syntax_errors, unanalysed, report) = outcome.ok()?;
+    let index = LineIndex::new(text);
+    let line_of = |range: &TextRange| index.line_column(range.start(), text).line;
+    let places = |count: usize| match count {
+        1 => String::new(),
+        n => format!("s in {n} places"),
+    };
+    let mut notices = Vec::new();
+    if let Some(first) = syntax_errors.first() {
+        notices.push(FileNotice {
             range: (first.start(), first.end()),
             message: format!(
-                "syntax error{} (first at line {line}); the rest of the file was checked, findings inside the broken code are not reported",
-                if syntax_errors.len() > 1 {
-                    format!("s in {} places", syntax_errors.len())
-                } else {
-                    String::new()
-                }
+                "syntax error{} (first at line {}); the rest of the file was checked, findings inside the broken code are not reported",
+                places(syntax_errors.len()),
+                line_of(first),
             ),
-        }
-    });
+        });
+    }
+    if let Some(first) = unanalysed.first() {
+        notices.push(FileNotice {
+            range: (first.start(), first.end()),
+            message: format!(
+                "code nested too deeply to analyse (first at line {}{}); findings in the function{} around it are not reported",
+                line_of(first),
+                match unanalysed.len() {
+                    1 => String::new(),
+                    n => format!(", {n} functions"),
+                },
+                if unanalysed.len() == 1 { "" } else { "s" },
+            ),
+        });
+    }
     Some(FileResults {
         diagnostics: report.diagnostics,
         package: report.package,
-        syntax_notice,
+        notices,
     })
 }
 

@@ -1,4 +1,4 @@
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::num::NonZeroU16;
 use std::sync::OnceLock;
 
@@ -21,6 +21,7 @@ pub(crate) fn lower(source: &str, tree: &Tree) -> FileIr {
         ir: FileIr::empty(Language::Go),
         functions: Vec::new(),
         frames: Vec::new(),
+        cut_off: HashSet::new(),
         depth: 0,
     };
     if root.has_error() {
@@ -181,6 +182,8 @@ struct Lowerer<'s> {
     functions: Vec<Option<Function>>,
     /// The functions being lowered, innermost last.
     frames: Vec<Frame>,
+    /// Functions (`None`: outside any) in which lowering hit the depth guard.
+    cut_off: HashSet<Option<FuncId>>,
     depth: u32,
 }
 
@@ -214,6 +217,20 @@ impl<'s> Lowerer<'s> {
     /// Type text with whitespace removed, so `* sql.Tx` and `*sql.Tx` compare equal.
     fn type_text(&self, node: Node) -> String {
         self.text(node).split_whitespace().collect()
+    }
+
+    /// Whether the lowering has gone too deep to follow `range`. The first region cut off in
+    /// each function is recorded in [`FileIr::unanalysed`].
+    fn too_deep(&mut self, range: impl FnOnce(&Self) -> TextRange) -> bool {
+        if self.depth <= MAX_DEPTH {
+            return false;
+        }
+        let function = self.frames.last().map(|frame| frame.id);
+        if self.cut_off.insert(function) {
+            let range = range(self);
+            self.ir.unanalysed.push(range);
+        }
+        true
     }
 
     fn frame(&mut self) -> &mut Frame {
@@ -640,7 +657,7 @@ impl<'s> Lowerer<'s> {
     }
 
     fn statement(&mut self, node: Node) {
-        if self.depth > MAX_DEPTH {
+        if self.too_deep(|_| range(node)) {
             return;
         }
         self.depth += 1;
@@ -1320,7 +1337,7 @@ impl<'s> Lowerer<'s> {
     /// Lowers an expression, recording its calls and variable reads. `use_` says what
     /// happens to the value, which matters when the expression is a call.
     fn expr(&mut self, node: Node, use_: ResultUse) -> Operand {
-        if self.depth > MAX_DEPTH {
+        if self.too_deep(|_| range(node)) {
             return Operand::Other;
         }
         self.depth += 1;

@@ -46,6 +46,9 @@ pub struct FileIr {
     pub functions: Vec<Function>,
     /// Regions the parser could not understand. Rules report nothing inside them.
     pub syntax_errors: Vec<TextRange>,
+    /// Code nested too deeply to be lowered: the first such region of each function. What
+    /// it does is unknown, so the findings of the function around it are withheld.
+    pub unanalysed: Vec<TextRange>,
     /// Code that runs on every exit of a block, whatever the exit (Python `finally`).
     pub cleanup_blocks: Vec<TextRange>,
 }
@@ -60,6 +63,7 @@ impl FileIr {
             globals: Vec::new(),
             functions: Vec::new(),
             syntax_errors: Vec::new(),
+            unanalysed: Vec::new(),
             cleanup_blocks: Vec::new(),
         }
     }
@@ -73,6 +77,19 @@ impl FileIr {
         self.syntax_errors
             .iter()
             .any(|e| e.intersects(range) || e.contains_range(range))
+    }
+
+    /// Whether `range` lies in a function part of which was too deeply nested to be
+    /// lowered (the innermost function around each such region). Items cut off outside
+    /// any function hide no function's behaviour.
+    pub fn in_unanalysed_function(&self, range: TextRange) -> bool {
+        self.unanalysed.iter().any(|region| {
+            self.functions
+                .iter()
+                .filter(|f| f.range.contains_range(*region))
+                .min_by_key(|f| f.range.len())
+                .is_some_and(|f| f.range.contains_range(range))
+        })
     }
 
     /// The declared type of a package-level variable.

@@ -32,6 +32,7 @@ pub(crate) fn lower(source: &str, tree: &Tree) -> FileIr {
         ir: FileIr::empty(Language::Python),
         functions: Vec::new(),
         frames: Vec::new(),
+        cut_off: HashSet::new(),
         lowered: HashMap::new(),
         annotated_fields: HashSet::new(),
         annotated_globals: HashSet::new(),
@@ -275,6 +276,8 @@ struct Lowerer<'s> {
     functions: Vec<Option<Function>>,
     /// The functions being lowered, innermost last. The module is the outermost.
     frames: Vec<Frame>,
+    /// Functions (`None`: outside any) in which lowering hit the depth guard.
+    cut_off: HashSet<Option<FuncId>>,
     /// Functions already lowered, by syntax node: a `finally` body is lowered twice, and
     /// the functions defined in it must exist once.
     lowered: HashMap<usize, FuncId>,
@@ -420,6 +423,20 @@ impl<'s> Lowerer<'s> {
     /// compare equal.
     fn compact(&self, node: Node) -> String {
         self.text(node).split_whitespace().collect()
+    }
+
+    /// Whether the lowering has gone too deep to follow `range`. The first region cut off in
+    /// each function is recorded in [`FileIr::unanalysed`].
+    fn too_deep(&mut self, range: impl FnOnce(&Self) -> TextRange) -> bool {
+        if self.depth <= MAX_DEPTH {
+            return false;
+        }
+        let function = self.frames.last().map(|frame| frame.id);
+        if self.cut_off.insert(function) {
+            let range = range(self);
+            self.ir.unanalysed.push(range);
+        }
+        true
     }
 
     fn frame(&mut self) -> &mut Frame {
@@ -1196,7 +1213,7 @@ impl<'s> Lowerer<'s> {
     }
 
     fn statement(&mut self, node: Node) {
-        if self.depth > MAX_DEPTH {
+        if self.too_deep(|_| range(node)) {
             return;
         }
         self.depth += 1;
@@ -2114,7 +2131,7 @@ impl<'s> Lowerer<'s> {
     /// Lowers an expression, recording its calls and variable reads. `use_` says what
     /// happens to the value, which matters when the expression is a call.
     fn expr(&mut self, node: Node, use_: ResultUse) -> Operand {
-        if self.depth > MAX_DEPTH {
+        if self.too_deep(|_| range(node)) {
             return Operand::Other;
         }
         self.depth += 1;

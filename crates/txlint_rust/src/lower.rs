@@ -1,4 +1,4 @@
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use proc_macro2::{LineColumn, Span};
 use syn::punctuated::Punctuated;
@@ -31,6 +31,7 @@ pub(crate) fn lower(source: &str) -> FileIr {
         ir: FileIr::empty(Language::Rust),
         functions: Vec::new(),
         frames: Vec::new(),
+        cut_off: HashSet::new(),
         depth: 0,
     };
     match syn::parse_file(source) {
@@ -124,6 +125,8 @@ struct Lowerer<'s> {
     functions: Vec<Option<Function>>,
     /// The functions being lowered, innermost last.
     frames: Vec<Frame>,
+    /// Functions (`None`: outside any) in which lowering hit the depth guard.
+    cut_off: HashSet<Option<FuncId>>,
     depth: u32,
 }
 
@@ -234,6 +237,20 @@ impl<'s> Lowerer<'s> {
             .collect()
     }
 
+    /// Whether the lowering has gone too deep to follow `range`. The first region cut off in
+    /// each function is recorded in [`FileIr::unanalysed`].
+    fn too_deep(&mut self, range: impl FnOnce(&Self) -> TextRange) -> bool {
+        if self.depth <= MAX_DEPTH {
+            return false;
+        }
+        let function = self.frames.last().map(|frame| frame.id);
+        if self.cut_off.insert(function) {
+            let range = range(self);
+            self.ir.unanalysed.push(range);
+        }
+        true
+    }
+
     fn frame(&mut self) -> &mut Frame {
         self.frames.last_mut().expect("lowering outside a function")
     }
@@ -247,7 +264,7 @@ impl<'s> Lowerer<'s> {
     }
 
     fn item(&mut self, item: &Item) {
-        if self.depth > MAX_DEPTH {
+        if self.too_deep(|l| l.srange(item)) {
             return;
         }
         self.depth += 1;
@@ -819,7 +836,7 @@ impl<'s> Lowerer<'s> {
     }
 
     fn statement(&mut self, stmt: &Stmt) {
-        if self.depth > MAX_DEPTH {
+        if self.too_deep(|l| l.srange(stmt)) {
             return;
         }
         self.depth += 1;
@@ -886,7 +903,7 @@ impl<'s> Lowerer<'s> {
 
     /// A value that leaves the function: a `return` value, a tail expression.
     fn tail(&mut self, expr: &Expr) {
-        if self.depth > MAX_DEPTH {
+        if self.too_deep(|l| l.srange(expr)) {
             return;
         }
         self.depth += 1;
@@ -1128,7 +1145,7 @@ impl<'s> Lowerer<'s> {
     /// Lowers an expression, recording its calls and variable reads. `use_` says what
     /// happens to the value, which matters when the expression is a call.
     fn expr(&mut self, expr: &Expr, use_: ResultUse) -> Operand {
-        if self.depth > MAX_DEPTH {
+        if self.too_deep(|l| l.srange(expr)) {
             return Operand::Other;
         }
         self.depth += 1;
