@@ -977,20 +977,18 @@ impl<'s> Lowerer<'s> {
         if let Some(init) = node.child_by_field_id(fields().initializer.get()) {
             self.statement(init);
         }
-        let condition = node.child_by_field_id(fields().condition.get());
-        let nil_test = condition.and_then(|c| self.nil_test(c));
-        if let Some(condition) = condition {
-            self.expr(condition, ResultUse::Used);
-        }
         let then_block = self.new_block();
         let else_block = self.new_block();
         let join = self.new_block();
-        self.frame().cfg.terminate(Terminator::Branch {
-            range: condition.map_or(range(node), range),
-            nil_test,
-            then_block,
-            else_block,
-        });
+        match node.child_by_field_id(fields().condition.get()) {
+            Some(condition) => self.branch_on(condition, then_block, else_block),
+            None => self.frame().cfg.terminate(Terminator::Branch {
+                range: range(node),
+                nil_test: None,
+                then_block,
+                else_block,
+            }),
+        }
         self.frame().cfg.switch_to(then_block);
         if let Some(consequence) = node.child_by_field_id(fields().consequence.get()) {
             self.block(consequence);
@@ -1002,6 +1000,69 @@ impl<'s> Lowerer<'s> {
         }
         self.frame().cfg.goto_and_switch(join);
         self.pop_scope();
+    }
+
+    /// Ends the current block with a branch on `condition`, short-circuiting `&&`, `||`
+    /// and `!` into a branch per operand: `err != nil || tx == nil` is two nil tests.
+    fn branch_on(&mut self, condition: Node, then_block: BlockId, else_block: BlockId) {
+        let condition = unparen(condition);
+        if self.depth <= MAX_DEPTH {
+            self.depth += 1;
+            let split = self.branch_on_parts(condition, then_block, else_block);
+            self.depth -= 1;
+            if split {
+                return;
+            }
+        }
+        let nil_test = self.nil_test(condition);
+        self.expr(condition, ResultUse::Used);
+        self.frame().cfg.terminate(Terminator::Branch {
+            range: range(condition),
+            nil_test,
+            then_block,
+            else_block,
+        });
+    }
+
+    /// [`Self::branch_on`] for `a && b`, `a || b` and `!a`; false for any other condition.
+    fn branch_on_parts(
+        &mut self,
+        condition: Node,
+        then_block: BlockId,
+        else_block: BlockId,
+    ) -> bool {
+        let operator = condition
+            .child_by_field_id(fields().operator.get())
+            .map(|op| self.text(op));
+        match (condition.kind(), operator) {
+            ("binary_expression", Some(op @ ("&&" | "||"))) => {
+                let (Some(left), Some(right)) = (
+                    condition.child_by_field_id(fields().left.get()),
+                    condition.child_by_field_id(fields().right.get()),
+                ) else {
+                    return false;
+                };
+                let second = self.new_block();
+                if op == "&&" {
+                    self.branch_on(left, second, else_block);
+                } else {
+                    self.branch_on(left, then_block, second);
+                }
+                self.frame().cfg.switch_to(second);
+                self.branch_on(right, then_block, else_block);
+                true
+            }
+            ("unary_expression", Some("!")) => {
+                match condition.child_by_field_id(fields().operand.get()) {
+                    Some(operand) => {
+                        self.branch_on(operand, else_block, then_block);
+                        true
+                    }
+                    None => false,
+                }
+            }
+            _ => false,
+        }
     }
 
     /// Recognises `x == nil`, `x != nil` (either order).

@@ -284,6 +284,52 @@ func f() error {
 }
 
 #[test]
+fn compound_conditions_branch_per_operand() {
+    let ir = lower(
+        r#"package p
+
+func f(ok bool) error {
+	tx, err := db.Begin()
+	if err != nil || !(tx != nil && ok) {
+		return err
+	}
+	return nil
+}
+"#,
+    );
+    let f = function(&ir, "f");
+    let branches: Vec<_> = f
+        .cfg
+        .blocks
+        .iter()
+        .enumerate()
+        .filter_map(|(index, b)| match &b.terminator {
+            Terminator::Branch {
+                nil_test,
+                then_block,
+                else_block,
+                ..
+            } => Some((index, nil_test.clone(), *then_block, *else_block)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(branches.len(), 3, "{branches:?}");
+    let (_, err_test, then_arm, after_err) = &branches[0];
+    assert!(!err_test.as_ref().unwrap().then_is_nil);
+    // `tx != nil` is tested only when `err` is nil; under `!` its edges are swapped: when
+    // tx is nil the `then` arm runs, otherwise `ok` decides.
+    let (tx_block, tx_test, tx_then, tx_else) = &branches[1];
+    assert_eq!(after_err.index(), *tx_block);
+    assert!(!tx_test.as_ref().unwrap().then_is_nil);
+    assert_eq!(tx_else, then_arm);
+    let (ok_block, ok_test, ok_then, ok_else) = &branches[2];
+    assert_eq!(tx_then.index(), *ok_block);
+    assert!(ok_test.is_none());
+    assert_eq!(ok_else, then_arm, "`ok` false runs the `then` arm");
+    assert_ne!(ok_then, then_arm);
+}
+
+#[test]
 fn syntax_errors_are_recorded_and_the_rest_is_lowered() {
     let ir = lower_file(
         "package p\n\nfunc broken( {\n\tx := \n}\n\nfunc fine(tx *sql.Tx) {\n\ttx.Commit()\n}\n",
