@@ -373,6 +373,9 @@ pub enum Event {
         catches: Vec<String>,
         range: TextRange,
     },
+    /// Python: a `raise` statement, before the jump to a handler or `finally` it may take
+    /// (so that the `finally` code on its way is known to run while the error propagates).
+    Raise { range: TextRange },
     /// An expression the language defines as able to panic, visible in the syntax: an
     /// explicit pointer dereference, a type assertion without comma-ok.
     PanicSite { kind: PanicKind, range: TextRange },

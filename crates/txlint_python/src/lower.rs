@@ -1473,6 +1473,7 @@ impl<'s> Lowerer<'s> {
             self.expr(child, ResultUse::Used);
         }
         let at = range(node);
+        self.push(Event::Raise { range: at });
         let top = self.frame_ref().regions.len();
         match self.exception_region(top) {
             Some((index, dispatch, false)) => {

@@ -98,6 +98,11 @@ pub(crate) trait ResourceModel {
     fn returned(&self, values: &[Operand]) -> bool;
     /// Where an event may panic (an explicit panic site), if it can.
     fn panic_site(&self, event: &Event) -> Option<TextRange>;
+    /// Whether an exception raised once the resource is open settles it: TX003 follows a
+    /// caught error, and any exception leaving the handler carries an error to the caller.
+    fn exception_settles(&self) -> bool {
+        false
+    }
 }
 
 /// One resource of a function.
@@ -531,6 +536,17 @@ impl Analysis<'_> {
         } = &data.terminator
         {
             return if self.resource.exits.exception_edges {
+                let raised = if self.model.exception_settles() {
+                    map_states(raised, |s| match s.phase {
+                        Phase::Open => State {
+                            phase: Phase::Done,
+                            ..s
+                        },
+                        _ => s,
+                    })
+                } else {
+                    raised
+                };
                 vec![(*normal, states), (*handler, raised)]
             } else {
                 vec![(*normal, states)]
@@ -584,7 +600,8 @@ fn event_range(function: &Function, event: &Event) -> TextRange {
         | Event::Send { range, .. }
         | Event::PanicSite { range, .. }
         | Event::ScopeExit { range, .. }
-        | Event::Handler { range, .. } => *range,
+        | Event::Handler { range, .. }
+        | Event::Raise { range } => *range,
     }
 }
 

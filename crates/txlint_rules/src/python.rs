@@ -1062,6 +1062,9 @@ impl ResourceModel for ConnectionModel<'_> {
                 }
                 Effect::None
             }
+            // A handler that raises does not swallow the error: whatever `finally` does on
+            // the way out, the caller learns of it (TX003 asks only about swallowing).
+            Event::Raise { .. } if self.mode == Mode::Aborted => Effect::End,
             // Leaving a connection or transaction context with an exception rolls back.
             Event::ScopeExit {
                 context,
@@ -1106,5 +1109,9 @@ impl ResourceModel for ConnectionModel<'_> {
 
     fn panic_site(&self, _event: &Event) -> Option<TextRange> {
         None
+    }
+
+    fn exception_settles(&self) -> bool {
+        self.mode == Mode::Aborted
     }
 }
