@@ -734,8 +734,8 @@ fn analyse(
         (ir.syntax_errors, ir.unanalysed, report)
     }));
     let (syntax_errors, unanalysed, report) = outcome.ok()?;
-    let index = LineIndex::new(text);
-    let line_of = |range: &TextRange| index.line_column(range.start(), text).line;
+    // Rare: the line index is built only for a file that needs a notice.
+    let line_of = |range: &TextRange| LineIndex::new(text).line_column(range.start(), text).line;
     let places = |count: usize| match count {
         1 => String::new(),
         n => format!("s in {n} places"),
