@@ -160,6 +160,22 @@ fn binding_operand(binding: &Binding) -> Operand {
     }
 }
 
+/// The bytes between a string literal's quotes, and whether it interpolates anything.
+fn string_content(node: Node) -> (std::ops::Range<usize>, bool) {
+    let mut start = node.start_byte();
+    let mut end = node.end_byte();
+    let mut interpolated = false;
+    for child in named_children(node) {
+        match child.kind() {
+            "string_start" => start = child.end_byte(),
+            "string_end" => end = child.start_byte(),
+            "interpolation" => interpolated = true,
+            _ => {}
+        }
+    }
+    (start..end.max(start), interpolated)
+}
+
 fn range(node: Node) -> TextRange {
     TextRange::from_usize(node.byte_range())
 }
@@ -2239,45 +2255,24 @@ impl<'s> Lowerer<'s> {
     /// The content of a string literal without prefix and quotes; interpolated
     /// expressions are lowered as values.
     fn string(&mut self, node: Node) -> String {
-        let mut start = node.start_byte();
-        let mut end = node.end_byte();
         for child in named_children(node) {
-            match child.kind() {
-                "string_start" => start = child.end_byte(),
-                "string_end" => end = child.start_byte(),
-                "interpolation" => {
-                    if let Some(expr) = field(child, fields().expression) {
-                        self.expr(expr, ResultUse::Used);
-                    }
+            if child.kind() == "interpolation" {
+                if let Some(expr) = field(child, fields().expression) {
+                    self.expr(expr, ResultUse::Used);
                 }
-                _ => {}
             }
         }
-        self.src
-            .get(start..end.max(start))
-            .unwrap_or("")
-            .to_string()
+        let (content, _) = string_content(node);
+        self.src.get(content).unwrap_or("").to_string()
     }
 
-    /// Lowers the elements of a list, tuple, set or dict. A variable placed in one is
-    /// stored in an aggregate that may outlive the function: recorded as an assignment
-    /// to a place.
     /// The entries of a dictionary literal whose keys are strings and whose values are
     /// literals, read without lowering (the caller lowers the dictionary itself).
     fn literal_entries(&self, node: Node) -> Vec<(String, Operand)> {
         // A string without interpolations, unquoted.
         let plain = |node: Node| -> Option<String> {
-            let mut start = node.start_byte();
-            let mut end = node.end_byte();
-            for child in named_children(node) {
-                match child.kind() {
-                    "string_start" => start = child.end_byte(),
-                    "string_end" => end = child.start_byte(),
-                    "interpolation" => return None,
-                    _ => {}
-                }
-            }
-            self.src.get(start..end.max(start)).map(str::to_string)
+            let (content, interpolated) = string_content(node);
+            (!interpolated).then(|| self.src.get(content).unwrap_or("").to_string())
         };
         if node.kind() != "dictionary" {
             return Vec::new();
@@ -2306,6 +2301,9 @@ impl<'s> Lowerer<'s> {
         entries
     }
 
+    /// Lowers the elements of a list, tuple, set or dict. A variable placed in one is
+    /// stored in an aggregate that may outlive the function: recorded as an assignment
+    /// to a place.
     fn composite(&mut self, node: Node) {
         for child in named_children(node) {
             if child.kind() == "pair" {
