@@ -751,7 +751,7 @@ fn analyse(
             ),
         });
     }
-    if let Some(first) = unanalysed.first() {
+    if let Some((_, first)) = unanalysed.first() {
         notices.push(FileNotice {
             range: (first.start(), first.end()),
             message: format!(

@@ -46,9 +46,10 @@ pub struct FileIr {
     pub functions: Vec<Function>,
     /// Regions the parser could not understand. Rules report nothing inside them.
     pub syntax_errors: Vec<TextRange>,
-    /// Code nested too deeply to be lowered: the first such region of each function. What
-    /// it does is unknown, so the findings of the function around it are withheld.
-    pub unanalysed: Vec<TextRange>,
+    /// Code nested too deeply to be lowered: the first such region of each function (see
+    /// [`FileIr::cut_off`]). What it does is unknown, so that function's findings are
+    /// withheld.
+    pub unanalysed: Vec<(Option<FuncId>, TextRange)>,
     /// Code that runs on every exit of a block, whatever the exit (Python `finally`).
     pub cleanup_blocks: Vec<TextRange>,
 }
@@ -79,16 +80,19 @@ impl FileIr {
             .any(|e| e.intersects(range) || e.contains_range(range))
     }
 
-    /// Whether `range` lies in a function part of which was too deeply nested to be
-    /// lowered (the innermost function around each such region). Items cut off outside
-    /// any function hide no function's behaviour.
+    /// Records code the lowering cut off for depth in `function` (`None`: outside any);
+    /// only the first region of each function is kept.
+    pub fn cut_off(&mut self, function: Option<FuncId>, range: TextRange) {
+        if self.unanalysed.iter().all(|(f, _)| *f != function) {
+            self.unanalysed.push((function, range));
+        }
+    }
+
+    /// Whether `range` lies in a function part of which was cut off. Code cut off
+    /// outside any function hides no function's behaviour.
     pub fn in_unanalysed_function(&self, range: TextRange) -> bool {
-        self.unanalysed.iter().any(|region| {
-            self.functions
-                .iter()
-                .filter(|f| f.range.contains_range(*region))
-                .min_by_key(|f| f.range.len())
-                .is_some_and(|f| f.range.contains_range(range))
+        self.unanalysed.iter().any(|(function, _)| {
+            function.is_some_and(|id| self.function(id).range.contains_range(range))
         })
     }
 

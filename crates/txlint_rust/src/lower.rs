@@ -1,4 +1,4 @@
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use proc_macro2::{LineColumn, Span};
 use syn::punctuated::Punctuated;
@@ -31,7 +31,6 @@ pub(crate) fn lower(source: &str) -> FileIr {
         ir: FileIr::empty(Language::Rust),
         functions: Vec::new(),
         frames: Vec::new(),
-        cut_off: HashSet::new(),
         depth: 0,
     };
     match syn::parse_file(source) {
@@ -125,8 +124,6 @@ struct Lowerer<'s> {
     functions: Vec<Option<Function>>,
     /// The functions being lowered, innermost last.
     frames: Vec<Frame>,
-    /// Functions (`None`: outside any) in which lowering hit the depth guard.
-    cut_off: HashSet<Option<FuncId>>,
     depth: u32,
 }
 
@@ -237,17 +234,15 @@ impl<'s> Lowerer<'s> {
             .collect()
     }
 
-    /// Whether the lowering has gone too deep to follow `range`. The first region cut off in
-    /// each function is recorded in [`FileIr::unanalysed`].
+    /// Whether the lowering has gone too deep to follow `range`, which is then recorded as
+    /// cut off (computed only here: measuring a syn node walks it).
     fn too_deep(&mut self, range: impl FnOnce(&Self) -> TextRange) -> bool {
         if self.depth <= MAX_DEPTH {
             return false;
         }
+        let range = range(self);
         let function = self.frames.last().map(|frame| frame.id);
-        if self.cut_off.insert(function) {
-            let range = range(self);
-            self.ir.unanalysed.push(range);
-        }
+        self.ir.cut_off(function, range);
         true
     }
 
