@@ -41,6 +41,8 @@ pub struct FileResults {
     /// What the user should know about how far the file was analysed: syntax errors,
     /// code nested too deeply to follow.
     pub notices: Vec<FileNotice>,
+    /// Byte ranges of code only tests run (Rust `#[cfg(test)]`, `#[test]`).
+    pub test_code: Vec<(u32, u32)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -296,6 +298,8 @@ struct CachedFile {
     unbounded_pools: Vec<CachedDiagnostic>,
     bounds_pools: bool,
     notices: Vec<FileNotice>,
+    #[serde(default)]
+    test_code: Vec<(u32, u32)>,
 }
 
 #[derive(Clone, Serialize, Deserialize)]
@@ -328,6 +332,7 @@ impl CachedFile {
                 .collect(),
             bounds_pools: results.package.bounds_pools,
             notices: results.notices.clone(),
+            test_code: results.test_code.clone(),
         }
     }
 
@@ -346,6 +351,7 @@ impl CachedFile {
                 bounds_pools: self.bounds_pools,
             },
             notices: self.notices,
+            test_code: self.test_code,
         })
     }
 }
@@ -430,6 +436,7 @@ mod tests {
                 range: (1, 2),
                 message: "syntax error".into(),
             }],
+            test_code: vec![(3, 40)],
         }
     }
 
@@ -464,6 +471,7 @@ mod tests {
         );
         assert_eq!(back.package.package.as_deref(), Some("store"));
         assert_eq!(back.notices, sample().notices);
+        assert_eq!(back.test_code, sample().test_code);
         assert!(cache.get(FileId(3), &a, Language::Go, "edited").is_none());
         assert!(cache.get(FileId(3), &a, Language::Python, "text").is_none());
         assert_eq!(cache.hits.load(Ordering::Relaxed), 1);

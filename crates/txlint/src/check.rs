@@ -67,6 +67,7 @@ pub fn run(args: &CheckArgs) -> Result<u8> {
         ignore: args.ignore.clone(),
         fail_on: args.fail_on.map(|f| f.to_config()),
         strict_rollback: args.tx012_strict,
+        include_tests: args.include_tests,
     };
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
     let resolver = Arc::new(Resolver::new(&cwd, overrides).map_err(anyhow::Error::msg)?);
@@ -191,6 +192,18 @@ pub fn run(args: &CheckArgs) -> Result<u8> {
         let profile = &target.profile;
         let ignored = profile.ignored_codes(&target.absolute);
         diagnostics.retain(|d| !ignored.contains(d.code));
+        if let Some(language) = outcome.language {
+            let root = profile.config.path().and_then(Path::parent).unwrap_or(&cwd);
+            let test_file = profile.is_test_file(language, &target.absolute, root);
+            let test_regions = &outcome.results.test_code;
+            let in_test = |d: &Diagnostic| {
+                test_file
+                    || test_regions
+                        .iter()
+                        .any(|&(start, end)| start <= d.range.start() && d.range.start() < end)
+            };
+            diagnostics.retain(|d| profile.reports_in_tests(d.code) || !in_test(d));
+        }
         let runs = |code: &str| profile.runs_on(code, &ignored);
         let split = suppress::apply(
             FileId(index as u32),
@@ -731,9 +744,11 @@ fn analyse(
             None => lower(language, text),
         };
         let report = check_file(file, &ir, settings);
-        (ir.syntax_errors, ir.unanalysed, report)
+        let test_code: Vec<(u32, u32)> =
+            ir.test_code.iter().map(|r| (r.start(), r.end())).collect();
+        (ir.syntax_errors, ir.unanalysed, report, test_code)
     }));
-    let (syntax_errors, unanalysed, report) = outcome.ok()?;
+    let (syntax_errors, unanalysed, report, test_code) = outcome.ok()?;
     // Rare: the line index is built only for a file that needs a notice.
     let line_of = |range: &TextRange| LineIndex::new(text).line_column(range.start(), text).line;
     let places = |count: usize| match count {
@@ -769,6 +784,7 @@ fn analyse(
         diagnostics: report.diagnostics,
         package: report.package,
         notices,
+        test_code,
     })
 }
 

@@ -128,6 +128,11 @@ pub struct CheckArgs {
     #[arg(long)]
     pub tx012_strict: bool,
 
+    /// Report every rule in test code too (by default only the rules whose
+    /// documentation says so; configuration `report-in-tests`).
+    #[arg(long)]
+    pub include_tests: bool,
+
     /// Skip files larger than this many bytes (they are reported, not checked).
     #[arg(long, value_name = "BYTES", default_value_t = 10 * 1024 * 1024)]
     pub max_file_size: u64,

@@ -52,6 +52,9 @@ pub struct FileIr {
     pub unanalysed: Vec<(Option<FuncId>, TextRange)>,
     /// Code that runs on every exit of a block, whatever the exit (Python `finally`).
     pub cleanup_blocks: Vec<TextRange>,
+    /// Code that only tests run, beyond what the file's path says (Rust `#[cfg(test)]`
+    /// modules and `#[test]` functions): rules report there only if they report in tests.
+    pub test_code: Vec<TextRange>,
 }
 
 impl FileIr {
@@ -66,6 +69,7 @@ impl FileIr {
             syntax_errors: Vec::new(),
             unanalysed: Vec::new(),
             cleanup_blocks: Vec::new(),
+            test_code: Vec::new(),
         }
     }
 

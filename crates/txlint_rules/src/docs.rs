@@ -13,6 +13,9 @@ pub struct FrontMatter {
     pub severity: String,
     pub languages: Vec<String>,
     pub summary: String,
+    /// Whether the rule reports in test code by default (the doc's "Test code" section
+    /// says why); configuration `report-in-tests` changes it.
+    pub test_code: bool,
 }
 
 #[derive(Debug, Clone)]

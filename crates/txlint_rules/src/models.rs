@@ -171,6 +171,9 @@ pub struct Blocking {
 pub struct Pools {
     pub open_functions: Vec<String>,
     pub bound_methods: Vec<String>,
+    /// Library functions that wrap a pool into another handle on the same pool
+    /// (`sqlx.NewDb(db, driver)`): the wrapper is the pool.
+    pub wrap_functions: Vec<String>,
 }
 
 /// Whether `list` contains `name`.
@@ -321,6 +324,7 @@ impl Models {
             ),
             (&mut self.pools.open_functions, &other.pools.open_functions),
             (&mut self.pools.bound_methods, &other.pools.bound_methods),
+            (&mut self.pools.wrap_functions, &other.pools.wrap_functions),
         ];
         for (mine, theirs) in lists {
             mine.extend(theirs.iter().cloned());

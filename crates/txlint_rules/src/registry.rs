@@ -50,6 +50,11 @@ impl RuleMeta {
         &self.doc().front.languages
     }
 
+    /// Whether the rule reports in test code unless configured otherwise.
+    pub fn reports_in_tests(&self) -> bool {
+        self.doc().front.test_code
+    }
+
     pub fn is_implemented(&self) -> bool {
         !self.implemented.is_empty()
     }

@@ -268,6 +268,16 @@ impl<'s> Lowerer<'s> {
     }
 
     fn item_inner(&mut self, item: &Item) {
+        let attrs = match item {
+            Item::Fn(f) => &f.attrs[..],
+            Item::Mod(m) => &m.attrs[..],
+            Item::Impl(i) => &i.attrs[..],
+            _ => &[],
+        };
+        if is_test_only(attrs) {
+            let range = self.srange(item);
+            self.ir.test_code.push(range);
+        }
         match item {
             Item::Use(u) => {
                 let mut prefix = Vec::new();
@@ -296,6 +306,10 @@ impl<'s> Lowerer<'s> {
                 };
                 for member in &imp.items {
                     if let ImplItem::Fn(m) = member {
+                        if is_test_only(&m.attrs) {
+                            let range = self.srange(m);
+                            self.ir.test_code.push(range);
+                        }
                         let name = format!("{owner}::{}", m.sig.ident);
                         self.lower_fn(
                             &m.sig,
@@ -1619,5 +1633,40 @@ fn strip_parens(mut expr: &Expr) -> &Expr {
             Expr::Group(e) => &e.expr,
             _ => return expr,
         };
+    }
+}
+
+/// Whether items with these attributes exist only in test builds: `#[cfg(test)]`
+/// (also inside `all(...)`), or a test function (`#[test]`, `#[tokio::test]`,
+/// `#[sqlx::test]`, `#[rstest]`…).
+fn is_test_only(attrs: &[Attribute]) -> bool {
+    attrs.iter().any(|attr| {
+        let path = attr.path();
+        if path.is_ident("cfg") {
+            return cfg_requires_test(&attr.meta);
+        }
+        path.segments
+            .last()
+            .is_some_and(|s| s.ident == "test" || s.ident == "rstest")
+    })
+}
+
+/// `cfg(test)` or `cfg(all(.., test, ..))`; `not(test)` and `any(test, ..)` do not
+/// restrict the code to tests.
+fn cfg_requires_test(meta: &syn::Meta) -> bool {
+    let syn::Meta::List(list) = meta else {
+        return false;
+    };
+    let Ok(inner) = list.parse_args::<syn::Meta>() else {
+        return false;
+    };
+    match &inner {
+        syn::Meta::Path(p) => p.is_ident("test"),
+        syn::Meta::List(l) if l.path.is_ident("all") => l
+            .parse_args_with(
+                syn::punctuated::Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated,
+            )
+            .is_ok_and(|args| args.iter().any(|m| m.path().is_ident("test"))),
+        _ => false,
     }
 }

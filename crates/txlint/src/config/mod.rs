@@ -14,6 +14,7 @@
 pub mod model;
 pub mod patterns;
 pub mod show;
+pub mod test_code;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Component, Path, PathBuf};
@@ -41,6 +42,8 @@ pub struct Overrides {
     pub fail_on: Option<FailOn>,
     /// `--tx012-strict`.
     pub strict_rollback: bool,
+    /// `--include-tests`: every rule reports in test code.
+    pub include_tests: bool,
 }
 
 /// One `select`/`ignore` pair of one file, resolved to rule codes. Applied in order,
@@ -63,6 +66,9 @@ pub struct LoadedConfig {
     pub exclude: Vec<Pattern>,
     pub extend_exclude: Vec<Pattern>,
     pub per_file_ignores: Vec<(Pattern, Vec<&'static str>)>,
+    /// `report-in-tests`, when set: the rules that report in test code.
+    pub report_in_tests: Option<Vec<&'static str>>,
+    pub test_paths: Vec<Pattern>,
     pub fail_on: Option<FailOn>,
     pub strict_rollback: Option<bool>,
     pub libraries: Vec<LibraryModel>,
@@ -115,7 +121,8 @@ impl LoadedConfig {
             .exclude
             .iter_mut()
             .chain(self.extend_exclude.iter_mut())
-            .chain(self.per_file_ignores.iter_mut().map(|(p, _)| p));
+            .chain(self.per_file_ignores.iter_mut().map(|(p, _)| p))
+            .chain(self.test_paths.iter_mut());
         for pattern in patterns {
             if !pattern.is_anchored() {
                 pattern.base = base.to_path_buf();
@@ -157,6 +164,12 @@ impl LoadedConfig {
             self.per_file_ignores.retain(|(p, _)| p.written != *glob);
             self.per_file_ignores
                 .push((patterns(std::slice::from_ref(glob))?.remove(0), codes));
+        }
+        if let Some(rules) = &file.report_in_tests {
+            self.report_in_tests = Some(rule_codes(rules, "report-in-tests")?);
+        }
+        if let Some(test_paths) = &file.test_paths {
+            self.test_paths.extend(patterns(test_paths)?);
         }
         if file.fail_on.is_some() {
             self.fail_on = file.fail_on;
@@ -225,6 +238,9 @@ pub struct Profile {
     exclude: PatternSet,
     per_file_ignores: PatternSet,
     per_file_codes: Vec<Vec<&'static str>>,
+    /// Rules that report in test code.
+    in_tests: BTreeSet<&'static str>,
+    test_paths: PatternSet,
     /// Identifies everything that changes what the rules return for a file, for the
     /// cache: the rules, their severities and options, and the extra models.
     pub cache_key: String,
@@ -301,6 +317,19 @@ impl Profile {
             .iter()
             .map(|(_, codes)| codes.clone())
             .collect();
+        let in_tests: BTreeSet<&'static str> = if overrides.include_tests {
+            RULES.iter().map(|r| r.code).collect()
+        } else {
+            match &config.report_in_tests {
+                Some(codes) => codes.iter().copied().collect(),
+                None => RULES
+                    .iter()
+                    .filter(|r| r.reports_in_tests())
+                    .map(|r| r.code)
+                    .collect(),
+            }
+        };
+        let test_paths = PatternSet::new(config.test_paths.clone())?;
         let cache_key = format!(
             "enabled={:?};severity={:?};strict={};libraries={}",
             enabled,
@@ -315,6 +344,8 @@ impl Profile {
             exclude,
             per_file_ignores,
             per_file_codes,
+            in_tests,
+            test_paths,
             cache_key,
         })
     }
@@ -331,6 +362,19 @@ impl Profile {
             .into_iter()
             .flat_map(|index| self.per_file_codes[index].iter().copied())
             .collect()
+    }
+
+    /// Whether a rule reports in test code.
+    pub fn reports_in_tests(&self, code: &str) -> bool {
+        self.in_tests.contains(code)
+    }
+
+    /// Whether this file is test code as a whole: by the built-in conventions of its
+    /// language (on its path below `root`, the directory its project is checked from),
+    /// or by `test-paths`.
+    pub fn is_test_file(&self, language: Language, absolute: &Path, root: &Path) -> bool {
+        let relative = absolute.strip_prefix(root).unwrap_or(absolute);
+        test_code::is_test_path(language, relative) || self.test_paths.is_match(absolute)
     }
 
     /// Whether a rule runs on this file: enabled, and not turned off for it by

@@ -60,6 +60,22 @@ pub struct ConfigFile {
     #[schemars(with = "BTreeMap<String, Vec<String>>")]
     pub per_file_ignores: Option<BTreeMap<String, Vec<String>>>,
 
+    /// Rules that report in test code (codes, prefixes or names; `[]` for none). Replaces
+    /// the default: the rules whose documentation says they report in tests (see
+    /// `txlint rules`). Test code is Go `_test.go` files; Python `test_*.py`,
+    /// `*_test.py`, `conftest.py` and files under `tests/` or `test/`; Rust files under
+    /// `tests/` or `benches/`, `#[cfg(test)]` items and `#[test]` functions; and
+    /// `test-paths`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Vec<String>")]
+    pub report_in_tests: Option<Vec<String>>,
+
+    /// More files that are test code (globs, as in `exclude`): shared test helpers,
+    /// fixtures. Added to the built-in test paths and to inherited ones.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Vec<String>")]
+    pub test_paths: Option<Vec<String>>,
+
     /// The lowest severity whose findings make `txlint check` exit with 1. Default
     /// `note`: any finding fails the run.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -112,6 +112,16 @@ fn effective_config(profile: &Profile) -> ConfigFile {
         exclude: Some(absolute(&exclude)),
         extend_exclude: None,
         per_file_ignores: Some(per_file_ignores),
+        report_in_tests: Some(
+            RULES
+                .iter()
+                .filter(|r| profile.reports_in_tests(r.code))
+                .map(|r| r.code.to_string())
+                .collect(),
+        ),
+        test_paths: (!config.test_paths.is_empty()).then(|| {
+            absolute(&config.test_paths.iter().collect::<Vec<_>>())
+        }),
         fail_on: Some(FailOn::of(profile.fail_on)),
         rules: Some(RuleOptions {
             rollback_not_deferred: Some(RollbackNotDeferredOptions {

@@ -1,11 +1,20 @@
-//! TX010 unbounded-pool: a connection pool is opened and its package never bounds it
-//! with `SetMaxOpenConns`. Package-level: each file contributes its opens and whether it
-//! bounds pools; [`crate::check_package`] decides.
+//! TX010 unbounded-pool: a long-lived connection pool whose package never bounds it with
+//! `SetMaxOpenConns`. Package-level: each file contributes its long-lived opens and
+//! whether it bounds pools; [`crate::check_package`] decides.
+//!
+//! Long-lived means the function that opens the pool keeps it for the program: stores it
+//! in a package variable or a field (a composite literal included), alone or wrapped by
+//! a library (`sqlx.NewDb`). A pool returned as it is belongs to the caller, whose
+//! package bounds it for its own workload. A pool that function closes with a deferred
+//! `Close`, keeps in a local
+//! (an example `main`, a CLI command), or hands to a project function whose use of it is
+//! not known, is not reported: there is no evidence that it serves concurrent requests.
 
-use txlint_ir::ir::{Binding, Callee, Function, Operand, ResultUse, Terminator, VarKind};
+use txlint_ir::ir::{Binding, CallId, Callee, Event, Function, Operand, ResultUse};
+use txlint_ir::ir::{VarId, VarKind};
 use txlint_ir::Diagnostic;
 
-use crate::models::listed;
+use crate::models::{listed, Pools};
 use crate::Context;
 
 /// What one file says about pools: opens that are findings unless the package bounds
@@ -16,13 +25,13 @@ pub(crate) fn file_facts(cx: &Context) -> (Vec<Diagnostic>, bool) {
     let mut opens = Vec::new();
     let mut bounds = false;
     for function in &cx.ir.functions {
-        for call in &function.calls {
+        for (index, call) in function.calls.iter().enumerate() {
             match &call.callee {
                 Callee::Method { name, .. } if listed(&pools.bound_methods, name) => bounds = true,
                 Callee::Path(path) if path.len() == 2 => {
                     let name = path.join(".");
                     if !listed(&pools.open_functions, &name)
-                        || handed_to_caller(function, &call.result)
+                        || !kept_for_the_program(function, pools, CallId(index as u32))
                     {
                         continue;
                     }
@@ -41,19 +50,114 @@ pub(crate) fn file_facts(cx: &Context) -> (Vec<Diagnostic>, bool) {
     (opens, bounds)
 }
 
-/// Whether the opened pool goes straight back to the caller, who then owns its settings.
-fn handed_to_caller(function: &Function, result: &ResultUse) -> bool {
-    match result {
-        ResultUse::Returned => true,
-        ResultUse::Assigned(bindings) => match bindings.first() {
-            Some(Binding::Var(v)) => {
-                function.var(*v).kind == VarKind::NamedResult
-                    || function.cfg.blocks.iter().any(|b| {
-                        matches!(&b.terminator, Terminator::Return { values, .. } if values.contains(&Operand::Var(*v)))
-                    })
-            }
-            _ => false,
-        },
-        _ => false,
+/// How the pool opened by one call is kept by the function that opens it.
+#[derive(Default)]
+struct Keeping {
+    /// Locals holding the pool or a library wrapper of it.
+    aliases: Vec<VarId>,
+    /// Stored where it outlives the function: a package variable, a field, a composite
+    /// literal. Returned alone, it is the caller's to bound.
+    kept: bool,
+    /// `defer pool.Close()`: the function's own short-lived pool (a `Close` on an error
+    /// path is cleanup, not a lifetime).
+    closed: bool,
+}
+
+impl Keeping {
+    fn holds(&self, operand: &Operand) -> bool {
+        matches!(operand, Operand::Var(v) if self.aliases.contains(v))
     }
+
+    /// Follows the value of `call` (the open or a wrapper of it) to where it goes.
+    fn follow_result(&mut self, function: &Function, pools: &Pools, result: &ResultUse) {
+        match result {
+            // Handed to the caller, whose package bounds it for its own workload.
+            ResultUse::Returned => {}
+            ResultUse::Assigned(bindings) => match bindings.first() {
+                Some(Binding::Var(v)) => match function.var(*v).kind {
+                    VarKind::Local | VarKind::NamedResult => {
+                        if !self.aliases.contains(v) {
+                            self.aliases.push(*v);
+                        }
+                    }
+                    _ => self.kept = true,
+                },
+                Some(Binding::Place(_)) => self.kept = true,
+                _ => {}
+            },
+            ResultUse::Argument(outer) => {
+                let outer = function.call(*outer);
+                if is_wrapper(pools, &outer.callee) {
+                    self.follow_result(function, pools, &outer.result);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn is_wrapper(pools: &Pools, callee: &Callee) -> bool {
+    matches!(callee, Callee::Path(path) if path.len() == 2 && listed(&pools.wrap_functions, &path.join(".")))
+}
+
+/// Whether the pool opened by `open` is kept for the program and not closed.
+fn kept_for_the_program(function: &Function, pools: &Pools, open: CallId) -> bool {
+    let mut keeping = Keeping::default();
+    keeping.follow_result(function, pools, &function.call(open).result);
+    // Aliases grow as copies and wrappers are found: repeat until nothing changes.
+    loop {
+        let known = keeping.aliases.len();
+        for block in &function.cfg.blocks {
+            for event in &block.events {
+                match event {
+                    Event::Call(id) | Event::Defer(id) => {
+                        let call = function.call(*id);
+                        match &call.callee {
+                            Callee::Method { receiver, name, .. }
+                                if matches!(event, Event::Defer(_))
+                                    && name == "Close"
+                                    && keeping.holds(receiver) =>
+                            {
+                                keeping.closed = true;
+                            }
+                            callee
+                                if is_wrapper(pools, callee)
+                                    && call.args.iter().any(|a| keeping.holds(a)) =>
+                            {
+                                keeping.follow_result(function, pools, &call.result);
+                            }
+                            _ => {}
+                        }
+                    }
+                    Event::Assign {
+                        targets, values, ..
+                    } => {
+                        for (target, value) in targets.iter().zip(values) {
+                            if !keeping.holds(value) {
+                                continue;
+                            }
+                            match target {
+                                Binding::Place(_) => keeping.kept = true,
+                                Binding::Var(v) => match function.var(*v).kind {
+                                    VarKind::Local | VarKind::NamedResult
+                                        if !keeping.aliases.contains(v) =>
+                                    {
+                                        keeping.aliases.push(*v)
+                                    }
+                                    VarKind::Local | VarKind::NamedResult => {}
+                                    _ => keeping.kept = true,
+                                },
+                                Binding::Blank => {}
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        if keeping.aliases.len() == known {
+            break;
+        }
+    }
+    keeping.kept && !keeping.closed
 }
