@@ -504,10 +504,19 @@ impl Analysis<'_> {
         let Some(position) = data.events.iter().position(|e| *e == self.resource.acquire) else {
             return states_out;
         };
-        // A call after the acquire may be what raised: then the resource is open.
+        // A call after the acquire may be what raised: then the resource is open. Calls
+        // on the acquire's own result (`.map_err(f)` before `?`) only pass its error on.
+        let mut own_result = Vec::new();
+        if let Event::Call(acquire) = &self.resource.acquire {
+            let mut next = &self.function.call(*acquire).result;
+            while let ResultUse::Receiver(outer) = next {
+                own_result.push(*outer);
+                next = &self.function.call(*outer).result;
+            }
+        }
         if data.events[position + 1..]
             .iter()
-            .any(|e| matches!(e, Event::Call(_)))
+            .any(|e| matches!(e, Event::Call(id) if !own_result.contains(id)))
         {
             return states_out;
         }

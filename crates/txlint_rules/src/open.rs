@@ -73,7 +73,11 @@ pub(crate) fn open_calls(
             }) else {
                 continue;
             };
+            // A callback that takes no handle (diesel 1.x `conn.transaction(|| …)`) runs its
+            // statements on the receiver itself, inside the transaction: nothing to bypass.
+            let takes_handle = !file.function(literal).params.is_empty();
             let handle = match &call.callee {
+                _ if !takes_handle => None,
                 Callee::Method { receiver, .. } => Some(base_handle(function, receiver)),
                 // `pgx.BeginFunc(ctx, pool, fn)`: the handle follows the context.
                 _ => call

@@ -337,9 +337,31 @@ pub(crate) fn ignored_on_drop(
     flow::reported_exits(&flow::analyze(function, &resource, &model))
 }
 
-/// A raw `BEGIN` statement and what ends it: `COMMIT`/`ROLLBACK` statements.
+/// A raw `BEGIN` statement and what ends it: `COMMIT`/`ROLLBACK` statements. The
+/// transaction lives on its connection: a connection moved into another value or
+/// function, stored, or returned (a transaction wrapper whose `Drop` rolls back) hands
+/// the transaction on with it.
 struct RawModel<'a> {
     function: &'a Function,
+    /// The local the `BEGIN` ran on (`conn.execute("BEGIN", [])`).
+    connection: Option<VarId>,
+}
+
+impl RawModel<'_> {
+    fn is_connection(&self, operand: &Operand) -> bool {
+        self.connection.is_some() && operand.root_var() == self.connection
+    }
+}
+
+/// The local connection a statement runs on: the receiver of `conn.execute(..)`.
+fn statement_connection(call: &txlint_ir::ir::Call) -> Option<VarId> {
+    match &call.callee {
+        Callee::Method {
+            receiver: Operand::Var(v),
+            ..
+        } => Some(*v),
+        _ => None,
+    }
 }
 
 fn raw_sql_verb(function: &Function, call: &txlint_ir::ir::Call) -> Option<String> {
@@ -350,17 +372,43 @@ impl ResourceModel for RawModel<'_> {
     fn effect(&self, event: &Event) -> Effect {
         match event {
             Event::Call(id) => {
-                match raw_sql_verb(self.function, self.function.call(*id)).as_deref() {
-                    Some("COMMIT" | "ROLLBACK" | "END" | "ABORT") => Effect::End,
-                    _ => Effect::None,
+                let call = self.function.call(*id);
+                match raw_sql_verb(self.function, call).as_deref() {
+                    Some("COMMIT" | "ROLLBACK" | "END" | "ABORT") => return Effect::End,
+                    _ => {}
                 }
+                // Moved into another value or function (`Some(conn)`, `Wrapper::new(conn)`).
+                if call
+                    .moved_args
+                    .iter()
+                    .any(|&i| call.args.get(i).is_some_and(|a| self.is_connection(a)))
+                {
+                    return Effect::Escape;
+                }
+                Effect::None
+            }
+            Event::Assign {
+                targets, values, ..
+            } if targets.iter().zip(values).any(|(t, v)| {
+                self.is_connection(v) && matches!(t, txlint_ir::ir::Binding::Place(_))
+            }) =>
+            {
+                Effect::Escape
             }
             _ => Effect::None,
         }
     }
 
-    fn returned(&self, _values: &[Operand]) -> bool {
-        false
+    fn returned(&self, values: &[Operand]) -> bool {
+        values.iter().any(|v| match v {
+            Operand::Call(id) => self
+                .function
+                .call(*id)
+                .args
+                .iter()
+                .any(|a| self.is_connection(a)),
+            other => self.is_connection(other),
+        })
     }
 
     fn panic_site(&self, _event: &Event) -> Option<TextRange> {
@@ -398,7 +446,11 @@ pub(crate) fn raw_begins(
             Vec::new(),
             ExitPolicy::EXPLICIT,
         );
-        let outcome = flow::analyze(function, &resource, &RawModel { function });
+        let model = RawModel {
+            function,
+            connection: statement_connection(call),
+        };
+        let outcome = flow::analyze(function, &resource, &model);
         found.push((id, outcome));
     }
     found
