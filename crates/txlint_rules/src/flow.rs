@@ -103,6 +103,11 @@ pub(crate) trait ResourceModel {
     fn exception_settles(&self) -> bool {
         false
     }
+    /// Whether this operand, tested nil, empty or zero, says the acquire did nothing: a
+    /// write's result matched `Err(_)`, its row count `== 0`.
+    fn did_nothing_when_nil(&self, _operand: &Operand) -> bool {
+        false
+    }
 }
 
 /// One resource of a function.
@@ -586,6 +591,7 @@ impl Analysis<'_> {
                 // `err != nil`: the acquire failed on the `then` edge.
                 (!test.then_is_nil, map_states(states, |s| failed(s, true)))
             } else if matches!(&test.operand, Operand::Var(v) if self.resource.aliases.contains(v))
+                || self.model.did_nothing_when_nil(&test.operand)
             {
                 // `tx == nil`: nothing is open on the nil edge.
                 (test.then_is_nil, map_states(states, |s| failed(s, false)))

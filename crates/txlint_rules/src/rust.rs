@@ -5,7 +5,7 @@
 //! calls run while a guard is open (TX007, TX009). Raw `BEGIN` statements are separate
 //! resources (TX002).
 
-use txlint_ir::ir::{Callee, Event, FuncId, Function, Operand, VarId};
+use txlint_ir::ir::{Callee, Event, FuncId, Function, Operand, ResultUse, VarId};
 use txlint_ir::TextRange;
 
 use crate::facts::{Begin, FileFacts};
@@ -289,10 +289,59 @@ pub(crate) fn lost_write_exits(
                 analysis.resource.aliases.clone(),
                 GUARD_EXITS,
             );
-            let leaks = flow::reported_exits(&flow::analyze(function, &resource, &model));
+            let write_model = WriteModel {
+                guard: &model,
+                outcome: write_outcome(function, write),
+            };
+            let leaks = flow::reported_exits(&flow::analyze(function, &resource, &write_model));
             (!leaks.is_empty()).then_some(leaks)
         })
         .unwrap_or_default()
+}
+
+/// One write on a guard, followed for TX011: the guard's model, plus the local that
+/// holds the write's outcome (its `Result`, or its row count), which, tested `Err`/`0`,
+/// says nothing was written on that edge.
+struct WriteModel<'a> {
+    guard: &'a GuardModel<'a>,
+    outcome: Option<VarId>,
+}
+
+impl ResourceModel for WriteModel<'_> {
+    fn effect(&self, event: &Event) -> Effect {
+        self.guard.effect(event)
+    }
+
+    fn returned(&self, values: &[Operand]) -> bool {
+        self.guard.returned(values)
+    }
+
+    fn panic_site(&self, event: &Event) -> Option<TextRange> {
+        self.guard.panic_site(event)
+    }
+
+    fn did_nothing_when_nil(&self, operand: &Operand) -> bool {
+        self.outcome.is_some() && operand.root_var() == self.outcome && matches!(operand, Operand::Var(_))
+    }
+}
+
+/// The local a write's outcome is bound to, through its chain:
+/// `let result = q.execute(&mut *tx).await;`,
+/// `let n = q.execute(&mut *tx).await?.rows_affected();`.
+fn write_outcome(function: &Function, write: txlint_ir::ir::CallId) -> Option<VarId> {
+    let mut result = &function.call(write).result;
+    loop {
+        match result {
+            ResultUse::Receiver(next) => result = &function.call(*next).result,
+            ResultUse::Assigned(bindings) if bindings.len() == 1 => {
+                return match bindings.first() {
+                    Some(txlint_ir::ir::Binding::Var(v)) => Some(*v),
+                    _ => None,
+                };
+            }
+            _ => return None,
+        }
+    }
 }
 
 /// The `DropBehavior` variant passed to rusqlite's `set_drop_behavior`.

@@ -6,7 +6,8 @@ use syn::spanned::Spanned;
 use syn::{Attribute, Block, Expr, FnArg, ImplItem, Item, Lit, Pat, Stmt, TraitItem, UseTree};
 use txlint_ir::ir::{
     Binding, BlockId, Call, CallId, Callee, CfgBuilder, Event, FieldDecl, FileIr, FuncId, Function,
-    FunctionKind, GlobalDecl, Import, Jump, JumpKind, NoReturnKind, Operand, ResultUse, Terminator,
+    FunctionKind, GlobalDecl, Import, Jump, JumpKind, NilTest, NoReturnKind, Operand, ResultUse,
+    Terminator,
     Var, VarId, VarKind,
 };
 use txlint_ir::{Language, LineIndex, TextRange};
@@ -985,15 +986,44 @@ impl<'s> Lowerer<'s> {
         }
     }
 
+    /// `count == 0` / `count != 0` on a local: a test of emptiness, like a nil test
+    /// (a write whose row count is 0 wrote nothing on that edge).
+    fn zero_test(&mut self, cond: &Expr) -> Option<NilTest> {
+        let Expr::Binary(b) = strip(cond) else {
+            return None;
+        };
+        let then_is_nil = match b.op {
+            syn::BinOp::Eq(_) => true,
+            syn::BinOp::Ne(_) => false,
+            _ => return None,
+        };
+        let is_zero = |e: &Expr| matches!(strip(e), Expr::Lit(l) if matches!(&l.lit, Lit::Int(i) if i.base10_digits() == "0"));
+        let local = if is_zero(&b.right) {
+            &b.left
+        } else if is_zero(&b.left) {
+            &b.right
+        } else {
+            return None;
+        };
+        match self.peek_operand(local)? {
+            operand @ Operand::Var(_) => Some(NilTest {
+                operand,
+                then_is_nil,
+            }),
+            _ => None,
+        }
+    }
+
     fn if_expr(&mut self, e: &syn::ExprIf, flow: Flow) {
         self.push_scope();
         self.condition(&e.cond);
+        let nil_test = self.zero_test(&e.cond);
         let then_block = self.new_block();
         let else_block = self.new_block();
         let join = self.new_block();
         self.terminate(Terminator::Branch {
             range: self.srange(&*e.cond),
-            nil_test: None,
+            nil_test,
             then_block,
             else_block,
         });
@@ -1009,10 +1039,32 @@ impl<'s> Lowerer<'s> {
     }
 
     fn match_expr(&mut self, e: &syn::ExprMatch, flow: Flow) {
-        self.expr(&e.expr, ResultUse::Used);
+        let scrutinee = self.expr(&e.expr, ResultUse::Used);
         let exit = self.new_block();
         let arm_blocks: Vec<BlockId> = e.arms.iter().map(|_| self.new_block()).collect();
-        if arm_blocks.is_empty() {
+        // `match result { Ok(..) => …, Err(..) => … }` on a local: the `Err` (or `None`) arm
+        // is the edge where the value failed, as a nil test says.
+        let failure_arm = match (&scrutinee, e.arms.as_slice()) {
+            (Operand::Var(_), [first, second]) if first.guard.is_none() && second.guard.is_none() => {
+                match (variant_of(&first.pat), variant_of(&second.pat)) {
+                    (Some("Ok" | "Some"), Some("Err" | "None")) => Some(1),
+                    (Some("Err" | "None"), Some("Ok" | "Some")) => Some(0),
+                    _ => None,
+                }
+            }
+            _ => None,
+        };
+        if let Some(failed) = failure_arm {
+            self.terminate(Terminator::Branch {
+                range: self.srange(e),
+                nil_test: Some(NilTest {
+                    operand: scrutinee,
+                    then_is_nil: failed == 0,
+                }),
+                then_block: arm_blocks[0],
+                else_block: arm_blocks[1],
+            });
+        } else if arm_blocks.is_empty() {
             self.terminate(Terminator::Unreachable);
         } else {
             self.terminate(Terminator::Switch {
@@ -1669,4 +1721,19 @@ fn cfg_requires_test(meta: &syn::Meta) -> bool {
             .is_ok_and(|args| args.iter().any(|m| m.path().is_ident("test"))),
         _ => false,
     }
+}
+
+/// The enum variant a pattern matches: `Ok(res)` → `Ok`, `None` → `None`,
+/// `Err(_)` → `Err`.
+fn variant_of(pat: &Pat) -> Option<&'static str> {
+    let path = match pat {
+        Pat::TupleStruct(t) => &t.path,
+        Pat::Path(p) => &p.path,
+        Pat::Ident(i) if i.subpat.is_none() && i.ident == "None" => return Some("None"),
+        _ => return None,
+    };
+    let last = path.segments.last()?.ident.to_string();
+    ["Ok", "Err", "Some", "None"]
+        .into_iter()
+        .find(|variant| *variant == last)
 }
