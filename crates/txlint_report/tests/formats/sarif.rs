@@ -1,8 +1,9 @@
 use serde_json::{json, Value};
+use txlint_ir::Label;
 use txlint_report::{fingerprints, Format, HumanOptions, Report, SourceFile};
 use txlint_rules::RULES;
 
-use crate::fixture::Fixture;
+use crate::fixture::{find, Fixture};
 use crate::{rendered, rendered_json};
 
 const SCHEMA: &str = include_str!("../data/sarif-schema-2.1.0.json");
@@ -238,10 +239,16 @@ fn sarif_related_locations_come_from_labels() {
         .unwrap();
     let related = commit["relatedLocations"].as_array().unwrap();
     assert_eq!(related.len(), 2);
-    assert_eq!(related[0]["id"], 0);
+    assert_eq!(related[0]["id"], 1);
     assert_eq!(related[0]["message"]["text"], "transaction begun here");
-    assert_eq!(related[1]["id"], 1);
+    assert_eq!(related[1]["id"], 2);
     assert_eq!(related[1]["physicalLocation"]["region"]["startLine"], 10);
+    // GitHub shows related locations only through links in the message.
+    assert_eq!(
+        commit["message"]["text"],
+        "Result of `tx.Commit()` is discarded, so a failed commit looks like success. \
+Line 5: [transaction begun here](1). Line 10: [returns success even if the commit failed](2)."
+    );
     let begin = results(&log)
         .iter()
         .find(|r| r["ruleId"] == "TX008")
@@ -258,6 +265,40 @@ fn sarif_partial_fingerprints_are_ours() {
         .map(|r| r["partialFingerprints"]["txlint/v1"].as_str().unwrap())
         .collect();
     assert_eq!(in_log, fingerprints(&fixture.report()));
+}
+
+/// GitHub reads only `primaryLocationLineHash`; the upload action would compute the same
+/// value from the checked-out file (see `line_hash.rs`), the REST endpoint would not.
+#[test]
+fn sarif_sets_github_s_line_hash() {
+    let hashes = |fixture: &Fixture| -> Vec<String> {
+        let log = rendered_json(&fixture.report(), Format::Sarif);
+        results(&log)
+            .iter()
+            .map(|r| {
+                let hash = r["partialFingerprints"]["primaryLocationLineHash"]
+                    .as_str()
+                    .expect("primaryLocationLineHash");
+                let (value, occurrence) = hash.split_once(':').expect("hash:occurrence");
+                assert!(u64::from_str_radix(value, 16).is_ok(), "{hash}");
+                assert!(occurrence.parse::<u32>().unwrap() >= 1, "{hash}");
+                hash.to_string()
+            })
+            .collect()
+    };
+    let before = hashes(&Fixture::new());
+    assert_eq!(before.len(), 4);
+    // The hash covers the line and what follows it, never what is above: lines added
+    // at the top keep every alert.
+    assert_eq!(
+        hashes(&Fixture::with_prefix("// Code generated above.\n\n")),
+        before
+    );
+    // The three TX006/TX008/TX012 findings of orders.go are on different lines.
+    let mut distinct = before.clone();
+    distinct.sort();
+    distinct.dedup();
+    assert_eq!(distinct.len(), before.len());
 }
 
 #[test]
@@ -315,4 +356,279 @@ fn sarif_describes_tool_rules_only_when_used() {
         let index = result["ruleIndex"].as_u64().expect("ruleIndex") as usize;
         assert_eq!(rules[index]["id"], result["ruleId"]);
     }
+}
+
+/// The embedded links of a SARIF plain-text message (§3.11.6) as (link text, target), and
+/// the text with escapes resolved and links replaced by their text. Panics on a bracket
+/// that is neither escaped nor part of a link.
+fn parse_message(text: &str) -> (String, Vec<(String, String)>) {
+    let mut plain = String::new();
+    let mut links = Vec::new();
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => plain.push(chars.next().expect("a character after `\\`")),
+            '[' => {
+                let mut link_text = String::new();
+                loop {
+                    match chars.next().expect("an unclosed `[` in {text:?}") {
+                        '\\' => link_text.push(chars.next().unwrap()),
+                        ']' => break,
+                        '[' => panic!("an unescaped `[` in link text: {text:?}"),
+                        c => link_text.push(c),
+                    }
+                }
+                assert_eq!(
+                    chars.next(),
+                    Some('('),
+                    "a `[…]` that is not a link: {text:?}"
+                );
+                let target: String = chars.by_ref().take_while(|&c| c != ')').collect();
+                plain.push_str(&link_text);
+                links.push((link_text, target));
+            }
+            ']' => panic!("an unescaped `]` in {text:?}"),
+            c => plain.push(c),
+        }
+    }
+    (plain, links)
+}
+
+/// Every message link targets a related location of its result, and every related
+/// location is linked exactly once: GitHub shows a related location only from a link.
+fn assert_links_resolve(log: &Value) {
+    for result in results(log) {
+        let text = result["message"]["text"].as_str().unwrap();
+        let (_, links) = parse_message(text);
+        let related = result["relatedLocations"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        let mut ids: Vec<u64> = related
+            .iter()
+            .map(|r| r["id"].as_u64().expect("an integer id"))
+            .collect();
+        let mut targets: Vec<u64> = links
+            .iter()
+            .map(|(_, target)| target.parse().expect("a location id, not a URI"))
+            .collect();
+        ids.sort_unstable();
+        targets.sort_unstable();
+        assert_eq!(targets, ids, "links of {text:?}");
+        for (link_text, target) in &links {
+            let target: u64 = target.parse().unwrap();
+            let location = related.iter().find(|r| r["id"] == target).unwrap();
+            let (label, _) = parse_message(location["message"]["text"].as_str().unwrap());
+            assert_eq!(link_text, &label, "the link text is the label");
+        }
+    }
+}
+
+#[test]
+fn sarif_message_links_resolve_to_related_locations() {
+    assert_links_resolve(&rendered_json(&Fixture::new().report(), Format::Sarif));
+    assert_links_resolve(&rendered_json(
+        &Fixture::with_suppression().report(),
+        Format::Sarif,
+    ));
+}
+
+/// Brackets in a message or label are escaped, so that they are not read as links, and
+/// read back as written.
+#[test]
+fn sarif_messages_escape_brackets() {
+    let mut fixture = Fixture::new();
+    let commit = fixture
+        .diagnostics
+        .iter_mut()
+        .find(|d| d.code == "TX001")
+        .unwrap();
+    commit.message = r"`rows[0]` of [x](1) in C:\src".into();
+    commit.labels[0].message = "`# txlint: ignore[TX001]` [here]".into();
+    let log = rendered_json(&fixture.report(), Format::Sarif);
+    assert_valid_sarif(&log);
+    assert_links_resolve(&log);
+    let result = results(&log)
+        .iter()
+        .find(|r| r["ruleId"] == "TX001")
+        .unwrap();
+    let text = result["message"]["text"].as_str().unwrap();
+    assert!(
+        text.starts_with(r"`rows\[0\]` of \[x\](1) in C:\\src. Line 5: [`# txlint: ignore\[TX001\]` \[here\]](1)."),
+        "{text}"
+    );
+    let (plain, links) = parse_message(text);
+    assert!(
+        plain.starts_with(r"`rows[0]` of [x](1) in C:\src."),
+        "{plain}"
+    );
+    assert_eq!(links.len(), 2, "the literal `[x](1)` is not a link");
+    assert_eq!(
+        result["relatedLocations"][0]["message"]["text"],
+        r"`# txlint: ignore\[TX001\]` \[here\]"
+    );
+}
+
+/// A finding without labels keeps its message as it is.
+#[test]
+fn sarif_message_without_related_locations_is_the_message() {
+    let log = rendered_json(&Fixture::new().report(), Format::Sarif);
+    let begin = results(&log)
+        .iter()
+        .find(|r| r["ruleId"] == "TX008")
+        .unwrap();
+    assert_eq!(
+        begin["message"]["text"],
+        "Error of `db.Begin()` is discarded"
+    );
+}
+
+/// GitHub's documented limits on rule descriptors (docs.github.com, "SARIF support for
+/// code scanning"): `name` ≤ 255 characters, `shortDescription` and `fullDescription`
+/// ≤ 1024 (we keep `fullDescription` ≤ 1000), required texts not empty, `help` with
+/// both forms, at most 20 tags (10 shown), and a `helpUri` and `informationUri`.
+#[test]
+fn sarif_rule_descriptors_fit_github_limits() {
+    let log = rendered_json(&Fixture::with_suppression().report(), Format::Sarif);
+    let driver = &run(&log)["tool"]["driver"];
+    let rules = driver["rules"].as_array().unwrap();
+    assert!(rules.len() <= 25_000);
+    let chars = |value: &Value| value.as_str().expect("a string").chars().count();
+    for rule in rules {
+        let id = rule["id"].as_str().unwrap();
+        assert!(!id.is_empty());
+        assert!((1..=255).contains(&chars(&rule["name"])), "{id} name");
+        assert!(
+            (1..=1024).contains(&chars(&rule["shortDescription"]["text"])),
+            "{id}"
+        );
+        let full = chars(&rule["fullDescription"]["text"]);
+        assert!(
+            (1..=1000).contains(&full),
+            "{id}: fullDescription has {full} characters"
+        );
+        assert!(chars(&rule["help"]["text"]) > 0, "{id} help.text");
+        assert!(chars(&rule["help"]["markdown"]) > 0, "{id} help.markdown");
+        let tags = rule["properties"]["tags"].as_array().unwrap();
+        assert!(!tags.is_empty() && tags.len() <= 10, "{id} tags");
+        // Reliability rules, not security ones: no security-severity.
+        assert!(rule["properties"].get("security-severity").is_none());
+        assert!(["error", "warning", "recommendation"]
+            .contains(&rule["properties"]["problem.severity"].as_str().unwrap()));
+        assert!(["note", "warning", "error"]
+            .contains(&rule["defaultConfiguration"]["level"].as_str().unwrap()));
+    }
+    for rule in &rules[..RULES.len()] {
+        assert!(rule["helpUri"].as_str().unwrap().starts_with("https://"));
+    }
+    assert!(driver["informationUri"]
+        .as_str()
+        .unwrap()
+        .starts_with("https://"));
+}
+
+/// The whole "What it does" section is in `help`; `fullDescription` is its leading
+/// paragraphs that fit, or the first paragraph's sentences that fit, never a cut word.
+#[test]
+fn sarif_full_description_is_whole_sentences_of_the_rule_doc() {
+    let log = rendered_json(&Fixture::new().report(), Format::Sarif);
+    let rules = run(&log)["tool"]["driver"]["rules"].as_array().unwrap();
+    for (descriptor, rule) in rules.iter().zip(RULES) {
+        let full = descriptor["fullDescription"]["text"].as_str().unwrap();
+        let section = rule.doc().section("What it does").unwrap();
+        let words = |text: &str| text.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(
+            words(section).starts_with(&words(full)),
+            "{}: not a prefix of the doc",
+            rule.code
+        );
+        assert!(full.ends_with(['.', '!', '?']), "{}: {full:?}", rule.code);
+        assert!(!full.contains('…'), "{}", rule.code);
+        assert!(!full.replace("\n\n", " ").contains('\n'), "{}", rule.code);
+    }
+}
+
+/// One location per result (GitHub uses only the first, and accepts at most 10), lines
+/// and columns 1-based everywhere, and all four region bounds that GitHub requires.
+#[test]
+fn sarif_locations_fit_github() {
+    let log = rendered_json(&Fixture::new().report(), Format::Sarif);
+    assert!(
+        run(&log).get("automationDetails").is_none(),
+        "left to `category`"
+    );
+    let mut regions = Vec::new();
+    for result in results(&log) {
+        assert_eq!(result["locations"].as_array().unwrap().len(), 1);
+        regions.push(&result["locations"][0]["physicalLocation"]["region"]);
+        for related in result["relatedLocations"].as_array().into_iter().flatten() {
+            regions.push(&related["physicalLocation"]["region"]);
+        }
+    }
+    assert_eq!(regions.len(), 7);
+    for region in regions {
+        for key in ["startLine", "startColumn", "endLine", "endColumn"] {
+            assert!(region[key].as_u64().expect(key) >= 1, "{key} in {region}");
+        }
+        assert!(region["endLine"].as_u64() >= region["startLine"].as_u64());
+    }
+}
+
+/// A finding with more labels than GitHub shows keeps the first
+/// [`MAX_RELATED_LOCATIONS`], all linked, and says how many are not listed.
+#[test]
+fn sarif_caps_related_locations() {
+    let mut fixture = Fixture::new();
+    let text = fixture.files[0].text.clone();
+    let commit = fixture
+        .diagnostics
+        .iter_mut()
+        .find(|d| d.code == "TX001")
+        .unwrap();
+    commit.labels = (0..150)
+        .map(|i| Label {
+            range: find(&text, "return nil"),
+            message: format!("exit {i}"),
+        })
+        .collect();
+    let log = rendered_json(&fixture.report(), Format::Sarif);
+    assert_links_resolve(&log);
+    let result = results(&log)
+        .iter()
+        .find(|r| r["ruleId"] == "TX001")
+        .unwrap();
+    let related = result["relatedLocations"].as_array().unwrap();
+    assert_eq!(related.len(), 100);
+    assert_eq!(related[99]["id"], 100);
+    assert!(result["message"]["text"]
+        .as_str()
+        .unwrap()
+        .ends_with("Line 10: [exit 99](100). 50 more locations are not listed."));
+}
+
+/// `version` and `semanticVersion` are optional for GitHub but must not be empty, and
+/// `semanticVersion` must be SemVer 2.0.
+#[test]
+fn sarif_tool_versions_are_left_out_when_unusable() {
+    let files = [SourceFile::new("main.go".into(), String::new())];
+    let report = |tool_version| Report {
+        tool_version,
+        files: &files,
+        diagnostics: &[],
+        suppressed: &[],
+        baselined: 0,
+        notifications: &[],
+        enabled_rules: &[],
+        files_checked: 1,
+        root_uri: None,
+    };
+    let driver = |log: &Value| run(log)["tool"]["driver"].clone();
+    let empty = driver(&rendered_json(&report(""), Format::Sarif));
+    assert!(empty.get("version").is_none());
+    assert!(empty.get("semanticVersion").is_none());
+    let custom = driver(&rendered_json(&report("nightly-2026"), Format::Sarif));
+    assert_eq!(custom["version"], "nightly-2026");
+    assert!(custom.get("semanticVersion").is_none());
+    let release = driver(&rendered_json(&report("0.2.0-rc.1"), Format::Sarif));
+    assert_eq!(release["semanticVersion"], "0.2.0-rc.1");
 }
