@@ -489,6 +489,125 @@ fn broken_files_are_reported_and_the_others_still_checked() {
     );
 }
 
+/// Comments whose fourth byte after `#` or `//` is inside a multi-byte character, in
+/// files that mention `txlint`, `noqa` or `nolint`, used to panic the suppression
+/// scanner and end the run with exit code 101.
+#[test]
+fn comments_with_multi_byte_characters_are_read_in_every_language() {
+    let rust = "// ── sección ── 日本語のコメント, checked by txlint\npub async fn save(pool: &sqlx::PgPool) {\n    let mut tx = pool.begin().await.unwrap();\n    sqlx::query(\"UPDATE t SET a = 1\").execute(&mut *tx).await.unwrap();\n    let _ = tx.commit().await;\n}\n";
+    let python = "# café au lait; ruff is told with noqa\nimport psycopg2\n\n\ndef save(dsn):\n    conn = psycopg2.connect(dsn)\n    try:\n        conn.cursor().execute(\"INSERT INTO t VALUES (1)\")\n    finally:\n        conn.commit()\n        conn.close()\n";
+    let go = "package store\n\nimport \"database/sql\"\n\n// ── section ──\nfunc Save(db *sql.DB) error {\n\ttx, _ := db.Begin() //nolint:txlint\n\tdefer tx.Rollback()\n\ttx.Commit()\n\treturn nil\n}\n";
+    let dir = project(&[
+        ("a.rs", rust.as_bytes()),
+        ("b.py", python.as_bytes()),
+        ("c.go", go.as_bytes()),
+        ("d_leaky.go", LEAKY.as_bytes()),
+    ]);
+    let output = txlint()
+        .current_dir(dir.path())
+        .args(["check", "--no-cache", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        finding_codes(&report),
+        [
+            ("a.rs".to_string(), "TX001".to_string(), 5),
+            ("b.py".to_string(), "TX006".to_string(), 10),
+            ("c.go".to_string(), "TX001".to_string(), 9),
+            ("d_leaky.go".to_string(), "TX008".to_string(), 6),
+            ("d_leaky.go".to_string(), "TX001".to_string(), 11),
+        ]
+    );
+    assert_eq!(report["notifications"], serde_json::json!([]));
+    assert_eq!(
+        report["suppressed"].as_array().unwrap().len(),
+        1,
+        "the //nolint"
+    );
+}
+
+/// Every stage that works on one file runs isolated: a bug (here a panic injected by a
+/// debug build, see `isolate::fault_point`) becomes an error about that file, with
+/// one clean line on stderr, and the other files are still reported.
+#[cfg(debug_assertions)]
+#[test]
+fn a_bug_in_any_per_file_stage_is_reported_for_that_file_only() {
+    // In two packages, so that the package rules' failure concerns `b.go` alone.
+    let dir = project(&[
+        ("a_leaky.go", LEAKY.as_bytes()),
+        ("other/b.go", LEAKY.as_bytes()),
+    ]);
+    let stages = [
+        "read",
+        "suppressions",
+        "parse",
+        "rules",
+        "notices",
+        "lines",
+        "apply",
+        "render",
+        "package",
+    ];
+    for stage in stages {
+        for format in ["json", "human", "sarif", "github"] {
+            let output = txlint()
+                .current_dir(dir.path())
+                .env("TXLINT_TEST_PANIC", format!("{stage}:b.go"))
+                .env_remove("RUST_BACKTRACE")
+                .args(["check", "--no-cache", "--format", format])
+                .output()
+                .unwrap();
+            let stdout = String::from_utf8(output.stdout).unwrap();
+            let stderr = String::from_utf8(output.stderr).unwrap();
+            assert_eq!(output.status.code(), Some(1), "{stage} {format}: {stderr}");
+            assert!(!stderr.contains("RUST_BACKTRACE"), "{stage}: {stderr}");
+            let lines: Vec<&str> = stderr.lines().collect();
+            assert_eq!(lines.len(), 1, "{stage} {format}: {stderr}");
+            assert!(
+                lines[0].starts_with("txlint: error: other/b.go: internal error while ")
+                    && lines[0].contains(&format!("injected failure in stage `{stage}`"))
+                    && lines[0]
+                        .contains("please report it at https://github.com/txlint/txlint/issues"),
+                "{stage}: {stderr}"
+            );
+            if format == "json" {
+                let report: Value = serde_json::from_str(&stdout).unwrap();
+                let leaky: Vec<_> = finding_codes(&report)
+                    .into_iter()
+                    .filter(|(path, _, _)| path == "a_leaky.go")
+                    .collect();
+                assert_eq!(leaky.len(), 2, "{stage}: {report}");
+                let notes = notifications(&report);
+                assert_eq!(notes.len(), 1, "{stage}: {notes:?}");
+                assert_eq!(notes[0].0, "other/b.go");
+                assert_eq!(report["notifications"][0]["level"], "error");
+            } else {
+                assert!(stdout.contains("a_leaky.go"), "{stage} {format}: {stdout}");
+                assert!(
+                    stdout.contains("internal error") || format == "human",
+                    "{stage} {format}: {stdout}"
+                );
+            }
+        }
+    }
+    // Outside the per-file stages, a bug still ends the run with one line and exit
+    // code 2, never Rust's panic report and 101.
+    txlint()
+        .current_dir(dir.path())
+        .env("TXLINT_TEST_PANIC", "report:*")
+        .env_remove("RUST_BACKTRACE")
+        .args(["check", "--no-cache"])
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::starts_with("txlint: error: internal error (panicked at ").and(
+                predicate::function(|stderr: &str| stderr.lines().count() == 1),
+            ),
+        );
+}
+
 // ----- rules and explain -------------------------------------------------------------
 
 #[test]

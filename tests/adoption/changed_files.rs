@@ -126,7 +126,12 @@ fn outside_a_repository_or_with_an_unknown_revision_it_is_an_error() {
 /// with quotes or control characters: each such changed file is checked.
 #[test]
 fn changed_files_with_spaces_quotes_and_non_ascii_names_are_checked() {
-    let mut names = vec!["with space.go", "quote\"d.go", "café.go", "dir with space/a.go"];
+    let mut names = vec![
+        "with space.go",
+        "quote\"d.go",
+        "café.go",
+        "dir with space/a.go",
+    ];
     if cfg!(unix) {
         names.push("tab\there.go");
     }

@@ -6,7 +6,6 @@
 use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Read, Write};
-use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -15,8 +14,8 @@ use anyhow::{bail, Context as _, Result};
 use rayon::prelude::*;
 use txlint_ir::{Diagnostic, FileId, Language, LineIndex, Severity, TextRange};
 use txlint_report::{
-    directory_uri, render, Format, HumanOptions, Notification, Report, SourceFile,
-    SuppressedDiagnostic,
+    directory_uri, fingerprints, render, suppressed_fingerprints, Format, HumanOptions,
+    Notification, Report, SourceFile, SuppressedDiagnostic,
 };
 use txlint_rules::{check_file, check_package, PackageFacts, Settings, RULES};
 
@@ -27,6 +26,7 @@ use crate::config::patterns::slashed;
 use crate::config::{Overrides, Profile, Resolver};
 use crate::diff::ChangedLines;
 use crate::discover::{self, discover, supported_language};
+use crate::isolate::{self, fault_point, Bug};
 use crate::progress::Progress;
 use crate::stats::Statistics;
 use crate::suppress::{self, Suppression};
@@ -140,13 +140,23 @@ pub fn run(args: &CheckArgs) -> Result<u8> {
             .map(|(index, target)| {
                 let display_path = display_path(&target.path, Some(&cwd));
                 let cache = caches.get(&profile_id(&target.profile));
-                let outcome = check_one(
-                    FileId(index as u32),
-                    target,
-                    display_path,
-                    args,
-                    cache.map(|c| c.as_ref()),
-                );
+                let outcome = isolate::catch(|| {
+                    check_one(
+                        FileId(index as u32),
+                        target,
+                        display_path.clone(),
+                        args,
+                        cache.map(|c| c.as_ref()),
+                    )
+                })
+                .unwrap_or_else(|bug| {
+                    let language = supported_language(&target.path);
+                    skipped(
+                        display_path,
+                        language,
+                        bug.file_message("checking this file, so it was not checked"),
+                    )
+                });
                 progress.file_done(outcome.results.diagnostics.len());
                 outcome
             })
@@ -158,51 +168,48 @@ pub fn run(args: &CheckArgs) -> Result<u8> {
         describe_caches(&caches)?;
     }
 
-    let mut package_findings = package_diagnostics(&targets, &checked);
+    let (mut package_findings, package_bugs) = package_diagnostics(&targets, &checked);
     let mut files = Vec::with_capacity(checked.len());
     let mut notifications = unsupported_notifications(&discovery.unsupported, &cwd);
     let mut reported: Vec<Diagnostic> = Vec::new();
     let mut suppressed: Vec<SuppressedDiagnostic> = Vec::new();
+    let format = report_format(args.format);
     for (index, (outcome, target)) in checked.into_iter().zip(&targets).enumerate() {
-        let text = outcome.text.unwrap_or_default();
-        let source = SourceFile::new(outcome.display_path.clone(), text);
-        if let Some(message) = outcome.skipped {
-            notifications.push(Notification {
-                level: Severity::Error,
-                file: None,
-                path: outcome.display_path.clone(),
-                range: None,
-                message,
-                skipped: true,
-            });
+        let display_path = outcome.display_path.clone();
+        let language = outcome.language;
+        let package = package_findings.remove(&index).unwrap_or_default();
+        let package_bug = package_bugs.get(&index).map(|bug| Notification {
+            level: Severity::Error,
+            file: None,
+            path: display_path.clone(),
+            range: None,
+            message: bug.file_message(
+                "running the package-level rules (TX010) on the package of this file, so they report nothing there",
+            ),
+            skipped: false,
+        });
+        match isolate::catch(|| report_file(index, outcome, target, package, args, format)) {
+            Ok(file) => {
+                notifications.extend(file.notifications);
+                reported.extend(file.reported);
+                suppressed.extend(file.suppressed);
+                files.push((file.source, language));
+            }
+            // Its findings are withheld: they could not be told apart from the bug.
+            Err(bug) => {
+                notifications.push(Notification {
+                    level: Severity::Error,
+                    file: None,
+                    path: display_path.clone(),
+                    range: None,
+                    message: bug
+                        .file_message("reporting the findings of this file, so they are withheld"),
+                    skipped: true,
+                });
+                files.push((SourceFile::new(display_path, String::new()), language));
+            }
         }
-        for notice in &outcome.results.notices {
-            notifications.push(Notification {
-                level: Severity::Warning,
-                file: Some(index),
-                path: outcome.display_path.clone(),
-                range: Some(TextRange::new(notice.range.0, notice.range.1)),
-                message: notice.message.clone(),
-                skipped: false,
-            });
-        }
-        let mut diagnostics = outcome.results.diagnostics;
-        diagnostics.extend(package_findings.remove(&index).unwrap_or_default());
-        let profile = &target.profile;
-        let ignored = profile.ignored_codes(&target.absolute);
-        diagnostics.retain(|d| !ignored.contains(d.code));
-        let runs = |code: &str| profile.runs_on(code, &ignored);
-        let split = suppress::apply(
-            FileId(index as u32),
-            diagnostics,
-            &outcome.suppressions,
-            &source.line_index,
-            args.report_unused_ignores,
-            &runs,
-        );
-        reported.extend(split.reported);
-        suppressed.extend(split.suppressed);
-        files.push((source, outcome.language));
+        notifications.extend(package_bug);
     }
     let (files, languages): (Vec<SourceFile>, Vec<Option<Language>>) = files.into_iter().unzip();
     // Files are sorted by path and each file's findings by position, so this order is
@@ -261,6 +268,7 @@ pub fn run(args: &CheckArgs) -> Result<u8> {
             files_checked: files.len() - skipped_after_reading,
             root_uri: Some(directory_uri(&cwd.to_string_lossy())),
         };
+        fault_point("report", Path::new("*"));
         write_report(&report, args)?;
     }
 
@@ -529,26 +537,46 @@ fn language_title(language: Language) -> &'static str {
 }
 
 /// Runs the package-level rules (a Go package is the files of one directory that share
-/// a package clause) and returns their findings by file index.
-fn package_diagnostics(targets: &[Target], checked: &[Checked]) -> HashMap<usize, Vec<Diagnostic>> {
-    let mut packages: BTreeMap<(&Path, &str), Vec<&PackageFacts>> = BTreeMap::new();
-    for (target, outcome) in targets.iter().zip(checked) {
+/// a package clause) and returns their findings by file index, and the bugs they hit by
+/// the index of the package's first file (the package's findings are then withheld).
+type PackageResults = (HashMap<usize, Vec<Diagnostic>>, HashMap<usize, Bug>);
+
+fn package_diagnostics(targets: &[Target], checked: &[Checked]) -> PackageResults {
+    let mut packages: BTreeMap<(&Path, &str), Vec<(usize, &PackageFacts)>> = BTreeMap::new();
+    for (index, (target, outcome)) in targets.iter().zip(checked).enumerate() {
         if let Some(package) = &outcome.results.package.package {
             let directory = target.path.parent().unwrap_or(Path::new(""));
             packages
                 .entry((directory, package.as_str()))
                 .or_default()
-                .push(&outcome.results.package);
+                .push((index, &outcome.results.package));
         }
     }
     let mut by_file: HashMap<usize, Vec<Diagnostic>> = HashMap::new();
-    for diagnostic in packages.values().flat_map(|files| check_package(files)) {
-        by_file
-            .entry(diagnostic.file.0 as usize)
-            .or_default()
-            .push(diagnostic);
+    let mut bugs = HashMap::new();
+    for files in packages.values() {
+        let facts: Vec<&PackageFacts> = files.iter().map(|(_, facts)| *facts).collect();
+        let found = isolate::catch(|| {
+            for (index, _) in files {
+                fault_point("package", &targets[*index].path);
+            }
+            check_package(&facts)
+        });
+        match found {
+            Ok(diagnostics) => {
+                for diagnostic in diagnostics {
+                    by_file
+                        .entry(diagnostic.file.0 as usize)
+                        .or_default()
+                        .push(diagnostic);
+                }
+            }
+            Err(bug) => {
+                bugs.insert(files[0].0, bug);
+            }
+        }
     }
-    by_file
+    (by_file, bugs)
 }
 
 fn write_notifications(notifications: &[Notification], files: &[SourceFile]) -> Result<()> {
@@ -573,13 +601,17 @@ fn write_notifications(notifications: &[Notification], files: &[SourceFile]) -> 
     Ok(())
 }
 
-fn write_report(report: &Report, args: &CheckArgs) -> Result<()> {
-    let format = match args.format {
+fn report_format(format: OutputFormat) -> Format {
+    match format {
         OutputFormat::Human => Format::Human,
         OutputFormat::Json => Format::Json,
         OutputFormat::Sarif => Format::Sarif,
         OutputFormat::Github => Format::Github,
-    };
+    }
+}
+
+fn write_report(report: &Report, args: &CheckArgs) -> Result<()> {
+    let format = report_format(args.format);
     let to_terminal = args.output.is_none() && io::stdout().is_terminal();
     let no_color_env = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let color = match args.color {
@@ -666,10 +698,12 @@ fn check_one(
             "not a Go, Python or Rust source file".into(),
         );
     };
+    fault_point("read", &target.path);
     let text = match read_source(&target.path, args.max_file_size) {
         Ok(text) => text,
         Err(message) => return skipped(display_path, Some(language), message),
     };
+    fault_point("suppressions", &target.path);
     let suppressions = suppress::scan(language, &text);
     let mut cache_entry = None;
     let results = if !settings.models().may_have_findings(language, &text) {
@@ -678,28 +712,18 @@ fn check_one(
     } else if let Some(hit) = cache.and_then(|c| c.get(file, &target.absolute, language, &text)) {
         hit
     } else {
-        match analyse(file, language, &text, settings) {
-            Some(results) => {
-                if cache.is_some() {
-                    cache_entry = Some(Cache::new_entry(
-                        &target.absolute,
-                        language,
-                        &text,
-                        &results,
-                    ));
-                }
-                results
-            }
-            None => {
-                return skipped(
-                    display_path,
-                    Some(language),
-                    "internal error while checking this file (please report it with the file)"
-                        .into(),
-                )
-            }
+        let results = analyse(file, language, &text, settings, &target.path);
+        if cache.is_some() {
+            cache_entry = Some(Cache::new_entry(
+                &target.absolute,
+                language,
+                &text,
+                &results,
+            ));
         }
+        results
     };
+    check_ranges(&results, &text);
     let keep_text = !results.diagnostics.is_empty()
         || results.package.may_report()
         || !results.notices.is_empty()
@@ -715,25 +739,26 @@ fn check_one(
     }
 }
 
-/// Parses, lowers and checks one file. `None` when the analysis panicked (a bug of
-/// ours, reported as a skipped file, never cached).
+/// Parses, lowers and checks one file. Runs inside the caller's isolation: a panic
+/// (a bug of ours) makes the file an internal error, never cached.
 fn analyse(
     file: FileId,
     language: Language,
     text: &str,
     settings: &Settings,
-) -> Option<FileResults> {
-    let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
-        // The parser does not expect a byte-order mark. Blank it out rather than remove
-        // it, so that every offset stays an offset into the file.
-        let ir = match text.strip_prefix('\u{feff}') {
-            Some(rest) => lower(language, &format!("   {rest}")),
-            None => lower(language, text),
-        };
-        let report = check_file(file, &ir, settings);
-        (ir.syntax_errors, ir.unanalysed, report)
-    }));
-    let (syntax_errors, unanalysed, report) = outcome.ok()?;
+    path: &Path,
+) -> FileResults {
+    fault_point("parse", path);
+    // The parser does not expect a byte-order mark. Blank it out rather than remove it,
+    // so that every offset stays an offset into the file.
+    let ir = match text.strip_prefix('\u{feff}') {
+        Some(rest) => lower(language, &format!("   {rest}")),
+        None => lower(language, text),
+    };
+    fault_point("rules", path);
+    let report = check_file(file, &ir, settings);
+    let (syntax_errors, unanalysed) = (ir.syntax_errors, ir.unanalysed);
+    fault_point("notices", path);
     // Rare: the line index is built only for a file that needs a notice.
     let line_of = |range: &TextRange| LineIndex::new(text).line_column(range.start(), text).line;
     let places = |count: usize| match count {
@@ -765,11 +790,181 @@ fn analyse(
             ),
         });
     }
-    Some(FileResults {
+    FileResults {
         diagnostics: report.diagnostics,
         package: report.package,
         notices,
-    })
+    }
+}
+
+/// Every range the rules (or the cache) give for a file must lie inside its text, on
+/// character boundaries: the line index, the snippets and the fingerprints rely on it.
+/// One that does not is a bug, reported for this file alone.
+fn check_ranges(results: &FileResults, text: &str) {
+    let fits = |range: TextRange| {
+        let (start, end) = (range.start() as usize, range.end() as usize);
+        start <= end && text.is_char_boundary(start) && text.is_char_boundary(end)
+    };
+    let diagnostics = results
+        .diagnostics
+        .iter()
+        .chain(&results.package.unbounded_pools);
+    for diagnostic in diagnostics {
+        let ranges =
+            std::iter::once(diagnostic.range).chain(diagnostic.labels.iter().map(|l| l.range));
+        for range in ranges {
+            assert!(
+                fits(range),
+                "{} reported at bytes {}..{}, not a range of the file's {} bytes of text",
+                diagnostic.code,
+                range.start(),
+                range.end(),
+                text.len()
+            );
+        }
+    }
+    for notice in &results.notices {
+        let range = TextRange::new(notice.range.0, notice.range.1);
+        assert!(
+            fits(range),
+            "a notice at bytes {}..{}, outside the file",
+            range.start(),
+            range.end()
+        );
+    }
+}
+
+/// What one file contributes to the report.
+struct FileReport {
+    source: SourceFile,
+    notifications: Vec<Notification>,
+    reported: Vec<Diagnostic>,
+    suppressed: Vec<SuppressedDiagnostic>,
+}
+
+/// The per-file part of reporting, run inside the file's isolation: its line index,
+/// its notifications, `[per-file-ignores]` and suppression comments applied to its
+/// findings (and the package rules' findings about it), then a rehearsal of what the
+/// report does with them later (fingerprints, positions, the chosen format), so that a
+/// bug there is this file's internal error rather than the end of the run.
+fn report_file(
+    index: usize,
+    outcome: Checked,
+    target: &Target,
+    package: Vec<Diagnostic>,
+    args: &CheckArgs,
+    format: Format,
+) -> FileReport {
+    fault_point("lines", &target.path);
+    let source = SourceFile::new(
+        outcome.display_path.clone(),
+        outcome.text.unwrap_or_default(),
+    );
+    let mut notifications = Vec::new();
+    if let Some(message) = outcome.skipped {
+        notifications.push(Notification {
+            level: Severity::Error,
+            file: None,
+            path: outcome.display_path.clone(),
+            range: None,
+            message,
+            skipped: true,
+        });
+    }
+    for notice in &outcome.results.notices {
+        notifications.push(Notification {
+            level: Severity::Warning,
+            file: Some(index),
+            path: outcome.display_path.clone(),
+            range: Some(TextRange::new(notice.range.0, notice.range.1)),
+            message: notice.message.clone(),
+            skipped: false,
+        });
+    }
+    let mut diagnostics = outcome.results.diagnostics;
+    diagnostics.extend(package);
+    let profile = &target.profile;
+    let ignored = profile.ignored_codes(&target.absolute);
+    diagnostics.retain(|d| !ignored.contains(d.code));
+    let runs = |code: &str| profile.runs_on(code, &ignored);
+    fault_point("apply", &target.path);
+    let split = suppress::apply(
+        FileId(index as u32),
+        diagnostics,
+        &outcome.suppressions,
+        &source.line_index,
+        args.report_unused_ignores,
+        &runs,
+    );
+    fault_point("render", &target.path);
+    rehearse(
+        &source,
+        &split.reported,
+        &split.suppressed,
+        &notifications,
+        format,
+    );
+    FileReport {
+        source,
+        notifications,
+        reported: split.reported,
+        suppressed: split.suppressed,
+    }
+}
+
+/// Does with one file's findings what the report will do with every file's: their
+/// fingerprints, the lines `--diff-base` looks at, and rendering in `format` (to
+/// nowhere). Costs little: few files have findings.
+fn rehearse(
+    source: &SourceFile,
+    reported: &[Diagnostic],
+    suppressed: &[SuppressedDiagnostic],
+    notifications: &[Notification],
+    format: Format,
+) {
+    if reported.is_empty() && suppressed.is_empty() && notifications.is_empty() {
+        return;
+    }
+    // The report of this file alone, as file 0.
+    let alone = |d: &Diagnostic| Diagnostic {
+        file: FileId(0),
+        ..d.clone()
+    };
+    let diagnostics: Vec<Diagnostic> = reported.iter().map(alone).collect();
+    let suppressed: Vec<SuppressedDiagnostic> = suppressed
+        .iter()
+        .map(|s| SuppressedDiagnostic {
+            diagnostic: alone(&s.diagnostic),
+            justification: s.justification.clone(),
+        })
+        .collect();
+    let notifications: Vec<Notification> = notifications
+        .iter()
+        .map(|n| Notification {
+            file: n.file.map(|_| 0),
+            ..n.clone()
+        })
+        .collect();
+    let report = Report {
+        tool_version: env!("CARGO_PKG_VERSION"),
+        files: std::slice::from_ref(source),
+        diagnostics: &diagnostics,
+        suppressed: &suppressed,
+        baselined: 0,
+        notifications: &notifications,
+        enabled_rules: &[],
+        files_checked: 1,
+        root_uri: None,
+    };
+    fingerprints(&report);
+    suppressed_fingerprints(&report);
+    for diagnostic in diagnostics
+        .iter()
+        .chain(suppressed.iter().map(|s| &s.diagnostic))
+    {
+        lines_of(source, diagnostic);
+    }
+    let _ = render(&report, format, &HumanOptions::default(), &mut io::sink());
 }
 
 fn lower(language: Language, text: &str) -> txlint_ir::ir::FileIr {

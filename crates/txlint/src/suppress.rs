@@ -712,7 +712,17 @@ mod tests {
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!(found[0].line, 3);
         // Every prefix length of a multi-byte comment body, after every marker.
-        for body in ["noq\u{e9}", "no\u{e9}", "n\u{e9}", "\u{e9}", "nol\u{e9}", "txlint:\u{e9}", "noqa:\u{e9}", "nolint:\u{e9}", "txlint: ignore[\u{e9}"] {
+        for body in [
+            "noq\u{e9}",
+            "no\u{e9}",
+            "n\u{e9}",
+            "\u{e9}",
+            "nol\u{e9}",
+            "txlint:\u{e9}",
+            "noqa:\u{e9}",
+            "nolint:\u{e9}",
+            "txlint: ignore[\u{e9}",
+        ] {
             for marker in ["//", "#"] {
                 let _ = parse_comment(body, marker);
                 let _ = parse_comment(&format!(" {body} {marker}{body}"), marker);
