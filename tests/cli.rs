@@ -608,6 +608,52 @@ fn a_bug_in_any_per_file_stage_is_reported_for_that_file_only() {
         );
 }
 
+/// A FIFO named on the command line used to block txlint forever (opening it waits
+/// for a writer). It is skipped with a notice, without being opened.
+#[cfg(unix)]
+#[test]
+fn a_fifo_named_on_the_command_line_is_skipped_not_read() {
+    let dir = project(&[("a_leaky.go", LEAKY.as_bytes())]);
+    let made = std::process::Command::new("mkfifo")
+        .arg(dir.path().join("pipe.go"))
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+    let output = txlint()
+        .current_dir(dir.path())
+        .timeout(std::time::Duration::from_secs(120))
+        .args([
+            "check",
+            "--no-cache",
+            "--format",
+            "json",
+            "pipe.go",
+            "a_leaky.go",
+        ])
+        .output()
+        .expect("txlint finishes instead of waiting on the FIFO");
+    assert_eq!(output.status.code(), Some(1), "the findings of a_leaky.go");
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(finding_codes(&report).len(), 2);
+    let notes = notifications(&report);
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert_eq!(notes[0].0, "pipe.go");
+    assert!(notes[0].1, "skipped");
+    assert!(notes[0].2.contains("named pipe (FIFO)"), "{notes:?}");
+    assert_eq!(report["notifications"][0]["level"], "warning");
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("pipe.go"), "{stderr}");
+    // The directory walk passes over it.
+    let output = txlint()
+        .current_dir(dir.path())
+        .timeout(std::time::Duration::from_secs(120))
+        .args(["check", "--no-cache", "--format", "json"])
+        .output()
+        .expect("txlint finishes instead of waiting on the FIFO");
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(finding_codes(&report).len(), 2);
+}
+
 // ----- rules and explain -------------------------------------------------------------
 
 #[test]

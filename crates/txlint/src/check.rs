@@ -171,6 +171,7 @@ pub fn run(args: &CheckArgs) -> Result<u8> {
     let (mut package_findings, package_bugs) = package_diagnostics(&targets, &checked);
     let mut files = Vec::with_capacity(checked.len());
     let mut notifications = unsupported_notifications(&discovery.unsupported, &cwd);
+    notifications.extend(not_regular_notifications(&discovery.not_regular, &cwd));
     let mut reported: Vec<Diagnostic> = Vec::new();
     let mut suppressed: Vec<SuppressedDiagnostic> = Vec::new();
     let format = report_format(args.format);
@@ -255,8 +256,9 @@ pub fn run(args: &CheckArgs) -> Result<u8> {
                     .is_ok_and(|p| p.settings.is_enabled(r.code)),
             })
             .collect();
-        let skipped_after_reading =
-            notifications.iter().filter(|n| n.skipped).count() - discovery.unsupported.len();
+        let skipped_after_reading = notifications.iter().filter(|n| n.skipped).count()
+            - discovery.unsupported.len()
+            - discovery.not_regular.len();
         let report = Report {
             tool_version: env!("CARGO_PKG_VERSION"),
             files: &files,
@@ -523,6 +525,24 @@ fn unsupported_notifications(unsupported: &[PathBuf], cwd: &Path) -> Vec<Notific
             path: display_path(path, Some(cwd)),
             range: None,
             message: message.clone(),
+            skipped: true,
+        })
+        .collect()
+}
+
+/// Paths named on the command line that are no regular files: skipped without being
+/// opened (opening a FIFO waits for a writer), as the directory walk skips them.
+fn not_regular_notifications(paths: &[(PathBuf, &str)], cwd: &Path) -> Vec<Notification> {
+    paths
+        .iter()
+        .map(|(path, kind)| Notification {
+            level: Severity::Warning,
+            file: None,
+            path: display_path(path, Some(cwd)),
+            range: None,
+            message: format!(
+                "skipped: {kind}, not a regular file; txlint reads only regular files"
+            ),
             skipped: true,
         })
         .collect()
@@ -978,6 +998,12 @@ fn lower(language: Language, text: &str) -> txlint_ir::ir::FileIr {
 /// Reads a source file, refusing what cannot be source code: unreadable, over the size
 /// limit, binary, or not UTF-8.
 fn read_source(path: &Path, max_size: u64) -> std::result::Result<String, String> {
+    // Opening a FIFO would wait for a writer: look before opening (discovery already
+    // did; the file may have been replaced since).
+    let metadata = std::fs::metadata(path).map_err(|e| format!("cannot read: {e}"))?;
+    if let Some(kind) = discover::special_kind(&metadata) {
+        return Err(format!("skipped: {kind}, not a regular file"));
+    }
     let file = File::open(path).map_err(|e| format!("cannot read: {e}"))?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
     if size > max_size {

@@ -41,6 +41,9 @@ pub struct Discovery {
     pub files: Vec<PathBuf>,
     /// Files named explicitly whose language txlint does not check (yet).
     pub unsupported: Vec<PathBuf>,
+    /// Paths named explicitly that are neither files nor directories (a FIFO, a
+    /// socket, a device), with what they are: reading one could block forever.
+    pub not_regular: Vec<(PathBuf, &'static str)>,
     /// Explicit paths that do not exist (a fatal usage error, reported after the run).
     pub missing: Vec<PathBuf>,
     /// Explicit paths left out by `--force-exclude`.
@@ -58,18 +61,22 @@ pub fn discover(
 ) -> Result<Discovery, String> {
     let mut discovery = Discovery::default();
     for path in paths {
-        let is_dir = match std::fs::metadata(path) {
-            Ok(meta) => meta.is_dir(),
+        let (is_dir, special) = match std::fs::metadata(path) {
+            Ok(meta) => (meta.is_dir(), special_kind(&meta)),
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
                 discovery.missing.push(path.clone());
                 continue;
             }
             // A path that exists but cannot be inspected (a symlink loop, no
             // permission): treated as a file, whose reading reports the problem.
-            Err(_) => false,
+            Err(_) => (false, None),
         };
         if options.force_exclude && is_excluded_explicitly(path, is_dir, options, resolver)? {
             discovery.excluded.push(path.clone());
+            continue;
+        }
+        if let Some(kind) = special {
+            discovery.not_regular.push((path.clone(), kind));
             continue;
         }
         if !is_dir {
@@ -98,6 +105,32 @@ pub fn discover(
         .files
         .retain(|f| seen.insert(std::fs::canonicalize(f).unwrap_or_else(|_| f.clone())));
     Ok(discovery)
+}
+
+/// What a path that is neither a regular file nor a directory is (symbolic links are
+/// followed first); `None` for files and directories.
+pub fn special_kind(metadata: &std::fs::Metadata) -> Option<&'static str> {
+    let file_type = metadata.file_type();
+    if file_type.is_file() || file_type.is_dir() {
+        return None;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if file_type.is_fifo() {
+            return Some("a named pipe (FIFO)");
+        }
+        if file_type.is_socket() {
+            return Some("a socket");
+        }
+        if file_type.is_char_device() {
+            return Some("a character device");
+        }
+        if file_type.is_block_device() {
+            return Some("a block device");
+        }
+    }
+    Some("not a regular file")
 }
 
 fn walk(root: &Path, options: Options, resolver: &Arc<Resolver>, discovery: &mut Discovery) {
