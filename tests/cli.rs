@@ -654,6 +654,197 @@ fn a_fifo_named_on_the_command_line_is_skipped_not_read() {
     assert_eq!(finding_codes(&report).len(), 2);
 }
 
+/// Files that were meant to be checked and could not be, each alone in a project with a
+/// clean file. Name, content, what the message says, extra arguments.
+fn unchecked_cases() -> Vec<(&'static str, Vec<u8>, &'static str, Vec<&'static str>)> {
+    let utf16: Vec<u8> = [0xFF, 0xFE]
+        .into_iter()
+        .chain("import psycopg\n".encode_utf16().flat_map(u16::to_le_bytes))
+        .collect();
+    let mut cases = vec![
+        ("binary.go", b"\x7fELF\x00\x00\x01\x02".to_vec(), "binary", vec![]),
+        ("utf16.py", utf16, "UTF-16", vec![]),
+        ("latin1.go", b"package p\n// caf\xe9\n".to_vec(), "not valid UTF-8", vec![]),
+        (
+            "big.go",
+            format!("{CLEAN}{}", "// padding\n".repeat(30)).into_bytes(),
+            "limit",
+            vec!["--max-file-size", "300"],
+        ),
+        (
+            "syntax.go",
+            b"package p\n\nimport \"database/sql\"\n\nfunc broken( {\n}\n\nfunc ok(db *sql.DB) error {\n\ttx, err := db.Begin()\n\tif err != nil {\n\t\treturn err\n\t}\n\tdefer tx.Rollback()\n\treturn tx.Commit()\n}\n".to_vec(),
+            "syntax error",
+            vec![],
+        ),
+        (
+            "syntax.py",
+            b"import psycopg\n\ndef broken(:\n    pass\n\ndef ok(conn):\n    with conn.transaction():\n        conn.execute(\"SELECT 1\")\n".to_vec(),
+            "syntax error",
+            vec![],
+        ),
+        (
+            "syntax.rs",
+            b"pub async fn ok(pool: &sqlx::PgPool) -> Result<(), sqlx::Error> {\n    let mut tx = pool.begin().await?;\n    tx.commit().await?;\n    Ok(())\n}\n\nfn broken( {\n".to_vec(),
+            "syntax error",
+            vec![],
+        ),
+    ];
+    if cfg!(debug_assertions) {
+        // A bug of txlint (a panic injected by a debug build).
+        cases.push((
+            "bug.go",
+            CLEAN.as_bytes().to_vec(),
+            "internal error",
+            vec![],
+        ));
+    }
+    cases
+}
+
+/// Runs `txlint check ARGS` in `dir` (cache off), with a panic injected into `bug.go`.
+fn check_in(dir: &Path, args: &[&str]) -> std::process::Output {
+    txlint()
+        .current_dir(dir)
+        .env("TXLINT_TEST_PANIC", "rules:bug.go")
+        .env_remove("RUST_BACKTRACE")
+        .args(["check", "--no-cache"])
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// A file that was meant to be checked and could not be (unreadable, binary, UTF-16,
+/// not UTF-8, too large, syntax errors, an internal error) fails the run with exit code
+/// 1 and is an error in every format; `--unchecked-files warning` or the configuration's
+/// `unchecked-files = "warning"` make it a warning that leaves the exit code alone.
+#[test]
+fn files_that_could_not_be_checked_fail_the_run_unless_made_warnings() {
+    let mut cases = unchecked_cases();
+    #[cfg(unix)]
+    cases.push(("loop.go", Vec::new(), "cannot read", vec![]));
+    for (name, content, says, extra) in cases {
+        let dir = project(&[("clean.go", CLEAN.as_bytes())]);
+        if name == "loop.go" {
+            #[cfg(unix)]
+            std::os::unix::fs::symlink("loop.go", dir.path().join("loop.go")).unwrap();
+        } else {
+            fs::write(dir.path().join(name), &content).unwrap();
+        }
+        let run = |args: &[&str]| {
+            let mut all: Vec<&str> = args.to_vec();
+            all.extend(&extra);
+            all.extend(["clean.go", name]);
+            check_in(dir.path(), &all)
+        };
+
+        // human: the error on stderr, exit code 1.
+        let output = run(&[]);
+        let stderr = String::from_utf8_lossy(&output.stderr).to_string();
+        assert_eq!(output.status.code(), Some(1), "{name}: {stderr}");
+        assert!(
+            stderr.starts_with(&format!("txlint: error: {name}")) && stderr.contains(says),
+            "{name}: {stderr}"
+        );
+        // json
+        let output = run(&["--format", "json"]);
+        assert_eq!(output.status.code(), Some(1), "{name}");
+        let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+        let notification = &report["notifications"][0];
+        assert_eq!(notification["path"], name);
+        assert_eq!(notification["level"], "error", "{name}: {report}");
+        assert!(notification["message"].as_str().unwrap().contains(says));
+        assert_eq!(
+            report["notifications"].as_array().unwrap().len(),
+            1,
+            "{name}: {report}"
+        );
+        // sarif
+        let output = run(&["--format", "sarif"]);
+        assert_eq!(output.status.code(), Some(1), "{name}");
+        let sarif: Value = serde_json::from_slice(&output.stdout).unwrap();
+        let notification = &sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"][0];
+        assert_eq!(notification["level"], "error", "{name}: {sarif}");
+        assert_eq!(
+            notification["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+            name
+        );
+        // github
+        let output = run(&["--format", "github"]);
+        assert_eq!(output.status.code(), Some(1), "{name}");
+        let stdout = String::from_utf8(output.stdout).unwrap();
+        assert!(
+            stdout.starts_with(&format!("::error file={name}")),
+            "{name}: {stdout}"
+        );
+
+        // A warning, from the command line or the configuration: exit code 0.
+        let output = run(&["--format", "json", "--unchecked-files", "warning"]);
+        assert_eq!(output.status.code(), Some(0), "{name}");
+        let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+        assert_eq!(report["notifications"][0]["level"], "warning");
+        let output = run(&["--format", "github", "--unchecked-files", "warning"]);
+        assert!(String::from_utf8(output.stdout)
+            .unwrap()
+            .starts_with("::warning "));
+        fs::write(
+            dir.path().join("txlint.toml"),
+            "unchecked-files = \"warning\"\n",
+        )
+        .unwrap();
+        let output = run(&[]);
+        assert_eq!(output.status.code(), Some(0), "{name}");
+        assert!(String::from_utf8_lossy(&output.stderr).starts_with("txlint: warning: "));
+        // The flag wins over the configuration; --exit-zero wins over both.
+        assert_eq!(run(&["--unchecked-files", "error"]).status.code(), Some(1));
+        fs::remove_file(dir.path().join("txlint.toml")).unwrap();
+        assert_eq!(run(&["--exit-zero"]).status.code(), Some(0), "{name}");
+    }
+}
+
+/// What the run was not meant to check does not fail it: files of other languages or
+/// no regular files named on the command line, a broken file that mentions no database
+/// call (it is not parsed), code nested too deeply to analyse (a limit of txlint).
+#[test]
+fn files_not_meant_to_be_checked_do_not_fail_the_run() {
+    let deep = format!(
+        "package p\n\nimport \"database/sql\"\n\nfunc Deep(db *sql.DB, x int) error {{\n\ttx, err := db.Begin()\n\tif err != nil {{\n\t\treturn err\n\t}}\n{}\treturn tx.Commit()\n{}\treturn nil\n}}\n",
+        "\tif x > 0 {\n".repeat(450),
+        "\t}\n".repeat(450),
+    );
+    let dir = project(&[
+        ("clean.go", CLEAN.as_bytes()),
+        ("notes.txt", b"hello"),
+        ("unrelated_broken.go", b"package p\nfunc add(a, b int {\n"),
+        ("deep.go", deep.as_bytes()),
+    ]);
+    let mut args = vec!["--format", "json", ".", "notes.txt"];
+    #[cfg(unix)]
+    {
+        let made = std::process::Command::new("mkfifo")
+            .arg(dir.path().join("pipe.go"))
+            .status()
+            .unwrap();
+        assert!(made.success());
+        args.push("pipe.go");
+    }
+    let output = check_in(dir.path(), &args);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let mut levels: Vec<(&str, &str)> = report["notifications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| (n["path"].as_str().unwrap(), n["level"].as_str().unwrap()))
+        .collect();
+    levels.sort();
+    let mut expected = vec![("deep.go", "warning"), ("notes.txt", "warning")];
+    if cfg!(unix) {
+        expected.push(("pipe.go", "warning"));
+    }
+    assert_eq!(levels, expected);
+}
+
 // ----- rules and explain -------------------------------------------------------------
 
 #[test]

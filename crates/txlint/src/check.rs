@@ -66,6 +66,7 @@ pub fn run(args: &CheckArgs) -> Result<u8> {
         select: args.select.clone(),
         ignore: args.ignore.clone(),
         fail_on: args.fail_on.map(|f| f.to_config()),
+        unchecked_files: args.unchecked_files.map(|u| u.to_config()),
         strict_rollback: args.tx012_strict,
     };
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
@@ -170,7 +171,8 @@ pub fn run(args: &CheckArgs) -> Result<u8> {
 
     let (mut package_findings, package_bugs) = package_diagnostics(&targets, &checked);
     let mut files = Vec::with_capacity(checked.len());
-    let mut notifications = unsupported_notifications(&discovery.unsupported, &cwd);
+    let mut notifications = unreadable_notifications(&discovery.unreadable, &cwd);
+    notifications.extend(unsupported_notifications(&discovery.unsupported, &cwd));
     notifications.extend(not_regular_notifications(&discovery.not_regular, &cwd));
     let mut reported: Vec<Diagnostic> = Vec::new();
     let mut suppressed: Vec<SuppressedDiagnostic> = Vec::new();
@@ -179,8 +181,9 @@ pub fn run(args: &CheckArgs) -> Result<u8> {
         let display_path = outcome.display_path.clone();
         let language = outcome.language;
         let package = package_findings.remove(&index).unwrap_or_default();
+        let unchecked = target.profile.unchecked_files;
         let package_bug = package_bugs.get(&index).map(|bug| Notification {
-            level: Severity::Error,
+            level: unchecked,
             file: None,
             path: display_path.clone(),
             range: None,
@@ -199,7 +202,7 @@ pub fn run(args: &CheckArgs) -> Result<u8> {
             // Its findings are withheld: they could not be told apart from the bug.
             Err(bug) => {
                 notifications.push(Notification {
-                    level: Severity::Error,
+                    level: unchecked,
                     file: None,
                     path: display_path.clone(),
                     range: None,
@@ -257,6 +260,7 @@ pub fn run(args: &CheckArgs) -> Result<u8> {
             })
             .collect();
         let skipped_after_reading = notifications.iter().filter(|n| n.skipped).count()
+            - discovery.unreadable.len()
             - discovery.unsupported.len()
             - discovery.not_regular.len();
         let report = Report {
@@ -277,9 +281,12 @@ pub fn run(args: &CheckArgs) -> Result<u8> {
     if !discovery.missing.is_empty() {
         return Ok(EXIT_ERROR);
     }
+    // A finding at or above its file's `fail-on`, or a file that could not be checked
+    // (the only notifications at level error: `unchecked-files` decides).
     let fails = reported
         .iter()
-        .any(|d| d.severity >= targets[d.file.0 as usize].profile.fail_on);
+        .any(|d| d.severity >= targets[d.file.0 as usize].profile.fail_on)
+        || notifications.iter().any(|n| n.level == Severity::Error);
     if !fails || args.exit_zero {
         Ok(0)
     } else {
@@ -525,6 +532,23 @@ fn unsupported_notifications(unsupported: &[PathBuf], cwd: &Path) -> Vec<Notific
             path: display_path(path, Some(cwd)),
             range: None,
             message: message.clone(),
+            skipped: true,
+        })
+        .collect()
+}
+
+/// Directories (or entries) the walk could not read. A warning, in every format: what
+/// they hold is unknown (a database's data directory owned by another user is common),
+/// so they do not count as files that could not be checked.
+fn unreadable_notifications(entries: &[(PathBuf, String)], cwd: &Path) -> Vec<Notification> {
+    entries
+        .iter()
+        .map(|(path, error)| Notification {
+            level: Severity::Warning,
+            file: None,
+            path: display_path(path, Some(cwd)),
+            range: None,
+            message: format!("cannot read, so nothing under it was checked: {error}"),
             skipped: true,
         })
         .collect()
@@ -794,6 +818,7 @@ fn analyse(
                 places(syntax_errors.len()),
                 line_of(first),
             ),
+            syntax_error: true,
         });
     }
     if let Some((_, first)) = unanalysed.first() {
@@ -808,6 +833,7 @@ fn analyse(
                 },
                 if unanalysed.len() == 1 { "" } else { "s" },
             ),
+            syntax_error: false,
         });
     }
     FileResults {
@@ -881,9 +907,10 @@ fn report_file(
         outcome.text.unwrap_or_default(),
     );
     let mut notifications = Vec::new();
+    let unchecked = target.profile.unchecked_files;
     if let Some(message) = outcome.skipped {
         notifications.push(Notification {
-            level: Severity::Error,
+            level: unchecked,
             file: None,
             path: outcome.display_path.clone(),
             range: None,
@@ -893,7 +920,10 @@ fn report_file(
     }
     for notice in &outcome.results.notices {
         notifications.push(Notification {
-            level: Severity::Warning,
+            level: match notice.syntax_error {
+                true => unchecked,
+                false => Severity::Warning,
+            },
             file: Some(index),
             path: outcome.display_path.clone(),
             range: Some(TextRange::new(notice.range.0, notice.range.1)),
@@ -1022,6 +1052,12 @@ fn read_source(path: &Path, max_size: u64) -> std::result::Result<String, String
             "skipped: over the {} limit (--max-file-size)",
             human_size(max_size)
         ));
+    }
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        return Err(
+            "skipped: UTF-16 text (it starts with a UTF-16 byte-order mark); txlint reads UTF-8"
+                .into(),
+        );
     }
     let sniff = &bytes[..bytes.len().min(8192)];
     if sniff.contains(&0) {

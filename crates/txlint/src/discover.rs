@@ -48,7 +48,10 @@ pub struct Discovery {
     pub missing: Vec<PathBuf>,
     /// Explicit paths left out by `--force-exclude`.
     pub excluded: Vec<PathBuf>,
-    /// Errors met while walking directories (unreadable directories, broken links).
+    /// Entries the walk could not read (a directory without permission), with the
+    /// error.
+    pub unreadable: Vec<(PathBuf, String)>,
+    /// Other problems met while walking directories (a malformed `.gitignore`).
     pub walk_errors: Vec<String>,
 }
 
@@ -173,8 +176,24 @@ fn walk(root: &Path, options: Options, resolver: &Arc<Resolver>, discovery: &mut
                     discovery.files.push(entry.into_path());
                 }
             }
-            Err(error) => discovery.walk_errors.push(error.to_string()),
+            Err(error) => match (error_path(&error), error.io_error()) {
+                (Some(path), Some(io)) => discovery
+                    .unreadable
+                    .push((path.to_path_buf(), io.to_string())),
+                _ => discovery.walk_errors.push(error.to_string()),
+            },
         }
+    }
+}
+
+/// The path an error of the walk is about.
+fn error_path(error: &ignore::Error) -> Option<&Path> {
+    match error {
+        ignore::Error::WithPath { path, .. } => Some(path),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            error_path(err)
+        }
+        _ => None,
     }
 }
 
