@@ -98,7 +98,18 @@ fn findings_exit_1_and_clean_code_exits_0() {
         .code(1)
         .stdout(predicate::str::contains("TX001"))
         .stdout(predicate::str::contains("TX008"))
-        .stdout(predicate::str::contains("2 findings in 1 file"));
+        .stdout(predicate::str::ends_with(
+            "\n2 findings in 1 file (1 file checked)\n",
+        ));
+    // The files with findings, then the files checked.
+    txlint()
+        .current_dir(dir.path())
+        .args(["check", "--no-cache"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::ends_with(
+            "\n2 findings in 1 file (2 files checked)\n",
+        ));
     txlint()
         .current_dir(dir.path())
         .args(["check", "clean.go"])
