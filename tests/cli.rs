@@ -856,6 +856,127 @@ fn files_not_meant_to_be_checked_do_not_fail_the_run() {
     assert_eq!(levels, expected);
 }
 
+/// A directory named on the command line with nothing to check is most likely a wrong
+/// path: a warning says so (the exit code stays 0).
+#[test]
+fn a_directory_without_files_to_check_is_a_warning() {
+    let dir = project(&[
+        ("src/README.md", b"# notes"),
+        ("app/clean.go", CLEAN.as_bytes()),
+    ]);
+    fs::create_dir(dir.path().join("empty")).unwrap();
+    let output = check_in(dir.path(), &["--format", "json", "src", "empty", "app"]);
+    assert_eq!(output.status.code(), Some(0));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    for path in ["src", "empty"] {
+        assert!(
+            stderr.contains(&format!(
+                "txlint: warning: {path}: no Go, Python or Rust files found under this directory"
+            )),
+            "{stderr}"
+        );
+    }
+    assert!(!stderr.contains("app"), "{stderr}");
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let notes = notifications(&report);
+    assert_eq!(notes.len(), 2, "{notes:?}");
+    assert_eq!(report["notifications"][0]["level"], "warning");
+    assert_eq!(report["summary"]["files_skipped"], 0);
+    // The current directory, empty.
+    let empty = TempDir::new().unwrap();
+    let output = check_in(empty.path(), &[]);
+    assert_eq!(output.status.code(), Some(0));
+    assert!(String::from_utf8(output.stderr)
+        .unwrap()
+        .starts_with("txlint: warning: .: no Go, Python or Rust files found"));
+}
+
+/// The directory walk does not follow symbolic links (they may lead out of the project,
+/// into a loop, or to files checked under their own names); `-v` says which it passed
+/// over. A link named on the command line is checked.
+#[cfg(unix)]
+#[test]
+fn symbolic_links_are_not_followed_and_verbose_says_so() {
+    let outside = project(&[("shared/leaky.go", LEAKY.as_bytes())]);
+    let dir = project(&[("clean.go", CLEAN.as_bytes())]);
+    let shared = outside.path().join("shared");
+    std::os::unix::fs::symlink(shared.join("leaky.go"), dir.path().join("link.go")).unwrap();
+    std::os::unix::fs::symlink(&shared, dir.path().join("linked_dir")).unwrap();
+    std::os::unix::fs::symlink(shared.join("x.md"), dir.path().join("notes.md")).unwrap();
+    let output = check_in(dir.path(), &["--format", "json"]);
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(String::from_utf8(output.stderr).unwrap(), "");
+    let output = check_in(dir.path(), &["--format", "json", "-v"]);
+    assert_eq!(output.status.code(), Some(0));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    for link in ["link.go", "linked_dir"] {
+        assert!(
+            stderr.contains(&format!(
+                "txlint: {link}: skipped: a symbolic link, not followed"
+            )),
+            "{stderr}"
+        );
+    }
+    assert!(!stderr.contains("notes.md"), "{stderr}");
+    let report: Value =
+        serde_json::from_slice(&check_in(dir.path(), &["--format", "json", "link.go"]).stdout)
+            .unwrap();
+    assert_eq!(finding_codes(&report).len(), 2, "named, a link is checked");
+}
+
+/// A file name that is not UTF-8 is written exactly where the format allows it: SARIF
+/// percent-encodes its bytes, JSON adds them as `path_bytes` (its `path` shows U+FFFD).
+#[cfg(unix)]
+#[test]
+fn file_names_that_are_not_utf8_are_written_exactly_in_json_and_sarif() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = project(&[]);
+    let leaky = std::ffi::OsStr::from_bytes(b"caf\xe9.go");
+    let binary = std::ffi::OsStr::from_bytes(b"b\xff.go");
+    fs::write(dir.path().join(leaky), LEAKY).unwrap();
+    fs::write(dir.path().join(binary), b"\x00").unwrap();
+    let report = json_output(dir.path(), &["--no-cache"]);
+    let finding = &report["findings"][0];
+    assert_eq!(finding["path"], "caf\u{FFFD}.go");
+    assert_eq!(
+        finding["path_bytes"],
+        serde_json::json!([99, 97, 102, 0xe9, 46, 103, 111])
+    );
+    let notification = &report["notifications"][0];
+    assert_eq!(notification["path"], "b\u{FFFD}.go");
+    assert_eq!(
+        notification["path_bytes"],
+        serde_json::json!([98, 0xff, 46, 103, 111])
+    );
+    // UTF-8 names have no `path_bytes`.
+    let clean = json_output(
+        &project(&[("é.go", LEAKY.as_bytes())]).path().to_path_buf(),
+        &[],
+    );
+    assert!(clean["findings"][0].get("path_bytes").is_none());
+
+    let output = txlint()
+        .current_dir(dir.path())
+        .args(["check", "--no-cache", "--format", "sarif"])
+        .output()
+        .unwrap();
+    let sarif: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let errors: Vec<String> = official_sarif_schema()
+        .iter_errors(&sarif)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
+    let run = &sarif["runs"][0];
+    let location = &run["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"];
+    assert_eq!(location["uri"], "caf%E9.go");
+    assert_eq!(run["artifacts"][0]["location"]["uri"], "caf%E9.go");
+    let notification = &run["invocations"][0]["toolExecutionNotifications"][0];
+    assert_eq!(
+        notification["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "b%FF.go"
+    );
+}
+
 // ----- rules and explain -------------------------------------------------------------
 
 #[test]

@@ -46,6 +46,8 @@ struct Target {
 /// The outcome of checking one file.
 struct Checked {
     display_path: String,
+    /// The shown path's bytes when they are not UTF-8.
+    raw_path: Option<Vec<u8>>,
     language: Option<Language>,
     results: FileResults,
     /// Kept only when something is reported about the file.
@@ -95,6 +97,15 @@ pub fn run(args: &CheckArgs) -> Result<u8> {
         writeln!(stderr, "txlint: warning: {error}")?;
     }
     if args.verbose {
+        for (path, kind) in &discovery.passed_over {
+            // As found: resolving the link would name its target instead.
+            let shown = path.strip_prefix(".").unwrap_or(path);
+            writeln!(
+                stderr,
+                "txlint: {}: skipped: {kind} (name it on the command line to check it)",
+                shown.display()
+            )?;
+        }
         for excluded in &discovery.excluded {
             writeln!(
                 stderr,
@@ -139,9 +150,12 @@ pub fn run(args: &CheckArgs) -> Result<u8> {
             .par_iter()
             .enumerate()
             .map(|(index, target)| {
-                let display_path = display_path(&target.path, Some(&cwd));
+                let ShownPath {
+                    text: display_path,
+                    raw: raw_path,
+                } = shown_path(&target.path, Some(&cwd));
                 let cache = caches.get(&profile_id(&target.profile));
-                let outcome = isolate::catch(|| {
+                let mut outcome = isolate::catch(|| {
                     check_one(
                         FileId(index as u32),
                         target,
@@ -158,6 +172,7 @@ pub fn run(args: &CheckArgs) -> Result<u8> {
                         bug.file_message("checking this file, so it was not checked"),
                     )
                 });
+                outcome.raw_path = raw_path;
                 progress.file_done(outcome.results.diagnostics.len());
                 outcome
             })
@@ -174,11 +189,13 @@ pub fn run(args: &CheckArgs) -> Result<u8> {
     let mut notifications = unreadable_notifications(&discovery.unreadable, &cwd);
     notifications.extend(unsupported_notifications(&discovery.unsupported, &cwd));
     notifications.extend(not_regular_notifications(&discovery.not_regular, &cwd));
+    notifications.extend(empty_directory_notifications(&discovery.empty, &cwd));
     let mut reported: Vec<Diagnostic> = Vec::new();
     let mut suppressed: Vec<SuppressedDiagnostic> = Vec::new();
     let format = report_format(args.format);
     for (index, (outcome, target)) in checked.into_iter().zip(&targets).enumerate() {
         let display_path = outcome.display_path.clone();
+        let raw_path = outcome.raw_path.clone();
         let language = outcome.language;
         let package = package_findings.remove(&index).unwrap_or_default();
         let unchecked = target.profile.unchecked_files;
@@ -186,6 +203,7 @@ pub fn run(args: &CheckArgs) -> Result<u8> {
             level: unchecked,
             file: None,
             path: display_path.clone(),
+            raw_path: raw_path.clone(),
             range: None,
             message: bug.file_message(
                 "running the package-level rules (TX010) on the package of this file, so they report nothing there",
@@ -205,12 +223,15 @@ pub fn run(args: &CheckArgs) -> Result<u8> {
                     level: unchecked,
                     file: None,
                     path: display_path.clone(),
+                    raw_path: raw_path.clone(),
                     range: None,
                     message: bug
                         .file_message("reporting the findings of this file, so they are withheld"),
                     skipped: true,
                 });
-                files.push((SourceFile::new(display_path, String::new()), language));
+                let mut source = SourceFile::new(display_path, String::new());
+                source.raw_path = raw_path;
+                files.push((source, language));
             }
         }
         notifications.extend(package_bug);
@@ -272,7 +293,7 @@ pub fn run(args: &CheckArgs) -> Result<u8> {
             notifications: &notifications,
             enabled_rules: &enabled_rules,
             files_checked: files.len() - skipped_after_reading,
-            root_uri: Some(directory_uri(&cwd.to_string_lossy())),
+            root_uri: Some(directory_uri(path_bytes(&cwd))),
         };
         fault_point("report", Path::new("*"));
         write_report(&report, args)?;
@@ -530,6 +551,7 @@ fn unsupported_notifications(unsupported: &[PathBuf], cwd: &Path) -> Vec<Notific
             level: Severity::Warning,
             file: None,
             path: display_path(path, Some(cwd)),
+            raw_path: shown_path(path, Some(cwd)).raw,
             range: None,
             message: message.clone(),
             skipped: true,
@@ -547,6 +569,7 @@ fn unreadable_notifications(entries: &[(PathBuf, String)], cwd: &Path) -> Vec<No
             level: Severity::Warning,
             file: None,
             path: display_path(path, Some(cwd)),
+            raw_path: shown_path(path, Some(cwd)).raw,
             range: None,
             message: format!("cannot read, so nothing under it was checked: {error}"),
             skipped: true,
@@ -563,11 +586,47 @@ fn not_regular_notifications(paths: &[(PathBuf, &str)], cwd: &Path) -> Vec<Notif
             level: Severity::Warning,
             file: None,
             path: display_path(path, Some(cwd)),
+            raw_path: shown_path(path, Some(cwd)).raw,
             range: None,
             message: format!(
                 "skipped: {kind}, not a regular file; txlint reads only regular files"
             ),
             skipped: true,
+        })
+        .collect()
+}
+
+/// Directories named on the command line with nothing to check in them: most likely a
+/// wrong path, or an exclusion that covers everything.
+fn empty_directory_notifications(directories: &[PathBuf], cwd: &Path) -> Vec<Notification> {
+    let languages: Vec<&str> = txlint_rules::checked_languages()
+        .into_iter()
+        .map(language_title)
+        .collect();
+    let languages = match languages.split_last() {
+        Some((last, [])) => last.to_string(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+        None => "source".to_string(),
+    };
+    directories
+        .iter()
+        .map(|directory| {
+            let path = shown_path(directory, Some(cwd));
+            Notification {
+                level: Severity::Warning,
+                file: None,
+                path: if path.text.is_empty() {
+                    ".".into()
+                } else {
+                    path.text
+                },
+                raw_path: path.raw,
+                range: None,
+                message: format!(
+                    "no {languages} files found under this directory (none there, or all excluded)"
+                ),
+                skipped: false,
+            }
         })
         .collect()
 }
@@ -701,6 +760,18 @@ fn write_output(
 /// working directory when the file is under it, absolute otherwise. Symlinks and `..`
 /// are resolved, so that one file always has one name.
 fn display_path(path: &Path, cwd: Option<&Path>) -> String {
+    shown_path(path, cwd).text
+}
+
+/// A path as [`display_path`] shows it, and its exact bytes when they are not UTF-8
+/// (a Unix file name may be any bytes): human output shows U+FFFD for those, JSON
+/// and SARIF write the bytes.
+struct ShownPath {
+    text: String,
+    raw: Option<Vec<u8>>,
+}
+
+fn shown_path(path: &Path, cwd: Option<&Path>) -> ShownPath {
     let shown: PathBuf = match (std::fs::canonicalize(path), cwd) {
         (Ok(real), Some(cwd)) => match real.strip_prefix(cwd) {
             Ok(relative) => relative.to_path_buf(),
@@ -709,15 +780,36 @@ fn display_path(path: &Path, cwd: Option<&Path>) -> String {
         // Unreadable (a symlink loop): show it as it was given.
         _ => path.to_path_buf(),
     };
-    let shown = shown.to_string_lossy().replace('\\', "/");
-    shown
-        .strip_prefix("./")
-        .map_or(shown.clone(), str::to_string)
+    let shown = shown.strip_prefix(".").unwrap_or(&shown);
+    let bytes = path_bytes(shown);
+    let text = String::from_utf8_lossy(&bytes).replace('\\', "/");
+    let raw = std::str::from_utf8(&bytes).is_err().then(|| {
+        bytes
+            .iter()
+            .map(|&b| if b == b'\\' { b'/' } else { b })
+            .collect()
+    });
+    ShownPath { text, raw }
+}
+
+/// A path's bytes: exact on Unix; elsewhere paths are Unicode (lossy for unpaired
+/// surrogates).
+fn path_bytes(path: &Path) -> Vec<u8> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        path.as_os_str().as_bytes().to_vec()
+    }
+    #[cfg(not(unix))]
+    {
+        path.to_string_lossy().into_owned().into_bytes()
+    }
 }
 
 fn skipped(display_path: String, language: Option<Language>, message: String) -> Checked {
     Checked {
         display_path,
+        raw_path: None,
         language,
         results: FileResults::default(),
         text: None,
@@ -774,6 +866,7 @@ fn check_one(
         || (args.report_unused_ignores && !suppressions.is_empty());
     Checked {
         display_path,
+        raw_path: None,
         language: Some(language),
         results,
         text: keep_text.then_some(text),
@@ -902,10 +995,11 @@ fn report_file(
     format: Format,
 ) -> FileReport {
     fault_point("lines", &target.path);
-    let source = SourceFile::new(
+    let mut source = SourceFile::new(
         outcome.display_path.clone(),
         outcome.text.unwrap_or_default(),
     );
+    source.raw_path = outcome.raw_path.clone();
     let mut notifications = Vec::new();
     let unchecked = target.profile.unchecked_files;
     if let Some(message) = outcome.skipped {
@@ -913,6 +1007,7 @@ fn report_file(
             level: unchecked,
             file: None,
             path: outcome.display_path.clone(),
+            raw_path: outcome.raw_path.clone(),
             range: None,
             message,
             skipped: true,
@@ -926,6 +1021,7 @@ fn report_file(
             },
             file: Some(index),
             path: outcome.display_path.clone(),
+            raw_path: outcome.raw_path.clone(),
             range: Some(TextRange::new(notice.range.0, notice.range.1)),
             message: notice.message.clone(),
             skipped: false,

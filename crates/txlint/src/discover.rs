@@ -44,6 +44,11 @@ pub struct Discovery {
     /// Paths named explicitly that are neither files nor directories (a FIFO, a
     /// socket, a device), with what they are: reading one could block forever.
     pub not_regular: Vec<(PathBuf, &'static str)>,
+    /// Directories named explicitly in which the walk found no file to check.
+    pub empty: Vec<PathBuf>,
+    /// What the walk passed over without reading: symbolic links (it does not follow
+    /// them) and files that are not regular files, with what they are. Said with `-v`.
+    pub passed_over: Vec<(PathBuf, &'static str)>,
     /// Explicit paths that do not exist (a fatal usage error, reported after the run).
     pub missing: Vec<PathBuf>,
     /// Explicit paths left out by `--force-exclude`.
@@ -90,7 +95,11 @@ pub fn discover(
             }
             continue;
         }
+        let found_before = discovery.files.len();
         walk(path, options, resolver, &mut discovery);
+        if discovery.files.len() == found_before {
+            discovery.empty.push(path.clone());
+        }
         if let Some(error) = resolver.take_error() {
             return Err(error);
         }
@@ -171,9 +180,28 @@ fn walk(root: &Path, options: Options, resolver: &Arc<Resolver>, discovery: &mut
     for entry in walker {
         match entry {
             Ok(entry) => {
-                let is_file = entry.file_type().is_some_and(|t| t.is_file());
-                if is_file && supported_language(entry.path()).is_some() {
+                let Some(file_type) = entry.file_type() else {
+                    continue;
+                };
+                let supported = supported_language(entry.path()).is_some();
+                if file_type.is_file() && supported {
                     discovery.files.push(entry.into_path());
+                } else if file_type.is_symlink() && entry.depth() > 0 {
+                    // Not followed: a link may lead out of the project, or in a loop, or
+                    // to a file checked under its own name. Only links to something
+                    // that could be checked are worth mentioning.
+                    let to_directory = std::fs::metadata(entry.path()).is_ok_and(|m| m.is_dir());
+                    if supported || to_directory {
+                        discovery
+                            .passed_over
+                            .push((entry.into_path(), "a symbolic link, not followed"));
+                    }
+                } else if !file_type.is_file() && !file_type.is_dir() && supported {
+                    let kind = std::fs::metadata(entry.path())
+                        .ok()
+                        .and_then(|m| special_kind(&m))
+                        .unwrap_or("not a regular file");
+                    discovery.passed_over.push((entry.into_path(), kind));
                 }
             }
             Err(error) => match (error_path(&error), error.io_error()) {
