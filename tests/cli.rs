@@ -949,10 +949,8 @@ fn file_names_that_are_not_utf8_are_written_exactly_in_json_and_sarif() {
         serde_json::json!([98, 0xff, 46, 103, 111])
     );
     // UTF-8 names have no `path_bytes`.
-    let clean = json_output(
-        &project(&[("é.go", LEAKY.as_bytes())]).path().to_path_buf(),
-        &[],
-    );
+    let utf8 = project(&[("é.go", LEAKY.as_bytes())]);
+    let clean = json_output(utf8.path(), &[]);
     assert!(clean["findings"][0].get("path_bytes").is_none());
 
     let output = txlint()

@@ -1175,3 +1175,40 @@ fn human_size(bytes: u64) -> String {
         format!("{bytes} bytes")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn results_with_range(start: u32, end: u32) -> FileResults {
+        FileResults {
+            diagnostics: vec![Diagnostic {
+                code: "TX001",
+                name: "unchecked-commit",
+                severity: Severity::Error,
+                message: String::new(),
+                file: FileId(0),
+                range: TextRange::new(start, end),
+                primary_label: String::new(),
+                labels: Vec::new(),
+                help: None,
+                note: None,
+                function: None,
+            }],
+            ..FileResults::default()
+        }
+    }
+
+    /// A range outside the text or inside a character is a bug of the rules, caught
+    /// while the file is isolated rather than by the renderers later.
+    #[test]
+    fn ranges_must_lie_on_characters_of_the_file() {
+        let text = "é tx.Commit()";
+        check_ranges(&results_with_range(0, 2), text);
+        check_ranges(&results_with_range(3, 14), text);
+        for (start, end) in [(1, 2), (3, 15), (5, 4)] {
+            let bug = isolate::catch(|| check_ranges(&results_with_range(start, end), text));
+            assert!(bug.is_err(), "{start}..{end}");
+        }
+    }
+}

@@ -77,7 +77,8 @@ pub struct CheckArgs {
     #[arg(long, short = 'v')]
     pub verbose: bool,
 
-    /// Exit with 0 even when there are findings (errors of the tool still exit 2).
+    /// Exit with 0 even when there are findings or files that could not be checked
+    /// (usage and fatal errors still exit 2).
     #[arg(long)]
     pub exit_zero: bool,
 
