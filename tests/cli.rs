@@ -98,7 +98,18 @@ fn findings_exit_1_and_clean_code_exits_0() {
         .code(1)
         .stdout(predicate::str::contains("TX001"))
         .stdout(predicate::str::contains("TX008"))
-        .stdout(predicate::str::contains("2 findings in 1 file"));
+        .stdout(predicate::str::ends_with(
+            "\n2 findings in 1 file (1 file checked)\n",
+        ));
+    // The files with findings, then the files checked.
+    txlint()
+        .current_dir(dir.path())
+        .args(["check", "--no-cache"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::ends_with(
+            "\n2 findings in 1 file (2 files checked)\n",
+        ));
     txlint()
         .current_dir(dir.path())
         .args(["check", "clean.go"])
@@ -486,6 +497,481 @@ fn broken_files_are_reported_and_the_others_still_checked() {
     assert_eq!(
         report["summary"]["files_skipped"],
         if cfg!(unix) { 4 } else { 3 }
+    );
+}
+
+/// Comments whose fourth byte after `#` or `//` is inside a multi-byte character, in
+/// files that mention `txlint`, `noqa` or `nolint`, used to panic the suppression
+/// scanner and end the run with exit code 101.
+#[test]
+fn comments_with_multi_byte_characters_are_read_in_every_language() {
+    let rust = "// ── sección ── 日本語のコメント, checked by txlint\npub async fn save(pool: &sqlx::PgPool) {\n    let mut tx = pool.begin().await.unwrap();\n    sqlx::query(\"UPDATE t SET a = 1\").execute(&mut *tx).await.unwrap();\n    let _ = tx.commit().await;\n}\n";
+    let python = "# café au lait; ruff is told with noqa\nimport psycopg2\n\n\ndef save(dsn):\n    conn = psycopg2.connect(dsn)\n    try:\n        conn.cursor().execute(\"INSERT INTO t VALUES (1)\")\n    finally:\n        conn.commit()\n        conn.close()\n";
+    let go = "package store\n\nimport \"database/sql\"\n\n// ── section ──\nfunc Save(db *sql.DB) error {\n\ttx, _ := db.Begin() //nolint:txlint\n\tdefer tx.Rollback()\n\ttx.Commit()\n\treturn nil\n}\n";
+    let dir = project(&[
+        ("a.rs", rust.as_bytes()),
+        ("b.py", python.as_bytes()),
+        ("c.go", go.as_bytes()),
+        ("d_leaky.go", LEAKY.as_bytes()),
+    ]);
+    let output = txlint()
+        .current_dir(dir.path())
+        .args(["check", "--no-cache", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        finding_codes(&report),
+        [
+            ("a.rs".to_string(), "TX001".to_string(), 5),
+            ("b.py".to_string(), "TX006".to_string(), 10),
+            ("c.go".to_string(), "TX001".to_string(), 9),
+            ("d_leaky.go".to_string(), "TX008".to_string(), 6),
+            ("d_leaky.go".to_string(), "TX001".to_string(), 11),
+        ]
+    );
+    assert_eq!(report["notifications"], serde_json::json!([]));
+    assert_eq!(
+        report["suppressed"].as_array().unwrap().len(),
+        1,
+        "the //nolint"
+    );
+}
+
+/// Every stage that works on one file runs isolated: a bug (here a panic injected by a
+/// debug build, see `isolate::fault_point`) becomes an error about that file, with
+/// one clean line on stderr, and the other files are still reported.
+#[cfg(debug_assertions)]
+#[test]
+fn a_bug_in_any_per_file_stage_is_reported_for_that_file_only() {
+    // In two packages, so that the package rules' failure concerns `b.go` alone.
+    let dir = project(&[
+        ("a_leaky.go", LEAKY.as_bytes()),
+        ("other/b.go", LEAKY.as_bytes()),
+    ]);
+    let stages = [
+        "read",
+        "suppressions",
+        "parse",
+        "rules",
+        "notices",
+        "lines",
+        "apply",
+        "render",
+        "package",
+    ];
+    for stage in stages {
+        for format in ["json", "human", "sarif", "github"] {
+            let output = txlint()
+                .current_dir(dir.path())
+                .env("TXLINT_TEST_PANIC", format!("{stage}:b.go"))
+                .env_remove("RUST_BACKTRACE")
+                .args(["check", "--no-cache", "--format", format])
+                .output()
+                .unwrap();
+            let stdout = String::from_utf8(output.stdout).unwrap();
+            let stderr = String::from_utf8(output.stderr).unwrap();
+            assert_eq!(output.status.code(), Some(1), "{stage} {format}: {stderr}");
+            assert!(!stderr.contains("RUST_BACKTRACE"), "{stage}: {stderr}");
+            let lines: Vec<&str> = stderr.lines().collect();
+            assert_eq!(lines.len(), 1, "{stage} {format}: {stderr}");
+            assert!(
+                lines[0].starts_with("txlint: error: other/b.go: internal error while ")
+                    && lines[0].contains(&format!("injected failure in stage `{stage}`"))
+                    && lines[0]
+                        .contains("please report it at https://github.com/txlint/txlint/issues"),
+                "{stage}: {stderr}"
+            );
+            if format == "json" {
+                let report: Value = serde_json::from_str(&stdout).unwrap();
+                let leaky: Vec<_> = finding_codes(&report)
+                    .into_iter()
+                    .filter(|(path, _, _)| path == "a_leaky.go")
+                    .collect();
+                assert_eq!(leaky.len(), 2, "{stage}: {report}");
+                let notes = notifications(&report);
+                assert_eq!(notes.len(), 1, "{stage}: {notes:?}");
+                assert_eq!(notes[0].0, "other/b.go");
+                assert_eq!(report["notifications"][0]["level"], "error");
+            } else {
+                assert!(stdout.contains("a_leaky.go"), "{stage} {format}: {stdout}");
+                assert!(
+                    stdout.contains("internal error") || format == "human",
+                    "{stage} {format}: {stdout}"
+                );
+            }
+        }
+    }
+    // Outside the per-file stages, a bug still ends the run with one line and exit
+    // code 2, never Rust's panic report and 101.
+    txlint()
+        .current_dir(dir.path())
+        .env("TXLINT_TEST_PANIC", "report:*")
+        .env_remove("RUST_BACKTRACE")
+        .args(["check", "--no-cache"])
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::starts_with("txlint: error: internal error (panicked at ").and(
+                predicate::function(|stderr: &str| stderr.lines().count() == 1),
+            ),
+        );
+}
+
+/// A FIFO named on the command line used to block txlint forever (opening it waits
+/// for a writer). It is skipped with a notice, without being opened.
+#[cfg(unix)]
+#[test]
+fn a_fifo_named_on_the_command_line_is_skipped_not_read() {
+    let dir = project(&[("a_leaky.go", LEAKY.as_bytes())]);
+    let made = std::process::Command::new("mkfifo")
+        .arg(dir.path().join("pipe.go"))
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+    let output = txlint()
+        .current_dir(dir.path())
+        .timeout(std::time::Duration::from_secs(120))
+        .args([
+            "check",
+            "--no-cache",
+            "--format",
+            "json",
+            "pipe.go",
+            "a_leaky.go",
+        ])
+        .output()
+        .expect("txlint finishes instead of waiting on the FIFO");
+    assert_eq!(output.status.code(), Some(1), "the findings of a_leaky.go");
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(finding_codes(&report).len(), 2);
+    let notes = notifications(&report);
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert_eq!(notes[0].0, "pipe.go");
+    assert!(notes[0].1, "skipped");
+    assert!(notes[0].2.contains("named pipe (FIFO)"), "{notes:?}");
+    assert_eq!(report["notifications"][0]["level"], "warning");
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("pipe.go"), "{stderr}");
+    // The directory walk passes over it.
+    let output = txlint()
+        .current_dir(dir.path())
+        .timeout(std::time::Duration::from_secs(120))
+        .args(["check", "--no-cache", "--format", "json"])
+        .output()
+        .expect("txlint finishes instead of waiting on the FIFO");
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(finding_codes(&report).len(), 2);
+}
+
+/// Files that were meant to be checked and could not be, each alone in a project with a
+/// clean file. Name, content, what the message says, extra arguments.
+fn unchecked_cases() -> Vec<(&'static str, Vec<u8>, &'static str, Vec<&'static str>)> {
+    let utf16: Vec<u8> = [0xFF, 0xFE]
+        .into_iter()
+        .chain("import psycopg\n".encode_utf16().flat_map(u16::to_le_bytes))
+        .collect();
+    let mut cases = vec![
+        ("binary.go", b"\x7fELF\x00\x00\x01\x02".to_vec(), "binary", vec![]),
+        ("utf16.py", utf16, "UTF-16", vec![]),
+        ("latin1.go", b"package p\n// caf\xe9\n".to_vec(), "not valid UTF-8", vec![]),
+        (
+            "big.go",
+            format!("{CLEAN}{}", "// padding\n".repeat(30)).into_bytes(),
+            "limit",
+            vec!["--max-file-size", "300"],
+        ),
+        (
+            "syntax.go",
+            b"package p\n\nimport \"database/sql\"\n\nfunc broken( {\n}\n\nfunc ok(db *sql.DB) error {\n\ttx, err := db.Begin()\n\tif err != nil {\n\t\treturn err\n\t}\n\tdefer tx.Rollback()\n\treturn tx.Commit()\n}\n".to_vec(),
+            "syntax error",
+            vec![],
+        ),
+        (
+            "syntax.py",
+            b"import psycopg\n\ndef broken(:\n    pass\n\ndef ok(conn):\n    with conn.transaction():\n        conn.execute(\"SELECT 1\")\n".to_vec(),
+            "syntax error",
+            vec![],
+        ),
+        (
+            "syntax.rs",
+            b"pub async fn ok(pool: &sqlx::PgPool) -> Result<(), sqlx::Error> {\n    let mut tx = pool.begin().await?;\n    tx.commit().await?;\n    Ok(())\n}\n\nfn broken( {\n".to_vec(),
+            "syntax error",
+            vec![],
+        ),
+    ];
+    if cfg!(debug_assertions) {
+        // A bug of txlint (a panic injected by a debug build).
+        cases.push((
+            "bug.go",
+            CLEAN.as_bytes().to_vec(),
+            "internal error",
+            vec![],
+        ));
+    }
+    cases
+}
+
+/// Runs `txlint check ARGS` in `dir` (cache off), with a panic injected into `bug.go`.
+fn check_in(dir: &Path, args: &[&str]) -> std::process::Output {
+    txlint()
+        .current_dir(dir)
+        .env("TXLINT_TEST_PANIC", "rules:bug.go")
+        .env_remove("RUST_BACKTRACE")
+        .args(["check", "--no-cache"])
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// A file that was meant to be checked and could not be (unreadable, binary, UTF-16,
+/// not UTF-8, too large, syntax errors, an internal error) fails the run with exit code
+/// 1 and is an error in every format; `--unchecked-files warning` or the configuration's
+/// `unchecked-files = "warning"` make it a warning that leaves the exit code alone.
+#[test]
+fn files_that_could_not_be_checked_fail_the_run_unless_made_warnings() {
+    let mut cases = unchecked_cases();
+    #[cfg(unix)]
+    cases.push(("loop.go", Vec::new(), "cannot read", vec![]));
+    for (name, content, says, extra) in cases {
+        let dir = project(&[("clean.go", CLEAN.as_bytes())]);
+        if name == "loop.go" {
+            #[cfg(unix)]
+            std::os::unix::fs::symlink("loop.go", dir.path().join("loop.go")).unwrap();
+        } else {
+            fs::write(dir.path().join(name), &content).unwrap();
+        }
+        let run = |args: &[&str]| {
+            let mut all: Vec<&str> = args.to_vec();
+            all.extend(&extra);
+            all.extend(["clean.go", name]);
+            check_in(dir.path(), &all)
+        };
+
+        // human: the error on stderr, exit code 1.
+        let output = run(&[]);
+        let stderr = String::from_utf8_lossy(&output.stderr).to_string();
+        assert_eq!(output.status.code(), Some(1), "{name}: {stderr}");
+        assert!(
+            stderr.starts_with(&format!("txlint: error: {name}")) && stderr.contains(says),
+            "{name}: {stderr}"
+        );
+        // json
+        let output = run(&["--format", "json"]);
+        assert_eq!(output.status.code(), Some(1), "{name}");
+        let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+        let notification = &report["notifications"][0];
+        assert_eq!(notification["path"], name);
+        assert_eq!(notification["level"], "error", "{name}: {report}");
+        assert!(notification["message"].as_str().unwrap().contains(says));
+        assert_eq!(
+            report["notifications"].as_array().unwrap().len(),
+            1,
+            "{name}: {report}"
+        );
+        // sarif
+        let output = run(&["--format", "sarif"]);
+        assert_eq!(output.status.code(), Some(1), "{name}");
+        let sarif: Value = serde_json::from_slice(&output.stdout).unwrap();
+        let notification = &sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"][0];
+        assert_eq!(notification["level"], "error", "{name}: {sarif}");
+        assert_eq!(
+            notification["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+            name
+        );
+        // github
+        let output = run(&["--format", "github"]);
+        assert_eq!(output.status.code(), Some(1), "{name}");
+        let stdout = String::from_utf8(output.stdout).unwrap();
+        assert!(
+            stdout.starts_with(&format!("::error file={name}")),
+            "{name}: {stdout}"
+        );
+
+        // A warning, from the command line or the configuration: exit code 0.
+        let output = run(&["--format", "json", "--unchecked-files", "warning"]);
+        assert_eq!(output.status.code(), Some(0), "{name}");
+        let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+        assert_eq!(report["notifications"][0]["level"], "warning");
+        let output = run(&["--format", "github", "--unchecked-files", "warning"]);
+        assert!(String::from_utf8(output.stdout)
+            .unwrap()
+            .starts_with("::warning "));
+        fs::write(
+            dir.path().join("txlint.toml"),
+            "unchecked-files = \"warning\"\n",
+        )
+        .unwrap();
+        let output = run(&[]);
+        assert_eq!(output.status.code(), Some(0), "{name}");
+        assert!(String::from_utf8_lossy(&output.stderr).starts_with("txlint: warning: "));
+        // The flag wins over the configuration; --exit-zero wins over both.
+        assert_eq!(run(&["--unchecked-files", "error"]).status.code(), Some(1));
+        fs::remove_file(dir.path().join("txlint.toml")).unwrap();
+        assert_eq!(run(&["--exit-zero"]).status.code(), Some(0), "{name}");
+    }
+}
+
+/// What the run was not meant to check does not fail it: files of other languages or
+/// no regular files named on the command line, a broken file that mentions no database
+/// call (it is not parsed), code nested too deeply to analyse (a limit of txlint).
+#[test]
+fn files_not_meant_to_be_checked_do_not_fail_the_run() {
+    let deep = format!(
+        "package p\n\nimport \"database/sql\"\n\nfunc Deep(db *sql.DB, x int) error {{\n\ttx, err := db.Begin()\n\tif err != nil {{\n\t\treturn err\n\t}}\n{}\treturn tx.Commit()\n{}\treturn nil\n}}\n",
+        "\tif x > 0 {\n".repeat(450),
+        "\t}\n".repeat(450),
+    );
+    let dir = project(&[
+        ("clean.go", CLEAN.as_bytes()),
+        ("notes.txt", b"hello"),
+        ("unrelated_broken.go", b"package p\nfunc add(a, b int {\n"),
+        ("deep.go", deep.as_bytes()),
+    ]);
+    let mut args = vec!["--format", "json", ".", "notes.txt"];
+    #[cfg(unix)]
+    {
+        let made = std::process::Command::new("mkfifo")
+            .arg(dir.path().join("pipe.go"))
+            .status()
+            .unwrap();
+        assert!(made.success());
+        args.push("pipe.go");
+    }
+    let output = check_in(dir.path(), &args);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let mut levels: Vec<(&str, &str)> = report["notifications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| (n["path"].as_str().unwrap(), n["level"].as_str().unwrap()))
+        .collect();
+    levels.sort();
+    let mut expected = vec![("deep.go", "warning"), ("notes.txt", "warning")];
+    if cfg!(unix) {
+        expected.push(("pipe.go", "warning"));
+    }
+    assert_eq!(levels, expected);
+}
+
+/// A directory named on the command line with nothing to check is most likely a wrong
+/// path: a warning says so (the exit code stays 0).
+#[test]
+fn a_directory_without_files_to_check_is_a_warning() {
+    let dir = project(&[
+        ("src/README.md", b"# notes"),
+        ("app/clean.go", CLEAN.as_bytes()),
+    ]);
+    fs::create_dir(dir.path().join("empty")).unwrap();
+    let output = check_in(dir.path(), &["--format", "json", "src", "empty", "app"]);
+    assert_eq!(output.status.code(), Some(0));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    for path in ["src", "empty"] {
+        assert!(
+            stderr.contains(&format!(
+                "txlint: warning: {path}: no Go, Python or Rust files found under this directory"
+            )),
+            "{stderr}"
+        );
+    }
+    assert!(!stderr.contains("app"), "{stderr}");
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let notes = notifications(&report);
+    assert_eq!(notes.len(), 2, "{notes:?}");
+    assert_eq!(report["notifications"][0]["level"], "warning");
+    assert_eq!(report["summary"]["files_skipped"], 0);
+    // The current directory, empty.
+    let empty = TempDir::new().unwrap();
+    let output = check_in(empty.path(), &[]);
+    assert_eq!(output.status.code(), Some(0));
+    assert!(String::from_utf8(output.stderr)
+        .unwrap()
+        .starts_with("txlint: warning: .: no Go, Python or Rust files found"));
+}
+
+/// The directory walk does not follow symbolic links (they may lead out of the project,
+/// into a loop, or to files checked under their own names); `-v` says which it passed
+/// over. A link named on the command line is checked.
+#[cfg(unix)]
+#[test]
+fn symbolic_links_are_not_followed_and_verbose_says_so() {
+    let outside = project(&[("shared/leaky.go", LEAKY.as_bytes())]);
+    let dir = project(&[("clean.go", CLEAN.as_bytes())]);
+    let shared = outside.path().join("shared");
+    std::os::unix::fs::symlink(shared.join("leaky.go"), dir.path().join("link.go")).unwrap();
+    std::os::unix::fs::symlink(&shared, dir.path().join("linked_dir")).unwrap();
+    std::os::unix::fs::symlink(shared.join("x.md"), dir.path().join("notes.md")).unwrap();
+    let output = check_in(dir.path(), &["--format", "json"]);
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(String::from_utf8(output.stderr).unwrap(), "");
+    let output = check_in(dir.path(), &["--format", "json", "-v"]);
+    assert_eq!(output.status.code(), Some(0));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    for link in ["link.go", "linked_dir"] {
+        assert!(
+            stderr.contains(&format!(
+                "txlint: {link}: skipped: a symbolic link, not followed"
+            )),
+            "{stderr}"
+        );
+    }
+    assert!(!stderr.contains("notes.md"), "{stderr}");
+    let report: Value =
+        serde_json::from_slice(&check_in(dir.path(), &["--format", "json", "link.go"]).stdout)
+            .unwrap();
+    assert_eq!(finding_codes(&report).len(), 2, "named, a link is checked");
+}
+
+/// A file name that is not UTF-8 is written exactly where the format allows it: SARIF
+/// percent-encodes its bytes, JSON adds them as `path_bytes` (its `path` shows U+FFFD).
+#[cfg(unix)]
+#[test]
+fn file_names_that_are_not_utf8_are_written_exactly_in_json_and_sarif() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = project(&[]);
+    let leaky = std::ffi::OsStr::from_bytes(b"caf\xe9.go");
+    let binary = std::ffi::OsStr::from_bytes(b"b\xff.go");
+    fs::write(dir.path().join(leaky), LEAKY).unwrap();
+    fs::write(dir.path().join(binary), b"\x00").unwrap();
+    let report = json_output(dir.path(), &["--no-cache"]);
+    let finding = &report["findings"][0];
+    assert_eq!(finding["path"], "caf\u{FFFD}.go");
+    assert_eq!(
+        finding["path_bytes"],
+        serde_json::json!([99, 97, 102, 0xe9, 46, 103, 111])
+    );
+    let notification = &report["notifications"][0];
+    assert_eq!(notification["path"], "b\u{FFFD}.go");
+    assert_eq!(
+        notification["path_bytes"],
+        serde_json::json!([98, 0xff, 46, 103, 111])
+    );
+    // UTF-8 names have no `path_bytes`.
+    let utf8 = project(&[("é.go", LEAKY.as_bytes())]);
+    let clean = json_output(utf8.path(), &[]);
+    assert!(clean["findings"][0].get("path_bytes").is_none());
+
+    let output = txlint()
+        .current_dir(dir.path())
+        .args(["check", "--no-cache", "--format", "sarif"])
+        .output()
+        .unwrap();
+    let sarif: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let errors: Vec<String> = official_sarif_schema()
+        .iter_errors(&sarif)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
+    let run = &sarif["runs"][0];
+    let location = &run["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"];
+    assert_eq!(location["uri"], "caf%E9.go");
+    assert_eq!(run["artifacts"][0]["location"]["uri"], "caf%E9.go");
+    let notification = &run["invocations"][0]["toolExecutionNotifications"][0];
+    assert_eq!(
+        notification["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "b%FF.go"
     );
 }
 

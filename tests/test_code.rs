@@ -115,10 +115,7 @@ fn test_files_of_each_language_are_not_reported_by_default() {
 
 #[test]
 fn include_tests_reports_everywhere() {
-    let dir = project(&[
-        ("store/save_test.go", GO_LEAK),
-        ("src/lib.rs", RUST_LEAKS),
-    ]);
+    let dir = project(&[("store/save_test.go", GO_LEAK), ("src/lib.rs", RUST_LEAKS)]);
     assert_eq!(
         findings(dir.path(), &["--include-tests"]),
         vec![
@@ -133,7 +130,10 @@ fn include_tests_reports_everywhere() {
 #[test]
 fn report_in_tests_names_the_rules_that_report_there() {
     let dir = project(&[
-        ("txlint.toml", "report-in-tests = [\"unended-transaction\"]\n"),
+        (
+            "txlint.toml",
+            "report-in-tests = [\"unended-transaction\"]\n",
+        ),
         ("store/save_test.go", GO_LEAK),
         ("src/lib.rs", RUST_LEAKS),
     ]);

@@ -121,3 +121,55 @@ fn outside_a_repository_or_with_an_unknown_revision_it_is_an_error() {
             "unknown revision `no-such-branch`",
         ));
 }
+
+/// git ends a `+++` header with a tab when the name has a space, and C-quotes names
+/// with quotes or control characters: each such changed file is checked.
+#[test]
+fn changed_files_with_spaces_quotes_and_non_ascii_names_are_checked() {
+    let mut names = vec![
+        "with space.go",
+        "quote\"d.go",
+        "café.go",
+        "dir with space/a.go",
+    ];
+    if cfg!(unix) {
+        names.push("tab\there.go");
+    }
+    let files: Vec<(&str, &str)> = names.iter().map(|n| (*n, LEAKY)).collect();
+    let dir = repository(&files);
+    for name in &names {
+        write(dir.path(), name, &with_new_function());
+    }
+    let report = json(dir.path(), &["--diff-base", "HEAD", "--no-cache"]);
+    let mut expected: Vec<_> = names
+        .iter()
+        .flat_map(|name| [at(name, "TX008", 16), at(name, "TX001", 18)])
+        .collect();
+    expected.sort();
+    let mut found = findings(&report);
+    found.sort();
+    assert_eq!(found, expected);
+}
+
+/// A repository's configuration must not make `--diff-base` run a program: git reads
+/// `core.fsmonitor` as a hook command when refreshing the index.
+#[test]
+fn the_repository_configuration_runs_no_command() {
+    let dir = repository(&[("a.go", LEAKY)]);
+    let marker = dir.path().with_extension("fsmonitor-ran");
+    let _ = std::fs::remove_file(&marker);
+    let command = format!("touch '{}'", marker.display());
+    git(dir.path(), &["config", "core.fsmonitor", &command]);
+    git(dir.path(), &["config", "diff.external", &command]);
+    git(dir.path(), &["config", "core.pager", &command]);
+    git(dir.path(), &["config", "diff.interHunkContext", "50"]);
+    git(dir.path(), &["config", "diff.noprefix", "true"]);
+    git(dir.path(), &["config", "diff.relative", "true"]);
+    write(dir.path(), "a.go", &with_new_function());
+    let report = json(dir.path(), &["--diff-base", "HEAD", "--no-cache"]);
+    assert!(!marker.exists(), "git ran the repository's command");
+    assert_eq!(
+        findings(&report),
+        [at("a.go", "TX008", 16), at("a.go", "TX001", 18)]
+    );
+}

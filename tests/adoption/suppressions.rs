@@ -136,7 +136,7 @@ fn the_summary_counts_suppressed_findings_and_sarif_marks_them() {
         .assert()
         .code(1)
         .stdout(predicate::str::contains(
-            "4 findings in 1 file (7 suppressed)",
+            "4 findings in 1 file (1 file checked, 7 suppressed)",
         ));
     let output = txlint()
         .current_dir(dir.path())

@@ -49,6 +49,10 @@ pub struct FileResults {
 pub struct FileNotice {
     pub range: (u32, u32),
     pub message: String,
+    /// A syntax error: part of the file could not be checked, which `unchecked-files`
+    /// decides the level of. Otherwise a limit of the analysis (a warning).
+    #[serde(default)]
+    pub syntax_error: bool,
 }
 
 /// A fresh result to store: made by a worker, written after the run.
@@ -435,6 +439,7 @@ mod tests {
             notices: vec![FileNotice {
                 range: (1, 2),
                 message: "syntax error".into(),
+                syntax_error: true,
             }],
             test_code: vec![(3, 40)],
         }

@@ -6,7 +6,6 @@
 use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Read, Write};
-use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -15,8 +14,8 @@ use anyhow::{bail, Context as _, Result};
 use rayon::prelude::*;
 use txlint_ir::{Diagnostic, FileId, Language, LineIndex, Severity, TextRange};
 use txlint_report::{
-    directory_uri, render, Format, HumanOptions, Notification, Report, SourceFile,
-    SuppressedDiagnostic,
+    directory_uri, fingerprints, render, suppressed_fingerprints, Format, HumanOptions,
+    Notification, Report, SourceFile, SuppressedDiagnostic,
 };
 use txlint_rules::{check_file, check_package, PackageFacts, Settings, RULES};
 
@@ -27,6 +26,7 @@ use crate::config::patterns::slashed;
 use crate::config::{Overrides, Profile, Resolver};
 use crate::diff::ChangedLines;
 use crate::discover::{self, discover, supported_language};
+use crate::isolate::{self, fault_point, Bug};
 use crate::progress::Progress;
 use crate::stats::Statistics;
 use crate::suppress::{self, Suppression};
@@ -46,6 +46,8 @@ struct Target {
 /// The outcome of checking one file.
 struct Checked {
     display_path: String,
+    /// The shown path's bytes when they are not UTF-8.
+    raw_path: Option<Vec<u8>>,
     language: Option<Language>,
     results: FileResults,
     /// Kept only when something is reported about the file.
@@ -66,6 +68,7 @@ pub fn run(args: &CheckArgs) -> Result<u8> {
         select: args.select.clone(),
         ignore: args.ignore.clone(),
         fail_on: args.fail_on.map(|f| f.to_config()),
+        unchecked_files: args.unchecked_files.map(|u| u.to_config()),
         strict_rollback: args.tx012_strict,
         include_tests: args.include_tests,
     };
@@ -95,6 +98,15 @@ pub fn run(args: &CheckArgs) -> Result<u8> {
         writeln!(stderr, "txlint: warning: {error}")?;
     }
     if args.verbose {
+        for (path, kind) in &discovery.passed_over {
+            // As found: resolving the link would name its target instead.
+            let shown = path.strip_prefix(".").unwrap_or(path);
+            writeln!(
+                stderr,
+                "txlint: {}: skipped: {kind} (name it on the command line to check it)",
+                shown.display()
+            )?;
+        }
         for excluded in &discovery.excluded {
             writeln!(
                 stderr,
@@ -139,15 +151,29 @@ pub fn run(args: &CheckArgs) -> Result<u8> {
             .par_iter()
             .enumerate()
             .map(|(index, target)| {
-                let display_path = display_path(&target.path, Some(&cwd));
+                let ShownPath {
+                    text: display_path,
+                    raw: raw_path,
+                } = shown_path(&target.path, Some(&cwd));
                 let cache = caches.get(&profile_id(&target.profile));
-                let outcome = check_one(
-                    FileId(index as u32),
-                    target,
-                    display_path,
-                    args,
-                    cache.map(|c| c.as_ref()),
-                );
+                let mut outcome = isolate::catch(|| {
+                    check_one(
+                        FileId(index as u32),
+                        target,
+                        display_path.clone(),
+                        args,
+                        cache.map(|c| c.as_ref()),
+                    )
+                })
+                .unwrap_or_else(|bug| {
+                    let language = supported_language(&target.path);
+                    skipped(
+                        display_path,
+                        language,
+                        bug.file_message("checking this file, so it was not checked"),
+                    )
+                });
+                outcome.raw_path = raw_path;
                 progress.file_done(outcome.results.diagnostics.len());
                 outcome
             })
@@ -159,63 +185,57 @@ pub fn run(args: &CheckArgs) -> Result<u8> {
         describe_caches(&caches)?;
     }
 
-    let mut package_findings = package_diagnostics(&targets, &checked);
+    let (mut package_findings, package_bugs) = package_diagnostics(&targets, &checked);
     let mut files = Vec::with_capacity(checked.len());
-    let mut notifications = unsupported_notifications(&discovery.unsupported, &cwd);
+    let mut notifications = unreadable_notifications(&discovery.unreadable, &cwd);
+    notifications.extend(unsupported_notifications(&discovery.unsupported, &cwd));
+    notifications.extend(not_regular_notifications(&discovery.not_regular, &cwd));
+    notifications.extend(empty_directory_notifications(&discovery.empty, &cwd));
     let mut reported: Vec<Diagnostic> = Vec::new();
     let mut suppressed: Vec<SuppressedDiagnostic> = Vec::new();
+    let format = report_format(args.format);
     for (index, (outcome, target)) in checked.into_iter().zip(&targets).enumerate() {
-        let text = outcome.text.unwrap_or_default();
-        let source = SourceFile::new(outcome.display_path.clone(), text);
-        if let Some(message) = outcome.skipped {
-            notifications.push(Notification {
-                level: Severity::Error,
-                file: None,
-                path: outcome.display_path.clone(),
-                range: None,
-                message,
-                skipped: true,
-            });
+        let display_path = outcome.display_path.clone();
+        let raw_path = outcome.raw_path.clone();
+        let language = outcome.language;
+        let package = package_findings.remove(&index).unwrap_or_default();
+        let unchecked = target.profile.unchecked_files;
+        let package_bug = package_bugs.get(&index).map(|bug| Notification {
+            level: unchecked,
+            file: None,
+            path: display_path.clone(),
+            raw_path: raw_path.clone(),
+            range: None,
+            message: bug.file_message(
+                "running the package-level rules (TX010) on the package of this file, so they report nothing there",
+            ),
+            skipped: false,
+        });
+        match isolate::catch(|| report_file(index, outcome, target, package, args, format, &cwd)) {
+            Ok(file) => {
+                notifications.extend(file.notifications);
+                reported.extend(file.reported);
+                suppressed.extend(file.suppressed);
+                files.push((file.source, language));
+            }
+            // Its findings are withheld: they could not be told apart from the bug.
+            Err(bug) => {
+                notifications.push(Notification {
+                    level: unchecked,
+                    file: None,
+                    path: display_path.clone(),
+                    raw_path: raw_path.clone(),
+                    range: None,
+                    message: bug
+                        .file_message("reporting the findings of this file, so they are withheld"),
+                    skipped: true,
+                });
+                let mut source = SourceFile::new(display_path, String::new());
+                source.raw_path = raw_path;
+                files.push((source, language));
+            }
         }
-        for notice in &outcome.results.notices {
-            notifications.push(Notification {
-                level: Severity::Warning,
-                file: Some(index),
-                path: outcome.display_path.clone(),
-                range: Some(TextRange::new(notice.range.0, notice.range.1)),
-                message: notice.message.clone(),
-                skipped: false,
-            });
-        }
-        let mut diagnostics = outcome.results.diagnostics;
-        diagnostics.extend(package_findings.remove(&index).unwrap_or_default());
-        let profile = &target.profile;
-        let ignored = profile.ignored_codes(&target.absolute);
-        diagnostics.retain(|d| !ignored.contains(d.code));
-        if let Some(language) = outcome.language {
-            let root = profile.config.path().and_then(Path::parent).unwrap_or(&cwd);
-            let test_file = profile.is_test_file(language, &target.absolute, root);
-            let test_regions = &outcome.results.test_code;
-            let in_test = |d: &Diagnostic| {
-                test_file
-                    || test_regions
-                        .iter()
-                        .any(|&(start, end)| start <= d.range.start() && d.range.start() < end)
-            };
-            diagnostics.retain(|d| profile.reports_in_tests(d.code) || !in_test(d));
-        }
-        let runs = |code: &str| profile.runs_on(code, &ignored);
-        let split = suppress::apply(
-            FileId(index as u32),
-            diagnostics,
-            &outcome.suppressions,
-            &source.line_index,
-            args.report_unused_ignores,
-            &runs,
-        );
-        reported.extend(split.reported);
-        suppressed.extend(split.suppressed);
-        files.push((source, outcome.language));
+        notifications.extend(package_bug);
     }
     let (files, languages): (Vec<SourceFile>, Vec<Option<Language>>) = files.into_iter().unzip();
     // Files are sorted by path and each file's findings by position, so this order is
@@ -261,8 +281,10 @@ pub fn run(args: &CheckArgs) -> Result<u8> {
                     .is_ok_and(|p| p.settings.is_enabled(r.code)),
             })
             .collect();
-        let skipped_after_reading =
-            notifications.iter().filter(|n| n.skipped).count() - discovery.unsupported.len();
+        let skipped_after_reading = notifications.iter().filter(|n| n.skipped).count()
+            - discovery.unreadable.len()
+            - discovery.unsupported.len()
+            - discovery.not_regular.len();
         let report = Report {
             tool_version: env!("CARGO_PKG_VERSION"),
             files: &files,
@@ -272,17 +294,21 @@ pub fn run(args: &CheckArgs) -> Result<u8> {
             notifications: &notifications,
             enabled_rules: &enabled_rules,
             files_checked: files.len() - skipped_after_reading,
-            root_uri: Some(directory_uri(&cwd.to_string_lossy())),
+            root_uri: Some(directory_uri(path_bytes(&cwd))),
         };
+        fault_point("report", Path::new("*"));
         write_report(&report, args)?;
     }
 
     if !discovery.missing.is_empty() {
         return Ok(EXIT_ERROR);
     }
+    // A finding at or above its file's `fail-on`, or a file that could not be checked
+    // (the only notifications at level error: `unchecked-files` decides).
     let fails = reported
         .iter()
-        .any(|d| d.severity >= targets[d.file.0 as usize].profile.fail_on);
+        .any(|d| d.severity >= targets[d.file.0 as usize].profile.fail_on)
+        || notifications.iter().any(|n| n.level == Severity::Error);
     if !fails || args.exit_zero {
         Ok(0)
     } else {
@@ -526,9 +552,82 @@ fn unsupported_notifications(unsupported: &[PathBuf], cwd: &Path) -> Vec<Notific
             level: Severity::Warning,
             file: None,
             path: display_path(path, Some(cwd)),
+            raw_path: shown_path(path, Some(cwd)).raw,
             range: None,
             message: message.clone(),
             skipped: true,
+        })
+        .collect()
+}
+
+/// Directories (or entries) the walk could not read. A warning, in every format: what
+/// they hold is unknown (a database's data directory owned by another user is common),
+/// so they do not count as files that could not be checked.
+fn unreadable_notifications(entries: &[(PathBuf, String)], cwd: &Path) -> Vec<Notification> {
+    entries
+        .iter()
+        .map(|(path, error)| Notification {
+            level: Severity::Warning,
+            file: None,
+            path: display_path(path, Some(cwd)),
+            raw_path: shown_path(path, Some(cwd)).raw,
+            range: None,
+            message: format!("cannot read, so nothing under it was checked: {error}"),
+            skipped: true,
+        })
+        .collect()
+}
+
+/// Paths named on the command line that are no regular files: skipped without being
+/// opened (opening a FIFO waits for a writer), as the directory walk skips them.
+fn not_regular_notifications(paths: &[(PathBuf, &str)], cwd: &Path) -> Vec<Notification> {
+    paths
+        .iter()
+        .map(|(path, kind)| Notification {
+            level: Severity::Warning,
+            file: None,
+            path: display_path(path, Some(cwd)),
+            raw_path: shown_path(path, Some(cwd)).raw,
+            range: None,
+            message: format!(
+                "skipped: {kind}, not a regular file; txlint reads only regular files"
+            ),
+            skipped: true,
+        })
+        .collect()
+}
+
+/// Directories named on the command line with nothing to check in them: most likely a
+/// wrong path, or an exclusion that covers everything.
+fn empty_directory_notifications(directories: &[PathBuf], cwd: &Path) -> Vec<Notification> {
+    let languages: Vec<&str> = txlint_rules::checked_languages()
+        .into_iter()
+        .map(language_title)
+        .collect();
+    let languages = match languages.split_last() {
+        Some((last, [])) => last.to_string(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+        None => "source".to_string(),
+    };
+    directories
+        .iter()
+        .map(|directory| {
+            let path = shown_path(directory, Some(cwd));
+            Notification {
+                level: Severity::Warning,
+                file: None,
+                path: if path.text.is_empty() {
+                    ".".into()
+                } else {
+                    path.text
+                },
+                raw_path: path.raw,
+                range: None,
+                message: format!(
+                    "no {languages} files found under this directory (none there, or all excluded)"
+                ),
+                skipped: false,
+            }
         })
         .collect()
 }
@@ -542,26 +641,46 @@ fn language_title(language: Language) -> &'static str {
 }
 
 /// Runs the package-level rules (a Go package is the files of one directory that share
-/// a package clause) and returns their findings by file index.
-fn package_diagnostics(targets: &[Target], checked: &[Checked]) -> HashMap<usize, Vec<Diagnostic>> {
-    let mut packages: BTreeMap<(&Path, &str), Vec<&PackageFacts>> = BTreeMap::new();
-    for (target, outcome) in targets.iter().zip(checked) {
+/// a package clause) and returns their findings by file index, and the bugs they hit by
+/// the index of the package's first file (the package's findings are then withheld).
+type PackageResults = (HashMap<usize, Vec<Diagnostic>>, HashMap<usize, Bug>);
+
+fn package_diagnostics(targets: &[Target], checked: &[Checked]) -> PackageResults {
+    let mut packages: BTreeMap<(&Path, &str), Vec<(usize, &PackageFacts)>> = BTreeMap::new();
+    for (index, (target, outcome)) in targets.iter().zip(checked).enumerate() {
         if let Some(package) = &outcome.results.package.package {
             let directory = target.path.parent().unwrap_or(Path::new(""));
             packages
                 .entry((directory, package.as_str()))
                 .or_default()
-                .push(&outcome.results.package);
+                .push((index, &outcome.results.package));
         }
     }
     let mut by_file: HashMap<usize, Vec<Diagnostic>> = HashMap::new();
-    for diagnostic in packages.values().flat_map(|files| check_package(files)) {
-        by_file
-            .entry(diagnostic.file.0 as usize)
-            .or_default()
-            .push(diagnostic);
+    let mut bugs = HashMap::new();
+    for files in packages.values() {
+        let facts: Vec<&PackageFacts> = files.iter().map(|(_, facts)| *facts).collect();
+        let found = isolate::catch(|| {
+            for (index, _) in files {
+                fault_point("package", &targets[*index].path);
+            }
+            check_package(&facts)
+        });
+        match found {
+            Ok(diagnostics) => {
+                for diagnostic in diagnostics {
+                    by_file
+                        .entry(diagnostic.file.0 as usize)
+                        .or_default()
+                        .push(diagnostic);
+                }
+            }
+            Err(bug) => {
+                bugs.insert(files[0].0, bug);
+            }
+        }
     }
-    by_file
+    (by_file, bugs)
 }
 
 fn write_notifications(notifications: &[Notification], files: &[SourceFile]) -> Result<()> {
@@ -586,13 +705,17 @@ fn write_notifications(notifications: &[Notification], files: &[SourceFile]) -> 
     Ok(())
 }
 
-fn write_report(report: &Report, args: &CheckArgs) -> Result<()> {
-    let format = match args.format {
+fn report_format(format: OutputFormat) -> Format {
+    match format {
         OutputFormat::Human => Format::Human,
         OutputFormat::Json => Format::Json,
         OutputFormat::Sarif => Format::Sarif,
         OutputFormat::Github => Format::Github,
-    };
+    }
+}
+
+fn write_report(report: &Report, args: &CheckArgs) -> Result<()> {
+    let format = report_format(args.format);
     let to_terminal = args.output.is_none() && io::stdout().is_terminal();
     let no_color_env = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let color = match args.color {
@@ -638,6 +761,18 @@ fn write_output(
 /// working directory when the file is under it, absolute otherwise. Symlinks and `..`
 /// are resolved, so that one file always has one name.
 fn display_path(path: &Path, cwd: Option<&Path>) -> String {
+    shown_path(path, cwd).text
+}
+
+/// A path as [`display_path`] shows it, and its exact bytes when they are not UTF-8
+/// (a Unix file name may be any bytes): human output shows U+FFFD for those, JSON
+/// and SARIF write the bytes.
+struct ShownPath {
+    text: String,
+    raw: Option<Vec<u8>>,
+}
+
+fn shown_path(path: &Path, cwd: Option<&Path>) -> ShownPath {
     let shown: PathBuf = match (std::fs::canonicalize(path), cwd) {
         (Ok(real), Some(cwd)) => match real.strip_prefix(cwd) {
             Ok(relative) => relative.to_path_buf(),
@@ -646,15 +781,36 @@ fn display_path(path: &Path, cwd: Option<&Path>) -> String {
         // Unreadable (a symlink loop): show it as it was given.
         _ => path.to_path_buf(),
     };
-    let shown = shown.to_string_lossy().replace('\\', "/");
-    shown
-        .strip_prefix("./")
-        .map_or(shown.clone(), str::to_string)
+    let shown = shown.strip_prefix(".").unwrap_or(&shown);
+    let bytes = path_bytes(shown);
+    let text = String::from_utf8_lossy(&bytes).replace('\\', "/");
+    let raw = std::str::from_utf8(&bytes).is_err().then(|| {
+        bytes
+            .iter()
+            .map(|&b| if b == b'\\' { b'/' } else { b })
+            .collect()
+    });
+    ShownPath { text, raw }
+}
+
+/// A path's bytes: exact on Unix; elsewhere paths are Unicode (lossy for unpaired
+/// surrogates).
+fn path_bytes(path: &Path) -> Vec<u8> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        path.as_os_str().as_bytes().to_vec()
+    }
+    #[cfg(not(unix))]
+    {
+        path.to_string_lossy().into_owned().into_bytes()
+    }
 }
 
 fn skipped(display_path: String, language: Option<Language>, message: String) -> Checked {
     Checked {
         display_path,
+        raw_path: None,
         language,
         results: FileResults::default(),
         text: None,
@@ -679,10 +835,12 @@ fn check_one(
             "not a Go, Python or Rust source file".into(),
         );
     };
+    fault_point("read", &target.path);
     let text = match read_source(&target.path, args.max_file_size) {
         Ok(text) => text,
         Err(message) => return skipped(display_path, Some(language), message),
     };
+    fault_point("suppressions", &target.path);
     let suppressions = suppress::scan(language, &text);
     let mut cache_entry = None;
     let results = if !settings.models().may_have_findings(language, &text) {
@@ -691,34 +849,25 @@ fn check_one(
     } else if let Some(hit) = cache.and_then(|c| c.get(file, &target.absolute, language, &text)) {
         hit
     } else {
-        match analyse(file, language, &text, settings) {
-            Some(results) => {
-                if cache.is_some() {
-                    cache_entry = Some(Cache::new_entry(
-                        &target.absolute,
-                        language,
-                        &text,
-                        &results,
-                    ));
-                }
-                results
-            }
-            None => {
-                return skipped(
-                    display_path,
-                    Some(language),
-                    "internal error while checking this file (please report it with the file)"
-                        .into(),
-                )
-            }
+        let results = analyse(file, language, &text, settings, &target.path);
+        if cache.is_some() {
+            cache_entry = Some(Cache::new_entry(
+                &target.absolute,
+                language,
+                &text,
+                &results,
+            ));
         }
+        results
     };
+    check_ranges(&results, &text);
     let keep_text = !results.diagnostics.is_empty()
         || results.package.may_report()
         || !results.notices.is_empty()
         || (args.report_unused_ignores && !suppressions.is_empty());
     Checked {
         display_path,
+        raw_path: None,
         language: Some(language),
         results,
         text: keep_text.then_some(text),
@@ -728,27 +877,27 @@ fn check_one(
     }
 }
 
-/// Parses, lowers and checks one file. `None` when the analysis panicked (a bug of
-/// ours, reported as a skipped file, never cached).
+/// Parses, lowers and checks one file. Runs inside the caller's isolation: a panic
+/// (a bug of ours) makes the file an internal error, never cached.
 fn analyse(
     file: FileId,
     language: Language,
     text: &str,
     settings: &Settings,
-) -> Option<FileResults> {
-    let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
-        // The parser does not expect a byte-order mark. Blank it out rather than remove
-        // it, so that every offset stays an offset into the file.
-        let ir = match text.strip_prefix('\u{feff}') {
-            Some(rest) => lower(language, &format!("   {rest}")),
-            None => lower(language, text),
-        };
-        let report = check_file(file, &ir, settings);
-        let test_code: Vec<(u32, u32)> =
-            ir.test_code.iter().map(|r| (r.start(), r.end())).collect();
-        (ir.syntax_errors, ir.unanalysed, report, test_code)
-    }));
-    let (syntax_errors, unanalysed, report, test_code) = outcome.ok()?;
+    path: &Path,
+) -> FileResults {
+    fault_point("parse", path);
+    // The parser does not expect a byte-order mark. Blank it out rather than remove it,
+    // so that every offset stays an offset into the file.
+    let ir = match text.strip_prefix('\u{feff}') {
+        Some(rest) => lower(language, &format!("   {rest}")),
+        None => lower(language, text),
+    };
+    fault_point("rules", path);
+    let report = check_file(file, &ir, settings);
+    let test_code: Vec<(u32, u32)> = ir.test_code.iter().map(|r| (r.start(), r.end())).collect();
+    let (syntax_errors, unanalysed) = (ir.syntax_errors, ir.unanalysed);
+    fault_point("notices", path);
     // Rare: the line index is built only for a file that needs a notice.
     let line_of = |range: &TextRange| LineIndex::new(text).line_column(range.start(), text).line;
     let places = |count: usize| match count {
@@ -764,6 +913,7 @@ fn analyse(
                 places(syntax_errors.len()),
                 line_of(first),
             ),
+            syntax_error: true,
         });
     }
     if let Some((_, first)) = unanalysed.first() {
@@ -778,14 +928,205 @@ fn analyse(
                 },
                 if unanalysed.len() == 1 { "" } else { "s" },
             ),
+            syntax_error: false,
         });
     }
-    Some(FileResults {
+    FileResults {
         diagnostics: report.diagnostics,
         package: report.package,
         notices,
         test_code,
-    })
+    }
+}
+
+/// Every range the rules (or the cache) give for a file must lie inside its text, on
+/// character boundaries: the line index, the snippets and the fingerprints rely on it.
+/// One that does not is a bug, reported for this file alone.
+fn check_ranges(results: &FileResults, text: &str) {
+    let fits = |range: TextRange| {
+        let (start, end) = (range.start() as usize, range.end() as usize);
+        start <= end && text.is_char_boundary(start) && text.is_char_boundary(end)
+    };
+    let diagnostics = results
+        .diagnostics
+        .iter()
+        .chain(&results.package.unbounded_pools);
+    for diagnostic in diagnostics {
+        let ranges =
+            std::iter::once(diagnostic.range).chain(diagnostic.labels.iter().map(|l| l.range));
+        for range in ranges {
+            assert!(
+                fits(range),
+                "{} reported at bytes {}..{}, not a range of the file's {} bytes of text",
+                diagnostic.code,
+                range.start(),
+                range.end(),
+                text.len()
+            );
+        }
+    }
+    for notice in &results.notices {
+        let range = TextRange::new(notice.range.0, notice.range.1);
+        assert!(
+            fits(range),
+            "a notice at bytes {}..{}, outside the file",
+            range.start(),
+            range.end()
+        );
+    }
+}
+
+/// What one file contributes to the report.
+struct FileReport {
+    source: SourceFile,
+    notifications: Vec<Notification>,
+    reported: Vec<Diagnostic>,
+    suppressed: Vec<SuppressedDiagnostic>,
+}
+
+/// The per-file part of reporting, run inside the file's isolation: its line index,
+/// its notifications, `[per-file-ignores]` and suppression comments applied to its
+/// findings (and the package rules' findings about it), then a rehearsal of what the
+/// report does with them later (fingerprints, positions, the chosen format), so that a
+/// bug there is this file's internal error rather than the end of the run.
+fn report_file(
+    index: usize,
+    outcome: Checked,
+    target: &Target,
+    package: Vec<Diagnostic>,
+    args: &CheckArgs,
+    format: Format,
+    cwd: &Path,
+) -> FileReport {
+    fault_point("lines", &target.path);
+    let mut source = SourceFile::new(
+        outcome.display_path.clone(),
+        outcome.text.unwrap_or_default(),
+    );
+    source.raw_path = outcome.raw_path.clone();
+    let mut notifications = Vec::new();
+    let unchecked = target.profile.unchecked_files;
+    if let Some(message) = outcome.skipped {
+        notifications.push(Notification {
+            level: unchecked,
+            file: None,
+            path: outcome.display_path.clone(),
+            raw_path: outcome.raw_path.clone(),
+            range: None,
+            message,
+            skipped: true,
+        });
+    }
+    for notice in &outcome.results.notices {
+        notifications.push(Notification {
+            level: match notice.syntax_error {
+                true => unchecked,
+                false => Severity::Warning,
+            },
+            file: Some(index),
+            path: outcome.display_path.clone(),
+            raw_path: outcome.raw_path.clone(),
+            range: Some(TextRange::new(notice.range.0, notice.range.1)),
+            message: notice.message.clone(),
+            skipped: false,
+        });
+    }
+    let mut diagnostics = outcome.results.diagnostics;
+    diagnostics.extend(package);
+    let profile = &target.profile;
+    let ignored = profile.ignored_codes(&target.absolute);
+    diagnostics.retain(|d| !ignored.contains(d.code));
+    if let Some(language) = outcome.language {
+        let root = profile.config.path().and_then(Path::parent).unwrap_or(cwd);
+        let test_file = profile.is_test_file(language, &target.absolute, root);
+        let test_regions = &outcome.results.test_code;
+        let in_test = |d: &Diagnostic| {
+            test_file
+                || test_regions
+                    .iter()
+                    .any(|&(start, end)| start <= d.range.start() && d.range.start() < end)
+        };
+        diagnostics.retain(|d| profile.reports_in_tests(d.code) || !in_test(d));
+    }
+    let runs = |code: &str| profile.runs_on(code, &ignored);
+    fault_point("apply", &target.path);
+    let split = suppress::apply(
+        FileId(index as u32),
+        diagnostics,
+        &outcome.suppressions,
+        &source.line_index,
+        args.report_unused_ignores,
+        &runs,
+    );
+    fault_point("render", &target.path);
+    rehearse(
+        &source,
+        &split.reported,
+        &split.suppressed,
+        &notifications,
+        format,
+    );
+    FileReport {
+        source,
+        notifications,
+        reported: split.reported,
+        suppressed: split.suppressed,
+    }
+}
+
+/// Does with one file's findings what the report will do with every file's: their
+/// fingerprints, the lines `--diff-base` looks at, and rendering in `format` (to
+/// nowhere). Costs little: few files have findings.
+fn rehearse(
+    source: &SourceFile,
+    reported: &[Diagnostic],
+    suppressed: &[SuppressedDiagnostic],
+    notifications: &[Notification],
+    format: Format,
+) {
+    if reported.is_empty() && suppressed.is_empty() && notifications.is_empty() {
+        return;
+    }
+    // The report of this file alone, as file 0.
+    let alone = |d: &Diagnostic| Diagnostic {
+        file: FileId(0),
+        ..d.clone()
+    };
+    let diagnostics: Vec<Diagnostic> = reported.iter().map(alone).collect();
+    let suppressed: Vec<SuppressedDiagnostic> = suppressed
+        .iter()
+        .map(|s| SuppressedDiagnostic {
+            diagnostic: alone(&s.diagnostic),
+            justification: s.justification.clone(),
+        })
+        .collect();
+    let notifications: Vec<Notification> = notifications
+        .iter()
+        .map(|n| Notification {
+            file: n.file.map(|_| 0),
+            ..n.clone()
+        })
+        .collect();
+    let report = Report {
+        tool_version: env!("CARGO_PKG_VERSION"),
+        files: std::slice::from_ref(source),
+        diagnostics: &diagnostics,
+        suppressed: &suppressed,
+        baselined: 0,
+        notifications: &notifications,
+        enabled_rules: &[],
+        files_checked: 1,
+        root_uri: None,
+    };
+    fingerprints(&report);
+    suppressed_fingerprints(&report);
+    for diagnostic in diagnostics
+        .iter()
+        .chain(suppressed.iter().map(|s| &s.diagnostic))
+    {
+        lines_of(source, diagnostic);
+    }
+    let _ = render(&report, format, &HumanOptions::default(), &mut io::sink());
 }
 
 fn lower(language: Language, text: &str) -> txlint_ir::ir::FileIr {
@@ -799,6 +1140,12 @@ fn lower(language: Language, text: &str) -> txlint_ir::ir::FileIr {
 /// Reads a source file, refusing what cannot be source code: unreadable, over the size
 /// limit, binary, or not UTF-8.
 fn read_source(path: &Path, max_size: u64) -> std::result::Result<String, String> {
+    // Opening a FIFO would wait for a writer: look before opening (discovery already
+    // did; the file may have been replaced since).
+    let metadata = std::fs::metadata(path).map_err(|e| format!("cannot read: {e}"))?;
+    if let Some(kind) = discover::special_kind(&metadata) {
+        return Err(format!("skipped: {kind}, not a regular file"));
+    }
     let file = File::open(path).map_err(|e| format!("cannot read: {e}"))?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
     if size > max_size {
@@ -818,6 +1165,12 @@ fn read_source(path: &Path, max_size: u64) -> std::result::Result<String, String
             human_size(max_size)
         ));
     }
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        return Err(
+            "skipped: UTF-16 text (it starts with a UTF-16 byte-order mark); txlint reads UTF-8"
+                .into(),
+        );
+    }
     let sniff = &bytes[..bytes.len().min(8192)];
     if sniff.contains(&0) {
         return Err("skipped: binary file (contains NUL bytes)".into());
@@ -836,5 +1189,42 @@ fn human_size(bytes: u64) -> String {
         format!("{:.1} MiB", bytes as f64 / MIB)
     } else {
         format!("{bytes} bytes")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn results_with_range(start: u32, end: u32) -> FileResults {
+        FileResults {
+            diagnostics: vec![Diagnostic {
+                code: "TX001",
+                name: "unchecked-commit",
+                severity: Severity::Error,
+                message: String::new(),
+                file: FileId(0),
+                range: TextRange::new(start, end),
+                primary_label: String::new(),
+                labels: Vec::new(),
+                help: None,
+                note: None,
+                function: None,
+            }],
+            ..FileResults::default()
+        }
+    }
+
+    /// A range outside the text or inside a character is a bug of the rules, caught
+    /// while the file is isolated rather than by the renderers later.
+    #[test]
+    fn ranges_must_lie_on_characters_of_the_file() {
+        let text = "é tx.Commit()";
+        check_ranges(&results_with_range(0, 2), text);
+        check_ranges(&results_with_range(3, 14), text);
+        for (start, end) in [(1, 2), (3, 15), (5, 4)] {
+            let bug = isolate::catch(|| check_ranges(&results_with_range(start, end), text));
+            assert!(bug.is_err(), "{start}..{end}");
+        }
     }
 }

@@ -2,7 +2,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::config::model::FailOn;
+use crate::config::model::{FailOn, UncheckedFiles};
 
 /// Finds leaky database-transaction code in Go, Python and Rust.
 #[derive(Debug, Parser)]
@@ -58,6 +58,13 @@ pub struct CheckArgs {
     #[arg(long, value_enum, value_name = "LEVEL")]
     pub fail_on: Option<FailOnArg>,
 
+    /// How a file that could not be checked is reported (unreadable, binary, not UTF-8,
+    /// too large, syntax errors, internal error): `error` makes the exit code 1,
+    /// `warning` leaves it alone (default: the configuration's `unchecked-files`, else
+    /// error).
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    pub unchecked_files: Option<UncheckedFilesArg>,
+
     /// Number of files checked in parallel (default: the number of CPUs).
     #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub jobs: Option<u16>,
@@ -70,7 +77,8 @@ pub struct CheckArgs {
     #[arg(long, short = 'v')]
     pub verbose: bool,
 
-    /// Exit with 0 even when there are findings (errors of the tool still exit 2).
+    /// Exit with 0 even when there are findings or files that could not be checked
+    /// (usage and fatal errors still exit 2).
     #[arg(long)]
     pub exit_zero: bool,
 
@@ -151,6 +159,21 @@ impl FailOnArg {
             FailOnArg::Error => FailOn::Error,
             FailOnArg::Warning => FailOn::Warning,
             FailOnArg::Note => FailOn::Note,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum UncheckedFilesArg {
+    Error,
+    Warning,
+}
+
+impl UncheckedFilesArg {
+    pub fn to_config(self) -> UncheckedFiles {
+        match self {
+            UncheckedFilesArg::Error => UncheckedFiles::Error,
+            UncheckedFilesArg::Warning => UncheckedFiles::Warning,
         }
     }
 }

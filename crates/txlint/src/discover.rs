@@ -41,11 +41,22 @@ pub struct Discovery {
     pub files: Vec<PathBuf>,
     /// Files named explicitly whose language txlint does not check (yet).
     pub unsupported: Vec<PathBuf>,
+    /// Paths named explicitly that are neither files nor directories (a FIFO, a
+    /// socket, a device), with what they are: reading one could block forever.
+    pub not_regular: Vec<(PathBuf, &'static str)>,
+    /// Directories named explicitly in which the walk found no file to check.
+    pub empty: Vec<PathBuf>,
+    /// What the walk passed over without reading: symbolic links (it does not follow
+    /// them) and files that are not regular files, with what they are. Said with `-v`.
+    pub passed_over: Vec<(PathBuf, &'static str)>,
     /// Explicit paths that do not exist (a fatal usage error, reported after the run).
     pub missing: Vec<PathBuf>,
     /// Explicit paths left out by `--force-exclude`.
     pub excluded: Vec<PathBuf>,
-    /// Errors met while walking directories (unreadable directories, broken links).
+    /// Entries the walk could not read (a directory without permission), with the
+    /// error.
+    pub unreadable: Vec<(PathBuf, String)>,
+    /// Other problems met while walking directories (a malformed `.gitignore`).
     pub walk_errors: Vec<String>,
 }
 
@@ -58,18 +69,22 @@ pub fn discover(
 ) -> Result<Discovery, String> {
     let mut discovery = Discovery::default();
     for path in paths {
-        let is_dir = match std::fs::metadata(path) {
-            Ok(meta) => meta.is_dir(),
+        let (is_dir, special) = match std::fs::metadata(path) {
+            Ok(meta) => (meta.is_dir(), special_kind(&meta)),
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
                 discovery.missing.push(path.clone());
                 continue;
             }
             // A path that exists but cannot be inspected (a symlink loop, no
             // permission): treated as a file, whose reading reports the problem.
-            Err(_) => false,
+            Err(_) => (false, None),
         };
         if options.force_exclude && is_excluded_explicitly(path, is_dir, options, resolver)? {
             discovery.excluded.push(path.clone());
+            continue;
+        }
+        if let Some(kind) = special {
+            discovery.not_regular.push((path.clone(), kind));
             continue;
         }
         if !is_dir {
@@ -80,7 +95,11 @@ pub fn discover(
             }
             continue;
         }
+        let found_before = discovery.files.len();
         walk(path, options, resolver, &mut discovery);
+        if discovery.files.len() == found_before {
+            discovery.empty.push(path.clone());
+        }
         if let Some(error) = resolver.take_error() {
             return Err(error);
         }
@@ -98,6 +117,32 @@ pub fn discover(
         .files
         .retain(|f| seen.insert(std::fs::canonicalize(f).unwrap_or_else(|_| f.clone())));
     Ok(discovery)
+}
+
+/// What a path that is neither a regular file nor a directory is (symbolic links are
+/// followed first); `None` for files and directories.
+pub fn special_kind(metadata: &std::fs::Metadata) -> Option<&'static str> {
+    let file_type = metadata.file_type();
+    if file_type.is_file() || file_type.is_dir() {
+        return None;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if file_type.is_fifo() {
+            return Some("a named pipe (FIFO)");
+        }
+        if file_type.is_socket() {
+            return Some("a socket");
+        }
+        if file_type.is_char_device() {
+            return Some("a character device");
+        }
+        if file_type.is_block_device() {
+            return Some("a block device");
+        }
+    }
+    Some("not a regular file")
 }
 
 fn walk(root: &Path, options: Options, resolver: &Arc<Resolver>, discovery: &mut Discovery) {
@@ -135,13 +180,48 @@ fn walk(root: &Path, options: Options, resolver: &Arc<Resolver>, discovery: &mut
     for entry in walker {
         match entry {
             Ok(entry) => {
-                let is_file = entry.file_type().is_some_and(|t| t.is_file());
-                if is_file && supported_language(entry.path()).is_some() {
+                let Some(file_type) = entry.file_type() else {
+                    continue;
+                };
+                let supported = supported_language(entry.path()).is_some();
+                if file_type.is_file() && supported {
                     discovery.files.push(entry.into_path());
+                } else if file_type.is_symlink() && entry.depth() > 0 {
+                    // Not followed: a link may lead out of the project, or in a loop, or
+                    // to a file checked under its own name. Only links to something
+                    // that could be checked are worth mentioning.
+                    let to_directory = std::fs::metadata(entry.path()).is_ok_and(|m| m.is_dir());
+                    if supported || to_directory {
+                        discovery
+                            .passed_over
+                            .push((entry.into_path(), "a symbolic link, not followed"));
+                    }
+                } else if !file_type.is_file() && !file_type.is_dir() && supported {
+                    let kind = std::fs::metadata(entry.path())
+                        .ok()
+                        .and_then(|m| special_kind(&m))
+                        .unwrap_or("not a regular file");
+                    discovery.passed_over.push((entry.into_path(), kind));
                 }
             }
-            Err(error) => discovery.walk_errors.push(error.to_string()),
+            Err(error) => match (error_path(&error), error.io_error()) {
+                (Some(path), Some(io)) => discovery
+                    .unreadable
+                    .push((path.to_path_buf(), io.to_string())),
+                _ => discovery.walk_errors.push(error.to_string()),
+            },
         }
+    }
+}
+
+/// The path an error of the walk is about.
+fn error_path(error: &ignore::Error) -> Option<&Path> {
+    match error {
+        ignore::Error::WithPath { path, .. } => Some(path),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            error_path(err)
+        }
+        _ => None,
     }
 }
 

@@ -9,6 +9,7 @@ mod config;
 mod diff;
 mod discover;
 mod explain;
+mod isolate;
 mod progress;
 mod stats;
 mod suppress;
@@ -25,12 +26,27 @@ pub(crate) const EXIT_FINDINGS: u8 = 1;
 pub(crate) const EXIT_ERROR: u8 = 2;
 
 fn main() -> ExitCode {
+    isolate::install_hook();
     let cli = Cli::parse();
-    let result = match cli.command {
+    // A bug outside the per-file isolation (see `isolate`) still ends with one line and
+    // exit code 2, never with Rust's panic report and 101.
+    let result = isolate::catch(|| match cli.command {
         Command::Check(args) => check::run(&args),
         Command::Rules(args) => explain::rules(&args),
         Command::Explain(args) => explain::explain(&args),
         Command::Config(args) => config::show::run(&args),
+    });
+    let result = match result {
+        Ok(result) => result,
+        Err(bug) => {
+            let mut stderr = std::io::stderr().lock();
+            let _ = writeln!(
+                stderr,
+                "txlint: error: internal error ({bug}); this is a bug in txlint: please report it at {}",
+                isolate::ISSUES_URL
+            );
+            return ExitCode::from(EXIT_ERROR);
+        }
     };
     match result {
         Ok(code) => ExitCode::from(code),

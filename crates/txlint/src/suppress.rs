@@ -76,7 +76,8 @@ impl Suppression {
 
 /// Every suppression comment of a source file.
 pub fn scan(language: Language, text: &str) -> Vec<Suppression> {
-    if !MARKERS.iter().any(|m| text.contains(m)) {
+    // Offsets are `u32`: a larger text (refused when read) would be misread.
+    if u32::try_from(text.len()).is_err() || !MARKERS.iter().any(|m| text.contains(m)) {
         return Vec::new();
     }
     let lines = LineIndex::new(text);
@@ -347,7 +348,14 @@ fn parse_directive(text: &str) -> Option<Directive> {
             reason: None,
         });
     }
-    if text.len() >= 4 && text[..4].eq_ignore_ascii_case("noqa") {
+    // Compared as bytes: the fourth byte of a comment may fall inside a multi-byte
+    // character (`# café`, `// ── section`), where slicing the `str` would panic. When
+    // they match, the four bytes are ASCII and `text[4..]` starts on a character.
+    if text
+        .as_bytes()
+        .get(..4)
+        .is_some_and(|start| start.eq_ignore_ascii_case(b"noqa"))
+    {
         let rest = &text[4..];
         if let Some(list) = rest.strip_prefix(':') {
             // The list ends at a reason (`--`) or at anything that cannot be in a code.
@@ -685,6 +693,41 @@ mod tests {
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!(found[0].line, 1);
         assert!(found[0].own_line);
+    }
+
+    /// A comment whose fourth byte falls inside a multi-byte character, in a file that
+    /// mentions a marker, used to panic (`text[..4]` sliced a `str` mid-character).
+    #[test]
+    fn comments_with_multi_byte_characters_are_read() {
+        let go = "package p\n\n// ── section ──\nfunc f() {} //nolint\n// é\n//é\n";
+        let found = scan(Language::Go, go);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].syntax, Syntax::Nolint);
+        let python = "# café au lait\n#\u{e9}\n# 日本語のコメント\nx = 1  # noqa\n";
+        let found = scan(Language::Python, python);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].line, 3);
+        let rust = "// 日本語のコメント txlint\n//🦀\n// ── txlint: ignore[TX001] ──\nfn f() {} // txlint: ignore\n";
+        let found = scan(Language::Rust, rust);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].line, 3);
+        // Every prefix length of a multi-byte comment body, after every marker.
+        for body in [
+            "noq\u{e9}",
+            "no\u{e9}",
+            "n\u{e9}",
+            "\u{e9}",
+            "nol\u{e9}",
+            "txlint:\u{e9}",
+            "noqa:\u{e9}",
+            "nolint:\u{e9}",
+            "txlint: ignore[\u{e9}",
+        ] {
+            for marker in ["//", "#"] {
+                let _ = parse_comment(body, marker);
+                let _ = parse_comment(&format!(" {body} {marker}{body}"), marker);
+            }
+        }
     }
 
     #[test]

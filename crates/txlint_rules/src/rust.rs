@@ -321,7 +321,9 @@ impl ResourceModel for WriteModel<'_> {
     }
 
     fn did_nothing_when_nil(&self, operand: &Operand) -> bool {
-        self.outcome.is_some() && operand.root_var() == self.outcome && matches!(operand, Operand::Var(_))
+        self.outcome.is_some()
+            && operand.root_var() == self.outcome
+            && matches!(operand, Operand::Var(_))
     }
 }
 

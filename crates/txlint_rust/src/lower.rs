@@ -7,8 +7,7 @@ use syn::{Attribute, Block, Expr, FnArg, ImplItem, Item, Lit, Pat, Stmt, TraitIt
 use txlint_ir::ir::{
     Binding, BlockId, Call, CallId, Callee, CfgBuilder, Event, FieldDecl, FileIr, FuncId, Function,
     FunctionKind, GlobalDecl, Import, Jump, JumpKind, NilTest, NoReturnKind, Operand, ResultUse,
-    Terminator,
-    Var, VarId, VarKind,
+    Terminator, Var, VarId, VarKind,
 };
 use txlint_ir::{Language, LineIndex, TextRange};
 
@@ -1045,7 +1044,9 @@ impl<'s> Lowerer<'s> {
         // `match result { Ok(..) => …, Err(..) => … }` on a local: the `Err` (or `None`) arm
         // is the edge where the value failed, as a nil test says.
         let failure_arm = match (&scrutinee, e.arms.as_slice()) {
-            (Operand::Var(_), [first, second]) if first.guard.is_none() && second.guard.is_none() => {
+            (Operand::Var(_), [first, second])
+                if first.guard.is_none() && second.guard.is_none() =>
+            {
                 match (variant_of(&first.pat), variant_of(&second.pat)) {
                     (Some("Ok" | "Some"), Some("Err" | "None")) => Some(1),
                     (Some("Err" | "None"), Some("Ok" | "Some")) => Some(0),

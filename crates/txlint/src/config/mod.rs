@@ -24,7 +24,7 @@ use txlint_ir::{Language, Severity};
 use txlint_rules::models::Models;
 use txlint_rules::{Settings, RULES};
 
-use model::{ConfigFile, FailOn, Level, LibraryModel, Pyproject};
+use model::{ConfigFile, FailOn, Level, LibraryModel, Pyproject, UncheckedFiles};
 use patterns::{Pattern, PatternSet};
 
 /// Configuration file names, in order of precedence within one directory.
@@ -40,6 +40,8 @@ pub struct Overrides {
     /// `--ignore`: removed from whatever is selected.
     pub ignore: Vec<String>,
     pub fail_on: Option<FailOn>,
+    /// `--unchecked-files`.
+    pub unchecked_files: Option<UncheckedFiles>,
     /// `--tx012-strict`.
     pub strict_rollback: bool,
     /// `--include-tests`: every rule reports in test code.
@@ -70,6 +72,7 @@ pub struct LoadedConfig {
     pub report_in_tests: Option<Vec<&'static str>>,
     pub test_paths: Vec<Pattern>,
     pub fail_on: Option<FailOn>,
+    pub unchecked_files: Option<UncheckedFiles>,
     pub strict_rollback: Option<bool>,
     pub libraries: Vec<LibraryModel>,
 }
@@ -174,6 +177,9 @@ impl LoadedConfig {
         if file.fail_on.is_some() {
             self.fail_on = file.fail_on;
         }
+        if file.unchecked_files.is_some() {
+            self.unchecked_files = file.unchecked_files;
+        }
         if let Some(strict) = file
             .rules
             .as_ref()
@@ -235,6 +241,9 @@ pub struct Profile {
     pub config: LoadedConfig,
     pub settings: Settings,
     pub fail_on: Severity,
+    /// The level of the notice about a file that could not be checked (`Error` fails
+    /// the run).
+    pub unchecked_files: Severity,
     exclude: PatternSet,
     per_file_ignores: PatternSet,
     per_file_codes: Vec<Vec<&'static str>>,
@@ -297,6 +306,10 @@ impl Profile {
             .fail_on
             .or(config.fail_on)
             .map_or(Severity::Note, FailOn::severity);
+        let unchecked_files = overrides
+            .unchecked_files
+            .or(config.unchecked_files)
+            .map_or(Severity::Error, UncheckedFiles::severity);
         let exclude = PatternSet::new(
             config
                 .exclude
@@ -341,6 +354,7 @@ impl Profile {
             config,
             settings,
             fail_on,
+            unchecked_files,
             exclude,
             per_file_ignores,
             per_file_codes,

@@ -82,6 +82,15 @@ pub struct ConfigFile {
     #[schemars(with = "FailOn")]
     pub fail_on: Option<FailOn>,
 
+    /// How a file that was meant to be checked and could not be is reported: one that
+    /// cannot be read, is binary, not UTF-8 or over the size limit, has syntax errors,
+    /// or met an internal error of txlint. `error` (the default) makes `txlint check`
+    /// exit with 1, whatever `fail-on` says; `warning` reports it without changing the
+    /// exit code.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "UncheckedFiles")]
+    pub unchecked_files: Option<UncheckedFiles>,
+
     /// Options of individual rules, in tables named after the rule.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(with = "RuleOptions")]
@@ -146,6 +155,31 @@ impl FailOn {
             Severity::Error => FailOn::Error,
             Severity::Warning => FailOn::Warning,
             Severity::Note => FailOn::Note,
+        }
+    }
+}
+
+/// The level of the notice about a file that could not be checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum UncheckedFiles {
+    Error,
+    Warning,
+}
+
+impl UncheckedFiles {
+    pub fn severity(self) -> Severity {
+        match self {
+            UncheckedFiles::Error => Severity::Error,
+            UncheckedFiles::Warning => Severity::Warning,
+        }
+    }
+
+    /// `Error` for anything but a warning.
+    pub fn of(severity: Severity) -> UncheckedFiles {
+        match severity {
+            Severity::Warning | Severity::Note => UncheckedFiles::Warning,
+            Severity::Error => UncheckedFiles::Error,
         }
     }
 }
@@ -345,6 +379,7 @@ mod tests {
 select = ["TX0"]
 ignore = ["TX009"]
 fail-on = "warning"
+unchecked-files = "warning"
 exclude = ["gen"]
 extend-exclude = ["*_gen.go"]
 
@@ -371,6 +406,7 @@ rollback = { methods = ["Abort"] }
         let again: ConfigFile = toml::from_str(&printed).unwrap();
         assert_eq!(config, again);
         assert_eq!(config.fail_on, Some(FailOn::Warning));
+        assert_eq!(config.unchecked_files, Some(UncheckedFiles::Warning));
         let library = config.library.unwrap()[0].to_library().unwrap();
         assert_eq!(library.rollback.methods, ["Abort"]);
     }

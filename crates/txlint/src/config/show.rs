@@ -8,7 +8,9 @@ use std::path::Path;
 use anyhow::{bail, Result};
 use txlint_rules::RULES;
 
-use super::model::{ConfigFile, FailOn, Level, RollbackNotDeferredOptions, RuleOptions};
+use super::model::{
+    ConfigFile, FailOn, Level, RollbackNotDeferredOptions, RuleOptions, UncheckedFiles,
+};
 use super::patterns::{slashed, Pattern};
 use super::{enabled_codes, Overrides, Profile, Resolver};
 use crate::cli::ConfigArgs;
@@ -59,7 +61,7 @@ pub fn run(args: &ConfigArgs) -> Result<u8> {
     }
     writeln!(
         out,
-        "# Globs are shown absolute. Flags of `txlint check` (--select, --ignore, --fail-on, ...) apply on top.\n"
+        "# Globs are shown absolute. Flags of `txlint check` (--select, --ignore, --fail-on, --unchecked-files, ...) apply on top.\n"
     )?;
     let effective = effective_config(&profile);
     out.write_all(toml::to_string_pretty(&effective)?.as_bytes())?;
@@ -119,10 +121,10 @@ fn effective_config(profile: &Profile) -> ConfigFile {
                 .map(|r| r.code.to_string())
                 .collect(),
         ),
-        test_paths: (!config.test_paths.is_empty()).then(|| {
-            absolute(&config.test_paths.iter().collect::<Vec<_>>())
-        }),
+        test_paths: (!config.test_paths.is_empty())
+            .then(|| absolute(&config.test_paths.iter().collect::<Vec<_>>())),
         fail_on: Some(FailOn::of(profile.fail_on)),
+        unchecked_files: Some(UncheckedFiles::of(profile.unchecked_files)),
         rules: Some(RuleOptions {
             rollback_not_deferred: Some(RollbackNotDeferredOptions {
                 strict: Some(profile.settings.strict_rollback),

@@ -107,6 +107,7 @@ impl Fixture {
                 level: Severity::Warning,
                 file: Some(BROKEN),
                 path: "cmd/broken.go".into(),
+                raw_path: None,
                 range: Some(find(&broken, "[")),
                 message: "syntax error: expected an expression; the rest of the file was checked"
                     .into(),
@@ -116,6 +117,7 @@ impl Fixture {
                 level: Severity::Error,
                 file: None,
                 path: "vendor/blob.go".into(),
+                raw_path: None,
                 range: None,
                 message: "could not read the file: permission denied (os error 13)".into(),
                 skipped: true,

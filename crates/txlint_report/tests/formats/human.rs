@@ -29,7 +29,7 @@ fn human_ends_with_the_summary_line() {
     let fixture = Fixture::new();
     let out = rendered(&fixture.report(), Format::Human, &plain());
     assert!(
-        out.ends_with("\n4 findings in 3 files (1 file skipped)\n"),
+        out.ends_with("\n4 findings in 2 files (3 files checked, 1 file skipped)\n"),
         "{out}"
     );
 }
@@ -76,7 +76,7 @@ fn human_summary_counts_suppressed_findings() {
     let fixture = Fixture::with_suppression();
     let out = rendered(&fixture.report(), Format::Human, &plain());
     assert!(
-        out.ends_with("\n4 findings in 3 files (1 suppressed, 1 file skipped)\n"),
+        out.ends_with("\n4 findings in 2 files (3 files checked, 1 suppressed, 1 file skipped)\n"),
         "{out}"
     );
     assert!(out.contains("warning[TX900]"), "{out}");
