@@ -1520,3 +1520,53 @@ fn exceptions_leaving_a_with_body_run_its_exit() {
         "the exception edge runs the `with conn:` exit"
     );
 }
+
+// ----- findings the front-end once lost ---------------------------------------------
+
+/// The TX004 shape of `fixtures/python/TX004/cached_connection.py`: a statement on a cached
+/// module connection, never committed. `{}` stands for code put between the statement and
+/// the return.
+const CACHED_CONNECTION: &str = "import psycopg\n\n_conn: psycopg.Connection | None = None\n\n\ndef get_plan(plan_id):\n    cur = _conn.cursor()\n    cur.execute(\"SELECT id, name FROM plans WHERE id = %s\", (plan_id,))\n    {}\n    return cur.fetchone()\n";
+
+/// Every rule's findings on `source`, as (1-based line, code).
+fn findings(source: &str) -> Vec<(u32, &'static str)> {
+    let ir = lower_file(source);
+    let report = txlint_rules::check_file(
+        txlint_ir::FileId(0),
+        &ir,
+        &txlint_rules::Settings::default(),
+    );
+    let lines = txlint_ir::LineIndex::new(source);
+    report
+        .diagnostics
+        .iter()
+        .map(|d| (lines.line_column(d.range.start(), source).line, d.code))
+        .collect()
+}
+
+fn cached_connection(between: &str) -> String {
+    CACHED_CONNECTION.replace("{}", between)
+}
+
+#[test]
+fn the_cached_connection_shape_is_a_finding() {
+    assert_eq!(findings(&cached_connection("pass")), [(8, "TX004")]);
+}
+
+#[test]
+fn carriage_returns_alone_end_lines() {
+    // Old Mac line endings: Python reads a lone CR as a line break, tree-sitter-python
+    // as a space.
+    let source = cached_connection("pass").replace('\n', "\r");
+    assert_eq!(findings(&source), [(8, "TX004")]);
+    let ir = lower_file(&source);
+    assert!(ir.syntax_errors.is_empty(), "{:?}", ir.syntax_errors);
+    // Mixed with CRLF and LF, with a CR alone in a string.
+    let mixed = cached_connection("x = \"\"\"a\rb\"\"\"\r\n    y = 1").replacen(
+        "\n\n_conn",
+        "\r\r_conn",
+        1,
+    );
+    assert_eq!(findings(&mixed), [(8, "TX004")]);
+    assert!(lower_file(&mixed).syntax_errors.is_empty());
+}
