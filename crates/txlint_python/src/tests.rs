@@ -1570,3 +1570,20 @@ fn carriage_returns_alone_end_lines() {
     assert_eq!(findings(&mixed), [(8, "TX004")]);
     assert!(lower_file(&mixed).syntax_errors.is_empty());
 }
+#[test]
+fn a_long_flat_concatenation_is_not_deep_nesting() {
+    // Operands in evaluation order.
+    let ir = lower("def g():\n    x = a() + b() - c() or d() and e()\n");
+    let names: Vec<_> = function(&ir, "g")
+        .calls
+        .iter()
+        .map(|c| c.callee.name())
+        .collect();
+    assert_eq!(names, ["a", "b", "c", "d", "e"].map(Some));
+    for operator in [" + ", " and ", " | "] {
+        let operands = vec!["'x'"; 5_000].join(operator);
+        let source = cached_connection(&format!("query = {operands}"));
+        assert_eq!(findings(&source), [(8, "TX004")], "{operator}");
+        assert!(lower_file(&source).unanalysed.is_empty(), "{operator}");
+    }
+}
