@@ -439,13 +439,19 @@ impl<'s> Lowerer<'s> {
     }
 
     /// Whether the lowering has gone too deep to follow `range`, which is then recorded as
-    /// cut off (computed only here: measuring a syn node walks it).
+    /// cut off (computed only here: measuring a syn node walks it). Module-level code is
+    /// recorded as outside any function: `<module>` spans the whole file, and withholding
+    /// its findings would withhold every function's.
     fn too_deep(&mut self, range: impl FnOnce(&Self) -> TextRange) -> bool {
         if self.depth <= MAX_DEPTH {
             return false;
         }
         let range = range(self);
-        let function = self.frames.last().map(|frame| frame.id);
+        let function = self
+            .frames
+            .last()
+            .filter(|frame| !frame.is_module)
+            .map(|frame| frame.id);
         self.ir.cut_off(function, range);
         true
     }

@@ -1587,3 +1587,27 @@ fn a_long_flat_concatenation_is_not_deep_nesting() {
         assert!(lower_file(&source).unanalysed.is_empty(), "{operator}");
     }
 }
+#[test]
+fn deep_module_level_code_hides_only_itself() {
+    let deep_if = nested(400, "if x:", "pass").replacen("def f(conn):\n", "", 1);
+    let deep_if: String = deep_if.lines().map(|l| format!("{}\n", &l[1..])).collect();
+    let deep_list = format!("x = {}1{}\n", "[".repeat(400), "]".repeat(400));
+    let deep_call = format!("x = {}1{}\n", "f(".repeat(400), ")".repeat(400));
+    for deep in [deep_if, deep_list, deep_call] {
+        let source = format!("{}\n{deep}", cached_connection("pass"));
+        assert!(lower_file(&source).syntax_errors.is_empty());
+        assert_eq!(findings(&source), [(8, "TX004")], "{}", &deep[..20]);
+        assert_eq!(lower_file(&source).unanalysed.len(), 1);
+        // Deep code in a function still withholds that function's findings.
+        let source = format!(
+            "{}\ndef deep():\n{}",
+            cached_connection("pass"),
+            deep.lines()
+                .map(|l| format!("    {l}\n"))
+                .collect::<String>()
+        );
+        assert_eq!(findings(&source), [(8, "TX004")]);
+        let inside = cached_connection(&deep.lines().collect::<Vec<_>>().join("\n    "));
+        assert_eq!(findings(&inside), []);
+    }
+}
