@@ -9,7 +9,8 @@ pub struct LineColumn {
 }
 
 /// Maps byte offsets of one text to lines and columns. Built once per file, queried
-/// only when a diagnostic is rendered.
+/// only when a diagnostic is rendered. Lines end at LF, CRLF or a CR alone (old Mac
+/// line endings, which Python and editors read as line breaks).
 #[derive(Debug, Clone)]
 pub struct LineIndex {
     /// Byte offset at which each line starts; `line_starts[0] == 0`.
@@ -19,11 +20,13 @@ pub struct LineIndex {
 
 impl LineIndex {
     pub fn new(text: &str) -> LineIndex {
+        let bytes = text.as_bytes();
         let mut line_starts = vec![0];
         line_starts.extend(
-            text.bytes()
+            bytes
+                .iter()
                 .enumerate()
-                .filter(|&(_, b)| b == b'\n')
+                .filter(|&(i, &b)| b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n')))
                 .map(|(i, _)| u32::try_from(i + 1).unwrap_or(u32::MAX)),
         );
         LineIndex {
@@ -41,7 +44,7 @@ impl LineIndex {
         self.line_starts.partition_point(|&start| start <= offset) - 1
     }
 
-    /// Byte range of a 0-based line, without its line terminator.
+    /// Byte range of a 0-based line, without its line terminator (LF, CRLF or CR).
     pub fn line_range(&self, line: usize, text: &str) -> TextRange {
         let start = self.line_starts[line];
         let end = self
@@ -129,6 +132,22 @@ mod tests {
         assert_eq!(&text[index.line_range(0, text).to_usize()], "one");
         assert_eq!(&text[index.line_range(1, text).to_usize()], "two");
         assert_eq!(&text[index.line_range(2, text).to_usize()], "three");
+    }
+
+    #[test]
+    fn a_carriage_return_alone_ends_a_line() {
+        let text = "one\rtwo\r\nthree\n\rfour\r";
+        let index = LineIndex::new(text);
+        assert_eq!(index.line_count(), 6);
+        let lines: Vec<&str> = (0..6)
+            .map(|line| &text[index.line_range(line, text).to_usize()])
+            .collect();
+        assert_eq!(lines, ["one", "two", "three", "", "four", ""]);
+        let four = text.find("four").unwrap() as u32;
+        assert_eq!(
+            index.line_column(four + 1, text),
+            LineColumn { line: 5, column: 2 }
+        );
     }
 
     #[test]

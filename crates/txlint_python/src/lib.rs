@@ -22,6 +22,32 @@ use txlint_ir::{Language, TextRange};
 
 /// Parses and lowers one Python source file.
 pub fn lower_file(source: &str) -> FileIr {
+    match lone_carriage_returns_as_newlines(source) {
+        Some(normalized) => lower_normalized(&normalized),
+        None => lower_normalized(source),
+    }
+}
+
+/// Python ends a line at a carriage return alone (old Mac line endings), as at LF and
+/// CRLF; tree-sitter-python reads it as a space, which runs the lines together. The file
+/// is lowered from a copy where each lone CR is an LF: one byte for one, so every offset
+/// still points into the original (whose line index counts a lone CR as a line break).
+/// A CR inside a string literal becomes an LF in the value read from the copy.
+fn lone_carriage_returns_as_newlines(source: &str) -> Option<String> {
+    let bytes = source.as_bytes();
+    let lone = |i: usize| bytes[i] == b'\r' && bytes.get(i + 1) != Some(&b'\n');
+    let first = (0..bytes.len()).find(|&i| lone(i))?;
+    let mut copy = bytes.to_vec();
+    for i in first..bytes.len() {
+        if lone(i) {
+            copy[i] = b'\n';
+        }
+    }
+    // Replacing one ASCII byte by another keeps the text UTF-8.
+    String::from_utf8(copy).ok()
+}
+
+fn lower_normalized(source: &str) -> FileIr {
     let mut parser = tree_sitter::Parser::new();
     if parser
         .set_language(&tree_sitter_python::LANGUAGE.into())

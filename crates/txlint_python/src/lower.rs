@@ -439,13 +439,19 @@ impl<'s> Lowerer<'s> {
     }
 
     /// Whether the lowering has gone too deep to follow `range`, which is then recorded as
-    /// cut off (computed only here: measuring a syn node walks it).
+    /// cut off (computed only here: measuring a syn node walks it). Module-level code is
+    /// recorded as outside any function: `<module>` spans the whole file, and withholding
+    /// its findings would withhold every function's.
     fn too_deep(&mut self, range: impl FnOnce(&Self) -> TextRange) -> bool {
         if self.depth <= MAX_DEPTH {
             return false;
         }
         let range = range(self);
-        let function = self.frames.last().map(|frame| frame.id);
+        let function = self
+            .frames
+            .last()
+            .filter(|frame| !frame.is_module)
+            .map(|frame| frame.id);
         self.ir.cut_off(function, range);
         true
     }
@@ -2204,6 +2210,10 @@ impl<'s> Lowerer<'s> {
                 self.comprehension(node);
                 Operand::Other
             }
+            "binary_operator" | "boolean_operator" => {
+                self.operator_chain(node);
+                Operand::Other
+            }
             "keyword_argument" => match field(node, fields().value) {
                 Some(value) => self.expr(value, ResultUse::Used),
                 None => Operand::Other,
@@ -2214,6 +2224,28 @@ impl<'s> Lowerer<'s> {
                 }
                 Operand::Other
             }
+        }
+    }
+
+    /// `a + b + c …`, `x and y or z …`: the tree nests a chain to the left, one level per
+    /// operator. Its operands are lowered in evaluation order (the leftmost first) one
+    /// level below the chain, so that a long chain (a query built from thousands of
+    /// pieces) is not taken for deep nesting.
+    fn operator_chain(&mut self, node: Node) {
+        let is_chain = |n: Node| matches!(n.kind(), "binary_operator" | "boolean_operator");
+        // Right operands from the top of the chain down; each level's in reverse.
+        let mut rights = Vec::new();
+        let mut leftmost = Some(node);
+        while let Some(current) = leftmost.filter(|n| is_chain(*n)) {
+            let children = named_children(current);
+            leftmost = children.first().copied();
+            rights.extend(children.into_iter().skip(1).rev());
+        }
+        if let Some(leftmost) = leftmost {
+            self.expr(leftmost, ResultUse::Used);
+        }
+        for right in rights.into_iter().rev() {
+            self.expr(right, ResultUse::Used);
         }
     }
 

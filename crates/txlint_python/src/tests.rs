@@ -1520,3 +1520,94 @@ fn exceptions_leaving_a_with_body_run_its_exit() {
         "the exception edge runs the `with conn:` exit"
     );
 }
+
+// ----- findings the front-end once lost ---------------------------------------------
+
+/// The TX004 shape of `fixtures/python/TX004/cached_connection.py`: a statement on a cached
+/// module connection, never committed. `{}` stands for code put between the statement and
+/// the return.
+const CACHED_CONNECTION: &str = "import psycopg\n\n_conn: psycopg.Connection | None = None\n\n\ndef get_plan(plan_id):\n    cur = _conn.cursor()\n    cur.execute(\"SELECT id, name FROM plans WHERE id = %s\", (plan_id,))\n    {}\n    return cur.fetchone()\n";
+
+/// Every rule's findings on `source`, as (1-based line, code).
+fn findings(source: &str) -> Vec<(u32, &'static str)> {
+    let ir = lower_file(source);
+    let report = txlint_rules::check_file(
+        txlint_ir::FileId(0),
+        &ir,
+        &txlint_rules::Settings::default(),
+    );
+    let lines = txlint_ir::LineIndex::new(source);
+    report
+        .diagnostics
+        .iter()
+        .map(|d| (lines.line_column(d.range.start(), source).line, d.code))
+        .collect()
+}
+
+fn cached_connection(between: &str) -> String {
+    CACHED_CONNECTION.replace("{}", between)
+}
+
+#[test]
+fn the_cached_connection_shape_is_a_finding() {
+    assert_eq!(findings(&cached_connection("pass")), [(8, "TX004")]);
+}
+
+#[test]
+fn carriage_returns_alone_end_lines() {
+    // Old Mac line endings: Python reads a lone CR as a line break, tree-sitter-python
+    // as a space.
+    let source = cached_connection("pass").replace('\n', "\r");
+    assert_eq!(findings(&source), [(8, "TX004")]);
+    let ir = lower_file(&source);
+    assert!(ir.syntax_errors.is_empty(), "{:?}", ir.syntax_errors);
+    // Mixed with CRLF and LF, with a CR alone in a string.
+    let mixed = cached_connection("x = \"\"\"a\rb\"\"\"\r\n    y = 1").replacen(
+        "\n\n_conn",
+        "\r\r_conn",
+        1,
+    );
+    assert_eq!(findings(&mixed), [(8, "TX004")]);
+    assert!(lower_file(&mixed).syntax_errors.is_empty());
+}
+#[test]
+fn a_long_flat_concatenation_is_not_deep_nesting() {
+    // Operands in evaluation order.
+    let ir = lower("def g():\n    x = a() + b() - c() or d() and e()\n");
+    let names: Vec<_> = function(&ir, "g")
+        .calls
+        .iter()
+        .map(|c| c.callee.name())
+        .collect();
+    assert_eq!(names, ["a", "b", "c", "d", "e"].map(Some));
+    for operator in [" + ", " and ", " | "] {
+        let operands = vec!["'x'"; 5_000].join(operator);
+        let source = cached_connection(&format!("query = {operands}"));
+        assert_eq!(findings(&source), [(8, "TX004")], "{operator}");
+        assert!(lower_file(&source).unanalysed.is_empty(), "{operator}");
+    }
+}
+#[test]
+fn deep_module_level_code_hides_only_itself() {
+    let deep_if = nested(400, "if x:", "pass").replacen("def f(conn):\n", "", 1);
+    let deep_if: String = deep_if.lines().map(|l| format!("{}\n", &l[1..])).collect();
+    let deep_list = format!("x = {}1{}\n", "[".repeat(400), "]".repeat(400));
+    let deep_call = format!("x = {}1{}\n", "f(".repeat(400), ")".repeat(400));
+    for deep in [deep_if, deep_list, deep_call] {
+        let source = format!("{}\n{deep}", cached_connection("pass"));
+        assert!(lower_file(&source).syntax_errors.is_empty());
+        assert_eq!(findings(&source), [(8, "TX004")], "{}", &deep[..20]);
+        assert_eq!(lower_file(&source).unanalysed.len(), 1);
+        // Deep code in a function still withholds that function's findings.
+        let source = format!(
+            "{}\ndef deep():\n{}",
+            cached_connection("pass"),
+            deep.lines()
+                .map(|l| format!("    {l}\n"))
+                .collect::<String>()
+        );
+        assert_eq!(findings(&source), [(8, "TX004")]);
+        let inside = cached_connection(&deep.lines().collect::<Vec<_>>().join("\n    "));
+        assert_eq!(findings(&inside), []);
+    }
+}

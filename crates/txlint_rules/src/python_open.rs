@@ -6,11 +6,11 @@
 
 use std::collections::BTreeSet;
 
-use txlint_ir::ir::{CallId, Callee, Event, FuncId, Function, Operand};
+use txlint_ir::ir::{CallId, Callee, Event, FuncId, Operand};
 use txlint_ir::TextRange;
 
 use crate::flow::{self, Effect, ExitPolicy, Resource, ResourceModel};
-use crate::python::{is_context, resolve, ConnectionModel, Kind, Mode};
+use crate::python::{resolve, ConnectionModel, Kind, Mode};
 use crate::Context;
 
 /// A call made while a transaction may be open.
@@ -136,7 +136,7 @@ pub(crate) fn open_calls(cx: &Context) -> Vec<PyOpenCall> {
         // Scoped transactions.
         for (call_index, call) in function.calls.iter().enumerate() {
             let call_id = CallId(call_index as u32);
-            if !scoped_transaction(cx, function, kinds, call, call_id) {
+            if !scoped_transaction(cx, id, kinds, call, call_id) {
                 continue;
             }
             let resource = Resource::new(Event::Call(call_id), call.range, Vec::new(), POLICY);
@@ -157,12 +157,12 @@ pub(crate) fn open_calls(cx: &Context) -> Vec<PyOpenCall> {
 /// Whether a call is the context of a scoped transaction.
 fn scoped_transaction(
     cx: &Context,
-    function: &Function,
+    function: FuncId,
     kinds: &std::collections::HashMap<Operand, Kind>,
     call: &txlint_ir::ir::Call,
     id: CallId,
 ) -> bool {
-    if !is_context(function, id) {
+    if !cx.python().is_context(function, id) {
         return false;
     }
     match &call.callee {

@@ -270,7 +270,7 @@ fn scoped_regions(function: &Function, model: &ConnectionModel, guarded: &[CallI
             txlint_ir::ir::Callee::Method { receiver, name, .. } => {
                 model.is_holder(receiver)
                     && model.models.connection.scoped_transactions.contains(name)
-                    && crate::python::is_context(function, context)
+                    && model.facts.is_context(model.function_id, context)
             }
             _ => false,
         };
