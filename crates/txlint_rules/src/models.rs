@@ -336,42 +336,68 @@ impl Models {
     /// modelled libraries (rows cursors are only tracked, and pools only opened, in files
     /// that import one). Rollback and close names are left out on purpose: alone they
     /// cannot produce a finding, and `Close` is everywhere.
-    pub fn trigger_words(&self) -> Vec<&str> {
-        let mut words: Vec<&str> = Vec::new();
-        for library in &self.libraries {
-            words.extend(
-                library
-                    .begin
+    /// The texts one of which a file must contain to be worth parsing, in the shape they
+    /// take in code: a modelled method only where it is called (`.Commit(`), a library
+    /// only where it is imported or named as a path. Bare words let in every file with a
+    /// `Txn`, an `Appender.Commit` or a `start` (issue 13); the shapes keep the same
+    /// findings, since every rule needs one of these calls or the library's types.
+    pub fn prefilter_patterns(&self, language: Language) -> Vec<String> {
+        let methods = self.libraries.iter().flat_map(|library| {
+            library
+                .begin
+                .iter()
+                .flat_map(|b| b.methods.iter())
+                .chain(&library.commit.methods)
+                .chain(&library.acquire)
+                .chain(&library.closure)
+        });
+        let imports = self.libraries.iter().flat_map(|library| {
+            library
+                .imports
+                .iter()
+                .filter(|p| !p.starts_with("*/"))
+                .map(|p| p.trim_end_matches("/*"))
+        });
+        let mut patterns: Vec<String> = Vec::new();
+        match language {
+            Language::Go => {
+                patterns.extend(methods.map(|m| format!(".{m}(")));
+                // An import path is always quoted; a prefix also covers its subpackages
+                // and major versions (`"github.com/jackc/pgx/v5"`).
+                patterns.extend(imports.map(|p| format!("\"{p}")));
+            }
+            Language::Rust => {
+                // tokio-postgres's `start` only ever follows `build_transaction()`, itself
+                // a trigger; the bare word let in most of any large Rust tree.
+                for m in methods.filter(|m| *m != "start") {
+                    patterns.push(format!(".{m}("));
+                    patterns.push(format!(".{m}::<"));
+                }
+                for krate in imports {
+                    patterns.push(format!("{krate}::"));
+                    patterns.push(format!("use {krate}"));
+                    patterns.push(format!("crate {krate}"));
+                }
+            }
+            Language::Python => {
+                // Every Python finding involves a driver, pool or Django, all reached
+                // through an import of their top-level module.
+                let callables = self
+                    .drivers
                     .iter()
-                    .flat_map(|b| b.methods.iter().map(String::as_str)),
-            );
-            words.extend(library.commit.methods.iter().map(String::as_str));
-            words.extend(library.acquire.iter().map(String::as_str));
-            words.extend(library.closure.iter().map(String::as_str));
-            words.extend(
-                library
-                    .imports
-                    .iter()
-                    .filter(|p| !p.starts_with("*/"))
-                    .map(|p| p.trim_end_matches("/*")),
-            );
+                    .flat_map(|d| d.connect.iter().chain(&d.types))
+                    .chain(
+                        self.pool_kinds
+                            .iter()
+                            .flat_map(|p| p.create.iter().chain(&p.types)),
+                    )
+                    .chain(&self.django.atomic);
+                patterns.extend(callables.filter_map(|c| c.split('.').next().map(str::to_string)));
+            }
         }
-        // Python: every finding involves a driver, pool or Django, all of which are
-        // reached through an import of their top-level module.
-        let python_callables = self
-            .drivers
-            .iter()
-            .flat_map(|d| d.connect.iter().chain(&d.types))
-            .chain(
-                self.pool_kinds
-                    .iter()
-                    .flat_map(|p| p.create.iter().chain(&p.types)),
-            )
-            .chain(&self.django.atomic);
-        words.extend(python_callables.filter_map(|c| c.split('.').next()));
-        words.sort_unstable();
-        words.dedup();
-        words
+        patterns.sort_unstable();
+        patterns.dedup();
+        patterns
     }
 }
 
