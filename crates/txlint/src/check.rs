@@ -38,6 +38,8 @@ const WORKER_STACK: usize = 16 * 1024 * 1024;
 /// A file to check, with the profile its closest configuration gives it.
 struct Target {
     path: PathBuf,
+    /// Canonical, when it can be resolved.
+    real: Option<PathBuf>,
     /// Absolute, for configuration globs.
     absolute: PathBuf,
     profile: Arc<Profile>,
@@ -118,19 +120,19 @@ pub fn run(args: &CheckArgs) -> Result<u8> {
     drop(stderr);
 
     let mut targets = Vec::with_capacity(discovery.files.len());
-    for path in &discovery.files {
+    for (path, real) in discovery.files.iter().zip(&discovery.real) {
+        let absolute = resolver.absolute(path);
         if let Some(changed) = &changed {
-            let real = std::fs::canonicalize(path).unwrap_or_else(|_| resolver.absolute(path));
-            if !changed.contains_file(&real) {
+            if !changed.contains_file(real.as_ref().unwrap_or(&absolute)) {
                 continue;
             }
         }
-        let absolute = resolver.absolute(path);
         let profile = resolver
             .profile_for_file(&absolute)
             .map_err(anyhow::Error::msg)?;
         targets.push(Target {
             path: path.clone(),
+            real: real.clone(),
             absolute,
             profile,
         });
@@ -154,7 +156,7 @@ pub fn run(args: &CheckArgs) -> Result<u8> {
                 let ShownPath {
                     text: display_path,
                     raw: raw_path,
-                } = shown_path(&target.path, Some(&cwd));
+                } = shown_resolved(&target.path, target.real.as_deref(), Some(&cwd));
                 let cache = caches.get(&profile_id(&target.profile));
                 let mut outcome = isolate::catch(|| {
                     check_one(
@@ -250,7 +252,7 @@ pub fn run(args: &CheckArgs) -> Result<u8> {
     if let Some(changed) = &changed {
         let real: Vec<PathBuf> = targets
             .iter()
-            .map(|t| std::fs::canonicalize(&t.path).unwrap_or_else(|_| t.absolute.clone()))
+            .map(|t| t.real.clone().unwrap_or_else(|| t.absolute.clone()))
             .collect();
         let on_changed_lines = |d: &Diagnostic| {
             let file = &files[d.file.0 as usize];
@@ -773,10 +775,15 @@ struct ShownPath {
 }
 
 fn shown_path(path: &Path, cwd: Option<&Path>) -> ShownPath {
-    let shown: PathBuf = match (std::fs::canonicalize(path), cwd) {
-        (Ok(real), Some(cwd)) => match real.strip_prefix(cwd) {
+    shown_resolved(path, std::fs::canonicalize(path).ok().as_deref(), cwd)
+}
+
+/// [`shown_path`] for a path already resolved to `real`.
+fn shown_resolved(path: &Path, real: Option<&Path>, cwd: Option<&Path>) -> ShownPath {
+    let shown: PathBuf = match (real, cwd) {
+        (Some(real), Some(cwd)) => match real.strip_prefix(cwd) {
             Ok(relative) => relative.to_path_buf(),
-            Err(_) => real,
+            Err(_) => real.to_path_buf(),
         },
         // Unreadable (a symlink loop): show it as it was given.
         _ => path.to_path_buf(),

@@ -39,6 +39,8 @@ pub struct Options {
 #[derive(Debug, Default)]
 pub struct Discovery {
     pub files: Vec<PathBuf>,
+    /// Each file's canonical path (`None` when it cannot be resolved, a symlink loop).
+    pub real: Vec<Option<PathBuf>>,
     /// Files named explicitly whose language txlint does not check (yet).
     pub unsupported: Vec<PathBuf>,
     /// Paths named explicitly that are neither files nor directories (a FIFO, a
@@ -113,9 +115,14 @@ pub fn discover(
     // The same file named twice (`a.go` and `$PWD/a.go`, or through a symlink) is
     // checked once.
     let mut seen = std::collections::HashSet::new();
-    discovery
-        .files
-        .retain(|f| seen.insert(std::fs::canonicalize(f).unwrap_or_else(|_| f.clone())));
+    for file in std::mem::take(&mut discovery.files) {
+        // Resolved once here and kept: the report and --diff-base need it too.
+        let real = std::fs::canonicalize(&file).ok();
+        if seen.insert(real.clone().unwrap_or_else(|| file.clone())) {
+            discovery.files.push(file);
+            discovery.real.push(real);
+        }
+    }
     Ok(discovery)
 }
 
