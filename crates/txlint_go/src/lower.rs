@@ -456,6 +456,7 @@ impl<'s> Lowerer<'s> {
                 params: Vec::new(),
                 named_results: Vec::new(),
                 result_count: 0,
+                result_types: Vec::new(),
                 vars: Vec::new(),
                 calls: Vec::new(),
                 cfg: Default::default(),
@@ -488,11 +489,27 @@ impl<'s> Lowerer<'s> {
                             .max(1)
                     })
                     .sum();
+                let types = named_children(result)
+                    .iter()
+                    .flat_map(|p| {
+                        let mut cursor = p.walk();
+                        let names = p.children_by_field_id(fields().name, &mut cursor).count();
+                        let ty = p
+                            .child_by_field_id(fields().r#type.get())
+                            .map(|t| self.type_text(t))
+                            .unwrap_or_default();
+                        std::iter::repeat_n(ty, names.max(1))
+                    })
+                    .collect();
                 let frame = self.frame();
                 frame.function.named_results = declared;
                 frame.function.result_count = count;
+                frame.function.result_types = types;
             } else {
-                self.frame().function.result_count = 1;
+                let ty = self.type_text(result);
+                let function = &mut self.frame().function;
+                function.result_count = 1;
+                function.result_types = vec![ty];
             }
         }
         // Parameters and results live in the body's outermost scope: a top-level
@@ -1445,6 +1462,7 @@ impl<'s> Lowerer<'s> {
                 }
             }
             "func_literal" => self.lower_literal(node),
+            "nil" => Operand::Const("nil".to_string()),
             "interpreted_string_literal" | "raw_string_literal" => {
                 let text = self.text(node);
                 Operand::Str(text[1..text.len().saturating_sub(1).max(1)].to_string())

@@ -99,6 +99,7 @@ func (s *Store) Save(ctx context.Context) (err error) {
     assert_eq!(f.params.len(), 1);
     assert_eq!(f.var(f.params[0]).ty.as_deref(), Some("context.Context"));
     assert_eq!(f.named_results.len(), 1);
+    assert_eq!(f.result_types, ["error"]);
     // Results share the body's outermost scope: `tx, err :=` reuses the named `err`.
     let begin = &method_calls(f, "BeginTx")[0];
     let ResultUse::Assigned(bindings) = &begin.result else {
@@ -492,4 +493,15 @@ func f(v any) {
         .map(|v| v.ty.clone())
         .collect();
     assert_eq!(types, [Some("*sql.Tx".to_string()), None]);
+}
+
+#[test]
+fn result_types_are_recorded_as_written() {
+    let ir = lower_file(
+        "package p\nfunc a() error { return nil }\nfunc b() (n, m int, err error) { return }\nfunc c() (*sql.Rows, error) { return nil, nil }\nfunc d() {}\n",
+    );
+    assert_eq!(function(&ir, "a").result_types, ["error"]);
+    assert_eq!(function(&ir, "b").result_types, ["int", "int", "error"]);
+    assert_eq!(function(&ir, "c").result_types, ["*sql.Rows", "error"]);
+    assert!(function(&ir, "d").result_types.is_empty());
 }

@@ -185,6 +185,9 @@ pub struct Function {
     pub named_results: Vec<VarId>,
     /// How many values the function returns.
     pub result_count: usize,
+    /// The declared result types as written, whitespace removed, one per value, when
+    /// the front-end knows them (Go); empty otherwise.
+    pub result_types: Vec<String>,
     pub vars: Vec<Var>,
     pub calls: Vec<Call>,
     pub cfg: Cfg,

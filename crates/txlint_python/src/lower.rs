@@ -2578,6 +2578,7 @@ fn new_function(
         decorators,
         named_results: Vec::new(),
         result_count: 0,
+        result_types: Vec::new(),
         vars: Vec::new(),
         calls: Vec::new(),
         cfg: Default::default(),

@@ -404,7 +404,7 @@ fn begin_of(
 }
 
 /// The declared type of a variable or struct field operand, whitespace removed.
-fn declared_type<'f>(
+pub(crate) fn declared_type<'f>(
     file: &'f FileIr,
     function: &'f Function,
     operand: &Operand,

@@ -39,6 +39,20 @@ pub struct Models {
     /// Rust: how statements reach a guard.
     #[serde(default)]
     pub executors: Executors,
+    /// Go: calls that only write a log line.
+    #[serde(default)]
+    pub logging: Logging,
+}
+
+/// Logging libraries (Go): an error handed only to these and then dropped is swallowed.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Logging {
+    /// Import paths of logging packages; any function of theirs logs (or builds a
+    /// logger), except the `Fatal*`/`Panic*` ones, which end the program.
+    pub packages: Vec<String>,
+    /// Logger types as written: every method called on a value of one of them logs.
+    pub types: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -527,6 +527,7 @@ impl<'s> Lowerer<'s> {
                 decorators: Vec::new(),
                 named_results: Vec::new(),
                 result_count: 0,
+                result_types: Vec::new(),
                 vars: Vec::new(),
                 calls: Vec::new(),
                 cfg: Default::default(),

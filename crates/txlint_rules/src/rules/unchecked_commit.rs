@@ -3,9 +3,10 @@
 use std::collections::{HashMap, HashSet};
 
 use txlint_ir::ir::{
-    Binding, Callee, Event, FuncId, Function, Operand, ResultUse, Terminator, VarId,
+    Binding, BlockId, Call, CallId, Callee, Event, FuncId, Function, JumpKind, Operand, ResultUse,
+    Terminator, VarId,
 };
-use txlint_ir::Diagnostic;
+use txlint_ir::{Diagnostic, Language, TextRange};
 
 use crate::models::CommitReturns;
 use crate::Context;
@@ -30,6 +31,9 @@ pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             }
         };
         if !discarded {
+            if let Some(exit) = swallowed_after_logging(cx, function, &commit) {
+                report_swallowed(cx, function, &commit, exit, out);
+            }
             continue;
         }
         let receiver = cx.display(function, commit.receiver);
@@ -162,4 +166,181 @@ fn error_field_root(operand: &Operand) -> Option<VarId> {
         },
         _ => None,
     }
+}
+
+/// TX001's second shape: the commit error is checked, but its branch only logs it and the
+/// function goes on to return a nil `error`, so its callers see success for a transaction
+/// that was rolled back (`if err := tx.Commit(); err != nil { log.Print(err) }; return nil`,
+/// typically inside a project's own `Commit` wrapper). Returns the `return` reached.
+fn swallowed_after_logging(
+    cx: &Context,
+    function: &Function,
+    commit: &crate::Commit,
+) -> Option<TextRange> {
+    if cx.ir.language != Language::Go
+        || commit.returns != CommitReturns::Error
+        || function.result_types.last().map(String::as_str) != Some("error")
+    {
+        return None;
+    }
+    let call = function.call(commit.call);
+    let ResultUse::Assigned(bindings) = &call.result else {
+        return None;
+    };
+    let [Binding::Var(error)] = bindings.as_slice() else {
+        return None;
+    };
+    let failed = failure_branch(function, commit.call, *error)?;
+    let logs = LoggingCalls { cx, function };
+    // Depth-first over the paths from the failure branch: a path that does anything with
+    // the error but log it (returns, stores, wraps, tests or sends it), ends the program,
+    // or leaves a loop iteration is not swallowing it.
+    let mut seen = vec![false; function.cfg.blocks.len()];
+    let mut stack = vec![failed];
+    while let Some(id) = stack.pop() {
+        if std::mem::replace(&mut seen[id.index()], true) {
+            continue;
+        }
+        let block = function.cfg.block(id);
+        if block
+            .events
+            .iter()
+            .any(|event| !logs.leaves_error_alone(event, *error))
+        {
+            continue;
+        }
+        match &block.terminator {
+            Terminator::Return { values, range, .. } => {
+                if matches!(values.last(), Some(Operand::Const(nil)) if nil == "nil") {
+                    return Some(*range);
+                }
+            }
+            Terminator::NoReturn { .. } | Terminator::Raise { .. } => {}
+            _ if block
+                .jump
+                .is_some_and(|j| matches!(j.kind, JumpKind::Break | JumpKind::Continue)) => {}
+            _ => stack.extend(function.cfg.successors(id)),
+        }
+    }
+    None
+}
+
+/// The block entered when `error`, just bound by the commit, is not nil: the first nil
+/// test of it after the commit, following straight-line blocks only.
+fn failure_branch(function: &Function, commit: CallId, error: VarId) -> Option<BlockId> {
+    let mut id = function
+        .cfg
+        .blocks
+        .iter()
+        .position(|b| b.events.contains(&Event::Call(commit)))
+        .map(|i| BlockId(i as u32))?;
+    for _ in 0..function.cfg.blocks.len() {
+        match &function.cfg.block(id).terminator {
+            Terminator::Branch {
+                nil_test: Some(test),
+                then_block,
+                else_block,
+                ..
+            } if test.operand == Operand::Var(error) => {
+                return Some(if test.then_is_nil {
+                    *else_block
+                } else {
+                    *then_block
+                });
+            }
+            Terminator::Goto(next) => id = *next,
+            _ => return None,
+        }
+    }
+    None
+}
+
+struct LoggingCalls<'a, 'c> {
+    cx: &'a Context<'c>,
+    function: &'a Function,
+}
+
+impl LoggingCalls<'_, '_> {
+    /// Whether an event leaves `error` alone or only hands it to a log line.
+    fn leaves_error_alone(&self, event: &Event, error: VarId) -> bool {
+        let mentions = |op: &Operand| op.root_var() == Some(error);
+        match event {
+            Event::Call(id) => {
+                let call = self.function.call(*id);
+                let receiver_mentions =
+                    matches!(&call.callee, Callee::Method { receiver, .. } if mentions(receiver));
+                !(receiver_mentions || call.args.iter().any(mentions)) || self.only_logged(call)
+            }
+            Event::Assign {
+                targets, values, ..
+            } => !values.iter().any(mentions) && !targets.contains(&Binding::Var(error)),
+            Event::Send { value, .. } => !mentions(value),
+            _ => true,
+        }
+    }
+
+    /// Whether a call's value ends in a log line: it is a logging call whose result is
+    /// dropped, or it feeds one (`err.Error()` as an argument, `logrus.WithError(err)` as
+    /// the receiver of `.Error(…)`).
+    fn only_logged(&self, call: &Call) -> bool {
+        match &call.result {
+            ResultUse::Discarded => self.is_logging(call),
+            ResultUse::Argument(outer) | ResultUse::Receiver(outer) => {
+                self.only_logged(self.function.call(*outer))
+            }
+            _ => false,
+        }
+    }
+
+    fn is_logging(&self, call: &Call) -> bool {
+        let logging = &self.cx.models.logging;
+        let ends_program = |name: &str| name.starts_with("Fatal") || name.starts_with("Panic");
+        match &call.callee {
+            Callee::Path(path) => match path.as_slice() {
+                [package, name] => {
+                    !ends_program(name)
+                        && self.cx.ir.imports.iter().any(|import| {
+                            import.local_name() == package
+                                && logging.packages.iter().any(|p| *p == import.path)
+                        })
+                }
+                _ => false,
+            },
+            Callee::Method { receiver, name, .. } => {
+                if ends_program(name) {
+                    return false;
+                }
+                match receiver {
+                    Operand::Call(inner) => self.is_logging(self.function.call(*inner)),
+                    _ => crate::facts::declared_type(self.cx.ir, self.function, receiver)
+                        .is_some_and(|ty| logging.types.iter().any(|t| t == ty)),
+                }
+            }
+            Callee::Other(_) => false,
+        }
+    }
+}
+
+fn report_swallowed(
+    cx: &Context,
+    function: &Function,
+    commit: &crate::Commit,
+    exit: TextRange,
+    out: &mut Vec<Diagnostic>,
+) {
+    let receiver = cx.display(function, commit.receiver);
+    let call_text = cx.method_call(function, commit);
+    out.push(
+        cx.diagnostic(
+            crate::registry::rule("TX001").expect("registered"),
+            function,
+            function.call(commit.call).range,
+            format!("error returned by `{receiver}.{call_text}` is only logged, and the function then returns nil"),
+        )
+        .primary_label("commit error checked, logged and dropped")
+        .label(exit, "returns success although the commit failed")
+        .help(format!("return it: `if err := {receiver}.{call_text}; err != nil {{ return fmt.Errorf(\"commit: %w\", err) }}`"))
+        .note("a failed commit has rolled the whole transaction back; callers that see a nil error believe it was written")
+        .build(),
+    );
 }
