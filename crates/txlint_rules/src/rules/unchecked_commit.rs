@@ -301,7 +301,7 @@ impl LoggingCalls<'_, '_> {
                     !ends_program(name)
                         && self.cx.ir.imports.iter().any(|import| {
                             import.local_name() == package
-                                && logging.packages.iter().any(|p| *p == import.path)
+                                && logging.packages.contains(&import.path)
                         })
                 }
                 _ => false,
