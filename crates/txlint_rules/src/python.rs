@@ -63,6 +63,8 @@ pub(crate) struct PySummary {
     pub releases: Vec<bool>,
     /// Parameters it commits or rolls back.
     pub ends: Vec<bool>,
+    /// A `@contextmanager` that yields only autocommit connections.
+    pub yields_autocommit: bool,
 }
 
 /// Everything the Python rules know about a file.
@@ -146,6 +148,7 @@ impl PyFacts {
             facts.shared = shared_kinds(file, &facts.kinds);
         }
         apply_autocommit(file, &mut facts.kinds);
+        facts.apply_caller_autocommit(file);
         facts.caller_ended = caller_ended(models, file);
         facts.holders = file
             .functions
@@ -155,6 +158,122 @@ impl PyFacts {
             .map(|((function, kinds), contexts)| holders(models, function, kinds, contexts))
             .collect();
         facts
+    }
+
+    /// Connection parameters that every caller in the file passes an autocommit
+    /// connection: `_listen(conn)` called only with what `with self._dedicated() as conn`
+    /// binds, where `_dedicated` is a `@contextmanager` that connects with
+    /// `autocommit=True`. A function never called in the file keeps what it declares.
+    fn apply_caller_autocommit(&mut self, file: &FileIr) {
+        let count = file.functions.len();
+        let mut call_sites: HashMap<FuncId, Vec<(usize, CallId)>> = HashMap::new();
+        for (caller_index, caller) in file.functions.iter().enumerate() {
+            for (call_index, call) in caller.calls.iter().enumerate() {
+                if let Some(callee) = self.resolve_call(file, &call.callee) {
+                    call_sites
+                        .entry(callee)
+                        .or_default()
+                        .push((caller_index, CallId(call_index as u32)));
+                }
+            }
+        }
+        // Chains of helpers and callers: a few rounds.
+        for _ in 0..3 {
+            let autocommit: Vec<Vec<Operand>> = (0..count)
+                .map(|index| self.autocommit_values(file, index))
+                .collect();
+            let yields: Vec<bool> = file
+                .functions
+                .iter()
+                .zip(&autocommit)
+                .map(|(function, values)| yields_only(file, function, values))
+                .collect();
+            for (summary, yields) in self.summaries.iter_mut().zip(yields) {
+                summary.yields_autocommit = yields;
+            }
+            let mut switched: Vec<(usize, Operand)> = Vec::new();
+            for (index, function) in file.functions.iter().enumerate() {
+                for (position, &param) in function.params.iter().enumerate() {
+                    let operand = Operand::Var(param);
+                    let Some(Kind::Connection {
+                        autocommit: false, ..
+                    }) = self.kinds[index].get(&operand)
+                    else {
+                        continue;
+                    };
+                    let name = &function.var(param).name;
+                    let Some(sites) = call_sites.get(&FuncId(index as u32)) else {
+                        continue;
+                    };
+                    let all = sites.iter().all(|&(caller_index, call)| {
+                        let call = file.functions[caller_index].call(call);
+                        let argument = match call.keyword(name) {
+                            Some(value) => Some(value),
+                            // Positions are unknown past a `**kwargs`.
+                            None if call.keywords.iter().all(|(k, _)| k != "**") => {
+                                call.args.get(position)
+                            }
+                            None => None,
+                        };
+                        argument.is_some_and(|a| autocommit[caller_index].contains(a))
+                    });
+                    if all {
+                        switched.push((index, operand));
+                    }
+                }
+            }
+            for (index, operand) in switched {
+                if let Some(Kind::Connection { autocommit, .. }) =
+                    self.kinds[index].get_mut(&operand)
+                {
+                    *autocommit = true;
+                }
+            }
+        }
+    }
+
+    /// The values of a function known to be autocommit connections: of an autocommit
+    /// kind, or made by a call that asks for autocommit (`autocommit=True`, whatever makes
+    /// it) or by a helper that yields only autocommit connections.
+    fn autocommit_values(&self, file: &FileIr, index: usize) -> Vec<Operand> {
+        let function = &file.functions[index];
+        let mut values: Vec<Operand> = self.kinds[index]
+            .iter()
+            .filter(|(_, kind)| {
+                matches!(
+                    kind,
+                    Kind::Connection {
+                        autocommit: true,
+                        ..
+                    }
+                )
+            })
+            .map(|(operand, _)| operand.clone())
+            .collect();
+        let mappings = mapping_entries(function);
+        let on = Operand::Const("True".into());
+        for call in &function.calls {
+            let ResultUse::Assigned(bindings) = &call.result else {
+                continue;
+            };
+            let target = match bindings.as_slice() {
+                [Binding::Var(v)] => Operand::Var(*v),
+                [Binding::Place(place @ (Operand::Field(..) | Operand::Global(_)))] => {
+                    place.clone()
+                }
+                _ => continue,
+            };
+            let asks = call_keywords(call, &mappings)
+                .iter()
+                .any(|(k, v)| k == "autocommit" && *v == on);
+            let helper_yields = self
+                .resolve_call(file, &call.callee)
+                .is_some_and(|helper| self.summaries[helper.index()].yields_autocommit);
+            if asks || helper_yields {
+                values.push(target);
+            }
+        }
+        values
     }
 
     /// The file's function a call refers to: `helper(...)` or `self.helper(...)`.
@@ -212,6 +331,7 @@ impl PyFacts {
             _ => None,
         };
         let receiver = function.receiver.map(Operand::Var);
+        let mappings = mapping_entries(function);
         for round in 0..3 {
             // What the assigning calls said, keywords included, wins over the text.
             for ((owner, name), kind) in &self.shared {
@@ -270,7 +390,8 @@ impl PyFacts {
                     _ => continue,
                 };
                 let in_with = is_context(contexts, CallId(call_index as u32));
-                if let Some(kind) = self.kind_of_call(file, models, &kinds, function, call, in_with)
+                if let Some(kind) =
+                    self.kind_of_call(file, models, &kinds, function, call, in_with, &mappings)
                 {
                     kinds.insert(target, kind);
                 }
@@ -313,7 +434,7 @@ impl PyFacts {
                 let base = Operand::Field(Box::new(receiver.clone()), (*attribute).to_string());
                 method_kind(models, kinds.get(&base)?, method, &base, false)
             }
-            _ => path_kind(models, &resolve(file, &segments), &[]),
+            _ => path_kind(file, models, &resolve(file, &segments), &[]),
         }
     }
 
@@ -325,6 +446,7 @@ impl PyFacts {
         function: &Function,
         call: &txlint_ir::ir::Call,
         in_with: bool,
+        mappings: &HashMap<Operand, Vec<(String, Operand)>>,
     ) -> Option<Kind> {
         if let Some(helper) = self.resolve_call(file, &call.callee) {
             if let Some(driver) = self.summaries[helper.index()].acquires {
@@ -352,7 +474,8 @@ impl PyFacts {
                         }
                     }
                 }
-                path_kind(models, &resolve(file, &segments), &call.keywords)
+                let keywords = call_keywords(call, mappings);
+                path_kind(file, models, &resolve(file, &segments), &keywords)
             }
             Callee::Method { receiver, name, .. } => {
                 let base = strip_await(function, receiver);
@@ -563,6 +686,26 @@ fn apply_autocommit(file: &FileIr, kinds: &mut [HashMap<Operand, Kind>]) {
     }
 }
 
+/// Whether a function is a `@contextmanager` (sync or async) that yields, and yields only
+/// values among `values`.
+fn yields_only(file: &FileIr, function: &Function, values: &[Operand]) -> bool {
+    let context_manager = function.decorators.iter().any(|d| {
+        let segments: Vec<&str> = d.split('.').collect();
+        matches!(
+            resolve(file, &segments).as_str(),
+            "contextlib.contextmanager" | "contextlib.asynccontextmanager"
+        )
+    });
+    let mut yielded = function.events().filter_map(|e| match e {
+        Event::Yield { value, .. } => Some(value),
+        _ => None,
+    });
+    let Some(first) = yielded.next() else {
+        return false;
+    };
+    context_manager && values.contains(first) && yielded.all(|v| values.contains(v))
+}
+
 fn strip_await(_function: &Function, operand: &Operand) -> Operand {
     operand.clone()
 }
@@ -594,37 +737,134 @@ fn kind_of_type(models: &Models, ty: &str) -> Option<Kind> {
 }
 
 /// The kind of the result of calling a fully qualified callable.
-fn path_kind(models: &Models, name: &str, keywords: &[(String, Operand)]) -> Option<Kind> {
+fn path_kind(
+    file: &FileIr,
+    models: &Models,
+    name: &str,
+    keywords: &[(String, Operand)],
+) -> Option<Kind> {
     if let Some(driver) = models
         .drivers
         .iter()
         .position(|d| d.connect.iter().any(|c| c == name))
     {
-        let autocommit = any_flag(&models.drivers[driver].autocommit, keywords);
+        let autocommit = any_flag(file, &models.drivers[driver].autocommit, keywords);
         return Some(Kind::Connection { driver, autocommit });
     }
     let pool = models
         .pool_kinds
         .iter()
         .position(|p| p.create.iter().any(|c| c == name))?;
-    let autocommit = any_flag(&models.pool_kinds[pool].autocommit, keywords);
+    let autocommit = any_flag(file, &models.pool_kinds[pool].autocommit, keywords);
     Some(Kind::Pool { pool, autocommit })
 }
 
 /// Whether a call passes one of the model's autocommit flags: `key` (true),
-/// `key=VALUE` (the literal `VALUE`, quoted or not); a dotted key reaches into a
-/// mapping argument (`kwargs.autocommit` for `kwargs={"autocommit": True}`).
-fn any_flag(flags: &[String], keywords: &[(String, Operand)]) -> bool {
+/// `key=VALUE` (the literal `VALUE`, quoted or not, or the name `VALUE` as the file's
+/// imports resolve it); a dotted key reaches into a mapping argument
+/// (`kwargs.autocommit` for `kwargs={"autocommit": True}`).
+fn any_flag(file: &FileIr, flags: &[String], keywords: &[(String, Operand)]) -> bool {
     flags.iter().any(|flag| {
         let (key, wanted) = flag.split_once('=').unwrap_or((flag, "True"));
         keywords.iter().any(|(k, v)| {
             k == key
                 && match v {
                     Operand::Const(value) | Operand::Str(value) => value == wanted,
+                    Operand::Global(_) | Operand::Field(..) => {
+                        dotted_name(file, v).is_some_and(|name| name == wanted)
+                    }
                     _ => false,
                 }
         })
     })
+}
+
+/// The fully qualified name a module-level name or attribute chain stands for
+/// (`PhysicalReplicationConnection` imported from `psycopg2.extras`).
+fn dotted_name(file: &FileIr, operand: &Operand) -> Option<String> {
+    match operand {
+        Operand::Global(name) => Some(resolve(file, &[name.as_str()])),
+        Operand::Field(base, name) => Some(format!("{}.{name}", dotted_name(file, base)?)),
+        _ => None,
+    }
+}
+
+/// The literal entries of the mappings a function builds, by the mapping's operand:
+/// `kw = {"autocommit": True}`, `kw["autocommit"] = True`, `kw = dict(autocommit=True)`,
+/// `kw.update(autocommit=True)`. Where in the function they are set is not considered:
+/// options are gathered before the call that passes them.
+fn mapping_entries(function: &Function) -> HashMap<Operand, Vec<(String, Operand)>> {
+    let mut entries: HashMap<Operand, Vec<(String, Operand)>> = HashMap::new();
+    for event in function.events() {
+        if let Event::Assign {
+            targets, values, ..
+        } = event
+        {
+            for (target, value) in targets.iter().zip(values) {
+                if let Binding::Place(Operand::Item(base, key)) = target {
+                    entries
+                        .entry((**base).clone())
+                        .or_default()
+                        .push((key.clone(), value.clone()));
+                }
+            }
+        }
+    }
+    for call in &function.calls {
+        let literal = |keywords: &[(String, Operand)]| -> Vec<(String, Operand)> {
+            keywords
+                .iter()
+                .filter(|(k, _)| k != "**" && !k.contains('.'))
+                .cloned()
+                .collect()
+        };
+        match (&call.callee, &call.result) {
+            (Callee::Path(path), ResultUse::Assigned(bindings)) if path == &["dict"] => {
+                let base = match bindings.as_slice() {
+                    [Binding::Var(v)] => Operand::Var(*v),
+                    [Binding::Place(place @ (Operand::Field(..) | Operand::Global(_)))] => {
+                        place.clone()
+                    }
+                    _ => continue,
+                };
+                entries
+                    .entry(base)
+                    .or_default()
+                    .extend(literal(&call.keywords));
+            }
+            (Callee::Method { receiver, name, .. }, _) if name == "update" => {
+                let found = literal(&call.keywords);
+                if !found.is_empty() {
+                    entries.entry(receiver.clone()).or_default().extend(found);
+                }
+            }
+            _ => {}
+        }
+    }
+    entries
+}
+
+/// A call's keywords with the entries of the mappings it passes: `**kw` adds `kw`'s
+/// entries as keywords, `kwargs=kw` adds them as `kwargs.KEY`.
+fn call_keywords(
+    call: &txlint_ir::ir::Call,
+    mappings: &HashMap<Operand, Vec<(String, Operand)>>,
+) -> Vec<(String, Operand)> {
+    let mut keywords = call.keywords.clone();
+    for (name, value) in &call.keywords {
+        let Some(entries) = mappings.get(value) else {
+            continue;
+        };
+        for (key, entry) in entries {
+            let key = if name == "**" {
+                key.clone()
+            } else {
+                format!("{name}.{key}")
+            };
+            keywords.push((key, entry.clone()));
+        }
+    }
+    keywords
 }
 
 /// The kind of the result of calling `method` on a value of kind `receiver`.
@@ -839,6 +1079,7 @@ fn summarize(models: &Models, function: &Function, kinds: &HashMap<Operand, Kind
         acquires,
         releases,
         ends,
+        yields_autocommit: false,
     }
 }
 
