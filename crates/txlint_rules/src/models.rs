@@ -120,6 +120,7 @@ pub struct ConnectionMethods {
     pub deferred_begins: Vec<String>,
     pub start: Vec<String>,
     pub immediate_begins: Vec<String>,
+    pub savepoints: Vec<String>,
     pub orm_writes: Vec<String>,
     pub write_verbs: Vec<String>,
     pub write_constructs: Vec<String>,

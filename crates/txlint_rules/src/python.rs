@@ -28,6 +28,10 @@ pub(crate) enum Kind {
     DeferredTransaction { owner: Operand },
     /// SQLAlchemy `trans = conn.begin()`.
     Transaction { owner: Operand },
+    /// SQLAlchemy `nested = conn.begin_nested()`: a savepoint. Its `rollback()` undoes the
+    /// work since the savepoint and clears a failed statement's error, without ending the
+    /// connection's transaction; its `commit()` only releases it.
+    Savepoint { owner: Operand },
 }
 
 /// Who keeps a connection alive after the function returns.
@@ -65,6 +69,13 @@ pub(crate) struct PySummary {
     pub ends: Vec<bool>,
     /// A `@contextmanager` that yields only autocommit connections.
     pub yields_autocommit: bool,
+    /// A `@contextmanager` that begins a transaction (or sets a savepoint) by SQL text on
+    /// these receiver fields and ends it (commit or rollback; release or rollback to the
+    /// savepoint): `with self.f():` is a transaction scoped to the block on
+    /// `self.<field>`. With `true` when it ends the transaction, not only a savepoint.
+    pub scope_fields: Vec<(String, bool)>,
+    /// The same on these parameters, by position.
+    pub scope_params: Vec<(usize, bool)>,
 }
 
 /// Everything the Python rules know about a file.
@@ -146,6 +157,11 @@ impl PyFacts {
                 .map(|(function, kinds)| summarize(models, function, kinds))
                 .collect();
             facts.shared = shared_kinds(file, &facts.kinds);
+        }
+        for (index, function) in file.functions.iter().enumerate() {
+            let (fields, params) = transaction_scopes(file, models, function, &facts.kinds[index]);
+            facts.summaries[index].scope_fields = fields;
+            facts.summaries[index].scope_params = params;
         }
         apply_autocommit(file, &mut facts.kinds);
         facts.apply_caller_autocommit(file);
@@ -686,16 +702,103 @@ fn apply_autocommit(file: &FileIr, kinds: &mut [HashMap<Operand, Kind>]) {
     }
 }
 
-/// Whether a function is a `@contextmanager` (sync or async) that yields, and yields only
-/// values among `values`.
-fn yields_only(file: &FileIr, function: &Function, values: &[Operand]) -> bool {
-    let context_manager = function.decorators.iter().any(|d| {
+/// Whether a function is decorated `@contextmanager` or `@asynccontextmanager`.
+fn is_context_manager(file: &FileIr, function: &Function) -> bool {
+    function.decorators.iter().any(|d| {
         let segments: Vec<&str> = d.split('.').collect();
         matches!(
             resolve(file, &segments).as_str(),
             "contextlib.contextmanager" | "contextlib.asynccontextmanager"
         )
-    });
+    })
+}
+
+/// The receiver fields and parameters on which a `@contextmanager` that yields both
+/// begins a transaction or sets a savepoint by SQL text (`execute("BEGIN")`,
+/// `execute(f"SAVEPOINT {name}")`) and ends it (`COMMIT`, `ROLLBACK`, `RELEASE …`,
+/// `ROLLBACK TO …` as text, or the driver's `commit()` / `rollback()`). Where the yield
+/// stands between them is not checked: a helper that begins and ends around nothing is
+/// not written.
+fn transaction_scopes(
+    file: &FileIr,
+    models: &Models,
+    function: &Function,
+    kinds: &HashMap<Operand, Kind>,
+) -> (Vec<(String, bool)>, Vec<(usize, bool)>) {
+    let yields = function.events().any(|e| matches!(e, Event::Yield { .. }));
+    if !yields || !is_context_manager(file, function) {
+        return (Vec::new(), Vec::new());
+    }
+    let methods = &models.connection;
+    // Transactions begun and ended; savepoints set and released or rolled back to.
+    let (mut begun, mut ended) = (Vec::new(), Vec::new());
+    let (mut set, mut cleared) = (Vec::new(), Vec::new());
+    for call in &function.calls {
+        let Callee::Method { receiver, name, .. } = &call.callee else {
+            continue;
+        };
+        if methods
+            .commit
+            .iter()
+            .chain(&methods.rollback)
+            .any(|m| m == name)
+        {
+            ended.push(receiver.clone());
+        }
+        if !methods.statements.iter().any(|m| m == name) {
+            continue;
+        }
+        let Some(sql) = sql_text(function, call) else {
+            continue;
+        };
+        let target = connection_of(function, kinds, receiver);
+        for control in crate::sql_control::controls(sql) {
+            use crate::sql_control::Control;
+            match control {
+                Control::Begin => begun.push(target.clone()),
+                Control::Commit | Control::Rollback => ended.push(target.clone()),
+                Control::Savepoint(_) => set.push(target.clone()),
+                Control::Release(_) | Control::RollbackTo(_) => cleared.push(target.clone()),
+                Control::Other => {}
+            }
+        }
+    }
+    let transactions = begun
+        .iter()
+        .filter(|o| ended.contains(o))
+        .map(|o| (o, true));
+    let savepoints = set
+        .iter()
+        .filter(|o| cleared.contains(o) || ended.contains(o))
+        .map(|o| (o, false));
+    let mut fields: Vec<(String, bool)> = Vec::new();
+    let mut params: Vec<(usize, bool)> = Vec::new();
+    for (operand, ends) in transactions.chain(savepoints) {
+        match operand {
+            Operand::Field(base, field)
+                if function.receiver.is_some_and(|r| **base == Operand::Var(r)) =>
+            {
+                if !fields.iter().any(|(f, _)| f == field) {
+                    fields.push((field.clone(), ends));
+                }
+            }
+            Operand::Var(v) => {
+                if let Some(position) = function.params.iter().position(|p| p == v) {
+                    if !params.iter().any(|(p, _)| *p == position) {
+                        params.push((position, ends));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    (fields, params)
+}
+
+/// Whether a function is a `@contextmanager` (sync or async) that yields, and yields only
+/// values among `values`.
+fn yields_only(file: &FileIr, function: &Function, values: &[Operand]) -> bool {
+    let context_manager = is_context_manager(file, function);
     let mut yielded = function.events().filter_map(|e| match e {
         Event::Yield { value, .. } => Some(value),
         _ => None,
@@ -905,6 +1008,11 @@ fn method_kind(
                 owner: base.clone(),
             })
         }
+        Kind::Connection { .. } if !in_with && methods.savepoints.iter().any(|m| m == method) => {
+            Some(Kind::Savepoint {
+                owner: base.clone(),
+            })
+        }
         _ => None,
     }
 }
@@ -945,8 +1053,10 @@ fn holders(
         };
         let owner = match operand {
             Operand::Var(v) => match function.var(*v).kind {
-                VarKind::Param | VarKind::Receiver => Owner::Param,
-                VarKind::Captured | VarKind::NamedResult => Owner::Shared,
+                // A nested function's captured variable is a parameter or local of the
+                // function that encloses it, which decides what becomes of it.
+                VarKind::Param | VarKind::Receiver | VarKind::Captured => Owner::Param,
+                VarKind::NamedResult => Owner::Shared,
                 VarKind::Local => Owner::Local,
             },
             _ => Owner::Shared,
@@ -1080,6 +1190,8 @@ fn summarize(models: &Models, function: &Function, kinds: &HashMap<Operand, Kind
         releases,
         ends,
         yields_autocommit: false,
+        scope_fields: Vec::new(),
+        scope_params: Vec::new(),
     }
 }
 
@@ -1137,6 +1249,13 @@ impl ConnectionModel<'_> {
     pub fn opens(&self, call: &txlint_ir::ir::Call) -> bool {
         if self.holder.autocommit {
             return false;
+        }
+        // `COMMIT`, `ROLLBACK`, `RELEASE SAVEPOINT sp` sent as text open nothing.
+        if let Some(sql) = sql_text(self.function, call) {
+            let effect = crate::sql_control::effect(sql);
+            if effect.only_control && !effect.leaves_open {
+                return false;
+            }
         }
         match self.models.drivers[self.holder.driver].implicit {
             Implicit::Any => true,
@@ -1202,6 +1321,25 @@ impl ConnectionModel<'_> {
                     return true;
                 }
             }
+            // Rolling back to a savepoint clears a failed statement's error.
+            if let Some(Kind::Savepoint { owner }) = self.kinds().get(receiver) {
+                if self.mode == Mode::Aborted
+                    && self.is_holder(owner)
+                    && methods.rollback.iter().any(|m| m == name)
+                {
+                    return true;
+                }
+            }
+        }
+        // Transaction control sent as SQL text on the holder: `execute("COMMIT")`, and
+        // for an aborted transaction `execute("ROLLBACK TO SAVEPOINT sp")`.
+        if self.is_statement(call) {
+            if let Some(sql) = sql_text(self.function, call) {
+                let effect = crate::sql_control::effect(sql);
+                if effect.ends_open.is_some() || (self.mode == Mode::Aborted && effect.recovers) {
+                    return true;
+                }
+            }
         }
         self.facts
             .resolve_call(self.file, &call.callee)
@@ -1212,6 +1350,32 @@ impl ConnectionModel<'_> {
                     .enumerate()
                     .any(|(i, a)| self.is_holder(a) && summary.ends.get(i) == Some(&true))
             })
+    }
+
+    /// Whether a `with` context call is a same-file `@contextmanager` that begins and ends
+    /// a transaction on the holder by SQL text (`with self.atomic():`): `Some(true)`, or
+    /// only sets and clears a savepoint: `Some(false)`.
+    pub fn scoped_by_helper(&self, context: CallId) -> Option<bool> {
+        let call = self.function.call(context);
+        let helper = self.facts.resolve_call(self.file, &call.callee)?;
+        let summary = self.facts.summary(helper);
+        let on_field = match &call.callee {
+            Callee::Method { receiver, .. } => {
+                summary.scope_fields.iter().find_map(|(field, ends)| {
+                    let place = Operand::Field(Box::new(receiver.clone()), field.clone());
+                    self.is_holder(&place).then_some(*ends)
+                })
+            }
+            _ => None,
+        };
+        on_field.or_else(|| {
+            summary.scope_params.iter().find_map(|&(i, ends)| {
+                call.args
+                    .get(i)
+                    .is_some_and(|a| self.is_holder(a))
+                    .then_some(ends)
+            })
+        })
     }
 
     fn closes(&self, call: &txlint_ir::ir::Call) -> bool {
@@ -1233,11 +1397,26 @@ impl ConnectionModel<'_> {
                     return Some(ContextExit::Commit);
                 }
             }
+            if self.scoped_by_helper(context) == Some(true) {
+                return Some(ContextExit::Commit);
+            }
         }
         match (context, self.holder.context) {
             (Some(c), Some((holder_context, exit))) if c == holder_context => Some(exit),
             _ => None,
         }
+    }
+}
+
+/// The SQL text a statement call sends, when it is a string literal (an f-string's
+/// placeholders kept as written).
+pub(crate) fn sql_text<'f>(
+    _function: &'f Function,
+    call: &'f txlint_ir::ir::Call,
+) -> Option<&'f str> {
+    match call.args.first() {
+        Some(Operand::Str(sql)) => Some(sql),
+        _ => None,
     }
 }
 

@@ -266,14 +266,15 @@ pub(crate) fn check_swallowed_error(cx: &Context, out: &mut Vec<Diagnostic>) {
 fn scoped_regions(function: &Function, model: &ConnectionModel, guarded: &[CallId]) -> Vec<CallId> {
     let mut inside = Vec::new();
     for &context in guarded {
+        let is_context = model.facts.is_context(model.function_id, context);
         let scoped = match &function.call(context).callee {
             txlint_ir::ir::Callee::Method { receiver, name, .. } => {
                 model.is_holder(receiver)
                     && model.models.connection.scoped_transactions.contains(name)
-                    && model.facts.is_context(model.function_id, context)
+                    && is_context
             }
             _ => false,
-        };
+        } || (is_context && model.scoped_by_helper(context).is_some());
         if !scoped {
             continue;
         }
