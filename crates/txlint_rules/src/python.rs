@@ -1604,6 +1604,55 @@ mod tests {
             .unwrap_or_default()
     }
 
+    /// The TX003 finding of a function swallowing an error on a connection of `driver`.
+    fn swallowed(connect: &str, import: &str) -> txlint_ir::Diagnostic {
+        let source = format!(
+            "import {import}\n\n\
+             conn = {connect}\n\n\
+             def f():\n    \
+                 cur = conn.cursor()\n    \
+                 try:\n        \
+                     cur.execute(\"UPDATE t SET v = 1\")\n    \
+                 except Exception:\n        \
+                     pass\n    \
+                 cur.execute(\"UPDATE t SET v = 2\")\n"
+        );
+        let ir = txlint_python::lower_file(&source);
+        let report = check_file(FileId(0), &ir, &Settings::default());
+        report
+            .diagnostics
+            .into_iter()
+            .find(|d| d.code == "TX003")
+            .unwrap_or_else(|| panic!("no TX003 for {connect}"))
+    }
+
+    #[test]
+    fn a_swallowed_error_says_what_the_database_does_with_it() {
+        let postgres = swallowed("psycopg2.connect('')", "psycopg2");
+        assert!(
+            postgres.message.contains("aborted transaction"),
+            "{}",
+            postgres.message
+        );
+        assert!(postgres
+            .note
+            .as_deref()
+            .unwrap_or("")
+            .contains("PostgreSQL"));
+        for (connect, import, db) in [
+            ("pymysql.connect()", "pymysql", "MySQL"),
+            ("sqlite3.connect('x.db')", "sqlite3", "SQLite"),
+        ] {
+            let finding = swallowed(connect, import);
+            assert!(
+                finding.message.contains("lost a statement"),
+                "{}",
+                finding.message
+            );
+            assert!(finding.note.as_deref().unwrap_or("").contains(db));
+        }
+    }
+
     #[test]
     fn a_function_with_many_early_returns_is_checked_in_linear_time() {
         // Four times the branches: four times the time if linear, sixteen if quadratic
