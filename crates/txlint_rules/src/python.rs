@@ -407,7 +407,7 @@ impl PyFacts {
                 };
                 let in_with = is_context(contexts, CallId(call_index as u32));
                 if let Some(kind) =
-                    self.kind_of_call(file, models, &kinds, function, call, in_with, &mappings)
+                    self.kind_of_call(file, models, &kinds, function, (call, in_with), &mappings)
                 {
                     kinds.insert(target, kind);
                 }
@@ -460,9 +460,8 @@ impl PyFacts {
         models: &Models,
         kinds: &HashMap<Operand, Kind>,
         function: &Function,
-        call: &txlint_ir::ir::Call,
-        in_with: bool,
-        mappings: &HashMap<Operand, Vec<(String, Operand)>>,
+        (call, in_with): (&txlint_ir::ir::Call, bool),
+        mappings: &Mappings,
     ) -> Option<Kind> {
         if let Some(helper) = self.resolve_call(file, &call.callee) {
             if let Some(driver) = self.summaries[helper.index()].acquires {
@@ -702,6 +701,13 @@ fn apply_autocommit(file: &FileIr, kinds: &mut [HashMap<Operand, Kind>]) {
     }
 }
 
+/// Receiver fields and parameters (by position) that a helper scopes a transaction on,
+/// with `true` where it ends the transaction, not only a savepoint.
+type Scopes = (Vec<(String, bool)>, Vec<(usize, bool)>);
+
+/// The literal entries of mappings, by the mapping's operand.
+type Mappings = HashMap<Operand, Vec<(String, Operand)>>;
+
 /// Whether a function is decorated `@contextmanager` or `@asynccontextmanager`.
 fn is_context_manager(file: &FileIr, function: &Function) -> bool {
     function.decorators.iter().any(|d| {
@@ -724,7 +730,7 @@ fn transaction_scopes(
     models: &Models,
     function: &Function,
     kinds: &HashMap<Operand, Kind>,
-) -> (Vec<(String, bool)>, Vec<(usize, bool)>) {
+) -> Scopes {
     let yields = function.events().any(|e| matches!(e, Event::Yield { .. }));
     if !yields || !is_context_manager(file, function) {
         return (Vec::new(), Vec::new());
@@ -776,11 +782,10 @@ fn transaction_scopes(
     for (operand, ends) in transactions.chain(savepoints) {
         match operand {
             Operand::Field(base, field)
-                if function.receiver.is_some_and(|r| **base == Operand::Var(r)) =>
+                if function.receiver.is_some_and(|r| **base == Operand::Var(r))
+                    && !fields.iter().any(|(f, _)| f == field) =>
             {
-                if !fields.iter().any(|(f, _)| f == field) {
-                    fields.push((field.clone(), ends));
-                }
+                fields.push((field.clone(), ends));
             }
             Operand::Var(v) => {
                 if let Some(position) = function.params.iter().position(|p| p == v) {
@@ -896,8 +901,8 @@ fn dotted_name(file: &FileIr, operand: &Operand) -> Option<String> {
 /// `kw = {"autocommit": True}`, `kw["autocommit"] = True`, `kw = dict(autocommit=True)`,
 /// `kw.update(autocommit=True)`. Where in the function they are set is not considered:
 /// options are gathered before the call that passes them.
-fn mapping_entries(function: &Function) -> HashMap<Operand, Vec<(String, Operand)>> {
-    let mut entries: HashMap<Operand, Vec<(String, Operand)>> = HashMap::new();
+fn mapping_entries(function: &Function) -> Mappings {
+    let mut entries: Mappings = HashMap::new();
     for event in function.events() {
         if let Event::Assign {
             targets, values, ..
@@ -949,10 +954,7 @@ fn mapping_entries(function: &Function) -> HashMap<Operand, Vec<(String, Operand
 
 /// A call's keywords with the entries of the mappings it passes: `**kw` adds `kw`'s
 /// entries as keywords, `kwargs=kw` adds them as `kwargs.KEY`.
-fn call_keywords(
-    call: &txlint_ir::ir::Call,
-    mappings: &HashMap<Operand, Vec<(String, Operand)>>,
-) -> Vec<(String, Operand)> {
+fn call_keywords(call: &txlint_ir::ir::Call, mappings: &Mappings) -> Vec<(String, Operand)> {
     let mut keywords = call.keywords.clone();
     for (name, value) in &call.keywords {
         let Some(entries) = mappings.get(value) else {

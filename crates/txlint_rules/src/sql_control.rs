@@ -278,9 +278,12 @@ fn classify(words: &[(Word, String)]) -> Vec<Control> {
     }
 }
 
+/// Statements of a text: each one's range and its first words.
+type Split = Vec<(Range<usize>, Vec<(Word, String)>)>;
+
 /// Splits a text into statements, each with its range and its words (the word, and its
 /// text as written). Only the first few words of a statement are kept: they decide.
-fn split(sql: &str) -> Vec<(Range<usize>, Vec<(Word, String)>)> {
+fn split(sql: &str) -> Split {
     const KEPT_WORDS: usize = 6;
     let bytes = sql.as_bytes();
     let mut out = Vec::new();
@@ -291,7 +294,6 @@ fn split(sql: &str) -> Vec<(Range<usize>, Vec<(Word, String)>)> {
     let mut is_create = false;
     let mut block_depth = 0usize;
     let mut i = 0;
-    type Split = Vec<(Range<usize>, Vec<(Word, String)>)>;
     fn finish(
         start: &mut Option<usize>,
         end: usize,
