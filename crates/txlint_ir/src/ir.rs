@@ -238,6 +238,10 @@ pub enum Operand {
     Global(String),
     /// `base.name`
     Field(Box<Operand>, String),
+    /// `base["key"]`, an item of a mapping under a literal key (Python), as an assignment
+    /// target. A dictionary display's literal entries are assigned as items:
+    /// `d = {"key": True}` is also `d["key"] = True`.
+    Item(Box<Operand>, String),
     /// The value of a call.
     Call(CallId),
     /// A function literal or closure.
@@ -268,7 +272,8 @@ pub struct Call {
     pub range: TextRange,
     pub callee: Callee,
     pub args: Vec<Operand>,
-    /// Keyword arguments (Python), by name.
+    /// Keyword arguments (Python), by name. A `**mapping` argument is the keyword `**`
+    /// (and also among `args`).
     pub keywords: Vec<(String, Operand)>,
     /// Positions of arguments that are variables passed by value (Rust): the callee
     /// takes ownership of them.
@@ -387,6 +392,9 @@ pub enum Event {
     /// Python: a `raise` statement, before the jump to a handler or `finally` it may take
     /// (so that the `finally` code on its way is known to run while the error propagates).
     Raise { range: TextRange },
+    /// Python: a generator yields a value (`Other` for `yield from`). What a
+    /// `@contextmanager` function yields is what `with f() as x` binds.
+    Yield { value: Operand, range: TextRange },
     /// An expression the language defines as able to panic, visible in the syntax: an
     /// explicit pointer dereference, a type assertion without comma-ok.
     PanicSite { kind: PanicKind, range: TextRange },

@@ -1401,6 +1401,29 @@ impl<'s> Lowerer<'s> {
                 range: at,
             });
         }
+        // `d = {"key": True}` is `d = {}` then `d["key"] = True`, for the literal entries.
+        if let [binding @ (Binding::Var(_)
+        | Binding::Place(Operand::Field(..) | Operand::Global(_)))] = bindings.as_slice()
+        {
+            let entries = self.literal_entries(unparen(value));
+            if !entries.is_empty() {
+                let base = binding_operand(binding);
+                let (targets, values) = entries
+                    .into_iter()
+                    .map(|(key, value)| {
+                        (
+                            Binding::Place(Operand::Item(Box::new(base.clone()), key)),
+                            value,
+                        )
+                    })
+                    .unzip();
+                self.push(Event::Assign {
+                    targets,
+                    values,
+                    range: at,
+                });
+            }
+        }
         bindings
     }
 
@@ -1436,9 +1459,26 @@ impl<'s> Lowerer<'s> {
             _ => {
                 // A subscript (its parts are read) or anything unexpected.
                 self.expr(target, ResultUse::Used);
-                Binding::Place(Operand::Other)
+                Binding::Place(self.literal_item(target).unwrap_or(Operand::Other))
             }
         }
+    }
+
+    /// `base["key"]` with a literal key, as an [`Operand::Item`].
+    fn literal_item(&mut self, node: Node) -> Option<Operand> {
+        if node.kind() != "subscript" {
+            return None;
+        }
+        let base = field(node, fields().value)?;
+        let [_, key] = named_children(node)[..] else {
+            return None;
+        };
+        let (content, interpolated) = string_content(key);
+        if key.kind() != "string" || interpolated {
+            return None;
+        }
+        let key = self.src.get(content)?.to_string();
+        Some(Operand::Item(Box::new(self.peek_operand(base)?), key))
     }
 
     /// Binds targets to values nobody tracks (loop variables, `except … as e`, `case`
@@ -2198,9 +2238,16 @@ impl<'s> Lowerer<'s> {
             "yield" => {
                 // The caller may throw into a generator where it yields.
                 self.frame().raise_points += 1;
+                let mut value = Operand::Other;
                 for child in named_children(node) {
-                    self.expr(child, ResultUse::Used);
+                    value = self.expr(child, ResultUse::Used);
                 }
+                // `yield from it` yields what `it` yields, not `it`.
+                let delegates = node.child(1).is_some_and(|c| c.kind() == "from");
+                self.push(Event::Yield {
+                    value: if delegates { Operand::Other } else { value },
+                    range: range(node),
+                });
                 Operand::Other
             }
             "list_comprehension"
@@ -2468,12 +2515,16 @@ impl<'s> Lowerer<'s> {
                             }
                             keywords.push((name, value));
                         }
-                        // `*args`, `**kwargs`: the value passed.
+                        // `*args`, `**kwargs`: the value passed; a mapping's is also the
+                        // keyword `**`.
                         "list_splat" | "dictionary_splat" => {
                             let operand = match named_children(arg).first() {
                                 Some(inner) => self.expr(*inner, ResultUse::Argument(id)),
                                 None => Operand::Other,
                             };
+                            if arg.kind() == "dictionary_splat" {
+                                keywords.push(("**".to_string(), operand.clone()));
+                            }
                             args.push(operand);
                         }
                         _ => args.push(self.expr(arg, ResultUse::Argument(id))),

@@ -616,7 +616,8 @@ fn event_range(function: &Function, event: &Event) -> TextRange {
         | Event::PanicSite { range, .. }
         | Event::ScopeExit { range, .. }
         | Event::Handler { range, .. }
-        | Event::Raise { range } => *range,
+        | Event::Raise { range }
+        | Event::Yield { range, .. } => *range,
     }
 }
 

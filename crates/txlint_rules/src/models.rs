@@ -75,6 +75,22 @@ pub struct Driver {
     pub implicit: Implicit,
     pub autocommit: Vec<String>,
     pub context_exit: ContextExit,
+    /// The database the driver talks to, when it is one: what a failed statement does to
+    /// the transaction depends on it (TX003).
+    #[serde(default)]
+    pub database: Option<Database>,
+}
+
+/// A database whose transactions the rules describe.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Database {
+    /// A failed statement aborts the transaction until a rollback.
+    Postgresql,
+    /// A failed statement is undone alone; the transaction stays open.
+    Mysql,
+    /// A failed statement is undone alone (most errors); the transaction stays open.
+    Sqlite,
 }
 
 /// When a connection opens a transaction by itself.
@@ -134,6 +150,7 @@ pub struct ConnectionMethods {
     pub deferred_begins: Vec<String>,
     pub start: Vec<String>,
     pub immediate_begins: Vec<String>,
+    pub savepoints: Vec<String>,
     pub orm_writes: Vec<String>,
     pub write_verbs: Vec<String>,
     pub write_constructs: Vec<String>,

@@ -28,6 +28,10 @@ pub(crate) enum Kind {
     DeferredTransaction { owner: Operand },
     /// SQLAlchemy `trans = conn.begin()`.
     Transaction { owner: Operand },
+    /// SQLAlchemy `nested = conn.begin_nested()`: a savepoint. Its `rollback()` undoes the
+    /// work since the savepoint and clears a failed statement's error, without ending the
+    /// connection's transaction; its `commit()` only releases it.
+    Savepoint { owner: Operand },
 }
 
 /// Who keeps a connection alive after the function returns.
@@ -63,6 +67,15 @@ pub(crate) struct PySummary {
     pub releases: Vec<bool>,
     /// Parameters it commits or rolls back.
     pub ends: Vec<bool>,
+    /// A `@contextmanager` that yields only autocommit connections.
+    pub yields_autocommit: bool,
+    /// A `@contextmanager` that begins a transaction (or sets a savepoint) by SQL text on
+    /// these receiver fields and ends it (commit or rollback; release or rollback to the
+    /// savepoint): `with self.f():` is a transaction scoped to the block on
+    /// `self.<field>`. With `true` when it ends the transaction, not only a savepoint.
+    pub scope_fields: Vec<(String, bool)>,
+    /// The same on these parameters, by position.
+    pub scope_params: Vec<(usize, bool)>,
 }
 
 /// Everything the Python rules know about a file.
@@ -145,7 +158,13 @@ impl PyFacts {
                 .collect();
             facts.shared = shared_kinds(file, &facts.kinds);
         }
+        for (index, function) in file.functions.iter().enumerate() {
+            let (fields, params) = transaction_scopes(file, models, function, &facts.kinds[index]);
+            facts.summaries[index].scope_fields = fields;
+            facts.summaries[index].scope_params = params;
+        }
         apply_autocommit(file, &mut facts.kinds);
+        facts.apply_caller_autocommit(file);
         facts.caller_ended = caller_ended(models, file);
         facts.holders = file
             .functions
@@ -155,6 +174,122 @@ impl PyFacts {
             .map(|((function, kinds), contexts)| holders(models, function, kinds, contexts))
             .collect();
         facts
+    }
+
+    /// Connection parameters that every caller in the file passes an autocommit
+    /// connection: `_listen(conn)` called only with what `with self._dedicated() as conn`
+    /// binds, where `_dedicated` is a `@contextmanager` that connects with
+    /// `autocommit=True`. A function never called in the file keeps what it declares.
+    fn apply_caller_autocommit(&mut self, file: &FileIr) {
+        let count = file.functions.len();
+        let mut call_sites: HashMap<FuncId, Vec<(usize, CallId)>> = HashMap::new();
+        for (caller_index, caller) in file.functions.iter().enumerate() {
+            for (call_index, call) in caller.calls.iter().enumerate() {
+                if let Some(callee) = self.resolve_call(file, &call.callee) {
+                    call_sites
+                        .entry(callee)
+                        .or_default()
+                        .push((caller_index, CallId(call_index as u32)));
+                }
+            }
+        }
+        // Chains of helpers and callers: a few rounds.
+        for _ in 0..3 {
+            let autocommit: Vec<Vec<Operand>> = (0..count)
+                .map(|index| self.autocommit_values(file, index))
+                .collect();
+            let yields: Vec<bool> = file
+                .functions
+                .iter()
+                .zip(&autocommit)
+                .map(|(function, values)| yields_only(file, function, values))
+                .collect();
+            for (summary, yields) in self.summaries.iter_mut().zip(yields) {
+                summary.yields_autocommit = yields;
+            }
+            let mut switched: Vec<(usize, Operand)> = Vec::new();
+            for (index, function) in file.functions.iter().enumerate() {
+                for (position, &param) in function.params.iter().enumerate() {
+                    let operand = Operand::Var(param);
+                    let Some(Kind::Connection {
+                        autocommit: false, ..
+                    }) = self.kinds[index].get(&operand)
+                    else {
+                        continue;
+                    };
+                    let name = &function.var(param).name;
+                    let Some(sites) = call_sites.get(&FuncId(index as u32)) else {
+                        continue;
+                    };
+                    let all = sites.iter().all(|&(caller_index, call)| {
+                        let call = file.functions[caller_index].call(call);
+                        let argument = match call.keyword(name) {
+                            Some(value) => Some(value),
+                            // Positions are unknown past a `**kwargs`.
+                            None if call.keywords.iter().all(|(k, _)| k != "**") => {
+                                call.args.get(position)
+                            }
+                            None => None,
+                        };
+                        argument.is_some_and(|a| autocommit[caller_index].contains(a))
+                    });
+                    if all {
+                        switched.push((index, operand));
+                    }
+                }
+            }
+            for (index, operand) in switched {
+                if let Some(Kind::Connection { autocommit, .. }) =
+                    self.kinds[index].get_mut(&operand)
+                {
+                    *autocommit = true;
+                }
+            }
+        }
+    }
+
+    /// The values of a function known to be autocommit connections: of an autocommit
+    /// kind, or made by a call that asks for autocommit (`autocommit=True`, whatever makes
+    /// it) or by a helper that yields only autocommit connections.
+    fn autocommit_values(&self, file: &FileIr, index: usize) -> Vec<Operand> {
+        let function = &file.functions[index];
+        let mut values: Vec<Operand> = self.kinds[index]
+            .iter()
+            .filter(|(_, kind)| {
+                matches!(
+                    kind,
+                    Kind::Connection {
+                        autocommit: true,
+                        ..
+                    }
+                )
+            })
+            .map(|(operand, _)| operand.clone())
+            .collect();
+        let mappings = mapping_entries(function);
+        let on = Operand::Const("True".into());
+        for call in &function.calls {
+            let ResultUse::Assigned(bindings) = &call.result else {
+                continue;
+            };
+            let target = match bindings.as_slice() {
+                [Binding::Var(v)] => Operand::Var(*v),
+                [Binding::Place(place @ (Operand::Field(..) | Operand::Global(_)))] => {
+                    place.clone()
+                }
+                _ => continue,
+            };
+            let asks = call_keywords(call, &mappings)
+                .iter()
+                .any(|(k, v)| k == "autocommit" && *v == on);
+            let helper_yields = self
+                .resolve_call(file, &call.callee)
+                .is_some_and(|helper| self.summaries[helper.index()].yields_autocommit);
+            if asks || helper_yields {
+                values.push(target);
+            }
+        }
+        values
     }
 
     /// The file's function a call refers to: `helper(...)` or `self.helper(...)`.
@@ -212,6 +347,7 @@ impl PyFacts {
             _ => None,
         };
         let receiver = function.receiver.map(Operand::Var);
+        let mappings = mapping_entries(function);
         for round in 0..3 {
             // What the assigning calls said, keywords included, wins over the text.
             for ((owner, name), kind) in &self.shared {
@@ -270,7 +406,8 @@ impl PyFacts {
                     _ => continue,
                 };
                 let in_with = is_context(contexts, CallId(call_index as u32));
-                if let Some(kind) = self.kind_of_call(file, models, &kinds, function, call, in_with)
+                if let Some(kind) =
+                    self.kind_of_call(file, models, &kinds, function, (call, in_with), &mappings)
                 {
                     kinds.insert(target, kind);
                 }
@@ -313,7 +450,7 @@ impl PyFacts {
                 let base = Operand::Field(Box::new(receiver.clone()), (*attribute).to_string());
                 method_kind(models, kinds.get(&base)?, method, &base, false)
             }
-            _ => path_kind(models, &resolve(file, &segments), &[]),
+            _ => path_kind(file, models, &resolve(file, &segments), &[]),
         }
     }
 
@@ -323,8 +460,8 @@ impl PyFacts {
         models: &Models,
         kinds: &HashMap<Operand, Kind>,
         function: &Function,
-        call: &txlint_ir::ir::Call,
-        in_with: bool,
+        (call, in_with): (&txlint_ir::ir::Call, bool),
+        mappings: &Mappings,
     ) -> Option<Kind> {
         if let Some(helper) = self.resolve_call(file, &call.callee) {
             if let Some(driver) = self.summaries[helper.index()].acquires {
@@ -352,7 +489,8 @@ impl PyFacts {
                         }
                     }
                 }
-                path_kind(models, &resolve(file, &segments), &call.keywords)
+                let keywords = call_keywords(call, mappings);
+                path_kind(file, models, &resolve(file, &segments), &keywords)
             }
             Callee::Method { receiver, name, .. } => {
                 let base = strip_await(function, receiver);
@@ -563,6 +701,119 @@ fn apply_autocommit(file: &FileIr, kinds: &mut [HashMap<Operand, Kind>]) {
     }
 }
 
+/// Receiver fields and parameters (by position) that a helper scopes a transaction on,
+/// with `true` where it ends the transaction, not only a savepoint.
+type Scopes = (Vec<(String, bool)>, Vec<(usize, bool)>);
+
+/// The literal entries of mappings, by the mapping's operand.
+type Mappings = HashMap<Operand, Vec<(String, Operand)>>;
+
+/// Whether a function is decorated `@contextmanager` or `@asynccontextmanager`.
+fn is_context_manager(file: &FileIr, function: &Function) -> bool {
+    function.decorators.iter().any(|d| {
+        let segments: Vec<&str> = d.split('.').collect();
+        matches!(
+            resolve(file, &segments).as_str(),
+            "contextlib.contextmanager" | "contextlib.asynccontextmanager"
+        )
+    })
+}
+
+/// The receiver fields and parameters on which a `@contextmanager` that yields both
+/// begins a transaction or sets a savepoint by SQL text (`execute("BEGIN")`,
+/// `execute(f"SAVEPOINT {name}")`) and ends it (`COMMIT`, `ROLLBACK`, `RELEASE …`,
+/// `ROLLBACK TO …` as text, or the driver's `commit()` / `rollback()`). Where the yield
+/// stands between them is not checked: a helper that begins and ends around nothing is
+/// not written.
+fn transaction_scopes(
+    file: &FileIr,
+    models: &Models,
+    function: &Function,
+    kinds: &HashMap<Operand, Kind>,
+) -> Scopes {
+    let yields = function.events().any(|e| matches!(e, Event::Yield { .. }));
+    if !yields || !is_context_manager(file, function) {
+        return (Vec::new(), Vec::new());
+    }
+    let methods = &models.connection;
+    // Transactions begun and ended; savepoints set and released or rolled back to.
+    let (mut begun, mut ended) = (Vec::new(), Vec::new());
+    let (mut set, mut cleared) = (Vec::new(), Vec::new());
+    for call in &function.calls {
+        let Callee::Method { receiver, name, .. } = &call.callee else {
+            continue;
+        };
+        if methods
+            .commit
+            .iter()
+            .chain(&methods.rollback)
+            .any(|m| m == name)
+        {
+            ended.push(receiver.clone());
+        }
+        if !methods.statements.iter().any(|m| m == name) {
+            continue;
+        }
+        let Some(sql) = sql_text(function, call) else {
+            continue;
+        };
+        let target = connection_of(function, kinds, receiver);
+        for control in crate::sql_control::controls(sql) {
+            use crate::sql_control::Control;
+            match control {
+                Control::Begin => begun.push(target.clone()),
+                Control::Commit | Control::Rollback => ended.push(target.clone()),
+                Control::Savepoint(_) => set.push(target.clone()),
+                Control::Release(_) | Control::RollbackTo(_) => cleared.push(target.clone()),
+                Control::Other => {}
+            }
+        }
+    }
+    let transactions = begun
+        .iter()
+        .filter(|o| ended.contains(o))
+        .map(|o| (o, true));
+    let savepoints = set
+        .iter()
+        .filter(|o| cleared.contains(o) || ended.contains(o))
+        .map(|o| (o, false));
+    let mut fields: Vec<(String, bool)> = Vec::new();
+    let mut params: Vec<(usize, bool)> = Vec::new();
+    for (operand, ends) in transactions.chain(savepoints) {
+        match operand {
+            Operand::Field(base, field)
+                if function.receiver.is_some_and(|r| **base == Operand::Var(r))
+                    && !fields.iter().any(|(f, _)| f == field) =>
+            {
+                fields.push((field.clone(), ends));
+            }
+            Operand::Var(v) => {
+                if let Some(position) = function.params.iter().position(|p| p == v) {
+                    if !params.iter().any(|(p, _)| *p == position) {
+                        params.push((position, ends));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    (fields, params)
+}
+
+/// Whether a function is a `@contextmanager` (sync or async) that yields, and yields only
+/// values among `values`.
+fn yields_only(file: &FileIr, function: &Function, values: &[Operand]) -> bool {
+    let context_manager = is_context_manager(file, function);
+    let mut yielded = function.events().filter_map(|e| match e {
+        Event::Yield { value, .. } => Some(value),
+        _ => None,
+    });
+    let Some(first) = yielded.next() else {
+        return false;
+    };
+    context_manager && values.contains(first) && yielded.all(|v| values.contains(v))
+}
+
 fn strip_await(_function: &Function, operand: &Operand) -> Operand {
     operand.clone()
 }
@@ -594,37 +845,131 @@ fn kind_of_type(models: &Models, ty: &str) -> Option<Kind> {
 }
 
 /// The kind of the result of calling a fully qualified callable.
-fn path_kind(models: &Models, name: &str, keywords: &[(String, Operand)]) -> Option<Kind> {
+fn path_kind(
+    file: &FileIr,
+    models: &Models,
+    name: &str,
+    keywords: &[(String, Operand)],
+) -> Option<Kind> {
     if let Some(driver) = models
         .drivers
         .iter()
         .position(|d| d.connect.iter().any(|c| c == name))
     {
-        let autocommit = any_flag(&models.drivers[driver].autocommit, keywords);
+        let autocommit = any_flag(file, &models.drivers[driver].autocommit, keywords);
         return Some(Kind::Connection { driver, autocommit });
     }
     let pool = models
         .pool_kinds
         .iter()
         .position(|p| p.create.iter().any(|c| c == name))?;
-    let autocommit = any_flag(&models.pool_kinds[pool].autocommit, keywords);
+    let autocommit = any_flag(file, &models.pool_kinds[pool].autocommit, keywords);
     Some(Kind::Pool { pool, autocommit })
 }
 
 /// Whether a call passes one of the model's autocommit flags: `key` (true),
-/// `key=VALUE` (the literal `VALUE`, quoted or not); a dotted key reaches into a
-/// mapping argument (`kwargs.autocommit` for `kwargs={"autocommit": True}`).
-fn any_flag(flags: &[String], keywords: &[(String, Operand)]) -> bool {
+/// `key=VALUE` (the literal `VALUE`, quoted or not, or the name `VALUE` as the file's
+/// imports resolve it); a dotted key reaches into a mapping argument
+/// (`kwargs.autocommit` for `kwargs={"autocommit": True}`).
+fn any_flag(file: &FileIr, flags: &[String], keywords: &[(String, Operand)]) -> bool {
     flags.iter().any(|flag| {
         let (key, wanted) = flag.split_once('=').unwrap_or((flag, "True"));
         keywords.iter().any(|(k, v)| {
             k == key
                 && match v {
                     Operand::Const(value) | Operand::Str(value) => value == wanted,
+                    Operand::Global(_) | Operand::Field(..) => {
+                        dotted_name(file, v).is_some_and(|name| name == wanted)
+                    }
                     _ => false,
                 }
         })
     })
+}
+
+/// The fully qualified name a module-level name or attribute chain stands for
+/// (`PhysicalReplicationConnection` imported from `psycopg2.extras`).
+fn dotted_name(file: &FileIr, operand: &Operand) -> Option<String> {
+    match operand {
+        Operand::Global(name) => Some(resolve(file, &[name.as_str()])),
+        Operand::Field(base, name) => Some(format!("{}.{name}", dotted_name(file, base)?)),
+        _ => None,
+    }
+}
+
+/// The literal entries of the mappings a function builds, by the mapping's operand:
+/// `kw = {"autocommit": True}`, `kw["autocommit"] = True`, `kw = dict(autocommit=True)`,
+/// `kw.update(autocommit=True)`. Where in the function they are set is not considered:
+/// options are gathered before the call that passes them.
+fn mapping_entries(function: &Function) -> Mappings {
+    let mut entries: Mappings = HashMap::new();
+    for event in function.events() {
+        if let Event::Assign {
+            targets, values, ..
+        } = event
+        {
+            for (target, value) in targets.iter().zip(values) {
+                if let Binding::Place(Operand::Item(base, key)) = target {
+                    entries
+                        .entry((**base).clone())
+                        .or_default()
+                        .push((key.clone(), value.clone()));
+                }
+            }
+        }
+    }
+    for call in &function.calls {
+        let literal = |keywords: &[(String, Operand)]| -> Vec<(String, Operand)> {
+            keywords
+                .iter()
+                .filter(|(k, _)| k != "**" && !k.contains('.'))
+                .cloned()
+                .collect()
+        };
+        match (&call.callee, &call.result) {
+            (Callee::Path(path), ResultUse::Assigned(bindings)) if path == &["dict"] => {
+                let base = match bindings.as_slice() {
+                    [Binding::Var(v)] => Operand::Var(*v),
+                    [Binding::Place(place @ (Operand::Field(..) | Operand::Global(_)))] => {
+                        place.clone()
+                    }
+                    _ => continue,
+                };
+                entries
+                    .entry(base)
+                    .or_default()
+                    .extend(literal(&call.keywords));
+            }
+            (Callee::Method { receiver, name, .. }, _) if name == "update" => {
+                let found = literal(&call.keywords);
+                if !found.is_empty() {
+                    entries.entry(receiver.clone()).or_default().extend(found);
+                }
+            }
+            _ => {}
+        }
+    }
+    entries
+}
+
+/// A call's keywords with the entries of the mappings it passes: `**kw` adds `kw`'s
+/// entries as keywords, `kwargs=kw` adds them as `kwargs.KEY`.
+fn call_keywords(call: &txlint_ir::ir::Call, mappings: &Mappings) -> Vec<(String, Operand)> {
+    let mut keywords = call.keywords.clone();
+    for (name, value) in &call.keywords {
+        let Some(entries) = mappings.get(value) else {
+            continue;
+        };
+        for (key, entry) in entries {
+            let key = if name == "**" {
+                key.clone()
+            } else {
+                format!("{name}.{key}")
+            };
+            keywords.push((key, entry.clone()));
+        }
+    }
+    keywords
 }
 
 /// The kind of the result of calling `method` on a value of kind `receiver`.
@@ -662,6 +1007,11 @@ fn method_kind(
             if !in_with && methods.immediate_begins.iter().any(|m| m == method) =>
         {
             Some(Kind::Transaction {
+                owner: base.clone(),
+            })
+        }
+        Kind::Connection { .. } if !in_with && methods.savepoints.iter().any(|m| m == method) => {
+            Some(Kind::Savepoint {
                 owner: base.clone(),
             })
         }
@@ -705,8 +1055,10 @@ fn holders(
         };
         let owner = match operand {
             Operand::Var(v) => match function.var(*v).kind {
-                VarKind::Param | VarKind::Receiver => Owner::Param,
-                VarKind::Captured | VarKind::NamedResult => Owner::Shared,
+                // A nested function's captured variable is a parameter or local of the
+                // function that encloses it, which decides what becomes of it.
+                VarKind::Param | VarKind::Receiver | VarKind::Captured => Owner::Param,
+                VarKind::NamedResult => Owner::Shared,
                 VarKind::Local => Owner::Local,
             },
             _ => Owner::Shared,
@@ -839,6 +1191,9 @@ fn summarize(models: &Models, function: &Function, kinds: &HashMap<Operand, Kind
         acquires,
         releases,
         ends,
+        yields_autocommit: false,
+        scope_fields: Vec::new(),
+        scope_params: Vec::new(),
     }
 }
 
@@ -896,6 +1251,13 @@ impl ConnectionModel<'_> {
     pub fn opens(&self, call: &txlint_ir::ir::Call) -> bool {
         if self.holder.autocommit {
             return false;
+        }
+        // `COMMIT`, `ROLLBACK`, `RELEASE SAVEPOINT sp` sent as text open nothing.
+        if let Some(sql) = sql_text(self.function, call) {
+            let effect = crate::sql_control::effect(sql);
+            if effect.only_control && !effect.leaves_open {
+                return false;
+            }
         }
         match self.models.drivers[self.holder.driver].implicit {
             Implicit::Any => true,
@@ -961,6 +1323,25 @@ impl ConnectionModel<'_> {
                     return true;
                 }
             }
+            // Rolling back to a savepoint clears a failed statement's error.
+            if let Some(Kind::Savepoint { owner }) = self.kinds().get(receiver) {
+                if self.mode == Mode::Aborted
+                    && self.is_holder(owner)
+                    && methods.rollback.iter().any(|m| m == name)
+                {
+                    return true;
+                }
+            }
+        }
+        // Transaction control sent as SQL text on the holder: `execute("COMMIT")`, and
+        // for an aborted transaction `execute("ROLLBACK TO SAVEPOINT sp")`.
+        if self.is_statement(call) {
+            if let Some(sql) = sql_text(self.function, call) {
+                let effect = crate::sql_control::effect(sql);
+                if effect.ends_open.is_some() || (self.mode == Mode::Aborted && effect.recovers) {
+                    return true;
+                }
+            }
         }
         self.facts
             .resolve_call(self.file, &call.callee)
@@ -971,6 +1352,32 @@ impl ConnectionModel<'_> {
                     .enumerate()
                     .any(|(i, a)| self.is_holder(a) && summary.ends.get(i) == Some(&true))
             })
+    }
+
+    /// Whether a `with` context call is a same-file `@contextmanager` that begins and ends
+    /// a transaction on the holder by SQL text (`with self.atomic():`): `Some(true)`, or
+    /// only sets and clears a savepoint: `Some(false)`.
+    pub fn scoped_by_helper(&self, context: CallId) -> Option<bool> {
+        let call = self.function.call(context);
+        let helper = self.facts.resolve_call(self.file, &call.callee)?;
+        let summary = self.facts.summary(helper);
+        let on_field = match &call.callee {
+            Callee::Method { receiver, .. } => {
+                summary.scope_fields.iter().find_map(|(field, ends)| {
+                    let place = Operand::Field(Box::new(receiver.clone()), field.clone());
+                    self.is_holder(&place).then_some(*ends)
+                })
+            }
+            _ => None,
+        };
+        on_field.or_else(|| {
+            summary.scope_params.iter().find_map(|&(i, ends)| {
+                call.args
+                    .get(i)
+                    .is_some_and(|a| self.is_holder(a))
+                    .then_some(ends)
+            })
+        })
     }
 
     fn closes(&self, call: &txlint_ir::ir::Call) -> bool {
@@ -992,11 +1399,26 @@ impl ConnectionModel<'_> {
                     return Some(ContextExit::Commit);
                 }
             }
+            if self.scoped_by_helper(context) == Some(true) {
+                return Some(ContextExit::Commit);
+            }
         }
         match (context, self.holder.context) {
             (Some(c), Some((holder_context, exit))) if c == holder_context => Some(exit),
             _ => None,
         }
+    }
+}
+
+/// The SQL text a statement call sends, when it is a string literal (an f-string's
+/// placeholders kept as written).
+pub(crate) fn sql_text<'f>(
+    _function: &'f Function,
+    call: &'f txlint_ir::ir::Call,
+) -> Option<&'f str> {
+    match call.args.first() {
+        Some(Operand::Str(sql)) => Some(sql),
+        _ => None,
     }
 }
 
@@ -1182,6 +1604,55 @@ mod tests {
             })
             .min()
             .unwrap_or_default()
+    }
+
+    /// The TX003 finding of a function swallowing an error on a connection of `driver`.
+    fn swallowed(connect: &str, import: &str) -> txlint_ir::Diagnostic {
+        let source = format!(
+            "import {import}\n\n\
+             conn = {connect}\n\n\
+             def f():\n    \
+                 cur = conn.cursor()\n    \
+                 try:\n        \
+                     cur.execute(\"UPDATE t SET v = 1\")\n    \
+                 except Exception:\n        \
+                     pass\n    \
+                 cur.execute(\"UPDATE t SET v = 2\")\n"
+        );
+        let ir = txlint_python::lower_file(&source);
+        let report = check_file(FileId(0), &ir, &Settings::default());
+        report
+            .diagnostics
+            .into_iter()
+            .find(|d| d.code == "TX003")
+            .unwrap_or_else(|| panic!("no TX003 for {connect}"))
+    }
+
+    #[test]
+    fn a_swallowed_error_says_what_the_database_does_with_it() {
+        let postgres = swallowed("psycopg2.connect('')", "psycopg2");
+        assert!(
+            postgres.message.contains("aborted transaction"),
+            "{}",
+            postgres.message
+        );
+        assert!(postgres
+            .note
+            .as_deref()
+            .unwrap_or("")
+            .contains("PostgreSQL"));
+        for (connect, import, db) in [
+            ("pymysql.connect()", "pymysql", "MySQL"),
+            ("sqlite3.connect('x.db')", "sqlite3", "SQLite"),
+        ] {
+            let finding = swallowed(connect, import);
+            assert!(
+                finding.message.contains("lost a statement"),
+                "{}",
+                finding.message
+            );
+            assert!(finding.note.as_deref().unwrap_or("").contains(db));
+        }
     }
 
     #[test]

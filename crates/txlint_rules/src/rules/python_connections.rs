@@ -8,6 +8,7 @@ use txlint_ir::ir::{BlockId, CallId, Event, FuncId, Function, Terminator};
 use txlint_ir::{Diagnostic, TextRange};
 
 use crate::flow::{self, Effect, Exit, ExitKind, ExitPolicy, Resource, ResourceModel};
+use crate::models::Database;
 use crate::python::{writes, ConnectionModel, Holder, Mode, Owner};
 use crate::Context;
 
@@ -232,27 +233,43 @@ pub(crate) fn check_swallowed_error(cx: &Context, out: &mut Vec<Diagnostic>) {
                     continue;
                 }
                 let name = holder_name(cx, function, holder);
-                let mut diagnostic = cx
-                    .diagnostic(
-                        meta,
-                        function,
-                        *range,
+                // What a failed statement does to the transaction depends on the database.
+                let database = cx.models.drivers[holder.driver].database;
+                let (message, used_again, state, note) = match database {
+                    Some(database @ (Database::Mysql | Database::Sqlite)) => {
+                        let db = if database == Database::Mysql { "MySQL" } else { "SQLite" };
+                        (
+                            format!("the database error is swallowed and `{name}` carries on in a transaction that has lost a statement"),
+                            "used again here in the transaction that lost the failed statement",
+                            "in the transaction that lost the failed statement",
+                            format!("{db} undoes only the failed statement and keeps the transaction open: its locks stay held, and a later commit saves the rest of the unit of work without the part that failed"),
+                        )
+                    }
+                    _ => (
                         format!("the database error is swallowed and `{name}` stays in an aborted transaction"),
-                    )
+                        "used again here while its transaction is aborted",
+                        "in the aborted transaction",
+                        "after a failed statement PostgreSQL rejects every later statement (`current transaction is aborted`) until a rollback, and a pool receives the connection INERROR".to_string(),
+                    ),
+                };
+                let mut diagnostic = cx
+                    .diagnostic(meta, function, *range, message)
                     .primary_label("catches the error without rollback or re-raise");
                 for exit in &leaks {
                     let text = match exit.kind {
                         ExitKind::Released if is_statement_at(&model, exit.range) => {
-                            "used again here while its transaction is aborted".to_string()
+                            used_again.to_string()
                         }
-                        _ => label(exit, "in the aborted transaction"),
+                        _ => label(exit, state),
                     };
                     diagnostic = diagnostic.label(exit.range, &text);
                 }
                 out.push(
                     diagnostic
-                        .help(format!("call `{name}.rollback()` in the handler, or re-raise"))
-                        .note("after a failed statement PostgreSQL rejects every later statement (`current transaction is aborted`) until a rollback, and a pool receives the connection INERROR")
+                        .help(format!(
+                            "call `{name}.rollback()` in the handler, or re-raise"
+                        ))
+                        .note(note)
                         .build(),
                 );
                 break;
@@ -266,14 +283,15 @@ pub(crate) fn check_swallowed_error(cx: &Context, out: &mut Vec<Diagnostic>) {
 fn scoped_regions(function: &Function, model: &ConnectionModel, guarded: &[CallId]) -> Vec<CallId> {
     let mut inside = Vec::new();
     for &context in guarded {
+        let is_context = model.facts.is_context(model.function_id, context);
         let scoped = match &function.call(context).callee {
             txlint_ir::ir::Callee::Method { receiver, name, .. } => {
                 model.is_holder(receiver)
                     && model.models.connection.scoped_transactions.contains(name)
-                    && model.facts.is_context(model.function_id, context)
+                    && is_context
             }
             _ => false,
-        };
+        } || (is_context && model.scoped_by_helper(context).is_some());
         if !scoped {
             continue;
         }
