@@ -3,7 +3,7 @@
 //! Django `transaction.set_autocommit(False)`.
 
 use txlint_ir::ir::{
-    Binding, Call, CallId, Callee, Event, FuncId, Function, Operand, ResultUse, VarId,
+    Binding, BlockId, Call, CallId, Callee, Event, FuncId, Function, Operand, ResultUse, VarId,
 };
 use txlint_ir::{Diagnostic, TextRange};
 
@@ -189,7 +189,7 @@ pub(crate) fn check_commit_in_finally(cx: &Context, out: &mut Vec<Diagnostic>) {
     let facts = cx.python();
     for (index, function) in cx.ir.functions.iter().enumerate() {
         let kinds = &facts.kinds[index];
-        for call in &function.calls {
+        for (call_index, call) in function.calls.iter().enumerate() {
             let inside_finally = cx
                 .ir
                 .cleanup_blocks
@@ -203,6 +203,20 @@ pub(crate) fn check_commit_in_finally(cx: &Context, out: &mut Vec<Diagnostic>) {
                     let connection = crate::python::connection_of(function, kinds, receiver);
                     cx.models.connection.commit.iter().any(|m| m == name)
                         && matches!(kinds.get(&connection), Some(Kind::Connection { .. }))
+                        // `finally: conn.rollback(); …; conn.commit()` commits only the
+                        // cleanup's own work: the try body's is already rolled back.
+                        && !always_rolled_back_before(
+                            function,
+                            CallId(call_index as u32),
+                            |c| match &c.callee {
+                                Callee::Method { receiver, name, .. } => {
+                                    cx.models.connection.rollback.iter().any(|m| m == name)
+                                        && crate::python::connection_of(function, kinds, receiver)
+                                            == connection
+                                }
+                                _ => false,
+                            },
+                        )
                 }
                 Callee::Path(path) => {
                     let segments: Vec<&str> = path.iter().map(String::as_str).collect();
@@ -222,4 +236,45 @@ pub(crate) fn check_commit_in_finally(cx: &Context, out: &mut Vec<Diagnostic>) {
         }
     }
     let _ = FuncId(0);
+}
+
+/// Whether every path from the function's entry to `target` runs a call that
+/// `is_rollback` accepts first.
+fn always_rolled_back_before(
+    function: &Function,
+    target: CallId,
+    is_rollback: impl Fn(&Call) -> bool,
+) -> bool {
+    let rolls_back =
+        |event: &Event| matches!(event, Event::Call(id) if is_rollback(function.call(*id)));
+    let blocks = &function.cfg.blocks;
+    let Some(home) = blocks
+        .iter()
+        .position(|b| b.events.contains(&Event::Call(target)))
+    else {
+        return false;
+    };
+    let before_target = blocks[home]
+        .events
+        .iter()
+        .take_while(|e| **e != Event::Call(target));
+    if before_target.clone().any(rolls_back) {
+        return true;
+    }
+    // Search from the entry without passing through a block that rolls back.
+    let mut seen = vec![false; blocks.len()];
+    let mut stack = vec![BlockId(0)];
+    while let Some(id) = stack.pop() {
+        if std::mem::replace(&mut seen[id.index()], true) {
+            continue;
+        }
+        if id.index() == home {
+            return false;
+        }
+        if blocks[id.index()].events.iter().any(rolls_back) {
+            continue;
+        }
+        stack.extend(function.cfg.successors(id));
+    }
+    true
 }
