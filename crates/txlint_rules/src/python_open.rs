@@ -6,7 +6,7 @@
 
 use std::collections::BTreeSet;
 
-use txlint_ir::ir::{CallId, Callee, Event, FuncId, Operand};
+use txlint_ir::ir::{BlockId, CallId, Callee, Event, FuncId, Function, Operand};
 use txlint_ir::TextRange;
 
 use crate::flow::{self, Effect, ExitPolicy, Resource, ResourceModel};
@@ -74,15 +74,7 @@ pub(crate) fn open_calls(cx: &Context) -> Vec<PyOpenCall> {
         });
         if atomic {
             let whole = flow::Outcome {
-                open_events: function
-                    .cfg
-                    .blocks
-                    .iter()
-                    .enumerate()
-                    .flat_map(|(b, block)| {
-                        (0..block.events.len()).map(move |e| (txlint_ir::ir::BlockId(b as u32), e))
-                    })
-                    .collect(),
+                open_events: after_first_possible_query(cx, function),
                 ..flow::Outcome::default()
             };
             record(&whole, true);
@@ -186,4 +178,50 @@ fn scoped_transaction(
         }
         Callee::Other(_) => false,
     }
+}
+
+/// The events of a `@transaction.atomic` body that may run once the transaction has
+/// really begun. Django's outermost `atomic` only turns autocommit off; the driver sends
+/// `BEGIN` with the first query, so nothing is locked or snapshotted before it. Any call
+/// other than a known blocking function may be that query.
+fn after_first_possible_query(cx: &Context, function: &Function) -> Vec<(BlockId, usize)> {
+    let blocking = &cx.models.blocking.functions;
+    let may_query = |event: &Event| match event {
+        Event::Call(id) => match &function.call(*id).callee {
+            Callee::Path(path) => {
+                let segments: Vec<&str> = path.iter().map(String::as_str).collect();
+                !blocking.contains(&resolve(cx.ir, &segments))
+            }
+            _ => true,
+        },
+        _ => false,
+    };
+    let blocks = &function.cfg.blocks;
+    // Forward over the CFG: whether some path into a block has passed a possible query.
+    let mut begun_on_entry = vec![false; blocks.len()];
+    let mut reached = vec![false; blocks.len()];
+    let mut work = vec![BlockId(0)];
+    reached[0] = !blocks.is_empty();
+    while let Some(id) = work.pop() {
+        let block = function.cfg.block(id);
+        let begun_on_exit = begun_on_entry[id.index()] || block.events.iter().any(may_query);
+        for next in function.cfg.successors(id) {
+            let first_visit = !std::mem::replace(&mut reached[next.index()], true);
+            if first_visit || (begun_on_exit && !begun_on_entry[next.index()]) {
+                begun_on_entry[next.index()] |= begun_on_exit;
+                work.push(next);
+            }
+        }
+    }
+    let mut open = Vec::new();
+    for (index, block) in blocks.iter().enumerate() {
+        let mut begun = begun_on_entry[index];
+        for (event_index, event) in block.events.iter().enumerate() {
+            if begun {
+                open.push((BlockId(index as u32), event_index));
+            }
+            begun |= may_query(event);
+        }
+    }
+    open
 }
