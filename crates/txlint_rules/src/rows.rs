@@ -300,7 +300,10 @@ fn type_evidence(file: &FileIr, models: &Models, ty: &str) -> Option<Evidence> {
     let Some((qualifier, name)) = bare.split_once('.') else {
         return Some(Evidence::Unknown);
     };
-    let canonical = format!("{pointer}{}.{name}", conventional_qualifier(file, qualifier));
+    let canonical = format!(
+        "{pointer}{}.{name}",
+        conventional_qualifier(file, qualifier)
+    );
     if listed(&models.rows.handle_types, &canonical) {
         return Some(Evidence::Handle);
     }
@@ -327,7 +330,8 @@ fn conventional_qualifier<'a>(file: &'a FileIr, qualifier: &'a str) -> &'a str {
             };
             let name = plain.local_name();
             // `local_name` borrows from `plain`; find the same text in the import path.
-            path.rfind(name).map_or(qualifier, |at| &path[at..at + name.len()])
+            path.rfind(name)
+                .map_or(qualifier, |at| &path[at..at + name.len()])
         }
         _ => qualifier,
     }
