@@ -371,6 +371,22 @@ impl HolderModel<'_> {
         })
     }
 
+    /// Whether a literal called on the spot with the value as an argument ends the
+    /// parameter it receives it in: `defer func(r *sql.Rows) { r.Close() }(rows)`.
+    fn literal_ends_argument(&self, literal: FuncId, args: &[Operand]) -> bool {
+        let function = self.file.function(literal);
+        args.iter()
+            .zip(&function.params)
+            .filter(|(arg, _)| self.is_alias(arg))
+            .any(|(_, &param)| {
+                let receives = aliases_of(function, param);
+                function.calls.iter().any(|call| {
+                    matches!(&call.callee, Callee::Method { receiver: Operand::Var(v), name, .. }
+                        if receives.contains(v) && self.is_end_method(name))
+                })
+            })
+    }
+
     fn mentions(&self, operand: &Operand) -> bool {
         match operand {
             Operand::Var(_) => self.is_alias(operand),
@@ -451,7 +467,10 @@ impl ResourceModel for HolderModel<'_> {
                             Effect::End
                         };
                     }
-                    Callee::Other(Operand::Closure(literal)) if self.literal_ends(*literal) => {
+                    Callee::Other(Operand::Closure(literal))
+                        if self.literal_ends(*literal)
+                            || self.literal_ends_argument(*literal, &call.args) =>
+                    {
                         return if deferred {
                             Effect::DeferredEnd
                         } else {
