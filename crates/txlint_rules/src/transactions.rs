@@ -69,9 +69,16 @@ impl FileSummaries {
                     .params
                     .iter()
                     .map(|&p| {
+                        let end_of_p = |operand: &Operand| {
+                            matches!(operand, Operand::Field(base, name)
+                                if **base == Operand::Var(p) && is_end(name))
+                        };
                         function.calls.iter().any(|call| {
                             matches!(&call.callee, Callee::Method { receiver: Operand::Var(v), name, .. }
                                 if *v == p && is_end(name))
+                                // The method value `tx.Rollback` handed to a call that runs
+                                // it (a timeout or retry helper).
+                                || call.args.iter().any(end_of_p)
                         })
                     })
                     .collect();
