@@ -1027,7 +1027,22 @@ impl<'s> Lowerer<'s> {
             }
         }
         let nil_test = self.nil_test(condition);
+        let first_call = self.frame().function.calls.len();
         self.expr(condition, ResultUse::Used);
+        // `f(err) == nil` tests the value of the call lowered just now.
+        let nil_test = nil_test.or_else(|| {
+            let (tested, then_is_nil) = self.nil_tested(condition)?;
+            if unparen(tested).kind() != "call_expression" {
+                return None;
+            }
+            let calls = &self.frame().function.calls;
+            let id =
+                (first_call..calls.len()).find(|&i| calls[i].range == range(unparen(tested)))?;
+            Some(NilTest {
+                operand: Operand::Call(CallId(u32::try_from(id).ok()?)),
+                then_is_nil,
+            })
+        });
         self.frame().cfg.terminate(Terminator::Branch {
             range: range(condition),
             nil_test,
@@ -1077,8 +1092,9 @@ impl<'s> Lowerer<'s> {
         }
     }
 
-    /// Recognises `x == nil`, `x != nil` (either order).
-    fn nil_test(&mut self, condition: Node) -> Option<NilTest> {
+    /// The expression `x` of `x == nil`, `x != nil` (either order), and whether the
+    /// `then` edge is taken when it is nil.
+    fn nil_tested<'t>(&self, condition: Node<'t>) -> Option<(Node<'t>, bool)> {
         let condition = unparen(condition);
         if condition.kind() != "binary_expression" {
             return None;
@@ -1091,11 +1107,16 @@ impl<'s> Lowerer<'s> {
         };
         let left = unparen(condition.child_by_field_id(fields().left.get())?);
         let right = unparen(condition.child_by_field_id(fields().right.get())?);
-        let tested = match (left.kind(), right.kind()) {
-            (_, "nil") => left,
-            ("nil", _) => right,
-            _ => return None,
-        };
+        match (left.kind(), right.kind()) {
+            (_, "nil") => Some((left, then_is_nil)),
+            ("nil", _) => Some((right, then_is_nil)),
+            _ => None,
+        }
+    }
+
+    /// Recognises `x == nil`, `x != nil` (either order) on a variable or field path.
+    fn nil_test(&mut self, condition: Node) -> Option<NilTest> {
+        let (tested, then_is_nil) = self.nil_tested(condition)?;
         let operand = self.peek_operand(tested)?;
         Some(NilTest {
             operand,
@@ -1425,7 +1446,16 @@ impl<'s> Lowerer<'s> {
                 Some(inner) => self.expr(*inner, use_),
                 None => Operand::Other,
             },
-            "call_expression" => Operand::Call(self.call(node, use_)),
+            "call_expression" => match self.pointer_conversion(node) {
+                // `(*T)(x)` is `x` seen as another type: the same value.
+                Some(operand) => self.expr(operand, use_),
+                None => Operand::Call(self.call(node, use_)),
+            },
+            // `[]byte(s)`, `map[K]V(m)`: a conversion, the same value.
+            "type_conversion_expression" => match node.child_by_field_id(fields().operand.get()) {
+                Some(operand) => self.expr(operand, use_),
+                None => Operand::Other,
+            },
             "identifier" => {
                 let operand = self.peek_operand(node).unwrap_or(Operand::Other);
                 self.record_use(&operand, node, &use_);
@@ -1493,14 +1523,17 @@ impl<'s> Lowerer<'s> {
                 }
             }
             "type_assertion_expression" => {
-                if let Some(operand) = node.child_by_field_id(fields().operand.get()) {
-                    self.expr(operand, ResultUse::Used);
-                }
+                // `x.(T)` is `x` itself, seen with its dynamic type: `return rows.(*T)`
+                // returns the rows.
+                let operand = match node.child_by_field_id(fields().operand.get()) {
+                    Some(operand) => self.expr(operand, use_),
+                    None => Operand::Other,
+                };
                 self.push(Event::PanicSite {
                     kind: PanicKind::TypeAssertion,
                     range: range(node),
                 });
-                Operand::Other
+                operand
             }
             "composite_literal" => {
                 if let Some(body) = node.child_by_field_id(fields().body.get()) {
@@ -1514,6 +1547,38 @@ impl<'s> Lowerer<'s> {
                 }
                 Operand::Other
             }
+        }
+    }
+
+    /// The converted operand of `(*T)(x)` and `(*pkg.T)(x)`: a call whose function is a
+    /// parenthesized pointer to a name that is no local variable (a dereferenced function
+    /// variable `(*f)(x)` is a call).
+    fn pointer_conversion<'t>(&mut self, node: Node<'t>) -> Option<Node<'t>> {
+        let function = node.child_by_field_id(fields().function.get())?;
+        if function.kind() != "parenthesized_expression" {
+            return None;
+        }
+        let pointer = unparen(function);
+        let operator = pointer.child_by_field_id(fields().operator.get())?;
+        if pointer.kind() != "unary_expression" || self.text(operator) != "*" {
+            return None;
+        }
+        let target = unparen(pointer.child_by_field_id(fields().operand.get())?);
+        let is_type = match target.kind() {
+            "identifier" => self.lookup(self.text(target)).is_none(),
+            "selector_expression" => target
+                .child_by_field_id(fields().operand.get())
+                .filter(|base| base.kind() == "identifier")
+                .is_some_and(|base| {
+                    let name = self.text(base);
+                    self.lookup(name).is_none() && self.is_import(name)
+                }),
+            _ => false,
+        };
+        let arguments = node.child_by_field_id(fields().arguments.get())?;
+        match named_children(arguments).as_slice() {
+            [only] if is_type => Some(*only),
+            _ => None,
         }
     }
 

@@ -505,3 +505,70 @@ fn result_types_are_recorded_as_written() {
     assert_eq!(function(&ir, "c").result_types, ["*sql.Rows", "error"]);
     assert!(function(&ir, "d").result_types.is_empty());
 }
+
+#[test]
+fn conversions_and_assertions_denote_their_operand() {
+    let ir = lower(
+        r#"package p
+
+import "database/sql"
+
+type mine sql.Rows
+
+func f(rows *sql.Rows, v any, deref *func(int) int) (*mine, any, []byte, int) {
+	s := "x"
+	return (*mine)(rows), v.(*sql.Rows), []byte(s), (*deref)(1)
+}
+"#,
+    );
+    let f = function(&ir, "f");
+    let values = f
+        .cfg
+        .blocks
+        .iter()
+        .find_map(|b| match &b.terminator {
+            Terminator::Return { values, .. } if !values.is_empty() => Some(values.clone()),
+            _ => None,
+        })
+        .unwrap();
+    let var = |name: &str| {
+        Operand::Var(txlint_ir::ir::VarId(
+            f.vars.iter().position(|v| v.name == name).unwrap() as u32,
+        ))
+    };
+    assert_eq!(values[0], var("rows"));
+    assert_eq!(values[1], var("v"));
+    assert_eq!(values[2], var("s"));
+    // A dereferenced function variable is called, not a conversion.
+    assert!(matches!(values[3], Operand::Call(_)));
+}
+
+#[test]
+fn a_call_tested_against_nil_is_the_tested_operand() {
+    let ir = lower(
+        r#"package p
+
+func f() {
+	rows, err := db.Query("q")
+	if keep(err) == nil {
+		rows.Close()
+	}
+}
+"#,
+    );
+    let f = function(&ir, "f");
+    let test = f
+        .cfg
+        .blocks
+        .iter()
+        .find_map(|b| match &b.terminator {
+            Terminator::Branch { nil_test, .. } => nil_test.clone(),
+            _ => None,
+        })
+        .unwrap();
+    assert!(test.then_is_nil);
+    let Operand::Call(id) = test.operand else {
+        panic!("{:?}", test.operand)
+    };
+    assert_eq!(f.call(id).callee, Callee::Path(vec!["keep".into()]));
+}

@@ -96,6 +96,8 @@ impl WrapperLookup<'_> {
 }
 
 /// Whether a function returns, as its first result, a transaction begun in its body.
+/// A begin that returns only an error (xorm's `err = sess.Begin()`) binds no
+/// transaction: returning that error makes no wrapper.
 fn wrapper(function: &Function, facts: &FunctionFacts) -> Option<Wrapper> {
     let results = match function.result_count {
         1 => BeginResults::Tx,
@@ -105,6 +107,7 @@ fn wrapper(function: &Function, facts: &FunctionFacts) -> Option<Wrapper> {
     let begun: Vec<(VarId, LibraryId)> = facts
         .begins
         .iter()
+        .filter(|b| b.results != BeginResults::Error)
         .filter_map(|b| match &function.call(b.call).result {
             ResultUse::Assigned(bindings) => match bindings.first() {
                 Some(Binding::Var(v)) => Some((*v, b.library)),
@@ -122,7 +125,7 @@ fn wrapper(function: &Function, facts: &FunctionFacts) -> Option<Wrapper> {
             Operand::Call(id) => facts
                 .begins
                 .iter()
-                .find(|b| b.call == *id)
+                .find(|b| b.call == *id && b.results != BeginResults::Error)
                 .map(|b| b.library),
             _ => None,
         }?;
@@ -291,7 +294,7 @@ pub(crate) fn operand_library(
 /// The declared type of `base.name`: the field of the base variable's struct type when
 /// that is known (`s.tx` with `s *Store`), else the only type fields of that name have
 /// in the file.
-fn field_type<'f>(
+pub(crate) fn field_type<'f>(
     file: &'f FileIr,
     function: &Function,
     base: &Operand,

@@ -586,22 +586,39 @@ impl Analysis<'_> {
                 s
             }
         };
-        let (failed_on_then, failed_states) =
-            if self.resource.error_operands.contains(&test.operand) {
-                // `err != nil`: the acquire failed on the `then` edge.
-                (!test.then_is_nil, map_states(states, |s| failed(s, true)))
-            } else if matches!(&test.operand, Operand::Var(v) if self.resource.aliases.contains(v))
-                || self.model.did_nothing_when_nil(&test.operand)
-            {
-                // `tx == nil`: nothing is open on the nil edge.
-                (test.then_is_nil, map_states(states, |s| failed(s, false)))
-            } else {
-                return plain();
-            };
+        let (failed_on_then, failed_states) = if self.tests_error(&test.operand) {
+            // `err != nil`: the acquire failed on the `then` edge.
+            (!test.then_is_nil, map_states(states, |s| failed(s, true)))
+        } else if matches!(&test.operand, Operand::Var(v) if self.resource.aliases.contains(v))
+            || self.model.did_nothing_when_nil(&test.operand)
+        {
+            // `tx == nil`: nothing is open on the nil edge.
+            (test.then_is_nil, map_states(states, |s| failed(s, false)))
+        } else {
+            return plain();
+        };
         if failed_on_then {
             vec![(*then_block, failed_states), (*else_block, states)]
         } else {
             vec![(*then_block, states), (*else_block, failed_states)]
+        }
+    }
+}
+
+impl Analysis<'_> {
+    /// Whether a nil test on `operand` tests the acquire's error: the error itself, or a
+    /// call given it whose result is tested instead (`if db.AddError(err) == nil`), which
+    /// is taken to return that error or one wrapping it.
+    fn tests_error(&self, operand: &Operand) -> bool {
+        let errors = &self.resource.error_operands;
+        match operand {
+            Operand::Call(id) => self
+                .function
+                .call(*id)
+                .args
+                .iter()
+                .any(|a| errors.contains(a)),
+            _ => errors.contains(operand),
         }
     }
 }

@@ -180,6 +180,17 @@ pub struct Rows {
     pub query_methods: Vec<String>,
     pub close_methods: Vec<String>,
     pub closing_functions: Vec<String>,
+    /// Methods that advance to the next row and close the row set when there is none.
+    pub next_methods: Vec<String>,
+    /// Declared types of the handles whose query methods return a row set, written
+    /// with the package name the library is normally imported under.
+    pub handle_types: Vec<String>,
+    /// Functions (`pkg.Func`) whose first result is such a handle.
+    pub handle_functions: Vec<String>,
+    /// Methods that, called on such a handle, return another one (`db.Conn(ctx)`).
+    pub handle_methods: Vec<String>,
+    /// Libraries (by model name) whose transactions are such handles.
+    pub libraries: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -332,6 +343,14 @@ impl Models {
                 &mut self.rows.closing_functions,
                 &other.rows.closing_functions,
             ),
+            (&mut self.rows.next_methods, &other.rows.next_methods),
+            (&mut self.rows.handle_types, &other.rows.handle_types),
+            (
+                &mut self.rows.handle_functions,
+                &other.rows.handle_functions,
+            ),
+            (&mut self.rows.handle_methods, &other.rows.handle_methods),
+            (&mut self.rows.libraries, &other.rows.libraries),
             (&mut self.blocking.functions, &other.blocking.functions),
             (
                 &mut self.blocking.client_types,
@@ -470,7 +489,7 @@ impl Library {
 
 /// Matches an import path against a model pattern: exact, `prefix/*` or `*/suffix`; a
 /// Rust crate name matches every path inside the crate (`sqlx` matches `sqlx::PgPool`).
-fn path_matches(pattern: &str, path: &str) -> bool {
+pub(crate) fn path_matches(pattern: &str, path: &str) -> bool {
     if path
         .strip_prefix(pattern)
         .is_some_and(|rest| rest.starts_with("::"))

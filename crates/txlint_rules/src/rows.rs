@@ -1,8 +1,19 @@
 //! Rows cursors as resources: the first result of a query call that returns rows, which
 //! must be closed on every path.
+//!
+//! A method named `Query` proves nothing: xorm's `Query` returns materialised maps, query
+//! builders and generated clients have methods of that name too. A call is a query only
+//! on a receiver with evidence of being a handle of a library whose queries return a row
+//! set (see [`Evidence`]).
 
-use txlint_ir::ir::{Binding, CallId, Callee, Event, FileIr, FuncId, Function, ResultUse};
+use std::collections::HashMap;
 
+use txlint_ir::ir::{
+    Binding, CallId, Callee, Event, FileIr, FuncId, Function, Import, Operand, ResultUse, VarId,
+    VarKind,
+};
+
+use crate::facts::{field_type, FileFacts};
 use crate::flow::{self, ExitPolicy, Outcome, Resource};
 use crate::models::{listed, Models};
 use crate::transactions::{aliases_of, FileSummaries, HolderModel};
@@ -13,22 +24,45 @@ pub(crate) struct RowsAnalysis {
     pub outcome: Outcome,
 }
 
+/// What shows that a value is a handle whose queries return a row set. `None` where an
+/// operand's type is known and is no such handle (`*xorm.Engine`, a project's builder).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Evidence {
+    /// Nothing is known of its type (a field of a struct declared in another file): its
+    /// `Query` counts in a file that imports a library whose queries return rows, when
+    /// the code also reads the result as a cursor.
+    Unknown,
+    /// Built by an unknown function from such a handle (`dbtx.GetAccessor(ctx, s.db)`):
+    /// its `Query` counts when the code also reads the result as a cursor.
+    Derived,
+    /// Declared with a handle type (variable, parameter, field, package variable), a
+    /// transaction of a library whose queries return rows, or the result of a call that
+    /// opens or hands out such a handle.
+    Handle,
+}
+
 /// Analyses every rows-returning query of the file. Only files that import one of the
-/// modelled libraries are considered: `Query` is too common a method name otherwise.
+/// modelled libraries are considered.
 pub(crate) fn analyze_file(
     file: &FileIr,
     models: &Models,
+    facts: &FileFacts,
     summaries: &FileSummaries,
 ) -> Vec<RowsAnalysis> {
     if !models.libraries.iter().any(|l| l.is_imported_by(file)) {
         return Vec::new();
     }
+    let handles = Handles::compute(file, models, facts);
+    let imports_rows_library = models
+        .libraries
+        .iter()
+        .any(|l| listed(&models.rows.libraries, &l.name) && l.is_imported_by(file));
     let is_close = |name: &str| listed(&models.rows.close_methods, name);
     let mut analyses = Vec::new();
     for (index, function) in file.functions.iter().enumerate() {
         let id = FuncId(index as u32);
         for (call_index, call) in function.calls.iter().enumerate() {
-            let Callee::Method { name, .. } = &call.callee else {
+            let Callee::Method { receiver, name, .. } = &call.callee else {
                 continue;
             };
             if !listed(&models.rows.query_methods, name) {
@@ -40,6 +74,27 @@ pub(crate) fn analyze_file(
             let (Some(Binding::Var(rows)), 2) = (bindings.first(), bindings.len()) else {
                 continue;
             };
+            // Rows assigned to a named result or to a variable of an enclosing function
+            // (a retry closure's) leave the function with it.
+            if matches!(
+                function.var(*rows).kind,
+                VarKind::NamedResult | VarKind::Captured
+            ) {
+                continue;
+            }
+            let aliases = aliases_of(function, *rows);
+            let evidence = handles.operand(file, models, id, receiver);
+            let tracked = match evidence {
+                Some(Evidence::Handle) => true,
+                Some(Evidence::Derived) => used_as_cursor(function, models, &aliases),
+                Some(Evidence::Unknown) => {
+                    imports_rows_library && used_as_cursor(function, models, &aliases)
+                }
+                None => false,
+            };
+            if !tracked {
+                continue;
+            }
             let error_var = match bindings.get(1) {
                 Some(Binding::Var(v)) => Some(*v),
                 _ => None,
@@ -48,11 +103,8 @@ pub(crate) fn analyze_file(
             let resource = Resource {
                 acquire: Event::Call(query),
                 acquire_range: call.range,
-                aliases: aliases_of(function, *rows),
-                error_operands: error_var
-                    .map(txlint_ir::ir::Operand::Var)
-                    .into_iter()
-                    .collect(),
+                aliases,
+                error_operands: error_var.map(Operand::Var).into_iter().collect(),
                 error_var,
                 exits: ExitPolicy::GO,
             };
@@ -74,6 +126,215 @@ pub(crate) fn analyze_file(
         }
     }
     analyses
+}
+
+/// Whether the code calls a cursor method (`Next`, `Close`) on the rows.
+fn used_as_cursor(function: &Function, models: &Models, aliases: &[VarId]) -> bool {
+    function.calls.iter().any(|call| match &call.callee {
+        Callee::Method {
+            receiver: Operand::Var(v),
+            name,
+            ..
+        } => {
+            aliases.contains(v)
+                && (listed(&models.rows.next_methods, name)
+                    || listed(&models.rows.close_methods, name))
+        }
+        _ => false,
+    })
+}
+
+/// The variables of each function that hold a rows-returning handle.
+struct Handles<'a> {
+    facts: &'a FileFacts,
+    by_function: Vec<HashMap<VarId, Evidence>>,
+}
+
+impl<'a> Handles<'a> {
+    fn compute(file: &FileIr, models: &Models, facts: &'a FileFacts) -> Handles<'a> {
+        let mut handles = Handles {
+            facts,
+            by_function: Vec::with_capacity(file.functions.len()),
+        };
+        // Literals come after their parent: captured variables find the parent's handles.
+        for (index, function) in file.functions.iter().enumerate() {
+            let id = FuncId(index as u32);
+            handles.by_function.push(HashMap::new());
+            // Copies and derived handles can chain; a few rounds reach them in real code.
+            for _ in 0..4 {
+                let mut found: Vec<(VarId, Evidence)> = Vec::new();
+                for (index, call) in function.calls.iter().enumerate() {
+                    let ResultUse::Assigned(bindings) = &call.result else {
+                        continue;
+                    };
+                    if let Some(Binding::Var(v)) = bindings.first() {
+                        let operand = Operand::Call(CallId(index as u32));
+                        if let Some(e) = handles.operand(file, models, id, &operand) {
+                            found.push((*v, e));
+                        }
+                    }
+                }
+                for event in function.events() {
+                    if let Event::Assign {
+                        targets, values, ..
+                    } = event
+                    {
+                        for (target, value) in targets.iter().zip(values) {
+                            if let (Binding::Var(t), Some(e)) =
+                                (target, handles.operand(file, models, id, value))
+                            {
+                                found.push((*t, e));
+                            }
+                        }
+                    }
+                }
+                let mut changed = false;
+                let known = &mut handles.by_function[id.index()];
+                for (var, evidence) in found {
+                    // A declared type decides by itself.
+                    if function.var(var).ty.is_some() || evidence == Evidence::Unknown {
+                        continue;
+                    }
+                    if known.get(&var).is_none_or(|k| *k < evidence) {
+                        known.insert(var, evidence);
+                        changed = true;
+                    }
+                }
+                if !changed {
+                    break;
+                }
+            }
+        }
+        handles
+    }
+
+    /// The evidence that an operand of function `id` is a rows-returning handle.
+    fn operand(
+        &self,
+        file: &FileIr,
+        models: &Models,
+        id: FuncId,
+        operand: &Operand,
+    ) -> Option<Evidence> {
+        let function = file.function(id);
+        let typed = |ty: &str| type_evidence(file, models, ty);
+        match operand {
+            Operand::Var(v) => {
+                let var = function.var(*v);
+                if let Some(ty) = &var.ty {
+                    return typed(ty);
+                }
+                if let Some(&lib) = self.facts.functions[id.index()].tx_vars.get(v) {
+                    // A transaction (or session) of a library whose queries return
+                    // rows, or of one whose queries do not (xorm, GORM).
+                    let rows = listed(&models.rows.libraries, &models.libraries[lib].name);
+                    return rows.then_some(Evidence::Handle);
+                }
+                let known = match var.outer {
+                    Some((outer_fn, outer_var)) => self
+                        .by_function
+                        .get(outer_fn.index())
+                        .and_then(|m| m.get(&outer_var)),
+                    None => self.by_function.get(id.index()).and_then(|m| m.get(v)),
+                };
+                Some(known.copied().unwrap_or(Evidence::Unknown))
+            }
+            Operand::Field(base, name) => match field_type(file, function, base, name) {
+                Some(ty) => typed(ty),
+                None => Some(Evidence::Unknown),
+            },
+            Operand::Global(name) => match file.global_type(name) {
+                Some(ty) => typed(ty),
+                None => Some(Evidence::Unknown),
+            },
+            Operand::Call(call) => self.call(file, models, id, *call),
+            _ => None,
+        }
+    }
+
+    /// The evidence that a call's (first) result is a rows-returning handle.
+    fn call(&self, file: &FileIr, models: &Models, id: FuncId, call: CallId) -> Option<Evidence> {
+        let function = file.function(id);
+        let call = function.call(call);
+        match &call.callee {
+            Callee::Path(path) if path.len() == 2 => {
+                let qualified = format!("{}.{}", conventional_qualifier(file, &path[0]), path[1]);
+                if listed(&models.rows.handle_functions, &qualified) {
+                    return Some(Evidence::Handle);
+                }
+            }
+            Callee::Method { receiver, name, .. } if listed(&models.rows.handle_methods, name) => {
+                if let Some(e) = self.operand(file, models, id, receiver) {
+                    return Some(e);
+                }
+            }
+            _ => {}
+        }
+        // Queries return rows, not handles.
+        if call
+            .callee
+            .name()
+            .is_some_and(|n| listed(&models.rows.query_methods, n))
+        {
+            return None;
+        }
+        let from_handle = call.args.iter().any(|a| {
+            self.operand(file, models, id, a)
+                .is_some_and(|e| e > Evidence::Unknown)
+        });
+        Some(if from_handle {
+            Evidence::Derived
+        } else {
+            Evidence::Unknown
+        })
+    }
+}
+
+/// What a declared type shows: one of the modelled handle types (whatever name the file
+/// imports its package under) is a handle; another type of a modelled library
+/// (`*xorm.Engine`, `*gorm.DB`) is not; a project's own type (`DBTX`, `*store.Queries`)
+/// could be anything.
+fn type_evidence(file: &FileIr, models: &Models, ty: &str) -> Option<Evidence> {
+    let pointer = if ty.starts_with('*') { "*" } else { "" };
+    let bare = ty.trim_start_matches('*');
+    let Some((qualifier, name)) = bare.split_once('.') else {
+        return Some(Evidence::Unknown);
+    };
+    let canonical = format!(
+        "{pointer}{}.{name}",
+        conventional_qualifier(file, qualifier)
+    );
+    if listed(&models.rows.handle_types, &canonical) {
+        return Some(Evidence::Handle);
+    }
+    let library_type = file.import_named(qualifier).is_some_and(|import| {
+        models.libraries.iter().any(|l| {
+            l.imports
+                .iter()
+                .any(|p| crate::models::path_matches(p, &import.path))
+        })
+    });
+    (!library_type).then_some(Evidence::Unknown)
+}
+
+/// The name a package is normally imported under (`stdsql` → `sql` for an aliased
+/// `database/sql`); the qualifier itself when it is not an import of the file.
+fn conventional_qualifier<'a>(file: &'a FileIr, qualifier: &'a str) -> &'a str {
+    match file.import_named(qualifier) {
+        Some(import) if import.alias.is_some() => {
+            let path = import.path.as_str();
+            let plain = Import {
+                path: path.to_string(),
+                alias: None,
+                range: import.range,
+            };
+            let name = plain.local_name();
+            // `local_name` borrows from `plain`; find the same text in the import path.
+            path.rfind(name)
+                .map_or(qualifier, |at| &path[at..at + name.len()])
+        }
+        _ => qualifier,
+    }
 }
 
 /// The name of the variable holding the rows.

@@ -69,9 +69,16 @@ impl FileSummaries {
                     .params
                     .iter()
                     .map(|&p| {
+                        let end_of_p = |operand: &Operand| {
+                            matches!(operand, Operand::Field(base, name)
+                                if **base == Operand::Var(p) && is_end(name))
+                        };
                         function.calls.iter().any(|call| {
                             matches!(&call.callee, Callee::Method { receiver: Operand::Var(v), name, .. }
                                 if *v == p && is_end(name))
+                                // The method value `tx.Rollback` handed to a call that runs
+                                // it (a timeout or retry helper).
+                                || call.args.iter().any(end_of_p)
                         })
                     })
                     .collect();
@@ -371,6 +378,22 @@ impl HolderModel<'_> {
         })
     }
 
+    /// Whether a literal called on the spot with the value as an argument ends the
+    /// parameter it receives it in: `defer func(r *sql.Rows) { r.Close() }(rows)`.
+    fn literal_ends_argument(&self, literal: FuncId, args: &[Operand]) -> bool {
+        let function = self.file.function(literal);
+        args.iter()
+            .zip(&function.params)
+            .filter(|(arg, _)| self.is_alias(arg))
+            .any(|(_, &param)| {
+                let receives = aliases_of(function, param);
+                function.calls.iter().any(|call| {
+                    matches!(&call.callee, Callee::Method { receiver: Operand::Var(v), name, .. }
+                        if receives.contains(v) && self.is_end_method(name))
+                })
+            })
+    }
+
     fn mentions(&self, operand: &Operand) -> bool {
         match operand {
             Operand::Var(_) => self.is_alias(operand),
@@ -451,7 +474,10 @@ impl ResourceModel for HolderModel<'_> {
                             Effect::End
                         };
                     }
-                    Callee::Other(Operand::Closure(literal)) if self.literal_ends(*literal) => {
+                    Callee::Other(Operand::Closure(literal))
+                        if self.literal_ends(*literal)
+                            || self.literal_ends_argument(*literal, &call.args) =>
+                    {
                         return if deferred {
                             Effect::DeferredEnd
                         } else {
