@@ -208,6 +208,7 @@ fn front_end(language: Language, text: &str) {
             level: Severity::Warning,
             file: Some(0),
             path: format!("input.{}", extension(language)),
+            raw_path: None,
             range: Some(*range),
             message: format!("notice at line {line}"),
             skipped: false,
