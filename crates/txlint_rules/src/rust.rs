@@ -424,9 +424,10 @@ impl ResourceModel for RawModel<'_> {
         match event {
             Event::Call(id) => {
                 let call = self.function.call(*id);
-                match raw_sql_verb(self.function, call).as_deref() {
-                    Some("COMMIT" | "ROLLBACK" | "END" | "ABORT") => return Effect::End,
-                    _ => {}
+                if let Some("COMMIT" | "ROLLBACK" | "END" | "ABORT") =
+                    raw_sql_verb(self.function, call).as_deref()
+                {
+                    return Effect::End;
                 }
                 // Moved into another value or function (`Some(conn)`, `Wrapper::new(conn)`).
                 if call
