@@ -38,9 +38,9 @@ fn lone_carriage_returns_as_newlines(source: &str) -> Option<String> {
     let lone = |i: usize| bytes[i] == b'\r' && bytes.get(i + 1) != Some(&b'\n');
     let first = (0..bytes.len()).find(|&i| lone(i))?;
     let mut copy = bytes.to_vec();
-    for i in first..bytes.len() {
+    for (i, byte) in copy.iter_mut().enumerate().skip(first) {
         if lone(i) {
-            copy[i] = b'\n';
+            *byte = b'\n';
         }
     }
     // Replacing one ASCII byte by another keeps the text UTF-8.
