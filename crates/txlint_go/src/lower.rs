@@ -1453,8 +1453,14 @@ impl<'s> Lowerer<'s> {
             }
             "func_literal" => self.lower_literal(node),
             "interpreted_string_literal" | "raw_string_literal" => {
+                // Without its quotes. A literal left unclosed in broken code has no
+                // closing quote, and may end in a multi-byte character.
                 let text = self.text(node);
-                Operand::Str(text[1..text.len().saturating_sub(1).max(1)].to_string())
+                let mut chars = text.chars();
+                let quote = chars.next();
+                let inner = chars.as_str();
+                let inner = quote.and_then(|q| inner.strip_suffix(q)).unwrap_or(inner);
+                Operand::Str(inner.to_string())
             }
             "unary_expression" => {
                 let operand = node.child_by_field_id(fields().operand.get());
