@@ -100,8 +100,13 @@ fn fields() -> &'static FieldIds {
 
 /// Records the range of every ERROR node, and of the statement around every MISSING one
 /// (a missing token has an empty range, which would overlap nothing).
+///
+/// The walk keeps the ancestors of the cursor's node: tree-sitter's `Node::parent`
+/// searches down from the root, so calling it for each of the MISSING tokens of deeply
+/// nested unclosed code (`if x {` 2000 times) was quadratic in the depth.
 fn collect_syntax_errors(root: Node, out: &mut Vec<TextRange>) {
     let mut cursor = root.walk();
+    let mut ancestors: Vec<Node> = Vec::new();
     loop {
         let node = cursor.node();
         let mut descend = node.has_error();
@@ -109,9 +114,10 @@ fn collect_syntax_errors(root: Node, out: &mut Vec<TextRange>) {
             out.push(range(node));
             descend = false;
         } else if node.is_missing() {
-            out.push(range(node.parent().unwrap_or(node)));
+            out.push(range(ancestors.last().copied().unwrap_or(node)));
         }
         if descend && cursor.goto_first_child() {
+            ancestors.push(node);
             continue;
         }
         loop {
@@ -121,6 +127,7 @@ fn collect_syntax_errors(root: Node, out: &mut Vec<TextRange>) {
             if !cursor.goto_parent() {
                 return;
             }
+            ancestors.pop();
         }
     }
 }
@@ -1494,8 +1501,14 @@ impl<'s> Lowerer<'s> {
             "func_literal" => self.lower_literal(node),
             "nil" => Operand::Const("nil".to_string()),
             "interpreted_string_literal" | "raw_string_literal" => {
+                // Without its quotes. A literal left unclosed in broken code has no
+                // closing quote, and may end in a multi-byte character.
                 let text = self.text(node);
-                Operand::Str(text[1..text.len().saturating_sub(1).max(1)].to_string())
+                let mut chars = text.chars();
+                let quote = chars.next();
+                let inner = chars.as_str();
+                let inner = quote.and_then(|q| inner.strip_suffix(q)).unwrap_or(inner);
+                Operand::Str(inner.to_string())
             }
             "unary_expression" => {
                 let operand = node.child_by_field_id(fields().operand.get());

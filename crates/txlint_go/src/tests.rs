@@ -572,3 +572,17 @@ func f() {
     };
     assert_eq!(f.call(id).callee, Callee::Path(vec!["keep".into()]));
 }
+
+#[test]
+fn an_unclosed_string_ending_in_a_multibyte_character_is_lowered() {
+    // Found by the fuzzer: the quotes were cut off by byte (`text[1..len - 1]`), which
+    // panicked inside `é` when broken code left the literal without its closing quote.
+    for source in [
+        "package p\n\nfunc f() {\n\tx := \"é─é\n}\n",
+        "package p\n\nfunc f() {\n\tx := `é\n",
+        "package p\n\nfunc f() {\n\tx := \"\n}\n",
+    ] {
+        let ir = lower_file(source);
+        assert!(!ir.syntax_errors.is_empty(), "{source:?}");
+    }
+}

@@ -116,8 +116,13 @@ fn fields() -> &'static FieldIds {
 
 /// Records the range of every ERROR node, and of the statement around every MISSING one
 /// (a missing token has an empty range, which would overlap nothing).
+///
+/// The walk keeps the ancestors of the cursor's node: tree-sitter's `Node::parent`
+/// searches down from the root, so calling it for each of the MISSING tokens of deeply
+/// nested unclosed code (`if x {` 2000 times) was quadratic in the depth.
 fn collect_syntax_errors(root: Node, out: &mut Vec<TextRange>) {
     let mut cursor = root.walk();
+    let mut ancestors: Vec<Node> = Vec::new();
     loop {
         let node = cursor.node();
         let mut descend = node.has_error();
@@ -125,9 +130,10 @@ fn collect_syntax_errors(root: Node, out: &mut Vec<TextRange>) {
             out.push(range(node));
             descend = false;
         } else if node.is_missing() {
-            out.push(range(node.parent().unwrap_or(node)));
+            out.push(range(ancestors.last().copied().unwrap_or(node)));
         }
         if descend && cursor.goto_first_child() {
+            ancestors.push(node);
             continue;
         }
         loop {
@@ -137,6 +143,7 @@ fn collect_syntax_errors(root: Node, out: &mut Vec<TextRange>) {
             if !cursor.goto_parent() {
                 return;
             }
+            ancestors.pop();
         }
     }
 }

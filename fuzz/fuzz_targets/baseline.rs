@@ -1,0 +1,13 @@
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use txlint_fuzz::targets::{self, Target};
+
+fuzz_target!(|data: &[u8]| {
+    if let Some(input) = targets::input_from_bytes(Target::Baseline, data) {
+        targets::install_panic_hook();
+        if let (_, Err(message)) = targets::execute(Target::Baseline, &input) {
+            panic!("{message}");
+        }
+    }
+});
