@@ -5,6 +5,8 @@
 //! file's only syntax error and no function is lowered.
 
 mod lower;
+mod positions;
+mod spans;
 
 use txlint_ir::ir::FileIr;
 use txlint_ir::{Language, TextRange};

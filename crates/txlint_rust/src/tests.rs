@@ -662,3 +662,130 @@ fn arguments_passed_by_value_are_recorded_as_moved() {
     let moved: Vec<Vec<usize>> = f.calls.iter().map(|c| c.moved_args.clone()).collect();
     assert_eq!(moved, [vec![0], vec![], vec![1]]);
 }
+
+#[test]
+fn positions_on_one_long_line() {
+    let statements = "let x = \"é\"; tx.execute(x)?; ".repeat(2000);
+    let source = format!("\u{feff}fn f(tx: Tx) -> R {{ {statements}tx.commit()?; Ok(()) }}");
+    let ir = lower(&source);
+    let f = function(&ir, "f");
+    let executes = method_calls(f, "execute");
+    assert_eq!(executes.len(), 2000);
+    for call in executes {
+        assert_eq!(&source[call.range.to_usize()], "tx.execute(x)");
+    }
+    assert_eq!(
+        &source[method_call(f, "commit").range.to_usize()],
+        "tx.commit()"
+    );
+}
+
+/// The Rust fixtures of the repository, with their paths.
+fn fixture_sources() -> Vec<(String, String)> {
+    fn walk(dir: &std::path::Path, out: &mut Vec<(String, String)>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        let mut paths: Vec<_> = entries.map(|e| e.unwrap().path()).collect();
+        paths.sort();
+        for path in paths {
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                out.push((path.display().to_string(), text));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/rust");
+    walk(&root, &mut out);
+    assert!(
+        out.len() > 10,
+        "fixtures not found under {}",
+        root.display()
+    );
+    out
+}
+
+/// The ends of a node computed from its own fields are those syn finds by printing it.
+#[test]
+fn node_ends_match_syn_spans() {
+    use syn::spanned::Spanned;
+    use syn::visit::Visit;
+
+    struct Check(usize);
+    fn bytes(span: proc_macro2::Span) -> std::ops::Range<usize> {
+        span.byte_range()
+    }
+    impl Check {
+        fn compare(&mut self, what: &str, ends: crate::spans::Ends, span: proc_macro2::Span) {
+            let (first, last) = ends;
+            assert_eq!(
+                (bytes(first).start, bytes(last).end),
+                (bytes(span).start, bytes(span).end),
+                "{what}"
+            );
+            self.0 += 1;
+        }
+    }
+    impl<'a> Visit<'a> for Check {
+        fn visit_expr(&mut self, expr: &'a syn::Expr) {
+            self.compare(&format!("{expr:?}"), crate::spans::expr(expr), expr.span());
+            syn::visit::visit_expr(self, expr);
+        }
+        fn visit_stmt(&mut self, stmt: &'a syn::Stmt) {
+            self.compare(&format!("{stmt:?}"), crate::spans::stmt(stmt), stmt.span());
+            syn::visit::visit_stmt(self, stmt);
+        }
+    }
+    let mut sources = fixture_sources();
+    sources.push((
+        "every kind of expression".into(),
+        r#"
+fn f() {
+    #[allow(x)] let a = [1, 2];
+    let b = #[attr] x + y * -z;
+    x = async move { 1 };
+    let c = 'l: { break 'l 1 };
+    let d = || -> u8 { 1 };
+    let e = for<'a> static async move |x: &'a u8| x;
+    let g = const { 1 };
+    'outer: for x in xs { continue 'outer; }
+    'w: while let Some(x) = it.next() { break; }
+    'lp: loop { break 'lp; }
+    let h = if a { 1 } else if b { 2 } else { 3 };
+    let i = xs[0][1];
+    let _ = ..;
+    let _ = ..=3;
+    let _ = 1..;
+    let _ = a..b;
+    let j = m!(x) + m![y] + m! { z };
+    let k = match x { A if y => 1, _ => 2 };
+    let l = <T as Tr>::f::<u8>(1);
+    let n = &raw const x;
+    let o = &mut x;
+    let p = [0u8; 4];
+    let q = S { a: 1, ..Default::default() };
+    let r = x?.y.0.await;
+    let s = (1,);
+    let t = !x;
+    let u = unsafe { f() };
+    let v = x as u64 as i32;
+    let w = ::std::mem::drop;
+    let y = return;
+    let z = return 1;
+    yield 2;
+    break;
+    x.m::<u8>(1).n()
+}
+"#
+        .into(),
+    ));
+    let mut check = Check(0);
+    for (path, text) in &sources {
+        let file = syn::parse_file(text).unwrap_or_else(|e| panic!("{path}: {e}"));
+        check.visit_file(&file);
+    }
+    assert!(check.0 > 1000, "{} nodes", check.0);
+}
