@@ -9,7 +9,7 @@ use txlint_ir::ir::{
     FunctionKind, GlobalDecl, Import, Jump, JumpKind, NilTest, NoReturnKind, Operand, ResultUse,
     Terminator, Var, VarId, VarKind,
 };
-use txlint_ir::{Language, LineIndex, TextRange};
+use txlint_ir::{Language, TextRange};
 
 use crate::positions::Positions;
 use crate::spans;
@@ -34,18 +34,7 @@ pub(crate) fn lower(source: &str) -> FileIr {
             lowerer.set_base(bom + file.shebang.as_ref().map_or(0, String::len));
             lowerer.items(&file.items);
         }
-        Err(error) => {
-            // The line of the error.
-            let index = LineIndex::new(source);
-            let start = error.span().start();
-            let line = start.line.saturating_sub(1);
-            let range = if start.line >= 1 && line < index.line_count() {
-                index.line_range(line, source)
-            } else {
-                TextRange::from_usize(0..source.len())
-            };
-            lowerer.ir.syntax_errors.push(range);
-        }
+        Err(error) => crate::recover::recover(&mut lowerer, source, &error),
     }
     lowerer.finish()
 }
@@ -180,6 +169,25 @@ impl<'s> Lowerer<'s> {
             .set_base(u32::try_from(base).unwrap_or(u32::MAX));
     }
 
+    /// Sets the nesting depth the items lowered next are at.
+    pub(crate) fn set_depth(&mut self, depth: u32) {
+        self.depth = depth;
+    }
+
+    pub(crate) fn has_syntax_errors(&self) -> bool {
+        !self.ir.syntax_errors.is_empty()
+    }
+
+    /// Records a region of the file that is test code.
+    pub(crate) fn test_code(&mut self, range: TextRange) {
+        self.ir.test_code.push(range);
+    }
+
+    /// Records a region of the file that does not parse.
+    pub(crate) fn syntax_error(&mut self, range: TextRange) {
+        self.ir.syntax_errors.push(range);
+    }
+
     // ----- positions -------------------------------------------------------------------
 
     /// The byte range in the file of a span of the text parsed last.
@@ -259,7 +267,7 @@ impl<'s> Lowerer<'s> {
 
     // ----- items -----------------------------------------------------------------------
 
-    fn items(&mut self, items: &[Item]) {
+    pub(crate) fn items(&mut self, items: &[Item]) {
         for item in items {
             self.item(item);
         }
@@ -302,49 +310,15 @@ impl<'s> Lowerer<'s> {
                 );
             }
             Item::Impl(imp) => {
-                let self_ty = self.type_text(&*imp.self_ty);
-                let owner = match &*imp.self_ty {
-                    syn::Type::Path(p) => p
-                        .path
-                        .segments
-                        .last()
-                        .map_or_else(|| self_ty.clone(), |s| s.ident.to_string()),
-                    _ => self_ty.clone(),
-                };
+                let (owner, self_ty) = self.impl_context(imp);
                 for member in &imp.items {
-                    if let ImplItem::Fn(m) = member {
-                        if is_test_only(&m.attrs) {
-                            let range = self.srange(m);
-                            self.ir.test_code.push(range);
-                        }
-                        let name = format!("{owner}::{}", m.sig.ident);
-                        self.lower_fn(
-                            &m.sig,
-                            &m.block,
-                            &m.attrs,
-                            name,
-                            FunctionKind::Method,
-                            Some(&self_ty),
-                        );
-                    }
+                    self.impl_member(member, &owner, &self_ty);
                 }
             }
             Item::Trait(t) => {
                 let owner = t.ident.to_string();
                 for member in &t.items {
-                    if let TraitItem::Fn(m) = member {
-                        if let Some(block) = &m.default {
-                            let name = format!("{owner}::{}", m.sig.ident);
-                            self.lower_fn(
-                                &m.sig,
-                                block,
-                                &m.attrs,
-                                name,
-                                FunctionKind::Method,
-                                Some(&owner),
-                            );
-                        }
-                    }
+                    self.trait_member(member, &owner);
                 }
             }
             Item::Mod(m) => {
@@ -381,6 +355,55 @@ impl<'s> Lowerer<'s> {
                 });
             }
             _ => {}
+        }
+    }
+
+    /// The name methods of an `impl` are qualified with (`Repo` for `impl Repo<T>`) and
+    /// the text of its self type.
+    pub(crate) fn impl_context(&self, imp: &syn::ItemImpl) -> (String, String) {
+        let self_ty = self.type_text(&*imp.self_ty);
+        let owner = match &*imp.self_ty {
+            syn::Type::Path(p) => p
+                .path
+                .segments
+                .last()
+                .map_or_else(|| self_ty.clone(), |s| s.ident.to_string()),
+            _ => self_ty.clone(),
+        };
+        (owner, self_ty)
+    }
+
+    pub(crate) fn impl_member(&mut self, member: &ImplItem, owner: &str, self_ty: &str) {
+        if let ImplItem::Fn(m) = member {
+            if is_test_only(&m.attrs) {
+                let range = self.srange(m);
+                self.ir.test_code.push(range);
+            }
+            let name = format!("{owner}::{}", m.sig.ident);
+            self.lower_fn(
+                &m.sig,
+                &m.block,
+                &m.attrs,
+                name,
+                FunctionKind::Method,
+                Some(self_ty),
+            );
+        }
+    }
+
+    pub(crate) fn trait_member(&mut self, member: &TraitItem, owner: &str) {
+        if let TraitItem::Fn(m) = member {
+            if let Some(block) = &m.default {
+                let name = format!("{owner}::{}", m.sig.ident);
+                self.lower_fn(
+                    &m.sig,
+                    block,
+                    &m.attrs,
+                    name,
+                    FunctionKind::Method,
+                    Some(owner),
+                );
+            }
         }
     }
 
@@ -1711,7 +1734,7 @@ fn strip_parens(mut expr: &Expr) -> &Expr {
 /// Whether items with these attributes exist only in test builds: `#[cfg(test)]`
 /// (also inside `all(...)`), or a test function (`#[test]`, `#[tokio::test]`,
 /// `#[sqlx::test]`, `#[rstest]`…).
-fn is_test_only(attrs: &[Attribute]) -> bool {
+pub(crate) fn is_test_only(attrs: &[Attribute]) -> bool {
     attrs.iter().any(|attr| {
         let path = attr.path();
         if path.is_ident("cfg") {
