@@ -995,6 +995,10 @@ fn f() {
     ));
     let mut check = Check(0);
     for (path, text) in &sources {
+        // A fixture of the recovery from a syntax error is broken on purpose.
+        if text.contains("// expect: syntax-error") {
+            continue;
+        }
         let file = syn::parse_file(text).unwrap_or_else(|e| panic!("{path}: {e}"));
         check.visit_file(&file);
     }
