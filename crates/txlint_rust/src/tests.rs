@@ -891,6 +891,67 @@ fn positions_on_one_long_line() {
     );
 }
 
+/// The time to lower `source`, the least of three runs (the machine may be busy), and the
+/// number of functions lowered.
+fn lowering_time(source: &str) -> (std::time::Duration, usize) {
+    let mut functions = 0;
+    let time = (0..3)
+        .map(|_| {
+            let start = std::time::Instant::now();
+            let ir = lower(source);
+            let elapsed = start.elapsed();
+            functions = ir.functions.len();
+            elapsed
+        })
+        .min()
+        .unwrap_or_default();
+    (time, functions)
+}
+
+/// Positions and node ranges cost as much on one long line as on many lines: 8 times the
+/// text takes about 8 times as long (64 times, when a position walked its line or a
+/// node's range printed the node). Both shapes are in `bench/scaling.sh`.
+#[test]
+fn one_long_line_is_linear() {
+    // One function of n statements on one line.
+    fn statements(n: usize) -> (String, usize) {
+        let body = "let x = tx.execute(\"UPDATE t SET v = 1\", (a + b) * c)?; ".repeat(n);
+        (
+            format!("fn f(tx: Tx) -> R {{ {body}tx.commit()?; Ok(()) }}"),
+            1,
+        )
+    }
+    // n functions on one line.
+    fn functions(n: usize) -> (String, usize) {
+        let text = (0..n)
+            .map(|i| {
+                format!("fn f{i}(tx: Tx) -> R {{ tx.execute(\"Ü\")?; tx.commit()?; Ok(()) }} ")
+            })
+            .collect();
+        (text, n)
+    }
+    /// The text of a shape of size n, and the number of its functions.
+    type Shape = fn(usize) -> (String, usize);
+    let shapes: [(&str, Shape); 2] = [("statements", statements), ("functions", functions)];
+    let small = 500;
+    for (shape, make) in shapes {
+        let mut times = Vec::new();
+        for n in [small, 8 * small] {
+            let (source, expected) = make(n);
+            let (time, functions) = lowering_time(&source);
+            assert_eq!(functions, expected, "{shape}");
+            times.push(time);
+        }
+        assert!(
+            times[1] < times[0] * 24,
+            "{shape} on one line: {:?} for {small}, {:?} for {}",
+            times[0],
+            times[1],
+            8 * small
+        );
+    }
+}
+
 /// The Rust fixtures of the repository, with their paths.
 fn fixture_sources() -> Vec<(String, String)> {
     fn walk(dir: &std::path::Path, out: &mut Vec<(String, String)>) {
