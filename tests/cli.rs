@@ -452,6 +452,12 @@ fn broken_files_are_reported_and_the_others_still_checked() {
             "syntax.go",
             b"package p\n\nfunc broken( {\n\tx := \n}\n\nfunc ok(tx *sql.Tx) {\n\ttx.Commit()\n}\n",
         ),
+        // Rust: syn rejects the whole file; the items other than the broken one are
+        // recovered and checked.
+        (
+            "syntax.rs",
+            b"use sqlx::PgPool;\n\nfn broken( {\n}\n\npub async fn save(pool: &PgPool) -> Result<(), sqlx::Error> {\n    let tx = pool.begin().await?;\n    tx.commit().await;\n    Ok(())\n}\n",
+        ),
     ]);
     #[cfg(unix)]
     std::os::unix::fs::symlink("loop.go", dir.path().join("loop.go")).unwrap();
@@ -468,6 +474,7 @@ fn broken_files_are_reported_and_the_others_still_checked() {
             ("a_leaky.go".to_string(), "TX008".to_string(), 6),
             ("a_leaky.go".to_string(), "TX001".to_string(), 11),
             ("syntax.go".to_string(), "TX001".to_string(), 8),
+            ("syntax.rs".to_string(), "TX001".to_string(), 8),
         ]
     );
     let notes = notifications(&report);
@@ -480,18 +487,23 @@ fn broken_files_are_reported_and_the_others_still_checked() {
     assert!(find("binary.go").2.contains("binary"));
     assert!(find("big.go").2.contains("50.0 MiB"));
     assert!(find("latin1.go").2.contains("not valid UTF-8"));
-    assert!(find("syntax.go").2.contains("syntax error"));
-    assert!(
-        !find("syntax.go").1,
-        "a file with syntax errors is still checked"
-    );
+    for path in ["syntax.go", "syntax.rs"] {
+        assert!(find(path).2.contains("syntax error"));
+        assert!(!find(path).1, "a file with syntax errors is still checked");
+    }
     #[cfg(unix)]
     assert!(find("loop.go").2.contains("cannot read"));
     assert!(notes
         .iter()
         .all(|(p, _, _)| p != "empty.go" && p != "unrelated_broken.go"));
     let stderr = String::from_utf8(output.stderr).unwrap();
-    for path in ["binary.go", "big.go", "latin1.go", "syntax.go:3:"] {
+    for path in [
+        "binary.go",
+        "big.go",
+        "latin1.go",
+        "syntax.go:3:",
+        "syntax.rs:3:",
+    ] {
         assert!(stderr.contains(path), "stderr lacks {path}: {stderr}");
     }
     assert_eq!(

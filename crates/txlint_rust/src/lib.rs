@@ -1,10 +1,15 @@
 //! Rust front-end: parses one file with syn and lowers every function body (methods,
 //! trait default methods, closures and async blocks included) to txlint's IR.
 //!
-//! syn rejects a file with a syntax error as a whole: the line of the error becomes the
-//! file's only syntax error and no function is lowered.
+//! syn rejects a file with a syntax error as a whole. Such a file is then cut into its
+//! items (and the members of its `impl`, `trait` and `mod` blocks) by a light token scan,
+//! and each is parsed and lowered on its own: a broken item loses only itself, and the
+//! line of its error becomes a syntax error of the file (see [`recover`]).
 
 mod lower;
+mod positions;
+mod recover;
+mod spans;
 
 use txlint_ir::ir::FileIr;
 use txlint_ir::{Language, TextRange};

@@ -1,6 +1,6 @@
 use std::collections::HashMap;
 
-use proc_macro2::{LineColumn, Span};
+use proc_macro2::Span;
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
 use syn::{Attribute, Block, Expr, FnArg, ImplItem, Item, Lit, Pat, Stmt, TraitItem, UseTree};
@@ -9,7 +9,10 @@ use txlint_ir::ir::{
     FunctionKind, GlobalDecl, Import, Jump, JumpKind, NilTest, NoReturnKind, Operand, ResultUse,
     Terminator, Var, VarId, VarKind,
 };
-use txlint_ir::{Language, LineIndex, TextRange};
+use txlint_ir::{Language, TextRange};
+
+use crate::positions::Positions;
+use crate::spans;
 
 /// Deeper syntax than this is not lowered: it protects the stack from generated code,
 /// and no hand-written transaction code nests that deep.
@@ -19,37 +22,21 @@ const MAX_DEPTH: u32 = 400;
 const PANIC_MACROS: [&str; 4] = ["panic", "unreachable", "todo", "unimplemented"];
 
 pub(crate) fn lower(source: &str) -> FileIr {
-    let bom = if source.starts_with('\u{feff}') {
-        '\u{feff}'.len_utf8()
-    } else {
-        0
-    };
-    let mut lowerer = Lowerer {
-        src: source,
-        index: LineIndex::new(source),
-        bom: u32::try_from(bom).unwrap_or(0),
-        ir: FileIr::empty(Language::Rust),
-        functions: Vec::new(),
-        frames: Vec::new(),
-        depth: 0,
-    };
+    let mut lowerer = Lowerer::new(source);
     match syn::parse_file(source) {
         Ok(file) => {
-            lowerer.items(&file.items);
-            lowerer.ir.functions = lowerer.functions.into_iter().flatten().collect();
-        }
-        Err(error) => {
-            let start = error.span().start();
-            let line = start.line.saturating_sub(1);
-            let range = if start.line >= 1 && line < lowerer.index.line_count() {
-                lowerer.index.line_range(line, source)
+            // syn skips a byte-order mark and a shebang line: positions count from there.
+            let bom = if source.starts_with('\u{feff}') {
+                '\u{feff}'.len_utf8()
             } else {
-                TextRange::from_usize(0..source.len())
+                0
             };
-            lowerer.ir.syntax_errors.push(range);
+            lowerer.set_base(bom + file.shebang.as_ref().map_or(0, String::len));
+            lowerer.items(&file.items);
         }
+        Err(error) => crate::recover::recover(&mut lowerer, source, &error),
     }
-    lowerer.ir
+    lowerer.finish()
 }
 
 /// Replaces the placeholder `Assigned(vec![])` inside a result use with `bindings`
@@ -112,12 +99,10 @@ fn is_query_macro(segments: &[String]) -> bool {
     }
 }
 
-struct Lowerer<'s> {
+pub(crate) struct Lowerer<'s> {
     src: &'s str,
-    index: LineIndex,
-    /// Length of a byte-order mark, which syn skips: columns on the first line start
-    /// after it.
-    bom: u32,
+    /// Converts the positions of the text parsed last to offsets in the file.
+    positions: Positions,
     ir: FileIr,
     /// Functions by id; a slot is reserved when lowering starts so that closures nested
     /// inside get later ids and point back to their parent.
@@ -162,50 +147,82 @@ enum Flow {
 }
 
 impl<'s> Lowerer<'s> {
+    pub(crate) fn new(src: &'s str) -> Self {
+        Lowerer {
+            src,
+            positions: Positions::new(src),
+            ir: FileIr::empty(Language::Rust),
+            functions: Vec::new(),
+            frames: Vec::new(),
+            depth: 0,
+        }
+    }
+
+    pub(crate) fn finish(mut self) -> FileIr {
+        self.ir.functions = self.functions.into_iter().flatten().collect();
+        self.ir
+    }
+
+    /// Says where the text whose syntax is lowered next starts in the file.
+    pub(crate) fn set_base(&mut self, base: usize) {
+        self.positions
+            .set_base(u32::try_from(base).unwrap_or(u32::MAX));
+    }
+
+    /// Sets the nesting depth the items lowered next are at.
+    pub(crate) fn set_depth(&mut self, depth: u32) {
+        self.depth = depth;
+    }
+
+    pub(crate) fn has_syntax_errors(&self) -> bool {
+        !self.ir.syntax_errors.is_empty()
+    }
+
+    /// Records a region of the file that is test code.
+    pub(crate) fn test_code(&mut self, range: TextRange) {
+        self.ir.test_code.push(range);
+    }
+
+    /// Records a region of the file that does not parse.
+    pub(crate) fn syntax_error(&mut self, range: TextRange) {
+        self.ir.syntax_errors.push(range);
+    }
+
     // ----- positions -------------------------------------------------------------------
 
-    /// Byte offset of a proc-macro2 position (1-based line, 0-based character column).
-    fn offset(&self, at: LineColumn) -> u32 {
-        let Some(line) = at.line.checked_sub(1) else {
-            return 0;
-        };
-        let Some(mut start) = self.index.line_start(line) else {
-            return u32::try_from(self.src.len()).unwrap_or(u32::MAX);
-        };
-        if line == 0 {
-            start += self.bom;
-        }
-        let rest = self.src.get(start as usize..).unwrap_or("");
-        let bytes: usize = rest
-            .chars()
-            .take_while(|c| *c != '\n')
-            .take(at.column)
-            .map(char::len_utf8)
-            .sum();
-        start.saturating_add(u32::try_from(bytes).unwrap_or(u32::MAX))
-    }
-
+    /// The byte range in the file of a span of the text parsed last.
     fn range(&self, span: Span) -> TextRange {
-        let start = self.offset(span.start());
-        let end = self.offset(span.end()).max(start);
-        TextRange::new(start, end)
+        let start = self.positions.offset(span.start());
+        TextRange::new(start, self.positions.offset(span.end()).max(start))
     }
 
+    /// The range from the start of `first` to the end of `last`.
+    fn ends(&self, (first, last): spans::Ends) -> TextRange {
+        let start = self.range(first).start();
+        TextRange::new(start, self.range(last).end().max(start))
+    }
+
+    /// The range of a small node (a type, a pattern): [`Spanned::span`] prints the node
+    /// to find its first and last token, so it is not for expressions or statements.
     fn srange<T: Spanned + ?Sized>(&self, node: &T) -> TextRange {
         self.range(node.span())
     }
 
-    /// The range of an expression. Postfix chains (`a.b().c().await?`) are measured
-    /// from their last token back to the start of their innermost operand, without
-    /// walking the whole tree as [`Spanned::span`] does.
+    /// The range of an expression, from its first token (or outer attribute) to its last.
+    fn erange(&self, expr: &Expr) -> TextRange {
+        self.ends(spans::expr(expr))
+    }
+
+    /// The range of an expression, without the outer attributes of a postfix chain
+    /// (`a.b().c().await?` starts at `a`).
     fn expr_range(&self, expr: &Expr) -> TextRange {
         let end = match expr {
             Expr::MethodCall(m) => m.paren_token.span.close(),
             Expr::Call(c) => c.paren_token.span.close(),
             Expr::Try(t) => t.question_token.span,
             Expr::Await(a) => a.await_token.span,
-            Expr::Field(f) => f.member.span(),
-            _ => return self.srange(expr),
+            Expr::Field(_) => spans::expr_last(expr),
+            _ => return self.erange(expr),
         };
         let mut start = expr;
         loop {
@@ -219,9 +236,7 @@ impl<'s> Lowerer<'s> {
                 _ => break,
             };
         }
-        let start = self.srange(start).start();
-        let end = self.range(end).end().max(start);
-        TextRange::new(start, end)
+        self.ends((spans::expr_first(start), end))
     }
 
     /// Source text of a node with whitespace removed: `&mut Transaction<'_, Postgres>`.
@@ -252,7 +267,7 @@ impl<'s> Lowerer<'s> {
 
     // ----- items -----------------------------------------------------------------------
 
-    fn items(&mut self, items: &[Item]) {
+    pub(crate) fn items(&mut self, items: &[Item]) {
         for item in items {
             self.item(item);
         }
@@ -295,49 +310,15 @@ impl<'s> Lowerer<'s> {
                 );
             }
             Item::Impl(imp) => {
-                let self_ty = self.type_text(&*imp.self_ty);
-                let owner = match &*imp.self_ty {
-                    syn::Type::Path(p) => p
-                        .path
-                        .segments
-                        .last()
-                        .map_or_else(|| self_ty.clone(), |s| s.ident.to_string()),
-                    _ => self_ty.clone(),
-                };
+                let (owner, self_ty) = self.impl_context(imp);
                 for member in &imp.items {
-                    if let ImplItem::Fn(m) = member {
-                        if is_test_only(&m.attrs) {
-                            let range = self.srange(m);
-                            self.ir.test_code.push(range);
-                        }
-                        let name = format!("{owner}::{}", m.sig.ident);
-                        self.lower_fn(
-                            &m.sig,
-                            &m.block,
-                            &m.attrs,
-                            name,
-                            FunctionKind::Method,
-                            Some(&self_ty),
-                        );
-                    }
+                    self.impl_member(member, &owner, &self_ty);
                 }
             }
             Item::Trait(t) => {
                 let owner = t.ident.to_string();
                 for member in &t.items {
-                    if let TraitItem::Fn(m) = member {
-                        if let Some(block) = &m.default {
-                            let name = format!("{owner}::{}", m.sig.ident);
-                            self.lower_fn(
-                                &m.sig,
-                                block,
-                                &m.attrs,
-                                name,
-                                FunctionKind::Method,
-                                Some(&owner),
-                            );
-                        }
-                    }
+                    self.trait_member(member, &owner);
                 }
             }
             Item::Mod(m) => {
@@ -374,6 +355,55 @@ impl<'s> Lowerer<'s> {
                 });
             }
             _ => {}
+        }
+    }
+
+    /// The name methods of an `impl` are qualified with (`Repo` for `impl Repo<T>`) and
+    /// the text of its self type.
+    pub(crate) fn impl_context(&self, imp: &syn::ItemImpl) -> (String, String) {
+        let self_ty = self.type_text(&*imp.self_ty);
+        let owner = match &*imp.self_ty {
+            syn::Type::Path(p) => p
+                .path
+                .segments
+                .last()
+                .map_or_else(|| self_ty.clone(), |s| s.ident.to_string()),
+            _ => self_ty.clone(),
+        };
+        (owner, self_ty)
+    }
+
+    pub(crate) fn impl_member(&mut self, member: &ImplItem, owner: &str, self_ty: &str) {
+        if let ImplItem::Fn(m) = member {
+            if is_test_only(&m.attrs) {
+                let range = self.srange(m);
+                self.ir.test_code.push(range);
+            }
+            let name = format!("{owner}::{}", m.sig.ident);
+            self.lower_fn(
+                &m.sig,
+                &m.block,
+                &m.attrs,
+                name,
+                FunctionKind::Method,
+                Some(self_ty),
+            );
+        }
+    }
+
+    pub(crate) fn trait_member(&mut self, member: &TraitItem, owner: &str) {
+        if let TraitItem::Fn(m) = member {
+            if let Some(block) = &m.default {
+                let name = format!("{owner}::{}", m.sig.ident);
+                self.lower_fn(
+                    &m.sig,
+                    block,
+                    &m.attrs,
+                    name,
+                    FunctionKind::Method,
+                    Some(owner),
+                );
+            }
         }
     }
 
@@ -467,18 +497,17 @@ impl<'s> Lowerer<'s> {
     ) {
         // A named function sees nothing of an enclosing function's locals.
         let outer = std::mem::take(&mut self.frames);
-        let start = sig.fn_token.span.start().min(
+        let start = self.range(sig.fn_token.span).start().min(
             attrs
                 .first()
-                .map_or(sig.fn_token.span.start(), |a| a.pound_token.span.start()),
+                .map_or(u32::MAX, |a| self.range(a.pound_token.span).start()),
         );
-        let start = self.offset(start);
-        let end = self.offset(block.brace_token.span.close().end()).max(start);
+        let end = self.range(block.brace_token.span.close()).end().max(start);
         let id = self.begin_function(
             name,
             kind,
             TextRange::new(start, end),
-            self.srange(&sig.ident),
+            self.range(sig.ident.span()),
             None,
             self.range(block.brace_token.span.close()),
         );
@@ -659,7 +688,7 @@ impl<'s> Lowerer<'s> {
             frame.literal_count
         };
         let parent_name = self.frame().function.name.clone();
-        let range = self.srange(expr);
+        let range = self.erange(expr);
         let closing = TextRange::new(
             range.end().saturating_sub(1).max(range.start()),
             range.end(),
@@ -671,7 +700,7 @@ impl<'s> Lowerer<'s> {
                     name,
                     FunctionKind::Literal,
                     range,
-                    self.srange(&c.or1_token),
+                    self.range(c.or1_token.span),
                     Some(parent),
                     closing,
                 );
@@ -706,7 +735,7 @@ impl<'s> Lowerer<'s> {
                     name,
                     FunctionKind::Literal,
                     range,
-                    self.srange(&a.async_token),
+                    self.range(a.async_token.span),
                     Some(parent),
                     self.range(a.block.brace_token.span.close()),
                 );
@@ -738,7 +767,7 @@ impl<'s> Lowerer<'s> {
                     && p.subpat.is_none()
                     && name.starts_with(|c: char| c.is_uppercase());
                 if !constant {
-                    out.push((name, self.srange(&p.ident)));
+                    out.push((name, self.range(p.ident.span())));
                 }
                 if let Some((_, sub)) = &p.subpat {
                     self.pattern_names(sub, refutable, out);
@@ -846,7 +875,7 @@ impl<'s> Lowerer<'s> {
     }
 
     fn statement(&mut self, stmt: &Stmt) {
-        if self.too_deep(|l| l.srange(stmt)) {
+        if self.too_deep(|l| l.ends(spans::stmt(stmt))) {
             return;
         }
         self.depth += 1;
@@ -856,7 +885,7 @@ impl<'s> Lowerer<'s> {
                 self.expr(e, ResultUse::Discarded);
             }
             Stmt::Macro(m) => {
-                let range = self.srange(m);
+                let range = self.ends(spans::stmt_macro(m));
                 self.macro_(&m.mac, range, ResultUse::Discarded);
             }
             Stmt::Item(item) => self.item(item),
@@ -877,7 +906,7 @@ impl<'s> Lowerer<'s> {
             let normal = self.new_block();
             let otherwise = self.new_block();
             self.terminate(Terminator::Branch {
-                range: self.srange(local),
+                range: self.ends(spans::local(local)),
                 nil_test: None,
                 then_block: normal,
                 else_block: otherwise,
@@ -890,7 +919,7 @@ impl<'s> Lowerer<'s> {
             self.frame().cfg.switch_to(normal);
         }
         let bindings = self.bind_pattern(&local.pat, refutable);
-        self.assign(first, value, bindings, self.srange(local));
+        self.assign(first, value, bindings, self.ends(spans::local(local)));
     }
 
     /// Completes an assignment of `value` (whose calls start at `first`) to `bindings`:
@@ -913,7 +942,7 @@ impl<'s> Lowerer<'s> {
 
     /// A value that leaves the function: a `return` value, a tail expression.
     fn tail(&mut self, expr: &Expr) {
-        if self.too_deep(|l| l.srange(expr)) {
+        if self.too_deep(|l| l.erange(expr)) {
             return;
         }
         self.depth += 1;
@@ -934,7 +963,7 @@ impl<'s> Lowerer<'s> {
             Expr::Paren(p) => self.tail(&p.expr),
             _ if is_err_call(expr) => {
                 self.expr(expr, ResultUse::Returned);
-                let range = self.srange(expr);
+                let range = self.erange(expr);
                 self.terminate(Terminator::Raise { range });
             }
             _ => {
@@ -973,7 +1002,13 @@ impl<'s> Lowerer<'s> {
         let first = self.frame().function.calls.len();
         let value = self.expr(&l.expr, ResultUse::Assigned(Vec::new()));
         let bindings = self.bind_pattern(&l.pat, true);
-        self.assign(first, value, bindings, self.srange(l));
+        let range = self.ends((
+            l.attrs
+                .first()
+                .map_or(l.let_token.span, |a| a.pound_token.span),
+            spans::expr_last(&l.expr),
+        ));
+        self.assign(first, value, bindings, range);
     }
 
     /// Lowers a branch body (a block, or an `else if`) with `flow`.
@@ -1022,7 +1057,7 @@ impl<'s> Lowerer<'s> {
         let else_block = self.new_block();
         let join = self.new_block();
         self.terminate(Terminator::Branch {
-            range: self.srange(&*e.cond),
+            range: self.erange(&e.cond),
             nil_test,
             then_block,
             else_block,
@@ -1056,9 +1091,15 @@ impl<'s> Lowerer<'s> {
             }
             _ => None,
         };
+        let range = self.ends((
+            e.attrs
+                .first()
+                .map_or(e.match_token.span, |a| a.pound_token.span),
+            e.brace_token.span.close(),
+        ));
         if let Some(failed) = failure_arm {
             self.terminate(Terminator::Branch {
-                range: self.srange(e),
+                range,
                 nil_test: Some(NilTest {
                     operand: scrutinee,
                     then_is_nil: failed == 0,
@@ -1070,7 +1111,7 @@ impl<'s> Lowerer<'s> {
             self.terminate(Terminator::Unreachable);
         } else {
             self.terminate(Terminator::Switch {
-                range: self.srange(e),
+                range,
                 targets: arm_blocks.clone(),
             });
         }
@@ -1094,7 +1135,7 @@ impl<'s> Lowerer<'s> {
                 let body = self.new_block();
                 let next = arm_blocks.get(i + 1).copied().unwrap_or(exit);
                 self.terminate(Terminator::Branch {
-                    range: self.srange(&**guard),
+                    range: self.erange(guard),
                     nil_test: None,
                     then_block: body,
                     else_block: next,
@@ -1130,7 +1171,7 @@ impl<'s> Lowerer<'s> {
                 self.frame().cfg.goto_and_switch(header);
                 self.condition(&w.cond);
                 self.terminate(Terminator::Branch {
-                    range: self.srange(&*w.cond),
+                    range: self.erange(&w.cond),
                     nil_test: None,
                     then_block: body,
                     else_block: exit,
@@ -1141,7 +1182,7 @@ impl<'s> Lowerer<'s> {
                 self.expr(&f.expr, ResultUse::Used);
                 self.frame().cfg.goto_and_switch(header);
                 self.terminate(Terminator::Switch {
-                    range: self.srange(&*f.expr),
+                    range: self.erange(&f.expr),
                     targets: vec![body, exit],
                 });
                 self.frame().cfg.switch_to(body);
@@ -1208,7 +1249,7 @@ impl<'s> Lowerer<'s> {
     /// Lowers an expression, recording its calls and variable reads. `use_` says what
     /// happens to the value, which matters when the expression is a call.
     fn expr(&mut self, expr: &Expr, use_: ResultUse) -> Operand {
-        if self.too_deep(|l| l.srange(expr)) {
+        if self.too_deep(|l| l.erange(expr)) {
             return Operand::Other;
         }
         self.depth += 1;
@@ -1285,7 +1326,7 @@ impl<'s> Lowerer<'s> {
             }
             Expr::MethodCall(_) | Expr::Call(_) => self.call(expr, use_),
             Expr::Macro(m) => {
-                let range = self.srange(m);
+                let range = self.ends(spans::expr_macro(m));
                 self.macro_(&m.mac, range, use_)
             }
             Expr::Lit(l) => self.literal(&l.lit),
@@ -1345,7 +1386,7 @@ impl<'s> Lowerer<'s> {
                 Operand::Other
             }
             Expr::Return(r) => {
-                let range = self.srange(r);
+                let range = self.erange(expr);
                 match &r.expr {
                     Some(value) if is_err_call(value) => {
                         self.expr(value, ResultUse::Returned);
@@ -1373,12 +1414,12 @@ impl<'s> Lowerer<'s> {
                 if let Some(value) = &b.expr {
                     self.expr(value, ResultUse::Used);
                 }
-                let range = self.srange(b);
+                let range = self.erange(expr);
                 self.break_continue(b.label.as_ref(), true, range);
                 Operand::Other
             }
             Expr::Continue(c) => {
-                let range = self.srange(c);
+                let range = self.erange(expr);
                 self.break_continue(c.label.as_ref(), false, range);
                 Operand::Other
             }
@@ -1390,7 +1431,7 @@ impl<'s> Lowerer<'s> {
                 let first = self.frame().function.calls.len();
                 let value = self.expr(&a.right, ResultUse::Assigned(Vec::new()));
                 let bindings = self.assign_targets(&a.left);
-                self.assign(first, value, bindings, self.srange(a));
+                self.assign(first, value, bindings, self.erange(expr));
                 Operand::Other
             }
             Expr::Binary(b) => {
@@ -1438,7 +1479,7 @@ impl<'s> Lowerer<'s> {
             self.push(Event::Assign {
                 targets: vec![Binding::Place(Operand::Other)],
                 values: vec![operand],
-                range: self.srange(expr),
+                range: self.erange(expr),
             });
         }
     }
@@ -1580,7 +1621,7 @@ impl<'s> Lowerer<'s> {
                 let callee = Callee::Method {
                     receiver,
                     name: m.method.to_string(),
-                    name_range: self.srange(&m.method),
+                    name_range: self.range(m.method.span()),
                 };
                 self.finish_call(id, callee, args);
                 self.record_moves(id, m.args.iter());
@@ -1693,7 +1734,7 @@ fn strip_parens(mut expr: &Expr) -> &Expr {
 /// Whether items with these attributes exist only in test builds: `#[cfg(test)]`
 /// (also inside `all(...)`), or a test function (`#[test]`, `#[tokio::test]`,
 /// `#[sqlx::test]`, `#[rstest]`…).
-fn is_test_only(attrs: &[Attribute]) -> bool {
+pub(crate) fn is_test_only(attrs: &[Attribute]) -> bool {
     attrs.iter().any(|attr| {
         let path = attr.path();
         if path.is_ident("cfg") {

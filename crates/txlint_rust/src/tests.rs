@@ -62,18 +62,229 @@ fn reachable_terminators(function: &Function) -> Vec<&Terminator> {
         .collect()
 }
 
+/// The IR of a file that does not parse: the text of each syntax error.
+fn broken(source: &str) -> (FileIr, Vec<&str>) {
+    let ir = lower_file(source);
+    let errors = ir
+        .syntax_errors
+        .iter()
+        .map(|e| &source[e.to_usize()])
+        .collect();
+    (ir, errors)
+}
+
+/// The commits of a function whose result is thrown away (what TX001 reports).
+fn discarded_commits(ir: &FileIr, name: &str) -> usize {
+    method_calls(function(ir, name), "commit")
+        .iter()
+        .filter(|c| c.result == ResultUse::Discarded)
+        .count()
+}
+
+fn function_names(ir: &FileIr) -> Vec<&str> {
+    ir.functions.iter().map(|f| f.name.as_str()).collect()
+}
+
 #[test]
 fn syntax_error_is_the_line_of_the_error() {
     let source = "fn ok() {}\nfn broken( {\n}\n";
-    let ir = lower_file(source);
-    assert!(ir.functions.is_empty());
-    assert_eq!(ir.syntax_errors.len(), 1);
-    let line = &source[ir.syntax_errors[0].to_usize()];
-    assert!(source.lines().any(|l| l == line), "{line:?}");
+    let (ir, errors) = broken(source);
+    assert_eq!(function_names(&ir), ["ok"]);
+    assert_eq!(errors.len(), 1);
+    assert!(source.lines().any(|l| l == errors[0]), "{errors:?}");
     assert!(!lower_file("\u{0}}}}{{{ fn ( ) ) \"unterminated")
         .syntax_errors
         .is_empty());
     assert!(lower_file("").functions.is_empty());
+}
+
+#[test]
+fn a_broken_function_loses_only_itself() {
+    let source = r#"use sqlx::PgPool;
+
+pub async fn first(pool: &PgPool) -> Result<(), sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    tx.commit().await;
+    Ok(())
+}
+
+/// Half-written.
+pub async fn broken(pool: &PgPool) -> Result<(), sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    let x = ;
+    tx.commit().await;
+    Ok(())
+}
+
+pub async fn second(pool: &PgPool) -> Result<(), sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    tx.commit().await;
+    Ok(())
+}
+"#;
+    let (ir, errors) = broken(source);
+    assert_eq!(function_names(&ir), ["first", "second"]);
+    assert_eq!(errors, ["    let x = ;"]);
+    assert_eq!(discarded_commits(&ir, "first"), 1);
+    assert_eq!(discarded_commits(&ir, "second"), 1);
+    assert_eq!(ir.imports.len(), 1);
+    // Positions are those of the file.
+    let second = function(&ir, "second");
+    assert_eq!(&source[second.name_range.to_usize()], "second");
+    let commit = method_call(second, "commit");
+    assert_eq!(&source[commit.range.to_usize()], "tx.commit()");
+    assert!(!ir.in_syntax_error(commit.range));
+}
+
+#[test]
+fn a_broken_method_loses_only_itself() {
+    let source = r#"
+#[cfg(test)]
+mod store {
+    pub struct Repo<T> { pool: PgPool, t: T }
+
+    impl<T: Clone> Repo<T> {
+        /// Saves.
+        pub async fn save(&self) {
+            let mut tx = self.pool.begin().await.unwrap();
+            tx.commit().await;
+        }
+
+        pub async fn broken(&self) {
+            let mut tx = self.pool.begin().await.unwrap();
+            tx.commit().await
+            if { }
+        }
+
+        pub async fn delete(&self, tx: Transaction<'_, Postgres>) {
+            tx.commit().await;
+        }
+    }
+
+    trait Audit {
+        fn audit(&self, tx: Tx) { tx.commit(); }
+        fn broken(&self) -> { }
+        fn other(&self, tx: Tx) { tx.commit(); }
+    }
+}
+
+fn after(tx: Tx) { tx.commit(); }
+"#;
+    let (ir, errors) = broken(source);
+    assert_eq!(
+        function_names(&ir),
+        [
+            "Repo::save",
+            "Repo::delete",
+            "Audit::audit",
+            "Audit::other",
+            "after"
+        ]
+    );
+    // An error is the line of the error, within the broken item.
+    assert_eq!(errors, ["            if { }", "fn broken(&self) -> { }"]);
+    for name in ["Repo::save", "Repo::delete", "Audit::audit", "after"] {
+        assert_eq!(discarded_commits(&ir, name), 1, "{name}");
+    }
+    let save = function(&ir, "Repo::save");
+    assert_eq!(save.kind, FunctionKind::Method);
+    let receiver = save.var(save.receiver.unwrap());
+    assert_eq!(receiver.ty.as_deref(), Some("Repo<T>"));
+    // The doc comment is the method's first attribute: the function starts there.
+    assert!(source[save.range.to_usize()].starts_with("/// Saves.\n        pub async fn save"));
+    let delete = function(&ir, "Repo::delete");
+    assert_eq!(
+        delete.var(delete.params[0]).ty.as_deref(),
+        Some("Transaction<'_,Postgres>")
+    );
+    assert_eq!(ir.fields.len(), 2);
+    // The broken `#[cfg(test)]` module is test code all the same, up to its `}`.
+    let module = &source[ir.test_code[0].to_usize()];
+    assert!(module.starts_with("#[cfg(test)]\nmod store {"), "{module}");
+    assert!(module.ends_with("fn other(&self, tx: Tx) { tx.commit(); }\n    }\n}"));
+    assert_eq!(ir.test_code.len(), 1);
+}
+
+#[test]
+fn unbalanced_braces_at_the_end_lose_only_their_item() {
+    let kept = "fn kept(tx: Tx) {\n    tx.commit();\n}\n";
+    // A function left open at the end of the file.
+    let source = format!("{kept}\nfn open(tx: Tx) {{\n    tx.commit();\n");
+    let (ir, errors) = broken(&source);
+    assert_eq!(function_names(&ir), ["kept"]);
+    assert_eq!(errors.len(), 1);
+    // Closers too many: one region.
+    let source = format!("{kept}}}\n}}\n");
+    let (ir, errors) = broken(&source);
+    assert_eq!(function_names(&ir), ["kept"]);
+    assert_eq!(errors, ["}"]);
+    // An impl left open: its complete methods are kept, and so is what follows the
+    // line that starts the next item.
+    let source = format!(
+        "impl Repo {{\n    fn a(tx: Tx) {{ tx.commit(); }}\n    fn b(tx: Tx) {{\n        tx.commit();\n\n    fn c(tx: Tx) {{ tx.commit(); }}\n\n{kept}"
+    );
+    let (ir, errors) = broken(&source);
+    assert_eq!(function_names(&ir), ["Repo::a", "Repo::c", "kept"]);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    // An unclosed parenthesis swallows nothing past the next item's line.
+    let (ir, _) = broken(&format!("fn open( {{\n}}\n{kept}"));
+    assert_eq!(function_names(&ir), ["kept"]);
+    // An unterminated string or comment swallows the rest of the file, not what
+    // comes before it.
+    for rest in ["fn s() { let s = \"abc;\n}\n", "/* fn f() {}\n"] {
+        let source = format!("{kept}{rest}{kept}");
+        let (ir, errors) = broken(&source);
+        assert_eq!(function_names(&ir), ["kept"], "{rest}");
+        assert_eq!(errors.len(), 1, "{rest}");
+    }
+}
+
+#[test]
+fn a_broken_item_on_a_long_line_loses_only_itself() {
+    let source = "fn a(tx: Tx) { tx.commit(); } fn b( { } fn c(tx: Tx) { tx.commit(); } struct S { x: }; fn d(tx: Tx) { tx.commit(); }";
+    let (ir, errors) = broken(source);
+    assert_eq!(function_names(&ir), ["a", "c", "d"]);
+    // Each error is its item, not the whole line.
+    assert_eq!(errors, ["fn b( { }", "struct S { x: }"]);
+}
+
+#[test]
+fn recovered_positions_are_byte_offsets_after_non_ascii_text() {
+    let source = "\u{feff}fn a(tx: Tx) { let s = \"é🦀\"; tx.commit(); } fn b( { } /* ü */ fn c(tx: Tx) { let s = \"日本\"; tx.commit(); }\nfn d(tx: Tx) {\n    let s = 'ß'; tx.commit();\n}\n";
+    let (ir, errors) = broken(source);
+    assert_eq!(function_names(&ir), ["a", "c", "d"]);
+    assert_eq!(errors, ["fn b( { }"]);
+    for name in ["a", "c", "d"] {
+        let f = function(&ir, name);
+        assert_eq!(&source[f.name_range.to_usize()], name);
+        let commit = method_call(f, "commit");
+        assert_eq!(&source[commit.range.to_usize()], "tx.commit()", "{name}");
+    }
+}
+
+#[test]
+fn recovery_knows_strings_comments_and_lifetimes() {
+    let source = r##"//! Module docs.
+#![allow(dead_code)]
+
+fn a<'a>(tx: Tx<'a>) {
+    let c = '}';
+    let q = '\'';
+    let s = "}\"}";
+    let r = r#"}"#;
+    let b = b'}';
+    /* } /* nested } */ } */
+    // }
+    tx.commit();
+}
+
+fn broken() { let = 1; }
+
+fn z(tx: Tx) { let _ = 'x: loop { break 'x; }; tx.commit(); }
+"##;
+    let (ir, errors) = broken(source);
+    assert_eq!(function_names(&ir), ["a", "z"]);
+    assert_eq!(errors, ["fn broken() { let = 1; }"]);
 }
 
 #[test]
@@ -661,4 +872,267 @@ fn arguments_passed_by_value_are_recorded_as_moved() {
     let f = ir.functions.iter().find(|f| f.name == "f").unwrap();
     let moved: Vec<Vec<usize>> = f.calls.iter().map(|c| c.moved_args.clone()).collect();
     assert_eq!(moved, [vec![0], vec![], vec![1]]);
+}
+
+#[test]
+fn positions_on_one_long_line() {
+    let statements = "let x = \"é\"; tx.execute(x)?; ".repeat(2000);
+    let source = format!("\u{feff}fn f(tx: Tx) -> R {{ {statements}tx.commit()?; Ok(()) }}");
+    let ir = lower(&source);
+    let f = function(&ir, "f");
+    let executes = method_calls(f, "execute");
+    assert_eq!(executes.len(), 2000);
+    for call in executes {
+        assert_eq!(&source[call.range.to_usize()], "tx.execute(x)");
+    }
+    assert_eq!(
+        &source[method_call(f, "commit").range.to_usize()],
+        "tx.commit()"
+    );
+}
+
+/// The time to lower `source`, the least of three runs (the machine may be busy), and the
+/// number of functions lowered.
+fn lowering_time(source: &str) -> (std::time::Duration, usize) {
+    let mut functions = 0;
+    let time = (0..3)
+        .map(|_| {
+            let start = std::time::Instant::now();
+            let ir = lower(source);
+            let elapsed = start.elapsed();
+            functions = ir.functions.len();
+            elapsed
+        })
+        .min()
+        .unwrap_or_default();
+    (time, functions)
+}
+
+/// Positions and node ranges cost as much on one long line as on many lines: 8 times the
+/// text takes about 8 times as long (64 times, when a position walked its line or a
+/// node's range printed the node). Both shapes are in `bench/scaling.sh`.
+#[test]
+fn one_long_line_is_linear() {
+    // One function of n statements on one line.
+    fn statements(n: usize) -> (String, usize) {
+        let body = "let x = tx.execute(\"UPDATE t SET v = 1\", (a + b) * c)?; ".repeat(n);
+        (
+            format!("fn f(tx: Tx) -> R {{ {body}tx.commit()?; Ok(()) }}"),
+            1,
+        )
+    }
+    // n functions on one line.
+    fn functions(n: usize) -> (String, usize) {
+        let text = (0..n)
+            .map(|i| {
+                format!("fn f{i}(tx: Tx) -> R {{ tx.execute(\"Ü\")?; tx.commit()?; Ok(()) }} ")
+            })
+            .collect();
+        (text, n)
+    }
+    /// The text of a shape of size n, and the number of its functions.
+    type Shape = fn(usize) -> (String, usize);
+    let shapes: [(&str, Shape); 2] = [("statements", statements), ("functions", functions)];
+    let small = 500;
+    for (shape, make) in shapes {
+        let mut times = Vec::new();
+        for n in [small, 8 * small] {
+            let (source, expected) = make(n);
+            let (time, functions) = lowering_time(&source);
+            assert_eq!(functions, expected, "{shape}");
+            times.push(time);
+        }
+        assert!(
+            times[1] < times[0] * 24,
+            "{shape} on one line: {:?} for {small}, {:?} for {}",
+            times[0],
+            times[1],
+            8 * small
+        );
+    }
+}
+
+/// The Rust fixtures of the repository, with their paths.
+fn fixture_sources() -> Vec<(String, String)> {
+    fn walk(dir: &std::path::Path, out: &mut Vec<(String, String)>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        let mut paths: Vec<_> = entries.map(|e| e.unwrap().path()).collect();
+        paths.sort();
+        for path in paths {
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                out.push((path.display().to_string(), text));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/rust");
+    walk(&root, &mut out);
+    assert!(
+        out.len() > 10,
+        "fixtures not found under {}",
+        root.display()
+    );
+    out
+}
+
+/// The ends of a node computed from its own fields are those syn finds by printing it.
+#[test]
+fn node_ends_match_syn_spans() {
+    use syn::spanned::Spanned;
+    use syn::visit::Visit;
+
+    struct Check(usize);
+    fn bytes(span: proc_macro2::Span) -> std::ops::Range<usize> {
+        span.byte_range()
+    }
+    impl Check {
+        fn compare(&mut self, what: &str, ends: crate::spans::Ends, span: proc_macro2::Span) {
+            let (first, last) = ends;
+            assert_eq!(
+                (bytes(first).start, bytes(last).end),
+                (bytes(span).start, bytes(span).end),
+                "{what}"
+            );
+            self.0 += 1;
+        }
+    }
+    impl<'a> Visit<'a> for Check {
+        fn visit_expr(&mut self, expr: &'a syn::Expr) {
+            self.compare(&format!("{expr:?}"), crate::spans::expr(expr), expr.span());
+            syn::visit::visit_expr(self, expr);
+        }
+        fn visit_stmt(&mut self, stmt: &'a syn::Stmt) {
+            self.compare(&format!("{stmt:?}"), crate::spans::stmt(stmt), stmt.span());
+            syn::visit::visit_stmt(self, stmt);
+        }
+    }
+    let mut sources = fixture_sources();
+    sources.push((
+        "every kind of expression".into(),
+        r#"
+fn f() {
+    #[allow(x)] let a = [1, 2];
+    let b = #[attr] x + y * -z;
+    x = async move { 1 };
+    let c = 'l: { break 'l 1 };
+    let d = || -> u8 { 1 };
+    let e = for<'a> static async move |x: &'a u8| x;
+    let g = const { 1 };
+    'outer: for x in xs { continue 'outer; }
+    'w: while let Some(x) = it.next() { break; }
+    'lp: loop { break 'lp; }
+    let h = if a { 1 } else if b { 2 } else { 3 };
+    let i = xs[0][1];
+    let _ = ..;
+    let _ = ..=3;
+    let _ = 1..;
+    let _ = a..b;
+    let j = m!(x) + m![y] + m! { z };
+    let k = match x { A if y => 1, _ => 2 };
+    let l = <T as Tr>::f::<u8>(1);
+    let n = &raw const x;
+    let o = &mut x;
+    let p = [0u8; 4];
+    let q = S { a: 1, ..Default::default() };
+    let r = x?.y.0.await;
+    let s = (1,);
+    let t = !x;
+    let u = unsafe { f() };
+    let v = x as u64 as i32;
+    let w = ::std::mem::drop;
+    let y = return;
+    let z = return 1;
+    yield 2;
+    break;
+    x.m::<u8>(1).n()
+}
+"#
+        .into(),
+    ));
+    let mut check = Check(0);
+    for (path, text) in &sources {
+        // A fixture of the recovery from a syntax error is broken on purpose.
+        if text.contains("// expect: syntax-error") {
+            continue;
+        }
+        let file = syn::parse_file(text).unwrap_or_else(|e| panic!("{path}: {e}"));
+        check.visit_file(&file);
+    }
+    assert!(check.0 > 1000, "{} nodes", check.0);
+}
+
+/// A small deterministic generator (xorshift64*).
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}
+
+/// Cut the fixtures and mutate them at random: the front-end never panics (it runs on
+/// this thread here, without the catch of [`lower_file`]) and every range it reports is
+/// a range of the file. `TXLINT_FUZZ_ROUNDS` sets the number of mutants per fixture.
+#[test]
+fn broken_fixtures_never_panic_and_keep_ranges_in_the_file() {
+    const PIECES: [&str; 24] = [
+        "{", "}", "(", ")", "[", "]", "\"", "'", "r#\"", "\"#", "/*", "*/", "//", "#", "!", ";",
+        "fn ", "impl ", "mod m {", "'a", "b'", "\n", "é", "\u{feff}",
+    ];
+    let rounds: usize = std::env::var("TXLINT_FUZZ_ROUNDS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(6);
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let mut recovered = 0;
+    for (path, text) in fixture_sources() {
+        for _ in 0..rounds {
+            let mut mutant = text.clone();
+            for _ in 0..1 + rng.below(3) {
+                let mut at = rng.below(mutant.len() + 1);
+                while !mutant.is_char_boundary(at) {
+                    at -= 1;
+                }
+                match rng.below(4) {
+                    0 => mutant.truncate(at),
+                    1 => {
+                        let mut end = (at + rng.below(40)).min(mutant.len());
+                        while !mutant.is_char_boundary(end) {
+                            end -= 1;
+                        }
+                        mutant.replace_range(at..end, "");
+                    }
+                    _ => mutant.insert_str(at, PIECES[rng.below(PIECES.len())]),
+                }
+            }
+            let ir = crate::lower::lower(&mutant);
+            let in_file = |range: txlint_ir::TextRange| mutant.get(range.to_usize()).is_some();
+            for range in &ir.syntax_errors {
+                assert!(in_file(*range), "{path}: {range:?}\n{mutant}");
+            }
+            for function in &ir.functions {
+                assert!(in_file(function.range), "{path}: {}", function.name);
+                assert!(in_file(function.name_range), "{path}: {}", function.name);
+                for call in &function.calls {
+                    assert!(in_file(call.range), "{path}: {call:?}");
+                }
+            }
+            if !ir.syntax_errors.is_empty() && !ir.functions.is_empty() {
+                recovered += 1;
+            }
+        }
+    }
+    assert!(recovered > 0);
 }
