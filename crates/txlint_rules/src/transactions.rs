@@ -13,6 +13,11 @@ use crate::facts::{Begin, FileFacts};
 use crate::flow::{self, Effect, ExitPolicy, Outcome, Resource, ResourceModel};
 use crate::models::{BeginResults, Models};
 
+const GO_BUILTINS: &[&str] = &[
+    "append", "cap", "clear", "close", "complex", "copy", "delete", "imag", "len", "make", "max",
+    "min", "new", "panic", "print", "println", "real", "recover",
+];
+
 /// What a function of the file does with its parameters, for calls from elsewhere in the
 /// file. One level: a helper's own calls to other helpers are not followed.
 #[derive(Debug, Default, Clone)]
@@ -402,6 +407,22 @@ impl HolderModel<'_> {
         }
     }
 
+    /// Whether a callee is a Go builtin or a function of the standard library (an import
+    /// path without a dot in its first element).
+    fn standard_or_builtin(&self, callee: &Callee) -> bool {
+        match callee {
+            Callee::Path(path) => match path.as_slice() {
+                [name] => GO_BUILTINS.contains(&name.as_str()),
+                [package, _] => self.file.imports.iter().any(|import| {
+                    import.local_name() == package
+                        && !import.path.split('/').next().unwrap_or("").contains('.')
+                }),
+                _ => false,
+            },
+            _ => false,
+        }
+    }
+
     /// What passing the transaction as an argument of `call` does.
     fn argument_effect(&self, call: CallId, deferred: bool) -> Effect {
         let call = self.function.call(call);
@@ -446,6 +467,18 @@ impl HolderModel<'_> {
             {
                 return Effect::Escape;
             }
+        }
+        // A deferred call of a function this file cannot see (another file or package of
+        // the project, a third-party helper), handed the transaction itself: it runs at
+        // every exit, and finishing the transaction is the only reason to defer it with
+        // one (`defer dbutil.RollbackQuietly(ctx, tx)`). A helper of this file is judged
+        // by its summary above; the standard library and Go's builtins end nothing.
+        if deferred
+            && self.summaries.resolve(self.file, &call.callee).is_none()
+            && positions.iter().any(|&i| self.is_alias(&call.args[i]))
+            && !self.standard_or_builtin(&call.callee)
+        {
+            return Effect::DeferredEnd;
         }
         let constructor = ["New", "new", "With"].iter().any(|p| name.starts_with(p));
         let passes_closure = positions
