@@ -862,15 +862,21 @@ impl<'s> Lowerer<'s> {
         if let [only] = rhs {
             let only = unparen(*only);
             if lhs.len() == 2 && only.kind() == "type_assertion_expression" {
-                // `v, ok := x.(T)` cannot panic.
-                if let Some(operand) = only.child_by_field_id(fields().operand.get()) {
-                    self.expr(operand, ResultUse::Used);
-                }
-                for target in lhs {
+                // `v, ok := x.(T)` cannot panic; `v` is `x` itself, seen with its dynamic
+                // type (a copy of the same transaction or rows), `ok` a plain boolean.
+                let value = match only.child_by_field_id(fields().operand.get()) {
+                    Some(operand) => self.expr(operand, ResultUse::Used),
+                    None => Operand::Other,
+                };
+                for (index, target) in lhs.iter().enumerate() {
                     let binding = self.binding(*target, define, ty.clone());
                     self.push(Event::Assign {
                         targets: vec![binding],
-                        values: vec![Operand::Other],
+                        values: vec![if index == 0 {
+                            value.clone()
+                        } else {
+                            Operand::Other
+                        }],
                         range: at,
                     });
                 }

@@ -586,3 +586,29 @@ fn an_unclosed_string_ending_in_a_multibyte_character_is_lowered() {
         assert!(!ir.syntax_errors.is_empty(), "{source:?}");
     }
 }
+
+#[test]
+fn comma_ok_assertion_copies_the_value() {
+    let ir = lower("package p\nfunc f(x any) {\n\tv, ok := x.(int)\n\t_, _ = v, ok\n}\n");
+    let f = function(&ir, "f");
+    let assigned: Vec<(String, Operand)> = f
+        .events()
+        .filter_map(|e| match e {
+            Event::Assign {
+                targets, values, ..
+            } => match (targets.as_slice(), values.as_slice()) {
+                ([Binding::Var(t)], [value]) => Some((f.var(*t).name.clone(), value.clone())),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect();
+    let x = f.params[0];
+    assert_eq!(
+        assigned,
+        [
+            ("v".to_string(), Operand::Var(x)),
+            ("ok".to_string(), Operand::Other)
+        ]
+    );
+}

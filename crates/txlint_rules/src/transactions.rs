@@ -369,15 +369,21 @@ impl HolderModel<'_> {
     fn literal_ends(&self, literal: FuncId) -> bool {
         self.summaries.nested(literal).iter().any(|&id| {
             let inner = self.file.function(id);
+            // The captured transaction and the literal's own copies of it
+            // (`if tx, ok := held.(*sql.Tx); ok { tx.Rollback() }`).
+            let mut holders: Vec<VarId> = Vec::new();
+            for (index, var) in inner.vars.iter().enumerate() {
+                if matches!(var.outer, Some((f, outer)) if f == self.function_id && self.aliases.contains(&outer))
+                {
+                    holders.extend(aliases_of(inner, VarId(index as u32)));
+                }
+            }
             inner.calls.iter().any(|call| match &call.callee {
                 Callee::Method {
                     receiver: Operand::Var(v),
                     name,
                     ..
-                } => {
-                    self.is_end_method(name)
-                        && matches!(inner.var(*v).outer, Some((f, outer)) if f == self.function_id && self.aliases.contains(&outer))
-                }
+                } => self.is_end_method(name) && holders.contains(v),
                 _ => false,
             })
         })
