@@ -160,6 +160,13 @@ pub static RULES: &[RuleMeta] = &[
         [Go],
         Some(rules::rollback_not_deferred::check)
     ),
+    rule!(
+        "TX014",
+        "swallowed-panic",
+        Warning,
+        [Go],
+        Some(rules::swallowed_panic::check)
+    ),
 ];
 
 fn docs() -> &'static [RuleDoc] {

@@ -110,7 +110,7 @@ fn sarif_without_findings_is_valid_and_still_lists_the_rules() {
             .as_array()
             .unwrap()
             .len(),
-        12
+        RULES.len()
     );
     assert!(run(&log).get("artifacts").is_none());
     assert!(run(&log).get("originalUriBaseIds").is_none());
@@ -141,7 +141,6 @@ fn sarif_log_header() {
 fn sarif_describes_every_rule() {
     let log = rendered_json(&Fixture::new().report(), Format::Sarif);
     let rules = run(&log)["tool"]["driver"]["rules"].as_array().unwrap();
-    assert_eq!(rules.len(), 12);
     assert_eq!(rules.len(), RULES.len());
     for (descriptor, rule) in rules.iter().zip(RULES) {
         assert_eq!(descriptor["id"], rule.code);

@@ -7,6 +7,7 @@ pub(crate) mod python_explicit;
 pub(crate) mod python_open_rules;
 pub(crate) mod rollback_not_deferred;
 pub(crate) mod rust_rules;
+pub(crate) mod swallowed_panic;
 pub(crate) mod transaction_bypass;
 pub(crate) mod unbounded_pool;
 pub(crate) mod unchecked_begin;
