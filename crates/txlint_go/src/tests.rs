@@ -1,8 +1,8 @@
 //! Lowering tests: the IR a Go snippet produces.
 
 use txlint_ir::ir::{
-    Binding, Callee, Event, FileIr, Function, FunctionKind, NoReturnKind, Operand, ResultUse,
-    Terminator, VarKind,
+    Binding, Callee, Event, FileIr, Function, FunctionKind, NilTest, NoReturnKind, Operand,
+    ResultUse, Terminator, VarKind,
 };
 
 use crate::lower_file;
@@ -15,6 +15,18 @@ fn lower(source: &str) -> FileIr {
         ir.syntax_errors
     );
     ir
+}
+
+/// The nil test of the first branch that has one.
+fn first_nil_test(f: &Function) -> NilTest {
+    f.cfg
+        .blocks
+        .iter()
+        .find_map(|b| match &b.terminator {
+            Terminator::Branch { nil_test, .. } => nil_test.clone(),
+            _ => None,
+        })
+        .expect("a nil test")
 }
 
 fn function<'a>(ir: &'a FileIr, name: &str) -> &'a Function {
@@ -271,15 +283,7 @@ func f() error {
 "#,
     );
     let f = function(&ir, "f");
-    let test = f
-        .cfg
-        .blocks
-        .iter()
-        .find_map(|b| match &b.terminator {
-            Terminator::Branch { nil_test, .. } => nil_test.clone(),
-            _ => None,
-        })
-        .unwrap();
+    let test = first_nil_test(f);
     assert!(!test.then_is_nil);
     assert!(matches!(test.operand, Operand::Field(_, ref name) if name == "Error"));
 }
@@ -557,15 +561,7 @@ func f() {
 "#,
     );
     let f = function(&ir, "f");
-    let test = f
-        .cfg
-        .blocks
-        .iter()
-        .find_map(|b| match &b.terminator {
-            Terminator::Branch { nil_test, .. } => nil_test.clone(),
-            _ => None,
-        })
-        .unwrap();
+    let test = first_nil_test(f);
     assert!(test.then_is_nil);
     let Operand::Call(id) = test.operand else {
         panic!("{:?}", test.operand)
