@@ -108,6 +108,11 @@ pub(crate) trait ResourceModel {
     fn did_nothing_when_nil(&self, _operand: &Operand) -> bool {
         false
     }
+    /// Whether this event ends the resource only when it succeeds: raising, it leaves
+    /// the resource open (SQLite's raw `COMMIT` failing with `SQLITE_BUSY`).
+    fn end_fails_open(&self, _event: &Event) -> bool {
+        false
+    }
 }
 
 /// One resource of a function.
@@ -507,7 +512,7 @@ impl Analysis<'_> {
     fn raised_state(&self, block: BlockId, states_in: States, states_out: States) -> States {
         let data = self.function.cfg.block(block);
         let Some(position) = data.events.iter().position(|e| *e == self.resource.acquire) else {
-            return states_out;
+            return self.raised_by_failed_end(block, states_in, states_out);
         };
         // A call after the acquire may be what raised: then the resource is open. Calls
         // on the acquire's own result (`.map_err(f)` before `?`) only pass its error on.
@@ -530,6 +535,41 @@ impl Analysis<'_> {
             .fold(states_in, |states, event| {
                 self.transfer_event(event, states, None)
             })
+    }
+
+    /// The states on the exception edge of a block whose raising call is an end that
+    /// leaves the resource open when it fails: those from before that call.
+    fn raised_by_failed_end(
+        &self,
+        block: BlockId,
+        states_in: States,
+        states_out: States,
+    ) -> States {
+        let events = &self.function.cfg.block(block).events;
+        let Some(position) = events.iter().rposition(|e| matches!(e, Event::Call(_))) else {
+            return states_out;
+        };
+        // The raising call is the last one, or the one whose own result chain
+        // (`.map_err(f)` before `?`) ends the block.
+        let mut raising = position;
+        while raising > 0 {
+            let Event::Call(outer) = &events[raising] else {
+                break;
+            };
+            let inner = events[..raising]
+                .iter()
+                .rposition(|e| matches!(e, Event::Call(id) if self.function.call(*id).result == ResultUse::Receiver(*outer)));
+            match inner {
+                Some(index) => raising = index,
+                None => break,
+            }
+        }
+        if !self.model.end_fails_open(&events[raising]) {
+            return states_out;
+        }
+        events[..raising].iter().fold(states_in, |states, event| {
+            self.transfer_event(event, states, None)
+        })
     }
 
     /// Successor blocks with the states that flow along each edge. A nil test on the

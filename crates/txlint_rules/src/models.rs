@@ -243,6 +243,11 @@ pub struct Library {
     pub rollback: MethodSet,
     #[serde(default)]
     pub closure: Vec<String>,
+    /// Whether a `COMMIT` that fails leaves the transaction open (SQLite: a `COMMIT` that
+    /// fails with `SQLITE_BUSY` keeps the transaction active, to be retried or rolled
+    /// back). On PostgreSQL and MySQL a failed commit ends the transaction.
+    #[serde(default)]
+    pub failed_commit_keeps_transaction: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -396,6 +396,8 @@ struct RawModel<'a> {
     function: &'a Function,
     /// The local the `BEGIN` ran on (`conn.execute("BEGIN", [])`).
     connection: Option<VarId>,
+    /// The file uses a library on which a failed `COMMIT` leaves the transaction open.
+    failed_commit_keeps_transaction: bool,
 }
 
 impl RawModel<'_> {
@@ -466,6 +468,52 @@ impl ResourceModel for RawModel<'_> {
     fn panic_site(&self, _event: &Event) -> Option<TextRange> {
         None
     }
+
+    fn end_fails_open(&self, event: &Event) -> bool {
+        let Event::Call(id) = event else {
+            return false;
+        };
+        self.failed_commit_keeps_transaction
+            && matches!(
+                raw_sql_verb(self.function, self.function.call(*id)).as_deref(),
+                Some("COMMIT" | "END")
+            )
+    }
+}
+
+/// Whether the connection a raw `BEGIN` ran on is declared with a type of a library on
+/// which a failed `COMMIT` leaves the transaction open (`conn: &Connection` with
+/// `use rusqlite::Connection`, or `&rusqlite::Connection`).
+fn keeps_failed_commit(
+    models: &Models,
+    file: &txlint_ir::ir::FileIr,
+    function: &Function,
+    connection: Option<VarId>,
+) -> bool {
+    let Some(ty) = connection.and_then(|v| function.var(v).ty.as_deref()) else {
+        return false;
+    };
+    let crates: Vec<&str> = models
+        .libraries
+        .iter()
+        .filter(|l| l.failed_commit_keeps_transaction)
+        .flat_map(|l| l.imports.iter().map(String::as_str))
+        .collect();
+    let of_library = |path: &str| {
+        crates.iter().any(|c| {
+            path.strip_prefix(c)
+                .is_some_and(|rest| rest.starts_with("::"))
+        })
+    };
+    crates.iter().any(|c| ty.contains(&format!("{c}::")))
+        || ty
+            .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .filter(|word| !word.is_empty())
+            .any(|word| {
+                file.imports
+                    .iter()
+                    .any(|i| i.alias.as_deref() == Some(word) && of_library(&i.path))
+            })
 }
 
 /// Raw `BEGIN`/`START TRANSACTION` statements run through an executor method, with the
@@ -473,6 +521,7 @@ impl ResourceModel for RawModel<'_> {
 /// (error exits included: dropping does not end a raw transaction) leaks it.
 pub(crate) fn raw_begins(
     models: &Models,
+    file: &txlint_ir::ir::FileIr,
     function: &Function,
 ) -> Vec<(txlint_ir::ir::CallId, Outcome)> {
     let mut found = Vec::new();
@@ -498,9 +547,13 @@ pub(crate) fn raw_begins(
             Vec::new(),
             ExitPolicy::EXPLICIT,
         );
+        let connection = statement_connection(call);
         let model = RawModel {
             function,
-            connection: statement_connection(call),
+            connection,
+            failed_commit_keeps_transaction: keeps_failed_commit(
+                models, file, function, connection,
+            ),
         };
         let outcome = flow::analyze(function, &resource, &model);
         found.push((id, outcome));

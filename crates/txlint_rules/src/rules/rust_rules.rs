@@ -85,7 +85,7 @@ pub(crate) fn check_raw_begin(cx: &Context, out: &mut Vec<Diagnostic>) {
         );
     }
     for function in &cx.ir.functions {
-        for (begin, outcome) in crate::rust::raw_begins(cx.models, function) {
+        for (begin, outcome) in crate::rust::raw_begins(cx.models, cx.ir, function) {
             let leaks = crate::flow::reported_exits(&outcome);
             if leaks.is_empty() {
                 continue;
