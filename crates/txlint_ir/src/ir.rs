@@ -306,6 +306,11 @@ pub enum Callee {
 }
 
 impl Callee {
+    /// Whether this calls the function `name` by its bare name (`panic(…)`, `drop(…)`).
+    pub fn is_plain(&self, name: &str) -> bool {
+        matches!(self, Callee::Path(path) if path.len() == 1 && path[0] == name)
+    }
+
     /// The called method or function's own name.
     pub fn name(&self) -> Option<&str> {
         match self {
@@ -495,6 +500,14 @@ impl Cfg {
 
     pub fn block(&self, id: BlockId) -> &Block {
         &self.blocks[id.index()]
+    }
+
+    /// The block where `event` happens (the first, if it is in several).
+    pub fn block_of(&self, event: &Event) -> Option<BlockId> {
+        self.blocks
+            .iter()
+            .position(|b| b.events.contains(event))
+            .map(|i| BlockId(i as u32))
     }
 
     /// Successors of a block.

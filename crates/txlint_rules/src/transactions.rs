@@ -91,7 +91,7 @@ impl FileSummaries {
                 let panics = function
                     .calls
                     .iter()
-                    .any(|c| matches!(&c.callee, Callee::Path(path) if path.len() == 1 && path[0] == "panic"));
+                    .any(|c| c.callee.is_plain("panic"));
                 Summary { ends, keeps, panics }
             })
             .collect();

@@ -248,9 +248,10 @@ fn always_rolled_back_before(
     let rolls_back =
         |event: &Event| matches!(event, Event::Call(id) if is_rollback(function.call(*id)));
     let blocks = &function.cfg.blocks;
-    let Some(home) = blocks
-        .iter()
-        .position(|b| b.events.contains(&Event::Call(target)))
+    let Some(home) = function
+        .cfg
+        .block_of(&Event::Call(target))
+        .map(BlockId::index)
     else {
         return false;
     };

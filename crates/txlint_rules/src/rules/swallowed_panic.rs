@@ -2,7 +2,10 @@
 //! transaction stops the panic, and the function then returns a nil error: the caller
 //! reports success for work that was rolled back or never done.
 
-use txlint_ir::ir::{Callee, Event, FileIr, FuncId, Function, Terminator, VarKind};
+use txlint_ir::ir::{
+    Binding, Callee, Event, FileIr, FuncId, Function, Operand, ResultUse, Terminator, VarId,
+    VarKind,
+};
 use txlint_ir::{Diagnostic, Language, TextRange};
 
 use crate::Context;
@@ -24,9 +27,7 @@ pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             let Event::Defer(call) = event else {
                 continue;
             };
-            let Callee::Other(txlint_ir::ir::Operand::Closure(literal)) =
-                &function.call(*call).callee
-            else {
+            let Callee::Other(Operand::Closure(literal)) = &function.call(*call).callee else {
                 continue;
             };
             let Some(recover) = swallowing_recover(cx.ir, id, *literal) else {
@@ -50,8 +51,11 @@ pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
 /// `owner`'s named `error` result (a literal cannot change unnamed ones).
 fn swallowing_recover(file: &FileIr, owner: FuncId, literal: FuncId) -> Option<TextRange> {
     let function = file.function(literal);
-    let recover = function.calls.iter().find(|c| is_builtin(c, "recover"))?;
-    let repanics = function.calls.iter().any(|c| is_builtin(c, "panic"));
+    let recover = function
+        .calls
+        .iter()
+        .find(|c| c.callee.is_plain("recover"))?;
+    let repanics = function.calls.iter().any(|c| c.callee.is_plain("panic"));
     let exits = function
         .cfg
         .blocks
@@ -63,31 +67,27 @@ fn swallowing_recover(file: &FileIr, owner: FuncId, literal: FuncId) -> Option<T
     Some(recover.range)
 }
 
-fn is_builtin(call: &txlint_ir::ir::Call, name: &str) -> bool {
-    matches!(&call.callee, Callee::Path(path) if path.len() == 1 && path[0] == name)
-}
-
 /// Whether the literal assigns one of the owner's named `error` results (captured),
 /// directly or from a call's results.
 fn sets_named_result(file: &FileIr, owner_id: FuncId, literal: &Function) -> bool {
     let owner = file.function(owner_id);
-    let error_results: Vec<txlint_ir::ir::VarId> = owner
+    let error_results: Vec<VarId> = owner
         .named_results
         .iter()
         .zip(&owner.result_types)
         .filter(|(_, ty)| *ty == "error")
         .map(|(v, _)| *v)
         .collect();
-    let is_owner_result = |v: &txlint_ir::ir::VarId| {
+    let is_owner_result = |v: &VarId| {
         let var = literal.var(*v);
         var.kind == VarKind::Captured
             && matches!(var.outer, Some((f, outer)) if f == owner_id && error_results.contains(&outer))
     };
-    let binds = |b: &txlint_ir::ir::Binding| matches!(b, txlint_ir::ir::Binding::Var(v) if is_owner_result(v));
+    let binds = |b: &Binding| matches!(b, Binding::Var(v) if is_owner_result(v));
     literal.events().any(|event| match event {
         Event::Assign { targets, .. } => targets.iter().any(binds),
         _ => false,
-    }) || literal.calls.iter().any(|call| {
-        matches!(&call.result, txlint_ir::ir::ResultUse::Assigned(bindings) if bindings.iter().any(binds))
-    })
+    }) || literal.calls.iter().any(
+        |call| matches!(&call.result, ResultUse::Assigned(bindings) if bindings.iter().any(binds)),
+    )
 }

@@ -86,9 +86,7 @@ fn error_discarded(function: &Function, discarding: &[String], result: &ResultUs
                 .is_some_and(|n| discarding.iter().any(|d| d == n))
                 && error_discarded(function, discarding, &outer.result)
         }
-        ResultUse::Argument(outer) => {
-            matches!(&function.call(*outer).callee, Callee::Path(path) if path.len() == 1 && path[0] == "drop")
-        }
+        ResultUse::Argument(outer) => function.call(*outer).callee.is_plain("drop"),
         _ => false,
     }
 }
@@ -228,12 +226,7 @@ fn swallowed_after_logging(
 /// The block entered when `error`, just bound by the commit, is not nil: the first nil
 /// test of it after the commit, following straight-line blocks only.
 fn failure_branch(function: &Function, commit: CallId, error: VarId) -> Option<BlockId> {
-    let mut id = function
-        .cfg
-        .blocks
-        .iter()
-        .position(|b| b.events.contains(&Event::Call(commit)))
-        .map(|i| BlockId(i as u32))?;
+    let mut id = function.cfg.block_of(&Event::Call(commit))?;
     for _ in 0..function.cfg.blocks.len() {
         match &function.cfg.block(id).terminator {
             Terminator::Branch {
