@@ -501,8 +501,10 @@ impl<'s> Lowerer<'s> {
     fn lower_import(&mut self, node: Node) {
         let module = if node.kind() == "import_from_statement" {
             match field(node, fields().module_name) {
-                // Relative imports name modules of the project itself.
                 Some(module) if module.kind() == "dotted_name" => Some(self.compact(module)),
+                // Relative imports (`from ..auth import db`) keep their dots: the project
+                // index resolves them against the importing module.
+                Some(module) if module.kind() == "relative_import" => Some(self.compact(module)),
                 _ => return,
             }
         } else {
@@ -515,7 +517,7 @@ impl<'s> Lowerer<'s> {
                     match &module {
                         Some(module) => {
                             let bound = dotted.rsplit('.').next().unwrap_or(&dotted).to_string();
-                            (format!("{module}.{dotted}"), bound)
+                            (join_module(module, &dotted), bound)
                         }
                         // `import a.b.c` binds `a`.
                         None => {
@@ -532,7 +534,7 @@ impl<'s> Lowerer<'s> {
                     };
                     let path = self.compact(path);
                     let path = match &module {
-                        Some(module) => format!("{module}.{path}"),
+                        Some(module) => join_module(module, &path),
                         None => path,
                     };
                     (path, self.text(alias).to_string())
@@ -2640,5 +2642,15 @@ fn new_function(
         vars: Vec::new(),
         calls: Vec::new(),
         cfg: Default::default(),
+    }
+}
+
+/// `module.name`, where a bare relative prefix (`from . import db`) takes the name
+/// without another dot: `.db`, `..db`.
+fn join_module(module: &str, name: &str) -> String {
+    if module.ends_with('.') {
+        format!("{module}{name}")
+    } else {
+        format!("{module}.{name}")
     }
 }

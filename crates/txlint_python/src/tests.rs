@@ -121,6 +121,8 @@ fn imports_bind_one_name_each_with_the_bound_name_as_alias() {
             ("a.b.c", "c"),
             ("a.b.c", "d"),
             ("a.b.e", "e"),
+            (".sibling", "sibling"),
+            (".pkg.thing", "thing"),
             ("psycopg", "psycopg"),
         ]
     );

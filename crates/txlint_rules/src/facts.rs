@@ -38,8 +38,8 @@ pub(crate) struct FileFacts {
 
 /// A function of the file that returns a transaction it has just begun: its calls are
 /// begins too (`func (s *Store) beginTx(ctx) (*sql.Tx, error)`).
-#[derive(Debug, Clone, Copy)]
-struct Wrapper {
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Wrapper {
     library: LibraryId,
     results: BeginResults,
 }
@@ -59,6 +59,15 @@ impl FileFacts {
             return first;
         }
         Self::pass(file, models, summaries, &wrappers)
+    }
+
+    /// The functions of the file that return a transaction they begin.
+    pub fn wrappers(&self, file: &FileIr) -> Vec<Option<Wrapper>> {
+        file.functions
+            .iter()
+            .zip(&self.functions)
+            .map(|(function, facts)| wrapper(function, facts))
+            .collect()
     }
 
     fn pass(
@@ -90,8 +99,11 @@ struct WrapperLookup<'a> {
 
 impl WrapperLookup<'_> {
     fn get(&self, callee: &Callee) -> Option<Wrapper> {
-        let id = self.summaries.resolve(self.file, callee)?;
-        self.wrappers[id.index()]
+        match self.summaries.resolve(self.file, callee) {
+            Some(id) => self.wrappers[id.index()],
+            // A wrapper in another file of the project.
+            None => self.summaries.callee_summary(self.file, callee)?.begins,
+        }
     }
 }
 

@@ -13,6 +13,10 @@ use txlint_ir::TextRange;
 
 use crate::flow::{Effect, ResourceModel};
 use crate::models::{ContextExit, Implicit, Models};
+use crate::project::ProjectView;
+
+/// More passes than any chain of helpers in one file needs (see [`PyFacts::compute`]).
+const MAX_PASSES: usize = 16;
 
 /// What a value is, for the Python rules.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,8 +62,9 @@ pub(crate) struct Holder {
     pub context: Option<(CallId, ContextExit)>,
 }
 
-/// One level of summaries of the file's functions and methods.
-#[derive(Debug, Default, Clone)]
+/// Summaries of the file's functions and methods (and, through the project index, of
+/// other modules' functions), helpers of helpers included.
+#[derive(Debug, Default, Clone, PartialEq)]
 pub(crate) struct PySummary {
     /// Returns a connection of this driver that the caller must give back.
     pub acquires: Option<usize>,
@@ -87,6 +92,8 @@ pub(crate) struct PyFacts {
     contexts: Vec<Vec<bool>>,
     summaries: Vec<PySummary>,
     by_name: HashMap<String, Vec<FuncId>>,
+    /// Summaries of other modules' functions, by the path the file calls them with.
+    external: HashMap<Vec<String>, PySummary>,
     /// Kinds of module globals and class attributes as their assigning calls give them
     /// (keywords included: `autocommit=True`), from the previous pass.
     shared: HashMap<(Option<String>, String), Kind>,
@@ -131,9 +138,23 @@ fn resolve_annotation(file: &FileIr, annotation: &str) -> String {
 }
 
 impl PyFacts {
-    pub fn compute(file: &FileIr, models: &Models) -> PyFacts {
+    pub fn compute(file: &FileIr, models: &Models, project: &ProjectView) -> PyFacts {
         let by_name = crate::transactions::functions_by_name(file);
+        let mut external = HashMap::new();
+        for function in &file.functions {
+            for call in &function.calls {
+                if let Callee::Path(path) = &call.callee {
+                    if crate::transactions::resolve_by_name(&by_name, file, &call.callee).is_none()
+                    {
+                        if let Some(summary) = project.python_function(file, &call.callee) {
+                            external.insert(path.clone(), summary.clone());
+                        }
+                    }
+                }
+            }
+        }
         let mut facts = PyFacts {
+            external,
             kinds: Vec::new(),
             holders: Vec::new(),
             contexts: file.functions.iter().map(context_calls).collect(),
@@ -142,21 +163,31 @@ impl PyFacts {
             shared: HashMap::new(),
             caller_ended: Vec::new(),
         };
-        // Two passes: summaries need kinds, and kinds of calls to helpers need summaries.
-        for _ in 0..2 {
-            facts.kinds = file
+        // Summaries need kinds, and kinds of calls to helpers need summaries: repeated
+        // until neither changes (a helper of a helper of a helper). The cap is far above
+        // any real chain; reaching it only leaves facts out.
+        for _ in 0..MAX_PASSES {
+            let kinds: Vec<HashMap<Operand, Kind>> = file
                 .functions
                 .iter()
                 .zip(&facts.contexts)
                 .map(|(function, contexts)| facts.function_kinds(file, models, function, contexts))
                 .collect();
-            facts.summaries = file
+            let summaries: Vec<PySummary> = file
                 .functions
                 .iter()
-                .zip(&facts.kinds)
-                .map(|(function, kinds)| summarize(models, function, kinds))
+                .zip(&kinds)
+                .map(|(function, kinds)| facts.summarize(file, models, function, kinds))
                 .collect();
-            facts.shared = shared_kinds(file, &facts.kinds);
+            let shared = shared_kinds(file, &kinds);
+            let settled =
+                kinds == facts.kinds && summaries == facts.summaries && shared == facts.shared;
+            facts.kinds = kinds;
+            facts.summaries = summaries;
+            facts.shared = shared;
+            if settled {
+                break;
+            }
         }
         for (index, function) in file.functions.iter().enumerate() {
             let (fields, params) = transaction_scopes(file, models, function, &facts.kinds[index]);
@@ -283,8 +314,8 @@ impl PyFacts {
                 .iter()
                 .any(|(k, v)| k == "autocommit" && *v == on);
             let helper_yields = self
-                .resolve_call(file, &call.callee)
-                .is_some_and(|helper| self.summaries[helper.index()].yields_autocommit);
+                .callee_summary(file, &call.callee)
+                .is_some_and(|helper| helper.yields_autocommit);
             if asks || helper_yields {
                 values.push(target);
             }
@@ -295,6 +326,18 @@ impl PyFacts {
     /// The file's function a call refers to: `helper(...)` or `self.helper(...)`.
     pub fn resolve_call(&self, file: &FileIr, callee: &Callee) -> Option<FuncId> {
         crate::transactions::resolve_by_name(&self.by_name, file, callee)
+    }
+
+    /// The summary of the function a call refers to: the file's own, else another
+    /// module's through the file's imports.
+    pub fn callee_summary(&self, file: &FileIr, callee: &Callee) -> Option<&PySummary> {
+        match self.resolve_call(file, callee) {
+            Some(id) => Some(&self.summaries[id.index()]),
+            None => match callee {
+                Callee::Path(path) => self.external.get(path),
+                _ => None,
+            },
+        }
     }
 
     /// Whether the transaction of this holder is ended by its class for its callers.
@@ -463,13 +506,14 @@ impl PyFacts {
         (call, in_with): (&txlint_ir::ir::Call, bool),
         mappings: &Mappings,
     ) -> Option<Kind> {
-        if let Some(helper) = self.resolve_call(file, &call.callee) {
-            if let Some(driver) = self.summaries[helper.index()].acquires {
-                return Some(Kind::Connection {
-                    driver,
-                    autocommit: false,
-                });
-            }
+        if let Some(driver) = self
+            .callee_summary(file, &call.callee)
+            .and_then(|s| s.acquires)
+        {
+            return Some(Kind::Connection {
+                driver,
+                autocommit: false,
+            });
         }
         match &call.callee {
             Callee::Path(path) => {
@@ -1128,6 +1172,37 @@ fn context_of(
     })
 }
 
+impl PyFacts {
+    fn summarize(
+        &self,
+        file: &FileIr,
+        models: &Models,
+        function: &Function,
+        kinds: &HashMap<Operand, Kind>,
+    ) -> PySummary {
+        let mut summary = summarize(models, function, kinds);
+        // A parameter handed to a helper that gives it back, closes or ends it.
+        for call in &function.calls {
+            let Some(helper) = self.callee_summary(file, &call.callee) else {
+                continue;
+            };
+            for (position, arg) in call.args.iter().enumerate() {
+                let Operand::Var(v) = arg else { continue };
+                let Some(param) = function.params.iter().position(|p| p == v) else {
+                    continue;
+                };
+                if helper.releases.get(position) == Some(&true) {
+                    summary.releases[param] = true;
+                }
+                if helper.ends.get(position) == Some(&true) {
+                    summary.ends[param] = true;
+                }
+            }
+        }
+        summary
+    }
+}
+
 fn summarize(models: &Models, function: &Function, kinds: &HashMap<Operand, Kind>) -> PySummary {
     let methods = &models.connection;
     let acquires = function.cfg.blocks.iter().find_map(|block| {
@@ -1289,9 +1364,8 @@ impl ConnectionModel<'_> {
             }
         }
         self.facts
-            .resolve_call(self.file, &call.callee)
-            .is_some_and(|helper| {
-                let summary = self.facts.summary(helper);
+            .callee_summary(self.file, &call.callee)
+            .is_some_and(|summary| {
                 call.args
                     .iter()
                     .enumerate()
@@ -1344,9 +1418,8 @@ impl ConnectionModel<'_> {
             }
         }
         self.facts
-            .resolve_call(self.file, &call.callee)
-            .is_some_and(|helper| {
-                let summary = self.facts.summary(helper);
+            .callee_summary(self.file, &call.callee)
+            .is_some_and(|summary| {
                 call.args
                     .iter()
                     .enumerate()
@@ -1359,8 +1432,7 @@ impl ConnectionModel<'_> {
     /// only sets and clears a savepoint: `Some(false)`.
     pub fn scoped_by_helper(&self, context: CallId) -> Option<bool> {
         let call = self.function.call(context);
-        let helper = self.facts.resolve_call(self.file, &call.callee)?;
-        let summary = self.facts.summary(helper);
+        let summary = self.facts.callee_summary(self.file, &call.callee)?;
         let on_field = match &call.callee {
             Callee::Method { receiver, .. } => {
                 summary.scope_fields.iter().find_map(|(field, ends)| {

@@ -9,25 +9,30 @@ use txlint_ir::ir::{
 };
 use txlint_ir::TextRange;
 
-use crate::facts::{Begin, FileFacts};
+use crate::facts::{Begin, FileFacts, Wrapper};
 use crate::flow::{self, Effect, ExitPolicy, Outcome, Resource, ResourceModel};
 use crate::models::{BeginResults, Models};
+use crate::project::ProjectView;
 
 const GO_BUILTINS: &[&str] = &[
     "append", "cap", "clear", "close", "complex", "copy", "delete", "imag", "len", "make", "max",
     "min", "new", "panic", "print", "println", "real", "recover",
 ];
 
-/// What a function of the file does with its parameters, for calls from elsewhere in the
-/// file. One level: a helper's own calls to other helpers are not followed.
-#[derive(Debug, Default, Clone)]
+/// What a function does with its parameters, for calls from elsewhere in the file or
+/// the project. Helpers that call helpers are followed to a fixed point.
+#[derive(Debug, Default, Clone, PartialEq)]
 pub(crate) struct Summary {
-    /// Parameters on which the function calls a commit or rollback method.
+    /// Parameters on which the function calls a commit or rollback method, itself or
+    /// through a helper it hands them to.
     pub ends: Vec<bool>,
-    /// Parameters the function returns, stores or hands to a goroutine.
+    /// Parameters the function returns, stores or hands to a goroutine (or to a helper
+    /// that does).
     pub keeps: Vec<bool>,
     /// Whether the body calls `panic` (directly).
     pub panics: bool,
+    /// A transaction the function begins and returns: its calls are begins too.
+    pub begins: Option<Wrapper>,
 }
 
 /// Facts about the whole file that the transaction analyses share.
@@ -38,6 +43,9 @@ pub(crate) struct FileSummaries {
     by_name: HashMap<String, Vec<FuncId>>,
     /// For each function, the literals nested in it at any depth (itself included).
     descendants: Vec<Vec<FuncId>>,
+    /// Summaries of functions of other files of the project, by the path the file calls
+    /// them with (`rollback`, `dbutil.Rollback`).
+    external: HashMap<Vec<String>, Summary>,
 }
 
 fn end_methods(models: &Models) -> impl Fn(&str) -> bool + '_ {
@@ -50,7 +58,7 @@ fn end_methods(models: &Models) -> impl Fn(&str) -> bool + '_ {
 }
 
 impl FileSummaries {
-    pub fn compute(file: &FileIr, models: &Models) -> FileSummaries {
+    pub fn compute(file: &FileIr, models: &Models, project: &ProjectView) -> FileSummaries {
         let is_end = end_methods(models);
         let by_name = functions_by_name(file);
         let mut descendants: Vec<Vec<FuncId>> = (0..file.functions.len())
@@ -92,19 +100,97 @@ impl FileSummaries {
                     .calls
                     .iter()
                     .any(|c| c.callee.is_plain("panic"));
-                Summary { ends, keeps, panics }
+                Summary {
+                    ends,
+                    keeps,
+                    panics,
+                    begins: None,
+                }
             })
             .collect();
-        FileSummaries {
+        let mut external = HashMap::new();
+        for function in &file.functions {
+            for call in &function.calls {
+                if let Callee::Path(path) = &call.callee {
+                    if resolve_by_name(&by_name, file, &call.callee).is_none() {
+                        if let Some(summary) = project.go_function(file, &call.callee) {
+                            external.insert(path.clone(), summary.clone());
+                        }
+                    }
+                }
+            }
+        }
+        let mut summaries = FileSummaries {
             summaries,
             by_name,
             descendants,
+            external,
+        };
+        summaries.close_over_helpers(file);
+        summaries
+    }
+
+    /// A parameter handed on to a helper that ends or keeps it is ended or kept by the
+    /// function too. Facts only grow, so repeating until nothing changes terminates.
+    fn close_over_helpers(&mut self, file: &FileIr) {
+        loop {
+            let mut grown: Vec<(usize, usize, bool)> = Vec::new();
+            for (index, function) in file.functions.iter().enumerate() {
+                for call in &function.calls {
+                    let Some(helper) = self.callee_summary(file, &call.callee) else {
+                        continue;
+                    };
+                    for (position, arg) in call.args.iter().enumerate() {
+                        let Operand::Var(v) = arg else { continue };
+                        let Some(param) = function.params.iter().position(|p| p == v) else {
+                            continue;
+                        };
+                        let own = &self.summaries[index];
+                        if helper.ends.get(position) == Some(&true) && !own.ends[param] {
+                            grown.push((index, param, true));
+                        }
+                        if helper.keeps.get(position) == Some(&true) && !own.keeps[param] {
+                            grown.push((index, param, false));
+                        }
+                    }
+                }
+            }
+            if grown.is_empty() {
+                return;
+            }
+            for (index, param, ends) in grown {
+                let summary = &mut self.summaries[index];
+                if ends {
+                    summary.ends[param] = true;
+                } else {
+                    summary.keeps[param] = true;
+                }
+            }
+        }
+    }
+
+    /// Records which functions return a transaction they begin (from the file's facts).
+    pub fn record_wrappers(&mut self, file: &FileIr, facts: &FileFacts) {
+        for (summary, wrapper) in self.summaries.iter_mut().zip(facts.wrappers(file)) {
+            summary.begins = wrapper;
         }
     }
 
     /// The file's function a call refers to, when the name identifies exactly one.
     pub fn resolve(&self, file: &FileIr, callee: &Callee) -> Option<FuncId> {
         resolve_by_name(&self.by_name, file, callee)
+    }
+
+    /// The summary of the function a call refers to: one of the file's, else one of
+    /// another file of the project.
+    pub fn callee_summary(&self, file: &FileIr, callee: &Callee) -> Option<&Summary> {
+        match self.resolve(file, callee) {
+            Some(id) => Some(self.summary(id)),
+            None => match callee {
+                Callee::Path(path) => self.external.get(path),
+                _ => None,
+            },
+        }
     }
 
     pub fn summary(&self, id: FuncId) -> &Summary {
@@ -453,8 +539,7 @@ impl HolderModel<'_> {
                 Effect::End
             };
         }
-        if let Some(helper) = self.summaries.resolve(self.file, &call.callee) {
-            let summary = self.summaries.summary(helper);
+        if let Some(summary) = self.summaries.callee_summary(self.file, &call.callee) {
             let passed_directly = |i: &usize| self.is_alias(&call.args[*i]);
             if positions
                 .iter()
@@ -480,7 +565,7 @@ impl HolderModel<'_> {
         // one (`defer dbutil.RollbackQuietly(ctx, tx)`). A helper of this file is judged
         // by its summary above; the standard library and Go's builtins end nothing.
         if deferred
-            && self.summaries.resolve(self.file, &call.callee).is_none()
+            && self.summaries.callee_summary(self.file, &call.callee).is_none()
             && positions.iter().any(|&i| self.is_alias(&call.args[i]))
             && !self.standard_or_builtin(&call.callee)
         {
@@ -578,8 +663,8 @@ impl ResourceModel for HolderModel<'_> {
                     || matches!(&call.callee, Callee::Path(p) if p.len() == 2 && p[1].starts_with("Panic") && self.file.import_named(&p[0]).is_some())
                     || self
                         .summaries
-                        .resolve(self.file, &call.callee)
-                        .is_some_and(|f| self.summaries.summary(f).panics);
+                        .callee_summary(self.file, &call.callee)
+                        .is_some_and(|s| s.panics);
                 visible.then_some(call.range)
             }
             _ => None,

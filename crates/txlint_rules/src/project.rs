@@ -1,0 +1,448 @@
+//! The project index: what each file's functions do to the resources handed to them,
+//! gathered over every file of the project and resolved to a fixed point, so that a
+//! helper in another file (or package, or module) counts like one in the file itself.
+//!
+//! Phase 1 computes each file's exports (the summaries of its top-level functions) from
+//! its IR and the index so far; phase 2 repeats that until no export changes. Every
+//! summary is a set of facts that only ever grows (a parameter that is ended stays ended)
+//! and the facts are finite, so the iteration ends; a cap guards against a bug of ours.
+//!
+//! Where a file sits — its project root and its unit (a Go package's import path, a
+//! Python module's dotted name) — is decided by the binary, which alone sees the file
+//! system: [`locate`] does it with the file system behind a trait.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use txlint_ir::ir::{Callee, FileIr, FunctionKind};
+use txlint_ir::Language;
+
+use crate::facts::FileFacts;
+use crate::python::{PyFacts, PySummary};
+use crate::transactions::{FileSummaries, Summary};
+use crate::Settings;
+
+/// Where a file sits in its project.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct Place {
+    /// The project root: the directory of a Go module's `go.mod`, the directory above a
+    /// Python file's outermost package. Units resolve only within one root.
+    pub root: String,
+    /// Go: the package's import path (`example.com/svc/store`, with `_test` for an
+    /// external test package). Python: the module's dotted name (`app.db`; a package's
+    /// `__init__.py` is `app.__init__`).
+    pub unit: String,
+}
+
+impl Place {
+    /// The key the unit's exports are filed under: a package's `__init__` is the package.
+    fn unit_key(&self) -> &str {
+        self.unit.strip_suffix(".__init__").unwrap_or(&self.unit)
+    }
+}
+
+/// What [`locate`] needs to know of the file system.
+pub trait ProjectFs {
+    fn is_file(&self, path: &Path) -> bool;
+    fn read_to_string(&self, path: &Path) -> Option<String>;
+}
+
+/// The place of a source file (an absolute path), found from the files around it. A
+/// Go file without a `go.mod` above it is its directory's package; a Python file outside
+/// any package is a top-level module of its own directory.
+pub fn locate(language: Language, path: &Path, fs: &dyn ProjectFs) -> Option<Place> {
+    let directory = path.parent()?;
+    match language {
+        Language::Go => {
+            for ancestor in directory.ancestors() {
+                let manifest = ancestor.join("go.mod");
+                if !fs.is_file(&manifest) {
+                    continue;
+                }
+                let module = fs
+                    .read_to_string(&manifest)
+                    .and_then(|text| module_path(&text))?;
+                let relative = directory.strip_prefix(ancestor).ok()?;
+                let mut unit = module;
+                for component in relative.components() {
+                    unit.push('/');
+                    unit.push_str(&component.as_os_str().to_string_lossy());
+                }
+                return Some(Place {
+                    root: ancestor.to_string_lossy().into_owned(),
+                    unit,
+                });
+            }
+            let dir = directory.to_string_lossy().into_owned();
+            Some(Place {
+                root: dir.clone(),
+                unit: dir,
+            })
+        }
+        Language::Python => {
+            let stem = path.file_stem()?.to_string_lossy().into_owned();
+            let mut parts = vec![stem];
+            let mut root: PathBuf = directory.to_path_buf();
+            while fs.is_file(&root.join("__init__.py")) {
+                let Some(name) = root.file_name() else { break };
+                parts.push(name.to_string_lossy().into_owned());
+                let Some(parent) = root.parent() else { break };
+                root = parent.to_path_buf();
+            }
+            parts.reverse();
+            Some(Place {
+                root: root.to_string_lossy().into_owned(),
+                unit: parts.join("."),
+            })
+        }
+        Language::Rust => None,
+    }
+}
+
+/// The module path a `go.mod` declares.
+fn module_path(go_mod: &str) -> Option<String> {
+    go_mod.lines().find_map(|line| {
+        let rest = line.trim().strip_prefix("module")?;
+        let path = rest.trim().trim_matches('"');
+        (!path.is_empty() && rest.starts_with(char::is_whitespace)).then(|| path.to_string())
+    })
+}
+
+/// A file of the project, lowered.
+pub struct ProjectFile<'a> {
+    pub ir: &'a FileIr,
+    pub place: Option<&'a Place>,
+}
+
+/// The summaries a unit offers to the other files of the project.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Exports {
+    go: BTreeMap<String, Summary>,
+    python: BTreeMap<String, PySummary>,
+}
+
+impl Exports {
+    /// Two files of one unit: a Go package's files never define a name twice; for a
+    /// Python module (one file) the later definition wins, as at run time.
+    fn merge(&mut self, other: Exports) {
+        self.go.extend(other.go);
+        self.python.extend(other.python);
+    }
+}
+
+/// The exports of every unit of the project, resolved to a fixed point.
+#[derive(Debug, Default)]
+pub struct ProjectIndex {
+    units: HashMap<(String, String), Exports>,
+    /// How many rounds the fixed point took (for `-v` and the tests).
+    pub rounds: usize,
+}
+
+/// Far more rounds than any chain of helpers needs: reaching it is a bug of ours, and
+/// the index is then used as it stands (summaries only miss facts, never invent them).
+const MAX_ROUNDS: usize = 64;
+
+impl ProjectIndex {
+    /// The index of these files' exports, each file's computed with the index of the
+    /// round before until a round changes nothing. After the first round, only files
+    /// that see a unit whose exports changed are computed again.
+    pub fn resolve(files: &[ProjectFile], settings: &Settings) -> ProjectIndex {
+        let mut index = ProjectIndex::default();
+        let located: Vec<(usize, &ProjectFile)> = files
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| f.place.is_some() && f.ir.language != Language::Rust)
+            .collect();
+        let dependencies: Vec<BTreeSet<(String, String)>> = located
+            .iter()
+            .map(|(_, f)| {
+                let view = ProjectView {
+                    index: &index,
+                    place: f.place,
+                };
+                view.dependencies(f.ir)
+            })
+            .collect();
+        let mut exports: Vec<Exports> = vec![Exports::default(); located.len()];
+        let mut dirty: Vec<bool> = vec![true; located.len()];
+        while index.rounds < MAX_ROUNDS && dirty.iter().any(|d| *d) {
+            index.rounds += 1;
+            let fresh: Vec<Option<Exports>> = located
+                .par_iter()
+                .zip(&dirty)
+                .map(|((_, file), dirty)| {
+                    dirty.then(|| {
+                        let view = ProjectView {
+                            index: &index,
+                            place: file.place,
+                        };
+                        exports_of(file.ir, settings, &view)
+                    })
+                })
+                .collect();
+            for (slot, fresh) in exports.iter_mut().zip(fresh) {
+                if let Some(fresh) = fresh {
+                    *slot = fresh;
+                }
+            }
+            let mut units: HashMap<(String, String), Exports> = HashMap::new();
+            for ((_, file), exported) in located.iter().zip(&exports) {
+                let place = file.place.expect("located files have a place");
+                units
+                    .entry((place.root.clone(), place.unit_key().to_string()))
+                    .or_default()
+                    .merge(exported.clone());
+            }
+            let changed: BTreeSet<&(String, String)> = units
+                .iter()
+                .filter(|(key, exports)| index.units.get(*key) != Some(*exports))
+                .map(|(key, _)| key)
+                .chain(index.units.keys().filter(|key| !units.contains_key(*key)))
+                .collect();
+            dirty = dependencies
+                .iter()
+                .map(|deps| deps.iter().any(|d| changed.contains(d)))
+                .collect();
+            index.units = units;
+        }
+        index
+    }
+
+    /// The view of the index from one file.
+    pub fn view<'a>(&'a self, place: Option<&'a Place>) -> ProjectView<'a> {
+        ProjectView { index: self, place }
+    }
+}
+
+/// The exports of one file: the summaries of its top-level functions.
+fn exports_of(ir: &FileIr, settings: &Settings, view: &ProjectView) -> Exports {
+    let models = settings.models().for_language(ir.language);
+    let mut exports = Exports::default();
+    let top_level = |kind: FunctionKind, parent: bool| kind == FunctionKind::Function && !parent;
+    match ir.language {
+        Language::Go => {
+            let mut summaries = FileSummaries::compute(ir, models, view);
+            let facts = FileFacts::compute(ir, models, &summaries);
+            summaries.record_wrappers(ir, &facts);
+            for (index, function) in ir.functions.iter().enumerate() {
+                if top_level(function.kind, function.parent.is_some()) {
+                    exports
+                        .go
+                        .insert(function.name.clone(), summaries.summaries[index].clone());
+                }
+            }
+        }
+        Language::Python => {
+            let facts = PyFacts::compute(ir, models, view);
+            for (index, function) in ir.functions.iter().enumerate() {
+                if top_level(function.kind, function.parent.is_some())
+                    && !function.name.contains('.')
+                    && function.name != "<module>"
+                {
+                    exports.python.insert(
+                        function.name.clone(),
+                        facts.summary(txlint_ir::ir::FuncId(index as u32)).clone(),
+                    );
+                }
+            }
+        }
+        Language::Rust => {}
+    }
+    exports
+}
+
+/// What one file sees of the project index.
+#[derive(Clone, Copy)]
+pub struct ProjectView<'a> {
+    index: &'a ProjectIndex,
+    place: Option<&'a Place>,
+}
+
+impl<'a> ProjectView<'a> {
+    /// The view of a file checked alone.
+    pub fn alone() -> ProjectView<'static> {
+        static EMPTY: std::sync::OnceLock<ProjectIndex> = std::sync::OnceLock::new();
+        ProjectView {
+            index: EMPTY.get_or_init(ProjectIndex::default),
+            place: None,
+        }
+    }
+
+    fn unit(&self, unit: &str) -> Option<&'a Exports> {
+        let place = self.place?;
+        self.index.units.get(&(place.root.clone(), unit.to_string()))
+    }
+
+    /// The Go function of another file a call names: `helper(…)` in the same package,
+    /// `pkg.Helper(…)` in a package of the module.
+    pub(crate) fn go_function(&self, file: &FileIr, callee: &Callee) -> Option<&'a Summary> {
+        let place = self.place?;
+        match callee {
+            Callee::Path(path) => match path.as_slice() {
+                [name] => self.unit(place.unit_key())?.go.get(name),
+                [package, name] => {
+                    let import = file.import_named(package)?;
+                    self.unit(&import.path)?.go.get(name)
+                }
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// The Python function of another module a call names, through the file's imports:
+    /// `helper(…)` after `from app.db import helper`, `db.helper(…)` after
+    /// `from ..app import db` or `import app.db as db`.
+    pub(crate) fn python_function(
+        &self,
+        file: &FileIr,
+        callee: &Callee,
+    ) -> Option<&'a PySummary> {
+        let Callee::Path(path) = callee else {
+            return None;
+        };
+        file.import_named(path.first()?)?;
+        let segments: Vec<&str> = path.iter().map(String::as_str).collect();
+        let dotted = crate::python::resolve(file, &segments);
+        let absolute = self.absolute_module(&dotted)?;
+        let (module, name) = absolute.rsplit_once('.')?;
+        self.unit(module)?.python.get(name)
+    }
+
+    /// A dotted name with its relative prefix (`..app.db`) resolved against this file's
+    /// module.
+    fn absolute_module(&self, dotted: &str) -> Option<String> {
+        let dots = dotted.bytes().take_while(|&b| b == b'.').count();
+        if dots == 0 {
+            return Some(dotted.to_string());
+        }
+        let place = self.place?;
+        // The package the file is in: its module without the last part (`__init__` of a
+        // package's own file included), then one more level up per extra dot.
+        let mut package: Vec<&str> = place.unit.split('.').collect();
+        package.pop();
+        for _ in 1..dots {
+            package.pop()?;
+        }
+        let rest = &dotted[dots..];
+        if !rest.is_empty() {
+            package.push(rest);
+        }
+        Some(package.join("."))
+    }
+
+    /// The units whose exports this file's summaries can use: its own and those it
+    /// imports (for Python, the imported name may be a module or a name in one).
+    fn dependencies(&self, file: &FileIr) -> BTreeSet<(String, String)> {
+        let mut units = BTreeSet::new();
+        let Some(place) = self.place else {
+            return units;
+        };
+        let mut add = |unit: &str| {
+            units.insert((place.root.clone(), unit.to_string()));
+        };
+        add(place.unit_key());
+        for import in &file.imports {
+            match file.language {
+                Language::Go => add(&import.path),
+                Language::Python => {
+                    if let Some(absolute) = self.absolute_module(&import.path) {
+                        add(&absolute);
+                        if let Some((module, _)) = absolute.rsplit_once('.') {
+                            add(module);
+                        }
+                    }
+                }
+                Language::Rust => {}
+            }
+        }
+        units
+    }
+
+    /// A digest of every export this file's results can depend on, for the cache: when
+    /// a helper elsewhere changes, the file's cached results are stale.
+    pub fn digest(&self, file: &FileIr) -> u64 {
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        for key in self.dependencies(file) {
+            if let Some(exports) = self.index.units.get(&key) {
+                key.hash(&mut hasher);
+                format!("{exports:?}").hash(&mut hasher);
+            }
+        }
+        hasher.finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct FakeFs(Vec<(&'static str, &'static str)>);
+
+    impl ProjectFs for FakeFs {
+        fn is_file(&self, path: &Path) -> bool {
+            self.0.iter().any(|(p, _)| Path::new(p) == path)
+        }
+        fn read_to_string(&self, path: &Path) -> Option<String> {
+            self.0
+                .iter()
+                .find(|(p, _)| Path::new(p) == path)
+                .map(|(_, text)| text.to_string())
+        }
+    }
+
+    #[test]
+    fn go_packages_are_import_paths_under_their_module() {
+        let fs = FakeFs(vec![("/r/go.mod", "// c\nmodule example.com/svc\n\ngo 1.22\n")]);
+        let place = locate(Language::Go, Path::new("/r/internal/db/tx.go"), &fs).unwrap();
+        assert_eq!(place.unit, "example.com/svc/internal/db");
+        assert_eq!(place.root, "/r");
+        let alone = locate(Language::Go, Path::new("/x/y/main.go"), &FakeFs(vec![])).unwrap();
+        assert_eq!(alone.unit, "/x/y");
+    }
+
+    #[test]
+    fn python_modules_are_named_from_the_outermost_package() {
+        let fs = FakeFs(vec![
+            ("/r/app/__init__.py", ""),
+            ("/r/app/auth/__init__.py", ""),
+        ]);
+        let place = locate(Language::Python, Path::new("/r/app/auth/db.py"), &fs).unwrap();
+        assert_eq!((place.root.as_str(), place.unit.as_str()), ("/r", "app.auth.db"));
+        let init = locate(Language::Python, Path::new("/r/app/__init__.py"), &fs).unwrap();
+        assert_eq!(init.unit, "app.__init__");
+        assert_eq!(init.unit_key(), "app");
+        let script = locate(Language::Python, Path::new("/r/run.py"), &fs).unwrap();
+        assert_eq!(script.unit, "run");
+    }
+
+    #[test]
+    fn relative_imports_resolve_against_the_module() {
+        let index = ProjectIndex::default();
+        let place = Place {
+            root: "/r".into(),
+            unit: "app.stats.views".into(),
+        };
+        let view = index.view(Some(&place));
+        assert_eq!(view.absolute_module(".db").unwrap(), "app.stats.db");
+        assert_eq!(view.absolute_module("..auth.db").unwrap(), "app.auth.db");
+        assert_eq!(view.absolute_module("app.x").unwrap(), "app.x");
+        assert_eq!(view.absolute_module("....x"), None);
+        let init = Place {
+            root: "/r".into(),
+            unit: "app.stats.__init__".into(),
+        };
+        let view = index.view(Some(&init));
+        assert_eq!(view.absolute_module(".db").unwrap(), "app.stats.db");
+    }
+
+    #[test]
+    fn module_lines_name_the_module() {
+        assert_eq!(module_path("module a.b/c\n").unwrap(), "a.b/c");
+        assert_eq!(module_path("module \"a/b\"\n").unwrap(), "a/b");
+        assert_eq!(module_path("modules x\n"), None);
+    }
+}
