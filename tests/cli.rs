@@ -1042,3 +1042,65 @@ fn explain_prints_each_rule_document() {
         .code(2)
         .stderr(predicate::str::contains("unknown rule"));
 }
+
+/// A package whose transaction ends through a helper of another file.
+const ENDS_THROUGH_HELPER: &str = r#"package store
+
+import "database/sql"
+
+func Save(db *sql.DB) error {
+	tx, err := db.Begin()
+	if err != nil {
+		return err
+	}
+	if _, err := tx.Exec("INSERT INTO t VALUES (1)"); err != nil {
+		return undo(tx, err)
+	}
+	return tx.Commit()
+}
+"#;
+
+const UNDO_ROLLS_BACK: &str = r#"package store
+
+import "database/sql"
+
+func undo(tx *sql.Tx, err error) error {
+	_ = tx.Rollback()
+	return err
+}
+"#;
+
+const UNDO_FORGETS: &str = r#"package store
+
+import "database/sql"
+
+func undo(tx *sql.Tx, err error) error {
+	_ = tx.Stmt(nil)
+	return err
+}
+"#;
+
+#[test]
+fn helpers_of_other_files_count_whichever_files_are_named_and_the_cache_follows_them() {
+    let dir = project(&[
+        ("go.mod", b"module example.com/shop\n"),
+        ("store/save.go", ENDS_THROUGH_HELPER.as_bytes()),
+        ("store/undo.go", UNDO_ROLLS_BACK.as_bytes()),
+    ]);
+    let codes = |args: &[&str]| finding_codes(&json_output(dir.path(), args));
+    // The helper in the other file rolls back: no finding, with the package or the
+    // file alone named.
+    assert!(codes(&["store"]).is_empty());
+    assert!(codes(&["store/save.go"]).is_empty());
+    // The helper changes: the cached result of the unchanged file is stale.
+    fs::write(dir.path().join("store/undo.go"), UNDO_FORGETS).unwrap();
+    assert_eq!(
+        codes(&["store"]),
+        [("store/save.go".to_string(), "TX002".to_string(), 6)]
+    );
+    assert_eq!(codes(&["store/save.go"]).len(), 1);
+    // And back.
+    fs::write(dir.path().join("store/undo.go"), UNDO_ROLLS_BACK).unwrap();
+    assert!(codes(&["store"]).is_empty());
+    assert!(dir.path().join(".txlint_cache").is_dir());
+}

@@ -7,8 +7,8 @@
 //! txlint's version, the identity of the running binary (a rebuilt binary may analyse
 //! differently without a new version number) and everything in a [`Profile`] that
 //! changes the rules' output; the directory key hashes the directory's path. Each file's
-//! entry records the hash of its language and text, and is used only when the text still
-//! has that hash.
+//! entry records the hash of its language, its text and the project summaries it used (see
+//! `ProjectView::digest`), and is used only while all three are unchanged.
 //!
 //! What is cached is the rules' output before suppressions, `[per-file-ignores]`,
 //! baselines and `--diff-base` are applied: those are cheap and are applied on every
@@ -118,13 +118,14 @@ impl Cache {
         path: &Path,
         language: Language,
         text: &str,
+        project: u64,
     ) -> Option<FileResults> {
         let found = path
             .parent()
             .and_then(|dir| self.loaded.get(dir))
             .zip(file_name(path))
             .and_then(|(entries, name)| entries.get(&name))
-            .filter(|entry| entry.content == content_key(language, text))
+            .filter(|entry| entry.content == content_key(language, text, project))
             .and_then(|entry| entry.results.clone().into_results(file));
         let counter = if found.is_some() {
             &self.hits
@@ -141,12 +142,13 @@ impl Cache {
         path: &Path,
         language: Language,
         text: &str,
+        project: u64,
         results: &FileResults,
     ) -> NewEntry {
         NewEntry {
             path: path.to_path_buf(),
             entry: CachedEntry {
-                content: content_key(language, text),
+                content: content_key(language, text, project),
                 results: CachedFile::of(results),
             },
         }
@@ -211,10 +213,13 @@ fn directory_file_name(source: &Path) -> String {
     )
 }
 
-fn content_key(language: Language, text: &str) -> String {
-    let mut keyed = Vec::with_capacity(text.len() + 8);
+/// The key of a file's entry: its language, its text, and the digest of the summaries
+/// of other files of the project that its results used.
+fn content_key(language: Language, text: &str, project: u64) -> String {
+    let mut keyed = Vec::with_capacity(text.len() + 16);
     keyed.extend_from_slice(language.name().as_bytes());
     keyed.push(0);
+    keyed.extend_from_slice(&project.to_le_bytes());
     keyed.extend_from_slice(text.as_bytes());
     format!("{:032x}", xxh3_128(&keyed))
 }
@@ -465,10 +470,16 @@ mod tests {
         let (_dir, src, root) = sources();
         let a = src.join("a.go");
         let cache = reopen(&root, "profile", &src);
-        assert!(cache.get(FileId(3), &a, Language::Go, "text").is_none());
-        cache.save(vec![Cache::new_entry(&a, Language::Go, "text", &sample())]);
+        assert!(cache.get(FileId(3), &a, Language::Go, "text", 7).is_none());
+        cache.save(vec![Cache::new_entry(
+            &a,
+            Language::Go,
+            "text",
+            7,
+            &sample(),
+        )]);
         let cache = reopen(&root, "profile", &src);
-        let back = cache.get(FileId(3), &a, Language::Go, "text").unwrap();
+        let back = cache.get(FileId(3), &a, Language::Go, "text", 7).unwrap();
         assert_eq!(back.diagnostics, sample().diagnostics);
         assert_eq!(
             back.package.unbounded_pools,
@@ -477,8 +488,14 @@ mod tests {
         assert_eq!(back.package.package.as_deref(), Some("store"));
         assert_eq!(back.notices, sample().notices);
         assert_eq!(back.test_code, sample().test_code);
-        assert!(cache.get(FileId(3), &a, Language::Go, "edited").is_none());
-        assert!(cache.get(FileId(3), &a, Language::Python, "text").is_none());
+        assert!(cache
+            .get(FileId(3), &a, Language::Go, "edited", 7)
+            .is_none());
+        assert!(cache
+            .get(FileId(3), &a, Language::Python, "text", 7)
+            .is_none());
+        // A summary it used in another file changed.
+        assert!(cache.get(FileId(3), &a, Language::Go, "text", 8).is_none());
         assert_eq!(cache.hits.load(Ordering::Relaxed), 1);
         assert!(root.join("CACHEDIR.TAG").is_file());
     }
@@ -489,18 +506,18 @@ mod tests {
         let (a, b) = (src.join("a.go"), src.join("b.go"));
         let cache = reopen(&root, "profile", &src);
         cache.save(vec![
-            Cache::new_entry(&a, Language::Go, "a", &sample()),
-            Cache::new_entry(&b, Language::Go, "b", &sample()),
+            Cache::new_entry(&a, Language::Go, "a", 7, &sample()),
+            Cache::new_entry(&b, Language::Go, "b", 7, &sample()),
         ]);
         // A run over a.go only keeps b.go's entry.
         let cache = reopen(&root, "profile", &src);
-        cache.save(vec![Cache::new_entry(&a, Language::Go, "a2", &sample())]);
+        cache.save(vec![Cache::new_entry(&a, Language::Go, "a2", 7, &sample())]);
         let cache = reopen(&root, "profile", &src);
-        assert!(cache.get(FileId(0), &a, Language::Go, "a2").is_some());
-        assert!(cache.get(FileId(1), &b, Language::Go, "b").is_some());
+        assert!(cache.get(FileId(0), &a, Language::Go, "a2", 7).is_some());
+        assert!(cache.get(FileId(1), &b, Language::Go, "b", 7).is_some());
         // Once b.go is gone, its entry goes with the next write.
         fs::remove_file(&b).unwrap();
-        cache.save(vec![Cache::new_entry(&a, Language::Go, "a3", &sample())]);
+        cache.save(vec![Cache::new_entry(&a, Language::Go, "a3", 7, &sample())]);
         let cached: CachedDirectory = serde_json::from_slice(
             &fs::read(cache.directory().join(directory_file_name(&src))).unwrap(),
         )
@@ -525,6 +542,7 @@ mod tests {
             &a,
             Language::Go,
             "t",
+            7,
             &sample(),
         )]);
         assert!(!old.exists());
@@ -535,9 +553,15 @@ mod tests {
     fn profiles_do_not_share_entries() {
         let (_dir, src, root) = sources();
         let a = src.join("a.go");
-        reopen(&root, "one", &src).save(vec![Cache::new_entry(&a, Language::Go, "t", &sample())]);
+        reopen(&root, "one", &src).save(vec![Cache::new_entry(
+            &a,
+            Language::Go,
+            "t",
+            7,
+            &sample(),
+        )]);
         assert!(reopen(&root, "two", &src)
-            .get(FileId(0), &a, Language::Go, "t")
+            .get(FileId(0), &a, Language::Go, "t", 7)
             .is_none());
     }
 
@@ -546,18 +570,18 @@ mod tests {
         let (_dir, src, root) = sources();
         let a = src.join("a.go");
         let cache = reopen(&root, "profile", &src);
-        cache.save(vec![Cache::new_entry(&a, Language::Go, "t", &sample())]);
+        cache.save(vec![Cache::new_entry(&a, Language::Go, "t", 7, &sample())]);
         let file = cache.directory().join(directory_file_name(&src));
         fs::write(&file, b"{\"files\": {").unwrap();
         assert!(reopen(&root, "profile", &src)
-            .get(FileId(0), &a, Language::Go, "t")
+            .get(FileId(0), &a, Language::Go, "t", 7)
             .is_none());
         // An entry naming a rule that does not exist (an older txlint) is a miss.
         let mut cached: serde_json::Value = serde_json::to_value(CachedDirectory {
             files: BTreeMap::from([(
                 "a.go".to_string(),
                 CachedEntry {
-                    content: content_key(Language::Go, "t"),
+                    content: content_key(Language::Go, "t", 7),
                     results: CachedFile::of(&sample()),
                 },
             )]),
@@ -566,11 +590,11 @@ mod tests {
         cached["files"]["a.go"]["results"]["diagnostics"][0]["code"] = "TX999".into();
         fs::write(&file, cached.to_string()).unwrap();
         let cache = reopen(&root, "profile", &src);
-        assert!(cache.get(FileId(0), &a, Language::Go, "t").is_none());
+        assert!(cache.get(FileId(0), &a, Language::Go, "t", 7).is_none());
         // Rewritten on the next save.
-        cache.save(vec![Cache::new_entry(&a, Language::Go, "t", &sample())]);
+        cache.save(vec![Cache::new_entry(&a, Language::Go, "t", 7, &sample())]);
         assert!(reopen(&root, "profile", &src)
-            .get(FileId(0), &a, Language::Go, "t")
+            .get(FileId(0), &a, Language::Go, "t", 7)
             .is_some());
     }
 }

@@ -3,7 +3,7 @@
 //! which findings are reported (per-file ignores, suppression comments, the baseline,
 //! `--diff-base`) and render one report.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
@@ -12,12 +12,16 @@ use std::sync::Arc;
 
 use anyhow::{bail, Context as _, Result};
 use rayon::prelude::*;
+use txlint_ir::ir::{FileIr, Import};
 use txlint_ir::{Diagnostic, FileId, Language, LineIndex, Severity, TextRange};
 use txlint_report::{
     directory_uri, fingerprints, render, suppressed_fingerprints, Format, HumanOptions,
     Notification, Report, SourceFile, SuppressedDiagnostic,
 };
-use txlint_rules::{check_file, check_package, PackageFacts, Settings, RULES};
+use txlint_rules::{
+    check_file_in, check_package, context_of, locate, PackageFacts, Place, ProjectFile, ProjectFs,
+    ProjectIndex, ProjectView, Settings, RULES,
+};
 
 use crate::baseline::{self, Baseline};
 use crate::cache::{Cache, FileNotice, FileResults, NewEntry, CACHE_DIR_NAME};
@@ -148,34 +152,58 @@ pub fn run(args: &CheckArgs) -> Result<u8> {
         .build()
         .context("could not start worker threads")?;
     let progress = Progress::new(targets.len(), !args.quiet && io::stderr().is_terminal());
-    let mut checked: Vec<Checked> = pool.install(|| {
+    // Phase 1: read, scan and lower every file (a cache hit still needs its IR: its
+    // results are valid only while the summaries it used elsewhere are unchanged).
+    let fs = ProjectFiles::default();
+    let mut stages: Vec<Stage> = pool.install(|| {
         targets
             .par_iter()
-            .enumerate()
-            .map(|(index, target)| {
+            .map(|target| {
                 let ShownPath {
                     text: display_path,
                     raw: raw_path,
                 } = shown_resolved(&target.path, target.real.as_deref(), Some(&cwd));
-                let cache = caches.get(&profile_id(&target.profile));
-                let mut outcome = isolate::catch(|| {
-                    check_one(
-                        FileId(index as u32),
-                        target,
-                        display_path.clone(),
-                        args,
-                        cache.map(|c| c.as_ref()),
-                    )
-                })
-                .unwrap_or_else(|bug| {
-                    let language = supported_language(&target.path);
-                    skipped(
-                        display_path,
-                        language,
-                        bug.file_message("checking this file, so it was not checked"),
-                    )
-                });
-                outcome.raw_path = raw_path;
+                let stage = isolate::catch(|| prepare(target, display_path.clone(), args, &fs))
+                    .unwrap_or_else(|bug| Stage::Done(failed(&target.path, display_path, bug)));
+                Stage::with_raw_path(stage, raw_path)
+            })
+            .collect()
+    });
+    // Phase 2: the project index of each profile's files (profiles may model other
+    // libraries), resolved to a fixed point.
+    let indexes = pool.install(|| project_indexes(&targets, &mut stages, args, &fs));
+    // Phase 3: check each file with its view of the index.
+    let mut checked: Vec<Checked> = pool.install(|| {
+        stages
+            .into_par_iter()
+            .zip(&targets)
+            .enumerate()
+            .map(|(index, (stage, target))| {
+                let outcome = match stage {
+                    Stage::Done(outcome) | Stage::Unparsed(outcome, _) => outcome,
+                    Stage::Prepared(prepared) => {
+                        let (display_path, raw_path) =
+                            (prepared.display_path.clone(), prepared.raw_path.clone());
+                        let id = profile_id(&target.profile);
+                        let cache = caches.get(&id).map(|c| c.as_ref());
+                        let index_of_profile = indexes.get(&id);
+                        let mut outcome = isolate::catch(|| {
+                            let file = FileId(index as u32);
+                            let keep_suppressed = args.report_unused_ignores;
+                            finish(
+                                file,
+                                prepared,
+                                target,
+                                cache,
+                                index_of_profile,
+                                keep_suppressed,
+                            )
+                        })
+                        .unwrap_or_else(|bug| failed(&target.path, display_path, bug));
+                        outcome.raw_path = raw_path;
+                        outcome
+                    }
+                };
                 progress.file_done(outcome.results.diagnostics.len());
                 outcome
             })
@@ -827,51 +855,404 @@ fn skipped(display_path: String, language: Option<Language>, message: String) ->
     }
 }
 
-fn check_one(
-    file: FileId,
-    target: &Target,
+/// What phase 1 made of a file.
+enum Stage {
+    /// Nothing more to do: skipped, or failed.
+    Done(Checked),
+    /// Not parsed: the prefilter found no modelled call in it. A Python file may still
+    /// call a helper of the project, which the index decides; its imports (scanned from
+    /// the text) bring in the modules that may define one.
+    Unparsed(Checked, Vec<Import>),
+    /// Lowered, waiting for the project index.
+    Prepared(Box<Prepared>),
+}
+
+impl Stage {
+    fn with_raw_path(self, raw_path: Option<Vec<u8>>) -> Stage {
+        match self {
+            Stage::Done(mut outcome) => {
+                outcome.raw_path = raw_path;
+                Stage::Done(outcome)
+            }
+            Stage::Unparsed(mut outcome, imports) => {
+                outcome.raw_path = raw_path;
+                Stage::Unparsed(outcome, imports)
+            }
+            Stage::Prepared(mut prepared) => {
+                prepared.raw_path = raw_path;
+                Stage::Prepared(prepared)
+            }
+        }
+    }
+}
+
+/// A file read, scanned and lowered.
+struct Prepared {
     display_path: String,
-    args: &CheckArgs,
-    cache: Option<&Cache>,
-) -> Checked {
+    raw_path: Option<Vec<u8>>,
+    language: Language,
+    text: String,
+    suppressions: Vec<Suppression>,
+    ir: FileIr,
+    /// Where it sits in its project (Go package, Python module), when known.
+    place: Option<Place>,
+}
+
+/// A file whose check hit a bug of ours: an internal error for this file alone.
+fn failed(path: &Path, display_path: String, bug: Bug) -> Checked {
+    let language = supported_language(path);
+    skipped(
+        display_path,
+        language,
+        bug.file_message("checking this file, so it was not checked"),
+    )
+}
+
+/// Phase 1 for one file: read it, find its suppression comments, and lower it unless
+/// the prefilter shows that no rule can fire in it.
+fn prepare(target: &Target, display_path: String, args: &CheckArgs, fs: &ProjectFiles) -> Stage {
     let settings = &target.profile.settings;
     let Some(language) = supported_language(&target.path) else {
-        return skipped(
+        return Stage::Done(skipped(
             display_path,
             None,
             "not a Go, Python or Rust source file".into(),
-        );
+        ));
     };
     fault_point("read", &target.path);
     let text = match read_source(&target.path, args.max_file_size) {
         Ok(text) => text,
-        Err(message) => return skipped(display_path, Some(language), message),
+        Err(message) => return Stage::Done(skipped(display_path, Some(language), message)),
     };
     fault_point("suppressions", &target.path);
     let suppressions = suppress::scan(language, &text);
-    let mut cache_entry = None;
-    let results = if !settings.models().may_have_findings(language, &text) {
+    if !settings.models().may_have_findings(language, &text) {
         // Mentions no modelled call: no rule can fire, so the file is not parsed.
-        FileResults::default()
-    } else if let Some(hit) = cache.and_then(|c| c.get(file, &target.absolute, language, &text)) {
-        hit
-    } else {
-        let results = analyse(file, language, &text, settings, &target.path);
-        if cache.is_some() {
-            cache_entry = Some(Cache::new_entry(
-                &target.absolute,
-                language,
-                &text,
-                &results,
-            ));
+        let keep_text = args.report_unused_ignores && !suppressions.is_empty();
+        let imports = match language {
+            Language::Python => txlint_python::scan_imports(&text),
+            _ => Vec::new(),
+        };
+        return Stage::Unparsed(
+            Checked {
+                display_path,
+                raw_path: None,
+                language: Some(language),
+                results: FileResults::default(),
+                text: keep_text.then_some(text),
+                skipped: None,
+                suppressions,
+                cache_entry: None,
+            },
+            imports,
+        );
+    }
+    fault_point("parse", &target.path);
+    // The parser does not expect a byte-order mark. Blank it out rather than remove it,
+    // so that every offset stays an offset into the file.
+    let ir = match text.strip_prefix('\u{feff}') {
+        Some(rest) => lower(language, &format!("   {rest}")),
+        None => lower(language, &text),
+    };
+    let place = locate(
+        language,
+        target.real.as_ref().unwrap_or(&target.absolute),
+        fs,
+    );
+    Stage::Prepared(Box::new(Prepared {
+        display_path,
+        raw_path: None,
+        language,
+        text,
+        suppressions,
+        ir,
+        place,
+    }))
+}
+
+/// Phase 2: the project index of each profile's lowered files, resolved to a fixed
+/// point. The files the checked ones need are brought in first, named or not: the other
+/// files of a Go package and the module's packages it imports, the project modules a
+/// Python file imports. Python files the prefilter passed over are lowered after all when
+/// they mention a helper the index knows (a module that imports no driver but calls
+/// `get_connection()` of one that does). Repeated until nothing more comes in.
+fn project_indexes(
+    targets: &[Target],
+    stages: &mut [Stage],
+    args: &CheckArgs,
+    fs: &ProjectFiles,
+) -> HashMap<usize, ProjectIndex> {
+    let real = |t: &Target| t.real.clone().unwrap_or_else(|| t.absolute.clone());
+    let mut known: HashSet<PathBuf> = targets.iter().map(real).collect();
+    let mut listed: HashSet<PathBuf> = HashSet::new();
+    let mut context: Vec<(usize, Prepared)> = Vec::new();
+    let mut expanded_targets: HashSet<usize> = HashSet::new();
+    let mut expanded_context = 0;
+    let mut indexes = HashMap::new();
+    let mut resolved = false;
+    for _ in 0..MAX_CONTEXT_ROUNDS {
+        // The files the lowered files need, not yet known.
+        let mut wanted: Vec<(usize, PathBuf)> = Vec::new();
+        let mut want = |profile: usize, prepared: &Prepared, wanted: &mut Vec<(usize, PathBuf)>| {
+            let Some(place) = &prepared.place else { return };
+            for path in context_of(&prepared.ir, place, fs) {
+                match prepared.language {
+                    Language::Go => {
+                        if !listed.insert(path.clone()) {
+                            continue;
+                        }
+                        for file in go_files_in(&path) {
+                            if known.insert(file.clone()) {
+                                wanted.push((profile, file));
+                            }
+                        }
+                    }
+                    _ => {
+                        if known.insert(path.clone()) {
+                            wanted.push((profile, path));
+                        }
+                    }
+                }
+            }
+        };
+        for (index, (stage, target)) in stages.iter().zip(targets).enumerate() {
+            if !expanded_targets.insert(index) {
+                continue;
+            }
+            match stage {
+                Stage::Prepared(prepared) => {
+                    want(profile_id(&target.profile), prepared, &mut wanted)
+                }
+                Stage::Unparsed(_, imports) if !imports.is_empty() => {
+                    let mut ir = FileIr::empty(Language::Python);
+                    ir.imports = imports.clone();
+                    let scanned = Prepared {
+                        display_path: String::new(),
+                        raw_path: None,
+                        language: Language::Python,
+                        text: String::new(),
+                        suppressions: Vec::new(),
+                        ir,
+                        place: locate(Language::Python, &real(target), fs),
+                    };
+                    want(profile_id(&target.profile), &scanned, &mut wanted);
+                }
+                _ => {}
+            }
         }
-        results
+        for (profile, prepared) in &context[expanded_context..] {
+            want(*profile, prepared, &mut wanted);
+        }
+        expanded_context = context.len();
+        let profiles: HashMap<usize, &Arc<Profile>> = targets
+            .iter()
+            .map(|t| (profile_id(&t.profile), &t.profile))
+            .collect();
+        let loaded: Vec<(usize, Prepared)> = wanted
+            .par_iter()
+            .filter_map(|(profile, path)| {
+                let settings = &profiles[profile].settings;
+                let index = indexes.get(profile);
+                isolate::catch(|| load_context(path, settings, index, args.max_file_size, fs))
+                    .ok()
+                    .flatten()
+                    .map(|prepared| (*profile, prepared))
+            })
+            .collect();
+        let mut grew = !loaded.is_empty();
+        context.extend(loaded);
+        // Python files passed over that call a helper the index knows.
+        if resolved {
+            let second: Vec<(usize, Stage)> = stages
+                .par_iter()
+                .zip(targets)
+                .enumerate()
+                .filter_map(|(i, (stage, target))| {
+                    let Stage::Unparsed(outcome, _) = stage else {
+                        return None;
+                    };
+                    if outcome.language != Some(Language::Python) {
+                        return None;
+                    }
+                    let index = indexes.get(&profile_id(&target.profile))?;
+                    let text = read_source(&target.path, args.max_file_size).ok()?;
+                    if !index.may_use_python_helpers(&text) {
+                        return None;
+                    }
+                    let place = locate(Language::Python, &real(target), fs);
+                    let prepared = isolate::catch(|| Prepared {
+                        display_path: outcome.display_path.clone(),
+                        raw_path: outcome.raw_path.clone(),
+                        language: Language::Python,
+                        ir: lower(Language::Python, &text),
+                        suppressions: outcome.suppressions.clone(),
+                        text,
+                        place,
+                    })
+                    .ok()?;
+                    Some((i, Stage::Prepared(Box::new(prepared))))
+                })
+                .collect();
+            grew |= !second.is_empty();
+            for (i, stage) in second {
+                stages[i] = stage;
+            }
+        }
+        if !grew && resolved {
+            break;
+        }
+        indexes = resolve_indexes(targets, stages, &context, args.verbose);
+        resolved = true;
+    }
+    indexes
+}
+
+/// Rounds of bringing in needed files: each follows imports one level further.
+const MAX_CONTEXT_ROUNDS: usize = 16;
+
+/// The Go files of a directory.
+fn go_files_in(directory: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(directory) else {
+        return Vec::new();
+    };
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "go") && p.is_file())
+        .collect();
+    files.sort();
+    files
+}
+
+/// A file the checked files need but that is not checked itself: lowered if it can
+/// matter (the prefilter, or a Python file mentioning a known helper).
+fn load_context(
+    path: &Path,
+    settings: &Settings,
+    index: Option<&ProjectIndex>,
+    max_size: u64,
+    fs: &ProjectFiles,
+) -> Option<Prepared> {
+    let language = supported_language(path)?;
+    let text = read_source(path, max_size).ok()?;
+    let may_matter = settings.models().may_have_findings(language, &text)
+        || (language == Language::Python && index.is_some_and(|i| i.may_use_python_helpers(&text)));
+    if !may_matter {
+        return None;
+    }
+    Some(Prepared {
+        display_path: path.display().to_string(),
+        raw_path: None,
+        language,
+        ir: lower(language, &text),
+        suppressions: Vec::new(),
+        text: String::new(),
+        place: locate(language, path, fs),
+    })
+}
+
+/// The index of each profile over its lowered files and the context files.
+fn resolve_indexes(
+    targets: &[Target],
+    stages: &[Stage],
+    context: &[(usize, Prepared)],
+    verbose: bool,
+) -> HashMap<usize, ProjectIndex> {
+    let mut by_profile: BTreeMap<usize, Vec<ProjectFile>> = BTreeMap::new();
+    let mut settings: HashMap<usize, &Settings> = HashMap::new();
+    for (stage, target) in stages.iter().zip(targets) {
+        let id = profile_id(&target.profile);
+        settings.insert(id, &target.profile.settings);
+        if let Stage::Prepared(prepared) = stage {
+            by_profile.entry(id).or_default().push(ProjectFile {
+                ir: &prepared.ir,
+                place: prepared.place.as_ref(),
+            });
+        }
+    }
+    for (id, prepared) in context {
+        by_profile.entry(*id).or_default().push(ProjectFile {
+            ir: &prepared.ir,
+            place: prepared.place.as_ref(),
+        });
+    }
+    let mut indexes = HashMap::new();
+    for (id, files) in by_profile {
+        // A bug of ours in the index leaves every file checked as if alone.
+        match isolate::catch(|| ProjectIndex::resolve(&files, settings[&id])) {
+            Ok(index) => {
+                if verbose {
+                    eprintln!(
+                        "txlint: project index: {} files ({} not named), fixed point in {} rounds",
+                        files.len(),
+                        context.iter().filter(|(p, _)| *p == id).count(),
+                        index.rounds
+                    );
+                }
+                indexes.insert(id, index);
+            }
+            Err(bug) => eprintln!(
+                "txlint: warning: {}",
+                bug.file_message("resolving the project index; files were checked alone")
+            ),
+        }
+    }
+    indexes
+}
+
+/// Phase 3 for one file: its results from the cache, or from the rules.
+fn finish(
+    file: FileId,
+    prepared: Box<Prepared>,
+    target: &Target,
+    cache: Option<&Cache>,
+    index: Option<&ProjectIndex>,
+    report_unused_ignores: bool,
+) -> Checked {
+    let Prepared {
+        display_path,
+        raw_path: _,
+        language,
+        text,
+        suppressions,
+        ir,
+        place,
+    } = *prepared;
+    let view = match index {
+        Some(index) => index.view(place.as_ref()),
+        None => ProjectView::alone(),
+    };
+    let project = view.digest(&ir);
+    let mut cache_entry = None;
+    let results = match cache.and_then(|c| c.get(file, &target.absolute, language, &text, project))
+    {
+        Some(hit) => hit,
+        None => {
+            let results = analyse(
+                file,
+                &text,
+                ir,
+                &target.profile.settings,
+                view,
+                &target.path,
+            );
+            if cache.is_some() {
+                cache_entry = Some(Cache::new_entry(
+                    &target.absolute,
+                    language,
+                    &text,
+                    project,
+                    &results,
+                ));
+            }
+            results
+        }
     };
     check_ranges(&results, &text);
     let keep_text = !results.diagnostics.is_empty()
         || results.package.may_report()
         || !results.notices.is_empty()
-        || (args.report_unused_ignores && !suppressions.is_empty());
+        || (report_unused_ignores && !suppressions.is_empty());
     Checked {
         display_path,
         raw_path: None,
@@ -884,24 +1265,18 @@ fn check_one(
     }
 }
 
-/// Parses, lowers and checks one file. Runs inside the caller's isolation: a panic
-/// (a bug of ours) makes the file an internal error, never cached.
+/// Checks one lowered file. Runs inside the caller's isolation: a panic (a bug of ours)
+/// makes the file an internal error, never cached.
 fn analyse(
     file: FileId,
-    language: Language,
     text: &str,
+    ir: FileIr,
     settings: &Settings,
+    view: ProjectView,
     path: &Path,
 ) -> FileResults {
-    fault_point("parse", path);
-    // The parser does not expect a byte-order mark. Blank it out rather than remove it,
-    // so that every offset stays an offset into the file.
-    let ir = match text.strip_prefix('\u{feff}') {
-        Some(rest) => lower(language, &format!("   {rest}")),
-        None => lower(language, text),
-    };
     fault_point("rules", path);
-    let report = check_file(file, &ir, settings);
+    let report = check_file_in(file, &ir, settings, view);
     let test_code: Vec<(u32, u32)> = ir.test_code.iter().map(|r| (r.start(), r.end())).collect();
     let (syntax_errors, unanalysed) = (ir.syntax_errors, ir.unanalysed);
     fault_point("notices", path);
@@ -1233,5 +1608,29 @@ mod tests {
             let bug = isolate::catch(|| check_ranges(&results_with_range(start, end), text));
             assert!(bug.is_err(), "{start}..{end}");
         }
+    }
+}
+
+/// The file system as [`locate`] sees it, each answer asked once: every file of a
+/// directory asks about the same `go.mod` and `__init__.py` files.
+#[derive(Default)]
+struct ProjectFiles {
+    is_file: std::sync::Mutex<HashMap<PathBuf, bool>>,
+}
+
+impl ProjectFs for ProjectFiles {
+    fn is_file(&self, path: &Path) -> bool {
+        if let Some(known) = self.is_file.lock().ok().and_then(|m| m.get(path).copied()) {
+            return known;
+        }
+        let found = path.is_file();
+        if let Ok(mut known) = self.is_file.lock() {
+            known.insert(path.to_path_buf(), found);
+        }
+        found
+    }
+
+    fn read_to_string(&self, path: &Path) -> Option<String> {
+        std::fs::read_to_string(path).ok()
     }
 }

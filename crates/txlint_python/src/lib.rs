@@ -71,3 +71,62 @@ fn unparsable(source: &str) -> FileIr {
 
 #[cfg(test)]
 mod tests;
+
+/// The imports of a file from its text alone, without parsing it: `import a.b` and
+/// `from a import b, c` (also relative, also in parentheses), each as the dotted path of
+/// what it names. For a file that is not worth parsing but whose imported modules may be
+/// (the project index brings them in); a line this misreads only costs a file read.
+pub fn scan_imports(source: &str) -> Vec<txlint_ir::ir::Import> {
+    let mut imports = Vec::new();
+    let mut push = |path: String| {
+        if !path.is_empty()
+            && path
+                .bytes()
+                .all(|b| b == b'.' || b == b'_' || b.is_ascii_alphanumeric())
+        {
+            imports.push(txlint_ir::ir::Import {
+                path,
+                alias: None,
+                range: txlint_ir::TextRange::default(),
+            });
+        }
+    };
+    let mut lines = source.lines();
+    while let Some(line) = lines.next() {
+        let line = line.trim();
+        if let Some(rest) = line.strip_prefix("import ") {
+            for part in rest.split(',') {
+                let module = part.split_whitespace().next().unwrap_or("");
+                push(module.to_string());
+            }
+        } else if let Some(rest) = line.strip_prefix("from ") {
+            let Some((module, names)) = rest.split_once(" import ") else {
+                continue;
+            };
+            let module = module.trim();
+            let mut names = names.trim().to_string();
+            if names.starts_with('(') && !names.contains(')') {
+                for more in lines.by_ref() {
+                    names.push_str(more);
+                    if more.contains(')') {
+                        break;
+                    }
+                }
+            }
+            let names = names.trim_matches(|c| c == '(' || c == ')');
+            push(module.to_string());
+            for name in names.split(',') {
+                let name = name.split_whitespace().next().unwrap_or("");
+                if name.is_empty() || name == "*" {
+                    continue;
+                }
+                push(if module.ends_with('.') {
+                    format!("{module}{name}")
+                } else {
+                    format!("{module}.{name}")
+                });
+            }
+        }
+    }
+    imports
+}

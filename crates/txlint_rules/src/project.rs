@@ -15,6 +15,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 
+use aho_corasick::{AhoCorasick, MatchKind};
 use rayon::prelude::*;
 
 use txlint_ir::ir::{Callee, FileIr, FunctionKind};
@@ -111,6 +112,57 @@ fn module_path(go_mod: &str) -> Option<String> {
     })
 }
 
+/// Where the files a file's summaries may need live, outside the files named on the
+/// command line: a finding must not depend on which files were named.
+pub fn context_of(file: &FileIr, place: &Place, fs: &dyn ProjectFs) -> Vec<PathBuf> {
+    let root = Path::new(&place.root);
+    let mut wanted = Vec::new();
+    match file.language {
+        // Directories: the file's own package and the module's packages it imports.
+        Language::Go => {
+            let module = fs
+                .read_to_string(&root.join("go.mod"))
+                .and_then(|text| module_path(&text));
+            let Some(module) = module else {
+                wanted.push(PathBuf::from(&place.unit));
+                return wanted;
+            };
+            let own = place.unit.strip_suffix("_test").unwrap_or(&place.unit);
+            for path in std::iter::once(own).chain(file.imports.iter().map(|i| i.path.as_str())) {
+                if path == module {
+                    wanted.push(root.to_path_buf());
+                } else if let Some(rest) = path.strip_prefix(&format!("{module}/")) {
+                    wanted.push(root.join(rest));
+                }
+            }
+        }
+        // Files: the project modules it imports (a name may be a module or a name in one).
+        Language::Python => {
+            let index = ProjectIndex::default();
+            let view = index.view(Some(place));
+            for import in &file.imports {
+                let Some(absolute) = view.absolute_module(&import.path) else {
+                    continue;
+                };
+                let parent = absolute.rsplit_once('.').map(|(m, _)| m.to_string());
+                for module in std::iter::once(absolute).chain(parent) {
+                    let relative: PathBuf = module.split('.').collect();
+                    for candidate in [
+                        root.join(&relative).with_extension("py"),
+                        root.join(&relative).join("__init__.py"),
+                    ] {
+                        if fs.is_file(&candidate) {
+                            wanted.push(candidate);
+                        }
+                    }
+                }
+            }
+        }
+        Language::Rust => {}
+    }
+    wanted
+}
+
 /// A file of the project, lowered.
 pub struct ProjectFile<'a> {
     pub ir: &'a FileIr,
@@ -139,6 +191,8 @@ pub struct ProjectIndex {
     units: HashMap<(String, String), Exports>,
     /// How many rounds the fixed point took (for `-v` and the tests).
     pub rounds: usize,
+    /// The names of [`ProjectIndex::python_helper_names`], as one automaton.
+    python_helpers: std::sync::OnceLock<Option<AhoCorasick>>,
 }
 
 /// Far more rounds than any chain of helpers needs: reaching it is a bug of ours, and
@@ -211,6 +265,34 @@ impl ProjectIndex {
         index
     }
 
+    /// The names of the Python functions whose summaries say something: a file that
+    /// mentions none of them (and imports no driver) can use no helper of the project.
+    pub fn python_helper_names(&self) -> BTreeSet<String> {
+        self.units
+            .values()
+            .flat_map(|exports| exports.python.iter())
+            .filter(|(_, summary)| summary.says_something())
+            .map(|(name, _)| name.clone())
+            .collect()
+    }
+
+    /// Whether a Python file that imports no driver may still use a helper of the
+    /// project (it mentions one by name): it is then checked like the others.
+    pub fn may_use_python_helpers(&self, text: &str) -> bool {
+        self.python_helpers
+            .get_or_init(|| {
+                let names = self.python_helper_names();
+                (!names.is_empty()).then(|| {
+                    AhoCorasick::builder()
+                        .match_kind(MatchKind::LeftmostFirst)
+                        .build(&names)
+                        .expect("function names form a valid automaton")
+                })
+            })
+            .as_ref()
+            .is_some_and(|matcher| matcher.is_match(text))
+    }
+
     /// The view of the index from one file.
     pub fn view<'a>(&'a self, place: Option<&'a Place>) -> ProjectView<'a> {
         ProjectView { index: self, place }
@@ -273,7 +355,9 @@ impl<'a> ProjectView<'a> {
 
     fn unit(&self, unit: &str) -> Option<&'a Exports> {
         let place = self.place?;
-        self.index.units.get(&(place.root.clone(), unit.to_string()))
+        self.index
+            .units
+            .get(&(place.root.clone(), unit.to_string()))
     }
 
     /// The Go function of another file a call names: `helper(…)` in the same package,
@@ -296,11 +380,7 @@ impl<'a> ProjectView<'a> {
     /// The Python function of another module a call names, through the file's imports:
     /// `helper(…)` after `from app.db import helper`, `db.helper(…)` after
     /// `from ..app import db` or `import app.db as db`.
-    pub(crate) fn python_function(
-        &self,
-        file: &FileIr,
-        callee: &Callee,
-    ) -> Option<&'a PySummary> {
+    pub(crate) fn python_function(&self, file: &FileIr, callee: &Callee) -> Option<&'a PySummary> {
         let Callee::Path(path) = callee else {
             return None;
         };
@@ -396,7 +476,10 @@ mod tests {
 
     #[test]
     fn go_packages_are_import_paths_under_their_module() {
-        let fs = FakeFs(vec![("/r/go.mod", "// c\nmodule example.com/svc\n\ngo 1.22\n")]);
+        let fs = FakeFs(vec![(
+            "/r/go.mod",
+            "// c\nmodule example.com/svc\n\ngo 1.22\n",
+        )]);
         let place = locate(Language::Go, Path::new("/r/internal/db/tx.go"), &fs).unwrap();
         assert_eq!(place.unit, "example.com/svc/internal/db");
         assert_eq!(place.root, "/r");
@@ -411,7 +494,10 @@ mod tests {
             ("/r/app/auth/__init__.py", ""),
         ]);
         let place = locate(Language::Python, Path::new("/r/app/auth/db.py"), &fs).unwrap();
-        assert_eq!((place.root.as_str(), place.unit.as_str()), ("/r", "app.auth.db"));
+        assert_eq!(
+            (place.root.as_str(), place.unit.as_str()),
+            ("/r", "app.auth.db")
+        );
         let init = locate(Language::Python, Path::new("/r/app/__init__.py"), &fs).unwrap();
         assert_eq!(init.unit, "app.__init__");
         assert_eq!(init.unit_key(), "app");

@@ -68,6 +68,9 @@ pub(crate) struct Holder {
 pub(crate) struct PySummary {
     /// Returns a connection of this driver that the caller must give back.
     pub acquires: Option<usize>,
+    /// The connection it returns is in autocommit mode (`conn.autocommit = True` before
+    /// `return conn`).
+    pub acquires_autocommit: bool,
     /// Parameters it gives back to a pool (`putconn(conn)`) or closes.
     pub releases: Vec<bool>,
     /// Parameters it commits or rolls back.
@@ -81,6 +84,18 @@ pub(crate) struct PySummary {
     pub scope_fields: Vec<(String, bool)>,
     /// The same on these parameters, by position.
     pub scope_params: Vec<(usize, bool)>,
+}
+
+impl PySummary {
+    /// Whether the summary says anything a caller's analysis can use.
+    pub fn says_something(&self) -> bool {
+        self.acquires.is_some()
+            || self.releases.contains(&true)
+            || self.ends.contains(&true)
+            || self.yields_autocommit
+            || !self.scope_fields.is_empty()
+            || !self.scope_params.is_empty()
+    }
 }
 
 /// Everything the Python rules know about a file.
@@ -167,12 +182,15 @@ impl PyFacts {
         // until neither changes (a helper of a helper of a helper). The cap is far above
         // any real chain; reaching it only leaves facts out.
         for _ in 0..MAX_PASSES {
-            let kinds: Vec<HashMap<Operand, Kind>> = file
+            let mut kinds: Vec<HashMap<Operand, Kind>> = file
                 .functions
                 .iter()
                 .zip(&facts.contexts)
                 .map(|(function, contexts)| facts.function_kinds(file, models, function, contexts))
                 .collect();
+            // Before summaries: a helper that switches its connection to autocommit
+            // before returning it hands out autocommit connections.
+            apply_autocommit(file, &mut kinds);
             let summaries: Vec<PySummary> = file
                 .functions
                 .iter()
@@ -506,14 +524,13 @@ impl PyFacts {
         (call, in_with): (&txlint_ir::ir::Call, bool),
         mappings: &Mappings,
     ) -> Option<Kind> {
-        if let Some(driver) = self
-            .callee_summary(file, &call.callee)
-            .and_then(|s| s.acquires)
-        {
-            return Some(Kind::Connection {
-                driver,
-                autocommit: false,
-            });
+        if let Some(helper) = self.callee_summary(file, &call.callee) {
+            if let Some(driver) = helper.acquires {
+                return Some(Kind::Connection {
+                    driver,
+                    autocommit: helper.acquires_autocommit,
+                });
+            }
         }
         match &call.callee {
             Callee::Path(path) => {
@@ -1181,6 +1198,25 @@ impl PyFacts {
         kinds: &HashMap<Operand, Kind>,
     ) -> PySummary {
         let mut summary = summarize(models, function, kinds);
+        // `return await get_connection()`: what the helper hands out, handed on.
+        if summary.acquires.is_none() {
+            let returned = function.cfg.blocks.iter().find_map(|block| {
+                let Terminator::Return { values, .. } = &block.terminator else {
+                    return None;
+                };
+                let Some(Operand::Call(id)) = values.first() else {
+                    return None;
+                };
+                let helper = self.callee_summary(file, &function.call(*id).callee)?;
+                helper
+                    .acquires
+                    .map(|driver| (driver, helper.acquires_autocommit))
+            });
+            if let Some((driver, autocommit)) = returned {
+                summary.acquires = Some(driver);
+                summary.acquires_autocommit = autocommit;
+            }
+        }
         // A parameter handed to a helper that gives it back, closes or ends it.
         for call in &function.calls {
             let Some(helper) = self.callee_summary(file, &call.callee) else {
@@ -1225,10 +1261,14 @@ fn summarize(models: &Models, function: &Function, kinds: &HashMap<Operand, Kind
             other => kinds.get(other).cloned(),
         }?;
         match kind {
-            Kind::Connection { driver, .. } => Some(driver),
+            Kind::Connection { driver, autocommit } => Some((driver, autocommit)),
             _ => None,
         }
     });
+    let (acquires, acquires_autocommit) = match acquires {
+        Some((driver, autocommit)) => (Some(driver), autocommit),
+        None => (None, false),
+    };
     let param_index = |operand: &Operand| match operand {
         Operand::Var(v) => function.params.iter().position(|p| p == v),
         _ => None,
@@ -1264,6 +1304,7 @@ fn summarize(models: &Models, function: &Function, kinds: &HashMap<Operand, Kind
     }
     PySummary {
         acquires,
+        acquires_autocommit,
         releases,
         ends,
         yields_autocommit: false,

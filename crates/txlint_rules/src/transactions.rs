@@ -565,7 +565,10 @@ impl HolderModel<'_> {
         // one (`defer dbutil.RollbackQuietly(ctx, tx)`). A helper of this file is judged
         // by its summary above; the standard library and Go's builtins end nothing.
         if deferred
-            && self.summaries.callee_summary(self.file, &call.callee).is_none()
+            && self
+                .summaries
+                .callee_summary(self.file, &call.callee)
+                .is_none()
             && positions.iter().any(|&i| self.is_alias(&call.args[i]))
             && !self.standard_or_builtin(&call.callee)
         {
