@@ -19,8 +19,8 @@ use txlint_report::{
     Notification, Report, SourceFile, SuppressedDiagnostic,
 };
 use txlint_rules::{
-    check_file_in, check_package, context_of, locate, PackageFacts, Place, ProjectFile, ProjectFs,
-    ProjectIndex, ProjectView, Settings, RULES,
+    check_file_in, check_package, context_of, locate, PackageFacts, Place, Precomputed,
+    ProjectFile, ProjectFs, ProjectIndex, ProjectView, Settings, RULES,
 };
 
 use crate::baseline::{self, Baseline};
@@ -155,23 +155,35 @@ pub fn run(args: &CheckArgs) -> Result<u8> {
     // Phase 1: read, scan and lower every file (a cache hit still needs its IR: its
     // results are valid only while the summaries it used elsewhere are unchanged).
     let fs = ProjectFiles::default();
+    let started = std::time::Instant::now();
     let mut stages: Vec<Stage> = pool.install(|| {
         targets
             .par_iter()
-            .map(|target| {
+            .enumerate()
+            .map(|(index, target)| {
                 let ShownPath {
                     text: display_path,
                     raw: raw_path,
                 } = shown_resolved(&target.path, target.real.as_deref(), Some(&cwd));
                 let stage = isolate::catch(|| prepare(target, display_path.clone(), args, &fs))
                     .unwrap_or_else(|bug| Stage::Done(failed(&target.path, display_path, bug)));
-                Stage::with_raw_path(stage, raw_path)
+                match Stage::with_raw_path(stage, raw_path) {
+                    // Rust has no project index yet: checked at once, its IR not kept.
+                    Stage::Prepared(prepared) if prepared.language == Language::Rust => {
+                        let cache = caches.get(&profile_id(&target.profile));
+                        let cache = cache.map(|c| c.as_ref());
+                        Stage::Done(finish_isolated(index, prepared, target, cache, None, args))
+                    }
+                    stage => stage,
+                }
             })
             .collect()
     });
     // Phase 2: the project index of each profile's files (profiles may model other
     // libraries), resolved to a fixed point.
+    let lowered = started.elapsed();
     let indexes = pool.install(|| project_indexes(&targets, &mut stages, args, &fs));
+    let indexed = started.elapsed();
     // Phase 3: check each file with its view of the index.
     let mut checked: Vec<Checked> = pool.install(|| {
         stages
@@ -182,26 +194,9 @@ pub fn run(args: &CheckArgs) -> Result<u8> {
                 let outcome = match stage {
                     Stage::Done(outcome) | Stage::Unparsed(outcome, _) => outcome,
                     Stage::Prepared(prepared) => {
-                        let (display_path, raw_path) =
-                            (prepared.display_path.clone(), prepared.raw_path.clone());
                         let id = profile_id(&target.profile);
                         let cache = caches.get(&id).map(|c| c.as_ref());
-                        let index_of_profile = indexes.get(&id);
-                        let mut outcome = isolate::catch(|| {
-                            let file = FileId(index as u32);
-                            let keep_suppressed = args.report_unused_ignores;
-                            finish(
-                                file,
-                                prepared,
-                                target,
-                                cache,
-                                index_of_profile,
-                                keep_suppressed,
-                            )
-                        })
-                        .unwrap_or_else(|bug| failed(&target.path, display_path, bug));
-                        outcome.raw_path = raw_path;
-                        outcome
+                        finish_isolated(index, prepared, target, cache, indexes.get(&id), args)
                     }
                 };
                 progress.file_done(outcome.results.diagnostics.len());
@@ -210,6 +205,15 @@ pub fn run(args: &CheckArgs) -> Result<u8> {
             .collect()
     });
     progress.finish();
+    if args.verbose {
+        let checked = started.elapsed();
+        eprintln!(
+            "txlint: time: read and lower {:.2} s, project index {:.2} s, check {:.2} s",
+            lowered.as_secs_f64(),
+            (indexed - lowered).as_secs_f64(),
+            (checked - indexed).as_secs_f64()
+        );
+    }
     save_caches(&caches, &targets, &mut checked);
     if args.verbose {
         describe_caches(&caches)?;
@@ -974,7 +978,7 @@ fn prepare(target: &Target, display_path: String, args: &CheckArgs, fs: &Project
 /// point. The files the checked ones need are brought in first, named or not: the other
 /// files of a Go package and the module's packages it imports, the project modules a
 /// Python file imports. Python files the prefilter passed over are lowered after all when
-/// they mention a helper the index knows (a module that imports no driver but calls
+/// they import a helper the index knows (a module that imports no driver but calls
 /// `get_connection()` of one that does). Repeated until nothing more comes in.
 fn project_indexes(
     targets: &[Target],
@@ -1061,25 +1065,25 @@ fn project_indexes(
             .collect();
         let mut grew = !loaded.is_empty();
         context.extend(loaded);
-        // Python files passed over that call a helper the index knows.
+        // Python files passed over that import a helper the index knows.
         if resolved {
             let second: Vec<(usize, Stage)> = stages
                 .par_iter()
                 .zip(targets)
                 .enumerate()
                 .filter_map(|(i, (stage, target))| {
-                    let Stage::Unparsed(outcome, _) = stage else {
+                    let Stage::Unparsed(outcome, imports) = stage else {
                         return None;
                     };
-                    if outcome.language != Some(Language::Python) {
+                    if imports.is_empty() {
                         return None;
                     }
                     let index = indexes.get(&profile_id(&target.profile))?;
-                    let text = read_source(&target.path, args.max_file_size).ok()?;
-                    if !index.may_use_python_helpers(&text) {
+                    let place = locate(Language::Python, &real(target), fs);
+                    if !index.view(place.as_ref()).imports_python_helpers(imports) {
                         return None;
                     }
-                    let place = locate(Language::Python, &real(target), fs);
+                    let text = read_source(&target.path, args.max_file_size).ok()?;
                     let prepared = isolate::catch(|| Prepared {
                         display_path: outcome.display_path.clone(),
                         raw_path: outcome.raw_path.clone(),
@@ -1101,7 +1105,7 @@ fn project_indexes(
         if !grew && resolved {
             break;
         }
-        indexes = resolve_indexes(targets, stages, &context, args.verbose);
+        indexes = resolve_indexes(targets, stages, &context, indexes, args.verbose);
         resolved = true;
     }
     indexes
@@ -1125,7 +1129,7 @@ fn go_files_in(directory: &Path) -> Vec<PathBuf> {
 }
 
 /// A file the checked files need but that is not checked itself: lowered if it can
-/// matter (the prefilter, or a Python file mentioning a known helper).
+/// matter (the prefilter, or a Python file importing a known helper).
 fn load_context(
     path: &Path,
     settings: &Settings,
@@ -1135,8 +1139,13 @@ fn load_context(
 ) -> Option<Prepared> {
     let language = supported_language(path)?;
     let text = read_source(path, max_size).ok()?;
+    let place = locate(language, path, fs);
     let may_matter = settings.models().may_have_findings(language, &text)
-        || (language == Language::Python && index.is_some_and(|i| i.may_use_python_helpers(&text)));
+        || (language == Language::Python
+            && index.is_some_and(|index| {
+                let imports = txlint_python::scan_imports(&text);
+                index.view(place.as_ref()).imports_python_helpers(&imports)
+            }));
     if !may_matter {
         return None;
     }
@@ -1147,7 +1156,7 @@ fn load_context(
         ir: lower(language, &text),
         suppressions: Vec::new(),
         text: String::new(),
-        place: locate(language, path, fs),
+        place,
     })
 }
 
@@ -1156,22 +1165,26 @@ fn resolve_indexes(
     targets: &[Target],
     stages: &[Stage],
     context: &[(usize, Prepared)],
+    mut previous: HashMap<usize, ProjectIndex>,
     verbose: bool,
 ) -> HashMap<usize, ProjectIndex> {
     let mut by_profile: BTreeMap<usize, Vec<ProjectFile>> = BTreeMap::new();
     let mut settings: HashMap<usize, &Settings> = HashMap::new();
-    for (stage, target) in stages.iter().zip(targets) {
+    // Ids: a target's index, then the context files' in the order they came in.
+    for (file, (stage, target)) in stages.iter().zip(targets).enumerate() {
         let id = profile_id(&target.profile);
         settings.insert(id, &target.profile.settings);
         if let Stage::Prepared(prepared) = stage {
             by_profile.entry(id).or_default().push(ProjectFile {
+                id: file,
                 ir: &prepared.ir,
                 place: prepared.place.as_ref(),
             });
         }
     }
-    for (id, prepared) in context {
+    for (file, (id, prepared)) in context.iter().enumerate() {
         by_profile.entry(*id).or_default().push(ProjectFile {
+            id: targets.len() + file,
             ir: &prepared.ir,
             place: prepared.place.as_ref(),
         });
@@ -1179,7 +1192,8 @@ fn resolve_indexes(
     let mut indexes = HashMap::new();
     for (id, files) in by_profile {
         // A bug of ours in the index leaves every file checked as if alone.
-        match isolate::catch(|| ProjectIndex::resolve(&files, settings[&id])) {
+        let before = previous.remove(&id);
+        match isolate::catch(|| ProjectIndex::resolve_from(&files, settings[&id], before)) {
             Ok(index) => {
                 if verbose {
                     eprintln!(
@@ -1198,6 +1212,25 @@ fn resolve_indexes(
         }
     }
     indexes
+}
+
+/// [`finish`] inside the per-file isolation.
+fn finish_isolated(
+    index: usize,
+    prepared: Box<Prepared>,
+    target: &Target,
+    cache: Option<&Cache>,
+    project: Option<&ProjectIndex>,
+    args: &CheckArgs,
+) -> Checked {
+    let (display_path, raw_path) = (prepared.display_path.clone(), prepared.raw_path.clone());
+    let file = FileId(index as u32);
+    let keep_suppressed = args.report_unused_ignores;
+    let mut outcome =
+        isolate::catch(|| finish(file, prepared, target, cache, project, keep_suppressed))
+            .unwrap_or_else(|bug| failed(&target.path, display_path, bug));
+    outcome.raw_path = raw_path;
+    outcome
 }
 
 /// Phase 3 for one file: its results from the cache, or from the rules.
@@ -1228,14 +1261,9 @@ fn finish(
     {
         Some(hit) => hit,
         None => {
-            let results = analyse(
-                file,
-                &text,
-                ir,
-                &target.profile.settings,
-                view,
-                &target.path,
-            );
+            let precomputed = index.and_then(|i| i.take_precomputed(file.0 as usize));
+            let settings = &target.profile.settings;
+            let results = analyse(file, &text, ir, settings, (view, precomputed), &target.path);
             if cache.is_some() {
                 cache_entry = Some(Cache::new_entry(
                     &target.absolute,
@@ -1272,11 +1300,11 @@ fn analyse(
     text: &str,
     ir: FileIr,
     settings: &Settings,
-    view: ProjectView,
+    (view, precomputed): (ProjectView, Option<Precomputed>),
     path: &Path,
 ) -> FileResults {
     fault_point("rules", path);
-    let report = check_file_in(file, &ir, settings, view);
+    let report = check_file_in(file, &ir, settings, view, precomputed);
     let test_code: Vec<(u32, u32)> = ir.test_code.iter().map(|r| (r.start(), r.end())).collect();
     let (syntax_errors, unanalysed) = (ir.syntax_errors, ir.unanalysed);
     fault_point("notices", path);

@@ -15,7 +15,6 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 
-use aho_corasick::{AhoCorasick, MatchKind};
 use rayon::prelude::*;
 
 use txlint_ir::ir::{Callee, FileIr, FunctionKind};
@@ -165,6 +164,8 @@ pub fn context_of(file: &FileIr, place: &Place, fs: &dyn ProjectFs) -> Vec<PathB
 
 /// A file of the project, lowered.
 pub struct ProjectFile<'a> {
+    /// Names the file across the indexes of a growing project.
+    pub id: usize,
     pub ir: &'a FileIr,
     pub place: Option<&'a Place>,
 }
@@ -186,13 +187,16 @@ impl Exports {
 }
 
 /// The exports of every unit of the project, resolved to a fixed point.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct ProjectIndex {
-    units: HashMap<(String, String), Exports>,
+    units: HashMap<UnitKey, Exports>,
+    /// Each file's exports, by [`ProjectFile::id`], for [`ProjectIndex::resolve_from`].
+    files: HashMap<usize, Exports>,
+    /// The facts each file's last computation found, by id: computed with the final
+    /// exports of every unit the file sees, so its check can take them as they are.
+    precomputed: std::sync::Mutex<HashMap<usize, Precomputed>>,
     /// How many rounds the fixed point took (for `-v` and the tests).
     pub rounds: usize,
-    /// The names of [`ProjectIndex::python_helper_names`], as one automaton.
-    python_helpers: std::sync::OnceLock<Option<AhoCorasick>>,
 }
 
 /// Far more rounds than any chain of helpers needs: reaching it is a bug of ours, and
@@ -204,93 +208,85 @@ impl ProjectIndex {
     /// round before until a round changes nothing. After the first round, only files
     /// that see a unit whose exports changed are computed again.
     pub fn resolve(files: &[ProjectFile], settings: &Settings) -> ProjectIndex {
-        let mut index = ProjectIndex::default();
-        let located: Vec<(usize, &ProjectFile)> = files
+        ProjectIndex::resolve_from(files, settings, None)
+    }
+
+    /// [`ProjectIndex::resolve`] for a project that has grown since `previous` was
+    /// resolved (files are only ever added, and each keeps its [`ProjectFile::id`]): facts
+    /// only grow when files are added, so the previous fixed point is a sound start, and
+    /// only the new files and those that see a unit that changed are computed again.
+    pub fn resolve_from(
+        files: &[ProjectFile],
+        settings: &Settings,
+        previous: Option<ProjectIndex>,
+    ) -> ProjectIndex {
+        let mut previous = previous.unwrap_or_default();
+        let mut precomputed = std::mem::take(previous.precomputed.get_mut().expect("not poisoned"));
+        let located: Vec<&ProjectFile> = files
             .iter()
-            .enumerate()
-            .filter(|(_, f)| f.place.is_some() && f.ir.language != Language::Rust)
+            .filter(|f| f.place.is_some() && f.ir.language != Language::Rust)
             .collect();
         let dependencies: Vec<BTreeSet<(String, String)>> = located
             .iter()
-            .map(|(_, f)| {
-                let view = ProjectView {
-                    index: &index,
-                    place: f.place,
-                };
-                view.dependencies(f.ir)
-            })
+            .map(|f| previous.view(f.place).dependencies(f.ir))
             .collect();
-        let mut exports: Vec<Exports> = vec![Exports::default(); located.len()];
-        let mut dirty: Vec<bool> = vec![true; located.len()];
-        while index.rounds < MAX_ROUNDS && dirty.iter().any(|d| *d) {
-            index.rounds += 1;
-            let fresh: Vec<Option<Exports>> = located
-                .par_iter()
-                .zip(&dirty)
-                .map(|((_, file), dirty)| {
-                    dirty.then(|| {
-                        let view = ProjectView {
-                            index: &index,
-                            place: file.place,
-                        };
-                        exports_of(file.ir, settings, &view)
-                    })
-                })
-                .collect();
-            for (slot, fresh) in exports.iter_mut().zip(fresh) {
-                if let Some(fresh) = fresh {
-                    *slot = fresh;
+        // Round 0: every exported function, saying nothing yet (or what it said in the
+        // previous index). Which functions exist never changes, so after the first real
+        // round only the files that see a fact appear are computed again.
+        let mut dirty: Vec<bool> = Vec::with_capacity(located.len());
+        let mut exports: Vec<Exports> = Vec::with_capacity(located.len());
+        for file in &located {
+            match previous.files.get(&file.id) {
+                Some(known) => {
+                    exports.push(known.clone());
+                    dirty.push(false);
+                }
+                None => {
+                    exports.push(skeleton(file.ir));
+                    dirty.push(true);
                 }
             }
-            let mut units: HashMap<(String, String), Exports> = HashMap::new();
-            for ((_, file), exported) in located.iter().zip(&exports) {
-                let place = file.place.expect("located files have a place");
-                units
-                    .entry((place.root.clone(), place.unit_key().to_string()))
-                    .or_default()
-                    .merge(exported.clone());
-            }
-            let changed: BTreeSet<&(String, String)> = units
-                .iter()
-                .filter(|(key, exports)| index.units.get(*key) != Some(*exports))
-                .map(|(key, _)| key)
-                .chain(index.units.keys().filter(|key| !units.contains_key(*key)))
+        }
+        let mut index = ProjectIndex {
+            units: merge_units(&located, &exports),
+            ..ProjectIndex::default()
+        };
+        let changed = changed_units(&previous.units, &index.units);
+        for (dirty, deps) in dirty.iter_mut().zip(&dependencies) {
+            *dirty |= deps.iter().any(|d| changed.contains(d));
+        }
+        while index.rounds < MAX_ROUNDS && dirty.iter().any(|d| *d) {
+            index.rounds += 1;
+            let fresh: Vec<Option<(Exports, Precomputed)>> = located
+                .par_iter()
+                .zip(&dirty)
+                .map(|(file, dirty)| {
+                    dirty.then(|| exports_of(file.ir, settings, &index.view(file.place)))
+                })
                 .collect();
+            for ((slot, fresh), file) in exports.iter_mut().zip(fresh).zip(&located) {
+                if let Some((fresh, facts)) = fresh {
+                    *slot = fresh;
+                    precomputed.insert(file.id, facts);
+                }
+            }
+            let units = merge_units(&located, &exports);
+            let changed = changed_units(&index.units, &units);
             dirty = dependencies
                 .iter()
                 .map(|deps| deps.iter().any(|d| changed.contains(d)))
                 .collect();
             index.units = units;
         }
+        // A file dirty at the start but never computed (the cap) has no facts to reuse.
+        index.files = located.iter().map(|f| f.id).zip(exports).collect();
+        index.precomputed = std::sync::Mutex::new(precomputed);
         index
     }
 
-    /// The names of the Python functions whose summaries say something: a file that
-    /// mentions none of them (and imports no driver) can use no helper of the project.
-    pub fn python_helper_names(&self) -> BTreeSet<String> {
-        self.units
-            .values()
-            .flat_map(|exports| exports.python.iter())
-            .filter(|(_, summary)| summary.says_something())
-            .map(|(name, _)| name.clone())
-            .collect()
-    }
-
-    /// Whether a Python file that imports no driver may still use a helper of the
-    /// project (it mentions one by name): it is then checked like the others.
-    pub fn may_use_python_helpers(&self, text: &str) -> bool {
-        self.python_helpers
-            .get_or_init(|| {
-                let names = self.python_helper_names();
-                (!names.is_empty()).then(|| {
-                    AhoCorasick::builder()
-                        .match_kind(MatchKind::LeftmostFirst)
-                        .build(&names)
-                        .expect("function names form a valid automaton")
-                })
-            })
-            .as_ref()
-            .is_some_and(|matcher| matcher.is_match(text))
+    /// The facts computed for a file while resolving the index (once: they move out).
+    pub fn take_precomputed(&self, id: usize) -> Option<Precomputed> {
+        self.precomputed.lock().ok()?.remove(&id)
     }
 
     /// The view of the index from one file.
@@ -299,41 +295,129 @@ impl ProjectIndex {
     }
 }
 
+type UnitKey = (String, String);
+
+/// The exports of each unit: those of its files together.
+fn merge_units(files: &[&ProjectFile], exports: &[Exports]) -> HashMap<UnitKey, Exports> {
+    let mut units: HashMap<UnitKey, Exports> = HashMap::new();
+    for (file, exported) in files.iter().zip(exports) {
+        let place = file.place.expect("located files have a place");
+        units
+            .entry((place.root.clone(), place.unit_key().to_string()))
+            .or_default()
+            .merge(exported.clone());
+    }
+    units
+}
+
+/// The units whose exports differ between two indexes.
+fn changed_units(
+    before: &HashMap<UnitKey, Exports>,
+    after: &HashMap<UnitKey, Exports>,
+) -> BTreeSet<UnitKey> {
+    after
+        .iter()
+        .filter(|(key, exports)| before.get(*key) != Some(*exports))
+        .map(|(key, _)| key.clone())
+        .chain(
+            before
+                .keys()
+                .filter(|key| !after.contains_key(*key))
+                .cloned(),
+        )
+        .collect()
+}
+
+/// The functions a file exports, with summaries that say nothing.
+fn skeleton(ir: &FileIr) -> Exports {
+    let mut exports = Exports::default();
+    for function in exported_functions(ir) {
+        let params = function.params.len();
+        match ir.language {
+            Language::Go => {
+                exports.go.insert(
+                    function.name.clone(),
+                    Summary {
+                        ends: vec![false; params],
+                        keeps: vec![false; params],
+                        ..Summary::default()
+                    },
+                );
+            }
+            Language::Python => {
+                exports.python.insert(
+                    function.name.clone(),
+                    PySummary {
+                        releases: vec![false; params],
+                        ends: vec![false; params],
+                        ..PySummary::default()
+                    },
+                );
+            }
+            Language::Rust => {}
+        }
+    }
+    exports
+}
+
+/// The functions other files can call by name: Go's package-level functions, Python's
+/// module-level ones.
+fn exported_functions(ir: &FileIr) -> impl Iterator<Item = &txlint_ir::ir::Function> {
+    ir.functions
+        .iter()
+        .filter(|function| is_exported(ir, function))
+}
+
+fn is_exported(ir: &FileIr, function: &txlint_ir::ir::Function) -> bool {
+    function.kind == FunctionKind::Function
+        && function.parent.is_none()
+        && !(ir.language == Language::Python
+            && (function.name.contains('.') || function.name == "<module>"))
+}
+
+/// What computing a file's exports found out about the file: the same facts the check
+/// of the file needs, when the index it was computed with is the final one for it.
+#[derive(Default)]
+pub struct Precomputed {
+    pub(crate) go: Option<(FileSummaries, FileFacts)>,
+    pub(crate) python: Option<PyFacts>,
+}
+
 /// The exports of one file: the summaries of its top-level functions.
-fn exports_of(ir: &FileIr, settings: &Settings, view: &ProjectView) -> Exports {
+fn exports_of(ir: &FileIr, settings: &Settings, view: &ProjectView) -> (Exports, Precomputed) {
     let models = settings.models().for_language(ir.language);
     let mut exports = Exports::default();
-    let top_level = |kind: FunctionKind, parent: bool| kind == FunctionKind::Function && !parent;
+    let mut precomputed = Precomputed::default();
+    let exported = |id: usize| is_exported(ir, &ir.functions[id]);
     match ir.language {
         Language::Go => {
             let mut summaries = FileSummaries::compute(ir, models, view);
             let facts = FileFacts::compute(ir, models, &summaries);
             summaries.record_wrappers(ir, &facts);
             for (index, function) in ir.functions.iter().enumerate() {
-                if top_level(function.kind, function.parent.is_some()) {
+                if exported(index) {
                     exports
                         .go
                         .insert(function.name.clone(), summaries.summaries[index].clone());
                 }
             }
+            precomputed.go = Some((summaries, facts));
         }
         Language::Python => {
             let facts = PyFacts::compute(ir, models, view);
             for (index, function) in ir.functions.iter().enumerate() {
-                if top_level(function.kind, function.parent.is_some())
-                    && !function.name.contains('.')
-                    && function.name != "<module>"
-                {
+                if exported(index) {
                     exports.python.insert(
                         function.name.clone(),
                         facts.summary(txlint_ir::ir::FuncId(index as u32)).clone(),
                     );
                 }
             }
+            precomputed.python = Some(facts);
         }
         Language::Rust => {}
     }
-    exports
+    (exports, precomputed)
 }
 
 /// What one file sees of the project index.
@@ -412,6 +496,26 @@ impl<'a> ProjectView<'a> {
             package.push(rest);
         }
         Some(package.join("."))
+    }
+
+    /// Whether these imports (of a Python file that imports no driver) bring in a helper
+    /// of the project whose summary says something, or a module that has one: the file
+    /// can then hold a connection, and is checked like the others.
+    pub fn imports_python_helpers(&self, imports: &[txlint_ir::ir::Import]) -> bool {
+        let helpful = |exports: &Exports| exports.python.values().any(PySummary::says_something);
+        imports.iter().any(|import| {
+            let Some(absolute) = self.absolute_module(&import.path) else {
+                return false;
+            };
+            if self.unit(&absolute).is_some_and(helpful) {
+                return true;
+            }
+            absolute.rsplit_once('.').is_some_and(|(module, name)| {
+                self.unit(module)
+                    .and_then(|exports| exports.python.get(name))
+                    .is_some_and(PySummary::says_something)
+            })
+        })
     }
 
     /// The units whose exports this file's summaries can use: its own and those it

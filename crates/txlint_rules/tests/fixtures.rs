@@ -133,13 +133,15 @@ fn check_fixtures(paths: &[PathBuf], errors: &mut Vec<String>) -> Vec<Checked> {
     let settings = Settings::default();
     let project: Vec<ProjectFile> = lowered
         .iter()
-        .map(|(_, _, _, ir, place)| ProjectFile {
+        .enumerate()
+        .map(|(id, (_, _, _, ir, place))| ProjectFile {
+            id,
             ir,
             place: place.as_ref(),
         })
         .collect();
     let index = ProjectIndex::resolve(&project, &settings);
-    for (path, language, source, ir, place) in &lowered {
+    for (id, (path, language, source, ir, place)) in lowered.iter().enumerate() {
         let (path, language, ir) = (path, *language, ir);
         let shown = path
             .strip_prefix(fixtures_root())
@@ -152,6 +154,7 @@ fn check_fixtures(paths: &[PathBuf], errors: &mut Vec<String>) -> Vec<Checked> {
             ir,
             &settings,
             index.view(place.as_ref()),
+            index.take_precomputed(id),
         );
         if let Some(package) = &report.package.package {
             let directory = path.parent().unwrap().to_path_buf();
@@ -171,8 +174,10 @@ fn check_fixtures(paths: &[PathBuf], errors: &mut Vec<String>) -> Vec<Checked> {
         record(&mut fixture, &report.diagnostics, errors);
         // The binary parses only the files the prefilter lets in: a file with a finding
         // that the prefilter would skip is a finding lost on every real run.
-        let mentions_helper =
-            language == Language::Python && index.may_use_python_helpers(&fixture.source);
+        let mentions_helper = language == Language::Python
+            && index
+                .view(place.as_ref())
+                .imports_python_helpers(&txlint_python::scan_imports(&fixture.source));
         if !report.diagnostics.is_empty()
             && !may_have_findings(language, &fixture.source)
             && !mentions_helper
