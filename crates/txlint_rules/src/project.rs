@@ -174,14 +174,38 @@ pub struct ProjectFile<'a> {
 #[derive(Debug, Clone, Default, PartialEq)]
 struct Exports {
     go: BTreeMap<String, Summary>,
+    /// Go methods by their short name, of whichever type: a call `x.name(…)` is
+    /// resolved only when the package has one method of that name.
+    go_methods: BTreeMap<String, Vec<Summary>>,
     python: BTreeMap<String, PySummary>,
 }
 
 impl Exports {
+    fn add_go(&mut self, function: &txlint_ir::ir::Function, summary: Summary) {
+        match function.kind {
+            FunctionKind::Method => {
+                let short = function.name.rsplit('.').next().unwrap_or(&function.name);
+                self.go_methods
+                    .entry(short.to_string())
+                    .or_default()
+                    .push(summary);
+            }
+            _ => {
+                self.go.insert(function.name.clone(), summary);
+            }
+        }
+    }
+
     /// Two files of one unit: a Go package's files never define a name twice; for a
     /// Python module (one file) the later definition wins, as at run time.
     fn merge(&mut self, other: Exports) {
         self.go.extend(other.go);
+        for (name, mut summaries) in other.go_methods {
+            self.go_methods
+                .entry(name)
+                .or_default()
+                .append(&mut summaries);
+        }
         self.python.extend(other.python);
     }
 }
@@ -335,14 +359,12 @@ fn skeleton(ir: &FileIr) -> Exports {
         let params = function.params.len();
         match ir.language {
             Language::Go => {
-                exports.go.insert(
-                    function.name.clone(),
-                    Summary {
-                        ends: vec![false; params],
-                        keeps: vec![false; params],
-                        ..Summary::default()
-                    },
-                );
+                let summary = Summary {
+                    ends: vec![false; params],
+                    keeps: vec![false; params],
+                    ..Summary::default()
+                };
+                exports.add_go(function, summary);
             }
             Language::Python => {
                 exports.python.insert(
@@ -360,8 +382,8 @@ fn skeleton(ir: &FileIr) -> Exports {
     exports
 }
 
-/// The functions other files can call by name: Go's package-level functions, Python's
-/// module-level ones.
+/// The functions other files can call by name: Go's package-level functions and methods,
+/// Python's module-level functions.
 fn exported_functions(ir: &FileIr) -> impl Iterator<Item = &txlint_ir::ir::Function> {
     ir.functions
         .iter()
@@ -369,7 +391,11 @@ fn exported_functions(ir: &FileIr) -> impl Iterator<Item = &txlint_ir::ir::Funct
 }
 
 fn is_exported(ir: &FileIr, function: &txlint_ir::ir::Function) -> bool {
-    function.kind == FunctionKind::Function
+    let callable = match ir.language {
+        Language::Go => matches!(function.kind, FunctionKind::Function | FunctionKind::Method),
+        _ => function.kind == FunctionKind::Function,
+    };
+    callable
         && function.parent.is_none()
         && !(ir.language == Language::Python
             && (function.name.contains('.') || function.name == "<module>"))
@@ -396,9 +422,7 @@ fn exports_of(ir: &FileIr, settings: &Settings, view: &ProjectView) -> (Exports,
             summaries.record_wrappers(ir, &facts);
             for (index, function) in ir.functions.iter().enumerate() {
                 if exported(index) {
-                    exports
-                        .go
-                        .insert(function.name.clone(), summaries.summaries[index].clone());
+                    exports.add_go(function, summaries.summaries[index].clone());
                 }
             }
             precomputed.go = Some((summaries, facts));
@@ -445,7 +469,8 @@ impl<'a> ProjectView<'a> {
     }
 
     /// The Go function of another file a call names: `helper(…)` in the same package,
-    /// `pkg.Helper(…)` in a package of the module.
+    /// `pkg.Helper(…)` in a package of the module, `x.helper(…)` when the package has one
+    /// method of that name.
     pub(crate) fn go_function(&self, file: &FileIr, callee: &Callee) -> Option<&'a Summary> {
         let place = self.place?;
         match callee {
@@ -455,6 +480,16 @@ impl<'a> ProjectView<'a> {
                     let import = file.import_named(package)?;
                     self.unit(&import.path)?.go.get(name)
                 }
+                _ => None,
+            },
+            // `s.rollback(tx, err)`: the package's only method of that name.
+            Callee::Method { name, .. } => match self
+                .unit(place.unit_key())?
+                .go_methods
+                .get(name)?
+                .as_slice()
+            {
+                [only] => Some(only),
                 _ => None,
             },
             _ => None,

@@ -44,7 +44,7 @@ pub(crate) struct FileSummaries {
     /// For each function, the literals nested in it at any depth (itself included).
     descendants: Vec<Vec<FuncId>>,
     /// Summaries of functions of other files of the project, by the path the file calls
-    /// them with (`rollback`, `dbutil.Rollback`).
+    /// them with (`rollback`, `dbutil.Rollback`; `.rollback` for a method).
     external: HashMap<Vec<String>, Summary>,
 }
 
@@ -111,11 +111,12 @@ impl FileSummaries {
         let mut external = HashMap::new();
         for function in &file.functions {
             for call in &function.calls {
-                if let Callee::Path(path) = &call.callee {
-                    if resolve_by_name(&by_name, file, &call.callee).is_none() {
-                        if let Some(summary) = project.go_function(file, &call.callee) {
-                            external.insert(path.clone(), summary.clone());
-                        }
+                let Some(key) = external_key(&call.callee) else {
+                    continue;
+                };
+                if resolve_by_name(&by_name, file, &call.callee).is_none() {
+                    if let Some(summary) = project.go_function(file, &call.callee) {
+                        external.insert(key, summary.clone());
                     }
                 }
             }
@@ -186,10 +187,7 @@ impl FileSummaries {
     pub fn callee_summary(&self, file: &FileIr, callee: &Callee) -> Option<&Summary> {
         match self.resolve(file, callee) {
             Some(id) => Some(self.summary(id)),
-            None => match callee {
-                Callee::Path(path) => self.external.get(path),
-                _ => None,
-            },
+            None => self.external.get(&external_key(callee)?),
         }
     }
 
@@ -200,6 +198,15 @@ impl FileSummaries {
     /// Literals nested in `literal` at any depth, itself included.
     pub fn nested(&self, literal: FuncId) -> &[FuncId] {
         &self.descendants[literal.index()]
+    }
+}
+
+/// How a call of another file's function is filed: its path, or `.name` for a method.
+fn external_key(callee: &Callee) -> Option<Vec<String>> {
+    match callee {
+        Callee::Path(path) => Some(path.clone()),
+        Callee::Method { name, .. } => Some(vec![".".to_string(), name.clone()]),
+        Callee::Other(_) => None,
     }
 }
 
