@@ -71,6 +71,10 @@ pub(crate) struct PySummary {
     /// The connection it returns is in autocommit mode (`conn.autocommit = True` before
     /// `return conn`).
     pub acquires_autocommit: bool,
+    /// The connection it returns lives on after the call: a module global or an
+    /// attribute it keeps (`return self.conn` after connecting once). The caller's
+    /// variable is that long-lived connection, not one of its own.
+    pub returns_shared: bool,
     /// Parameters it gives back to a pool (`putconn(conn)`) or closes.
     pub releases: Vec<bool>,
     /// Parameters it commits or rolls back.
@@ -90,6 +94,7 @@ impl PySummary {
     /// Whether the summary says anything a caller's analysis can use.
     pub fn says_something(&self) -> bool {
         self.acquires.is_some()
+            || self.returns_shared
             || self.releases.contains(&true)
             || self.ends.contains(&true)
             || self.yields_autocommit
@@ -215,13 +220,17 @@ impl PyFacts {
         apply_autocommit(file, &mut facts.kinds);
         facts.apply_caller_autocommit(file);
         facts.caller_ended = caller_ended(models, file);
-        facts.holders = file
+        let holders: Vec<Vec<Holder>> = file
             .functions
             .iter()
             .zip(&facts.kinds)
             .zip(&facts.contexts)
-            .map(|((function, kinds), contexts)| holders(models, function, kinds, contexts))
+            .map(|((function, kinds), contexts)| {
+                let long_lived = facts.long_lived_locals(file, function);
+                holders(models, function, kinds, contexts, &long_lived)
+            })
             .collect();
+        facts.holders = holders;
         facts
     }
 
@@ -339,6 +348,26 @@ impl PyFacts {
             }
         }
         values
+    }
+
+    /// Locals bound to the result of a helper that returns a long-lived connection
+    /// (`conn = self._get_connection()` when it returns `self.conn`).
+    fn long_lived_locals(&self, file: &FileIr, function: &Function) -> Vec<VarId> {
+        function
+            .calls
+            .iter()
+            .filter(|call| {
+                self.callee_summary(file, &call.callee)
+                    .is_some_and(|helper| helper.returns_shared)
+            })
+            .filter_map(|call| match &call.result {
+                ResultUse::Assigned(bindings) => match bindings.first() {
+                    Some(Binding::Var(v)) => Some(*v),
+                    _ => None,
+                },
+                _ => None,
+            })
+            .collect()
     }
 
     /// The file's function a call refers to: `helper(...)` or `self.helper(...)`.
@@ -1108,6 +1137,7 @@ fn holders(
     function: &Function,
     kinds: &HashMap<Operand, Kind>,
     contexts: &[bool],
+    long_lived_locals: &[VarId],
 ) -> Vec<Holder> {
     let mut holders = Vec::new();
     for (operand, kind) in kinds {
@@ -1120,6 +1150,7 @@ fn holders(
                 // function that encloses it, which decides what becomes of it.
                 VarKind::Param | VarKind::Receiver | VarKind::Captured => Owner::Param,
                 VarKind::NamedResult => Owner::Shared,
+                VarKind::Local if long_lived_locals.contains(v) => Owner::Shared,
                 VarKind::Local => Owner::Local,
             },
             _ => Owner::Shared,
@@ -1134,9 +1165,14 @@ fn holders(
                 continue;
             }
         }
+        // A long-lived holder's local copies (`conn = self.conn`) are the same
+        // connection: statements on them run on it.
         let aliases = match operand {
             Operand::Var(v) => crate::transactions::aliases_of(function, *v),
-            _ => Vec::new(),
+            _ => copies_of(function, operand)
+                .into_iter()
+                .flat_map(|v| crate::transactions::aliases_of(function, v))
+                .collect(),
         };
         let context = context_of(models, function, kinds, contexts, operand, *driver);
         holders.push(Holder {
@@ -1150,6 +1186,54 @@ fn holders(
     }
     holders.sort_by_key(|h| format!("{:?}", h.operand));
     holders
+}
+
+/// The locals assigned straight from `operand` (`conn = self.conn`).
+fn copies_of(function: &Function, operand: &Operand) -> Vec<VarId> {
+    let mut copies = Vec::new();
+    for event in function.events() {
+        if let Event::Assign {
+            targets, values, ..
+        } = event
+        {
+            for (target, value) in targets.iter().zip(values) {
+                if let (Binding::Var(v), true) = (target, value == operand) {
+                    if matches!(function.var(*v).kind, VarKind::Local) && !copies.contains(v) {
+                        copies.push(*v);
+                    }
+                }
+            }
+        }
+    }
+    copies
+}
+
+/// The value a local is assigned from, when it is assigned once from a plain operand.
+fn copied_from(function: &Function, var: VarId) -> Option<Operand> {
+    let mut found = None;
+    for event in function.events() {
+        if let Event::Assign {
+            targets, values, ..
+        } = event
+        {
+            for (target, value) in targets.iter().zip(values) {
+                if *target == Binding::Var(var) {
+                    if found.is_some() {
+                        return None;
+                    }
+                    found = Some(value.clone());
+                }
+            }
+        }
+    }
+    found
+}
+
+/// The call whose result a local is bound to (`conn = self._get_connection()`).
+fn assigned_call(function: &Function, var: VarId) -> Option<CallId> {
+    function.calls.iter().position(|call| {
+        matches!(&call.result, ResultUse::Assigned(b) if b.first() == Some(&Binding::Var(var)))
+    }).map(|index| CallId(index as u32))
 }
 
 /// The `with` context that produced a holder (`with pool.connection() as conn`), and
@@ -1217,6 +1301,20 @@ impl PyFacts {
                 summary.acquires_autocommit = autocommit;
             }
         }
+        if !summary.returns_shared {
+            summary.returns_shared = function.cfg.blocks.iter().any(|block| {
+                let Terminator::Return { values, .. } = &block.terminator else {
+                    return false;
+                };
+                let call = match values.first() {
+                    Some(Operand::Call(id)) => Some(*id),
+                    Some(Operand::Var(v)) => assigned_call(function, *v),
+                    _ => None,
+                };
+                call.and_then(|id| self.callee_summary(file, &function.call(id).callee))
+                    .is_some_and(|helper| helper.returns_shared)
+            });
+        }
         // A parameter handed to a helper that gives it back, closes or ends it.
         for call in &function.calls {
             let Some(helper) = self.callee_summary(file, &call.callee) else {
@@ -1269,6 +1367,22 @@ fn summarize(models: &Models, function: &Function, kinds: &HashMap<Operand, Kind
         Some((driver, autocommit)) => (Some(driver), autocommit),
         None => (None, false),
     };
+    let long_lived = |operand: &Operand| {
+        matches!(operand, Operand::Field(..) | Operand::Global(_))
+            && matches!(kinds.get(operand), Some(Kind::Connection { .. }))
+    };
+    let returns_shared = function.cfg.blocks.iter().any(|block| {
+        let Terminator::Return { values, .. } = &block.terminator else {
+            return false;
+        };
+        match values.first() {
+            Some(Operand::Var(v)) => {
+                copied_from(function, *v).is_some_and(|from| long_lived(&from))
+            }
+            Some(other) => long_lived(other),
+            None => false,
+        }
+    });
     let param_index = |operand: &Operand| match operand {
         Operand::Var(v) => function.params.iter().position(|p| p == v),
         _ => None,
@@ -1305,6 +1419,7 @@ fn summarize(models: &Models, function: &Function, kinds: &HashMap<Operand, Kind
     PySummary {
         acquires,
         acquires_autocommit,
+        returns_shared,
         releases,
         ends,
         yields_autocommit: false,
