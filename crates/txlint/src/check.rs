@@ -1075,20 +1075,34 @@ fn project_indexes(
                     let Stage::Unparsed(outcome, imports) = stage else {
                         return None;
                     };
-                    if imports.is_empty() {
-                        return None;
-                    }
-                    let index = indexes.get(&profile_id(&target.profile))?;
-                    let place = locate(Language::Python, &real(target), fs);
-                    if !index.view(place.as_ref()).imports_python_helpers(imports) {
-                        return None;
-                    }
-                    let text = read_source(&target.path, args.max_file_size).ok()?;
+                    let language = outcome.language?;
+                    let path = real(target);
+                    // A Go file of a package being checked, or a Python file importing
+                    // a helper the index knows.
+                    let (place, text) = match language {
+                        Language::Go if listed.contains(path.parent()?) => {
+                            let text = read_source(&target.path, args.max_file_size).ok()?;
+                            let settings = &target.profile.settings;
+                            if !settings.models().may_matter_to_package(language, &text) {
+                                return None;
+                            }
+                            (locate(language, &path, fs), text)
+                        }
+                        Language::Python if !imports.is_empty() => {
+                            let index = indexes.get(&profile_id(&target.profile))?;
+                            let place = locate(language, &path, fs);
+                            if !index.view(place.as_ref()).imports_python_helpers(imports) {
+                                return None;
+                            }
+                            (place, read_source(&target.path, args.max_file_size).ok()?)
+                        }
+                        _ => return None,
+                    };
                     let prepared = isolate::catch(|| Prepared {
                         display_path: outcome.display_path.clone(),
                         raw_path: outcome.raw_path.clone(),
-                        language: Language::Python,
-                        ir: lower(Language::Python, &text),
+                        language,
+                        ir: lower(language, &text),
                         suppressions: outcome.suppressions.clone(),
                         text,
                         place,
@@ -1141,6 +1155,7 @@ fn load_context(
     let text = read_source(path, max_size).ok()?;
     let place = locate(language, path, fs);
     let may_matter = settings.models().may_have_findings(language, &text)
+        || settings.models().may_matter_to_package(language, &text)
         || (language == Language::Python
             && index.is_some_and(|index| {
                 let imports = txlint_python::scan_imports(&text);

@@ -33,6 +33,10 @@ pub(crate) struct Summary {
     pub panics: bool,
     /// A transaction the function begins and returns: its calls are begins too.
     pub begins: Option<Wrapper>,
+    /// A package-level handle (`config.DB`) the function runs a statement on, itself or
+    /// through a helper: called while a transaction of that handle is open, the statement
+    /// runs outside it (TX007).
+    pub global_statement: Option<String>,
 }
 
 /// Facts about the whole file that the transaction analyses share.
@@ -100,11 +104,21 @@ impl FileSummaries {
                     .calls
                     .iter()
                     .any(|c| c.callee.is_plain("panic"));
+                let global_statement = function.calls.iter().find_map(|call| {
+                    let Callee::Method { receiver, name, .. } = &call.callee else {
+                        return None;
+                    };
+                    if !crate::models::listed(&models.statements.methods, name) {
+                        return None;
+                    }
+                    global_handle_text(models, &crate::open::base_handle(function, receiver))
+                });
                 Summary {
                     ends,
                     keeps,
                     panics,
                     begins: None,
+                    global_statement,
                 }
             })
             .collect();
@@ -156,8 +170,25 @@ impl FileSummaries {
                     }
                 }
             }
-            if grown.is_empty() {
+            let mut reached: Vec<(usize, String)> = Vec::new();
+            for (index, function) in file.functions.iter().enumerate() {
+                if self.summaries[index].global_statement.is_some() {
+                    continue;
+                }
+                let handle = function.calls.iter().find_map(|call| {
+                    self.callee_summary(file, &call.callee)?
+                        .global_statement
+                        .clone()
+                });
+                if let Some(handle) = handle {
+                    reached.push((index, handle));
+                }
+            }
+            if grown.is_empty() && reached.is_empty() {
                 return;
+            }
+            for (index, handle) in reached {
+                self.summaries[index].global_statement = Some(handle);
             }
             for (index, param, ends) in grown {
                 let summary = &mut self.summaries[index];
@@ -198,6 +229,19 @@ impl FileSummaries {
     /// Literals nested in `literal` at any depth, itself included.
     pub fn nested(&self, literal: FuncId) -> &[FuncId] {
         &self.descendants[literal.index()]
+    }
+}
+
+/// `config.DB` or `DB`: a package-level handle by the names the models list.
+pub(crate) fn global_handle_text(models: &Models, operand: &Operand) -> Option<String> {
+    let globals = &models.statements.global_handles;
+    match operand {
+        Operand::Global(name) if crate::models::listed(globals, name) => Some(name.clone()),
+        Operand::Field(base, name) if crate::models::listed(globals, name) => match &**base {
+            Operand::Global(package) => Some(format!("{package}.{name}")),
+            _ => None,
+        },
+        _ => None,
     }
 }
 

@@ -6,6 +6,7 @@ use txlint_ir::Diagnostic;
 
 use crate::models::listed;
 use crate::open::base_handle;
+use crate::transactions::global_handle_text;
 use crate::Context;
 
 pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
@@ -28,6 +29,10 @@ pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         };
         let function = cx.function(open.function);
         let call = function.call(open.call);
+        if let Callee::Path(_) = &call.callee {
+            report_helper(cx, function, open.call, origin, out);
+            continue;
+        }
         let Callee::Method { receiver, name, .. } = &call.callee else {
             continue;
         };
@@ -64,6 +69,43 @@ pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             .build(),
         );
     }
+}
+
+/// A function (of this file or another of the project) called while the transaction is
+/// open that runs a statement on the package-level handle the transaction came from.
+fn report_helper(
+    cx: &Context,
+    function: &Function,
+    id: CallId,
+    origin: &Operand,
+    out: &mut Vec<Diagnostic>,
+) {
+    let call = function.call(id);
+    let Some(origin_text) = global_handle_text(cx.models, origin) else {
+        return;
+    };
+    let Some(summary) = cx.summaries.callee_summary(cx.ir, &call.callee) else {
+        return;
+    };
+    if summary.global_statement.as_deref() != Some(origin_text.as_str()) {
+        return;
+    }
+    let meta = crate::registry::rule("TX007").expect("registered");
+    let callee = cx.display(function, &Operand::Call(id));
+    out.push(
+        cx.diagnostic(
+            meta,
+            function,
+            call.range,
+            format!("`{callee}` runs statements on `{origin_text}`, outside the open transaction"),
+        )
+        .primary_label(&format!(
+            "this function runs its statements on `{origin_text}`, not on the transaction"
+        ))
+        .help("pass the transaction to the function and run its statements on it, so that they commit or roll back with the rest")
+        .note("each of its statements takes a second connection from the pool and commits on its own; under load the two connections can also wait on each other's locks")
+        .build(),
+    );
 }
 
 /// Whether a call chain starting at `call` (inwards) contains a statement method.
