@@ -993,7 +993,9 @@ fn project_indexes(
     let mut expanded_targets: HashSet<usize> = HashSet::new();
     let mut expanded_context = 0;
     let mut indexes = HashMap::new();
-    let mut resolved = false;
+    // Whether `indexes` covers every file lowered so far.
+    let mut current = false;
+    let tried: std::sync::Mutex<HashSet<usize>> = Default::default();
     for _ in 0..MAX_CONTEXT_ROUNDS {
         // The files the lowered files need, not yet known.
         let mut wanted: Vec<(usize, PathBuf)> = Vec::new();
@@ -1065,68 +1067,94 @@ fn project_indexes(
             .collect();
         let mut grew = !loaded.is_empty();
         context.extend(loaded);
-        // Python files passed over that import a helper the index knows.
-        if resolved {
-            let second: Vec<(usize, Stage)> = stages
-                .par_iter()
-                .zip(targets)
-                .enumerate()
-                .filter_map(|(i, (stage, target))| {
-                    let Stage::Unparsed(outcome, imports) = stage else {
-                        return None;
-                    };
-                    let language = outcome.language?;
-                    let path = real(target);
-                    // A Go file of a package being checked, or a Python file importing
-                    // a helper the index knows.
-                    let (place, text) = match language {
-                        Language::Go if listed.contains(path.parent()?) => {
-                            let text = read_source(&target.path, args.max_file_size).ok()?;
-                            let settings = &target.profile.settings;
-                            if !settings.models().may_matter_to_package(language, &text) {
-                                return None;
-                            }
-                            (locate(language, &path, fs), text)
-                        }
-                        Language::Python if !imports.is_empty() => {
-                            let index = indexes.get(&profile_id(&target.profile))?;
-                            let place = locate(language, &path, fs);
-                            if !index.view(place.as_ref()).imports_python_helpers(imports) {
-                                return None;
-                            }
-                            (place, read_source(&target.path, args.max_file_size).ok()?)
-                        }
-                        _ => return None,
-                    };
-                    let prepared = isolate::catch(|| Prepared {
-                        display_path: outcome.display_path.clone(),
-                        raw_path: outcome.raw_path.clone(),
-                        language,
-                        ir: lower(language, &text),
-                        suppressions: outcome.suppressions.clone(),
-                        text,
-                        place,
-                    })
-                    .ok()?;
-                    Some((i, Stage::Prepared(Box::new(prepared))))
-                })
-                .collect();
-            grew |= !second.is_empty();
+        // Go files of a package being checked that run statements: they need no index.
+        let second = second_chance(targets, stages, |i, target, outcome, _| {
+            let path = real(target);
+            if outcome.language != Some(Language::Go)
+                || !listed.contains(path.parent()?)
+                || !tried.lock().ok()?.insert(i)
+            {
+                return None;
+            }
+            let text = read_source(&target.path, args.max_file_size).ok()?;
+            let settings = &target.profile.settings;
+            settings
+                .models()
+                .may_matter_to_package(Language::Go, &text)
+                .then(|| (locate(Language::Go, &path, fs), text))
+        });
+        grew |= !second.is_empty();
+        for (i, stage) in second {
+            stages[i] = stage;
+        }
+        if grew {
+            // Bring in everything that needs no index before resolving it.
+            current = false;
+            continue;
+        }
+        if current {
+            // Python files passed over that import a helper the index knows.
+            let second = second_chance(targets, stages, |_, target, outcome, imports| {
+                if outcome.language != Some(Language::Python) || imports.is_empty() {
+                    return None;
+                }
+                let index = indexes.get(&profile_id(&target.profile))?;
+                let place = locate(Language::Python, &real(target), fs);
+                if !index.view(place.as_ref()).imports_python_helpers(imports) {
+                    return None;
+                }
+                let text = read_source(&target.path, args.max_file_size).ok()?;
+                Some((place, text))
+            });
+            if second.is_empty() {
+                break;
+            }
             for (i, stage) in second {
                 stages[i] = stage;
             }
-        }
-        if !grew && resolved {
-            break;
+            current = false;
+            continue;
         }
         indexes = resolve_indexes(targets, stages, &context, indexes, args.verbose);
-        resolved = true;
+        current = true;
     }
     indexes
 }
 
 /// Rounds of bringing in needed files: each follows imports one level further.
-const MAX_CONTEXT_ROUNDS: usize = 16;
+const MAX_CONTEXT_ROUNDS: usize = 64;
+
+/// The files the prefilter passed over that `accept` takes after all (with where they
+/// sit and their text), lowered.
+fn second_chance(
+    targets: &[Target],
+    stages: &[Stage],
+    accept: impl Fn(usize, &Target, &Checked, &[Import]) -> Option<(Option<Place>, String)> + Sync,
+) -> Vec<(usize, Stage)> {
+    stages
+        .par_iter()
+        .zip(targets)
+        .enumerate()
+        .filter_map(|(i, (stage, target))| {
+            let Stage::Unparsed(outcome, imports) = stage else {
+                return None;
+            };
+            let language = outcome.language?;
+            let (place, text) = accept(i, target, outcome, imports)?;
+            let prepared = isolate::catch(|| Prepared {
+                display_path: outcome.display_path.clone(),
+                raw_path: outcome.raw_path.clone(),
+                language,
+                ir: lower(language, &text),
+                suppressions: outcome.suppressions.clone(),
+                text,
+                place,
+            })
+            .ok()?;
+            Some((i, Stage::Prepared(Box::new(prepared))))
+        })
+        .collect()
+}
 
 /// The Go files of a directory.
 fn go_files_in(directory: &Path) -> Vec<PathBuf> {
@@ -1212,10 +1240,11 @@ fn resolve_indexes(
             Ok(index) => {
                 if verbose {
                     eprintln!(
-                        "txlint: project index: {} files ({} not named), fixed point in {} rounds",
+                        "txlint: project index: {} files ({} not named), fixed point in {} rounds ({} file summaries computed)",
                         files.len(),
                         context.iter().filter(|(p, _)| *p == id).count(),
-                        index.rounds
+                        index.rounds,
+                        index.computed
                     );
                 }
                 indexes.insert(id, index);

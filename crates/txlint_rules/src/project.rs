@@ -11,6 +11,7 @@
 //! Python module's dotted name) — is decided by the binary, which alone sees the file
 //! system: [`locate`] does it with the file system behind a trait.
 
+use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
@@ -216,11 +217,15 @@ pub struct ProjectIndex {
     units: HashMap<UnitKey, Exports>,
     /// Each file's exports, by [`ProjectFile::id`], for [`ProjectIndex::resolve_from`].
     files: HashMap<usize, Exports>,
+    /// The entries each file looked up, by id, for [`ProjectIndex::resolve_from`].
+    lookups: HashMap<usize, BTreeSet<EntryKey>>,
     /// The facts each file's last computation found, by id: computed with the final
     /// exports of every unit the file sees, so its check can take them as they are.
     precomputed: std::sync::Mutex<HashMap<usize, Precomputed>>,
     /// How many rounds the fixed point took (for `-v` and the tests).
     pub rounds: usize,
+    /// How many file summaries were computed over all rounds (for `-v`).
+    pub computed: usize,
 }
 
 /// Far more rounds than any chain of helpers needs: reaching it is a bug of ours, and
@@ -250,23 +255,22 @@ impl ProjectIndex {
             .iter()
             .filter(|f| f.place.is_some() && f.ir.language != Language::Rust)
             .collect();
-        let dependencies: Vec<BTreeSet<(String, String)>> = located
-            .iter()
-            .map(|f| previous.view(f.place).dependencies(f.ir))
-            .collect();
         // Round 0: every exported function, saying nothing yet (or what it said in the
         // previous index). Which functions exist never changes, so after the first real
-        // round only the files that see a fact appear are computed again.
+        // round only the files that looked up an entry that changed are computed again.
         let mut dirty: Vec<bool> = Vec::with_capacity(located.len());
         let mut exports: Vec<Exports> = Vec::with_capacity(located.len());
+        let mut logs: Vec<BTreeSet<EntryKey>> = Vec::with_capacity(located.len());
         for file in &located {
             match previous.files.get(&file.id) {
                 Some(known) => {
                     exports.push(known.clone());
+                    logs.push(previous.lookups.get(&file.id).cloned().unwrap_or_default());
                     dirty.push(false);
                 }
                 None => {
                     exports.push(skeleton(file.ir));
+                    logs.push(BTreeSet::new());
                     dirty.push(true);
                 }
             }
@@ -275,33 +279,47 @@ impl ProjectIndex {
             units: merge_units(&located, &exports),
             ..ProjectIndex::default()
         };
-        let changed = changed_units(&previous.units, &index.units);
-        for (dirty, deps) in dirty.iter_mut().zip(&dependencies) {
-            *dirty |= deps.iter().any(|d| changed.contains(d));
+        let changed = changed_entries(&previous.units, &index.units);
+        for (dirty, log) in dirty.iter_mut().zip(&logs) {
+            *dirty |= !log.is_disjoint(&changed);
         }
         while index.rounds < MAX_ROUNDS && dirty.iter().any(|d| *d) {
             index.rounds += 1;
-            let fresh: Vec<Option<(Exports, Precomputed)>> = located
+            index.computed += dirty.iter().filter(|d| **d).count();
+            let fresh: Vec<Option<(Exports, Precomputed, BTreeSet<EntryKey>)>> = located
                 .par_iter()
                 .zip(&dirty)
                 .map(|(file, dirty)| {
-                    dirty.then(|| exports_of(file.ir, settings, &index.view(file.place)))
+                    dirty.then(|| {
+                        let log = RefCell::new(BTreeSet::new());
+                        let view = ProjectView {
+                            index: &index,
+                            place: file.place,
+                            log: Some(&log),
+                        };
+                        let (exports, facts) = exports_of(file.ir, settings, &view);
+                        (exports, facts, log.into_inner())
+                    })
                 })
                 .collect();
-            for ((slot, fresh), file) in exports.iter_mut().zip(fresh).zip(&located) {
-                if let Some((fresh, facts)) = fresh {
+            for (((slot, fresh), file), log) in exports
+                .iter_mut()
+                .zip(fresh)
+                .zip(&located)
+                .zip(logs.iter_mut())
+            {
+                if let Some((fresh, facts, looked_up)) = fresh {
                     *slot = fresh;
+                    *log = looked_up;
                     precomputed.insert(file.id, facts);
                 }
             }
             let units = merge_units(&located, &exports);
-            let changed = changed_units(&index.units, &units);
-            dirty = dependencies
-                .iter()
-                .map(|deps| deps.iter().any(|d| changed.contains(d)))
-                .collect();
+            let changed = changed_entries(&index.units, &units);
+            dirty = logs.iter().map(|log| !log.is_disjoint(&changed)).collect();
             index.units = units;
         }
+        index.lookups = located.iter().map(|f| f.id).zip(logs).collect();
         // A file dirty at the start but never computed (the cap) has no facts to reuse.
         index.files = located.iter().map(|f| f.id).zip(exports).collect();
         index.precomputed = std::sync::Mutex::new(precomputed);
@@ -315,7 +333,11 @@ impl ProjectIndex {
 
     /// The view of the index from one file.
     pub fn view<'a>(&'a self, place: Option<&'a Place>) -> ProjectView<'a> {
-        ProjectView { index: self, place }
+        ProjectView {
+            index: self,
+            place,
+            log: None,
+        }
     }
 }
 
@@ -334,22 +356,45 @@ fn merge_units(files: &[&ProjectFile], exports: &[Exports]) -> HashMap<UnitKey, 
     units
 }
 
-/// The units whose exports differ between two indexes.
-fn changed_units(
+/// A unit and a name looked up in it (`.name` for a Go method).
+type EntryKey = (UnitKey, String);
+
+/// The entries whose summaries differ between two indexes (added and removed included).
+fn changed_entries(
     before: &HashMap<UnitKey, Exports>,
     after: &HashMap<UnitKey, Exports>,
-) -> BTreeSet<UnitKey> {
-    after
-        .iter()
-        .filter(|(key, exports)| before.get(*key) != Some(*exports))
-        .map(|(key, _)| key.clone())
-        .chain(
-            before
-                .keys()
-                .filter(|key| !after.contains_key(*key))
-                .cloned(),
-        )
-        .collect()
+) -> BTreeSet<EntryKey> {
+    let empty = Exports::default();
+    let mut changed = BTreeSet::new();
+    let units: BTreeSet<&UnitKey> = before.keys().chain(after.keys()).collect();
+    for unit in units {
+        let (old, new) = (
+            before.get(unit).unwrap_or(&empty),
+            after.get(unit).unwrap_or(&empty),
+        );
+        if old == new {
+            continue;
+        }
+        let mut differ = |name: String| {
+            changed.insert((unit.clone(), name));
+        };
+        for name in old.go.keys().chain(new.go.keys()) {
+            if old.go.get(name) != new.go.get(name) {
+                differ(name.clone());
+            }
+        }
+        for name in old.go_methods.keys().chain(new.go_methods.keys()) {
+            if old.go_methods.get(name) != new.go_methods.get(name) {
+                differ(format!(".{name}"));
+            }
+        }
+        for name in old.python.keys().chain(new.python.keys()) {
+            if old.python.get(name) != new.python.get(name) {
+                differ(name.clone());
+            }
+        }
+    }
+    changed
 }
 
 /// The functions a file exports, with summaries that say nothing.
@@ -449,6 +494,9 @@ fn exports_of(ir: &FileIr, settings: &Settings, view: &ProjectView) -> (Exports,
 pub struct ProjectView<'a> {
     index: &'a ProjectIndex,
     place: Option<&'a Place>,
+    /// The entries the file looked up, found or not, while its exports are computed: it
+    /// is computed again only when one of them changes.
+    log: Option<&'a RefCell<BTreeSet<EntryKey>>>,
 }
 
 impl<'a> ProjectView<'a> {
@@ -458,6 +506,7 @@ impl<'a> ProjectView<'a> {
         ProjectView {
             index: EMPTY.get_or_init(ProjectIndex::default),
             place: None,
+            log: None,
         }
     }
 
@@ -468,6 +517,15 @@ impl<'a> ProjectView<'a> {
             .get(&(place.root.clone(), unit.to_string()))
     }
 
+    /// The exports of `unit`, noting that the file looks up `entry` in them.
+    fn lookup(&self, unit: &str, entry: &str) -> Option<&'a Exports> {
+        if let (Some(log), Some(place)) = (self.log, self.place) {
+            log.borrow_mut()
+                .insert(((place.root.clone(), unit.to_string()), entry.to_string()));
+        }
+        self.unit(unit)
+    }
+
     /// The Go function of another file a call names: `helper(…)` in the same package,
     /// `pkg.Helper(…)` in a package of the module, `x.helper(…)` when the package has one
     /// method of that name.
@@ -475,16 +533,16 @@ impl<'a> ProjectView<'a> {
         let place = self.place?;
         match callee {
             Callee::Path(path) => match path.as_slice() {
-                [name] => self.unit(place.unit_key())?.go.get(name),
+                [name] => self.lookup(place.unit_key(), name)?.go.get(name),
                 [package, name] => {
                     let import = file.import_named(package)?;
-                    self.unit(&import.path)?.go.get(name)
+                    self.lookup(&import.path, name)?.go.get(name)
                 }
                 _ => None,
             },
             // `s.rollback(tx, err)`: the package's only method of that name.
             Callee::Method { name, .. } => match self
-                .unit(place.unit_key())?
+                .lookup(place.unit_key(), &format!(".{name}"))?
                 .go_methods
                 .get(name)?
                 .as_slice()
@@ -508,7 +566,7 @@ impl<'a> ProjectView<'a> {
         let dotted = crate::python::resolve(file, &segments);
         let absolute = self.absolute_module(&dotted)?;
         let (module, name) = absolute.rsplit_once('.')?;
-        self.unit(module)?.python.get(name)
+        self.lookup(module, name)?.python.get(name)
     }
 
     /// A dotted name with its relative prefix (`..app.db`) resolved against this file's
