@@ -194,6 +194,25 @@ pub struct Function {
 }
 
 impl Function {
+    /// The function's own parameters among a call's arguments: `(argument position,
+    /// parameter index)` for each argument that is a parameter itself.
+    pub fn parameters_passed<'a>(
+        &'a self,
+        call: &'a Call,
+    ) -> impl Iterator<Item = (usize, usize)> + 'a {
+        call.args
+            .iter()
+            .enumerate()
+            .filter_map(|(position, arg)| match arg {
+                Operand::Var(v) => self
+                    .params
+                    .iter()
+                    .position(|p| p == v)
+                    .map(|i| (position, i)),
+                _ => None,
+            })
+    }
+
     pub fn var(&self, id: VarId) -> &Var {
         &self.vars[id.index()]
     }

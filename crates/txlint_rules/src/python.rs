@@ -1320,11 +1320,7 @@ impl PyFacts {
             let Some(helper) = self.callee_summary(file, &call.callee) else {
                 continue;
             };
-            for (position, arg) in call.args.iter().enumerate() {
-                let Operand::Var(v) = arg else { continue };
-                let Some(param) = function.params.iter().position(|p| p == v) else {
-                    continue;
-                };
+            for (position, param) in function.parameters_passed(call) {
                 if helper.releases.get(position) == Some(&true) {
                     summary.releases[param] = true;
                 }

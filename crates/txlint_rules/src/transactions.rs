@@ -155,11 +155,7 @@ impl FileSummaries {
                     let Some(helper) = self.callee_summary(file, &call.callee) else {
                         continue;
                     };
-                    for (position, arg) in call.args.iter().enumerate() {
-                        let Operand::Var(v) = arg else { continue };
-                        let Some(param) = function.params.iter().position(|p| p == v) else {
-                            continue;
-                        };
+                    for (position, param) in function.parameters_passed(call) {
                         let own = &self.summaries[index];
                         if helper.ends.get(position) == Some(&true) && !own.ends[param] {
                             grown.push((index, param, true));
