@@ -32,9 +32,8 @@ pub struct Place {
     /// The project root: the directory of a Go module's `go.mod`, the directory above a
     /// Python file's outermost package. Units resolve only within one root.
     pub root: String,
-    /// Go: the package's import path (`example.com/svc/store`, with `_test` for an
-    /// external test package). Python: the module's dotted name (`app.db`; a package's
-    /// `__init__.py` is `app.__init__`).
+    /// Go: the package's import path (`example.com/svc/store`). Python: the module's
+    /// dotted name (`app.db`; a package's `__init__.py` is `app.__init__`).
     pub unit: String,
 }
 
@@ -42,6 +41,21 @@ impl Place {
     /// The key the unit's exports are filed under: a package's `__init__` is the package.
     fn unit_key(&self) -> &str {
         self.unit.strip_suffix(".__init__").unwrap_or(&self.unit)
+    }
+
+    /// The unit of this file: a Go external test package (`package store_test`) is a
+    /// package of its own beside the one of its directory.
+    fn own_unit(&self, file: &FileIr) -> String {
+        let external_test = file.language == Language::Go
+            && file
+                .package
+                .as_deref()
+                .is_some_and(|p| p.ends_with("_test"));
+        if external_test {
+            format!("{}_test", self.unit_key())
+        } else {
+            self.unit_key().to_string()
+        }
     }
 }
 
@@ -127,7 +141,7 @@ pub fn context_of(file: &FileIr, place: &Place, fs: &dyn ProjectFs) -> Vec<PathB
                 wanted.push(PathBuf::from(&place.unit));
                 return wanted;
             };
-            let own = place.unit.strip_suffix("_test").unwrap_or(&place.unit);
+            let own = place.unit.as_str();
             for path in std::iter::once(own).chain(file.imports.iter().map(|i| i.path.as_str())) {
                 if path == module {
                     wanted.push(root.to_path_buf());
@@ -349,7 +363,7 @@ fn merge_units(files: &[&ProjectFile], exports: &[Exports]) -> HashMap<UnitKey, 
     for (file, exported) in files.iter().zip(exports) {
         let place = file.place.expect("located files have a place");
         units
-            .entry((place.root.clone(), place.unit_key().to_string()))
+            .entry((place.root.clone(), place.own_unit(file.ir)))
             .or_default()
             .merge(exported.clone());
     }
@@ -533,7 +547,7 @@ impl<'a> ProjectView<'a> {
         let place = self.place?;
         match callee {
             Callee::Path(path) => match path.as_slice() {
-                [name] => self.lookup(place.unit_key(), name)?.go.get(name),
+                [name] => self.lookup(&place.own_unit(file), name)?.go.get(name),
                 [package, name] => {
                     let import = file.import_named(package)?;
                     self.lookup(&import.path, name)?.go.get(name)
@@ -542,7 +556,7 @@ impl<'a> ProjectView<'a> {
             },
             // `s.rollback(tx, err)`: the package's only method of that name.
             Callee::Method { name, .. } => match self
-                .lookup(place.unit_key(), &format!(".{name}"))?
+                .lookup(&place.own_unit(file), &format!(".{name}"))?
                 .go_methods
                 .get(name)?
                 .as_slice()
@@ -621,7 +635,7 @@ impl<'a> ProjectView<'a> {
         let mut add = |unit: &str| {
             units.insert((place.root.clone(), unit.to_string()));
         };
-        add(place.unit_key());
+        add(&place.own_unit(file));
         for import in &file.imports {
             match file.language {
                 Language::Go => add(&import.path),
@@ -720,6 +734,43 @@ mod tests {
         };
         let view = index.view(Some(&init));
         assert_eq!(view.absolute_module(".db").unwrap(), "app.stats.db");
+    }
+
+    #[test]
+    fn external_test_packages_are_units_of_their_own() {
+        let store = txlint_go::lower_file(
+            "package store\nimport \"database/sql\"\nfunc undo(tx *sql.Tx) { tx.Rollback() }\n",
+        );
+        let tests = txlint_go::lower_file(
+            "package store_test\nimport \"database/sql\"\nfunc undo(tx *sql.Tx) { _ = tx }\n",
+        );
+        let place = Place {
+            root: "/r".into(),
+            unit: "example.com/r/store".into(),
+        };
+        let files = [
+            ProjectFile {
+                id: 0,
+                ir: &store,
+                place: Some(&place),
+            },
+            ProjectFile {
+                id: 1,
+                ir: &tests,
+                place: Some(&place),
+            },
+        ];
+        let index = ProjectIndex::resolve(&files, &Settings::default());
+        let call = Callee::Path(vec!["undo".into()]);
+        let ends = |file: &FileIr| {
+            index
+                .view(Some(&place))
+                .go_function(file, &call)
+                .unwrap()
+                .ends[0]
+        };
+        assert!(ends(&store));
+        assert!(!ends(&tests));
     }
 
     #[test]
