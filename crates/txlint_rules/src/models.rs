@@ -111,6 +111,9 @@ pub enum ContextExit {
     Close,
     Rollback,
     RollbackClose,
+    /// Gives the connection back to its pool as it is (a project `@contextmanager` that
+    /// yields a pooled connection and puts it back in its `finally`).
+    Release,
     None,
 }
 

@@ -81,6 +81,9 @@ pub(crate) struct PySummary {
     pub ends: Vec<bool>,
     /// A `@contextmanager` that yields only autocommit connections.
     pub yields_autocommit: bool,
+    /// A `@contextmanager` that yields a pooled connection (`acquires` says of which
+    /// driver) and gives it back to the pool when the block ends, as it is.
+    pub yields_pooled: bool,
     /// A `@contextmanager` that begins a transaction (or sets a savepoint) by SQL text on
     /// these receiver fields and ends it (commit or rollback; release or rollback to the
     /// savepoint): `with self.f():` is a transaction scoped to the block on
@@ -94,6 +97,7 @@ impl PySummary {
     /// Whether the summary says anything a caller's analysis can use.
     pub fn says_something(&self) -> bool {
         self.acquires.is_some()
+            || self.yields_pooled
             || self.returns_shared
             || self.releases.contains(&true)
             || self.ends.contains(&true)
@@ -227,7 +231,8 @@ impl PyFacts {
             .zip(&facts.contexts)
             .map(|((function, kinds), contexts)| {
                 let long_lived = facts.long_lived_locals(file, function);
-                holders(models, function, kinds, contexts, &long_lived)
+                let pooled = facts.pooled_contexts(file, function);
+                holders(models, function, kinds, contexts, (&long_lived, &pooled))
             })
             .collect();
         facts.holders = holders;
@@ -366,6 +371,18 @@ impl PyFacts {
                     _ => None,
                 },
                 _ => None,
+            })
+            .collect()
+    }
+
+    /// Calls of a project `@contextmanager` that yields a pooled connection and gives it
+    /// back as it is when the block ends.
+    fn pooled_contexts(&self, file: &FileIr, function: &Function) -> Vec<CallId> {
+        (0..function.calls.len())
+            .map(|i| CallId(i as u32))
+            .filter(|&id| {
+                self.callee_summary(file, &function.call(id).callee)
+                    .is_some_and(|helper| helper.yields_pooled)
             })
             .collect()
     }
@@ -1137,7 +1154,7 @@ fn holders(
     function: &Function,
     kinds: &HashMap<Operand, Kind>,
     contexts: &[bool],
-    long_lived_locals: &[VarId],
+    (long_lived_locals, pooled_contexts): (&[VarId], &[CallId]),
 ) -> Vec<Holder> {
     let mut holders = Vec::new();
     for (operand, kind) in kinds {
@@ -1174,7 +1191,15 @@ fn holders(
                 .flat_map(|v| crate::transactions::aliases_of(function, v))
                 .collect(),
         };
-        let context = context_of(models, function, kinds, contexts, operand, *driver);
+        let context = context_of(
+            models,
+            function,
+            kinds,
+            contexts,
+            operand,
+            *driver,
+            pooled_contexts,
+        );
         holders.push(Holder {
             operand: operand.clone(),
             aliases,
@@ -1245,6 +1270,7 @@ fn context_of(
     contexts: &[bool],
     holder: &Operand,
     driver: usize,
+    pooled_contexts: &[CallId],
 ) -> Option<(CallId, ContextExit)> {
     function.calls.iter().enumerate().find_map(|(index, call)| {
         let id = CallId(index as u32);
@@ -1256,6 +1282,9 @@ fn context_of(
         }));
         if !bound || !is_context(contexts, id) {
             return None;
+        }
+        if pooled_contexts.contains(&id) {
+            return Some((id, ContextExit::Release));
         }
         let exit = match &call.callee {
             Callee::Method { receiver, name, .. } => match kinds.get(receiver) {
@@ -1314,6 +1343,48 @@ impl PyFacts {
                 call.and_then(|id| self.callee_summary(file, &function.call(id).callee))
                     .is_some_and(|helper| helper.returns_shared)
             });
+        }
+        // `@contextmanager def connection(): conn = pool.getconn(); try: yield conn
+        // finally: pool.putconn(conn)`.
+        if is_context_manager(file, function) {
+            let yielded = function.events().find_map(|event| match event {
+                Event::Yield {
+                    value: value @ Operand::Var(_),
+                    ..
+                } => match kinds.get(value) {
+                    Some(Kind::Connection { driver, autocommit }) => {
+                        Some((value.clone(), *driver, *autocommit))
+                    }
+                    _ => None,
+                },
+                _ => None,
+            });
+            if let Some((value, driver, autocommit)) = yielded {
+                let gives_back = function.calls.iter().any(|call| {
+                    let pool_release = matches!(&call.callee, Callee::Method { receiver, name, .. }
+                        if matches!(kinds.get(receiver), Some(Kind::Pool { pool, .. })
+                            if models.pool_kinds[*pool].release.iter().any(|m| m == name)));
+                    let helper_release = self.callee_summary(file, &call.callee).is_some_and(|h| {
+                        call.args
+                            .iter()
+                            .enumerate()
+                            .any(|(i, a)| *a == value && h.releases.get(i) == Some(&true))
+                    });
+                    (pool_release && call.args.contains(&value)) || helper_release
+                });
+                // A helper that commits or rolls back after the block ends the
+                // transaction itself: nothing is handed back open.
+                let connection = &models.connection;
+                let ends_it = function.calls.iter().any(|call| {
+                    matches!(&call.callee, Callee::Method { receiver, name, .. }
+                        if *receiver == value
+                            && connection.commit.iter().chain(&connection.rollback).chain(&connection.close).any(|m| m == name))
+                });
+                if gives_back && !ends_it && !autocommit {
+                    summary.acquires = Some(driver);
+                    summary.yields_pooled = true;
+                }
+            }
         }
         // A parameter handed to a helper that gives it back, closes or ends it.
         for call in &function.calls {
@@ -1419,6 +1490,7 @@ fn summarize(models: &Models, function: &Function, kinds: &HashMap<Operand, Kind
         releases,
         ends,
         yields_autocommit: false,
+        yields_pooled: false,
         scope_fields: Vec::new(),
         scope_params: Vec::new(),
     }
@@ -1756,6 +1828,11 @@ impl ResourceModel for ConnectionModel<'_> {
             },
             Event::ScopeExit { context, value, .. } => match self.scope_exit(*context, value) {
                 Some(ContextExit::Commit | ContextExit::CommitClose) => Effect::End,
+                // Given back as it is: a write is TX004's finding there, not TX011's.
+                Some(ContextExit::Release) => match self.mode {
+                    Mode::Writes => Effect::End,
+                    Mode::Implicit | Mode::Aborted => Effect::Release,
+                },
                 Some(ContextExit::Rollback | ContextExit::RollbackClose | ContextExit::Close) => {
                     match self.mode {
                         Mode::Writes => Effect::Release,
