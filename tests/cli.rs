@@ -1103,4 +1103,12 @@ fn helpers_of_other_files_count_whichever_files_are_named_and_the_cache_follows_
     fs::write(dir.path().join("store/undo.go"), UNDO_ROLLS_BACK).unwrap();
     assert!(codes(&["store"]).is_empty());
     assert!(dir.path().join(".txlint_cache").is_dir());
+    // The helper's file goes, then comes back: the file named alone follows, though its
+    // own text never changed (the package's listing did).
+    fs::remove_file(dir.path().join("store/undo.go")).unwrap();
+    assert_eq!(codes(&["store/save.go"]).len(), 1);
+    assert_eq!(codes(&["store/save.go"]).len(), 1);
+    fs::write(dir.path().join("store/undo.go"), UNDO_ROLLS_BACK).unwrap();
+    assert!(codes(&["store/save.go"]).is_empty());
+    assert!(codes(&["store/save.go"]).is_empty());
 }

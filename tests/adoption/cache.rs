@@ -30,13 +30,24 @@ fn hits_and_misses(stderr: &str) -> (usize, usize) {
     (numbers[0], numbers[1])
 }
 
-/// The cache's files: one per run key and source directory.
+/// The cache's entry files: one per run key and source directory (the project
+/// snapshots beside them, `project-*.json`, are not entries).
 fn cache_files(root: &Path) -> Vec<PathBuf> {
     let mut files = Vec::new();
     for run in fs::read_dir(root).unwrap() {
         let run = run.unwrap().path();
         if run.is_dir() {
-            files.extend(fs::read_dir(run).unwrap().map(|e| e.unwrap().path()));
+            files.extend(
+                fs::read_dir(run)
+                    .unwrap()
+                    .map(|e| e.unwrap().path())
+                    .filter(|p| {
+                        !p.file_name()
+                            .unwrap()
+                            .to_string_lossy()
+                            .starts_with("project-")
+                    }),
+            );
         }
     }
     files

@@ -120,13 +120,7 @@ impl Cache {
         text: &str,
         project: u64,
     ) -> Option<FileResults> {
-        let found = path
-            .parent()
-            .and_then(|dir| self.loaded.get(dir))
-            .zip(file_name(path))
-            .and_then(|(entries, name)| entries.get(&name))
-            .filter(|entry| entry.content == content_key(language, text, project))
-            .and_then(|entry| entry.results.clone().into_results(file));
+        let found = self.peek(file, path, language, text, project);
         let counter = if found.is_some() {
             &self.hits
         } else {
@@ -134,6 +128,28 @@ impl Cache {
         };
         counter.fetch_add(1, Ordering::Relaxed);
         found
+    }
+
+    /// [`Cache::get`] without counting a hit or a miss: a look that may be abandoned
+    /// (the project snapshot's), counted with [`Cache::count_hits`] when it is not.
+    pub fn peek(
+        &self,
+        file: FileId,
+        path: &Path,
+        language: Language,
+        text: &str,
+        project: u64,
+    ) -> Option<FileResults> {
+        path.parent()
+            .and_then(|dir| self.loaded.get(dir))
+            .zip(file_name(path))
+            .and_then(|(entries, name)| entries.get(&name))
+            .filter(|entry| entry.content == content_key(language, text, project))
+            .and_then(|entry| entry.results.clone().into_results(file))
+    }
+
+    pub fn count_hits(&self, hits: usize) {
+        self.hits.fetch_add(hits, Ordering::Relaxed);
     }
 
     /// What to store for a file just analysed (made in the worker, written by
@@ -178,7 +194,8 @@ impl Cache {
         }
     }
 
-    fn write(&self, source: &Path, cached: CachedDirectory) -> std::io::Result<()> {
+    /// Creates this run key's directory, marking the cache root on first use.
+    fn ensure_directory(&self) -> std::io::Result<()> {
         if !self.directory.is_dir() {
             fs::create_dir_all(&self.directory)?;
             if let Some(root) = self.directory.parent() {
@@ -186,6 +203,11 @@ impl Cache {
                 remove_unused_runs(root, &self.directory);
             }
         }
+        Ok(())
+    }
+
+    fn write(&self, source: &Path, cached: CachedDirectory) -> std::io::Result<()> {
+        self.ensure_directory()?;
         // One write: serde_json writes token by token to an unbuffered file.
         let bytes = serde_json::to_vec(&cached)?;
         let mut temporary = tempfile::NamedTempFile::new_in(&self.directory)?;
@@ -194,6 +216,30 @@ impl Cache {
             .persist(self.directory.join(directory_file_name(source)))
             .map_err(|e| e.error)?;
         Ok(())
+    }
+
+    /// What the last run that resolved a project index for these named files saw (see
+    /// [`ProjectSnapshot`]).
+    pub fn snapshot(&self, named: &str) -> Option<ProjectSnapshot> {
+        let bytes = fs::read(self.directory.join(snapshot_file_name(named))).ok()?;
+        serde_json::from_slice(&bytes).ok()
+    }
+
+    /// Keeps what this run saw of its project for the next run with the same named files.
+    pub fn save_snapshot(&self, named: &str, snapshot: &ProjectSnapshot) {
+        let written = (|| -> std::io::Result<()> {
+            self.ensure_directory()?;
+            let bytes = serde_json::to_vec(snapshot)?;
+            let mut temporary = tempfile::NamedTempFile::new_in(&self.directory)?;
+            temporary.write_all(&bytes)?;
+            temporary
+                .persist(self.directory.join(snapshot_file_name(named)))
+                .map_err(|e| e.error)?;
+            Ok(())
+        })();
+        if written.is_err() {
+            self.write_errors.fetch_add(1, Ordering::Relaxed);
+        }
     }
 
     /// The directory holding this run key's files.
@@ -211,6 +257,33 @@ fn directory_file_name(source: &Path) -> String {
         "{:032x}.json",
         xxh3_128(source.to_string_lossy().as_bytes())
     )
+}
+
+/// What a run saw of its project: every Go and Python file it read (named or brought in
+/// for the project index), by absolute path, with its content hash, and the project digest
+/// each checked file's results were cached under, and what the file system answered. When
+/// every one of those files is unchanged and the answers are the same, the index would come
+/// out the same, so a run can take each file's results from the cache without lowering
+/// anything.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct ProjectSnapshot {
+    pub inputs: BTreeMap<PathBuf, String>,
+    pub digests: BTreeMap<PathBuf, u64>,
+    /// Whether each path the run looked for was a file (`go.mod`, `__init__.py`, modules).
+    #[serde(default)]
+    pub probes: BTreeMap<PathBuf, bool>,
+    /// The Go files of each package directory the run listed.
+    #[serde(default)]
+    pub listings: BTreeMap<PathBuf, Vec<PathBuf>>,
+}
+
+/// The content hash of a file, for [`ProjectSnapshot::inputs`].
+pub fn text_key(language: Language, text: &str) -> String {
+    content_key(language, text, 0)
+}
+
+fn snapshot_file_name(named: &str) -> String {
+    format!("project-{:032x}.json", xxh3_128(named.as_bytes()))
 }
 
 /// The key of a file's entry: its language, its text, and the digest of the summaries

@@ -24,7 +24,9 @@ use txlint_rules::{
 };
 
 use crate::baseline::{self, Baseline};
-use crate::cache::{Cache, FileNotice, FileResults, NewEntry, CACHE_DIR_NAME};
+use crate::cache::{
+    text_key, Cache, FileNotice, FileResults, NewEntry, ProjectSnapshot, CACHE_DIR_NAME,
+};
 use crate::cli::{CheckArgs, ColorChoice, OutputFormat};
 use crate::config::patterns::slashed;
 use crate::config::{Overrides, Profile, Resolver};
@@ -63,6 +65,10 @@ struct Checked {
     suppressions: Vec<Suppression>,
     /// Results to store in the cache (written after the run).
     cache_entry: Option<NewEntry>,
+    /// The content hash of a Go or Python file that was read, for the project snapshot.
+    content: Option<String>,
+    /// The project digest its results were computed (or cached) under.
+    digest: Option<u64>,
 }
 
 pub fn run(args: &CheckArgs) -> Result<u8> {
@@ -165,13 +171,19 @@ pub fn run(args: &CheckArgs) -> Result<u8> {
                     text: display_path,
                     raw: raw_path,
                 } = shown_resolved(&target.path, target.real.as_deref(), Some(&cwd));
-                let stage = isolate::catch(|| prepare(target, display_path.clone(), args, &fs))
-                    .unwrap_or_else(|bug| Stage::Done(failed(&target.path, display_path, bug)));
+                let defer = !caches.is_empty();
+                let stage =
+                    isolate::catch(|| prepare(target, display_path.clone(), (args, defer), &fs))
+                        .unwrap_or_else(|bug| Stage::Done(failed(&target.path, display_path, bug)));
+                let cache = caches.get(&profile_id(&target.profile));
+                let cache = cache.map(|c| c.as_ref());
                 match Stage::with_raw_path(stage, raw_path) {
-                    // Rust has no project index yet: checked at once, its IR not kept.
-                    Stage::Prepared(prepared) if prepared.language == Language::Rust => {
-                        let cache = caches.get(&profile_id(&target.profile));
-                        let cache = cache.map(|c| c.as_ref());
+                    // Rust has no project index yet: checked at once (from the cache when
+                    // it can be), its IR not kept.
+                    Stage::Pending(pending) if !indexed_language(pending.language) => {
+                        Stage::Done(check_alone(index, *pending, target, cache, args, &fs))
+                    }
+                    Stage::Prepared(prepared) if !indexed_language(prepared.language) => {
                         Stage::Done(finish_isolated(index, prepared, target, cache, None, args))
                     }
                     stage => stage,
@@ -181,8 +193,19 @@ pub fn run(args: &CheckArgs) -> Result<u8> {
     });
     // Phase 2: the project index of each profile's files (profiles may model other
     // libraries), resolved to a fixed point.
+    // A warm run whose project is unchanged takes every result from the cache; any
+    // other run lowers what waits and resolves the index.
+    let named = named_files(&targets);
+    let warm =
+        pool.install(|| take_unchanged_project(&targets, &mut stages, &caches, &named, args));
+    if !warm {
+        lower_waiting(&targets, &mut stages, &fs, &pool);
+    }
     let lowered = started.elapsed();
-    let indexes = pool.install(|| project_indexes(&targets, &mut stages, args, &fs));
+    let (indexes, context) = match warm {
+        true => (HashMap::new(), Vec::new()),
+        false => pool.install(|| project_indexes(&targets, &mut stages, args, &fs)),
+    };
     let indexed = started.elapsed();
     // Phase 3: check each file with its view of the index.
     let mut checked: Vec<Checked> = pool.install(|| {
@@ -193,6 +216,12 @@ pub fn run(args: &CheckArgs) -> Result<u8> {
             .map(|(index, (stage, target))| {
                 let outcome = match stage {
                     Stage::Done(outcome) | Stage::Unparsed(outcome, _) => outcome,
+                    // Never left waiting: lowered or taken from the cache before.
+                    Stage::Pending(pending) => skipped(
+                        pending.display_path,
+                        Some(pending.language),
+                        "internal error: this file was not lowered, so it was not checked".into(),
+                    ),
                     Stage::Prepared(prepared) => {
                         let id = profile_id(&target.profile);
                         let cache = caches.get(&id).map(|c| c.as_ref());
@@ -215,6 +244,9 @@ pub fn run(args: &CheckArgs) -> Result<u8> {
         );
     }
     save_caches(&caches, &targets, &mut checked);
+    if !warm {
+        save_snapshots(&caches, &targets, &checked, (&context, &fs), &named);
+    }
     if args.verbose {
         describe_caches(&caches)?;
     }
@@ -856,6 +888,8 @@ fn skipped(display_path: String, language: Option<Language>, message: String) ->
         skipped: Some(message),
         suppressions: Vec::new(),
         cache_entry: None,
+        content: None,
+        digest: None,
     }
 }
 
@@ -867,6 +901,8 @@ enum Stage {
     /// call a helper of the project, which the index decides; its imports (scanned from
     /// the text) bring in the modules that may define one.
     Unparsed(Checked, Vec<Import>),
+    /// Read, to be lowered unless the project snapshot shows its results are cached.
+    Pending(Box<Pending>),
     /// Lowered, waiting for the project index.
     Prepared(Box<Prepared>),
 }
@@ -882,6 +918,10 @@ impl Stage {
                 outcome.raw_path = raw_path;
                 Stage::Unparsed(outcome, imports)
             }
+            Stage::Pending(mut pending) => {
+                pending.raw_path = raw_path;
+                Stage::Pending(pending)
+            }
             Stage::Prepared(mut prepared) => {
                 prepared.raw_path = raw_path;
                 Stage::Prepared(prepared)
@@ -895,6 +935,8 @@ struct Prepared {
     display_path: String,
     raw_path: Option<Vec<u8>>,
     language: Language,
+    /// Its content hash, for the project snapshot.
+    content: String,
     text: String,
     suppressions: Vec<Suppression>,
     ir: FileIr,
@@ -914,7 +956,12 @@ fn failed(path: &Path, display_path: String, bug: Bug) -> Checked {
 
 /// Phase 1 for one file: read it, find its suppression comments, and lower it unless
 /// the prefilter shows that no rule can fire in it.
-fn prepare(target: &Target, display_path: String, args: &CheckArgs, fs: &ProjectFiles) -> Stage {
+fn prepare(
+    target: &Target,
+    display_path: String,
+    (args, defer): (&CheckArgs, bool),
+    fs: &ProjectFiles,
+) -> Stage {
     let settings = &target.profile.settings;
     let Some(language) = supported_language(&target.path) else {
         return Stage::Done(skipped(
@@ -943,35 +990,111 @@ fn prepare(target: &Target, display_path: String, args: &CheckArgs, fs: &Project
                 raw_path: None,
                 language: Some(language),
                 results: FileResults::default(),
+                content: indexed_language(language).then(|| text_key(language, &text)),
                 text: keep_text.then_some(text),
                 skipped: None,
                 suppressions,
                 cache_entry: None,
+                digest: None,
             },
             imports,
         );
     }
-    fault_point("parse", &target.path);
-    // The parser does not expect a byte-order mark. Blank it out rather than remove it,
-    // so that every offset stays an offset into the file.
-    let ir = match text.strip_prefix('\u{feff}') {
-        Some(rest) => lower(language, &format!("   {rest}")),
-        None => lower(language, &text),
-    };
-    let place = locate(
-        language,
-        target.real.as_ref().unwrap_or(&target.absolute),
-        fs,
-    );
-    Stage::Prepared(Box::new(Prepared {
+    let pending = Pending {
         display_path,
         raw_path: None,
         language,
+        content: text_key(language, &text),
         text,
         suppressions,
+    };
+    // With a cache, files wait: a cached result needs no lowering (for Go and Python,
+    // when the project snapshot shows the project unchanged).
+    if defer {
+        return Stage::Pending(Box::new(pending));
+    }
+    Stage::Prepared(Box::new(lower_pending(pending, target, fs)))
+}
+
+/// A file of a language without a project index: its results from the cache, else
+/// lowered and checked.
+fn check_alone(
+    index: usize,
+    pending: Pending,
+    target: &Target,
+    cache: Option<&Cache>,
+    args: &CheckArgs,
+    fs: &ProjectFiles,
+) -> Checked {
+    let file = FileId(index as u32);
+    let hit =
+        cache.and_then(|c| c.peek(file, &target.absolute, pending.language, &pending.text, 0));
+    if let Some(results) = hit {
+        if let Some(cache) = cache {
+            cache.count_hits(1);
+        }
+        let keep_text = !results.diagnostics.is_empty()
+            || results.package.may_report()
+            || !results.notices.is_empty()
+            || (args.report_unused_ignores && !pending.suppressions.is_empty());
+        return Checked {
+            display_path: pending.display_path,
+            raw_path: pending.raw_path,
+            language: Some(pending.language),
+            results,
+            text: keep_text.then_some(pending.text),
+            skipped: None,
+            suppressions: pending.suppressions,
+            cache_entry: None,
+            content: None,
+            digest: Some(0),
+        };
+    }
+    let display_path = pending.display_path.clone();
+    match isolate::catch(|| lower_pending(pending, target, fs)) {
+        Ok(prepared) => finish_isolated(index, Box::new(prepared), target, cache, None, args),
+        Err(bug) => failed(&target.path, display_path, bug),
+    }
+}
+
+/// Whether files of a language go into the project index.
+fn indexed_language(language: Language) -> bool {
+    matches!(language, Language::Go | Language::Python)
+}
+
+/// A file read and scanned, not lowered yet.
+struct Pending {
+    display_path: String,
+    raw_path: Option<Vec<u8>>,
+    language: Language,
+    content: String,
+    text: String,
+    suppressions: Vec<Suppression>,
+}
+
+fn lower_pending(pending: Pending, target: &Target, fs: &ProjectFiles) -> Prepared {
+    fault_point("parse", &target.path);
+    // The parser does not expect a byte-order mark. Blank it out rather than remove it,
+    // so that every offset stays an offset into the file.
+    let ir = match pending.text.strip_prefix('\u{feff}') {
+        Some(rest) => lower(pending.language, &format!("   {rest}")),
+        None => lower(pending.language, &pending.text),
+    };
+    let place = locate(
+        pending.language,
+        target.real.as_ref().unwrap_or(&target.absolute),
+        fs,
+    );
+    Prepared {
+        display_path: pending.display_path,
+        raw_path: pending.raw_path,
+        language: pending.language,
+        content: pending.content,
+        text: pending.text,
+        suppressions: pending.suppressions,
         ir,
         place,
-    }))
+    }
 }
 
 /// Phase 2: the project index of each profile's lowered files, resolved to a fixed
@@ -985,7 +1108,7 @@ fn project_indexes(
     stages: &mut [Stage],
     args: &CheckArgs,
     fs: &ProjectFiles,
-) -> HashMap<usize, ProjectIndex> {
+) -> (HashMap<usize, ProjectIndex>, Vec<ReadFile>) {
     let real = |t: &Target| t.real.clone().unwrap_or_else(|| t.absolute.clone());
     let mut known: HashSet<PathBuf> = targets.iter().map(real).collect();
     let mut listed: HashSet<PathBuf> = HashSet::new();
@@ -993,6 +1116,8 @@ fn project_indexes(
     let mut expanded_targets: HashSet<usize> = HashSet::new();
     let mut expanded_context = 0;
     let mut indexes = HashMap::new();
+    // Every file brought in, lowered or not, with its content hash (for the snapshot).
+    let mut read: Vec<ReadFile> = Vec::new();
     // Whether `indexes` covers every file lowered so far.
     let mut current = false;
     let tried: std::sync::Mutex<HashSet<usize>> = Default::default();
@@ -1007,7 +1132,7 @@ fn project_indexes(
                         if !listed.insert(path.clone()) {
                             continue;
                         }
-                        for file in go_files_in(&path) {
+                        for file in fs.go_files_in(&path) {
                             if known.insert(file.clone()) {
                                 wanted.push((profile, file));
                             }
@@ -1036,6 +1161,7 @@ fn project_indexes(
                         display_path: String::new(),
                         raw_path: None,
                         language: Language::Python,
+                        content: String::new(),
                         text: String::new(),
                         suppressions: Vec::new(),
                         ir,
@@ -1054,7 +1180,7 @@ fn project_indexes(
             .iter()
             .map(|t| (profile_id(&t.profile), &t.profile))
             .collect();
-        let loaded: Vec<(usize, Prepared)> = wanted
+        let loaded: Vec<(usize, PathBuf, String, Option<Prepared>)> = wanted
             .par_iter()
             .filter_map(|(profile, path)| {
                 let settings = &profiles[profile].settings;
@@ -1062,11 +1188,17 @@ fn project_indexes(
                 isolate::catch(|| load_context(path, settings, index, args.max_file_size, fs))
                     .ok()
                     .flatten()
-                    .map(|prepared| (*profile, prepared))
+                    .map(|(content, prepared)| (*profile, path.clone(), content, prepared))
             })
             .collect();
-        let mut grew = !loaded.is_empty();
-        context.extend(loaded);
+        let mut grew = false;
+        for (profile, path, content, prepared) in loaded {
+            read.push((profile, path, content));
+            if let Some(prepared) = prepared {
+                context.push((profile, prepared));
+                grew = true;
+            }
+        }
         // Go files of a package being checked that run statements: they need no index.
         let second = second_chance(targets, stages, |i, target, outcome, _| {
             let path = real(target);
@@ -1118,8 +1250,215 @@ fn project_indexes(
         indexes = resolve_indexes(targets, stages, &context, indexes, args.verbose);
         current = true;
     }
-    indexes
+    (indexes, read)
 }
+
+/// The files named on the command line, for the project snapshot's name.
+fn named_files(targets: &[Target]) -> String {
+    let mut paths: Vec<String> = targets
+        .iter()
+        .map(|t| t.absolute.to_string_lossy().into_owned())
+        .collect();
+    paths.sort();
+    paths.join("\n")
+}
+
+/// Lowers the files that waited for the project snapshot.
+fn lower_waiting(
+    targets: &[Target],
+    stages: &mut [Stage],
+    fs: &ProjectFiles,
+    pool: &rayon::ThreadPool,
+) {
+    pool.install(|| {
+        stages
+            .par_iter_mut()
+            .zip(targets)
+            .for_each(|(stage, target)| {
+                if !matches!(stage, Stage::Pending(_)) {
+                    return;
+                }
+                let Stage::Pending(pending) = std::mem::replace(
+                    stage,
+                    Stage::Done(skipped(String::new(), None, String::new())),
+                ) else {
+                    return;
+                };
+                let display_path = pending.display_path.clone();
+                *stage = match isolate::catch(|| lower_pending(*pending, target, fs)) {
+                    Ok(prepared) => Stage::Prepared(Box::new(prepared)),
+                    Err(bug) => Stage::Done(failed(&target.path, display_path, bug)),
+                };
+            });
+    });
+}
+
+/// When every Go and Python file the last run of these named files read is unchanged
+/// (the ones named and the ones it brought in), the project index would come out the
+/// same: each checked file's results are taken from the cache under the digest they were
+/// stored with, and nothing is lowered. Returns false, changing nothing, otherwise.
+fn take_unchanged_project(
+    targets: &[Target],
+    stages: &mut [Stage],
+    caches: &HashMap<usize, Arc<Cache>>,
+    named: &str,
+    args: &CheckArgs,
+) -> bool {
+    // One profile, one cache: a run over several configurations takes the long way.
+    let profiles: HashSet<usize> = targets.iter().map(|t| profile_id(&t.profile)).collect();
+    let (Some(cache), 1) = (
+        profiles.iter().next().and_then(|id| caches.get(id)),
+        profiles.len(),
+    ) else {
+        return false;
+    };
+    let Some(snapshot) = cache.snapshot(named) else {
+        return false;
+    };
+    let real = |t: &Target| t.real.clone().unwrap_or_else(|| t.absolute.clone());
+    // Every Go and Python file named now was read last time, unchanged.
+    let mut seen: HashSet<PathBuf> = HashSet::new();
+    for (stage, target) in stages.iter().zip(targets) {
+        let content = match stage {
+            Stage::Pending(pending) => Some(&pending.content),
+            Stage::Unparsed(outcome, _) => outcome.content.as_ref(),
+            _ => None,
+        };
+        if let Some(content) = content {
+            let path = real(target);
+            if snapshot.inputs.get(&path) != Some(content) {
+                return false;
+            }
+            seen.insert(path);
+        }
+    }
+    // And so is every file it brought in.
+    let unchanged = snapshot
+        .inputs
+        .par_iter()
+        .filter(|(path, _)| !seen.contains(*path))
+        .all(|(path, content)| {
+            let language = supported_language(path);
+            let text = read_source(path, args.max_file_size).ok();
+            matches!((language, text), (Some(l), Some(t)) if text_key(l, &t) == *content)
+        });
+    // And the file system answers the same: no `go.mod`, `__init__.py` or module file
+    // appeared or went, no Go file was added to a package it read.
+    let same_answers = snapshot
+        .probes
+        .par_iter()
+        .all(|(path, existed)| path.is_file() == *existed)
+        && snapshot
+            .listings
+            .par_iter()
+            .all(|(directory, files)| go_files_in(directory) == *files);
+    if !unchanged || !same_answers {
+        return false;
+    }
+    // Each file checked last time, from the cache.
+    let taken: Option<Vec<(usize, Checked)>> = stages
+        .par_iter()
+        .zip(targets)
+        .enumerate()
+        .filter_map(|(index, (stage, target))| {
+            let digest = snapshot.digests.get(&real(target)).copied();
+            let (display_path, raw_path, language, text, suppressions) = match stage {
+                Stage::Pending(p) => (
+                    p.display_path.clone(),
+                    p.raw_path.clone(),
+                    p.language,
+                    p.text.clone(),
+                    p.suppressions.clone(),
+                ),
+                Stage::Unparsed(outcome, _) if digest.is_some() => (
+                    outcome.display_path.clone(),
+                    outcome.raw_path.clone(),
+                    outcome.language?,
+                    read_source(&target.path, args.max_file_size).ok()?,
+                    outcome.suppressions.clone(),
+                ),
+                _ => return None,
+            };
+            let Some(digest) = digest else {
+                return Some(None);
+            };
+            let file = FileId(index as u32);
+            let Some(results) = cache.peek(file, &target.absolute, language, &text, digest) else {
+                return Some(None);
+            };
+            let keep_text = !results.diagnostics.is_empty()
+                || results.package.may_report()
+                || !results.notices.is_empty()
+                || (args.report_unused_ignores && !suppressions.is_empty());
+            Some(Some((
+                index,
+                Checked {
+                    display_path,
+                    raw_path,
+                    language: Some(language),
+                    results,
+                    content: Some(text_key(language, &text)),
+                    text: keep_text.then_some(text),
+                    skipped: None,
+                    suppressions,
+                    cache_entry: None,
+                    digest: Some(digest),
+                },
+            )))
+        })
+        .collect();
+    let Some(taken) = taken else {
+        return false;
+    };
+    cache.count_hits(taken.len());
+    for (index, outcome) in taken {
+        stages[index] = Stage::Done(outcome);
+    }
+    true
+}
+
+/// Keeps, per profile, what this run read of its project and the digest of each checked
+/// file's results, for the next run of the same named files.
+fn save_snapshots(
+    caches: &HashMap<usize, Arc<Cache>>,
+    targets: &[Target],
+    checked: &[Checked],
+    (context, fs): (&[ReadFile], &ProjectFiles),
+    named: &str,
+) {
+    let mut snapshots: HashMap<usize, ProjectSnapshot> = HashMap::new();
+    for (target, outcome) in targets.iter().zip(checked) {
+        let path = target
+            .real
+            .clone()
+            .unwrap_or_else(|| target.absolute.clone());
+        let snapshot = snapshots.entry(profile_id(&target.profile)).or_default();
+        if let Some(content) = &outcome.content {
+            snapshot.inputs.insert(path.clone(), content.clone());
+        }
+        if let Some(digest) = outcome.digest {
+            snapshot.digests.insert(path, digest);
+        }
+    }
+    for (profile, path, content) in context {
+        snapshots
+            .entry(*profile)
+            .or_default()
+            .inputs
+            .insert(path.clone(), content.clone());
+    }
+    let (probes, listings) = fs.answers();
+    for (profile, mut snapshot) in snapshots {
+        snapshot.probes = probes.clone();
+        snapshot.listings = listings.clone();
+        if let Some(cache) = caches.get(&profile) {
+            cache.save_snapshot(named, &snapshot);
+        }
+    }
+}
+
+/// A file brought in for the project index: its profile, path and content hash.
+type ReadFile = (usize, PathBuf, String);
 
 /// Rounds of bringing in needed files: each follows imports one level further.
 const MAX_CONTEXT_ROUNDS: usize = 64;
@@ -1145,6 +1484,7 @@ fn second_chance(
                 display_path: outcome.display_path.clone(),
                 raw_path: outcome.raw_path.clone(),
                 language,
+                content: text_key(language, &text),
                 ir: lower(language, &text),
                 suppressions: outcome.suppressions.clone(),
                 text,
@@ -1178,9 +1518,10 @@ fn load_context(
     index: Option<&ProjectIndex>,
     max_size: u64,
     fs: &ProjectFiles,
-) -> Option<Prepared> {
+) -> Option<(String, Option<Prepared>)> {
     let language = supported_language(path)?;
     let text = read_source(path, max_size).ok()?;
+    let content = text_key(language, &text);
     let place = locate(language, path, fs);
     let may_matter = settings.models().may_have_findings(language, &text)
         || settings.models().may_matter_to_package(language, &text)
@@ -1190,17 +1531,19 @@ fn load_context(
                 index.view(place.as_ref()).imports_python_helpers(&imports)
             }));
     if !may_matter {
-        return None;
+        return Some((content, None));
     }
-    Some(Prepared {
+    let prepared = Prepared {
         display_path: path.display().to_string(),
         raw_path: None,
         language,
+        content: content.clone(),
         ir: lower(language, &text),
         suppressions: Vec::new(),
         text: String::new(),
         place,
-    })
+    };
+    Some((content, Some(prepared)))
 }
 
 /// The index of each profile over its lowered files and the context files.
@@ -1290,6 +1633,7 @@ fn finish(
         display_path,
         raw_path: _,
         language,
+        content,
         text,
         suppressions,
         ir,
@@ -1334,6 +1678,8 @@ fn finish(
         skipped: None,
         suppressions,
         cache_entry,
+        content: Some(content),
+        digest: Some(project),
     }
 }
 
@@ -1688,6 +2034,31 @@ mod tests {
 #[derive(Default)]
 struct ProjectFiles {
     is_file: std::sync::Mutex<HashMap<PathBuf, bool>>,
+    /// The Go files of each directory listed, as listed.
+    listings: std::sync::Mutex<BTreeMap<PathBuf, Vec<PathBuf>>>,
+}
+
+impl ProjectFiles {
+    /// The Go files of a directory, recorded for the project snapshot.
+    fn go_files_in(&self, directory: &Path) -> Vec<PathBuf> {
+        let files = go_files_in(directory);
+        if let Ok(mut listings) = self.listings.lock() {
+            listings.insert(directory.to_path_buf(), files.clone());
+        }
+        files
+    }
+
+    /// What the project index asked of the file system, for the project snapshot: a run
+    /// that would get other answers may find other files.
+    fn answers(&self) -> (BTreeMap<PathBuf, bool>, BTreeMap<PathBuf, Vec<PathBuf>>) {
+        let probes = self
+            .is_file
+            .lock()
+            .map(|m| m.iter().map(|(p, b)| (p.clone(), *b)).collect())
+            .unwrap_or_default();
+        let listings = self.listings.lock().map(|l| l.clone()).unwrap_or_default();
+        (probes, listings)
+    }
 }
 
 impl ProjectFs for ProjectFiles {

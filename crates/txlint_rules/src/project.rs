@@ -656,6 +656,10 @@ impl<'a> ProjectView<'a> {
     /// A digest of every export this file's results can depend on, for the cache: when
     /// a helper elsewhere changes, the file's cached results are stale.
     pub fn digest(&self, file: &FileIr) -> u64 {
+        // A file with no place sees nothing of a project (Rust, or checked alone).
+        if self.place.is_none() {
+            return 0;
+        }
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
         for key in self.dependencies(file) {
             if let Some(exports) = self.index.units.get(&key) {
