@@ -158,8 +158,8 @@ pub fn run(args: &CheckArgs) -> Result<u8> {
         .build()
         .context("could not start worker threads")?;
     let progress = Progress::new(targets.len(), !args.quiet && io::stderr().is_terminal());
-    // Phase 1: read, scan and lower every file (a cache hit still needs its IR: its
-    // results are valid only while the summaries it used elsewhere are unchanged).
+    // Phase 1: read and scan every file. Without a cache, lower it at once; with one,
+    // it waits (a Rust file is checked or taken from the cache here: it has no index).
     let fs = ProjectFiles::default();
     let started = std::time::Instant::now();
     let mut stages: Vec<Stage> = pool.install(|| {
@@ -191,10 +191,9 @@ pub fn run(args: &CheckArgs) -> Result<u8> {
             })
             .collect()
     });
-    // Phase 2: the project index of each profile's files (profiles may model other
-    // libraries), resolved to a fixed point.
-    // A warm run whose project is unchanged takes every result from the cache; any
-    // other run lowers what waits and resolves the index.
+    // Phase 2: a warm run whose project is unchanged takes every result from the cache;
+    // any other run lowers what waits and resolves the project index of each profile's
+    // files (profiles may model other libraries) to a fixed point.
     let named = named_files(&targets);
     let warm =
         pool.install(|| take_unchanged_project(&targets, &mut stages, &caches, &named, args));
