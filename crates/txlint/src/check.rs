@@ -1032,22 +1032,7 @@ fn check_alone(
         if let Some(cache) = cache {
             cache.count_hits(1);
         }
-        let keep_text = !results.diagnostics.is_empty()
-            || results.package.may_report()
-            || !results.notices.is_empty()
-            || (args.report_unused_ignores && !pending.suppressions.is_empty());
-        return Checked {
-            display_path: pending.display_path,
-            raw_path: pending.raw_path,
-            language: Some(pending.language),
-            results,
-            text: keep_text.then_some(pending.text),
-            skipped: None,
-            suppressions: pending.suppressions,
-            cache_entry: None,
-            content: None,
-            digest: Some(0),
-        };
+        return pending.with_cached_results(results, 0, args.report_unused_ignores);
     }
     let display_path = pending.display_path.clone();
     match isolate::catch(|| lower_pending(pending, target, fs)) {
@@ -1069,6 +1054,42 @@ struct Pending {
     content: String,
     text: String,
     suppressions: Vec<Suppression>,
+}
+
+impl Pending {
+    /// The outcome of the file with results taken from the cache (under `digest`).
+    fn with_cached_results(
+        self,
+        results: FileResults,
+        digest: u64,
+        report_unused_ignores: bool,
+    ) -> Checked {
+        let keep = keeps_text(&results, &self.suppressions, report_unused_ignores);
+        Checked {
+            display_path: self.display_path,
+            raw_path: self.raw_path,
+            language: Some(self.language),
+            results,
+            text: keep.then_some(self.text),
+            skipped: None,
+            suppressions: self.suppressions,
+            cache_entry: None,
+            content: Some(self.content),
+            digest: Some(digest),
+        }
+    }
+}
+
+/// Whether a file's text is kept for the report: something is reported about it.
+fn keeps_text(
+    results: &FileResults,
+    suppressions: &[Suppression],
+    report_unused_ignores: bool,
+) -> bool {
+    !results.diagnostics.is_empty()
+        || results.package.may_report()
+        || !results.notices.is_empty()
+        || (report_unused_ignores && !suppressions.is_empty())
 }
 
 fn lower_pending(pending: Pending, target: &Target, fs: &ProjectFiles) -> Prepared {
@@ -1361,48 +1382,40 @@ fn take_unchanged_project(
         .enumerate()
         .filter_map(|(index, (stage, target))| {
             let digest = snapshot.digests.get(&real(target)).copied();
-            let (display_path, raw_path, language, text, suppressions) = match stage {
-                Stage::Pending(p) => (
-                    p.display_path.clone(),
-                    p.raw_path.clone(),
-                    p.language,
-                    p.text.clone(),
-                    p.suppressions.clone(),
-                ),
-                Stage::Unparsed(outcome, _) if digest.is_some() => (
-                    outcome.display_path.clone(),
-                    outcome.raw_path.clone(),
-                    outcome.language?,
-                    read_source(&target.path, args.max_file_size).ok()?,
-                    outcome.suppressions.clone(),
-                ),
+            let file = match stage {
+                Stage::Pending(p) => Pending {
+                    display_path: p.display_path.clone(),
+                    raw_path: p.raw_path.clone(),
+                    language: p.language,
+                    content: p.content.clone(),
+                    text: p.text.clone(),
+                    suppressions: p.suppressions.clone(),
+                },
+                Stage::Unparsed(outcome, _) if digest.is_some() => {
+                    let language = outcome.language?;
+                    let text = read_source(&target.path, args.max_file_size).ok()?;
+                    Pending {
+                        display_path: outcome.display_path.clone(),
+                        raw_path: outcome.raw_path.clone(),
+                        language,
+                        content: text_key(language, &text),
+                        text,
+                        suppressions: outcome.suppressions.clone(),
+                    }
+                }
                 _ => return None,
             };
             let Some(digest) = digest else {
                 return Some(None);
             };
-            let file = FileId(index as u32);
-            let Some(results) = cache.peek(file, &target.absolute, language, &text, digest) else {
+            let id = FileId(index as u32);
+            let Some(results) = cache.peek(id, &target.absolute, file.language, &file.text, digest)
+            else {
                 return Some(None);
             };
-            let keep_text = !results.diagnostics.is_empty()
-                || results.package.may_report()
-                || !results.notices.is_empty()
-                || (args.report_unused_ignores && !suppressions.is_empty());
             Some(Some((
                 index,
-                Checked {
-                    display_path,
-                    raw_path,
-                    language: Some(language),
-                    results,
-                    content: Some(text_key(language, &text)),
-                    text: keep_text.then_some(text),
-                    skipped: None,
-                    suppressions,
-                    cache_entry: None,
-                    digest: Some(digest),
-                },
+                file.with_cached_results(results, digest, args.report_unused_ignores),
             )))
         })
         .collect();
@@ -1432,7 +1445,9 @@ fn save_snapshots(
             .clone()
             .unwrap_or_else(|| target.absolute.clone());
         let snapshot = snapshots.entry(profile_id(&target.profile)).or_default();
-        if let Some(content) = &outcome.content {
+        // Only files the index reads: a Rust file's results do not depend on the others.
+        let indexed = outcome.language.is_some_and(indexed_language);
+        if let (Some(content), true) = (&outcome.content, indexed) {
             snapshot.inputs.insert(path.clone(), content.clone());
         }
         if let Some(digest) = outcome.digest {
@@ -1664,10 +1679,7 @@ fn finish(
         }
     };
     check_ranges(&results, &text);
-    let keep_text = !results.diagnostics.is_empty()
-        || results.package.may_report()
-        || !results.notices.is_empty()
-        || (report_unused_ignores && !suppressions.is_empty());
+    let keep_text = keeps_text(&results, &suppressions, report_unused_ignores);
     Checked {
         display_path,
         raw_path: None,
