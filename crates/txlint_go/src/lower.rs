@@ -695,9 +695,11 @@ impl<'s> Lowerer<'s> {
             "assignment_statement" => self.assignment(node, false),
             "var_declaration" => self.var_declaration(node),
             "inc_statement" | "dec_statement" => {
-                for child in named_children(node) {
-                    self.expr(child, ResultUse::Used);
+                let targets = named_children(node);
+                for child in &targets {
+                    self.expr(*child, ResultUse::Used);
                 }
+                self.assign_unknown(&targets, range(node));
             }
             "send_statement" => {
                 if let Some(channel) = node.child_by_field_id(fields().channel.get()) {
@@ -843,9 +845,28 @@ impl<'s> Lowerer<'s> {
             for expr in lhs.iter().chain(&rhs) {
                 self.expr(*expr, ResultUse::Used);
             }
+            self.assign_unknown(&lhs, range(node));
             return;
         }
         self.bind(&lhs, &rhs, define, None, range(node));
+    }
+
+    /// `n++`, `n += k`: the local variables among `targets` get a new value that is not
+    /// known (a counter that is no longer zero, for the flow analysis).
+    fn assign_unknown(&mut self, targets: &[Node], at: TextRange) {
+        for target in targets {
+            let target = unparen(*target);
+            if target.kind() != "identifier" {
+                continue;
+            }
+            if let Some(var) = self.lookup(self.text(target)) {
+                self.push(Event::Assign {
+                    targets: vec![Binding::Var(var)],
+                    values: vec![Operand::Other],
+                    range: at,
+                });
+            }
+        }
     }
 
     /// Assigns `rhs` to `lhs`. `define` declares new variables (`:=`, `var`), and `ty`
@@ -863,7 +884,8 @@ impl<'s> Lowerer<'s> {
             let only = unparen(*only);
             if lhs.len() == 2 && only.kind() == "type_assertion_expression" {
                 // `v, ok := x.(T)` cannot panic; `v` is `x` itself, seen with its dynamic
-                // type (a copy of the same transaction or rows), `ok` a plain boolean.
+                // type (a copy of the same transaction or rows), `ok` tells whether `x`
+                // has that type.
                 let value = match only.child_by_field_id(fields().operand.get()) {
                     Some(operand) => self.expr(operand, ResultUse::Used),
                     None => Operand::Other,
@@ -875,7 +897,7 @@ impl<'s> Lowerer<'s> {
                         values: vec![if index == 0 {
                             value.clone()
                         } else {
-                            Operand::Other
+                            Operand::TypeTest(Box::new(value.clone()))
                         }],
                         range: at,
                     });
@@ -1127,14 +1149,41 @@ impl<'s> Lowerer<'s> {
         }
     }
 
-    /// Recognises `x == nil`, `x != nil` (either order) on a variable or field path.
+    /// Recognises `x == nil`, `x != nil` (either order) on a variable or field path, and
+    /// the zero tests of one: `n == 0`, `n != 0`, `n > 0` (a count), a boolean `ok`.
     fn nil_test(&mut self, condition: Node) -> Option<NilTest> {
-        let (tested, then_is_nil) = self.nil_tested(condition)?;
+        let (tested, then_is_nil) = self
+            .nil_tested(condition)
+            .or_else(|| self.zero_tested(condition))?;
         let operand = self.peek_operand(tested)?;
         Some(NilTest {
             operand,
             then_is_nil,
         })
+    }
+
+    /// The variable or field path of `x == 0`, `x != 0` (either order), `x > 0` or a bare
+    /// `x` (a boolean), and whether the `then` edge is taken when it is zero (or false).
+    fn zero_tested<'t>(&self, condition: Node<'t>) -> Option<(Node<'t>, bool)> {
+        let condition = unparen(condition);
+        let path = |node: Node<'t>| matches!(node.kind(), "identifier" | "selector_expression");
+        if path(condition) {
+            return Some((condition, false));
+        }
+        if condition.kind() != "binary_expression" {
+            return None;
+        }
+        let op = self.text(condition.child_by_field_id(fields().operator.get())?);
+        let left = unparen(condition.child_by_field_id(fields().left.get())?);
+        let right = unparen(condition.child_by_field_id(fields().right.get())?);
+        let zero = |node: Node| node.kind() == "int_literal" && self.text(node) == "0";
+        match (op, zero(left), zero(right)) {
+            ("==", false, true) if path(left) => Some((left, true)),
+            ("!=" | ">", false, true) if path(left) => Some((left, false)),
+            ("==", true, false) if path(right) => Some((right, true)),
+            ("!=" | "<", true, false) if path(right) => Some((right, false)),
+            _ => None,
+        }
     }
 
     /// The operand of a variable or field path, without recording any event.
@@ -1506,6 +1555,7 @@ impl<'s> Lowerer<'s> {
             }
             "func_literal" => self.lower_literal(node),
             "nil" => Operand::Const("nil".to_string()),
+            "int_literal" | "true" | "false" => Operand::Const(self.text(node).to_string()),
             "interpreted_string_literal" | "raw_string_literal" => {
                 // Without its quotes. A literal left unclosed in broken code has no
                 // closing quote, and may end in a multi-byte character.

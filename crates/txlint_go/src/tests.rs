@@ -2,7 +2,7 @@
 
 use txlint_ir::ir::{
     Binding, Callee, Event, FileIr, Function, FunctionKind, NilTest, NoReturnKind, Operand,
-    ResultUse, Terminator, VarKind,
+    ResultUse, Terminator, VarId, VarKind,
 };
 
 use crate::lower_file;
@@ -329,7 +329,8 @@ func f(ok bool) error {
     assert_eq!(tx_else, then_arm);
     let (ok_block, ok_test, ok_then, ok_else) = &branches[2];
     assert_eq!(tx_then.index(), *ok_block);
-    assert!(ok_test.is_none());
+    // A boolean is tested against its zero value, `false`.
+    assert!(!ok_test.as_ref().unwrap().then_is_nil);
     assert_eq!(ok_else, then_arm, "`ok` false runs the `then` arm");
     assert_ne!(ok_then, then_arm);
 }
@@ -604,7 +605,75 @@ fn comma_ok_assertion_copies_the_value() {
         assigned,
         [
             ("v".to_string(), Operand::Var(x)),
-            ("ok".to_string(), Operand::Other)
+            (
+                "ok".to_string(),
+                Operand::TypeTest(Box::new(Operand::Var(x)))
+            )
+        ]
+    );
+}
+
+#[test]
+fn counters_are_zero_tested_and_assigned() {
+    let ir = lower(
+        r#"package p
+
+func f(items []int) {
+	n := 0
+	for range items {
+		if n == 0 {
+			begin()
+		}
+		n++
+		n += 2
+		if 0 != n {
+			n = 0
+		}
+		if len(items) == 0 {
+		}
+	}
+}
+"#,
+    );
+    let f = function(&ir, "f");
+    let n_var = VarId(f.vars.iter().position(|v| v.name == "n").unwrap() as u32);
+    let n = Operand::Var(n_var);
+    let tests: Vec<_> = f
+        .cfg
+        .blocks
+        .iter()
+        .filter_map(|b| match &b.terminator {
+            Terminator::Branch { nil_test, .. } => Some(nil_test.clone()),
+            _ => None,
+        })
+        .collect();
+    let on_n = |then_is_nil| {
+        Some(NilTest {
+            operand: n.clone(),
+            then_is_nil,
+        })
+    };
+    // The loop's own test, `n == 0`, `0 != n`; a call's length is not a path.
+    assert!(tests.contains(&on_n(true)), "{tests:?}");
+    assert!(tests.contains(&on_n(false)), "{tests:?}");
+    assert_eq!(tests.iter().filter(|t| t.is_some()).count(), 2, "{tests:?}");
+    // `n := 0`, `n++`, `n += 2`, `n = 0`: four assignments, two of them to zero.
+    let assigned: Vec<_> = f
+        .events()
+        .filter_map(|e| match e {
+            Event::Assign {
+                targets, values, ..
+            } if targets == &[Binding::Var(n_var)] => Some(values[0].clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        assigned,
+        [
+            Operand::Const("0".into()),
+            Operand::Other,
+            Operand::Other,
+            Operand::Const("0".into())
         ]
     );
 }

@@ -265,6 +265,9 @@ pub enum Operand {
     Call(CallId),
     /// A function literal or closure.
     Closure(FuncId),
+    /// Whether the operand has the type a comma-ok assertion asks for: the `ok` of
+    /// `v, ok := x.(T)` (Go).
+    TypeTest(Box<Operand>),
     /// A literal string (SQL text matters to some rules).
     Str(String),
     /// Another literal, as written: `True`, `None`, `3`.

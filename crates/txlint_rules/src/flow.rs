@@ -24,13 +24,15 @@ enum Phase {
 }
 
 /// One state of the resource on one path: its phase, whether a deferred end is
-/// registered (it runs at every exit), and whether the acquire's error value is still
-/// intact, so that a nil test on it tells whether the acquire succeeded.
+/// registered (it runs at every exit), whether the acquire's error value is still
+/// intact, so that a nil test on it tells whether the acquire succeeded, and whether the
+/// resource's guard counter has changed since the acquire (see [`Resource::guard`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct State {
     phase: Phase,
     covered: bool,
     fresh: bool,
+    counted: bool,
 }
 
 impl State {
@@ -38,14 +40,18 @@ impl State {
         phase: Phase::Absent,
         covered: false,
         fresh: false,
+        counted: false,
     };
 
     fn bit(self) -> States {
-        1 << ((self.phase as u16) * 4 + u16::from(self.covered) * 2 + u16::from(self.fresh))
+        1 << ((self.phase as u32) * 8
+            + u32::from(self.covered) * 4
+            + u32::from(self.fresh) * 2
+            + u32::from(self.counted))
     }
 
-    fn from_index(index: u16) -> State {
-        let phase = match index / 4 {
+    fn from_index(index: u32) -> State {
+        let phase = match index / 8 {
             0 => Phase::Absent,
             1 => Phase::Open,
             2 => Phase::Done,
@@ -53,8 +59,9 @@ impl State {
         };
         State {
             phase,
-            covered: index & 2 != 0,
-            fresh: index & 1 != 0,
+            covered: index & 4 != 0,
+            fresh: index & 2 != 0,
+            counted: index & 1 != 0,
         }
     }
 
@@ -65,17 +72,24 @@ impl State {
 }
 
 /// A set of [`State`]s, one bit each.
-type States = u16;
+type States = u32;
 
 /// Applies `f` to each state of a set.
 fn map_states(states: States, f: impl Fn(State) -> State) -> States {
-    (0..16u16)
+    (0..32u32)
         .filter(|i| states & (1 << i) != 0)
         .fold(0, |acc, i| acc | f(State::from_index(i)).bit())
 }
 
+/// The states of a set for which `keep` holds.
+fn filter_states(states: States, keep: impl Fn(State) -> bool) -> States {
+    (0..32u32)
+        .filter(|i| states & (1 << i) != 0 && keep(State::from_index(*i)))
+        .fold(0, |acc, i| acc | (1 << i))
+}
+
 fn any(states: States, f: impl Fn(State) -> bool) -> bool {
-    (0..16u16).any(|i| states & (1 << i) != 0 && f(State::from_index(i)))
+    (0..32u32).any(|i| states & (1 << i) != 0 && f(State::from_index(i)))
 }
 
 /// What an event does to the tracked resource.
@@ -126,6 +140,15 @@ pub(crate) struct Resource {
     pub error_operands: Vec<Operand>,
     /// The acquire's error variable: assigning it again makes nil tests on it stale.
     pub error_var: Option<VarId>,
+    /// Booleans that tell whether the resource has a type the function asserts
+    /// (`t, ok := tx.(Tx)`): where one is false, the value is not one the function can end
+    /// through that type, so no path from there holds it.
+    pub type_tests: Vec<VarId>,
+    /// A counter the acquire runs under only while it is zero (`if n == 0 { tx = begin() }`,
+    /// a batch carried across loop iterations): zero at the acquire, so while it has not
+    /// changed since, a non-zero test of it cannot pass with the resource open, and once it
+    /// has changed (`n++`, until `n = 0`), a zero test cannot.
+    pub guard: Option<VarId>,
     pub exits: ExitPolicy,
 }
 
@@ -157,6 +180,8 @@ impl Resource {
             aliases,
             error_operands: Vec::new(),
             error_var: None,
+            type_tests: Vec::new(),
+            guard: None,
             exits,
         }
     }
@@ -319,6 +344,7 @@ impl Analysis<'_> {
                 phase: Phase::Open,
                 covered: s.covered,
                 fresh,
+                counted: false,
             });
         }
         let mut record = record;
@@ -356,6 +382,10 @@ impl Analysis<'_> {
             map_states(states, |s| State { fresh: false, ..s })
         } else {
             states
+        };
+        let states = match self.assigns_guard(event) {
+            Some(counted) => map_states(states, |s| State { counted, ..s }),
+            None => states,
         };
         match self.model.effect(event) {
             Effect::None => states,
@@ -456,6 +486,25 @@ impl Analysis<'_> {
                 _ => false,
             },
             _ => false,
+        }
+    }
+
+    /// Whether an event assigns the guard counter, and whether it is then changed since the
+    /// acquire: `n = 0` resets it, anything else (`n++`, `n = f()`) counts.
+    fn assigns_guard(&self, event: &Event) -> Option<bool> {
+        let guard = Binding::Var(self.resource.guard?);
+        match event {
+            Event::Assign {
+                targets, values, ..
+            } => {
+                let index = targets.iter().position(|t| *t == guard)?;
+                Some(values.get(index) != Some(&Operand::Const("0".into())))
+            }
+            Event::Call(id) => match &self.function.call(*id).result {
+                ResultUse::Assigned(bindings) if bindings.contains(&guard) => Some(true),
+                _ => None,
+            },
+            _ => None,
         }
     }
 
@@ -615,6 +664,21 @@ impl Analysis<'_> {
         else {
             return plain();
         };
+        if self
+            .resource
+            .guard
+            .is_some_and(|g| test.operand == Operand::Var(g))
+        {
+            // An open resource with its guard changed is not on the zero edge, nor one
+            // with its guard as the acquire left it (zero) on the other.
+            let zero = filter_states(states, |s| s.phase != Phase::Open || !s.counted);
+            let other = filter_states(states, |s| s.phase != Phase::Open || s.counted);
+            return if test.then_is_nil {
+                vec![(*then_block, zero), (*else_block, other)]
+            } else {
+                vec![(*then_block, other), (*else_block, zero)]
+            };
+        }
         let failed = |s: State, needs_fresh: bool| {
             if s.phase == Phase::Open && (s.fresh || !needs_fresh) {
                 State {
@@ -629,10 +693,11 @@ impl Analysis<'_> {
         let (failed_on_then, failed_states) = if self.tests_error(&test.operand) {
             // `err != nil`: the acquire failed on the `then` edge.
             (!test.then_is_nil, map_states(states, |s| failed(s, true)))
-        } else if matches!(&test.operand, Operand::Var(v) if self.resource.aliases.contains(v))
+        } else if matches!(&test.operand, Operand::Var(v) if self.resource.aliases.contains(v) || self.resource.type_tests.contains(v))
             || self.model.did_nothing_when_nil(&test.operand)
         {
-            // `tx == nil`: nothing is open on the nil edge.
+            // `tx == nil`: nothing is open on the nil edge (nor on the `!ok` edge of an
+            // assertion of its type).
             (test.then_is_nil, map_states(states, |s| failed(s, false)))
         } else {
             return plain();

@@ -1,7 +1,7 @@
 //! Calls that run while a transaction is open: between a begin and an end on some path,
 //! or anywhere in the callback of a closure API (`db.Transaction(func(tx) error {…})`).
 
-use txlint_ir::ir::{CallId, Callee, Event, FileIr, FuncId, Function, Operand, VarId};
+use txlint_ir::ir::{Binding, CallId, Callee, Event, FileIr, FuncId, Function, Operand, VarId};
 
 use crate::models::Models;
 use crate::transactions::TxAnalysis;
@@ -41,7 +41,8 @@ pub(crate) fn open_calls(
             _ => None,
         }
         // An xorm session is its own handle: nothing to bypass through.
-        .filter(|o| !matches!(o, Operand::Var(v) if analysis.resource.aliases.contains(v)));
+        .filter(|o| !matches!(o, Operand::Var(v) if analysis.resource.aliases.contains(v)))
+        .filter(|o| !repoints(function, o, &analysis.resource.aliases));
         for &(block, index) in &analysis.outcome.open_events {
             if let Event::Call(id) = &function.cfg.block(block).events[index] {
                 if *id != analysis.begin.call {
@@ -86,15 +87,29 @@ pub(crate) fn open_calls(
                     .filter(|a| !matches!(a, Operand::Closure(_)))
                     .cloned(),
             };
+            let callback = file.function(literal);
             for body_id in inline_bodies(file, literal) {
                 let body = file.function(body_id);
+                // The callback's transaction parameter, in the terms of this body.
+                let transaction: Vec<VarId> = if body_id == literal {
+                    callback.params.clone()
+                } else {
+                    callback
+                        .params
+                        .iter()
+                        .filter_map(|&p| captured(body, literal, p))
+                        .collect()
+                };
+                let origin = handle
+                    .clone()
+                    .and_then(|h| translate_into(body, parent, &h))
+                    .filter(|o| !repoints(body, o, &transaction));
                 for event in body.events() {
                     if let Event::Call(id) = event {
-                        let origin = handle.clone().map(|h| translate_into(body, parent, &h));
                         calls.push(OpenCall {
                             function: body_id,
                             call: *id,
-                            origin: origin.flatten(),
+                            origin: origin.clone(),
                         });
                     }
                 }
@@ -104,6 +119,38 @@ pub(crate) fn open_calls(
     calls.sort_by_key(|c| (c.function, c.call));
     calls.dedup_by_key(|c| (c.function, c.call));
     calls
+}
+
+/// Whether the function points the handle at the transaction: it stores the transaction,
+/// or a part of it, into the handle or one of its fields (GORM's
+/// `base.Statement.ConnPool = tx.Statement.ConnPool`), so that statements on the handle run
+/// inside the transaction.
+fn repoints(function: &Function, handle: &Operand, transaction: &[VarId]) -> bool {
+    let within = |operand: &Operand, outer: &Operand| {
+        let mut current = operand;
+        loop {
+            if current == outer {
+                return true;
+            }
+            match current {
+                Operand::Field(base, _) => current = base,
+                _ => return false,
+            }
+        }
+    };
+    function.events().any(|event| match event {
+        Event::Assign {
+            targets, values, ..
+        } => targets.iter().zip(values).any(|(target, value)| {
+            let into_handle = match target {
+                Binding::Place(place) => within(place, handle),
+                Binding::Var(v) => *handle == Operand::Var(*v),
+                Binding::Blank => false,
+            };
+            into_handle && value.root_var().is_some_and(|v| transaction.contains(&v))
+        }),
+        _ => false,
+    })
 }
 
 /// A closure API's callback and the literals nested in it that run as part of it

@@ -106,6 +106,8 @@ pub(crate) fn analyze_file(
                 aliases,
                 error_operands: error_var.map(Operand::Var).into_iter().collect(),
                 error_var,
+                type_tests: Vec::new(),
+                guard: None,
                 exits: ExitPolicy::GO,
             };
             let model = HolderModel {

@@ -429,14 +429,69 @@ fn resource_for(function: &Function, begin: &Begin) -> Option<Resource> {
         }
         error_operands.push(error_field);
     }
+    let type_tests = function
+        .events()
+        .filter_map(|event| match event {
+            Event::Assign {
+                targets, values, ..
+            } => match (targets.as_slice(), values.as_slice()) {
+                ([Binding::Var(ok)], [Operand::TypeTest(tested)])
+                    if matches!(**tested, Operand::Var(v) if aliases.contains(&v)) =>
+                {
+                    Some(*ok)
+                }
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect();
+    // `if tx == nil { tx = begin() }` tests the transaction itself, not a counter.
+    let guard =
+        zero_guard(function, begin.call).filter(|g| !aliases.contains(g) && error_var != Some(*g));
     Some(Resource {
         acquire: Event::Call(begin.call),
         acquire_range: call.range,
         aliases,
         error_operands,
         error_var,
+        type_tests,
+        guard,
         exits: ExitPolicy::GO,
     })
+}
+
+/// The local counter a begin runs under only when it is zero: the begin is in the block
+/// entered on the zero edge of `if n == 0` (a batch transaction begun on its first item).
+fn zero_guard(function: &Function, begin: CallId) -> Option<VarId> {
+    let block = function.cfg.block_of(&Event::Call(begin))?;
+    function
+        .cfg
+        .blocks
+        .iter()
+        .find_map(|data| match &data.terminator {
+            Terminator::Branch {
+                nil_test: Some(test),
+                then_block,
+                else_block,
+                ..
+            } => {
+                let zero_edge = if test.then_is_nil {
+                    then_block
+                } else {
+                    else_block
+                };
+                match test.operand {
+                    Operand::Var(v)
+                        if *zero_edge == block
+                            && matches!(function.var(v).kind, VarKind::Local) =>
+                    {
+                        Some(v)
+                    }
+                    _ => None,
+                }
+            }
+            _ => None,
+        })
 }
 
 /// `var` and the local variables it is copied into (`t := tx`), transitively.
@@ -536,6 +591,20 @@ impl HolderModel<'_> {
                         if receives.contains(v) && self.is_end_method(name))
                 })
             })
+    }
+
+    /// Whether an operand is a part of the value reached through its fields
+    /// (`tx.Statement.ConnPool`), other than the results a GORM handle carries
+    /// (`Error`, `RowsAffected`): plain values, not the connection.
+    fn part_of(&self, operand: &Operand) -> bool {
+        let mut current = operand;
+        let mut first_field = None;
+        while let Operand::Field(base, name) = current {
+            first_field = Some(name.as_str());
+            current = base;
+        }
+        first_field.is_some_and(|name| !["Error", "RowsAffected"].contains(&name))
+            && self.is_alias(current)
     }
 
     fn mentions(&self, operand: &Operand) -> bool {
@@ -676,10 +745,12 @@ impl ResourceModel for HolderModel<'_> {
                 targets, values, ..
             } => {
                 // A closure that refers to the transaction, kept anywhere, may end it
-                // later or elsewhere; a copy into a local is an alias, not an escape.
+                // later or elsewhere; a copy into a local is an alias, not an escape. A
+                // part of it stored where it outlives the function (GORM's
+                // `db.Statement.ConnPool = tx.Statement.ConnPool`) hands it on too.
                 let escapes = targets.iter().zip(values).any(|(target, value)| {
                     matches!(value, Operand::Closure(l) if self.captures(*l))
-                        || self.is_alias(value)
+                        || (self.is_alias(value) || self.part_of(value))
                             && match target {
                                 Binding::Place(_) => true,
                                 Binding::Var(v) => {

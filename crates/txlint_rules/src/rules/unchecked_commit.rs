@@ -28,6 +28,7 @@ pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                     .entry(commit.function)
                     .or_insert_with(|| CheckedHandles::compute(function));
                 handle_discarded(vars, &call.result)
+                    && !receiver_keeps_error(function, commit.receiver)
             }
         };
         if !discarded {
@@ -98,6 +99,42 @@ fn error_discarded_plain(result: &ResultUse) -> bool {
         ResultUse::Assigned(bindings) => bindings.iter().all(|b| *b == Binding::Blank),
         _ => false,
     }
+}
+
+/// Whether the handle a GORM-style commit was called on hands its error to the caller.
+/// GORM records a failed commit on the receiver itself (`AddError`; the result is that
+/// same handle), so `db.Commit()` on a handle the caller passed in leaves the error in the
+/// caller's `db.Error`. That is the function's way of reporting errors when it uses the
+/// parameter's `Error` itself (tests or sets `db.Error`, calls `db.AddError`), as GORM
+/// callbacks and plugins do; a helper that never does is reported.
+fn receiver_keeps_error(function: &Function, receiver: &Operand) -> bool {
+    use txlint_ir::ir::VarKind;
+    let Operand::Var(var) = receiver else {
+        return false;
+    };
+    if !matches!(function.var(*var).kind, VarKind::Param | VarKind::Receiver) {
+        return false;
+    }
+    let error_field = Operand::Field(Box::new(receiver.clone()), "Error".into());
+    let in_events = function.events().any(|event| match event {
+        Event::Use { operand, .. } => *operand == error_field,
+        Event::Assign {
+            targets, values, ..
+        } => {
+            values.contains(&error_field)
+                || targets.contains(&Binding::Place(error_field.clone()))
+        }
+        Event::Call(id) => {
+            let call = function.call(*id);
+            call.args.contains(&error_field)
+                || matches!(&call.callee, Callee::Method { receiver: r, name, .. } if r == receiver && name == "AddError")
+        }
+        _ => false,
+    });
+    in_events
+        || function.cfg.blocks.iter().any(|block| {
+            matches!(&block.terminator, Terminator::Branch { nil_test: Some(test), .. } if test.operand == error_field)
+        })
 }
 
 /// Whether a GORM-style handle result is thrown away or never has its `.Error` read.
