@@ -122,6 +122,16 @@ pub(crate) trait ResourceModel {
     fn did_nothing_when_nil(&self, _operand: &Operand) -> bool {
         false
     }
+    /// Whether an exception raised by this event is a database error: a statement, commit
+    /// or rollback on the resource or the connection it holds.
+    fn raises_database_error(&self, _event: &Event) -> bool {
+        false
+    }
+    /// Whether an exception handler that names these classes (empty: a bare `except:`)
+    /// can catch a database error.
+    fn catches_database_errors(&self, _catches: &[String]) -> bool {
+        true
+    }
     /// Whether this event ends the resource only when it succeeds: raising, it leaves
     /// the resource open (SQLite's raw `COMMIT` failing with `SQLITE_BUSY`).
     fn end_fails_open(&self, _event: &Event) -> bool {
@@ -650,7 +660,9 @@ impl Analysis<'_> {
                 } else {
                     raised
                 };
-                vec![(*normal, states), (*handler, raised)]
+                let mut edges = vec![(*normal, states)];
+                edges.extend(self.handlers_of(block, *handler, raised));
+                edges
             } else {
                 vec![(*normal, states)]
             };
@@ -711,6 +723,42 @@ impl Analysis<'_> {
 }
 
 impl Analysis<'_> {
+    /// Where an exception raised at the end of `block` goes: to its handler target, or,
+    /// when the raising call is a database call and that target only dispatches to the
+    /// `except` clauses of a `try`, to each clause that can catch a database error (and on
+    /// outwards) but not to `except queue.Empty:`.
+    fn handlers_of(
+        &self,
+        block: BlockId,
+        target: BlockId,
+        raised: States,
+    ) -> Vec<(BlockId, States)> {
+        let cfg = &self.function.cfg;
+        let raising = cfg
+            .block(block)
+            .events
+            .iter()
+            .rev()
+            .find(|e| matches!(e, Event::Call(_)));
+        let dispatch = cfg.block(target);
+        let Terminator::Switch { targets, .. } = &dispatch.terminator else {
+            return vec![(target, raised)];
+        };
+        if !dispatch.events.is_empty()
+            || !raising.is_some_and(|event| self.model.raises_database_error(event))
+        {
+            return vec![(target, raised)];
+        }
+        targets
+            .iter()
+            .filter(|&&entry| match cfg.block(entry).events.first() {
+                Some(Event::Handler { catches, .. }) => self.model.catches_database_errors(catches),
+                _ => true,
+            })
+            .map(|&entry| (entry, raised))
+            .collect()
+    }
+
     /// Whether a nil test on `operand` tests the acquire's error: the error itself, or a
     /// call given it whose result is tested instead (`if db.AddError(err) == nil`), which
     /// is taken to return that error or one wrapping it.

@@ -158,6 +158,8 @@ pub struct ConnectionMethods {
     pub write_verbs: Vec<String>,
     pub write_constructs: Vec<String>,
     pub errors: Vec<String>,
+    /// Exception types no driver raises (`queue.*` for a whole module).
+    pub not_driver_errors: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

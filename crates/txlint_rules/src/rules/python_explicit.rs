@@ -74,6 +74,36 @@ impl ResourceModel for ExplicitModel<'_> {
     fn panic_site(&self, _event: &Event) -> Option<TextRange> {
         None
     }
+
+    fn raises_database_error(&self, event: &Event) -> bool {
+        let Event::Call(id) = event else {
+            return false;
+        };
+        match &self.function.call(*id).callee {
+            Callee::Method { receiver, .. } => {
+                matches!(receiver, Operand::Var(v) if self.begin.holders.contains(v))
+                    || self.begin.owner.as_ref() == Some(receiver)
+            }
+            _ => false,
+        }
+    }
+
+    fn catches_database_errors(&self, catches: &[String]) -> bool {
+        let not_driver = &self.cx.models.connection.not_driver_errors;
+        catches.is_empty()
+            || catches.iter().any(|class| {
+                let segments: Vec<&str> = class.split('.').collect();
+                let name = resolve(self.cx.ir, &segments);
+                !not_driver
+                    .iter()
+                    .any(|listed| match listed.strip_suffix(".*") {
+                        Some(module) => name
+                            .strip_prefix(module)
+                            .is_some_and(|rest| rest.starts_with('.')),
+                        None => *listed == name,
+                    })
+            })
+    }
 }
 
 pub(crate) fn begins(cx: &Context, index: usize, function: &Function) -> Vec<ExplicitBegin> {
@@ -139,11 +169,21 @@ pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                 function,
                 begin: &begin,
             };
+            // A callback handed its connection by a runner raises into that runner, which
+            // owns the connection and disposes of it: only its other exits leak.
+            let exits = if runner_owns_connection(cx, FuncId(index as u32), &begin) {
+                ExitPolicy {
+                    raises: false,
+                    ..ExitPolicy::EXPLICIT
+                }
+            } else {
+                ExitPolicy::EXPLICIT
+            };
             let resource = Resource::new(
                 Event::Call(begin.call),
                 function.call(begin.call).range,
                 begin.holders.clone(),
-                ExitPolicy::EXPLICIT,
+                exits,
             );
             let outcome = flow::analyze(function, &resource, &model);
             if outcome.leaks.is_empty() {
@@ -181,6 +221,59 @@ pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             );
         }
     }
+}
+
+/// Whether the transaction runs on the connection parameter of a nested function that its
+/// enclosing function only hands to another call (`self.pool.do(thd)`, `run_in_thread(work)`):
+/// a runner that gives each callback a connection gets the callback's exceptions, and owning
+/// the connection, it closes or resets it (a closed connection rolls back). Returning with the
+/// transaction open still leaks: the runner carries on with the connection as it was left.
+fn runner_owns_connection(cx: &Context, id: FuncId, begin: &ExplicitBegin) -> bool {
+    let function = cx.ir.function(id);
+    let Some(parent) = function.parent else {
+        return false;
+    };
+    let on_parameter = matches!(
+        &begin.owner,
+        Some(Operand::Var(v)) if function.params.contains(v)
+    );
+    if !on_parameter {
+        return false;
+    }
+    let parent = cx.ir.function(parent);
+    let holders: Vec<VarId> = parent
+        .events()
+        .filter_map(|event| match event {
+            Event::Assign {
+                targets, values, ..
+            } => targets
+                .iter()
+                .zip(values)
+                .find_map(|(target, value)| match (target, value) {
+                    (Binding::Var(v), Operand::Closure(literal)) if *literal == id => Some(*v),
+                    _ => None,
+                }),
+            _ => None,
+        })
+        .collect();
+    let is_callback = |operand: &Operand| {
+        matches!(operand, Operand::Var(v) if holders.contains(v))
+            || *operand == Operand::Closure(id)
+    };
+    let handed_on = parent
+        .calls
+        .iter()
+        .any(|call| call.args.iter().any(is_callback));
+    let names: Vec<&str> = holders
+        .iter()
+        .map(|v| parent.var(*v).name.as_str())
+        .collect();
+    let called_here = parent.calls.iter().any(|call| match &call.callee {
+        Callee::Other(callee) => is_callback(callee),
+        Callee::Path(path) => matches!(path.as_slice(), [name] if names.contains(&name.as_str())),
+        Callee::Method { .. } => false,
+    });
+    handed_on && !called_here
 }
 
 /// Python TX006: `commit()` inside a `finally` block.
