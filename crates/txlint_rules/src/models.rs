@@ -221,6 +221,13 @@ pub struct Pools {
     /// Library functions that wrap a pool into another handle on the same pool
     /// (`sqlx.NewDb(db, driver)`): the wrapper is the pool.
     pub wrap_functions: Vec<String>,
+    /// `database/sql` driver names of databases whose sessions an unbounded pool does not
+    /// exhaust (embedded and analytic engines): `sql.Open("sqlite3", …)` is not reported.
+    #[serde(default)]
+    pub sessionless_drivers: Vec<String>,
+    /// Import paths of GORM dialector packages for those databases (`sqlite.Open(…)`).
+    #[serde(default)]
+    pub sessionless_dialectors: Vec<String>,
 }
 
 /// Whether `list` contains `name`.

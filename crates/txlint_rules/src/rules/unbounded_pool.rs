@@ -10,7 +10,7 @@
 //! (an example `main`, a CLI command), or hands to a project function whose use of it is
 //! not known, is not reported: there is no evidence that it serves concurrent requests.
 
-use txlint_ir::ir::{Binding, CallId, Callee, Event, Function, Operand, ResultUse};
+use txlint_ir::ir::{Binding, Call, CallId, Callee, Event, Function, Operand, ResultUse};
 use txlint_ir::ir::{VarId, VarKind};
 use txlint_ir::Diagnostic;
 
@@ -31,6 +31,7 @@ pub(crate) fn file_facts(cx: &Context) -> (Vec<Diagnostic>, bool) {
                 Callee::Path(path) if path.len() == 2 => {
                     let name = path.join(".");
                     if !listed(&pools.open_functions, &name)
+                        || sessionless(cx, function, pools, call)
                         || !kept_for_the_program(function, pools, CallId(index as u32))
                     {
                         continue;
@@ -48,6 +49,23 @@ pub(crate) fn file_facts(cx: &Context) -> (Vec<Diagnostic>, bool) {
         }
     }
     (opens, bounds)
+}
+
+/// Whether the open names a database whose sessions an unbounded pool cannot exhaust:
+/// its driver name literal (`sql.Open("sqlite3", …)`) or its GORM dialector's package
+/// (`gorm.Open(sqlite.Open(…))`).
+fn sessionless(cx: &Context, function: &Function, pools: &Pools, call: &Call) -> bool {
+    match call.args.first() {
+        Some(Operand::Str(driver)) => listed(&pools.sessionless_drivers, driver),
+        Some(Operand::Call(dialector)) => match &function.call(*dialector).callee {
+            Callee::Path(path) if path.len() == 2 => cx
+                .ir
+                .import_named(&path[0])
+                .is_some_and(|import| listed(&pools.sessionless_dialectors, &import.path)),
+            _ => false,
+        },
+        _ => false,
+    }
 }
 
 /// How the pool opened by one call is kept by the function that opens it.
