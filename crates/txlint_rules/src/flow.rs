@@ -338,7 +338,7 @@ impl Analysis<'_> {
         states: States,
         record: Option<&mut Outcome>,
     ) -> States {
-        if *event == self.resource.acquire {
+        if self.is_acquire(event) {
             if let Some(outcome) = record {
                 if self.resource.exits.reacquire && any(states, State::exposed) {
                     outcome.leaks.push(Exit {
@@ -463,6 +463,16 @@ impl Analysis<'_> {
         }
     }
 
+    /// Whether an event is the acquire. Compared for every event of every block, once per
+    /// resource: the common case, a call, is a comparison of two ids.
+    fn is_acquire(&self, event: &Event) -> bool {
+        match (event, &self.resource.acquire) {
+            (Event::Call(a), Event::Call(b)) => a == b,
+            (Event::Call(_), _) | (_, Event::Call(_)) => false,
+            (event, acquire) => event == acquire,
+        }
+    }
+
     /// Whether a call's receiver chain leads to the acquire call.
     fn chains_to_acquire(&self, call: CallId) -> bool {
         let Event::Call(acquire) = self.resource.acquire else {
@@ -570,7 +580,7 @@ impl Analysis<'_> {
     /// a block that contains the acquire raises with the states from before it.
     fn raised_state(&self, block: BlockId, states_in: States, states_out: States) -> States {
         let data = self.function.cfg.block(block);
-        let Some(position) = data.events.iter().position(|e| *e == self.resource.acquire) else {
+        let Some(position) = data.events.iter().position(|e| self.is_acquire(e)) else {
             return self.raised_by_failed_end(block, states_in, states_out);
         };
         // A call after the acquire may be what raised: then the resource is open. Calls

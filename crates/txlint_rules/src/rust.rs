@@ -394,6 +394,9 @@ pub(crate) fn ignored_on_drop(
 /// the transaction on with it.
 struct RawModel<'a> {
     function: &'a Function,
+    /// The first SQL word of each call's statement text, by call: computed once per
+    /// function, since every `BEGIN` of the function is followed over all of its events.
+    verbs: &'a [Option<String>],
     /// The local the `BEGIN` ran on (`conn.execute("BEGIN", [])`).
     connection: Option<VarId>,
     /// The file uses a library on which a failed `COMMIT` leaves the transaction open.
@@ -421,14 +424,18 @@ fn raw_sql_verb(function: &Function, call: &txlint_ir::ir::Call) -> Option<Strin
     sql_of(function, call).map(|sql| first_verb(&sql))
 }
 
+impl RawModel<'_> {
+    fn verb(&self, call: txlint_ir::ir::CallId) -> Option<&str> {
+        self.verbs.get(call.index()).and_then(|v| v.as_deref())
+    }
+}
+
 impl ResourceModel for RawModel<'_> {
     fn effect(&self, event: &Event) -> Effect {
         match event {
             Event::Call(id) => {
                 let call = self.function.call(*id);
-                if let Some("COMMIT" | "ROLLBACK" | "END" | "ABORT") =
-                    raw_sql_verb(self.function, call).as_deref()
-                {
+                if let Some("COMMIT" | "ROLLBACK" | "END" | "ABORT") = self.verb(*id) {
                     return Effect::End;
                 }
                 // Moved into another value or function (`Some(conn)`, `Wrapper::new(conn)`).
@@ -473,11 +480,7 @@ impl ResourceModel for RawModel<'_> {
         let Event::Call(id) = event else {
             return false;
         };
-        self.failed_commit_keeps_transaction
-            && matches!(
-                raw_sql_verb(self.function, self.function.call(*id)).as_deref(),
-                Some("COMMIT" | "END")
-            )
+        self.failed_commit_keeps_transaction && matches!(self.verb(*id), Some("COMMIT" | "END"))
     }
 }
 
@@ -525,6 +528,7 @@ pub(crate) fn raw_begins(
     function: &Function,
 ) -> Vec<(txlint_ir::ir::CallId, Outcome)> {
     let mut found = Vec::new();
+    let mut verbs: Option<Vec<Option<String>>> = None;
     for (index, call) in function.calls.iter().enumerate() {
         // `….execute(&pool)` or `conn.execute("BEGIN", …)`: a method, not the
         // `sqlx::query("BEGIN")` that builds it.
@@ -548,8 +552,16 @@ pub(crate) fn raw_begins(
             ExitPolicy::EXPLICIT,
         );
         let connection = statement_connection(call);
+        let verbs = verbs.get_or_insert_with(|| {
+            function
+                .calls
+                .iter()
+                .map(|call| raw_sql_verb(function, call))
+                .collect()
+        });
         let model = RawModel {
             function,
+            verbs,
             connection,
             failed_commit_keeps_transaction: keeps_failed_commit(
                 models, file, function, connection,
