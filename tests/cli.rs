@@ -1112,3 +1112,26 @@ fn helpers_of_other_files_count_whichever_files_are_named_and_the_cache_follows_
     assert!(codes(&["store/save.go"]).is_empty());
     assert!(codes(&["store/save.go"]).is_empty());
 }
+
+/// TX010 is decided per package: a file that only bounds the pool (`SetMaxOpenConns`)
+/// and imports no database package must still be read, or the pool opened in another
+/// file of the package is reported as unbounded.
+#[test]
+fn a_pool_bound_in_a_file_without_database_imports_counts_for_its_package() {
+    let opens = "package accounts\n\nimport \"database/sql\"\n\ntype Repo struct{ db *sql.DB }\n\nfunc New(dsn string) (*Repo, error) {\n\tdb, err := sql.Open(\"postgres\", dsn)\n\tif err != nil {\n\t\treturn nil, err\n\t}\n\treturn &Repo{db: db}, nil\n}\n";
+    let bounds =
+        "package accounts\n\nfunc (r *Repo) Limit(n int) {\n\tr.db.SetMaxOpenConns(n)\n}\n";
+    let dir = project(&[
+        ("repo.go", opens.as_bytes()),
+        ("limits.go", bounds.as_bytes()),
+    ]);
+    let report = json_output(dir.path(), &["--no-cache", "."]);
+    assert_eq!(finding_codes(&report), Vec::new());
+    // Without the bound the same package is reported.
+    let dir = project(&[("repo.go", opens.as_bytes())]);
+    let report = json_output(dir.path(), &["--no-cache", "."]);
+    assert_eq!(
+        finding_codes(&report),
+        [("repo.go".to_string(), "TX010".to_string(), 8)]
+    );
+}

@@ -1,6 +1,7 @@
 //! TX012 rollback-not-deferred: no deferred end protects a transaction, and a visible
 //! panic site lies between its begin and its end.
 
+use txlint_ir::ir::{Callee, Event, Function, NoReturnKind, Operand, Terminator};
 use txlint_ir::Diagnostic;
 
 use crate::flow::reported_exits;
@@ -16,25 +17,32 @@ pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         if !reported_exits(outcome).is_empty() || outcome.escapes {
             continue;
         }
+        let function = cx.function(analysis.function);
+        // A panic that a deferred `recover()` turns into a process exit (`log.Fatalf`)
+        // leaves no process holding the connection: the server rolls back.
+        let panic_sites: &[_] = if exits_on_panic(cx, function) {
+            &[]
+        } else {
+            &outcome.panic_sites
+        };
         let strict = cx.settings.strict_rollback && !outcome.deferred;
-        if outcome.panic_sites.is_empty() && !strict {
+        if panic_sites.is_empty() && !strict {
             continue;
         }
-        let function = cx.function(analysis.function);
         let name = transaction_name(function, analysis);
         let mut diagnostic = cx
             .diagnostic(
                 meta,
                 function,
                 analysis.resource.acquire_range,
-                if outcome.panic_sites.is_empty() {
+                if panic_sites.is_empty() {
                     format!("no deferred rollback protects transaction `{name}`")
                 } else {
                     format!("no deferred rollback protects transaction `{name}` from a panic")
                 },
             )
             .primary_label("transaction begun here");
-        for site in &outcome.panic_sites {
+        for site in panic_sites {
             diagnostic = diagnostic.label(*site, "may panic here while the transaction is open");
         }
         out.push(
@@ -44,4 +52,28 @@ pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                 .build(),
         );
     }
+}
+
+/// Whether the function defers a literal that recovers a panic and ends the process
+/// (`defer func() { if r := recover(); r != nil { log.Fatalf(…) } }()`).
+fn exits_on_panic(cx: &Context, function: &Function) -> bool {
+    function.events().any(|event| {
+        let Event::Defer(call) = event else {
+            return false;
+        };
+        let Callee::Other(Operand::Closure(literal)) = &function.call(*call).callee else {
+            return false;
+        };
+        let literal = cx.ir.function(*literal);
+        literal.calls.iter().any(|c| c.callee.is_plain("recover"))
+            && literal.cfg.blocks.iter().any(|b| {
+                matches!(
+                    b.terminator,
+                    Terminator::NoReturn {
+                        kind: NoReturnKind::Exit,
+                        ..
+                    }
+                )
+            })
+    })
 }
