@@ -9,6 +9,7 @@ JSON line after RESULT_MARKER on stdout.
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import contextlib
 import datetime
@@ -269,6 +270,12 @@ def install_stub_modules(names: list[str]) -> None:
 # ---------------------------------------------------------------- resources for the call
 
 
+RESOURCE_NAMES = {
+    "dsn", "url", "psycopg_conn", "psycopg2_conn", "asyncpg_conn", "sqlalchemy_conn",
+    "sqlalchemy_engine", "sqlalchemy_session", "asyncpg_pool", "Decimal", "datetime", "asyncio", "keep",
+}
+
+
 class Resources(dict):
     """Names a case's code may use, created on first use and pointed at the case database."""
 
@@ -335,10 +342,18 @@ def run_case() -> dict:
             module = import_fixture(job["fixture"])
             module_box["module"] = module
             namespace = Resources(module, loop)
+            # The harness is the fixture's caller: what it handed in (a connection, a pool)
+            # stays referenced until the observation, as a caller's would.
+            module_box["namespace"] = namespace
             source = "async def __oracle_case():\n" + textwrap.indent(job["call"], "    ")
             code_globals = {"__builtins__": __builtins__}
             exec(compile(source, f"{job['spec']}::{job['case']}", "exec"), code_globals, namespace)
             case_function = namespace["__oracle_case"]
+            # Resources are made before the case runs: an asyncpg connection or pool needs the
+            # event loop, which is busy once the case's coroutine runs.
+            for node in ast.walk(ast.parse(job["call"])):
+                if isinstance(node, ast.Name) and node.id in RESOURCE_NAMES and not hasattr(module, node.id):
+                    namespace[node.id]
             # The case's code sees the resources and the module's names as its globals.
             scope = types.FunctionType(case_function.__code__, _GlobalsView(namespace), "__oracle_case")
             loop.run_until_complete(scope())
