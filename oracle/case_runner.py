@@ -157,6 +157,8 @@ def redirect_psycopg2() -> None:
         return original_putconn(self, conn, key, close)
 
     psycopg2.pool.AbstractConnectionPool._putconn = _putconn
+    # SimpleConnectionPool binds the original _putconn as its putconn at class creation.
+    psycopg2.pool.SimpleConnectionPool.putconn = _putconn
 
 
 def redirect_asyncpg() -> None:

@@ -72,7 +72,8 @@ SYMPTOMS = {
     "aborted_at_handback": "a pool got a connection back in an aborted transaction",
     "rows_differ": "the tables differ from what the intended unit of work leaves",
     "blocked": "the call did not finish within the case's timeout",
-    "raised_in_failed_transaction": "the call failed with 'current transaction is aborted'",
+    "raised_in_failed_transaction": "the call failed with 'current transaction is aborted'"
+    " (InFailedSqlTransaction) or SQLAlchemy's PendingRollbackError",
 }
 
 
@@ -226,7 +227,7 @@ def observed_symptoms(case: Case, result: dict) -> list[str]:
             hits = ["timeout"] if result.get("blocked") else []
         elif symptom == "raised_in_failed_transaction":
             exception = result.get("exception") or {}
-            hits = [exception["message"]] if "InFailedSqlTransaction" in exception.get("chain", []) or (
+            hits = [exception["message"]] if {"InFailedSqlTransaction", "PendingRollbackError"} & set(exception.get("chain", [])) or (
                 "current transaction is aborted" in exception.get("message", "")
             ) else []
         if hits:
