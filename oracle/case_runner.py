@@ -137,6 +137,17 @@ def redirect_psycopg() -> None:
 
     psycopg_pool.AsyncConnectionPool.putconn = async_putconn
 
+    if job.get("pool_size"):
+        for pool_class in (psycopg_pool.ConnectionPool, psycopg_pool.AsyncConnectionPool):
+            original_init = pool_class.__init__
+
+            def sized_init(self, *args, _original=original_init, **kwargs):
+                kwargs["min_size"] = kwargs["max_size"] = job["pool_size"]
+                kwargs.setdefault("timeout", job["timeout"])
+                _original(self, *args, **kwargs)
+
+            pool_class.__init__ = sized_init
+
 
 def redirect_psycopg2() -> None:
     try:
