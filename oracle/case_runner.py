@@ -265,6 +265,19 @@ class PassThroughStub:
         return f"<stub {self._name}>"
 
 
+def install_support_modules(sources: dict[str, str]) -> None:
+    """The fixture's imaginary project modules (``catalogue.models``), written in the spec:
+    small real stand-ins where a stub is not enough (ORM models the fixture maps)."""
+    for name, source in sources.items():
+        install_stub_modules([name.rpartition(".")[0]] if "." in name else [])
+        module = types.ModuleType(name)
+        sys.modules[name] = module  # before running it: SQLAlchemy resolves annotations through it
+        exec(compile(source, f"{job['spec']}:{name}", "exec"), module.__dict__)
+        if "." in name:
+            parent, _, child = name.rpartition(".")
+            setattr(sys.modules[parent], child, module)
+
+
 def install_stub_modules(names: list[str]) -> None:
     for name in names:
         parts = name.split(".")
@@ -338,6 +351,7 @@ def run_case() -> dict:
     for key, value in job.get("env", {}).items():
         os.environ[key] = value
     install_stub_modules(job.get("stub_modules", []))
+    install_support_modules(job.get("support_modules", {}))
     redirect_psycopg()
     redirect_psycopg2()
     redirect_asyncpg()

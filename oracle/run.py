@@ -52,6 +52,7 @@ class Case:
     symptoms: list[str]
     schema: str
     stub_modules: list[str]
+    support_modules: dict
     env: dict
     checks: dict = field(default_factory=dict)
     intended: dict = field(default_factory=dict)
@@ -98,6 +99,7 @@ def load_cases(spec_path: Path) -> list[Case]:
                 symptoms=raw["symptoms"],
                 schema=spec.get("schema", ""),
                 stub_modules=spec.get("stub_modules", []),
+                support_modules=spec.get("support_modules", {}),
                 env=spec.get("env", {}),
                 checks=raw.get("checks", {}),
                 intended=raw.get("intended", {}),
@@ -174,6 +176,7 @@ def run_one(cluster: Cluster, case: Case, number: int) -> dict:
         "call": case.call,
         "checks": case.checks,
         "stub_modules": case.stub_modules,
+        "support_modules": case.support_modules,
         "env": case.env,
         "pool_size": case.pool_size,
         "timeout": case.timeout,
