@@ -33,7 +33,7 @@ from cluster import Cluster  # noqa: E402
 SPEC_SUFFIX = ".run.toml"
 OPEN_STATES = {"idle in transaction", "idle in transaction (aborted)"}
 ABORTED_STATE = "idle in transaction (aborted)"
-DEFAULT_TIMEOUT_SECONDS = 6
+DEFAULT_TIMEOUT_SECONDS = 15
 # Seconds the parent allows a case process beyond its own timeout before killing it.
 PROCESS_GRACE_SECONDS = 20
 
@@ -251,6 +251,8 @@ def judge(case: Case, result: dict) -> tuple[bool, str]:
     """(agrees, report line) for one case."""
     if "harness_error" in result:
         return False, f"HARNESS ERROR  {case.label}\n{result['harness_error']}"
+    if result.get("blocked") and "blocked" not in case.symptoms:
+        return False, f"NOT DRIVEN     {case.label}: the call did not finish within {case.timeout} s"
     expected = fixture_expects(case) != case.inverted
     exception = result.get("exception")
     raised = exception["type"] if exception else "none"
