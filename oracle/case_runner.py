@@ -43,8 +43,6 @@ KEPT: list = []
 def observer_connection():
     global observer
     if observer is None:
-        import psycopg
-
         observer = _original_psycopg_connect(
             f"host={job['socket_dir']} dbname={job['dbname']} user={job['user']} "
             f"application_name={job['application_name']}-observer",

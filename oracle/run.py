@@ -15,7 +15,6 @@ import argparse
 import ast
 import concurrent.futures
 import json
-import os
 import subprocess
 import sys
 import time
