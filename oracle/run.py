@@ -275,7 +275,9 @@ def judge(case: Case, result: dict) -> tuple[bool, str]:
                            f" fixture; update oracle/README.md (recorded: {case.contradiction})")
         return True, f"KNOWN CONTRADICTION  {case.rule} {kind}  {case.label}: {case.contradiction}\n    {summary}"
     if agrees:
-        shown = "; ".join(seen) if seen else "no symptom: " + ", ".join(case.symptoms)
+        # A negative shows what was looked at, so that a vacuous one (no backend left to see)
+        # stands out in the report.
+        shown = "; ".join(seen) if seen else "no symptom: " + ", ".join(case.symptoms) + "; " + summary
         return True, f"proven   {case.rule} {kind}  {case.label}  ({shown})"
     if expected:
         why = f"the fixture expects {case.rule} but the database showed none of {case.symptoms}"
