@@ -397,6 +397,9 @@ fn begin_of(
         _ => pick(file, models, matches)?,
     };
     let spec = models.libraries[library].begin_spec(name, call.args.len())?;
+    if !spec.on.is_empty() && !made_by(function, receiver, &spec.on) {
+        return None;
+    }
     let evidence = receiver_lib.is_some()
         || models.libraries[library].is_imported_by(file)
         || declared_handle(file, models, function, receiver, library)
@@ -416,6 +419,47 @@ fn begin_of(
         library,
         results: spec.results,
     })
+}
+
+/// Whether an operand is the value of a call of one of `methods`: in its receiver chain
+/// (`client.build_transaction().read_only(true)`), or a local bound to such a chain.
+fn made_by(function: &Function, operand: &Operand, methods: &[String]) -> bool {
+    fn chain_has(function: &Function, operand: &Operand, methods: &[String]) -> bool {
+        let mut current = operand;
+        while let Operand::Call(id) = current {
+            let Callee::Method { receiver, name, .. } = &function.call(*id).callee else {
+                return false;
+            };
+            if methods.contains(name) {
+                return true;
+            }
+            current = receiver;
+        }
+        false
+    }
+    if chain_has(function, operand, methods) {
+        return true;
+    }
+    let Operand::Var(var) = operand else {
+        return false;
+    };
+    // `let builder = client.build_transaction(); … builder.start()`: the call whose
+    // result chain binds the local.
+    (0..function.calls.len()).any(|index| {
+        let id = CallId(index as u32);
+        matches!(chain_result_of(function, id), ResultUse::Assigned(bindings) if bindings.first() == Some(&Binding::Var(*var)))
+            && chain_has(function, &Operand::Call(id), methods)
+    })
+}
+
+/// Where the value of a call ends up after the links that only pass it on.
+fn chain_result_of(function: &Function, mut id: CallId) -> &ResultUse {
+    loop {
+        match &function.call(id).result {
+            ResultUse::Receiver(outer) => id = *outer,
+            other => return other,
+        }
+    }
 }
 
 /// The declared type of a variable or struct field operand, whitespace removed.

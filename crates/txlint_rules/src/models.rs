@@ -268,6 +268,11 @@ pub struct BeginSpec {
     pub methods: Vec<String>,
     pub args: Option<usize>,
     pub results: BeginResults,
+    /// When not empty, the call begins only on the value of one of these methods, in its
+    /// receiver chain or through a local bound to one: tokio-postgres `start()` on the
+    /// builder of `build_transaction()`, not any `job.start()`.
+    #[serde(default)]
+    pub on: Vec<String>,
 }
 
 /// The result shape of a begin call.
