@@ -207,9 +207,18 @@ def run_case(build: GoBuild, index: int, *, socket_dir: str, dbname: str, user: 
             if not line or line.startswith(RESULT_MARKER):
                 break
         if not line.startswith(RESULT_MARKER):
+            if line == "" and process.wait(timeout=10) not in (0, 2):
+                # The fixture ended the process itself (log.Fatal, os.Exit): what the server
+                # shows after that is the observation (TX012/ok_recover_ends_the_process.go).
+                stderr = process.stderr.read()
+                time.sleep(SETTLE_SECONDS)
+                states, rows = observe()
+                message = (stderr.strip().splitlines() or [""])[-1]
+                return {"exception": {"type": "exit", "message": message, "chain": ["exit"], "traceback": stderr[-2000:]},
+                        "blocked": False, "states": states, "handbacks": [], "rows": rows, "in_use": 0, "open": 0}
             process.kill()
             _, stderr = process.communicate(timeout=10)
-            return {"harness_error": f"the Go case printed no result (exit {process.returncode}):\n{stderr[-2000:]}"}
+            return {"harness_error": f"the Go case printed no result (exit {process.returncode}):\n{line}{stderr[-2000:]}"}
         go = json.loads(line[len(RESULT_MARKER):])
         time.sleep(SETTLE_SECONDS)
         states, rows = observe()
