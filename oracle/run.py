@@ -26,6 +26,7 @@ ORACLE_DIR = Path(__file__).resolve().parent
 REPO_ROOT = ORACLE_DIR.parent
 sys.path.insert(0, str(ORACLE_DIR))
 
+import go_cases  # noqa: E402
 from case_runner import RESULT_MARKER  # noqa: E402
 from cluster import Cluster  # noqa: E402
 
@@ -61,6 +62,13 @@ class Case:
     fault: str | None = None
     contradiction: str | None = None
     inverted: bool = False
+    # Go cases: the spec's index among its cases, and its program (built once per spec).
+    go_index: int | None = None
+    go_build: "go_cases.GoBuild | None" = None
+
+    @property
+    def is_go(self) -> bool:
+        return self.fixture.suffix == ".go"
 
     @property
     def label(self) -> str:
@@ -77,6 +85,9 @@ SYMPTOMS = {
     "error_replaced": "the call raised another exception than the injected fault, with the fault in its chain",
     "raised_in_failed_transaction": "the call failed with 'current transaction is aborted'"
     " (InFailedSqlTransaction) or SQLAlchemy's PendingRollbackError",
+    # Go only (oracle/README.md, "Go cases").
+    "in_use_after_call": "after the call the *sql.DB still counts a connection in use (db.Stats().InUse > 0)",
+    "lost_silently": "the call returned nil, yet a check does not return the intended rows",
 }
 
 
@@ -86,7 +97,7 @@ def load_cases(spec_path: Path) -> list[Case]:
     if not fixture.is_file():
         raise SystemExit(f"oracle: {spec_path}: the fixture {fixture.name} does not exist")
     cases = []
-    for raw in spec.get("case", []):
+    for index, raw in enumerate(spec.get("case", [])):
         unknown = set(raw.get("symptoms", [])) - set(SYMPTOMS)
         if unknown or not raw.get("symptoms"):
             raise SystemExit(f"oracle: {spec_path}: case {raw.get('name')!r}: symptoms must be some of {sorted(SYMPTOMS)}")
@@ -110,9 +121,30 @@ def load_cases(spec_path: Path) -> list[Case]:
                 timeout=raw.get("timeout", DEFAULT_TIMEOUT_SECONDS),
                 fault=raw.get("fault"),
                 contradiction=raw.get("contradiction"),
+                go_index=index if fixture.suffix == ".go" else None,
             )
         )
     return cases
+
+
+def build_go(cases: list[Case]) -> list[go_cases.GoBuild]:
+    """Compiles each Go spec's program once (four at a time) and hands it to its cases."""
+    by_spec: dict[Path, list[Case]] = {}
+    for case in cases:
+        if case.is_go:
+            by_spec.setdefault(case.spec_path, []).append(case)
+
+    def build(spec_path: Path) -> go_cases.GoBuild:
+        spec = tomllib.loads(spec_path.read_text())
+        own = by_spec[spec_path]
+        return go_cases.GoBuild(spec_path, spec, own[0].fixture, [c.call for c in own])
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=4) as executor:
+        builds = list(executor.map(build, by_spec))
+    for spec_path, built in zip(by_spec, builds):
+        for case in by_spec[spec_path]:
+            case.go_build = built
+    return builds
 
 
 def function_lines(fixture: Path, qualified_name: str) -> tuple[int, int]:
@@ -133,6 +165,8 @@ def function_lines(fixture: Path, qualified_name: str) -> tuple[int, int]:
 
 def fixture_expects(case: Case) -> bool:
     """Whether the fixture carries `# expect: RULE` inside the case's function."""
+    if case.is_go:
+        return go_cases.fixture_expects(case.fixture, case.function, case.rule)
     first, last = function_lines(case.fixture, case.function)
     lines = case.fixture.read_text().splitlines()
     for number in range(first, last + 1):
@@ -173,6 +207,15 @@ def run_one(cluster: Cluster, case: Case, number: int) -> dict:
     dbname = f"case_{number}"
     application_name = f"oracle-case-{number}"
     prepare_database(cluster, dbname, case.schema)
+    if case.is_go:
+        try:
+            return go_cases.run_case(
+                case.go_build, case.go_index, socket_dir=cluster.socket_dir, dbname=dbname, user=cluster.user,
+                application_name=application_name, pool_size=case.pool_size, timeout=case.timeout,
+                checks=case.checks, observe=lambda: observe(cluster, dbname, application_name, case.checks),
+            )
+        finally:
+            clean_up(cluster, dbname, application_name)
     job = {
         "spec": str(case.spec_path.relative_to(REPO_ROOT)),
         "case": case.name,
@@ -210,6 +253,25 @@ def run_one(cluster: Cluster, case: Case, number: int) -> dict:
     return result
 
 
+def observe(cluster: Cluster, dbname: str, application_name: str, checks: dict) -> tuple[list[dict], dict]:
+    """The case's backends in pg_stat_activity and the checks' rows, seen from another session."""
+    import psycopg
+
+    with psycopg.connect(cluster.conninfo(dbname, application_name + "-observer"), autocommit=True) as conn:
+        states = [
+            {"pid": pid, "state": state, "wrote": wrote}
+            for pid, state, wrote in conn.execute(
+                "SELECT pid, state, backend_xid IS NOT NULL FROM pg_stat_activity WHERE application_name = %s ORDER BY pid",
+                (application_name,),
+            ).fetchall()
+        ]
+        rows = {
+            name: json.loads(json.dumps([list(r) for r in conn.execute(query).fetchall()], default=str))
+            for name, query in checks.items()
+        }
+    return states, rows
+
+
 def observed_symptoms(case: Case, result: dict) -> list[str]:
     """The case's symptoms the database showed, each with what showed it."""
     seen = []
@@ -237,6 +299,14 @@ def observed_symptoms(case: Case, result: dict) -> list[str]:
             hits = [exception["message"]] if {"InFailedSqlTransaction", "PendingRollbackError"} & set(exception.get("chain", [])) or (
                 "current transaction is aborted" in exception.get("message", "")
             ) else []
+        elif symptom == "in_use_after_call":
+            hits = [f"InUse={result['in_use']} of {result['open']} open"] if result.get("in_use") else []
+        elif symptom == "lost_silently":
+            hits = [
+                f"returned nil; {name}: intended {case.intended.get(name)!r}, found {rows!r}"
+                for name, rows in result.get("rows", {}).items()
+                if rows != case.intended.get(name) and not result.get("exception") and not result.get("blocked")
+            ]
         elif symptom == "error_replaced":
             exception = result.get("exception") or {}
             chain = exception.get("chain", [])
@@ -297,12 +367,18 @@ def main() -> int:
     spec_paths = sorted((REPO_ROOT / "fixtures").rglob("*" + SPEC_SUFFIX))
     if args.filters:
         spec_paths = [p for p in spec_paths if any(f in str(p) for f in args.filters)]
+    if not go_cases.go_available():
+        skipped = [p for p in spec_paths if p.name.endswith(".go" + SPEC_SUFFIX)]
+        if skipped:
+            print(f"oracle: `go` is not installed: {len(skipped)} Go specs skipped (oracle/README.md)")
+        spec_paths = [p for p in spec_paths if p not in skipped]
     cases = [case for path in spec_paths for case in load_cases(path)]
     if not cases:
         print("oracle: no cases found", file=sys.stderr)
         return 1
 
     started = time.monotonic()
+    builds = build_go(cases)
     cluster = Cluster()
     cluster.start()
     failures = 0
@@ -325,6 +401,8 @@ def main() -> int:
             failures += self_test(cluster, cases, results)
     finally:
         cluster.stop()
+        for built in builds:
+            built.remove()
     rules = sorted({rule for rule, _ in proven})
     print("\nproven cases per rule (positive/negative): " + ", ".join(
         f"{rule} {proven.get((rule, 'positive'), 0)}/{proven.get((rule, 'negative'), 0)}" for rule in rules))
@@ -340,14 +418,15 @@ def self_test(cluster: Cluster, cases: list[Case], results: list[dict]) -> int:
     """Inverts the expectation of the first positive and the first negative case that passed:
     the oracle must then report both as contradictions. Returns the number of self-test failures."""
     failures = 0
-    for want_positive in (True, False):
+    for go, want_positive in ((False, True), (False, False), (True, True), (True, False)):
         chosen = next(
-            (c for c, r in zip(cases, results) if not c.contradiction and judge(c, r)[0] and fixture_expects(c) == want_positive), None
+            (c for c, r in zip(cases, results)
+             if c.is_go == go and not c.contradiction and judge(c, r)[0] and fixture_expects(c) == want_positive), None
         )
         if chosen is None:
             continue
         chosen.inverted = True
-        agrees, line = judge(chosen, run_one(cluster, chosen, 10_000 + int(want_positive)))
+        agrees, line = judge(chosen, run_one(cluster, chosen, 10_000 + 2 * int(go) + int(want_positive)))
         chosen.inverted = False
         if agrees:
             print(f"SELF-TEST FAILED: an inverted expectation was not caught: {chosen.label}")

@@ -1,0 +1,248 @@
+"""The Go side of the oracle (oracle/README.md, "Go cases").
+
+A sidecar `FILE.go.run.toml` names the fixture's package, extra imports and one Go `call`
+body per case. For each spec this module builds ONE program in a temporary GOPATH:
+
+    src/oraclefx/fx/<fixture>.go     the fixture, copied unmodified
+    src/oraclefx/fx/zz_oracle.go     OracleCase(name, ctx, dsn, db): a switch over the cases' calls
+    src/oraclefx/main/main.go        opens a *sql.DB (lib/pq) on the case database, runs one case
+                                     in a goroutine, recovers its panic, reports, then waits
+
+The program prints one result line (what the call returned, whether it panicked or blocked, and
+db.Stats()) and then keeps its connections open until its stdin closes, so that the database
+can be observed while the process that owns the leaked transaction is still alive.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+RESULT_MARKER = "ORACLE-GO-RESULT "
+GOPATH_SYSTEM = "/usr/share/gocode"
+SETTLE_SECONDS = 0.3
+
+_FUNC = re.compile(r"^func\s*(?:\(\s*\w*\s*\*?\s*(\w+)(?:\[[^\]]*\])?\s*\)\s*)?(\w+)\s*[\[(]")
+
+MAIN_GO = r'''package main
+
+import (
+	"bufio"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strconv"
+	"time"
+
+	_ "github.com/lib/pq"
+
+	fx "oraclefx/fx"
+)
+
+type result struct {
+	Returned string `json:"returned"`
+	Errored  bool   `json:"errored"`
+	Panicked string `json:"panicked"`
+	Blocked  bool   `json:"blocked"`
+	InUse    int    `json:"in_use"`
+	Open     int    `json:"open"`
+}
+
+func main() {
+	name, dsn := os.Args[1], os.Args[2]
+	poolSize, _ := strconv.Atoi(os.Args[3])
+	timeout, _ := strconv.ParseFloat(os.Args[4], 64)
+	db, err := sql.Open("postgres", dsn)
+	if err != nil {
+		fmt.Println("ORACLE-GO-ERROR", err)
+		os.Exit(2)
+	}
+	if poolSize > 0 {
+		db.SetMaxOpenConns(poolSize)
+	}
+	// Never cancelled before the observation: a cancelled context rolls back what BeginTx began.
+	ctx := context.Background()
+	done := make(chan result, 1)
+	go func() {
+		var r result
+		defer func() {
+			if p := recover(); p != nil {
+				r.Panicked = fmt.Sprint(p)
+			}
+			done <- r
+		}()
+		if err := fx.OracleCase(name, ctx, dsn, db); err != nil {
+			r.Returned, r.Errored = err.Error(), true
+		}
+	}()
+	var out result
+	select {
+	case out = <-done:
+	case <-time.After(time.Duration(timeout * float64(time.Second))):
+		out.Blocked = true
+	}
+	stats := db.Stats()
+	out.InUse, out.Open = stats.InUse, stats.OpenConnections
+	line, _ := json.Marshal(out)
+	fmt.Println("ORACLE-GO-RESULT " + string(line))
+	// Keep every connection (and what it holds) until the harness has looked.
+	bufio.NewReader(os.Stdin).ReadString('\n')
+}
+'''
+
+
+def go_available() -> bool:
+    return shutil.which("go") is not None
+
+
+def function_lines(fixture: Path, qualified_name: str) -> tuple[int, int]:
+    """First and last line of `Func` or `Type.Method` in a gofmt-formatted fixture."""
+    receiver, _, name = qualified_name.rpartition(".")
+    lines = fixture.read_text().splitlines()
+    for index, line in enumerate(lines):
+        match = _FUNC.match(line)
+        if match and match.group(2) == name and (match.group(1) or "") == receiver:
+            for end in range(index, len(lines)):
+                if lines[end] == "}" or (end == index and line.rstrip().endswith("}")):
+                    return index + 1, end + 1
+    raise SystemExit(f"oracle: {fixture}: no Go function {qualified_name}")
+
+
+def fixture_expects(fixture: Path, function: str, rule: str) -> bool:
+    first, last = function_lines(fixture, function)
+    lines = fixture.read_text().splitlines()
+    for number in range(first, last + 1):
+        text = lines[number - 1].strip()
+        if text.startswith("// expect:"):
+            if rule in [c.strip() for c in text[len("// expect:"):].split(",")]:
+                return True
+    return False
+
+
+class GoBuild:
+    """One program per spec, compiled once; `binary` is None and `error` says why when it failed."""
+
+    def __init__(self, spec_path: Path, spec: dict, fixture: Path, calls: list[str]) -> None:
+        self.root = tempfile.mkdtemp(prefix="txlint-oracle-go-")
+        self.binary: str | None = None
+        self.error: str | None = None
+        package_dir = Path(self.root, "src", "oraclefx", "fx")
+        main_dir = Path(self.root, "src", "oraclefx", "main")
+        package_dir.mkdir(parents=True)
+        main_dir.mkdir(parents=True)
+        shutil.copyfile(fixture, package_dir / fixture.name)
+        imports = ["context", "database/sql", "fmt"] + [i for i in spec.get("imports", []) if i not in ("context", "database/sql", "fmt")]
+        import_lines = "\n".join(f"\t{_import_line(i)}" for i in imports)
+        arms = "\n".join(f"\tcase {json.dumps(str(n))}:\n{_indent(call)}" for n, call in enumerate(calls))
+        (package_dir / "zz_oracle.go").write_text(
+            f"package {spec['package']}\n\n// Generated by oracle/go_cases.py from {spec_path.name}.\n\n"
+            f"import (\n{import_lines}\n)\n\n"
+            "var _ = sql.ErrNoRows\n\n"
+            + (spec.get("support", "").strip() + "\n\n" if spec.get("support") else "")
+            + "// OracleCase runs one case's call; the harness passes the case database's handle.\n"
+            "func OracleCase(name string, ctx context.Context, dsn string, db *sql.DB) error {\n"
+            "\t_, _, _ = ctx, dsn, db\n"
+            f"\tswitch name {{\n{arms}\n\t}}\n"
+            '\treturn fmt.Errorf("oracle: no case %q", name)\n}\n'
+        )
+        (main_dir / "main.go").write_text(MAIN_GO)
+        binary = os.path.join(self.root, "case")
+        completed = subprocess.run(
+            ["go", "build", "-o", binary, "oraclefx/main"],
+            capture_output=True, text=True, env=go_env(self.root), cwd=self.root,
+        )
+        if completed.returncode == 0:
+            self.binary = binary
+        else:
+            self.error = f"go build failed for {spec_path}:\n{completed.stderr[-3000:]}"
+
+    def remove(self) -> None:
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def go_env(gopath: str) -> dict:
+    env = dict(os.environ)
+    env.update(
+        GO111MODULE="off",
+        GOPATH=f"{gopath}:{GOPATH_SYSTEM}",
+        GOFLAGS="",
+        GOCACHE=env.get("GOCACHE", os.path.join(tempfile.gettempdir(), "txlint-oracle-gocache")),
+    )
+    return env
+
+
+def _import_line(spec: str) -> str:
+    # "alias path" or "path"
+    parts = spec.split()
+    return f'{parts[0]} "{parts[1]}"' if len(parts) == 2 else f'"{spec}"'
+
+
+def _indent(code: str) -> str:
+    return "\t\t{\n" + "\n".join("\t\t\t" + line if line.strip() else "" for line in code.strip("\n").splitlines()) + "\n\t\t}"
+
+
+def run_case(build: GoBuild, index: int, *, socket_dir: str, dbname: str, user: str,
+             application_name: str, pool_size: int | None, timeout: float, checks: dict,
+             observe) -> dict:
+    """Runs case `index` of a built program; `observe()` gives (states, rows) while it still lives."""
+    if build.binary is None:
+        return {"harness_error": build.error}
+    dsn = f"host={socket_dir} dbname={dbname} user={user} application_name={application_name} sslmode=disable"
+    process = subprocess.Popen(
+        [build.binary, str(index), dsn, str(pool_size or 0), str(timeout)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        deadline = time.monotonic() + timeout + 20
+        line = ""
+        while time.monotonic() < deadline:
+            line = process.stdout.readline()
+            if not line or line.startswith(RESULT_MARKER):
+                break
+        if not line.startswith(RESULT_MARKER):
+            if line == "" and process.wait(timeout=10) not in (0, 2):
+                # The fixture ended the process itself (log.Fatal, os.Exit): what the server
+                # shows after that is the observation (TX012/ok_recover_ends_the_process.go).
+                stderr = process.stderr.read()
+                time.sleep(SETTLE_SECONDS)
+                states, rows = observe()
+                message = (stderr.strip().splitlines() or [""])[-1]
+                return {"exception": {"type": "exit", "message": message, "chain": ["exit"], "traceback": stderr[-2000:]},
+                        "blocked": False, "states": states, "handbacks": [], "rows": rows, "in_use": 0, "open": 0}
+            process.kill()
+            _, stderr = process.communicate(timeout=10)
+            return {"harness_error": f"the Go case printed no result (exit {process.returncode}):\n{line}{stderr[-2000:]}"}
+        go = json.loads(line[len(RESULT_MARKER):])
+        time.sleep(SETTLE_SECONDS)
+        states, rows = observe()
+    finally:
+        if process.poll() is None:
+            try:
+                process.stdin.close()
+                process.wait(timeout=5)
+            except Exception:  # noqa: BLE001 - a blocked program is killed
+                process.kill()
+                process.wait()
+    if go["panicked"]:
+        exception = {"type": "panic", "message": go["panicked"], "chain": ["panic"], "traceback": go["panicked"]}
+    elif go["errored"]:
+        exception = {"type": "error", "message": go["returned"], "chain": ["error"], "traceback": go["returned"]}
+    else:
+        exception = None
+    return {
+        "exception": exception,
+        "blocked": go["blocked"],
+        "states": states,
+        "handbacks": [],
+        "rows": rows,
+        "in_use": go["in_use"],
+        "open": go["open"],
+    }
