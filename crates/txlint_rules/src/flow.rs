@@ -122,6 +122,12 @@ pub(crate) trait ResourceModel {
     fn did_nothing_when_nil(&self, _operand: &Operand) -> bool {
         false
     }
+    /// Whether a branch on this call's value ends the resource on its `false` edge:
+    /// `for rows.Next() { … }` leaves the loop with the rows closed (database/sql and pgx
+    /// close them when `Next` finds no further row).
+    fn ends_when_false(&self, _call: CallId) -> bool {
+        false
+    }
     /// Whether an exception raised by this event is a database error: a statement, commit
     /// or rollback on the resource or the connection it holds.
     fn raises_database_error(&self, _event: &Event) -> bool {
@@ -676,6 +682,28 @@ impl Analysis<'_> {
             } else {
                 vec![(*normal, states)]
             };
+        }
+        if let Terminator::Branch {
+            nil_test: None,
+            range,
+            then_block,
+            else_block,
+        } = &data.terminator
+        {
+            let tested = data.events.iter().rev().find_map(|event| match event {
+                Event::Call(id) if self.function.call(*id).range == *range => Some(*id),
+                _ => None,
+            });
+            if tested.is_some_and(|id| self.model.ends_when_false(id)) {
+                let ended = map_states(states, |s| match s.phase {
+                    Phase::Open => State {
+                        phase: Phase::Done,
+                        ..s
+                    },
+                    _ => s,
+                });
+                return vec![(*then_block, states), (*else_block, ended)];
+            }
         }
         let Terminator::Branch {
             nil_test: Some(test),

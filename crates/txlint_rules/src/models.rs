@@ -196,6 +196,9 @@ pub struct Rows {
     pub handle_methods: Vec<String>,
     /// Libraries (by model name) whose transactions are such handles.
     pub libraries: Vec<String>,
+    /// Libraries whose transactions close their open rows when they end.
+    #[serde(default)]
+    pub closed_with_transaction: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -82,6 +82,23 @@ pub(crate) fn analyze_file(
             ) {
                 continue;
             }
+            // The rows of a transaction whose library closes them when the transaction
+            // ends (database/sql's `*sql.Tx`, sqlx's): they live no longer than it, and a
+            // transaction that is not ended is TX002's.
+            if let Operand::Var(tx) = base_var(function, receiver) {
+                let closes = facts.functions[id.index()]
+                    .tx_vars
+                    .get(&tx)
+                    .is_some_and(|&lib| {
+                        listed(
+                            &models.rows.closed_with_transaction,
+                            &models.libraries[lib].name,
+                        )
+                    });
+                if closes {
+                    continue;
+                }
+            }
             let aliases = aliases_of(function, *rows);
             let evidence = handles.operand(file, models, id, receiver);
             let tracked = match evidence {
@@ -118,6 +135,7 @@ pub(crate) fn analyze_file(
                 end_functions: &models.rows.closing_functions,
                 aliases: &resource.aliases,
                 summaries,
+                closed_when_false: &models.rows.next_methods,
             };
             let outcome = flow::analyze(function, &resource, &model);
             analyses.push(RowsAnalysis {
@@ -128,6 +146,11 @@ pub(crate) fn analyze_file(
         }
     }
     analyses
+}
+
+/// The variable a receiver chain starts at: `tx` of `tx.QueryContext(…)`.
+fn base_var(function: &Function, receiver: &Operand) -> Operand {
+    crate::open::base_handle(function, receiver)
 }
 
 /// Whether the code calls a cursor method (`Next`, `Close`) on the rows.

@@ -355,6 +355,7 @@ pub(crate) fn analyze_file(
                 end_functions: &[],
                 aliases: &resource.aliases,
                 summaries,
+                closed_when_false: &[],
             };
             let outcome = flow::analyze(function, &resource, &model);
             analyses.push(TxAnalysis {
@@ -531,6 +532,8 @@ pub(crate) struct HolderModel<'a> {
     pub end_functions: &'a [String],
     pub aliases: &'a [VarId],
     pub summaries: &'a FileSummaries,
+    /// Methods whose `false` result means the value closed itself (rows' `Next`).
+    pub closed_when_false: &'a [String],
 }
 
 impl HolderModel<'_> {
@@ -772,6 +775,11 @@ impl ResourceModel for HolderModel<'_> {
 
     fn returned(&self, values: &[Operand]) -> bool {
         values.iter().any(|v| self.mentions(v))
+    }
+
+    fn ends_when_false(&self, call: CallId) -> bool {
+        matches!(&self.function.call(call).callee, Callee::Method { receiver, name, .. }
+            if self.is_alias(receiver) && self.closed_when_false.iter().any(|m| m == name))
     }
 
     fn panic_site(&self, event: &Event) -> Option<TextRange> {
