@@ -1673,7 +1673,13 @@ impl<'s> Lowerer<'s> {
             self.literal_elements(node);
             return;
         }
-        let operand = self.expr(node, ResultUse::Used);
+        // A call's value is stored in the aggregate, like a variable's: `&S{db: wrap(db)}`.
+        let use_ = if unparen(node).kind() == "call_expression" {
+            ResultUse::Assigned(vec![Binding::Place(Operand::Other)])
+        } else {
+            ResultUse::Used
+        };
+        let operand = self.expr(node, use_);
         if operand.root_var().is_some() || matches!(operand, Operand::Closure(_)) {
             self.push(Event::Assign {
                 targets: vec![Binding::Place(Operand::Other)],
