@@ -3,22 +3,63 @@
 
 use crate::{err, Env};
 
+#[path = "../../../fixtures/rust/TX001/tokio_postgres.rs"]
+pub mod fx_tx001_tokio_postgres;
 #[path = "../../../fixtures/rust/TX002/sqlx_raw_begin.rs"]
 pub mod fx_tx002_sqlx_raw_begin;
+#[path = "../../../fixtures/rust/TX002/tokio_postgres_raw.rs"]
+pub mod fx_tx002_tokio_postgres_raw;
+#[path = "../../../fixtures/rust/TX011/ok_nothing_written.rs"]
+pub mod fx_tx011_ok_nothing_written;
 #[path = "../../../fixtures/rust/TX011/rows_counted_then_dropped.rs"]
 pub mod fx_tx011_rows_counted_then_dropped;
+#[path = "../../../fixtures/rust/TX011/tokio_postgres_builder_local.rs"]
+pub mod fx_tx011_tokio_postgres_builder_local;
 
 /// Runs case `index` on the case database.
 pub async fn run(index: usize, env: &mut Env) -> Result<(), String> {
     match index {
-        // fixtures/rust/TX002/sqlx_raw_begin.rs.run.toml: the first UPDATE fails (balance below zero): `?` returns and the pooled connection keeps the raw transaction
+        // fixtures/rust/TX001/tokio_postgres.rs.run.toml: COMMIT fails (deferred trigger): `tx.commit().await;` drops the error, restock returns Ok, the update is gone
         0 => {
+            use crate::cases::fx_tx001_tokio_postgres as fx;
+            let service = fx::InventoryService::new(env.deadpool());
+            service.restock("bolt", 5).await.map_err(err)
+        }
+        // fixtures/rust/TX001/tokio_postgres.rs.run.toml: COMMIT fails: `let _ = tx.commit().await` and reserve returns Ok(true), the reservation is gone
+        1 => {
+            use crate::cases::fx_tx001_tokio_postgres as fx;
+            let service = fx::InventoryService::new(env.deadpool());
+            match service.reserve("bolt", 4).await.map_err(err)? {
+                true => Ok(()),
+                false => Err("oracle: reserve returned false".into()),
+            }
+        }
+        // fixtures/rust/TX001/tokio_postgres.rs.run.toml: COMMIT fails: the error only reaches a tracing log, adjust returns Ok, the adjustment is gone
+        2 => {
+            use crate::cases::fx_tx001_tokio_postgres as fx;
+            let service = fx::InventoryService::new(env.deadpool());
+            service.adjust("bolt", 3).await.map_err(err)
+        }
+        // fixtures/rust/TX001/tokio_postgres.rs.run.toml: no fault: `drop(tx.commit())` drops the commit future unpolled, the guard rolls back, Ok is returned
+        3 => {
+            use crate::cases::fx_tx001_tokio_postgres as fx;
+            let service = fx::InventoryService::new(env.deadpool());
+            service.clear_reservations().await.map_err(err)
+        }
+        // fixtures/rust/TX001/tokio_postgres.rs.run.toml: COMMIT fails: map_err(...)? hands the error to the caller, nothing is lost silently
+        4 => {
+            use crate::cases::fx_tx001_tokio_postgres as fx;
+            let service = fx::InventoryService::new(env.deadpool());
+            service.rename("bolt", "Hex bolt").await.map_err(err)
+        }
+        // fixtures/rust/TX002/sqlx_raw_begin.rs.run.toml: the first UPDATE fails (balance below zero): `?` returns and the pooled connection keeps the raw transaction
+        5 => {
             use crate::cases::fx_tx002_sqlx_raw_begin as fx;
             let pool = env.sqlx_pool().await;
             fx::transfer(&pool, 1, 2, 500).await.map_err(err)
         }
         // fixtures/rust/TX002/sqlx_raw_begin.rs.run.toml: insufficient funds: the early return leaves the SERIALIZABLE transaction open on the connection
-        1 => {
+        6 => {
             use crate::cases::fx_tx002_sqlx_raw_begin as fx;
             let mut conn = env.sqlx_conn().await;
             let result = fx::withdraw(&mut conn, 1, 500).await;
@@ -26,23 +67,76 @@ pub async fn run(index: usize, env: &mut Env) -> Result<(), String> {
             result.map(|_| ()).map_err(err)
         }
         // fixtures/rust/TX002/sqlx_raw_begin.rs.run.toml: a dry run returns Ok with the raw transaction never ended
-        2 => {
+        7 => {
             use crate::cases::fx_tx002_sqlx_raw_begin as fx;
             let pool = env.sqlx_pool().await;
             fx::apply_interest(&pool, 100, true).await.map(|_| ()).map_err(err)
         }
         // fixtures/rust/TX002/sqlx_raw_begin.rs.run.toml: the same failing transfer through pool.begin(): the guard rolls back when dropped
-        3 => {
+        8 => {
             use crate::cases::fx_tx002_sqlx_raw_begin as fx;
             let pool = env.sqlx_pool().await;
             fx::transfer_with_guard(&pool, 1, 2, 500).await.map_err(err)
         }
+        // fixtures/rust/TX002/tokio_postgres_raw.rs.run.toml: the report's READ ONLY transaction is never ended: the connection goes back to the pool inside it
+        9 => {
+            use crate::cases::fx_tx002_tokio_postgres_raw as fx;
+            let pool = env.deadpool();
+            let day = chrono::NaiveDate::from_ymd_opt(2026, 1, 5).unwrap();
+            let report = fx::daily_report(&pool, day).await.map_err(err)?;
+            if report.orders != 2 { return Err(format!("oracle: unexpected report {report:?}")); }
+            Ok(())
+        }
+        // fixtures/rust/TX002/tokio_postgres_raw.rs.run.toml: the second price violates the CHECK: `?` in the loop returns inside the raw BEGIN
+        10 => {
+            use crate::cases::fx_tx002_tokio_postgres_raw as fx;
+            let pool = env.deadpool();
+            fx::import_prices(&pool, &[("a".to_string(), 150), ("b".to_string(), -1)]).await.map(|_| ()).map_err(err)
+        }
+        // fixtures/rust/TX002/tokio_postgres_raw.rs.run.toml: the same failing import through client.transaction(): the dropped guard rolls back
+        11 => {
+            use crate::cases::fx_tx002_tokio_postgres_raw as fx;
+            let pool = env.deadpool();
+            fx::import_prices_with_guard(&pool, &[("a".to_string(), 150), ("b".to_string(), -1)]).await.map(|_| ()).map_err(err)
+        }
+        // fixtures/rust/TX011/ok_nothing_written.rs.run.toml: a duplicate delivery (ON CONFLICT DO NOTHING, 0 rows): the early return loses nothing
+        12 => {
+            use crate::cases::fx_tx011_ok_nothing_written as fx;
+            let pool = env.sqlx_pool().await;
+            let n = fx::remember_delivery(&pool, "d1", "again").await.map_err(err)?;
+            if n != 0 { return Err(format!("oracle: expected 0 rows, got {n}")); }
+            Ok(())
+        }
+        // fixtures/rust/TX011/ok_nothing_written.rs.run.toml: a new delivery is written and committed
+        13 => {
+            use crate::cases::fx_tx011_ok_nothing_written as fx;
+            let pool = env.sqlx_pool().await;
+            fx::remember_delivery(&pool, "d2", "second").await.map(|_| ()).map_err(err)
+        }
+        // fixtures/rust/TX011/ok_nothing_written.rs.run.toml: the wallet exists (duplicate key): the failed INSERT wrote nothing, dropping the guard loses nothing
+        14 => {
+            use crate::cases::fx_tx011_ok_nothing_written as fx;
+            let pool = env.sqlx_pool().await;
+            match fx::open_wallet(&pool, "ann").await.map_err(err)? {
+                false => Ok(()),
+                true => Err("oracle: expected false".into()),
+            }
+        }
         // fixtures/rust/TX011/rows_counted_then_dropped.rs.run.toml: two sessions expired: the early Ok return drops the guard and the UPDATE is rolled back
-        4 => {
+        15 => {
             use crate::cases::fx_tx011_rows_counted_then_dropped as fx;
             let pool = env.sqlx_pool().await;
             let expired = fx::expire_sessions(&pool, 7).await.map_err(err)?;
             if expired != 2 { return Err(format!("oracle: expected 2 rows affected, got {expired}")); }
+            Ok(())
+        }
+        // fixtures/rust/TX011/tokio_postgres_builder_local.rs.run.toml: the period is closed (1 row) and Ok returned, but the transaction guard is dropped: rolled back
+        16 => {
+            use crate::cases::fx_tx011_tokio_postgres_builder_local as fx;
+            let mut client = env.pg_client().await;
+            let closed = fx::close_period(&mut client, 1).await.map_err(err)?;
+            env.keep(client);
+            if closed != 1 { return Err(format!("oracle: expected 1 row, got {closed}")); }
             Ok(())
         }
         _ => Err(format!("oracle: no case {index}")),
