@@ -8,7 +8,13 @@
 //! case, prints what happened and keeps every handle alive until the harness has observed the
 //! database and closes stdin.
 
-#![allow(dead_code, unused_imports, unused_must_use, unused_variables, clippy::all)]
+#![allow(
+    dead_code,
+    unused_imports,
+    unused_must_use,
+    unused_variables,
+    clippy::all
+)]
 
 mod cases;
 
@@ -77,7 +83,10 @@ impl Env {
     /// A single sqlx connection on the case database.
     pub async fn sqlx_conn(&mut self) -> sqlx::postgres::PgConnection {
         use sqlx::ConnectOptions;
-        self.sqlx_options().connect().await.expect("oracle: sqlx connection")
+        self.sqlx_options()
+            .connect()
+            .await
+            .expect("oracle: sqlx connection")
     }
 
     /// A tokio-postgres client; its connection task runs until the process ends.
@@ -131,7 +140,8 @@ async fn main() {
         let result = cases::run(case, &mut env).await;
         let _ = tx.send((result, env));
     });
-    let (mut returned, mut errored, mut panicked, mut blocked) = (String::new(), false, String::new(), false);
+    let (mut returned, mut errored, mut panicked, mut blocked) =
+        (String::new(), false, String::new(), false);
     let mut keep_env = None;
     match tokio::time::timeout(Duration::from_secs_f64(timeout), rx).await {
         Ok(Ok((result, env))) => {
@@ -164,7 +174,9 @@ async fn main() {
     );
     // Keep every handle (and what it holds) until the harness has looked.
     let mut line = String::new();
-    let _ = tokio::io::BufReader::new(tokio::io::stdin()).read_line(&mut line).await;
+    let _ = tokio::io::BufReader::new(tokio::io::stdin())
+        .read_line(&mut line)
+        .await;
     drop(keep_env);
 }
 
