@@ -9,6 +9,8 @@ pub mod fx_tx001_tokio_postgres;
 pub mod fx_tx002_sqlx_raw_begin;
 #[path = "../../../fixtures/rust/TX002/tokio_postgres_raw.rs"]
 pub mod fx_tx002_tokio_postgres_raw;
+#[path = "../../../fixtures/rust/TX007/sqlx.rs"]
+pub mod fx_tx007_sqlx;
 #[path = "../../../fixtures/rust/TX011/ok_nothing_written.rs"]
 pub mod fx_tx011_ok_nothing_written;
 #[path = "../../../fixtures/rust/TX011/rows_counted_then_dropped.rs"]
@@ -99,8 +101,32 @@ pub async fn run(index: usize, env: &mut Env) -> Result<(), String> {
             let pool = env.deadpool();
             fx::import_prices_with_guard(&pool, &[("a".to_string(), 150), ("b".to_string(), -1)]).await.map(|_| ()).map_err(err)
         }
-        // fixtures/rust/TX011/ok_nothing_written.rs.run.toml: a duplicate delivery (ON CONFLICT DO NOTHING, 0 rows): the early return loses nothing
+        // fixtures/rust/TX007/sqlx.rs.run.toml: the audit INSERT on the pool waits for the transaction's connection
         12 => {
+            use crate::cases::fx_tx007_sqlx as fx;
+            let repo = fx::AccountRepository::new(env.sqlx_pool().await);
+            repo.change_plan(1, "pro", 9).await.map_err(err)
+        }
+        // fixtures/rust/TX007/sqlx.rs.run.toml: the seat count on the pool waits for the transaction's connection
+        13 => {
+            use crate::cases::fx_tx007_sqlx as fx;
+            let repo = fx::AccountRepository::new(env.sqlx_pool().await);
+            repo.add_member(1, "b@example.com").await.map(|_| ()).map_err(err)
+        }
+        // fixtures/rust/TX007/sqlx.rs.run.toml: the handler's read on the pool waits for the transaction's connection
+        14 => {
+            use crate::cases::fx_tx007_sqlx as fx;
+            let pool = env.sqlx_pool().await;
+            fx::close_account(axum::extract::State(pool), axum::extract::Path(1)).await.map(|_| ()).map_err(err)
+        }
+        // fixtures/rust/TX007/sqlx.rs.run.toml: reads on the pool before the transaction begins and after it commits: nothing waits
+        15 => {
+            use crate::cases::fx_tx007_sqlx as fx;
+            let pool = env.sqlx_pool().await;
+            fx::reopen_account(axum::extract::State(pool), axum::extract::Path(1)).await.map(|_| ()).map_err(err)
+        }
+        // fixtures/rust/TX011/ok_nothing_written.rs.run.toml: a duplicate delivery (ON CONFLICT DO NOTHING, 0 rows): the early return loses nothing
+        16 => {
             use crate::cases::fx_tx011_ok_nothing_written as fx;
             let pool = env.sqlx_pool().await;
             let n = fx::remember_delivery(&pool, "d1", "again").await.map_err(err)?;
@@ -108,13 +134,13 @@ pub async fn run(index: usize, env: &mut Env) -> Result<(), String> {
             Ok(())
         }
         // fixtures/rust/TX011/ok_nothing_written.rs.run.toml: a new delivery is written and committed
-        13 => {
+        17 => {
             use crate::cases::fx_tx011_ok_nothing_written as fx;
             let pool = env.sqlx_pool().await;
             fx::remember_delivery(&pool, "d2", "second").await.map(|_| ()).map_err(err)
         }
         // fixtures/rust/TX011/ok_nothing_written.rs.run.toml: the wallet exists (duplicate key): the failed INSERT wrote nothing, dropping the guard loses nothing
-        14 => {
+        18 => {
             use crate::cases::fx_tx011_ok_nothing_written as fx;
             let pool = env.sqlx_pool().await;
             match fx::open_wallet(&pool, "ann").await.map_err(err)? {
@@ -123,7 +149,7 @@ pub async fn run(index: usize, env: &mut Env) -> Result<(), String> {
             }
         }
         // fixtures/rust/TX011/rows_counted_then_dropped.rs.run.toml: two sessions expired: the early Ok return drops the guard and the UPDATE is rolled back
-        15 => {
+        19 => {
             use crate::cases::fx_tx011_rows_counted_then_dropped as fx;
             let pool = env.sqlx_pool().await;
             let expired = fx::expire_sessions(&pool, 7).await.map_err(err)?;
@@ -131,7 +157,7 @@ pub async fn run(index: usize, env: &mut Env) -> Result<(), String> {
             Ok(())
         }
         // fixtures/rust/TX011/tokio_postgres_builder_local.rs.run.toml: the period is closed (1 row) and Ok returned, but the transaction guard is dropped: rolled back
-        16 => {
+        20 => {
             use crate::cases::fx_tx011_tokio_postgres_builder_local as fx;
             let mut client = env.pg_client().await;
             let closed = fx::close_period(&mut client, 1).await.map_err(err)?;

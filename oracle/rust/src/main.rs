@@ -28,6 +28,14 @@ const RESULT_MARKER: &str = "ORACLE-RUST-RESULT ";
 /// The application crate's error module, which the fixtures name as `crate::error`.
 pub mod error {
     #[derive(Debug, thiserror::Error)]
+    pub enum AppError {
+        #[error("not found")]
+        NotFound,
+        #[error(transparent)]
+        Db(#[from] sqlx::Error),
+    }
+
+    #[derive(Debug, thiserror::Error)]
     pub enum ServiceError {
         #[error(transparent)]
         Pool(#[from] deadpool_postgres::PoolError),
