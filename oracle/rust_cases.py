@@ -108,10 +108,10 @@ def function_lines(fixture: Path, qualified_name: str) -> tuple[int, int]:
         impl = _IMPL.match(line)
         if impl and not line.startswith(" "):
             current_impl = impl.group(1)
-        elif line and not line[0].isspace() and not line.startswith("}") and not line.startswith("//"):
-            current_impl = None if not impl else current_impl
+        elif line and not line[0].isspace() and not line.startswith(("}", "//", "#")):
+            current_impl = None  # another top-level item: no longer inside an impl block
         match = _FN.match(line)
-        if match and match.group(1) == name and (not receiver or current_impl == receiver):
+        if match and match.group(1) == name and (current_impl or "") == receiver:
             depth, opened = 0, False
             for end in range(index, len(lines)):
                 code = re.sub(r'"(?:\\.|[^"\\])*"', '""', lines[end].split("//")[0])
