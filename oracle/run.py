@@ -5,6 +5,7 @@ database shows agrees with the fixtures' `# expect:` lines (oracle/README.md).
     python3 oracle/run.py                 # every sidecar spec under fixtures/
     python3 oracle/run.py TX003 TX011     # only specs whose path contains one of these
     python3 oracle/run.py --self-test     # also: inverted expectations must fail
+    python3 oracle/run.py --rust          # the Rust specs instead (a Cargo build; not in CI)
 
 Exit status 0 when every case agrees with its fixture, 1 otherwise.
 """
@@ -27,6 +28,7 @@ REPO_ROOT = ORACLE_DIR.parent
 sys.path.insert(0, str(ORACLE_DIR))
 
 import go_cases  # noqa: E402
+import rust_cases  # noqa: E402
 from case_runner import RESULT_MARKER  # noqa: E402
 from cluster import Cluster  # noqa: E402
 
@@ -65,10 +67,20 @@ class Case:
     # Go cases: the spec's index among its cases, and its program (built once per spec).
     go_index: int | None = None
     go_build: "go_cases.GoBuild | None" = None
+    # Rust cases: the case's index in the generated oracle/rust/src/cases.rs.
+    rust_index: int | None = None
 
     @property
     def is_go(self) -> bool:
         return self.fixture.suffix == ".go"
+
+    @property
+    def is_rust(self) -> bool:
+        return self.fixture.suffix == ".rs"
+
+    @property
+    def language(self) -> str:
+        return "go" if self.is_go else "rust" if self.is_rust else "python"
 
     @property
     def label(self) -> str:
@@ -97,6 +109,7 @@ def load_cases(spec_path: Path) -> list[Case]:
     if not fixture.is_file():
         raise SystemExit(f"oracle: {spec_path}: the fixture {fixture.name} does not exist")
     cases = []
+    rust_indices = rust_cases.case_indices() if fixture.suffix == ".rs" else {}
     for index, raw in enumerate(spec.get("case", [])):
         unknown = set(raw.get("symptoms", [])) - set(SYMPTOMS)
         if unknown or not raw.get("symptoms"):
@@ -122,6 +135,7 @@ def load_cases(spec_path: Path) -> list[Case]:
                 fault=raw.get("fault"),
                 contradiction=raw.get("contradiction"),
                 go_index=index if fixture.suffix == ".go" else None,
+                rust_index=rust_indices[(spec_path, index)] if fixture.suffix == ".rs" else None,
             )
         )
     return cases
@@ -167,6 +181,8 @@ def fixture_expects(case: Case) -> bool:
     """Whether the fixture carries `# expect: RULE` inside the case's function."""
     if case.is_go:
         return go_cases.fixture_expects(case.fixture, case.function, case.rule)
+    if case.is_rust:
+        return rust_cases.fixture_expects(case.fixture, case.function, case.rule)
     first, last = function_lines(case.fixture, case.function)
     lines = case.fixture.read_text().splitlines()
     for number in range(first, last + 1):
@@ -207,6 +223,15 @@ def run_one(cluster: Cluster, case: Case, number: int) -> dict:
     dbname = f"case_{number}"
     application_name = f"oracle-case-{number}"
     prepare_database(cluster, dbname, case.schema)
+    if case.is_rust:
+        try:
+            return rust_cases.run_case(
+                case.rust_index, socket_dir=cluster.socket_dir, dbname=dbname, user=cluster.user,
+                application_name=application_name, pool_size=case.pool_size, timeout=case.timeout,
+                observe=lambda: observe(cluster, dbname, application_name, case.checks),
+            )
+        finally:
+            clean_up(cluster, dbname, application_name)
     if case.is_go:
         try:
             return go_cases.run_case(
@@ -361,10 +386,14 @@ def main() -> int:
     parser.add_argument("filters", nargs="*", help="run only specs whose path contains one of these")
     parser.add_argument("--self-test", action="store_true",
                         help="also rerun one positive and one negative case with the expectation inverted; both must fail")
+    parser.add_argument("--rust", action="store_true",
+                        help="run the Rust specs (fixtures/rust/**/*.rs.run.toml) instead of the Python and Go ones;"
+                        " builds oracle/rust with cargo (not part of CI: oracle/README.md, \"Rust cases\")")
     parser.add_argument("--jobs", type=int, default=4)
     args = parser.parse_args()
 
     spec_paths = sorted((REPO_ROOT / "fixtures").rglob("*" + SPEC_SUFFIX))
+    spec_paths = [p for p in spec_paths if p.name.endswith(rust_cases.SPEC_SUFFIX) == args.rust]
     if args.filters:
         spec_paths = [p for p in spec_paths if any(f in str(p) for f in args.filters)]
     if not go_cases.go_available():
@@ -378,6 +407,12 @@ def main() -> int:
         return 1
 
     started = time.monotonic()
+    if args.rust:
+        ok, output, took = rust_cases.build()
+        print(f"oracle: cargo build of oracle/rust: {took:.1f} s")
+        if not ok:
+            print(f"oracle: the Rust oracle did not build:\n{output}", file=sys.stderr)
+            return 1
     builds = build_go(cases)
     cluster = Cluster()
     cluster.start()
@@ -418,15 +453,16 @@ def self_test(cluster: Cluster, cases: list[Case], results: list[dict]) -> int:
     """Inverts the expectation of the first positive and the first negative case that passed:
     the oracle must then report both as contradictions. Returns the number of self-test failures."""
     failures = 0
-    for go, want_positive in ((False, True), (False, False), (True, True), (True, False)):
+    for number, (language, want_positive) in enumerate(
+            (lang, positive) for lang in ("python", "go", "rust") for positive in (True, False)):
         chosen = next(
             (c for c, r in zip(cases, results)
-             if c.is_go == go and not c.contradiction and judge(c, r)[0] and fixture_expects(c) == want_positive), None
+             if c.language == language and not c.contradiction and judge(c, r)[0] and fixture_expects(c) == want_positive), None
         )
         if chosen is None:
             continue
         chosen.inverted = True
-        agrees, line = judge(chosen, run_one(cluster, chosen, 10_000 + 2 * int(go) + int(want_positive)))
+        agrees, line = judge(chosen, run_one(cluster, chosen, 10_000 + number))
         chosen.inverted = False
         if agrees:
             print(f"SELF-TEST FAILED: an inverted expectation was not caught: {chosen.label}")
