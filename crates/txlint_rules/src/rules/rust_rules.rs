@@ -120,7 +120,10 @@ pub(crate) fn check_raw_begin(cx: &Context, out: &mut Vec<Diagnostic>) {
 
 /// Calls made while a guard is open, with the handle the guard came from.
 fn open_calls<'a>(cx: &'a Context) -> Vec<(&'a Function, txlint_ir::ir::CallId, Option<Operand>)> {
-    let mut calls = Vec::new();
+    // One entry per call, the first transaction that has it open deciding its origin: a
+    // function with many guards has each call open under many of them.
+    let mut calls: std::collections::BTreeMap<_, (&Function, Option<Operand>)> =
+        std::collections::BTreeMap::new();
     for analysis in cx.rust_guards() {
         let function = cx.function(analysis.function);
         let origin = match &function.call(analysis.begin.call).callee {
@@ -130,7 +133,9 @@ fn open_calls<'a>(cx: &'a Context) -> Vec<(&'a Function, txlint_ir::ir::CallId, 
         for &(block, index) in &analysis.outcome.open_events {
             if let Event::Call(id) = &function.cfg.block(block).events[index] {
                 if *id != analysis.begin.call {
-                    calls.push((function, *id, origin.clone()));
+                    calls
+                        .entry((function.range.start(), *id))
+                        .or_insert_with(|| (function, origin.clone()));
                 }
             }
         }
@@ -138,11 +143,15 @@ fn open_calls<'a>(cx: &'a Context) -> Vec<(&'a Function, txlint_ir::ir::CallId, 
     // Inside the closure of a closure API (`db.transaction(|txn| …)`, diesel's
     // `conn.transaction(|c| …)`): the handle outside is the closure's receiver.
     for open in crate::open::open_calls(cx.ir, cx.models, &[]) {
-        calls.push((cx.function(open.function), open.call, open.origin));
+        let function = cx.function(open.function);
+        calls
+            .entry((function.range.start(), open.call))
+            .or_insert((function, open.origin));
     }
-    calls.sort_by_key(|(f, id, _)| (f.range.start(), *id));
-    calls.dedup_by_key(|(f, id, _)| (f.range.start(), *id));
     calls
+        .into_iter()
+        .map(|((_, id), (function, origin))| (function, id, origin))
+        .collect()
 }
 
 pub(crate) fn check_bypass(cx: &Context, out: &mut Vec<Diagnostic>) {
