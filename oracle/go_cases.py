@@ -21,12 +21,12 @@ import re
 import shutil
 import subprocess
 import tempfile
-import time
 from pathlib import Path
+
+import program
 
 RESULT_MARKER = "ORACLE-GO-RESULT "
 GOPATH_SYSTEM = "/usr/share/gocode"
-SETTLE_SECONDS = 0.3
 
 _FUNC = re.compile(r"^func\s*(?:\(\s*\w*\s*\*?\s*(\w+)(?:\[[^\]]*\])?\s*\)\s*)?(\w+)\s*[\[(]")
 
@@ -196,53 +196,14 @@ def run_case(build: GoBuild, index: int, *, socket_dir: str, dbname: str, user: 
     if build.binary is None:
         return {"harness_error": build.error}
     dsn = f"host={socket_dir} dbname={dbname} user={user} application_name={application_name} sslmode=disable"
-    process = subprocess.Popen(
+    observation, result = program.run(
         [build.binary, str(index), dsn, str(pool_size or 0), str(timeout)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        marker=RESULT_MARKER, language="Go", timeout=timeout, observe=observe,
+        # The fixture may end the process itself (log.Fatal, os.Exit): what the server shows
+        # after that is the observation (TX012/ok_recover_ends_the_process.go).
+        exit_is_observation=True,
     )
-    try:
-        deadline = time.monotonic() + timeout + 20
-        line = ""
-        while time.monotonic() < deadline:
-            line = process.stdout.readline()
-            if not line or line.startswith(RESULT_MARKER):
-                break
-        if not line.startswith(RESULT_MARKER):
-            if line == "" and process.wait(timeout=10) not in (0, 2):
-                # The fixture ended the process itself (log.Fatal, os.Exit): what the server
-                # shows after that is the observation (TX012/ok_recover_ends_the_process.go).
-                stderr = process.stderr.read()
-                time.sleep(SETTLE_SECONDS)
-                states, rows = observe()
-                message = (stderr.strip().splitlines() or [""])[-1]
-                return {"exception": {"type": "exit", "message": message, "chain": ["exit"], "traceback": stderr[-2000:]},
-                        "blocked": False, "states": states, "handbacks": [], "rows": rows, "in_use": 0, "open": 0}
-            process.kill()
-            _, stderr = process.communicate(timeout=10)
-            return {"harness_error": f"the Go case printed no result (exit {process.returncode}):\n{line}{stderr[-2000:]}"}
-        go = json.loads(line[len(RESULT_MARKER):])
-        time.sleep(SETTLE_SECONDS)
-        states, rows = observe()
-    finally:
-        if process.poll() is None:
-            try:
-                process.stdin.close()
-                process.wait(timeout=5)
-            except Exception:  # noqa: BLE001 - a blocked program is killed
-                process.kill()
-                process.wait()
-    if go["panicked"]:
-        exception = {"type": "panic", "message": go["panicked"], "chain": ["panic"], "traceback": go["panicked"]}
-    elif go["errored"]:
-        exception = {"type": "error", "message": go["returned"], "chain": ["error"], "traceback": go["returned"]}
-    else:
-        exception = None
-    return {
-        "exception": exception,
-        "blocked": go["blocked"],
-        "states": states,
-        "handbacks": [],
-        "rows": rows,
-        "in_use": go["in_use"],
-        "open": go["open"],
-    }
+    if "harness_error" not in observation:
+        observation["in_use"] = result["in_use"] if result else 0
+        observation["open"] = result["open"] if result else 0
+    return observation

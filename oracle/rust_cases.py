@@ -14,13 +14,14 @@ stays in step), then runs `cargo build` (debug: it compiles faster than release)
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import subprocess
 import time
 import tomllib
 from pathlib import Path
+
+import program
 
 ORACLE_DIR = Path(__file__).resolve().parent
 REPO_ROOT = ORACLE_DIR.parent
@@ -29,7 +30,6 @@ CASES_RS = CRATE_DIR / "src" / "cases.rs"
 BINARY = CRATE_DIR / "target" / "debug" / "txlint_rust_oracle"
 RESULT_MARKER = "ORACLE-RUST-RESULT "
 SPEC_SUFFIX = ".rs.run.toml"
-SETTLE_SECONDS = 0.3
 
 _FN = re.compile(r"^\s*(?:pub(?:\([^)]*\))?\s+)?(?:async\s+)?fn\s+(\w+)\b")
 _IMPL = re.compile(r"^\s*impl\b(?:<[^>]*>)?\s+(?:[\w:<>, ']+\s+for\s+)?(\w+)")
@@ -136,36 +136,8 @@ def fixture_expects(fixture: Path, function: str, rule: str) -> bool:
 def run_case(index: int, *, socket_dir: str, dbname: str, user: str, application_name: str,
              pool_size: int | None, timeout: float, observe) -> dict:
     """Runs case `index` of the built program; `observe()` gives (states, rows) while it still lives."""
-    process = subprocess.Popen(
+    observation, _ = program.run(
         [str(BINARY), str(index), socket_dir, dbname, user, application_name, str(pool_size or 0), str(timeout)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        marker=RESULT_MARKER, language="Rust", timeout=timeout, observe=observe,
     )
-    try:
-        deadline = time.monotonic() + timeout + 20
-        line = ""
-        while time.monotonic() < deadline:
-            line = process.stdout.readline()
-            if not line or line.startswith(RESULT_MARKER):
-                break
-        if not line.startswith(RESULT_MARKER):
-            process.kill()
-            _, stderr = process.communicate(timeout=10)
-            return {"harness_error": f"the Rust case printed no result (exit {process.returncode}):\n{line}{stderr[-2000:]}"}
-        rs = json.loads(line[len(RESULT_MARKER):])
-        time.sleep(SETTLE_SECONDS)
-        states, rows = observe()
-    finally:
-        if process.poll() is None:
-            try:
-                process.stdin.close()
-                process.wait(timeout=5)
-            except Exception:  # noqa: BLE001 - a blocked program is killed
-                process.kill()
-                process.wait()
-    if rs["panicked"]:
-        exception = {"type": "panic", "message": rs["panicked"], "chain": ["panic"], "traceback": rs["panicked"]}
-    elif rs["errored"]:
-        exception = {"type": "error", "message": rs["returned"], "chain": ["error"], "traceback": rs["returned"]}
-    else:
-        exception = None
-    return {"exception": exception, "blocked": rs["blocked"], "states": states, "handbacks": [], "rows": rows}
+    return observation

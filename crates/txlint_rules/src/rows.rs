@@ -85,7 +85,7 @@ pub(crate) fn analyze_file(
             // The rows of a transaction whose library closes them when the transaction
             // ends (database/sql's `*sql.Tx`, sqlx's): they live no longer than it, and a
             // transaction that is not ended is TX002's.
-            if let Operand::Var(tx) = base_var(function, receiver) {
+            if let Operand::Var(tx) = crate::open::base_handle(function, receiver) {
                 let closes = facts.functions[id.index()]
                     .tx_vars
                     .get(&tx)
@@ -146,11 +146,6 @@ pub(crate) fn analyze_file(
         }
     }
     analyses
-}
-
-/// The variable a receiver chain starts at: `tx` of `tx.QueryContext(…)`.
-fn base_var(function: &Function, receiver: &Operand) -> Operand {
-    crate::open::base_handle(function, receiver)
 }
 
 /// Whether the code calls a cursor method (`Next`, `Close`) on the rows.
