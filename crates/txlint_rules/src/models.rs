@@ -132,6 +132,13 @@ pub struct PoolKind {
     /// Keyword arguments of `create` that make the connections it hands out autocommit.
     #[serde(default)]
     pub autocommit: Vec<String>,
+    /// Methods of the pool that borrow a connection for the call's duration (asyncpg's
+    /// `pool.fetchval(…)`), besides `acquire` and `contexts`.
+    #[serde(default)]
+    pub borrowing: Vec<String>,
+    /// What the pool does when every connection is out and one more is asked for (TX013).
+    #[serde(default)]
+    pub exhausted: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -231,6 +238,10 @@ pub struct Pools {
     /// Import paths of GORM dialector packages for those databases (`sqlite.Open(…)`).
     #[serde(default)]
     pub sessionless_dialectors: Vec<String>,
+    /// Methods that take a connection out of a pool and hold it until it is given back
+    /// (`db.Conn(ctx)`, pgxpool's `Acquire`, sqlx's `pool.acquire()`): TX013.
+    #[serde(default)]
+    pub acquire_methods: Vec<String>,
 }
 
 /// Whether `list` contains `name`.
@@ -400,6 +411,10 @@ impl Models {
             (&mut self.pools.open_functions, &other.pools.open_functions),
             (&mut self.pools.bound_methods, &other.pools.bound_methods),
             (&mut self.pools.wrap_functions, &other.pools.wrap_functions),
+            (
+                &mut self.pools.acquire_methods,
+                &other.pools.acquire_methods,
+            ),
         ];
         for (mine, theirs) in lists {
             mine.extend(theirs.iter().cloned());

@@ -524,6 +524,12 @@ impl<'a> ProjectView<'a> {
         }
     }
 
+    /// The file's own unit (a Python module's dotted name, a Go package's import path),
+    /// empty for a file checked alone.
+    pub(crate) fn module(&self) -> &str {
+        self.place.map_or("", |place| place.unit_key())
+    }
+
     fn unit(&self, unit: &str) -> Option<&'a Exports> {
         let place = self.place?;
         self.index

@@ -91,6 +91,11 @@ pub(crate) struct PySummary {
     pub scope_fields: Vec<(String, bool)>,
     /// The same on these parameters, by position.
     pub scope_params: Vec<(usize, bool)>,
+    /// A pool it borrows a connection from while it runs, or hands one out of, itself or
+    /// through a helper: the pool's key (see [`PyFacts::pool_key`]) and its kind (index
+    /// into `Models::pool_kinds`). Called while the caller holds a connection of that
+    /// pool, it needs a second one (TX013).
+    pub borrows: Option<(String, usize)>,
 }
 
 impl PySummary {
@@ -104,6 +109,7 @@ impl PySummary {
             || self.yields_autocommit
             || !self.scope_fields.is_empty()
             || !self.scope_params.is_empty()
+            || self.borrows.is_some()
     }
 }
 
@@ -125,6 +131,9 @@ pub(crate) struct PyFacts {
     /// commits or rolls back: the class leaves ending the transaction to its callers
     /// (a unit of work), so its other methods may return with it open.
     caller_ended: Vec<(String, String)>,
+    /// The module's dotted name in its project (empty for a file checked alone): pool
+    /// keys of module globals and class attributes are qualified with it.
+    module: String,
 }
 
 /// Resolves a dotted name through the file's imports: `ConnectionPool` imported from
@@ -186,6 +195,7 @@ impl PyFacts {
             by_name,
             shared: HashMap::new(),
             caller_ended: Vec::new(),
+            module: project.module().to_string(),
         };
         // Summaries need kinds, and kinds of calls to helpers need summaries: repeated
         // until neither changes (a helper of a helper of a helper). The cap is far above
@@ -1400,8 +1410,61 @@ impl PyFacts {
                 }
             }
         }
+        summary.borrows = function.calls.iter().find_map(|call| {
+            let direct = direct_borrow(models, kinds, call).and_then(|(pool, kind)| {
+                let key = self.pool_key(function, &pool)?;
+                (!key.starts_with(LOCAL_POOL)).then_some((key, kind))
+            });
+            direct.or_else(|| {
+                self.callee_summary(file, &call.callee)
+                    .and_then(|helper| helper.borrows.clone())
+            })
+        });
         summary
     }
+
+    /// A name for the pool an operand denotes that is the same at every use across the
+    /// project: a module global (`app.db:_pool`), an attribute of the class's instances
+    /// (`app.repo:Repo.pool`), or, only within one function, a local or parameter.
+    pub fn pool_key(&self, function: &Function, operand: &Operand) -> Option<String> {
+        match operand {
+            Operand::Global(name) => Some(format!("{}:{name}", self.module)),
+            Operand::Field(base, attribute) => {
+                let receiver = function.receiver?;
+                let (class, _) = function.name.rsplit_once('.')?;
+                (**base == Operand::Var(receiver))
+                    .then(|| format!("{}:{class}.{attribute}", self.module))
+            }
+            Operand::Var(v) => Some(format!("{LOCAL_POOL}{}", v.0)),
+            _ => None,
+        }
+    }
+}
+
+/// The prefix of pool keys that name a pool only within one function.
+pub(crate) const LOCAL_POOL: &str = "local:";
+
+/// A call that borrows a connection from a pool, engine or asyncpg pool, and the pool it
+/// borrows from with its kind: `pool.getconn()`, `pool.acquire()`, `with pool.connection()`,
+/// `with engine.connect()`, asyncpg's `pool.fetchval(…)`. Session factories borrow only
+/// when a session runs its first statement, on the session: not here.
+pub(crate) fn direct_borrow(
+    models: &Models,
+    kinds: &HashMap<Operand, Kind>,
+    call: &txlint_ir::ir::Call,
+) -> Option<(Operand, usize)> {
+    let Callee::Method { receiver, name, .. } = &call.callee else {
+        return None;
+    };
+    let Some(Kind::Pool { pool, .. }) = kinds.get(receiver) else {
+        return None;
+    };
+    let kind = &models.pool_kinds[*pool];
+    let borrows = !kind.factory
+        && (kind.acquire.iter().any(|m| m == name)
+            || kind.contexts.iter().any(|c| &c.method == name)
+            || kind.borrowing.iter().any(|m| m == name));
+    borrows.then(|| (receiver.clone(), *pool))
 }
 
 fn summarize(models: &Models, function: &Function, kinds: &HashMap<Operand, Kind>) -> PySummary {
@@ -1493,6 +1556,7 @@ fn summarize(models: &Models, function: &Function, kinds: &HashMap<Operand, Kind
         yields_pooled: false,
         scope_fields: Vec::new(),
         scope_params: Vec::new(),
+        borrows: None,
     }
 }
 
@@ -1573,7 +1637,7 @@ impl ConnectionModel<'_> {
     }
 
     /// Whether a call hands the holder back to a pool (or a helper that does).
-    fn releases(&self, call: &txlint_ir::ir::Call) -> bool {
+    pub fn releases(&self, call: &txlint_ir::ir::Call) -> bool {
         let passes_holder = || call.args.iter().any(|a| self.is_holder(a));
         if let Callee::Method { receiver, name, .. } = &call.callee {
             if let Some(Kind::Pool { pool, .. }) = self.kinds().get(receiver) {
@@ -1676,7 +1740,7 @@ impl ConnectionModel<'_> {
         })
     }
 
-    fn closes(&self, call: &txlint_ir::ir::Call) -> bool {
+    pub fn closes(&self, call: &txlint_ir::ir::Call) -> bool {
         self.method_on_holder(call)
             .is_some_and(|name| self.models.connection.close.iter().any(|m| m == name))
     }

@@ -161,6 +161,13 @@ pub static RULES: &[RuleMeta] = &[
         Some(rules::rollback_not_deferred::check)
     ),
     rule!(
+        "TX013",
+        "nested-acquire",
+        Warning,
+        [Go, Python, Rust],
+        Some(rules::nested_acquire::check)
+    ),
+    rule!(
         "TX014",
         "swallowed-panic",
         Warning,

@@ -2,8 +2,10 @@
 
 pub(crate) mod blocking_call;
 pub(crate) mod deferred_commit;
+pub(crate) mod nested_acquire;
 pub(crate) mod python_connections;
 pub(crate) mod python_explicit;
+pub(crate) mod python_nested_acquire;
 pub(crate) mod python_open_rules;
 pub(crate) mod rollback_not_deferred;
 pub(crate) mod rust_rules;

@@ -5,6 +5,7 @@ use txlint_ir::ir::{Binding, Callee, FileIr, Function, Operand, ResultUse};
 use txlint_ir::Diagnostic;
 
 use crate::python::{resolve, Kind};
+use crate::python_open::PyOpenCall;
 use crate::Context;
 
 /// The fully qualified name of a path callee (`requests.post`).
@@ -72,25 +73,12 @@ pub(crate) fn check_blocking(cx: &Context, out: &mut Vec<Diagnostic>) {
 
 pub(crate) fn check_bypass(cx: &Context, out: &mut Vec<Diagnostic>) {
     let meta = crate::registry::rule("TX007").expect("registered");
-    let facts = cx.python();
     for open in cx.python_open_calls() {
-        if !open.explicit {
-            continue;
-        }
-        let function = cx.function(open.function);
-        let kinds = &facts.kinds[open.function.index()];
-        let call = function.call(open.call);
-        let Callee::Method { receiver, name, .. } = &call.callee else {
+        let Some((receiver, name)) = bypass(cx, open) else {
             continue;
         };
-        if !cx.models.connection.statements.contains(name) {
-            continue;
-        }
-        // On the pool or engine itself: a second connection, outside the transaction.
-        let on_pool = matches!(kinds.get(receiver), Some(Kind::Pool { .. }));
-        if !on_pool {
-            continue;
-        }
+        let function = cx.function(open.function);
+        let call = function.call(open.call);
         let shown = cx.display(function, receiver);
         out.push(
             cx.diagnostic(meta, function, call.range, format!("`{shown}.{name}` runs outside the open transaction"))
@@ -100,4 +88,20 @@ pub(crate) fn check_bypass(cx: &Context, out: &mut Vec<Diagnostic>) {
                 .build(),
         );
     }
+}
+
+/// A statement run on the pool or engine itself while a transaction is open: a second
+/// connection, outside the transaction. Its receiver and method.
+pub(crate) fn bypass<'a>(cx: &Context<'a>, open: &PyOpenCall) -> Option<(&'a Operand, &'a str)> {
+    if !open.explicit {
+        return None;
+    }
+    let function = cx.function(open.function);
+    let kinds = &cx.python().kinds[open.function.index()];
+    let call = function.call(open.call);
+    let Callee::Method { receiver, name, .. } = &call.callee else {
+        return None;
+    };
+    let on_pool = matches!(kinds.get(receiver), Some(Kind::Pool { .. }));
+    (cx.models.connection.statements.contains(name) && on_pool).then_some((receiver, name.as_str()))
 }
