@@ -165,13 +165,13 @@ fn used_as_cursor(function: &Function, models: &Models, aliases: &[VarId]) -> bo
 }
 
 /// The variables of each function that hold a rows-returning handle.
-struct Handles<'a> {
+pub(crate) struct Handles<'a> {
     facts: &'a FileFacts,
     by_function: Vec<HashMap<VarId, Evidence>>,
 }
 
 impl<'a> Handles<'a> {
-    fn compute(file: &FileIr, models: &Models, facts: &'a FileFacts) -> Handles<'a> {
+    pub(crate) fn compute(file: &FileIr, models: &Models, facts: &'a FileFacts) -> Handles<'a> {
         let mut handles = Handles {
             facts,
             by_function: Vec::with_capacity(file.functions.len()),
@@ -270,6 +270,18 @@ impl<'a> Handles<'a> {
             Operand::Call(call) => self.call(file, models, id, *call),
             _ => None,
         }
+    }
+
+    /// Whether an operand of function `id` is, by evidence, a handle of a modelled library
+    /// (declared with a handle type, a transaction of one, or opened by one of its calls).
+    pub(crate) fn is_handle(
+        &self,
+        file: &FileIr,
+        models: &Models,
+        id: FuncId,
+        operand: &Operand,
+    ) -> bool {
+        self.operand(file, models, id, operand) == Some(Evidence::Handle)
     }
 
     /// The evidence that a call's (first) result is a rows-returning handle.

@@ -10,8 +10,10 @@ use txlint_ir::ir::{
 };
 use txlint_ir::{Diagnostic, Language};
 
+use crate::flow::{self, ExitPolicy, Resource};
 use crate::models::listed;
 use crate::open::base_handle;
+use crate::transactions::HolderModel;
 use crate::Context;
 
 pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
@@ -21,14 +23,24 @@ pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// A transaction held by one function: where it was begun, on which pool, and the events
-/// that run while it is open.
-struct Held<'e> {
+/// What a function holds from a pool.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Holding {
+    /// A transaction begun on the pool.
+    Transaction,
+    /// A connection taken out of it (`db.Conn(ctx)`, pgxpool `Acquire`).
+    Connection,
+}
+
+/// A transaction or connection held by one function: the call that took it, the pool it
+/// came from, and the events that run while it is held.
+struct Held {
     function: FuncId,
     begin: CallId,
     pool: Operand,
-    aliases: &'e [VarId],
-    open_events: &'e [(BlockId, usize)],
+    aliases: Vec<VarId>,
+    open_events: Vec<(BlockId, usize)>,
+    holding: Holding,
 }
 
 /// Whether a call's result is assigned to one of these variables.
@@ -37,58 +49,82 @@ fn overwrites(function: &Function, id: CallId, aliases: &[VarId]) -> bool {
         if bindings.iter().any(|b| matches!(b, Binding::Var(v) if aliases.contains(v))))
 }
 
-/// Go and Rust: a begin or an acquire on the pool a transaction of the same function came
-/// from, while that transaction is open.
+/// Go and Rust: a begin or an acquire on the pool a transaction (or, in Go, a connection)
+/// of the same function came from, while that transaction is open.
 fn check_transactions(cx: &Context, out: &mut Vec<Diagnostic>) {
-    let held: Vec<Held> = match cx.ir.language {
+    let mut held: Vec<Held> = match cx.ir.language {
         Language::Go => cx
             .transactions
             .iter()
-            .map(|a| (a.function, a.begin.call, &a.resource.aliases, &a.outcome))
-            .filter_map(|(f, b, aliases, outcome)| held(cx, f, b, aliases, &outcome.open_events))
+            .filter_map(|a| {
+                held(
+                    cx,
+                    a.function,
+                    a.begin.call,
+                    &a.resource.aliases,
+                    &a.outcome.open_events,
+                )
+            })
             .collect(),
         _ => cx
             .rust_guards()
             .iter()
-            .map(|a| (a.function, a.begin.call, &a.resource.aliases, &a.outcome))
-            .filter_map(|(f, b, aliases, outcome)| held(cx, f, b, aliases, &outcome.open_events))
+            .filter_map(|a| {
+                held(
+                    cx,
+                    a.function,
+                    a.begin.call,
+                    &a.resource.aliases,
+                    &a.outcome.open_events,
+                )
+            })
             .collect(),
     };
+    if cx.ir.language == Language::Go {
+        held.extend(go_connections(cx));
+    }
     let meta = crate::registry::rule("TX013").expect("registered");
     let mut reported: BTreeSet<(FuncId, CallId)> = BTreeSet::new();
     for first in &held {
         let function = cx.function(first.function);
-        for &(block, index) in first.open_events {
+        for &(block, index) in &first.open_events {
             let Event::Call(id) = &function.cfg.block(block).events[index] else {
                 continue;
             };
             if *id == first.begin || reported.contains(&(first.function, *id)) {
                 continue;
             }
-            let Some(what) = borrow_on(cx, first.function, *id, &first.pool) else {
+            let Some(what) = borrow_on(cx, first, *id) else {
                 continue;
             };
             // Begun again into the same variable while open: the first is lost, which is
             // TX002's finding (the overwritten begin).
-            if overwrites(function, *id, first.aliases) {
+            if overwrites(function, *id, &first.aliases) {
                 continue;
             }
             reported.insert((first.function, *id));
             let call = function.call(*id);
             let pool = cx.display(function, &first.pool);
+            let (held_what, label) = match first.holding {
+                Holding::Transaction => (
+                    "a transaction on it is still open",
+                    "the first connection, held until this transaction ends",
+                ),
+                Holding::Connection => (
+                    "a connection taken from it is still held",
+                    "the first connection, held until it is closed or released",
+                ),
+            };
             out.push(
                 cx.diagnostic(
                     meta,
                     function,
                     call.range,
-                    format!("{what} from the pool `{pool}` while a transaction on it is still open"),
+                    format!("{what} `{pool}` while {held_what}"),
                 )
                 .primary_label("takes a second connection from the pool")
-                .label(
-                    function.call(first.begin).range,
-                    "the first connection, held until this transaction ends",
-                )
-                .help("run this work on the open transaction, or end the transaction before taking another connection")
+                .label(function.call(first.begin).range, label)
+                .help("run this work on the connection or transaction already held, or give it back before taking another")
                 .note(NOTE_POOL)
                 .build(),
             );
@@ -96,15 +132,81 @@ fn check_transactions(cx: &Context, out: &mut Vec<Diagnostic>) {
     }
 }
 
+/// Go: connections taken out of a pool whose receiver has the evidence of a modelled
+/// handle (`conn, err := db.Conn(ctx)`, `conn, err := pool.Acquire(ctx)`), held until
+/// `Close`/`Release` (deferred or not) or until they leave the function.
+fn go_connections(cx: &Context) -> Vec<Held> {
+    let acquires = &cx.models.pools.acquire_methods;
+    if cx.ir.functions.iter().all(|f| {
+        f.calls
+            .iter()
+            .all(|c| c.callee.name().is_none_or(|n| !listed(acquires, n)))
+    }) {
+        return Vec::new();
+    }
+    let handles = crate::rows::Handles::compute(cx.ir, cx.models, &cx.facts);
+    let is_release = |name: &str| name == "Close" || name == "Release";
+    let mut found = Vec::new();
+    for (index, function) in cx.ir.functions.iter().enumerate() {
+        let id = FuncId(index as u32);
+        for (call_index, call) in function.calls.iter().enumerate() {
+            let Callee::Method { receiver, name, .. } = &call.callee else {
+                continue;
+            };
+            if !listed(acquires, name) || !handles.is_handle(cx.ir, cx.models, id, receiver) {
+                continue;
+            }
+            let ResultUse::Assigned(bindings) = &call.result else {
+                continue;
+            };
+            let Some(Binding::Var(conn)) = bindings.first() else {
+                continue;
+            };
+            let aliases = crate::transactions::aliases_of(function, *conn);
+            let error_var = match bindings.get(1) {
+                Some(Binding::Var(v)) => Some(*v),
+                _ => None,
+            };
+            let acquire = CallId(call_index as u32);
+            let resource = Resource {
+                acquire: Event::Call(acquire),
+                acquire_range: call.range,
+                aliases: aliases.clone(),
+                error_operands: error_var.map(Operand::Var).into_iter().collect(),
+                error_var,
+                type_tests: Vec::new(),
+                guard: None,
+                exits: ExitPolicy::GO,
+            };
+            let model = HolderModel {
+                file: cx.ir,
+                function_id: id,
+                function,
+                is_end_method: &is_release,
+                end_functions: &[],
+                aliases: &aliases,
+                summaries: &cx.summaries,
+                closed_when_false: &[],
+            };
+            let outcome = flow::analyze(function, &resource, &model);
+            if let Some(mut held) = held(cx, id, acquire, &aliases, &outcome.open_events) {
+                held.holding = Holding::Connection;
+                found.push(held);
+            }
+        }
+    }
+    found
+}
+
 const NOTE_POOL: &str = "when every connection of the pool is held by code waiting here, no connection comes back: the pool deadlocks until a timeout fires (and the two transactions can also wait on each other's row locks)";
 
-fn held<'e>(
+fn held(
     cx: &Context,
     function_id: FuncId,
     begin: CallId,
-    aliases: &'e [VarId],
-    open_events: &'e [(BlockId, usize)],
-) -> Option<Held<'e>> {
+    aliases: &[VarId],
+    open_events: &[(BlockId, usize)],
+) -> Option<Held> {
     let function = cx.function(function_id);
     let Callee::Method { receiver, .. } = &function.call(begin).callee else {
         return None;
@@ -119,8 +221,9 @@ fn held<'e>(
         function: function_id,
         begin,
         pool,
-        aliases,
-        open_events,
+        aliases: aliases.to_vec(),
+        open_events: open_events.to_vec(),
+        holding: Holding::Transaction,
     })
 }
 
@@ -137,12 +240,8 @@ fn is_place(operand: &Operand) -> bool {
 /// What a call does that borrows from `pool`: begins a transaction on it (a begin with
 /// the evidence the transaction analyses need, or a closure API on it) or acquires a
 /// connection from it.
-fn borrow_on(
-    cx: &Context,
-    function_id: FuncId,
-    id: CallId,
-    pool: &Operand,
-) -> Option<&'static str> {
+fn borrow_on(cx: &Context, first: &Held, id: CallId) -> Option<&'static str> {
+    let (function_id, pool) = (first.function, &first.pool);
     let function = cx.function(function_id);
     let call = function.call(id);
     let closure_api = |name: &str| {
@@ -155,7 +254,8 @@ fn borrow_on(
         Callee::Path(path) => {
             let on_pool = call.args.iter().any(|a| base_handle(function, a) == *pool);
             let name = path.last().map(String::as_str).unwrap_or_default();
-            return (on_pool && closure_api(name)).then_some("runs a second transaction");
+            return (on_pool && closure_api(name))
+                .then_some("runs a second transaction on the pool");
         }
         Callee::Other(_) => return None,
     };
@@ -167,13 +267,18 @@ fn borrow_on(
         .iter()
         .any(|b| b.call == id);
     if begins {
-        return Some("begins a second transaction");
+        return Some("begins a second transaction on the pool");
     }
     if closure_api(name) {
-        return Some("runs a second transaction");
+        return Some("runs a second transaction on the pool");
     }
     if listed(&cx.models.pools.acquire_methods, name) {
-        return Some("acquires a connection");
+        return Some("acquires a second connection from the pool");
+    }
+    // A statement on the pool while a transaction is open is TX007's finding; while a
+    // connection is held, the pool lends another for it.
+    if first.holding == Holding::Connection && listed(&cx.models.statements.methods, name) {
+        return Some("runs a statement on the pool");
     }
     None
 }

@@ -70,6 +70,17 @@ pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                 let Some(how) = borrows_same(cx, function, kinds, *second, &first.pool_key) else {
                     continue;
                 };
+                // The held connection handed to the function (`get_item(item_id, conn=conn)`):
+                // it borrows only when given none, the usual reason for such a parameter.
+                let call = function.call(*second);
+                let hands_on = call
+                    .args
+                    .iter()
+                    .chain(call.keywords.iter().map(|(_, value)| value))
+                    .any(|a| connection.is_holder(a));
+                if matches!(how, How::Through(_)) && hands_on {
+                    continue;
+                }
                 reported.insert(*second);
                 out.push(diagnostic(cx, meta, function, *second, &first, how));
             }
