@@ -96,6 +96,10 @@ pub(crate) struct PySummary {
     /// into `Models::pool_kinds`). Called while the caller holds a connection of that
     /// pool, it needs a second one (TX013).
     pub borrows: Option<(String, usize)>,
+    /// A blocking call it makes, itself or through a helper: the call as shown and what
+    /// it does (`("requests.post", "blocks")`). Called while a transaction is open, it
+    /// holds the transaction for as long (TX009).
+    pub blocks: Option<(String, &'static str)>,
 }
 
 impl PySummary {
@@ -110,6 +114,7 @@ impl PySummary {
             || !self.scope_fields.is_empty()
             || !self.scope_params.is_empty()
             || self.borrows.is_some()
+            || self.blocks.is_some()
     }
 }
 
@@ -1420,6 +1425,12 @@ impl PyFacts {
                     .and_then(|helper| helper.borrows.clone())
             })
         });
+        summary.blocks = function.calls.iter().find_map(|call| {
+            crate::blocking::python_blocking_call(file, models, function, call).or_else(|| {
+                self.callee_summary(file, &call.callee)
+                    .and_then(|helper| helper.blocks.clone())
+            })
+        });
         summary
     }
 
@@ -1557,6 +1568,7 @@ fn summarize(models: &Models, function: &Function, kinds: &HashMap<Operand, Kind
         scope_fields: Vec::new(),
         scope_params: Vec::new(),
         borrows: None,
+        blocks: None,
     }
 }
 

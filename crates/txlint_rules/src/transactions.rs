@@ -37,6 +37,10 @@ pub(crate) struct Summary {
     /// through a helper: called while a transaction of that handle is open, the statement
     /// runs outside it (TX007).
     pub global_statement: Option<String>,
+    /// A blocking call the function makes, itself or through a helper: the call as shown
+    /// and what it does (`("http.Post", "blocks")`). Called while a transaction is open,
+    /// it holds the transaction for as long (TX009).
+    pub blocks: Option<(String, &'static str)>,
 }
 
 /// Facts about the whole file that the transaction analyses share.
@@ -113,12 +117,24 @@ impl FileSummaries {
                     }
                     global_handle_text(models, &crate::open::base_handle(function, receiver))
                 });
+                let built = crate::blocking::constructed_vars(function);
+                let blocks = function.calls.iter().find_map(|call| {
+                    let what = crate::blocking::go_blocking_call(
+                        file,
+                        function,
+                        &built,
+                        &call.callee,
+                        &models.blocking,
+                    )?;
+                    Some((crate::blocking::shown_go_callee(function, &call.callee)?, what))
+                });
                 Summary {
                     ends,
                     keeps,
                     panics,
                     begins: None,
                     global_statement,
+                    blocks,
                 }
             })
             .collect();
@@ -180,8 +196,24 @@ impl FileSummaries {
                     reached.push((index, handle));
                 }
             }
-            if grown.is_empty() && reached.is_empty() {
+            let mut blocking: Vec<(usize, (String, &'static str))> = Vec::new();
+            for (index, function) in file.functions.iter().enumerate() {
+                if self.summaries[index].blocks.is_some() {
+                    continue;
+                }
+                let blocks = function
+                    .calls
+                    .iter()
+                    .find_map(|call| self.callee_summary(file, &call.callee)?.blocks.clone());
+                if let Some(blocks) = blocks {
+                    blocking.push((index, blocks));
+                }
+            }
+            if grown.is_empty() && reached.is_empty() && blocking.is_empty() {
                 return;
+            }
+            for (index, blocks) in blocking {
+                self.summaries[index].blocks = Some(blocks);
             }
             for (index, handle) in reached {
                 self.summaries[index].global_statement = Some(handle);

@@ -1,69 +1,43 @@
 //! Python TX007 transaction-bypass and TX009 blocking-call-in-transaction, over the calls
 //! made while a transaction is open.
 
-use txlint_ir::ir::{Binding, Callee, FileIr, Function, Operand, ResultUse};
+use txlint_ir::ir::{Callee, Operand};
 use txlint_ir::Diagnostic;
 
-use crate::python::{resolve, Kind};
+use crate::blocking::python_blocking_call;
+use crate::python::Kind;
 use crate::python_open::PyOpenCall;
 use crate::Context;
 
-/// The fully qualified name of a path callee (`requests.post`).
-fn path_name(file: &FileIr, callee: &Callee) -> Option<String> {
-    match callee {
-        Callee::Path(path) => {
-            let segments: Vec<&str> = path.iter().map(String::as_str).collect();
-            Some(resolve(file, &segments))
-        }
-        _ => None,
-    }
-}
-
-/// Whether a variable holds a client built by one of the blocking client constructors
-/// (`session = requests.Session()`, `async with httpx.AsyncClient() as client:`).
-fn is_client(cx: &Context, function: &Function, receiver: &Operand) -> bool {
-    let Operand::Var(v) = receiver else {
-        return false;
-    };
-    function.calls.iter().any(|call| {
-        matches!(&call.result, ResultUse::Assigned(b) if b.first() == Some(&Binding::Var(*v)))
-            && path_name(cx.ir, &call.callee)
-                .is_some_and(|n| cx.models.blocking.client_constructors.contains(&n))
-    })
-}
-
 pub(crate) fn check_blocking(cx: &Context, out: &mut Vec<Diagnostic>) {
     let meta = crate::registry::rule("TX009").expect("registered");
-    let blocking = &cx.models.blocking;
+    let facts = cx.python();
     for open in cx.python_open_calls() {
         let function = cx.function(open.function);
         let call = function.call(open.call);
-        let (shown, what) = match &call.callee {
-            Callee::Path(_) => {
-                let name = path_name(cx.ir, &call.callee).unwrap_or_default();
-                if !blocking.functions.contains(&name) {
+        let (message, label) = match python_blocking_call(cx.ir, cx.models, function, call) {
+            Some((shown, what)) => (
+                format!("`{shown}` {what} while a transaction is open"),
+                "blocks with the transaction open".to_string(),
+            ),
+            None => {
+                // A project function (of any module) that blocks, itself or deeper down.
+                let Some((inner, what)) = facts
+                    .callee_summary(cx.ir, &call.callee)
+                    .and_then(|s| s.blocks.clone())
+                else {
                     continue;
-                }
-                let shown = match &call.callee {
-                    Callee::Path(path) => path.join("."),
-                    _ => name,
                 };
-                (shown, "blocks")
-            }
-            Callee::Method { receiver, name, .. } => {
-                if !(blocking.client_methods.contains(name) && is_client(cx, function, receiver)) {
-                    continue;
-                }
+                let shown = cx.display(function, &Operand::Call(open.call));
                 (
-                    format!("{}.{name}", cx.display(function, receiver)),
-                    "makes a network request",
+                    format!("`{shown}` {what} (`{inner}`) while a transaction is open"),
+                    format!("this function calls `{inner}`, which {what}"),
                 )
             }
-            Callee::Other(_) => continue,
         };
         out.push(
-            cx.diagnostic(meta, function, call.range, format!("`{shown}` {what} while a transaction is open"))
-                .primary_label("blocks with the transaction open")
+            cx.diagnostic(meta, function, call.range, message)
+                .primary_label(&label)
                 .help("do it before the transaction begins or after it ends (commit first), or record it and act on it afterwards (outbox)")
                 .note("the transaction's locks and snapshot, and its connection, are held for the whole call")
                 .build(),
