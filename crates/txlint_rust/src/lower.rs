@@ -298,6 +298,17 @@ impl<'s> Lowerer<'s> {
                 let mut prefix = Vec::new();
                 self.use_tree(&mut prefix, &u.tree);
             }
+            // `extern crate lmdb_zero as lmdb;`: the crate, under the name the code uses.
+            Item::ExternCrate(e) => {
+                let name = e.ident.to_string();
+                let alias = e
+                    .rename
+                    .as_ref()
+                    .map_or_else(|| name.clone(), |(_, rename)| rename.to_string());
+                if name != "self" {
+                    self.push_import(name, alias, e.ident.span());
+                }
+            }
             Item::Fn(f) => {
                 let name = f.sig.ident.to_string();
                 self.lower_fn(
@@ -816,16 +827,21 @@ impl<'s> Lowerer<'s> {
         };
         match pat {
             Pat::Wild(_) => return vec![Binding::Blank],
-            Pat::Tuple(t)
-                if t.elems
-                    .iter()
-                    .all(|e| matches!(e, Pat::Wild(_) | Pat::Ident(_))) =>
-            {
+            Pat::Tuple(t) if flat_tuple(t) => {
                 return t
                     .elems
                     .iter()
                     .flat_map(|e| self.bind_pattern(e, refutable))
                     .collect();
+            }
+            // `Some((_, txn))`: one binding per element of the tuple, by position, so that
+            // what is taken out of an `Option<(Id, Transaction)>` is told apart.
+            Pat::TupleStruct(ts)
+                if ts.elems.len() == 1
+                    && matches!(&ts.elems[0], Pat::Tuple(t) if flat_tuple(t)
+                        && t.elems.iter().any(|e| matches!(e, Pat::Ident(_)))) =>
+            {
+                return self.bind_pattern(&ts.elems[0], true);
             }
             _ => {}
         }
@@ -1719,6 +1735,13 @@ impl<'s> Lowerer<'s> {
         }
         out
     }
+}
+
+/// A tuple pattern of plain names and `_` only: `(a, _)`.
+fn flat_tuple(t: &syn::PatTuple) -> bool {
+    t.elems
+        .iter()
+        .all(|e| matches!(e, Pat::Wild(_) | Pat::Ident(_)))
 }
 
 fn strip_parens(mut expr: &Expr) -> &Expr {
