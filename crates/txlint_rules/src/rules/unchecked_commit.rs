@@ -42,7 +42,7 @@ pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         let (message, help) = match commit.returns {
             CommitReturns::Error if cx.ir.language == txlint_ir::Language::Rust => (
                 format!("error returned by `{receiver}.{}` is discarded", call_text),
-                format!("propagate it: `{receiver}.{call_text}.await?`, or handle the `Err` with `match` / `if let Err(e)`"),
+                format!("propagate it: `{receiver}.{call_text}?` (`.await?` where the driver is async), or handle the `Err` with `match` / `if let Err(e)`"),
             ),
             CommitReturns::Error => (
                 format!("error returned by `{receiver}.{}` is discarded", call_text),
