@@ -281,6 +281,22 @@ pub struct Library {
     /// that other code uses too; the SQL libraries predate this key.
     #[serde(default)]
     pub begin_needs_import: bool,
+    /// Rust: the result of the library's closure API is the commit's result (sled's
+    /// `tree.transaction(|tx| …)` returns the storage error of the commit it ran), so
+    /// throwing it away is an unchecked commit. The other closure APIs are not concerned.
+    #[serde(default)]
+    pub closure_result_is_commit: bool,
+    /// Rust: the handle types the closure API is called on, as paths from the crate root
+    /// (`sled::Tree`): the evidence that a `transaction(..)` call is the library's.
+    #[serde(default)]
+    pub handle_types: Vec<String>,
+    /// Rust: functions whose chain yields such a handle (`sled::open(path)?`,
+    /// `sled::Config::new().path(p).open()?`), as paths from the crate root.
+    #[serde(default)]
+    pub handle_functions: Vec<String>,
+    /// Rust: methods that, called on a handle, return another (`db.open_tree(name)?`).
+    #[serde(default)]
+    pub handle_methods: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
