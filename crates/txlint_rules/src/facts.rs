@@ -186,7 +186,12 @@ fn function_facts(
                 if !facts.begins.iter().any(|b| b.call == id) {
                     facts.begins.push(begin);
                 }
-            } else if let Some(taken) = taken_out(file, models, function, &facts, id) {
+            } else if let Some(taken) = match chain_result(models, function, id) {
+                ResultUse::Assigned(bindings) => {
+                    taken_out(file, models, function, &facts, id, bindings)
+                }
+                _ => None,
+            } {
                 for (v, lib) in taken {
                     changed |= facts.tx_vars.insert(v, lib).is_none();
                 }
@@ -205,6 +210,15 @@ fn function_facts(
             else {
                 continue;
             };
+            // The `Some` arm of a `match` on a call that takes a transaction out of a place.
+            if let Some(Operand::Call(id)) = values.first() {
+                if values.iter().all(|v| *v == Operand::Call(*id)) {
+                    let taken = taken_out(file, models, function, &facts, *id, targets);
+                    for (v, lib) in taken.unwrap_or_default() {
+                        changed |= facts.tx_vars.insert(v, lib).is_none();
+                    }
+                }
+            }
             for (target, value) in targets.iter().zip(values) {
                 let library = operand_library(file, models, function, &facts, value)
                     .or_else(|| begun_behind(models, function, &facts, value));
@@ -351,6 +365,7 @@ fn taken_out(
     function: &Function,
     facts: &FunctionFacts,
     id: CallId,
+    bindings: &[Binding],
 ) -> Option<Vec<(VarId, LibraryId)>> {
     if file.language != txlint_ir::Language::Rust {
         return None;
@@ -383,9 +398,6 @@ fn taken_out(
     if libraries.iter().all(Option::is_none) {
         return None;
     }
-    let ResultUse::Assigned(bindings) = chain_result(models, function, id) else {
-        return None;
-    };
     if bindings.len() != libraries.len() {
         return None;
     }

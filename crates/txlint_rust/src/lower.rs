@@ -1117,7 +1117,7 @@ impl<'s> Lowerer<'s> {
             self.terminate(Terminator::Branch {
                 range,
                 nil_test: Some(NilTest {
-                    operand: scrutinee,
+                    operand: scrutinee.clone(),
                     then_is_nil: failed == 0,
                 }),
                 then_block: arm_blocks[0],
@@ -1135,16 +1135,29 @@ impl<'s> Lowerer<'s> {
             self.frame().cfg.switch_to(arm_blocks[i]);
             self.push_scope();
             let bindings = self.bind_pattern(&arm.pat, true);
-            let bindings: Vec<Binding> = bindings
-                .into_iter()
-                .filter(|b| matches!(b, Binding::Var(_)))
-                .collect();
-            if !bindings.is_empty() {
+            // `match slot.take() { Some((_, txn)) => … }`: the `Some` arm binds what the
+            // call returned, by position, as `if let Some((_, txn)) = slot.take()` does.
+            let payload = matches!(scrutinee, Operand::Call(_))
+                && variant_of(&arm.pat) == Some("Some")
+                && bindings.iter().any(|b| matches!(b, Binding::Var(_)));
+            if payload {
                 self.push(Event::Assign {
-                    values: vec![Operand::Other; bindings.len()],
+                    values: vec![scrutinee.clone(); bindings.len()],
                     targets: bindings,
                     range: self.srange(&arm.pat),
                 });
+            } else {
+                let bindings: Vec<Binding> = bindings
+                    .into_iter()
+                    .filter(|b| matches!(b, Binding::Var(_)))
+                    .collect();
+                if !bindings.is_empty() {
+                    self.push(Event::Assign {
+                        values: vec![Operand::Other; bindings.len()],
+                        targets: bindings,
+                        range: self.srange(&arm.pat),
+                    });
+                }
             }
             if let Some((_, guard)) = &arm.guard {
                 self.expr(guard, ResultUse::Used);
