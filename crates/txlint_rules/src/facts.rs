@@ -186,6 +186,15 @@ fn function_facts(
                 if !facts.begins.iter().any(|b| b.call == id) {
                     facts.begins.push(begin);
                 }
+            } else if let Some(taken) = match chain_result(models, function, id) {
+                ResultUse::Assigned(bindings) => {
+                    taken_out(file, models, function, &facts, id, bindings)
+                }
+                _ => None,
+            } {
+                for (v, lib) in taken {
+                    changed |= facts.tx_vars.insert(v, lib).is_none();
+                }
             } else if let Some(lib) = acquire_of(file, models, function, id) {
                 if let ResultUse::Assigned(bindings) = &call.result {
                     if let [Binding::Var(v)] = bindings.as_slice() {
@@ -201,6 +210,15 @@ fn function_facts(
             else {
                 continue;
             };
+            // The `Some` arm of a `match` on a call that takes a transaction out of a place.
+            if let Some(Operand::Call(id)) = values.first() {
+                if values.iter().all(|v| *v == Operand::Call(*id)) {
+                    let taken = taken_out(file, models, function, &facts, *id, targets);
+                    for (v, lib) in taken.unwrap_or_default() {
+                        changed |= facts.tx_vars.insert(v, lib).is_none();
+                    }
+                }
+            }
             for (target, value) in targets.iter().zip(values) {
                 let library = operand_library(file, models, function, &facts, value)
                     .or_else(|| begun_behind(models, function, &facts, value));
@@ -336,6 +354,84 @@ pub(crate) fn field_type<'f>(
         .then_some(first.ty.as_str())
 }
 
+/// Rust: the locals a call binds to a transaction it moves out of a place:
+/// `if let Some((_, txn)) = mem::replace(&mut self.write_txn, None)`,
+/// `let txn = self.write_txn.take().unwrap()`. The place is declared as an `Option` of
+/// a transaction type, or of a tuple with one (`Option<(u32, lmdb::WriteTransaction<'a>)>`);
+/// the pattern's bindings follow the tuple's elements by position.
+fn taken_out(
+    file: &FileIr,
+    models: &Models,
+    function: &Function,
+    facts: &FunctionFacts,
+    id: CallId,
+    bindings: &[Binding],
+) -> Option<Vec<(VarId, LibraryId)>> {
+    if file.language != txlint_ir::Language::Rust {
+        return None;
+    }
+    let call = function.call(id);
+    let executors = &models.executors;
+    let place = match &call.callee {
+        Callee::Path(path) => {
+            let written = path.join("::");
+            let resolved = crate::models::resolve_rust_path(&written, file);
+            let listed = |p: &str| executors.taking_functions.iter().any(|f| f == p);
+            (listed(&written) || listed(&resolved)).then(|| call.args.first())??
+        }
+        Callee::Method { receiver, name, .. }
+            if executors.taking_methods.iter().any(|m| m == name) =>
+        {
+            receiver
+        }
+        _ => return None,
+    };
+    let ty = match place {
+        Operand::Field(base, name) => field_type(file, function, base, name)?,
+        other => declared_type(file, function, other)?,
+    };
+    let elements = crate::models::rust_option_elements(ty, file)?;
+    let libraries: Vec<Option<LibraryId>> = elements
+        .iter()
+        .map(|element| pick(file, models, |l| l.is_tx_type(element, file)))
+        .collect();
+    if libraries.iter().all(Option::is_none) {
+        return None;
+    }
+    if bindings.len() != libraries.len() {
+        return None;
+    }
+    let taken: Vec<(VarId, LibraryId)> = bindings
+        .iter()
+        .zip(&libraries)
+        .filter_map(|(binding, library)| match (binding, library) {
+            (Binding::Var(v), Some(lib)) if !facts.tx_vars.contains_key(v) => Some((*v, *lib)),
+            _ => None,
+        })
+        .collect();
+    Some(taken)
+}
+
+/// Rust: a begin through a constructor function (`lmdb_zero::WriteTransaction::new(&env)`),
+/// its path resolved through the file's imports.
+fn constructor_begin(
+    file: &FileIr,
+    models: &Models,
+    call: &txlint_ir::ir::Call,
+) -> Option<LibraryId> {
+    let Callee::Path(path) = &call.callee else {
+        return None;
+    };
+    if file.language != txlint_ir::Language::Rust || path.len() < 2 {
+        return None;
+    }
+    let resolved = crate::models::resolve_rust_path(&path.join("::"), file);
+    models
+        .libraries
+        .iter()
+        .position(|l| l.begin_constructors.contains(&resolved))
+}
+
 /// Whether a call begins a transaction, and how.
 fn begin_of(
     file: &FileIr,
@@ -358,6 +454,13 @@ fn begin_of(
                 results: wrapper.results,
             });
         }
+    }
+    if let Some(library) = constructor_begin(file, models, call) {
+        return Some(Begin {
+            call: id,
+            library,
+            results: BeginResults::Tx,
+        });
     }
     let Callee::Method { receiver, name, .. } = &call.callee else {
         return None;
@@ -398,6 +501,11 @@ fn begin_of(
     };
     let spec = models.libraries[library].begin_spec(name, call.args.len())?;
     if !spec.on.is_empty() && !made_by(function, receiver, &spec.on) {
+        return None;
+    }
+    if models.libraries[library].begin_needs_import
+        && !models.libraries[library].is_imported_by(file)
+    {
         return None;
     }
     let evidence = receiver_lib.is_some()

@@ -64,6 +64,12 @@ pub struct Executors {
     pub write_verbs: Vec<String>,
     pub discarding_methods: Vec<String>,
     pub unwrapping_methods: Vec<String>,
+    /// Functions that move the value out of the place their first argument borrows
+    /// (`mem::replace(&mut self.txn, None)`, `mem::take(&mut slot)`), and methods that do
+    /// it to their receiver (`self.txn.take()`): what they return is what the place held,
+    /// so a transaction kept in an `Option` field is still that transaction once taken out.
+    pub taking_functions: Vec<String>,
+    pub taking_methods: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -274,6 +280,34 @@ pub struct Library {
     /// back). On PostgreSQL and MySQL a failed commit ends the transaction.
     #[serde(default)]
     pub failed_commit_keeps_transaction: bool,
+    /// Rust: functions whose call begins a transaction, as paths from the crate root
+    /// (`lmdb_zero::WriteTransaction::new`). A call's path is resolved through the file's
+    /// imports (`WriteTransaction::new` after `use lmdb_zero::WriteTransaction`), so the
+    /// crate in the path is the evidence. The `begin` table only knows methods, and
+    /// lmdb-zero opens its write transaction with a constructor.
+    #[serde(default)]
+    pub begin_constructors: Vec<String>,
+    /// Rust: the library's `begin` methods count only in a file that imports its crate.
+    /// The key-value stores' begin names (`write_txn`, `begin_write`) are plain words
+    /// that other code uses too; the SQL libraries predate this key.
+    #[serde(default)]
+    pub begin_needs_import: bool,
+    /// Rust: the result of the library's closure API is the commit's result (sled's
+    /// `tree.transaction(|tx| …)` returns the storage error of the commit it ran), so
+    /// throwing it away is an unchecked commit. The other closure APIs are not concerned.
+    #[serde(default)]
+    pub closure_result_is_commit: bool,
+    /// Rust: the handle types the closure API is called on, as paths from the crate root
+    /// (`sled::Tree`): the evidence that a `transaction(..)` call is the library's.
+    #[serde(default)]
+    pub handle_types: Vec<String>,
+    /// Rust: functions whose chain yields such a handle (`sled::open(path)?`,
+    /// `sled::Config::new().path(p).open()?`), as paths from the crate root.
+    #[serde(default)]
+    pub handle_functions: Vec<String>,
+    /// Rust: methods that, called on a handle, return another (`db.open_tree(name)?`).
+    #[serde(default)]
+    pub handle_methods: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -503,6 +537,10 @@ impl Library {
     /// types. `qualifier_alias` maps the type's package qualifier back to the name the
     /// library is normally imported under, for files that import it under an alias.
     pub fn is_tx_type(&self, ty: &str, file: &FileIr) -> bool {
+        if file.language == Language::Rust {
+            // Rust type texts are paths (`heed::RwTxn<'e>`, `RwTxn` after `use heed::RwTxn`).
+            return rust_type_path(ty, file).is_some_and(|path| self.tx_types.contains(&path));
+        }
         let canonical = canonical_type(ty, file, self);
         self.tx_types.contains(&canonical)
     }
@@ -545,6 +583,75 @@ pub(crate) fn path_matches(pattern: &str, path: &str) -> bool {
         return path.ends_with(&format!("/{suffix}"));
     }
     pattern == path
+}
+
+/// Rust: a path as written in the file (`lmdb::WriteTransaction::new`, `RwTxn`),
+/// with its first segment replaced by what the file imports under that name
+/// (`use heed::RwTxn;`, `extern crate lmdb_zero as lmdb;`). A leading `::` is dropped;
+/// paths through `crate`, `self` or `super` are the project's own and stay as they are.
+pub(crate) fn resolve_rust_path(path: &str, file: &FileIr) -> String {
+    let path = path.trim_start_matches("::");
+    let (first, rest) = match path.split_once("::") {
+        Some((first, rest)) => (first, Some(rest)),
+        None => (path, None),
+    };
+    let Some(import) = file
+        .import_named(first)
+        .filter(|_| !matches!(first, "crate" | "self" | "super"))
+    else {
+        return path.to_string();
+    };
+    match rest {
+        Some(rest) => format!("{}::{rest}", import.path),
+        None => import.path.clone(),
+    }
+}
+
+/// Rust: the path a type names, resolved through the file's imports, for an owned
+/// value of that type: `heed::RwTxn<'e>` → `heed::RwTxn`. References, pointers and
+/// types that are not a plain path (tuples, slices, `dyn`, `impl`) have none.
+pub(crate) fn rust_type_path(ty: &str, file: &FileIr) -> Option<String> {
+    let path = ty.split('<').next().unwrap_or(ty);
+    let plain = !path.is_empty()
+        && path
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == ':');
+    plain.then(|| resolve_rust_path(path, file))
+}
+
+/// Rust: the element types of what an `Option` type holds: `Option<(u32, Txn<'a>)>` →
+/// `["u32", "Txn<'a>"]`, `Option<Txn>` → `["Txn"]`; `None` for any other type.
+pub(crate) fn rust_option_elements<'t>(ty: &'t str, file: &FileIr) -> Option<Vec<&'t str>> {
+    let (outer, inner) = ty.split_once('<')?;
+    let inner = inner.strip_suffix('>')?;
+    let outer = resolve_rust_path(outer, file);
+    if !matches!(
+        outer.as_str(),
+        "Option" | "std::option::Option" | "core::option::Option"
+    ) {
+        return None;
+    }
+    let Some(tuple) = inner.strip_prefix('(').and_then(|t| t.strip_suffix(')')) else {
+        return Some(vec![inner]);
+    };
+    // Split at the commas of the tuple itself, not those inside generic arguments.
+    let mut elements = Vec::new();
+    let (mut depth, mut start) = (0i32, 0);
+    for (i, c) in tuple.char_indices() {
+        match c {
+            '<' | '(' | '[' => depth += 1,
+            '>' | ')' | ']' => depth -= 1,
+            ',' if depth == 0 => {
+                elements.push(&tuple[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    if start < tuple.len() {
+        elements.push(&tuple[start..]);
+    }
+    Some(elements)
 }
 
 /// Rewrites `*alias.Tx` to `*sql.Tx` when the file imports the library as `alias`.

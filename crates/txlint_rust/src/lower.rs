@@ -298,6 +298,17 @@ impl<'s> Lowerer<'s> {
                 let mut prefix = Vec::new();
                 self.use_tree(&mut prefix, &u.tree);
             }
+            // `extern crate lmdb_zero as lmdb;`: the crate, under the name the code uses.
+            Item::ExternCrate(e) => {
+                let name = e.ident.to_string();
+                let alias = e
+                    .rename
+                    .as_ref()
+                    .map_or_else(|| name.clone(), |(_, rename)| rename.to_string());
+                if name != "self" {
+                    self.push_import(name, alias, e.ident.span());
+                }
+            }
             Item::Fn(f) => {
                 let name = f.sig.ident.to_string();
                 self.lower_fn(
@@ -816,16 +827,21 @@ impl<'s> Lowerer<'s> {
         };
         match pat {
             Pat::Wild(_) => return vec![Binding::Blank],
-            Pat::Tuple(t)
-                if t.elems
-                    .iter()
-                    .all(|e| matches!(e, Pat::Wild(_) | Pat::Ident(_))) =>
-            {
+            Pat::Tuple(t) if flat_tuple(t) => {
                 return t
                     .elems
                     .iter()
                     .flat_map(|e| self.bind_pattern(e, refutable))
                     .collect();
+            }
+            // `Some((_, txn))`: one binding per element of the tuple, by position, so that
+            // what is taken out of an `Option<(Id, Transaction)>` is told apart.
+            Pat::TupleStruct(ts)
+                if ts.elems.len() == 1
+                    && matches!(&ts.elems[0], Pat::Tuple(t) if flat_tuple(t)
+                        && t.elems.iter().any(|e| matches!(e, Pat::Ident(_)))) =>
+            {
+                return self.bind_pattern(&ts.elems[0], true);
             }
             _ => {}
         }
@@ -1101,7 +1117,7 @@ impl<'s> Lowerer<'s> {
             self.terminate(Terminator::Branch {
                 range,
                 nil_test: Some(NilTest {
-                    operand: scrutinee,
+                    operand: scrutinee.clone(),
                     then_is_nil: failed == 0,
                 }),
                 then_block: arm_blocks[0],
@@ -1119,16 +1135,29 @@ impl<'s> Lowerer<'s> {
             self.frame().cfg.switch_to(arm_blocks[i]);
             self.push_scope();
             let bindings = self.bind_pattern(&arm.pat, true);
-            let bindings: Vec<Binding> = bindings
-                .into_iter()
-                .filter(|b| matches!(b, Binding::Var(_)))
-                .collect();
-            if !bindings.is_empty() {
+            // `match slot.take() { Some((_, txn)) => … }`: the `Some` arm binds what the
+            // call returned, by position, as `if let Some((_, txn)) = slot.take()` does.
+            let payload = matches!(scrutinee, Operand::Call(_))
+                && variant_of(&arm.pat) == Some("Some")
+                && bindings.iter().any(|b| matches!(b, Binding::Var(_)));
+            if payload {
                 self.push(Event::Assign {
-                    values: vec![Operand::Other; bindings.len()],
+                    values: vec![scrutinee.clone(); bindings.len()],
                     targets: bindings,
                     range: self.srange(&arm.pat),
                 });
+            } else {
+                let bindings: Vec<Binding> = bindings
+                    .into_iter()
+                    .filter(|b| matches!(b, Binding::Var(_)))
+                    .collect();
+                if !bindings.is_empty() {
+                    self.push(Event::Assign {
+                        values: vec![Operand::Other; bindings.len()],
+                        targets: bindings,
+                        range: self.srange(&arm.pat),
+                    });
+                }
             }
             if let Some((_, guard)) = &arm.guard {
                 self.expr(guard, ResultUse::Used);
@@ -1719,6 +1748,13 @@ impl<'s> Lowerer<'s> {
         }
         out
     }
+}
+
+/// A tuple pattern of plain names and `_` only: `(a, _)`.
+fn flat_tuple(t: &syn::PatTuple) -> bool {
+    t.elems
+        .iter()
+        .all(|e| matches!(e, Pat::Wild(_) | Pat::Ident(_)))
 }
 
 fn strip_parens(mut expr: &Expr) -> &Expr {

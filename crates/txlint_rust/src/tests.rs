@@ -331,6 +331,40 @@ fn imports_one_per_leaf() {
 }
 
 #[test]
+fn extern_crates_are_imports_under_their_name() {
+    let ir = lower("extern crate lmdb_zero as lmdb;\nextern crate serde;\n");
+    let imports: Vec<_> = ir
+        .imports
+        .iter()
+        .map(|i| (i.path.as_str(), i.alias.as_deref()))
+        .collect();
+    assert_eq!(
+        imports,
+        [("lmdb_zero", Some("lmdb")), ("serde", Some("serde"))]
+    );
+}
+
+#[test]
+fn a_tuple_inside_some_binds_by_position() {
+    let ir = lower(
+        "fn f(s: &mut S) {\n    if let Some((_, txn)) = std::mem::replace(&mut s.w, None) { txn.commit(); }\n    if let Some(_) = s.r.take() {}\n}\n",
+    );
+    let f = function(&ir, "f");
+    let txn = var_named(f, "txn")[0];
+    let replace = f
+        .calls
+        .iter()
+        .find(|c| matches!(&c.callee, Callee::Path(p) if p.last().is_some_and(|l| l == "replace")))
+        .unwrap();
+    assert_eq!(
+        replace.result,
+        ResultUse::Assigned(vec![Binding::Blank, Binding::Var(txn)])
+    );
+    // `Some(_)` binds nothing: the value is tested, not thrown away.
+    assert_eq!(method_call(f, "take").result, ResultUse::Used);
+}
+
+#[test]
 fn methods_receivers_params_and_decorators() {
     let ir = lower(
         r#"

@@ -12,6 +12,9 @@ use crate::models::CommitReturns;
 use crate::Context;
 
 pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
+    if cx.ir.language == Language::Rust {
+        check_closure_commits(cx, out);
+    }
     let mut checked = CheckedHandles::default();
     for commit in cx.commits() {
         let function = cx.function(commit.function);
@@ -42,7 +45,7 @@ pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         let (message, help) = match commit.returns {
             CommitReturns::Error if cx.ir.language == txlint_ir::Language::Rust => (
                 format!("error returned by `{receiver}.{}` is discarded", call_text),
-                format!("propagate it: `{receiver}.{call_text}.await?`, or handle the `Err` with `match` / `if let Err(e)`"),
+                format!("propagate it: `{receiver}.{call_text}?` (`.await?` where the driver is async), or handle the `Err` with `match` / `if let Err(e)`"),
             ),
             CommitReturns::Error => (
                 format!("error returned by `{receiver}.{}` is discarded", call_text),
@@ -373,4 +376,130 @@ fn report_swallowed(
         .note("a failed commit has rolled the whole transaction back; callers that see a nil error believe it was written")
         .build(),
     );
+}
+
+/// Rust closure APIs whose result is the commit's (sled's `tree.transaction(|tx| …)`):
+/// the result thrown away (`let _ =`, a statement, `.ok()`) on a handle of the library.
+fn check_closure_commits(cx: &Context, out: &mut Vec<Diagnostic>) {
+    let libraries: Vec<&crate::models::Library> = cx
+        .models
+        .libraries
+        .iter()
+        .filter(|l| l.closure_result_is_commit && l.is_imported_by(cx.ir))
+        .collect();
+    if libraries.is_empty() {
+        return;
+    }
+    for function in &cx.ir.functions {
+        for call in &function.calls {
+            let Callee::Method { receiver, name, .. } = &call.callee else {
+                continue;
+            };
+            if !call.args.iter().any(|a| matches!(a, Operand::Closure(_))) {
+                continue;
+            }
+            let Some(library) = libraries
+                .iter()
+                .find(|l| l.closure.contains(name) && is_handle(cx, function, l, receiver, 0))
+            else {
+                continue;
+            };
+            if !error_discarded(
+                function,
+                &cx.models.executors.discarding_methods,
+                &call.result,
+            ) {
+                continue;
+            }
+            let shown = cx.display(function, receiver);
+            out.push(
+                cx.diagnostic(
+                    crate::registry::rule("TX001").expect("registered"),
+                    function,
+                    call.range,
+                    format!("result of `{shown}.{name}(…)` is discarded: it is the {} commit's result", library.name),
+                )
+                .primary_label("commit error ignored here")
+                .help(format!("propagate it: `{shown}.{name}(…)?`, or handle the `Err` with `match` / `if let Err(e)`"))
+                .note("the transaction commits when the closure returns `Ok`; a storage error while committing is only in this result, and the writes are not applied")
+                .build(),
+            );
+        }
+    }
+}
+
+/// Whether an operand is a handle of a closure-commit library: declared with one of its
+/// handle types, or bound to a chain that starts at one of its handle functions or ends
+/// in a handle method on a handle (`sled::open(p)?`, `db.open_tree("t")?`).
+fn is_handle(
+    cx: &Context,
+    function: &Function,
+    library: &crate::models::Library,
+    operand: &Operand,
+    depth: usize,
+) -> bool {
+    if depth > 4 {
+        return false;
+    }
+    let declared = match operand {
+        Operand::Field(base, name) => crate::facts::field_type(cx.ir, function, base, name),
+        other => crate::facts::declared_type(cx.ir, function, other),
+    };
+    if let Some(ty) = declared {
+        let owned = ty.trim_start_matches('&');
+        let owned = owned
+            .strip_prefix("mut")
+            .filter(|r| !r.starts_with(|c: char| c.is_lowercase() || c == '_'))
+            .unwrap_or(owned);
+        if crate::models::rust_type_path(owned, cx.ir)
+            .is_some_and(|p| library.handle_types.contains(&p))
+        {
+            return true;
+        }
+    }
+    let Operand::Var(var) = operand else {
+        return false;
+    };
+    function.calls.iter().enumerate().any(|(index, _)| {
+        let id = CallId(index as u32);
+        let assigned = matches!(crate::facts::chain_result(cx.models, function, id),
+            ResultUse::Assigned(b) if b.as_slice() == [Binding::Var(*var)]);
+        assigned && yields_handle(cx, function, library, id, depth)
+    })
+}
+
+/// Whether a call's value is a handle: a handle function (`sled::open(p)`), or a handle
+/// method (`open_tree`, `open`) on a handle or on a builder chain that starts at a handle
+/// function (`sled::Config::new().path(p).open()`). Unwrapping links are looked through.
+fn yields_handle(
+    cx: &Context,
+    function: &Function,
+    library: &crate::models::Library,
+    id: CallId,
+    depth: usize,
+) -> bool {
+    match &function.call(id).callee {
+        Callee::Path(path) => {
+            let resolved = crate::models::resolve_rust_path(&path.join("::"), cx.ir);
+            library.handle_functions.contains(&resolved)
+        }
+        Callee::Method {
+            receiver: Operand::Call(inner),
+            name,
+            ..
+        } if cx.models.executors.unwrapping_methods.contains(name) => {
+            yields_handle(cx, function, library, *inner, depth)
+        }
+        Callee::Method { receiver, name, .. } if library.handle_methods.contains(name) => {
+            if is_handle(cx, function, library, receiver, depth + 1) {
+                return true;
+            }
+            match crate::open::base_handle(function, receiver) {
+                Operand::Call(base) => matches!(&function.call(base).callee, Callee::Path(path)
+                    if library.handle_functions.contains(&crate::models::resolve_rust_path(&path.join("::"), cx.ir))),
+                _ => false,
+            }
+        }
+        _ => false,
+    }
 }
