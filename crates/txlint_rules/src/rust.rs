@@ -24,6 +24,15 @@ pub(crate) struct GuardAnalysis {
 /// The variable a begin's guard is bound to: `let mut tx = pool.begin().await?;` lowers to
 /// an assignment from the begin call (possibly through `?`/`.unwrap()` links).
 fn guard_var(models: &Models, function: &Function, begin: &Begin) -> Option<VarId> {
+    bound_var(models, function, begin.call)
+}
+
+/// The variable a call's value is bound to, through `?`/`.unwrap()` links.
+pub(crate) fn bound_var(
+    models: &Models,
+    function: &Function,
+    call: txlint_ir::ir::CallId,
+) -> Option<VarId> {
     function
         .events()
         .find_map(|event| {
@@ -37,11 +46,11 @@ fn guard_var(models: &Models, function: &Function, begin: &Begin) -> Option<VarI
                 let txlint_ir::ir::Binding::Var(v) = target else {
                     return None;
                 };
-                behind_begin(models, function, value, begin).then_some(*v)
+                behind_call(models, function, value, call).then_some(*v)
             })
         })
         .or_else(
-            || match crate::facts::chain_result(models, function, begin.call) {
+            || match crate::facts::chain_result(models, function, call) {
                 txlint_ir::ir::ResultUse::Assigned(bindings) => match bindings.first() {
                     Some(txlint_ir::ir::Binding::Var(v)) => Some(*v),
                     _ => None,
@@ -51,13 +60,18 @@ fn guard_var(models: &Models, function: &Function, begin: &Begin) -> Option<VarI
         )
 }
 
-/// Whether an operand is the begin's value, through unwrapping links.
-fn behind_begin(models: &Models, function: &Function, operand: &Operand, begin: &Begin) -> bool {
+/// Whether an operand is the call's value, through unwrapping links.
+fn behind_call(
+    models: &Models,
+    function: &Function,
+    operand: &Operand,
+    call: txlint_ir::ir::CallId,
+) -> bool {
     let Operand::Call(mut id) = operand else {
         return false;
     };
     loop {
-        if id == begin.call {
+        if id == call {
             return true;
         }
         match &function.call(id).callee {
@@ -207,7 +221,7 @@ impl ResourceModel for GuardModel<'_> {
 }
 
 /// Successful exits only: `?` and `return Err(..)` are error exits (`Raise`).
-const GUARD_EXITS: ExitPolicy = ExitPolicy {
+pub(crate) const GUARD_EXITS: ExitPolicy = ExitPolicy {
     returns: true,
     raises: false,
     exception_edges: true,

@@ -80,8 +80,10 @@ fn check_transactions(cx: &Context, out: &mut Vec<Diagnostic>) {
             })
             .collect(),
     };
-    if cx.ir.language == Language::Go {
-        held.extend(go_connections(cx));
+    match cx.ir.language {
+        Language::Go => held.extend(go_connections(cx)),
+        Language::Rust => held.extend(rust_connections(cx, &held)),
+        Language::Python => {}
     }
     let meta = crate::registry::rule("TX013").expect("registered");
     let mut reported: BTreeSet<(FuncId, CallId)> = BTreeSet::new();
@@ -198,6 +200,77 @@ fn go_connections(cx: &Context) -> Vec<Held> {
     found
 }
 
+/// Rust: connections taken out of a sqlx pool (`let mut conn = pool.acquire().await?;`),
+/// held until dropped or moved. The receiver must be a pool by evidence: declared with
+/// one of sqlx's pool types, or the pool a transaction of the same function was begun on.
+fn rust_connections(cx: &Context, transactions: &[Held]) -> Vec<Held> {
+    const POOL_TYPES: [&str; 5] = ["PgPool", "MySqlPool", "SqlitePool", "AnyPool", "Pool"];
+    let imports_sqlx = cx
+        .ir
+        .imports
+        .iter()
+        .any(|i| i.path == "sqlx" || i.path.starts_with("sqlx::"));
+    if !imports_sqlx {
+        return Vec::new();
+    }
+    let pool_type = |ty: &str| {
+        let bare = ty.trim_start_matches('&').trim_start_matches("mut");
+        let name = bare.split('<').next().unwrap_or(bare);
+        let last = name.rsplit("::").next().unwrap_or(name);
+        POOL_TYPES.contains(&last)
+    };
+    let mut found = Vec::new();
+    for (index, function) in cx.ir.functions.iter().enumerate() {
+        let id = FuncId(index as u32);
+        for (call_index, call) in function.calls.iter().enumerate() {
+            let Callee::Method { receiver, name, .. } = &call.callee else {
+                continue;
+            };
+            if !listed(&cx.models.pools.acquire_methods, name) {
+                continue;
+            }
+            let pool = base_handle(function, receiver);
+            let typed = match &pool {
+                Operand::Var(v) => function.var(*v).ty.as_deref().is_some_and(pool_type),
+                Operand::Field(base, field) => {
+                    crate::facts::field_type(cx.ir, function, base, field).is_some_and(pool_type)
+                }
+                _ => false,
+            };
+            let begun_on = transactions
+                .iter()
+                .any(|t| t.function == id && t.pool == pool);
+            if !typed && !begun_on {
+                continue;
+            }
+            let acquire = CallId(call_index as u32);
+            let Some(conn) = crate::rust::bound_var(cx.models, function, acquire) else {
+                continue;
+            };
+            let aliases = crate::transactions::aliases_of(function, conn);
+            let model = crate::rust::GuardModel {
+                models: cx.models,
+                function,
+                aliases: &aliases,
+                commit: &[],
+                rollback: &[],
+            };
+            let resource = Resource::new(
+                Event::Call(acquire),
+                call.range,
+                aliases.clone(),
+                crate::rust::GUARD_EXITS,
+            );
+            let outcome = flow::analyze(function, &resource, &model);
+            if let Some(mut held) = held(cx, id, acquire, &aliases, &outcome.open_events) {
+                held.holding = Holding::Connection;
+                found.push(held);
+            }
+        }
+    }
+    found
+}
+
 const NOTE_POOL: &str = "when every connection of the pool is held by code waiting here, no connection comes back: the pool deadlocks until a timeout fires (and the two transactions can also wait on each other's row locks)";
 
 fn held(
@@ -249,6 +322,16 @@ fn borrow_on(cx: &Context, first: &Held, id: CallId) -> Option<&'static str> {
             && call.args.iter().any(|a| matches!(a, Operand::Closure(_)))
     };
     let (receiver, name) = match &call.callee {
+        // Rust: `sqlx::query(…).execute(&pool)` borrows for the statement while a connection
+        // is held (while a transaction is open it is TX007's finding).
+        Callee::Method { name, .. }
+            if cx.ir.language == Language::Rust
+                && first.holding == Holding::Connection
+                && listed(&cx.models.executors.methods, name)
+                && call.args.contains(pool) =>
+        {
+            return Some("runs a statement on the pool");
+        }
         Callee::Method { receiver, name, .. } => (receiver, name),
         // `pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {…})`: the handle is an argument.
         Callee::Path(path) => {
