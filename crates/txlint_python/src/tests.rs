@@ -1613,3 +1613,27 @@ fn deep_module_level_code_hides_only_itself() {
         assert_eq!(findings(&inside), []);
     }
 }
+
+#[test]
+fn strings_built_from_a_literal_keep_their_literal_start() {
+    let ir = lower(
+        "def f(cur, table, n):\n    \
+             cur.execute(\"UPDATE \" + table + \" SET n = 0\")\n    \
+             cur.executemany(\"DELETE FROM t WHERE id = %s\" % n)\n    \
+             cur.fetchall(table + \" x\")\n    \
+             cur.close(n * \"y\")\n",
+    );
+    let f = function(&ir, "f");
+    let arg = |name: &str| call(f, name).1.args.first().cloned();
+    assert_eq!(
+        arg("execute"),
+        Some(Operand::Str("UPDATE {} SET n = 0".into()))
+    );
+    assert_eq!(
+        arg("executemany"),
+        Some(Operand::Str("DELETE FROM t WHERE id = %s".into()))
+    );
+    // Not a literal first, or not `+` / `%`: no text.
+    assert_eq!(arg("fetchall"), Some(Operand::Other));
+    assert_eq!(arg("close"), Some(Operand::Other));
+}

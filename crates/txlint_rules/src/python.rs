@@ -865,7 +865,7 @@ fn transaction_scopes(
             continue;
         };
         let target = connection_of(function, kinds, receiver);
-        for control in crate::sql_control::controls(sql) {
+        for control in crate::sql_control::controls(&sql) {
             use crate::sql_control::Control;
             match control {
                 Control::Begin => begun.push(target.clone()),
@@ -1553,7 +1553,7 @@ impl ConnectionModel<'_> {
         }
         // `COMMIT`, `ROLLBACK`, `RELEASE SAVEPOINT sp` sent as text open nothing.
         if let Some(sql) = sql_text(self.function, call) {
-            let effect = crate::sql_control::effect(sql);
+            let effect = crate::sql_control::effect(&sql);
             if effect.only_control && !effect.leaves_open {
                 return false;
             }
@@ -1635,7 +1635,7 @@ impl ConnectionModel<'_> {
         // for an aborted transaction `execute("ROLLBACK TO SAVEPOINT sp")`.
         if self.is_statement(call) {
             if let Some(sql) = sql_text(self.function, call) {
-                let effect = crate::sql_control::effect(sql);
+                let effect = crate::sql_control::effect(&sql);
                 if effect.ends_open.is_some() || (self.mode == Mode::Aborted && effect.recovers) {
                     return true;
                 }
@@ -1706,16 +1706,93 @@ impl ConnectionModel<'_> {
     }
 }
 
-/// The SQL text a statement call sends, when it is a string literal (an f-string's
-/// placeholders kept as written).
-pub(crate) fn sql_text<'f>(
-    _function: &'f Function,
-    call: &'f txlint_ir::ir::Call,
-) -> Option<&'f str> {
-    match call.args.first() {
-        Some(Operand::Str(sql)) => Some(sql),
+/// How many assignments deep a variable holding SQL is followed (`q = base` where
+/// `base = "UPDATE …"`).
+const SQL_VALUE_DEPTH: u8 = 4;
+
+/// The SQL texts an operand may hold: a string literal (an f-string's placeholders kept as
+/// written, a concatenation or `%` format read from its literal part), SQLAlchemy's
+/// `text("…")`, `"…".format(…)`, or a local variable of the function every assignment of
+/// which is one of these (`sql = text("UPDATE …")`, then `conn.execute(sql)`), one text per
+/// assignment. `None` when any of them is something else: a parameter, an attribute, a
+/// module constant, a value computed by a call.
+pub(crate) fn sql_values(function: &Function, operand: &Operand) -> Option<Vec<String>> {
+    sql_values_at(function, operand, SQL_VALUE_DEPTH)
+}
+
+fn sql_values_at(function: &Function, operand: &Operand, depth: u8) -> Option<Vec<String>> {
+    match operand {
+        Operand::Str(sql) => Some(vec![sql.clone()]),
+        Operand::Call(id) => {
+            let call = function.call(*id);
+            match &call.callee {
+                // SQLAlchemy's `text("INSERT …")`.
+                Callee::Path(path) if path.last().is_some_and(|n| n == "text") => {
+                    sql_values_at(function, call.args.first()?, depth)
+                }
+                // `"UPDATE {} SET …".format(table)`.
+                Callee::Method { receiver, name, .. } if name == "format" => match receiver {
+                    Operand::Str(sql) => Some(vec![sql.clone()]),
+                    _ => None,
+                },
+                _ => None,
+            }
+        }
+        Operand::Var(v) if depth > 0 && function.var(*v).kind == VarKind::Local => {
+            let definitions = definitions_of(function, *v);
+            if definitions.is_empty() {
+                return None;
+            }
+            let mut texts = Vec::new();
+            for definition in definitions {
+                if definition == *operand {
+                    return None;
+                }
+                texts.extend(sql_values_at(function, &definition, depth - 1)?);
+            }
+            Some(texts)
+        }
         _ => None,
     }
+}
+
+/// Every value a local variable is assigned in the function: plain values, and calls
+/// whose result is bound to it alone (`sql = text("…")`). A binding of several targets
+/// (`a, q = f()`) or any other binding gives [`Operand::Other`].
+fn definitions_of(function: &Function, var: VarId) -> Vec<Operand> {
+    let target = Binding::Var(var);
+    let mut found = Vec::new();
+    for event in function.events() {
+        if let Event::Assign {
+            targets, values, ..
+        } = event
+        {
+            for (t, value) in targets.iter().zip(values) {
+                if *t == target {
+                    found.push(value.clone());
+                }
+            }
+        }
+    }
+    for (index, call) in function.calls.iter().enumerate() {
+        if let ResultUse::Assigned(bindings) = &call.result {
+            if bindings.contains(&target) {
+                found.push(match bindings.as_slice() {
+                    [_] => Operand::Call(CallId(index as u32)),
+                    _ => Operand::Other,
+                });
+            }
+        }
+    }
+    found
+}
+
+/// The SQL text a statement call sends (see [`sql_values`]), when every value its first
+/// argument may hold is the same text.
+pub(crate) fn sql_text(function: &Function, call: &txlint_ir::ir::Call) -> Option<String> {
+    let mut texts = sql_values(function, call.args.first()?)?.into_iter();
+    let first = texts.next()?;
+    texts.all(|t| t == first).then_some(first)
 }
 
 /// The connection a receiver stands for: itself, or the owner of a cursor.
@@ -1745,6 +1822,11 @@ pub(crate) fn writes(models: &Models, function: &Function, call: &txlint_ir::ir:
         if methods.orm_writes.iter().any(|m| m == name) {
             return true;
         }
+        // sqlite3's `executescript` commits first and runs the script as written: its
+        // statements commit one by one unless the script itself sends `BEGIN`.
+        if name == "executescript" {
+            return false;
+        }
     }
     let writes_sql = |sql: &str| {
         let verb: String = sql
@@ -1755,31 +1837,40 @@ pub(crate) fn writes(models: &Models, function: &Function, call: &txlint_ir::ir:
             .to_ascii_uppercase();
         methods.write_verbs.contains(&verb)
     };
-    match call.args.first() {
-        Some(Operand::Str(sql)) => writes_sql(sql),
-        // SQLAlchemy's `text("INSERT …")`.
-        Some(Operand::Call(id)) if matches!(&function.call(*id).callee, Callee::Path(p) if p.last().is_some_and(|n| n == "text")) =>
-        {
-            matches!(function.call(*id).args.first(), Some(Operand::Str(sql)) if writes_sql(sql))
-        }
-        Some(Operand::Call(id)) => {
-            let mut current = *id;
-            loop {
-                let inner = function.call(current);
-                match &inner.callee {
-                    Callee::Path(path) => {
-                        let name = path.last().map(String::as_str).unwrap_or("");
-                        return methods.write_constructs.iter().any(|m| m == name);
-                    }
-                    Callee::Method {
-                        receiver: Operand::Call(next),
-                        ..
-                    } => current = *next,
-                    _ => return false,
-                }
+    let Some(first) = call.args.first() else {
+        return false;
+    };
+    // SQL text, inline or held in a variable: a write when every text it may be writes.
+    if let Some(texts) = sql_values(function, first) {
+        return !texts.is_empty() && texts.iter().all(|sql| writes_sql(sql));
+    }
+    // `insert(t).values(…)`, inline or assigned once to a local (`stmt = update(t)…`).
+    let construct = match first {
+        Operand::Call(id) => Some(*id),
+        Operand::Var(v) if function.var(*v).kind == VarKind::Local => {
+            match definitions_of(function, *v).as_slice() {
+                [Operand::Call(id)] => Some(*id),
+                _ => None,
             }
         }
-        _ => false,
+        _ => None,
+    };
+    let Some(mut current) = construct else {
+        return false;
+    };
+    loop {
+        let inner = function.call(current);
+        match &inner.callee {
+            Callee::Path(path) => {
+                let name = path.last().map(String::as_str).unwrap_or("");
+                return methods.write_constructs.iter().any(|m| m == name);
+            }
+            Callee::Method {
+                receiver: Operand::Call(next),
+                ..
+            } => current = *next,
+            _ => return false,
+        }
     }
 }
 
