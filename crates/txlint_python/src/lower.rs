@@ -1983,6 +1983,7 @@ impl<'s> Lowerer<'s> {
             }
         }
         let header = span(node.start_byte(), header_end);
+        self.ir.with_blocks.push((header, range(node)));
         let mut exits = Vec::new();
         for item in named_children(clause) {
             let Some(value) = field(item, fields().value) else {

@@ -1519,7 +1519,7 @@ pub(crate) struct ConnectionModel<'a> {
 }
 
 impl ConnectionModel<'_> {
-    fn kinds(&self) -> &HashMap<Operand, Kind> {
+    pub(crate) fn kinds(&self) -> &HashMap<Operand, Kind> {
         &self.facts.kinds[self.function_id.index()]
     }
 
@@ -1565,7 +1565,7 @@ impl ConnectionModel<'_> {
         }
     }
 
-    fn method_on_holder<'c>(&self, call: &'c txlint_ir::ir::Call) -> Option<&'c str> {
+    pub(crate) fn method_on_holder<'c>(&self, call: &'c txlint_ir::ir::Call) -> Option<&'c str> {
         match &call.callee {
             Callee::Method { receiver, name, .. } if self.is_holder(receiver) => Some(name),
             _ => None,
@@ -1676,13 +1676,17 @@ impl ConnectionModel<'_> {
         })
     }
 
-    fn closes(&self, call: &txlint_ir::ir::Call) -> bool {
+    pub(crate) fn closes(&self, call: &txlint_ir::ir::Call) -> bool {
         self.method_on_holder(call)
             .is_some_and(|name| self.models.connection.close.iter().any(|m| m == name))
     }
 
     /// What a `with` exit on the holder does.
-    fn scope_exit(&self, context: Option<CallId>, value: &Operand) -> Option<ContextExit> {
+    pub(crate) fn scope_exit(
+        &self,
+        context: Option<CallId>,
+        value: &Operand,
+    ) -> Option<ContextExit> {
         if self.is_holder(value) {
             return Some(self.models.drivers[self.holder.driver].context_exit);
         }
