@@ -1637,3 +1637,27 @@ fn strings_built_from_a_literal_keep_their_literal_start() {
     assert_eq!(arg("fetchall"), Some(Operand::Other));
     assert_eq!(arg("close"), Some(Operand::Other));
 }
+
+#[test]
+fn with_statements_are_recorded_with_their_bodies() {
+    let source = "def f(conn):\n    with conn:\n        conn.execute(\"x\")\n    conn.close()\n";
+    let ir = lower(source);
+    assert_eq!(ir.with_blocks.len(), 1);
+    let (header, whole) = ir.with_blocks[0];
+    let f = function(&ir, "f");
+    let execute = call(f, "execute").1.range;
+    let close = call(f, "close").1.range;
+    assert!(whole.contains_range(execute) && execute.start() >= header.end());
+    assert!(!whole.contains_range(close));
+    let exits: Vec<TextRange> = f
+        .events()
+        .filter_map(|e| match e {
+            Event::ScopeExit { range, .. } => Some(*range),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        exits.iter().all(|r| *r == header),
+        "{exits:?} vs {header:?}"
+    );
+}

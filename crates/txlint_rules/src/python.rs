@@ -2052,6 +2052,39 @@ mod tests {
     }
 
     #[test]
+    fn an_exception_left_sqlite3_write_says_the_database_stays_locked() {
+        let source = "import sqlite3\n\n\
+             def f(path, rows, parse):\n    \
+                 conn = sqlite3.connect(path)\n    \
+                 conn.execute(\"DELETE FROM t\")\n    \
+                 for row in rows:\n        \
+                     conn.execute(\"INSERT INTO t VALUES (?)\", (parse(row),))\n    \
+                 conn.commit()\n    \
+                 conn.close()\n";
+        let ir = txlint_python::lower_file(source);
+        let report = check_file(FileId(0), &ir, &Settings::default());
+        let finding = report
+            .diagnostics
+            .iter()
+            .find(|d| d.code == "TX004")
+            .expect("a TX004 finding");
+        assert!(
+            finding.message.contains("database stays locked"),
+            "{}",
+            finding.message
+        );
+        let labels: Vec<&str> = finding.labels.iter().map(|l| l.message.as_str()).collect();
+        assert!(
+            labels.iter().any(|l| l.contains("an exception here")),
+            "{labels:?}"
+        );
+        assert!(
+            labels.iter().any(|l| l.contains("closed here only")),
+            "{labels:?}"
+        );
+    }
+
+    #[test]
     fn a_function_with_many_early_returns_is_checked_in_linear_time() {
         // Four times the branches: four times the time if linear, sixteen if quadratic
         // (4000 branches took 9 s in a debug build when each call searched the

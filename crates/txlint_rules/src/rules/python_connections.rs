@@ -468,6 +468,15 @@ fn exception_leak(cx: &Context, model: &ConnectionModel) -> Option<ExceptionLeak
         exception_edges: true,
         reacquire: false,
     };
+    let withs = ending_withs(cx, model);
+    let mut block_of: std::collections::HashMap<CallId, BlockId> = Default::default();
+    for (index, block) in function.cfg.blocks.iter().enumerate() {
+        for event in &block.events {
+            if let Event::Call(call) = event {
+                block_of.entry(*call).or_insert(BlockId(index as u32));
+            }
+        }
+    }
     for (_, start, handed) in candidates.into_iter().take(MAX_STARTS) {
         let resource = Resource::new(
             Event::Call(start),
@@ -499,14 +508,10 @@ fn exception_leak(cx: &Context, model: &ConnectionModel) -> Option<ExceptionLeak
         if !ended {
             continue;
         }
-        let start_block = function.cfg.blocks.iter().position(|b| {
-            b.events
-                .iter()
-                .any(|e| matches!(e, Event::Call(c) if *c == start))
-        });
         let mut raising: Vec<TextRange> = Vec::new();
-        let candidates = start_block
-            .map(|b| (BlockId(b as u32), start))
+        let candidates = block_of
+            .get(&start)
+            .map(|&b| (b, start))
             .into_iter()
             .chain(open_calls.iter().copied());
         for (block, call) in candidates {
@@ -519,7 +524,7 @@ fn exception_leak(cx: &Context, model: &ConnectionModel) -> Option<ExceptionLeak
                 continue;
             }
             let range = function.call(call).range;
-            if in_ending_with(cx, model, range) {
+            if in_with_body(&withs, range) {
                 continue;
             }
             raising.push(range);
@@ -586,44 +591,54 @@ fn hands_holder(cx: &Context, model: &ConnectionModel, call: &txlint_ir::ir::Cal
     !settled
 }
 
-/// Whether a call sits in the body of a `with` whose exit, run by an exception, ends the
+/// The `with` statements of the function whose exit, run by an exception, ends the
 /// holder's transaction: `with conn:` (rolls back), `with sqlite3.connect(…) as conn:`,
-/// `async with aiosqlite.connect(…) as db:` (closes), `with closing(conn):`.
-fn in_ending_with(cx: &Context, model: &ConnectionModel, range: TextRange) -> bool {
-    cx.ir.with_blocks.iter().any(|&(header, whole)| {
-        if !(whole.contains_range(range) && range.start() >= header.end()) {
-            return false;
+/// `async with aiosqlite.connect(…) as db:` (closes), `with contextlib.closing(conn):`. As
+/// (header, whole statement) ranges.
+fn ending_withs(cx: &Context, model: &ConnectionModel) -> Vec<(TextRange, TextRange)> {
+    let function = model.function;
+    let mut headers: Vec<TextRange> = Vec::new();
+    for event in function.events() {
+        let Event::ScopeExit {
+            context,
+            value,
+            range,
+            ..
+        } = event
+        else {
+            continue;
+        };
+        if headers.contains(range) {
+            continue;
         }
-        model.function.events().any(|event| {
-            let Event::ScopeExit {
-                context,
-                value,
-                range,
-                ..
-            } = event
-            else {
-                return false;
+        let closing = context.is_some_and(|c| {
+            let call = function.call(c);
+            let named = match &call.callee {
+                Callee::Path(path) => {
+                    let segments: Vec<&str> = path.iter().map(String::as_str).collect();
+                    crate::python::resolve(cx.ir, &segments) == "contextlib.closing"
+                }
+                _ => false,
             };
-            if *range != header {
-                return false;
-            }
-            if model.scope_exit(*context, value).is_some() {
-                return true;
-            }
-            // `with contextlib.closing(conn):`
-            context.is_some_and(|c| {
-                let call = model.function.call(c);
-                let closing = match &call.callee {
-                    Callee::Path(path) => {
-                        let segments: Vec<&str> = path.iter().map(String::as_str).collect();
-                        crate::python::resolve(cx.ir, &segments) == "contextlib.closing"
-                    }
-                    _ => false,
-                };
-                closing && call.args.first().is_some_and(|a| model.is_holder(a))
-            })
-        })
-    })
+            named && call.args.first().is_some_and(|a| model.is_holder(a))
+        });
+        if closing || model.scope_exit(*context, value).is_some() {
+            headers.push(*range);
+        }
+    }
+    cx.ir
+        .with_blocks
+        .iter()
+        .filter(|(header, _)| headers.contains(header))
+        .copied()
+        .collect()
+}
+
+/// Whether a call sits in the body of one of these `with` statements.
+fn in_with_body(withs: &[(TextRange, TextRange)], range: TextRange) -> bool {
+    withs
+        .iter()
+        .any(|&(header, whole)| whole.contains_range(range) && range.start() >= header.end())
 }
 
 /// The TX004 finding of a sqlite3 write transaction an exception can leave open.
