@@ -1735,10 +1735,11 @@ fn sql_values_at(function: &Function, operand: &Operand, depth: u8) -> Option<Ve
                     sql_values_at(function, call.args.first()?, depth)
                 }
                 // `"UPDATE {} SET …".format(table)`.
-                Callee::Method { receiver, name, .. } if name == "format" => match receiver {
-                    Operand::Str(sql) => Some(vec![sql.clone()]),
-                    _ => None,
-                },
+                Callee::Method {
+                    receiver: Operand::Str(sql),
+                    name,
+                    ..
+                } if name == "format" => Some(vec![sql.clone()]),
                 _ => None,
             }
         }
