@@ -680,6 +680,6 @@ fn exception_diagnostic(
     }
     diagnostic
         .help(format!("close it on every path: `try: … finally: {name}.close()` (or `with contextlib.closing(sqlite3.connect(…)) as {name}:`), and commit with `with {name}:`, which rolls back on an exception"))
-        .note("sqlite3 sent BEGIN before the first INSERT, UPDATE, DELETE or REPLACE and holds the database's write lock until commit, rollback or close; the exception's traceback keeps the frame, and the open connection in it, alive, so every other connection gets `database is locked` until the connection object is collected")
+        .note("sqlite3 sent BEGIN before the first INSERT, UPDATE, DELETE or REPLACE and holds the database's write lock until commit, rollback or close; the exception's traceback keeps the frame, and the open connection in it, alive, and a sqlite3 connection is freed only by the cyclic garbage collector: until then every other connection's write fails with `database is locked`")
         .build()
 }
