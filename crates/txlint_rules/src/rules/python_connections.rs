@@ -403,12 +403,24 @@ const NOT_WRITERS: &[&str] = &[
     "contextlib.closing",
 ];
 
+/// What starts a sqlite3 write transaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Start {
+    /// A statement whose SQL writes.
+    Write,
+    /// A statement whose SQL is not known (a parameter, a computed string).
+    Unknown,
+    /// A call handed the connection or one of its cursors.
+    Handed,
+}
+
 /// A sqlite3 write transaction that an exception can carry out of the function.
 struct ExceptionLeak {
     /// The write that opened it, or the call handed the cursor or connection.
     start: CallId,
-    /// Whether `start` is such a call (its writes are known by the commit after it).
-    handed: bool,
+    /// What `start` is; the writes of all but [`Start::Write`] are known by the commit
+    /// after them.
+    handed: Start,
     /// Calls whose exception leaves the function directly with the transaction open.
     raising: Vec<TextRange>,
     /// Exits through `try` statements that neither roll back nor close.
@@ -447,17 +459,19 @@ fn exception_leak(cx: &Context, model: &ConnectionModel) -> Option<ExceptionLeak
             .method_on_holder(call)
             .is_some_and(|name| commit_names.iter().any(|m| m == name))
     };
-    let mut candidates: Vec<(TextRange, CallId, bool)> = Vec::new();
+    let mut candidates: Vec<(TextRange, CallId, Start)> = Vec::new();
     for (index, call) in function.calls.iter().enumerate() {
         let id = CallId(index as u32);
         if model.is_statement(call) {
             if model.opens(call) {
-                candidates.push((call.range, id, false));
+                candidates.push((call.range, id, Start::Write));
+            } else if unknown_sql(function, call) {
+                candidates.push((call.range, id, Start::Unknown));
             }
             continue;
         }
         if hands_holder(cx, model, call) {
-            candidates.push((call.range, id, true));
+            candidates.push((call.range, id, Start::Handed));
         }
     }
     candidates.sort();
@@ -499,7 +513,7 @@ fn exception_leak(cx: &Context, model: &ConnectionModel) -> Option<ExceptionLeak
         // that is closed without any commit after it is TX011's (lost on every path).
         let ended = open_calls.iter().any(|&(_, c)| {
             let call = function.call(c);
-            if handed {
+            if handed != Start::Write {
                 is_commit(call)
             } else {
                 model.effect(&Event::Call(c)) == Effect::End && !model.closes(call)
@@ -547,6 +561,28 @@ fn exception_leak(cx: &Context, model: &ConnectionModel) -> Option<ExceptionLeak
         });
     }
     None
+}
+
+/// Whether a statement's SQL is unknown here: its first argument is neither text nor a
+/// query construct the analysis reads (a parameter, an attribute, a computed value).
+fn unknown_sql(function: &Function, call: &txlint_ir::ir::Call) -> bool {
+    // `executescript` commits first and runs the script as written: it opens nothing.
+    if matches!(&call.callee, Callee::Method { name, .. } if name == "executescript") {
+        return false;
+    }
+    let Some(first) = call.args.first() else {
+        return false;
+    };
+    if crate::python::sql_values(function, first).is_some() {
+        return false;
+    }
+    match first {
+        Operand::Var(_) | Operand::Field(..) | Operand::Global(_) | Operand::Other => true,
+        // A call other than a query construct (`read_sql("insert.sql")`).
+        Operand::Call(id) => !matches!(&function.call(*id).callee, Callee::Path(path)
+            if path.last().is_some_and(|n| matches!(n.as_str(), "select" | "insert" | "update" | "delete" | "text"))),
+        _ => false,
+    }
 }
 
 /// Whether a call hands the holder, or a cursor of it, to code that may write through it:
@@ -652,7 +688,12 @@ fn exception_diagnostic(
     let function = model.function;
     let name = holder_name(cx, function, model.holder);
     let start = function.call(leak.start).range;
-    let (message, primary) = if leak.handed {
+    let (message, primary) = if leak.handed == Start::Unknown {
+        (
+            format!("an exception can leave `{name}` in the write transaction this statement opens: the database stays locked"),
+            "its SQL is not known here, but the commit after it says it writes; an exception from here on skips the commit and the close",
+        )
+    } else if leak.handed == Start::Handed {
         (
             format!("an exception can leave `{name}` in the write transaction this call runs in: the database stays locked"),
             "writes through the cursor or connection it is given (the code commits after it); an exception from it or after it skips the commit and the close",
