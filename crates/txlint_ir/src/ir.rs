@@ -52,6 +52,11 @@ pub struct FileIr {
     pub unanalysed: Vec<(Option<FuncId>, TextRange)>,
     /// Code that runs on every exit of a block, whatever the exit (Python `finally`).
     pub cleanup_blocks: Vec<TextRange>,
+    /// Python `with` statements: the header (`with …:`, the range of their
+    /// [`Event::ScopeExit`]s) and the whole statement, body included. An exception raised
+    /// in the body outside any `try` has no edge in the CFG; the rules use these to tell
+    /// which context managers it leaves on its way out.
+    pub with_blocks: Vec<(TextRange, TextRange)>,
     /// Code that only tests run, beyond what the file's path says (Rust `#[cfg(test)]`
     /// modules and `#[test]` functions): rules report there only if they report in tests.
     pub test_code: Vec<TextRange>,
@@ -69,6 +74,7 @@ impl FileIr {
             syntax_errors: Vec::new(),
             unanalysed: Vec::new(),
             cleanup_blocks: Vec::new(),
+            with_blocks: Vec::new(),
             test_code: Vec::new(),
         }
     }

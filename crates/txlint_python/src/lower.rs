@@ -67,6 +67,7 @@ struct FieldIds {
     module_name: NonZeroU16,
     name: NonZeroU16,
     object: NonZeroU16,
+    operator: NonZeroU16,
     operators: NonZeroU16,
     parameters: NonZeroU16,
     right: NonZeroU16,
@@ -103,6 +104,7 @@ fn fields() -> &'static FieldIds {
             module_name: id("module_name"),
             name: id("name"),
             object: id("object"),
+            operator: id("operator"),
             operators: id("operators"),
             parameters: id("parameters"),
             right: id("right"),
@@ -1981,6 +1983,7 @@ impl<'s> Lowerer<'s> {
             }
         }
         let header = span(node.start_byte(), header_end);
+        self.ir.with_blocks.push((header, range(node)));
         let mut exits = Vec::new();
         for item in named_children(clause) {
             let Some(value) = field(item, fields().value) else {
@@ -2268,7 +2271,10 @@ impl<'s> Lowerer<'s> {
             }
             "binary_operator" | "boolean_operator" => {
                 self.operator_chain(node);
-                Operand::Other
+                match self.string_template(node) {
+                    Some(text) => Operand::Str(text),
+                    None => Operand::Other,
+                }
             }
             "keyword_argument" => match field(node, fields().value) {
                 Some(value) => self.expr(value, ResultUse::Used),
@@ -2337,6 +2343,66 @@ impl<'s> Lowerer<'s> {
 
     /// The content of a string literal without prefix and quotes; interpolated
     /// expressions are lowered as values.
+    /// The text a string built from a literal stands for, read without lowering: `"UPDATE t
+    /// SET a = 1 WHERE id IN (" + ids + ")"` as `UPDATE t SET a = 1 WHERE id IN ({})` (each
+    /// operand that is not a literal is a placeholder, like an f-string's), and
+    /// `"UPDATE t SET a = %s" % (v,)` as its left side. `None` unless the leftmost operand
+    /// of a `+` chain, or the left side of `%`, is a string literal.
+    fn string_template(&self, node: Node) -> Option<String> {
+        let literal = |node: Node| -> Option<String> {
+            match node.kind() {
+                "string" => Some(
+                    self.src
+                        .get(string_content(node).0)
+                        .unwrap_or("")
+                        .to_string(),
+                ),
+                "concatenated_string" => Some(
+                    named_children(node)
+                        .into_iter()
+                        .map(|part| self.src.get(string_content(part).0).unwrap_or(""))
+                        .collect(),
+                ),
+                _ => None,
+            }
+        };
+        // Iterative over the left-nested chain: a query built from thousands of pieces.
+        let mut rights = Vec::new();
+        let mut current = node;
+        loop {
+            if current.kind() != "binary_operator" {
+                break;
+            }
+            let operator = field(current, fields().operator).map(|o| self.text(o));
+            let (Some(left), Some(right)) = (
+                field(current, fields().left),
+                field(current, fields().right),
+            ) else {
+                return None;
+            };
+            match operator {
+                Some("+") => {
+                    rights.push(right);
+                    current = unparen(left);
+                }
+                // `"…" % args`: only the format string is SQL.
+                Some("%") if rights.is_empty() => {
+                    current = unparen(left);
+                    break;
+                }
+                _ => return None,
+            }
+        }
+        let mut text = literal(current)?;
+        for right in rights.into_iter().rev() {
+            match literal(unparen(right)) {
+                Some(part) => text.push_str(&part),
+                None => text.push_str("{}"),
+            }
+        }
+        Some(text)
+    }
+
     fn string(&mut self, node: Node) -> String {
         for child in named_children(node) {
             if child.kind() == "interpolation" {

@@ -1613,3 +1613,51 @@ fn deep_module_level_code_hides_only_itself() {
         assert_eq!(findings(&inside), []);
     }
 }
+
+#[test]
+fn strings_built_from_a_literal_keep_their_literal_start() {
+    let ir = lower(
+        "def f(cur, table, n):\n    \
+             cur.execute(\"UPDATE \" + table + \" SET n = 0\")\n    \
+             cur.executemany(\"DELETE FROM t WHERE id = %s\" % n)\n    \
+             cur.fetchall(table + \" x\")\n    \
+             cur.close(n * \"y\")\n",
+    );
+    let f = function(&ir, "f");
+    let arg = |name: &str| call(f, name).1.args.first().cloned();
+    assert_eq!(
+        arg("execute"),
+        Some(Operand::Str("UPDATE {} SET n = 0".into()))
+    );
+    assert_eq!(
+        arg("executemany"),
+        Some(Operand::Str("DELETE FROM t WHERE id = %s".into()))
+    );
+    // Not a literal first, or not `+` / `%`: no text.
+    assert_eq!(arg("fetchall"), Some(Operand::Other));
+    assert_eq!(arg("close"), Some(Operand::Other));
+}
+
+#[test]
+fn with_statements_are_recorded_with_their_bodies() {
+    let source = "def f(conn):\n    with conn:\n        conn.execute(\"x\")\n    conn.close()\n";
+    let ir = lower(source);
+    assert_eq!(ir.with_blocks.len(), 1);
+    let (header, whole) = ir.with_blocks[0];
+    let f = function(&ir, "f");
+    let execute = call(f, "execute").1.range;
+    let close = call(f, "close").1.range;
+    assert!(whole.contains_range(execute) && execute.start() >= header.end());
+    assert!(!whole.contains_range(close));
+    let exits: Vec<TextRange> = f
+        .events()
+        .filter_map(|e| match e {
+            Event::ScopeExit { range, .. } => Some(*range),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        exits.iter().all(|r| *r == header),
+        "{exits:?} vs {header:?}"
+    );
+}

@@ -880,7 +880,7 @@ fn transaction_scopes(
             continue;
         };
         let target = connection_of(function, kinds, receiver);
-        for control in crate::sql_control::controls(sql) {
+        for control in crate::sql_control::controls(&sql) {
             use crate::sql_control::Control;
             match control {
                 Control::Begin => begun.push(target.clone()),
@@ -1595,7 +1595,7 @@ pub(crate) struct ConnectionModel<'a> {
 }
 
 impl ConnectionModel<'_> {
-    fn kinds(&self) -> &HashMap<Operand, Kind> {
+    pub(crate) fn kinds(&self) -> &HashMap<Operand, Kind> {
         &self.facts.kinds[self.function_id.index()]
     }
 
@@ -1629,7 +1629,7 @@ impl ConnectionModel<'_> {
         }
         // `COMMIT`, `ROLLBACK`, `RELEASE SAVEPOINT sp` sent as text open nothing.
         if let Some(sql) = sql_text(self.function, call) {
-            let effect = crate::sql_control::effect(sql);
+            let effect = crate::sql_control::effect(&sql);
             if effect.only_control && !effect.leaves_open {
                 return false;
             }
@@ -1641,7 +1641,7 @@ impl ConnectionModel<'_> {
         }
     }
 
-    fn method_on_holder<'c>(&self, call: &'c txlint_ir::ir::Call) -> Option<&'c str> {
+    pub(crate) fn method_on_holder<'c>(&self, call: &'c txlint_ir::ir::Call) -> Option<&'c str> {
         match &call.callee {
             Callee::Method { receiver, name, .. } if self.is_holder(receiver) => Some(name),
             _ => None,
@@ -1711,7 +1711,7 @@ impl ConnectionModel<'_> {
         // for an aborted transaction `execute("ROLLBACK TO SAVEPOINT sp")`.
         if self.is_statement(call) {
             if let Some(sql) = sql_text(self.function, call) {
-                let effect = crate::sql_control::effect(sql);
+                let effect = crate::sql_control::effect(&sql);
                 if effect.ends_open.is_some() || (self.mode == Mode::Aborted && effect.recovers) {
                     return true;
                 }
@@ -1752,13 +1752,17 @@ impl ConnectionModel<'_> {
         })
     }
 
-    pub fn closes(&self, call: &txlint_ir::ir::Call) -> bool {
+    pub(crate) fn closes(&self, call: &txlint_ir::ir::Call) -> bool {
         self.method_on_holder(call)
             .is_some_and(|name| self.models.connection.close.iter().any(|m| m == name))
     }
 
     /// What a `with` exit on the holder does.
-    fn scope_exit(&self, context: Option<CallId>, value: &Operand) -> Option<ContextExit> {
+    pub(crate) fn scope_exit(
+        &self,
+        context: Option<CallId>,
+        value: &Operand,
+    ) -> Option<ContextExit> {
         if self.is_holder(value) {
             return Some(self.models.drivers[self.holder.driver].context_exit);
         }
@@ -1782,16 +1786,94 @@ impl ConnectionModel<'_> {
     }
 }
 
-/// The SQL text a statement call sends, when it is a string literal (an f-string's
-/// placeholders kept as written).
-pub(crate) fn sql_text<'f>(
-    _function: &'f Function,
-    call: &'f txlint_ir::ir::Call,
-) -> Option<&'f str> {
-    match call.args.first() {
-        Some(Operand::Str(sql)) => Some(sql),
+/// How many assignments deep a variable holding SQL is followed (`q = base` where
+/// `base = "UPDATE …"`).
+const SQL_VALUE_DEPTH: u8 = 4;
+
+/// The SQL texts an operand may hold: a string literal (an f-string's placeholders kept as
+/// written, a concatenation or `%` format read from its literal part), SQLAlchemy's
+/// `text("…")`, `"…".format(…)`, or a local variable of the function every assignment of
+/// which is one of these (`sql = text("UPDATE …")`, then `conn.execute(sql)`), one text per
+/// assignment. `None` when any of them is something else: a parameter, an attribute, a
+/// module constant, a value computed by a call.
+pub(crate) fn sql_values(function: &Function, operand: &Operand) -> Option<Vec<String>> {
+    sql_values_at(function, operand, SQL_VALUE_DEPTH)
+}
+
+fn sql_values_at(function: &Function, operand: &Operand, depth: u8) -> Option<Vec<String>> {
+    match operand {
+        Operand::Str(sql) => Some(vec![sql.clone()]),
+        Operand::Call(id) => {
+            let call = function.call(*id);
+            match &call.callee {
+                // SQLAlchemy's `text("INSERT …")`.
+                Callee::Path(path) if path.last().is_some_and(|n| n == "text") => {
+                    sql_values_at(function, call.args.first()?, depth)
+                }
+                // `"UPDATE {} SET …".format(table)`.
+                Callee::Method {
+                    receiver: Operand::Str(sql),
+                    name,
+                    ..
+                } if name == "format" => Some(vec![sql.clone()]),
+                _ => None,
+            }
+        }
+        Operand::Var(v) if depth > 0 && function.var(*v).kind == VarKind::Local => {
+            let definitions = definitions_of(function, *v);
+            if definitions.is_empty() {
+                return None;
+            }
+            let mut texts = Vec::new();
+            for definition in definitions {
+                if definition == *operand {
+                    return None;
+                }
+                texts.extend(sql_values_at(function, &definition, depth - 1)?);
+            }
+            Some(texts)
+        }
         _ => None,
     }
+}
+
+/// Every value a local variable is assigned in the function: plain values, and calls
+/// whose result is bound to it alone (`sql = text("…")`). A binding of several targets
+/// (`a, q = f()`) or any other binding gives [`Operand::Other`].
+fn definitions_of(function: &Function, var: VarId) -> Vec<Operand> {
+    let target = Binding::Var(var);
+    let mut found = Vec::new();
+    for event in function.events() {
+        if let Event::Assign {
+            targets, values, ..
+        } = event
+        {
+            for (t, value) in targets.iter().zip(values) {
+                if *t == target {
+                    found.push(value.clone());
+                }
+            }
+        }
+    }
+    for (index, call) in function.calls.iter().enumerate() {
+        if let ResultUse::Assigned(bindings) = &call.result {
+            if bindings.contains(&target) {
+                found.push(match bindings.as_slice() {
+                    [_] => Operand::Call(CallId(index as u32)),
+                    _ => Operand::Other,
+                });
+            }
+        }
+    }
+    found
+}
+
+/// The SQL text a statement call sends (see [`sql_values`]), when every value its first
+/// argument may hold is the same text.
+pub(crate) fn sql_text(function: &Function, call: &txlint_ir::ir::Call) -> Option<String> {
+    let mut texts = sql_values(function, call.args.first()?)?.into_iter();
+    let first = texts.next()?;
+    texts.all(|t| t == first).then_some(first)
 }
 
 /// The connection a receiver stands for: itself, or the owner of a cursor.
@@ -1821,6 +1903,11 @@ pub(crate) fn writes(models: &Models, function: &Function, call: &txlint_ir::ir:
         if methods.orm_writes.iter().any(|m| m == name) {
             return true;
         }
+        // sqlite3's `executescript` commits first and runs the script as written: its
+        // statements commit one by one unless the script itself sends `BEGIN`.
+        if name == "executescript" {
+            return false;
+        }
     }
     let writes_sql = |sql: &str| {
         let verb: String = sql
@@ -1831,31 +1918,40 @@ pub(crate) fn writes(models: &Models, function: &Function, call: &txlint_ir::ir:
             .to_ascii_uppercase();
         methods.write_verbs.contains(&verb)
     };
-    match call.args.first() {
-        Some(Operand::Str(sql)) => writes_sql(sql),
-        // SQLAlchemy's `text("INSERT …")`.
-        Some(Operand::Call(id)) if matches!(&function.call(*id).callee, Callee::Path(p) if p.last().is_some_and(|n| n == "text")) =>
-        {
-            matches!(function.call(*id).args.first(), Some(Operand::Str(sql)) if writes_sql(sql))
-        }
-        Some(Operand::Call(id)) => {
-            let mut current = *id;
-            loop {
-                let inner = function.call(current);
-                match &inner.callee {
-                    Callee::Path(path) => {
-                        let name = path.last().map(String::as_str).unwrap_or("");
-                        return methods.write_constructs.iter().any(|m| m == name);
-                    }
-                    Callee::Method {
-                        receiver: Operand::Call(next),
-                        ..
-                    } => current = *next,
-                    _ => return false,
-                }
+    let Some(first) = call.args.first() else {
+        return false;
+    };
+    // SQL text, inline or held in a variable: a write when every text it may be writes.
+    if let Some(texts) = sql_values(function, first) {
+        return !texts.is_empty() && texts.iter().all(|sql| writes_sql(sql));
+    }
+    // `insert(t).values(…)`, inline or assigned once to a local (`stmt = update(t)…`).
+    let construct = match first {
+        Operand::Call(id) => Some(*id),
+        Operand::Var(v) if function.var(*v).kind == VarKind::Local => {
+            match definitions_of(function, *v).as_slice() {
+                [Operand::Call(id)] => Some(*id),
+                _ => None,
             }
         }
-        _ => false,
+        _ => None,
+    };
+    let Some(mut current) = construct else {
+        return false;
+    };
+    loop {
+        let inner = function.call(current);
+        match &inner.callee {
+            Callee::Path(path) => {
+                let name = path.last().map(String::as_str).unwrap_or("");
+                return methods.write_constructs.iter().any(|m| m == name);
+            }
+            Callee::Method {
+                receiver: Operand::Call(next),
+                ..
+            } => current = *next,
+            _ => return false,
+        }
     }
 }
 
@@ -2030,6 +2126,39 @@ mod tests {
             );
             assert!(finding.note.as_deref().unwrap_or("").contains(db));
         }
+    }
+
+    #[test]
+    fn an_exception_left_sqlite3_write_says_the_database_stays_locked() {
+        let source = "import sqlite3\n\n\
+             def f(path, rows, parse):\n    \
+                 conn = sqlite3.connect(path)\n    \
+                 conn.execute(\"DELETE FROM t\")\n    \
+                 for row in rows:\n        \
+                     conn.execute(\"INSERT INTO t VALUES (?)\", (parse(row),))\n    \
+                 conn.commit()\n    \
+                 conn.close()\n";
+        let ir = txlint_python::lower_file(source);
+        let report = check_file(FileId(0), &ir, &Settings::default());
+        let finding = report
+            .diagnostics
+            .iter()
+            .find(|d| d.code == "TX004")
+            .expect("a TX004 finding");
+        assert!(
+            finding.message.contains("database stays locked"),
+            "{}",
+            finding.message
+        );
+        let labels: Vec<&str> = finding.labels.iter().map(|l| l.message.as_str()).collect();
+        assert!(
+            labels.iter().any(|l| l.contains("an exception here")),
+            "{labels:?}"
+        );
+        assert!(
+            labels.iter().any(|l| l.contains("closed here only")),
+            "{labels:?}"
+        );
     }
 
     #[test]

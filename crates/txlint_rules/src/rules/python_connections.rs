@@ -4,7 +4,7 @@
 //! the implicit transaction (TX004), the `except` that swallowed an error (TX003), the
 //! first write (TX011).
 
-use txlint_ir::ir::{BlockId, CallId, Event, FuncId, Function, Terminator};
+use txlint_ir::ir::{BlockId, CallId, Callee, Event, FuncId, Function, Operand, Terminator};
 use txlint_ir::{Diagnostic, TextRange};
 
 use crate::flow::{self, Effect, Exit, ExitKind, ExitPolicy, Resource, ResourceModel};
@@ -103,6 +103,9 @@ pub(crate) fn check_left_in_transaction(cx: &Context, out: &mut Vec<Diagnostic>)
             let lives_on =
                 holder.owner == Owner::Shared && !facts.ended_by_caller(function, &holder.operand);
             let Some((start, leaks)) = first_leak(&model, &openers, policy(lives_on)) else {
+                if let Some(leak) = exception_leak(cx, &model) {
+                    out.push(exception_diagnostic(cx, meta, &model, &leak));
+                }
                 continue;
             };
             let name = holder_name(cx, function, holder);
@@ -370,4 +373,354 @@ fn guarded_calls(function: &Function, handler: BlockId) -> Vec<(CallId, Vec<Even
         }
     }
     guarded
+}
+
+/// Calls that take a cursor or connection without writing through it.
+const NOT_WRITERS: &[&str] = &[
+    "print",
+    "len",
+    "list",
+    "tuple",
+    "set",
+    "dict",
+    "iter",
+    "next",
+    "isinstance",
+    "str",
+    "repr",
+    "id",
+    "type",
+    "getattr",
+    "hasattr",
+    "setattr",
+    "sorted",
+    "enumerate",
+    "zip",
+    "map",
+    "filter",
+    "vars",
+    "bool",
+    "contextlib.closing",
+];
+
+/// What starts a sqlite3 write transaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Start {
+    /// A statement whose SQL writes.
+    Write,
+    /// A statement whose SQL is not known (a parameter, a computed string).
+    Unknown,
+    /// A call handed the connection or one of its cursors.
+    Handed,
+}
+
+/// A sqlite3 write transaction that an exception can carry out of the function.
+struct ExceptionLeak {
+    /// The write that opened it, or the call handed the cursor or connection.
+    start: CallId,
+    /// What `start` is; the writes of all but [`Start::Write`] are known by the commit
+    /// after them.
+    handed: Start,
+    /// Calls whose exception leaves the function directly with the transaction open.
+    raising: Vec<TextRange>,
+    /// Exits through `try` statements that neither roll back nor close.
+    exits: Vec<Exit>,
+    /// The `close()` the exception skips.
+    close: Option<TextRange>,
+}
+
+/// TX004 on exception paths, for drivers whose implicit transaction is a write
+/// transaction (sqlite3, aiosqlite): a local connection that the function closes itself,
+/// a write (or a call handed the connection or a cursor of it, with a commit after it),
+/// and a call after it, or the write itself, whose exception leaves the function before
+/// the commit, rollback or close, through no `try` that rolls back or closes and no `with`
+/// that ends the transaction. SQLite keeps the write lock until then, and the traceback
+/// keeps the frame, with the connection in it, alive.
+fn exception_leak(cx: &Context, model: &ConnectionModel) -> Option<ExceptionLeak> {
+    let holder = model.holder;
+    let function = model.function;
+    let driver = &cx.models.drivers[holder.driver];
+    if driver.implicit != crate::models::Implicit::Dml
+        || holder.autocommit
+        || holder.owner != Owner::Local
+    {
+        return None;
+    }
+    // The function means to end the connection's life itself: it closes it.
+    let close = function
+        .calls
+        .iter()
+        .filter(|call| model.closes(call))
+        .map(|call| call.range)
+        .min()?;
+    let commit_names = &cx.models.connection.commit;
+    let is_commit = |call: &txlint_ir::ir::Call| {
+        model
+            .method_on_holder(call)
+            .is_some_and(|name| commit_names.iter().any(|m| m == name))
+    };
+    let mut candidates: Vec<(TextRange, CallId, Start)> = Vec::new();
+    for (index, call) in function.calls.iter().enumerate() {
+        let id = CallId(index as u32);
+        if model.is_statement(call) {
+            if model.opens(call) {
+                candidates.push((call.range, id, Start::Write));
+            } else if unknown_sql(function, call) {
+                candidates.push((call.range, id, Start::Unknown));
+            }
+            continue;
+        }
+        if hands_holder(cx, model, call) {
+            candidates.push((call.range, id, Start::Handed));
+        }
+    }
+    candidates.sort();
+    candidates.dedup_by_key(|(range, _, _)| *range);
+    let exits = ExitPolicy {
+        returns: false,
+        raises: true,
+        exception_edges: true,
+        reacquire: false,
+    };
+    let withs = ending_withs(cx, model);
+    let mut block_of: std::collections::HashMap<CallId, BlockId> = Default::default();
+    for (index, block) in function.cfg.blocks.iter().enumerate() {
+        for event in &block.events {
+            if let Event::Call(call) = event {
+                block_of.entry(*call).or_insert(BlockId(index as u32));
+            }
+        }
+    }
+    for (_, start, handed) in candidates.into_iter().take(MAX_STARTS) {
+        let resource = Resource::new(
+            Event::Call(start),
+            function.call(start).range,
+            holder.aliases.clone(),
+            exits,
+        );
+        let outcome = flow::analyze(function, &resource, model);
+        let open_calls: Vec<(BlockId, CallId)> = outcome
+            .open_events
+            .iter()
+            .filter_map(
+                |&(block, event)| match function.cfg.block(block).events[event] {
+                    Event::Call(call) => Some((block, call)),
+                    _ => None,
+                },
+            )
+            .collect();
+        // A call handed the connection writes when the code commits after it. A write
+        // that is closed without any commit after it is TX011's (lost on every path).
+        let ended = open_calls.iter().any(|&(_, c)| {
+            let call = function.call(c);
+            if handed != Start::Write {
+                is_commit(call)
+            } else {
+                model.effect(&Event::Call(c)) == Effect::End && !model.closes(call)
+            }
+        });
+        if !ended {
+            continue;
+        }
+        let mut raising: Vec<TextRange> = Vec::new();
+        let candidates = block_of
+            .get(&start)
+            .map(|&b| (b, start))
+            .into_iter()
+            .chain(open_calls.iter().copied());
+        for (block, call) in candidates {
+            let data = function.cfg.block(block);
+            if matches!(data.terminator, Terminator::MayRaise { .. }) {
+                continue; // a `try` decides, followed by the engine
+            }
+            let event = Event::Call(call);
+            if matches!(model.effect(&event), Effect::End | Effect::Release) {
+                continue;
+            }
+            let range = function.call(call).range;
+            if in_with_body(&withs, range) {
+                continue;
+            }
+            raising.push(range);
+        }
+        raising.sort();
+        raising.dedup();
+        let leaks: Vec<Exit> = flow::reported_exits(&outcome)
+            .into_iter()
+            .filter(|e| e.kind == ExitKind::Raise)
+            .collect();
+        if raising.is_empty() && leaks.is_empty() {
+            continue;
+        }
+        return Some(ExceptionLeak {
+            start,
+            handed,
+            raising,
+            exits: leaks,
+            close: Some(close),
+        });
+    }
+    None
+}
+
+/// Whether a statement's SQL is unknown here: its first argument is neither text nor a
+/// query construct the analysis reads (a parameter, an attribute, a computed value).
+fn unknown_sql(function: &Function, call: &txlint_ir::ir::Call) -> bool {
+    // `executescript` commits first and runs the script as written: it opens nothing.
+    if matches!(&call.callee, Callee::Method { name, .. } if name == "executescript") {
+        return false;
+    }
+    let Some(first) = call.args.first() else {
+        return false;
+    };
+    if crate::python::sql_values(function, first).is_some() {
+        return false;
+    }
+    match first {
+        Operand::Var(_) | Operand::Field(..) | Operand::Global(_) | Operand::Other => true,
+        // A call other than a query construct (`read_sql("insert.sql")`).
+        Operand::Call(id) => !matches!(&function.call(*id).callee, Callee::Path(path)
+            if path.last().is_some_and(|n| matches!(n.as_str(), "select" | "insert" | "update" | "delete" | "text"))),
+        _ => false,
+    }
+}
+
+/// Whether a call hands the holder, or a cursor of it, to code that may write through it:
+/// an argument of a call that is not a method of the connection or cursor, nor a builtin
+/// that only looks at it, nor a helper known to end or give back what it is given.
+fn hands_holder(cx: &Context, model: &ConnectionModel, call: &txlint_ir::ir::Call) -> bool {
+    let kinds = model.kinds();
+    let of_holder = |operand: &Operand| {
+        model.is_holder(operand)
+            || matches!(kinds.get(operand), Some(crate::python::Kind::Cursor { owner }) if model.is_holder(owner))
+    };
+    match &call.callee {
+        Callee::Method { receiver, .. } if of_holder(receiver) => return false,
+        Callee::Path(path) => {
+            let segments: Vec<&str> = path.iter().map(String::as_str).collect();
+            let name = crate::python::resolve(cx.ir, &segments);
+            if NOT_WRITERS.contains(&name.as_str()) {
+                return false;
+            }
+        }
+        _ => {}
+    }
+    let positions: Vec<usize> = call
+        .args
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| of_holder(a))
+        .map(|(i, _)| i)
+        .collect();
+    if positions.is_empty() {
+        return false;
+    }
+    // A helper that commits, rolls back or closes it ends the transaction itself.
+    let settled = model
+        .facts
+        .callee_summary(cx.ir, &call.callee)
+        .is_some_and(|summary| {
+            positions.iter().any(|&i| {
+                summary.ends.get(i) == Some(&true) || summary.releases.get(i) == Some(&true)
+            })
+        });
+    !settled
+}
+
+/// The `with` statements of the function whose exit, run by an exception, ends the
+/// holder's transaction: `with conn:` (rolls back), `with sqlite3.connect(…) as conn:`,
+/// `async with aiosqlite.connect(…) as db:` (closes), `with contextlib.closing(conn):`. As
+/// (header, whole statement) ranges.
+fn ending_withs(cx: &Context, model: &ConnectionModel) -> Vec<(TextRange, TextRange)> {
+    let function = model.function;
+    let mut headers: Vec<TextRange> = Vec::new();
+    for event in function.events() {
+        let Event::ScopeExit {
+            context,
+            value,
+            range,
+            ..
+        } = event
+        else {
+            continue;
+        };
+        if headers.contains(range) {
+            continue;
+        }
+        let closing = context.is_some_and(|c| {
+            let call = function.call(c);
+            let named = match &call.callee {
+                Callee::Path(path) => {
+                    let segments: Vec<&str> = path.iter().map(String::as_str).collect();
+                    crate::python::resolve(cx.ir, &segments) == "contextlib.closing"
+                }
+                _ => false,
+            };
+            named && call.args.first().is_some_and(|a| model.is_holder(a))
+        });
+        if closing || model.scope_exit(*context, value).is_some() {
+            headers.push(*range);
+        }
+    }
+    cx.ir
+        .with_blocks
+        .iter()
+        .filter(|(header, _)| headers.contains(header))
+        .copied()
+        .collect()
+}
+
+/// Whether a call sits in the body of one of these `with` statements.
+fn in_with_body(withs: &[(TextRange, TextRange)], range: TextRange) -> bool {
+    withs
+        .iter()
+        .any(|&(header, whole)| whole.contains_range(range) && range.start() >= header.end())
+}
+
+/// The TX004 finding of a sqlite3 write transaction an exception can leave open.
+fn exception_diagnostic(
+    cx: &Context,
+    meta: &'static crate::registry::RuleMeta,
+    model: &ConnectionModel,
+    leak: &ExceptionLeak,
+) -> Diagnostic {
+    const SHOWN: usize = 3;
+    let function = model.function;
+    let name = holder_name(cx, function, model.holder);
+    let start = function.call(leak.start).range;
+    let (message, primary) = if leak.handed == Start::Unknown {
+        (
+            format!("an exception can leave `{name}` in the write transaction this statement opens: the database stays locked"),
+            "its SQL is not known here, but the commit after it says it writes; an exception from here on skips the commit and the close",
+        )
+    } else if leak.handed == Start::Handed {
+        (
+            format!("an exception can leave `{name}` in the write transaction this call runs in: the database stays locked"),
+            "writes through the cursor or connection it is given (the code commits after it); an exception from it or after it skips the commit and the close",
+        )
+    } else {
+        (
+            format!("an exception can leave `{name}` in the write transaction this statement opens: the database stays locked"),
+            "opens a write transaction implicitly; an exception from here on skips the commit and the close",
+        )
+    };
+    let mut diagnostic = cx
+        .diagnostic(meta, function, start, message)
+        .primary_label(primary);
+    for &range in leak.raising.iter().filter(|r| **r != start).take(SHOWN) {
+        diagnostic = diagnostic.label(
+            range,
+            "an exception here leaves the function with the transaction open",
+        );
+    }
+    for exit in leak.exits.iter().take(SHOWN) {
+        diagnostic = diagnostic.label(exit.range, &label(exit, "with the transaction still open"));
+    }
+    if let Some(close) = leak.close {
+        diagnostic = diagnostic.label(close, "closed here only when nothing raised");
+    }
+    diagnostic
+        .help(format!("close it on every path: `try: … finally: {name}.close()` (or `with contextlib.closing(sqlite3.connect(…)) as {name}:`), and commit with `with {name}:`, which rolls back on an exception"))
+        .note("sqlite3 sent BEGIN before the first INSERT, UPDATE, DELETE or REPLACE and holds the database's write lock until commit, rollback or close; the exception's traceback keeps the frame, and the open connection in it, alive, and a sqlite3 connection is freed only by the cyclic garbage collector: until then every other connection's write fails with `database is locked`")
+        .build()
 }
