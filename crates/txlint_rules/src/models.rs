@@ -696,7 +696,16 @@ mod tests {
         let names: Vec<&str> = models.libraries.iter().map(|l| l.name.as_str()).collect();
         assert_eq!(
             names,
-            ["database/sql", "sqlx", "pgx", "bun", "ent", "gorm", "xorm"]
+            [
+                "database/sql",
+                "sqlx",
+                "pgx",
+                "bun",
+                "ent",
+                "gorm",
+                "gorp",
+                "xorm"
+            ]
         );
     }
 
