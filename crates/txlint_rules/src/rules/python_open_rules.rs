@@ -29,10 +29,7 @@ pub(crate) fn check_blocking(cx: &Context, out: &mut Vec<Diagnostic>) {
                     continue;
                 };
                 let shown = cx.display(function, &Operand::Call(open.call));
-                (
-                    format!("`{shown}` {what} (`{inner}`) while a transaction is open"),
-                    format!("this function calls `{inner}`, which {what}"),
-                )
+                crate::blocking::through_helper(&shown, &inner, what)
             }
         };
         out.push(
