@@ -13,13 +13,8 @@ use crate::flow::{self, Effect, ExitPolicy, Outcome, Resource, ResourceModel};
 use crate::models::Models;
 use crate::transactions::aliases_of;
 
-/// A guard and what the analysis found about it.
-pub(crate) struct GuardAnalysis {
-    pub function: FuncId,
-    pub begin: Begin,
-    pub resource: Resource,
-    pub outcome: Outcome,
-}
+/// The same record as a Go transaction's: the begin, the guard, and its outcome.
+pub(crate) type GuardAnalysis = crate::transactions::TxAnalysis;
 
 /// The variable a begin's guard is bound to: `let mut tx = pool.begin().await?;` lowers to
 /// an assignment from the begin call (possibly through `?`/`.unwrap()` links).

@@ -52,36 +52,16 @@ fn overwrites(function: &Function, id: CallId, aliases: &[VarId]) -> bool {
 /// Go and Rust: a begin or an acquire on the pool a transaction (or, in Go, a connection)
 /// of the same function came from, while that transaction is open.
 fn check_transactions(cx: &Context, out: &mut Vec<Diagnostic>) {
-    type Analysis<'a> = (FuncId, CallId, &'a [VarId], &'a [(BlockId, usize)]);
-    let analyses: Vec<Analysis> = match cx.ir.language {
-        Language::Go => cx
-            .transactions
-            .iter()
-            .map(|a| {
-                (
-                    a.function,
-                    a.begin.call,
-                    &a.resource.aliases[..],
-                    &a.outcome.open_events[..],
-                )
-            })
-            .collect(),
-        _ => cx
-            .rust_guards()
-            .iter()
-            .map(|a| {
-                (
-                    a.function,
-                    a.begin.call,
-                    &a.resource.aliases[..],
-                    &a.outcome.open_events[..],
-                )
-            })
-            .collect(),
+    let analyses = match cx.ir.language {
+        Language::Go => &cx.transactions[..],
+        _ => cx.rust_guards(),
     };
     let mut held: Vec<Held> = analyses
-        .into_iter()
-        .filter_map(|(function, begin, aliases, open)| held(cx, function, begin, aliases, open))
+        .iter()
+        .filter_map(|a| {
+            let open = &a.outcome.open_events;
+            held(cx, a.function, a.begin.call, &a.resource.aliases, open)
+        })
         .collect();
     match cx.ir.language {
         Language::Go => held.extend(go_connections(cx)),
