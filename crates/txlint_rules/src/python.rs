@@ -1613,7 +1613,12 @@ impl ConnectionModel<'_> {
         if !self.models.connection.statements.iter().any(|m| m == name) {
             return None;
         }
-        Some(connection_of(self.function, self.kinds(), receiver))
+        Some(connection_at(
+            self.function,
+            self.kinds(),
+            receiver,
+            call.range,
+        ))
     }
 
     /// Whether a statement call runs on this holder.
@@ -1877,6 +1882,38 @@ pub(crate) fn sql_text(function: &Function, call: &txlint_ir::ir::Call) -> Optio
 }
 
 /// The connection a receiver stands for: itself, or the owner of a cursor.
+/// The connection a statement at `at` runs on, when its receiver is a cursor variable
+/// assigned more than once (`cur = a.cursor()` … `cur = b.cursor()`): the connection of the
+/// last cursor assigned before the statement in the source, else [`connection_of`].
+fn connection_at(
+    function: &Function,
+    kinds: &HashMap<Operand, Kind>,
+    receiver: &Operand,
+    at: TextRange,
+) -> Operand {
+    if let (Operand::Var(v), Some(Kind::Cursor { .. })) = (receiver, kinds.get(receiver)) {
+        let cursors: Vec<&txlint_ir::ir::Call> = function
+            .calls
+            .iter()
+            .filter(|call| {
+                matches!(&call.result, ResultUse::Assigned(b) if b.first() == Some(&Binding::Var(*v)))
+                    && matches!(&call.callee, Callee::Method { receiver, .. }
+                        if matches!(kinds.get(receiver), Some(Kind::Connection { .. })))
+            })
+            .collect();
+        if cursors.len() > 1 {
+            let before = cursors
+                .iter()
+                .filter(|call| call.range.end() <= at.start())
+                .max_by_key(|call| call.range.start());
+            if let Some(Callee::Method { receiver, .. }) = before.map(|call| &call.callee) {
+                return receiver.clone();
+            }
+        }
+    }
+    connection_of(function, kinds, receiver)
+}
+
 pub(crate) fn connection_of(
     function: &Function,
     kinds: &HashMap<Operand, Kind>,
