@@ -105,6 +105,12 @@ pub(crate) struct PySummary {
     /// and its `__exit__` does this to it. Only the `with` context `with Class(…) as conn:`
     /// binds that connection; a plain `Class(…)` is the instance.
     pub class_exit: Option<ContextExit>,
+    /// For such a class whose `__enter__` returns `self` (a unit of work): the attribute
+    /// of the instance that holds the connection (`uow.conn` in the block).
+    pub class_field: Option<String>,
+    /// For such a class: its methods that commit or roll back the connection attribute
+    /// (`uow.commit()` in the block ends the transaction).
+    pub class_ends: Vec<String>,
 }
 
 impl PySummary {
@@ -453,7 +459,9 @@ impl PyFacts {
                 "__aenter__" => "__aexit__",
                 _ => continue,
             };
-            let Some((driver, autocommit, field)) = entered_connection(enter, &kinds[index]) else {
+            let Some((driver, autocommit, field, returns_self)) =
+                entered_connection(enter, &kinds[index])
+            else {
                 continue;
             };
             let Some(exit) = file
@@ -466,17 +474,54 @@ impl PyFacts {
             let Some(exit) = self.exit_effect(file, models, class, exit, &field, driver) else {
                 continue;
             };
+            let class_ends = if returns_self {
+                self.ending_methods(file, models, class, &field, driver)
+            } else {
+                Vec::new()
+            };
             classes.insert(
                 class.to_string(),
                 PySummary {
                     acquires: Some(driver),
                     acquires_autocommit: autocommit,
                     class_exit: Some(exit),
+                    class_field: returns_self.then_some(field),
+                    class_ends,
                     ..PySummary::default()
                 },
             );
         }
         classes
+    }
+
+    /// The methods of a class that commit or roll back the connection in `self.<field>`
+    /// (themselves or through another of the class's methods).
+    fn ending_methods(
+        &self,
+        file: &FileIr,
+        models: &Models,
+        class: &str,
+        field: &str,
+        driver: usize,
+    ) -> Vec<String> {
+        let mut names = Vec::new();
+        for function in &file.functions {
+            let Some((owner, method)) = class_method(function) else {
+                continue;
+            };
+            if owner != class || method.starts_with("__") {
+                continue;
+            }
+            let mut seen = ExitCalls::default();
+            let known = self
+                .exit_calls(file, models, class, function, field, driver, &mut seen, 1)
+                .is_some();
+            if known && (seen.commit || seen.rollback) {
+                names.push(method.to_string());
+            }
+        }
+        names.sort();
+        names
     }
 
     /// What a class's `__exit__` does on a normal exit to the connection in `self.<field>`.
@@ -558,7 +603,12 @@ impl PyFacts {
                         .iter()
                         .filter(|k| driver_index(models, &k.driver) == Some(driver))
                         .any(|k| is(&k.release, name));
-                    if gives_back {
+                    // `self._put_back(self.conn)`: a helper that gives back its parameter.
+                    let position = call.args.iter().position(|a| *a == place)?;
+                    let helper_gives_back = self
+                        .callee_summary(file, &call.callee)
+                        .is_some_and(|h| h.releases.get(position) == Some(&true));
+                    if gives_back || helper_gives_back {
                         seen.release = true;
                         continue;
                     }
@@ -741,6 +791,18 @@ impl PyFacts {
                     _ => continue,
                 };
                 let in_with = is_context(contexts, CallId(call_index as u32));
+                // `with UnitOfWork() as uow:`: the connection is `uow.<field>`.
+                if let (true, Operand::Var(_)) = (in_with, &target) {
+                    let unit = self.callee_summary(file, &call.callee).and_then(|h| {
+                        Some((h.class_field.clone()?, h.acquires?, h.acquires_autocommit))
+                    });
+                    if let Some((field, driver, autocommit)) = unit {
+                        kinds.insert(
+                            Operand::Field(Box::new(target.clone()), field),
+                            Kind::Connection { driver, autocommit },
+                        );
+                    }
+                }
                 if let Some(kind) =
                     self.kind_of_call(file, models, &kinds, function, (call, in_with), &mappings)
                 {
@@ -800,7 +862,7 @@ impl PyFacts {
     ) -> Option<Kind> {
         if let Some(helper) = self.callee_summary(file, &call.callee) {
             // A context-manager class binds its connection only as a `with` context.
-            let bound = in_with || helper.class_exit.is_none();
+            let bound = (in_with && helper.class_field.is_none()) || helper.class_exit.is_none();
             if let (Some(driver), true) = (helper.acquires, bound) {
                 return Some(Kind::Connection {
                     driver,
@@ -1399,7 +1461,7 @@ fn class_method(function: &Function) -> Option<(&str, &str)> {
 fn entered_connection(
     function: &Function,
     kinds: &HashMap<Operand, Kind>,
-) -> Option<(usize, bool, String)> {
+) -> Option<(usize, bool, String, bool)> {
     let receiver = Operand::Var(function.receiver?);
     let mut found = None;
     for block in &function.cfg.blocks {
@@ -1410,6 +1472,34 @@ fn entered_connection(
             continue;
         };
         let value = strip_await(function, value);
+        if value == receiver {
+            // `return self`: the one attribute it connects (`self.conn = pool.getconn()`).
+            let mut fields = function.calls.iter().filter_map(|call| {
+                let ResultUse::Assigned(bindings) = &call.result else {
+                    return None;
+                };
+                match bindings.first()? {
+                    Binding::Place(place @ Operand::Field(base, field)) if **base == receiver => {
+                        match kinds.get(place) {
+                            Some(Kind::Connection { driver, autocommit }) => {
+                                Some((*driver, *autocommit, field.clone(), true))
+                            }
+                            _ => None,
+                        }
+                    }
+                    _ => None,
+                }
+            });
+            let this = fields.next()?;
+            if fields.any(|other| other != this) {
+                return None;
+            }
+            match &found {
+                Some(other) if *other != this => return None,
+                _ => found = Some(this),
+            }
+            continue;
+        }
         let Some(Kind::Connection { driver, autocommit }) = kinds.get(&value) else {
             return None;
         };
@@ -1430,7 +1520,7 @@ fn entered_connection(
             }),
             _ => None,
         }?;
-        let this = (*driver, *autocommit, field);
+        let this = (*driver, *autocommit, field, false);
         match &found {
             Some(other) if *other != this => return None,
             _ => found = Some(this),
@@ -1592,6 +1682,10 @@ fn context_of(
         let bound = matches!(&call.result, ResultUse::Assigned(b)
         if b.first().is_some_and(|b| match (b, holder) {
             (Binding::Var(v), Operand::Var(h)) => v == h,
+            // `with UnitOfWork() as uow:` holds `uow.conn`.
+            (Binding::Var(v), Operand::Field(base, _)) => {
+                **base == Operand::Var(*v) && pooled_contexts.iter().any(|(c, _)| c.index() == index)
+            }
             (Binding::Place(p), h) => p == h,
             _ => false,
         }));
@@ -1873,6 +1967,8 @@ fn summarize(models: &Models, function: &Function, kinds: &HashMap<Operand, Kind
         borrows: None,
         blocks: None,
         class_exit: None,
+        class_field: None,
+        class_ends: Vec::new(),
     }
 }
 
@@ -1990,6 +2086,22 @@ impl ConnectionModel<'_> {
         if let Some(name) = self.method_on_holder(call) {
             if ending(name) {
                 return true;
+            }
+        }
+        // `uow.commit()` where `uow.conn` is the holder and the class's `commit` ends it.
+        if let (Operand::Field(base, _), Callee::Method { receiver, name, .. }) =
+            (&self.holder.operand, &call.callee)
+        {
+            if **base == *receiver {
+                let class_ends = self.holder.context.and_then(|(context, _)| {
+                    let helper = self
+                        .facts
+                        .callee_summary(self.file, &self.function.call(context).callee)?;
+                    Some(helper.class_ends.contains(name))
+                });
+                if class_ends == Some(true) {
+                    return true;
+                }
             }
         }
         // `trans.commit()` on `trans = conn.begin()` ends the connection's transaction.
