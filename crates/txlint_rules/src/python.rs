@@ -580,6 +580,15 @@ impl PyFacts {
         let is = |list: &[String], name: &str| list.iter().any(|m| m == name);
         for (index, call) in function.calls.iter().enumerate() {
             let id = CallId(index as u32);
+            // `super().__exit__(…)`, `registry.finish(self)`: what it does to the connection
+            // is not shown here.
+            let inherited = call
+                .callee
+                .name()
+                .is_some_and(|n| n == "__exit__" || n == "__aexit__");
+            if inherited || call.args.contains(&receiver) {
+                return None;
+            }
             if let Callee::Method {
                 receiver: on, name, ..
             } = &call.callee
