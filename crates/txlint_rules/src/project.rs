@@ -438,6 +438,26 @@ fn skeleton(ir: &FileIr) -> Exports {
             Language::Rust => {}
         }
     }
+    // Python context-manager classes, filed under the class's name.
+    if ir.language == Language::Python {
+        for function in &ir.functions {
+            let class = function
+                .name
+                .strip_suffix(".__enter__")
+                .or_else(|| function.name.strip_suffix(".__aenter__"));
+            if let Some(class) = class {
+                if function.kind == FunctionKind::Method
+                    && function.parent.is_none()
+                    && !class.contains('.')
+                {
+                    exports
+                        .python
+                        .entry(class.to_string())
+                        .or_insert_with(PySummary::default);
+                }
+            }
+        }
+    }
     exports
 }
 
@@ -495,6 +515,12 @@ fn exports_of(ir: &FileIr, settings: &Settings, view: &ProjectView) -> (Exports,
                         facts.summary(txlint_ir::ir::FuncId(index as u32)).clone(),
                     );
                 }
+            }
+            for (class, summary) in facts.classes() {
+                exports
+                    .python
+                    .entry(class.clone())
+                    .or_insert_with(|| summary.clone());
             }
             precomputed.python = Some(facts);
         }

@@ -100,6 +100,17 @@ pub(crate) struct PySummary {
     /// it does (`("requests.post", "blocks")`). Called while a transaction is open, it
     /// holds the transaction for as long (TX009).
     pub blocks: Option<(String, &'static str)>,
+    /// A context-manager class (the summary is filed under the class's name): its
+    /// `__enter__` returns a connection of driver `acquires` that it keeps in an attribute,
+    /// and its `__exit__` does this to it. Only the `with` context `with Class(…) as conn:`
+    /// binds that connection; a plain `Class(…)` is the instance.
+    pub class_exit: Option<ContextExit>,
+    /// For such a class whose `__enter__` returns `self` (a unit of work): the attribute
+    /// of the instance that holds the connection (`uow.conn` in the block).
+    pub class_field: Option<String>,
+    /// For such a class: its methods that commit or roll back the connection attribute
+    /// (`uow.commit()` in the block ends the transaction).
+    pub class_ends: Vec<String>,
 }
 
 impl PySummary {
@@ -115,6 +126,7 @@ impl PySummary {
             || !self.scope_params.is_empty()
             || self.borrows.is_some()
             || self.blocks.is_some()
+            || self.class_exit.is_some()
     }
 }
 
@@ -126,6 +138,9 @@ pub(crate) struct PyFacts {
     /// `with` statement (found once: asking the events per call is quadratic).
     contexts: Vec<Vec<bool>>,
     summaries: Vec<PySummary>,
+    /// Summaries of the file's context-manager classes, by class name (see
+    /// [`PySummary::class_exit`]).
+    classes: HashMap<String, PySummary>,
     by_name: HashMap<String, Vec<FuncId>>,
     /// Summaries of other modules' functions, by the path the file calls them with.
     external: HashMap<Vec<String>, PySummary>,
@@ -197,6 +212,7 @@ impl PyFacts {
             holders: Vec::new(),
             contexts: file.functions.iter().map(context_calls).collect(),
             summaries: vec![PySummary::default(); file.functions.len()],
+            classes: HashMap::new(),
             by_name,
             shared: HashMap::new(),
             caller_ended: Vec::new(),
@@ -222,11 +238,15 @@ impl PyFacts {
                 .map(|(function, kinds)| facts.summarize(file, models, function, kinds))
                 .collect();
             let shared = shared_kinds(file, &kinds);
-            let settled =
-                kinds == facts.kinds && summaries == facts.summaries && shared == facts.shared;
+            let classes = facts.class_summaries(file, models, &kinds);
+            let settled = kinds == facts.kinds
+                && summaries == facts.summaries
+                && shared == facts.shared
+                && classes == facts.classes;
             facts.kinds = kinds;
             facts.summaries = summaries;
             facts.shared = shared;
+            facts.classes = classes;
             if settled {
                 break;
             }
@@ -246,7 +266,7 @@ impl PyFacts {
             .zip(&facts.contexts)
             .map(|((function, kinds), contexts)| {
                 let long_lived = facts.long_lived_locals(file, function);
-                let pooled = facts.pooled_contexts(file, function);
+                let pooled = facts.pooled_contexts(file, function, contexts);
                 holders(models, function, kinds, contexts, (&long_lived, &pooled))
             })
             .collect();
@@ -390,16 +410,265 @@ impl PyFacts {
             .collect()
     }
 
-    /// Calls of a project `@contextmanager` that yields a pooled connection and gives it
-    /// back as it is when the block ends.
-    fn pooled_contexts(&self, file: &FileIr, function: &Function) -> Vec<CallId> {
+    /// The `with` contexts whose exit a project summary gives: a `@contextmanager` that
+    /// yields a pooled connection and gives it back as it is when the block ends
+    /// (`Release`), and a context-manager class (what its `__exit__` does).
+    fn pooled_contexts(
+        &self,
+        file: &FileIr,
+        function: &Function,
+        contexts: &[bool],
+    ) -> Vec<(CallId, ContextExit)> {
         (0..function.calls.len())
             .map(|i| CallId(i as u32))
-            .filter(|&id| {
-                self.callee_summary(file, &function.call(id).callee)
-                    .is_some_and(|helper| helper.yields_pooled)
+            .filter_map(|id| {
+                let helper = self.callee_summary(file, &function.call(id).callee)?;
+                if helper.yields_pooled {
+                    return Some((id, ContextExit::Release));
+                }
+                let exit = helper.class_exit?;
+                is_context(contexts, id).then_some((id, exit))
             })
             .collect()
+    }
+
+    /// The summaries of the file's context-manager classes, by class name.
+    pub fn classes(&self) -> &HashMap<String, PySummary> {
+        &self.classes
+    }
+
+    /// The file's context-manager classes, from their own bodies: a top-level class whose
+    /// `__enter__` (`__aenter__`) returns a connection it keeps in an attribute of the
+    /// instance (`self.conn = self.pool.getconn(); return self.conn`), and whose `__exit__`
+    /// (`__aexit__`) visibly commits, rolls back, closes or gives back that attribute.
+    /// A class whose exit shows nothing of the kind, or hands the connection to something
+    /// unknown, is not summarised.
+    fn class_summaries(
+        &self,
+        file: &FileIr,
+        models: &Models,
+        kinds: &[HashMap<Operand, Kind>],
+    ) -> HashMap<String, PySummary> {
+        let mut classes = HashMap::new();
+        for (index, enter) in file.functions.iter().enumerate() {
+            let Some((class, method)) = class_method(enter) else {
+                continue;
+            };
+            let exit_name = match method {
+                "__enter__" => "__exit__",
+                "__aenter__" => "__aexit__",
+                _ => continue,
+            };
+            let Some((driver, autocommit, field, returns_self)) =
+                entered_connection(enter, &kinds[index])
+            else {
+                continue;
+            };
+            let Some(exit) = file
+                .functions
+                .iter()
+                .find(|f| class_method(f) == Some((class, exit_name)))
+            else {
+                continue;
+            };
+            let Some(exit) = self.exit_effect(file, models, class, exit, &field, driver) else {
+                continue;
+            };
+            let class_ends = if returns_self {
+                self.ending_methods(file, models, class, &field, driver)
+            } else {
+                Vec::new()
+            };
+            classes.insert(
+                class.to_string(),
+                PySummary {
+                    acquires: Some(driver),
+                    acquires_autocommit: autocommit,
+                    class_exit: Some(exit),
+                    class_field: returns_self.then_some(field),
+                    class_ends,
+                    ..PySummary::default()
+                },
+            );
+        }
+        classes
+    }
+
+    /// The methods of a class that commit or roll back the connection in `self.<field>`
+    /// (themselves or through another of the class's methods).
+    fn ending_methods(
+        &self,
+        file: &FileIr,
+        models: &Models,
+        class: &str,
+        field: &str,
+        driver: usize,
+    ) -> Vec<String> {
+        let mut names = Vec::new();
+        for function in &file.functions {
+            let Some((owner, method)) = class_method(function) else {
+                continue;
+            };
+            if owner != class || method.starts_with("__") {
+                continue;
+            }
+            let mut seen = ExitCalls::default();
+            let known = self
+                .exit_calls(file, models, class, function, field, driver, &mut seen, 1)
+                .is_some();
+            if known && (seen.commit || seen.rollback) {
+                names.push(method.to_string());
+            }
+        }
+        names.sort();
+        names
+    }
+
+    /// What a class's `__exit__` does on a normal exit to the connection in `self.<field>`.
+    fn exit_effect(
+        &self,
+        file: &FileIr,
+        models: &Models,
+        class: &str,
+        exit: &Function,
+        field: &str,
+        driver: usize,
+    ) -> Option<ContextExit> {
+        let mut seen = ExitCalls::default();
+        self.exit_calls(file, models, class, exit, field, driver, &mut seen, 0)?;
+        let exit = if seen.commit {
+            // Commits on a normal exit (and, with a rollback on an exception, is the
+            // scoped transaction of `with conn.transaction():`).
+            if seen.close {
+                ContextExit::CommitClose
+            } else {
+                ContextExit::Commit
+            }
+        } else if seen.rollback_always {
+            if seen.close {
+                ContextExit::RollbackClose
+            } else {
+                ContextExit::Rollback
+            }
+        } else if seen.close {
+            ContextExit::Close
+        } else if seen.release {
+            ContextExit::Release
+        } else {
+            return None;
+        };
+        Some(exit)
+    }
+
+    /// The calls of an exit method (and of the class's own methods it calls) on the
+    /// connection attribute; `None` when one hands it to something unknown.
+    #[allow(clippy::too_many_arguments)]
+    fn exit_calls(
+        &self,
+        file: &FileIr,
+        models: &Models,
+        class: &str,
+        function: &Function,
+        field: &str,
+        driver: usize,
+        seen: &mut ExitCalls,
+        depth: u8,
+    ) -> Option<()> {
+        let receiver = Operand::Var(function.receiver?);
+        let place = Operand::Field(Box::new(receiver.clone()), field.to_string());
+        let connection = &models.connection;
+        let is = |list: &[String], name: &str| list.iter().any(|m| m == name);
+        for (index, call) in function.calls.iter().enumerate() {
+            let id = CallId(index as u32);
+            // `super().__exit__(…)`, `registry.finish(self)`: what it does to the connection
+            // is not shown here.
+            let inherited = call
+                .callee
+                .name()
+                .is_some_and(|n| n == "__exit__" || n == "__aexit__");
+            if inherited || call.args.contains(&receiver) {
+                return None;
+            }
+            if let Callee::Method {
+                receiver: on, name, ..
+            } = &call.callee
+            {
+                if *on == place {
+                    if is(&connection.commit, name) {
+                        seen.commit = true;
+                    } else if is(&connection.rollback, name) {
+                        seen.rollback = true;
+                        if depth == 0 && unconditional(function, id) {
+                            seen.rollback_always = true;
+                        }
+                    } else if is(&connection.close, name) {
+                        seen.close = true;
+                    }
+                    continue;
+                }
+                if call.args.contains(&place) {
+                    let gives_back = models
+                        .pool_kinds
+                        .iter()
+                        .filter(|k| driver_index(models, &k.driver) == Some(driver))
+                        .any(|k| is(&k.release, name));
+                    // `self._put_back(self.conn)`: a helper that gives back its parameter.
+                    let position = call.args.iter().position(|a| *a == place)?;
+                    let helper_gives_back = self
+                        .callee_summary(file, &call.callee)
+                        .is_some_and(|h| h.releases.get(position) == Some(&true));
+                    if gives_back || helper_gives_back {
+                        seen.release = true;
+                        continue;
+                    }
+                    return None;
+                }
+                // `self._finish(exc)`: one of the class's own methods.
+                if *on == receiver {
+                    let own = file
+                        .functions
+                        .iter()
+                        .find(|f| class_method(f) == Some((class, name.as_str())));
+                    match own {
+                        Some(own) if depth < 2 => {
+                            let before = seen.clone();
+                            self.exit_calls(
+                                file,
+                                models,
+                                class,
+                                own,
+                                field,
+                                driver,
+                                seen,
+                                depth + 1,
+                            )?;
+                            // A rollback in a helper counts as unconditional only when
+                            // the helper itself is called on every path.
+                            if seen.rollback && !before.rollback && unconditional(function, id) {
+                                let mut inner = ExitCalls::default();
+                                self.exit_calls(
+                                    file, models, class, own, field, driver, &mut inner, 0,
+                                )?;
+                                seen.rollback_always |= inner.rollback_always;
+                            }
+                        }
+                        _ => return None,
+                    }
+                }
+                continue;
+            }
+            if call.args.contains(&place) {
+                // A helper of the file or project that gives it back or closes it.
+                let helper = self.callee_summary(file, &call.callee)?;
+                let position = call.args.iter().position(|a| *a == place)?;
+                if helper.releases.get(position) == Some(&true) {
+                    seen.release = true;
+                } else {
+                    return None;
+                }
+            }
+        }
+        Some(())
     }
 
     /// The file's function a call refers to: `helper(...)` or `self.helper(...)`.
@@ -413,7 +682,10 @@ impl PyFacts {
         match self.resolve_call(file, callee) {
             Some(id) => Some(&self.summaries[id.index()]),
             None => match callee {
-                Callee::Path(path) => self.external.get(path),
+                Callee::Path(path) => match path.as_slice() {
+                    [name] if self.classes.contains_key(name) => self.classes.get(name),
+                    _ => self.external.get(path),
+                },
                 _ => None,
             },
         }
@@ -528,6 +800,18 @@ impl PyFacts {
                     _ => continue,
                 };
                 let in_with = is_context(contexts, CallId(call_index as u32));
+                // `with UnitOfWork() as uow:`: the connection is `uow.<field>`.
+                if let (true, Operand::Var(_)) = (in_with, &target) {
+                    let unit = self.callee_summary(file, &call.callee).and_then(|h| {
+                        Some((h.class_field.clone()?, h.acquires?, h.acquires_autocommit))
+                    });
+                    if let Some((field, driver, autocommit)) = unit {
+                        kinds.insert(
+                            Operand::Field(Box::new(target.clone()), field),
+                            Kind::Connection { driver, autocommit },
+                        );
+                    }
+                }
                 if let Some(kind) =
                     self.kind_of_call(file, models, &kinds, function, (call, in_with), &mappings)
                 {
@@ -586,7 +870,9 @@ impl PyFacts {
         mappings: &Mappings,
     ) -> Option<Kind> {
         if let Some(helper) = self.callee_summary(file, &call.callee) {
-            if let Some(driver) = helper.acquires {
+            // A context-manager class binds its connection only as a `with` context.
+            let bound = (in_with && helper.class_field.is_none()) || helper.class_exit.is_none();
+            if let (Some(driver), true) = (helper.acquires, bound) {
                 return Some(Kind::Connection {
                     driver,
                     autocommit: helper.acquires_autocommit,
@@ -1159,6 +1445,119 @@ fn context_calls(function: &Function) -> Vec<bool> {
     contexts
 }
 
+/// What a context-manager class's exit does to its connection attribute.
+#[derive(Debug, Default, Clone)]
+struct ExitCalls {
+    commit: bool,
+    rollback: bool,
+    /// A rollback on every path of the exit, not only under a condition (an exception).
+    rollback_always: bool,
+    close: bool,
+    release: bool,
+}
+
+/// The class and method name of a method of a top-level class (`Transaction.__enter__`).
+fn class_method(function: &Function) -> Option<(&str, &str)> {
+    if function.kind != FunctionKind::Method || function.parent.is_some() {
+        return None;
+    }
+    let (class, method) = function.name.split_once('.')?;
+    (!method.contains('.')).then_some((class, method))
+}
+
+/// The connection an `__enter__` returns and the receiver attribute it keeps it in:
+/// `return self.conn`, or `return conn` after `self.conn = conn`.
+fn entered_connection(
+    function: &Function,
+    kinds: &HashMap<Operand, Kind>,
+) -> Option<(usize, bool, String, bool)> {
+    let receiver = Operand::Var(function.receiver?);
+    let mut found = None;
+    for block in &function.cfg.blocks {
+        let Terminator::Return { values, .. } = &block.terminator else {
+            continue;
+        };
+        let Some(value) = values.first() else {
+            continue;
+        };
+        let value = strip_await(function, value);
+        if value == receiver {
+            // `return self`: the one attribute it connects (`self.conn = pool.getconn()`).
+            let mut fields = function.calls.iter().filter_map(|call| {
+                let ResultUse::Assigned(bindings) = &call.result else {
+                    return None;
+                };
+                match bindings.first()? {
+                    Binding::Place(place @ Operand::Field(base, field)) if **base == receiver => {
+                        match kinds.get(place) {
+                            Some(Kind::Connection { driver, autocommit }) => {
+                                Some((*driver, *autocommit, field.clone(), true))
+                            }
+                            _ => None,
+                        }
+                    }
+                    _ => None,
+                }
+            });
+            let this = fields.next()?;
+            if fields.any(|other| other != this) {
+                return None;
+            }
+            match &found {
+                Some(other) if *other != this => return None,
+                _ => found = Some(this),
+            }
+            continue;
+        }
+        let Some(Kind::Connection { driver, autocommit }) = kinds.get(&value) else {
+            return None;
+        };
+        let field = match &value {
+            Operand::Field(base, field) if **base == receiver => Some(field.clone()),
+            Operand::Var(v) => function.events().find_map(|event| match event {
+                Event::Assign {
+                    targets, values, ..
+                } => targets.iter().zip(values).find_map(|(t, val)| match t {
+                    Binding::Place(Operand::Field(base, field))
+                        if **base == receiver && *val == Operand::Var(*v) =>
+                    {
+                        Some(field.clone())
+                    }
+                    _ => None,
+                }),
+                _ => None,
+            }),
+            _ => None,
+        }?;
+        let this = (*driver, *autocommit, field, false);
+        match &found {
+            Some(other) if *other != this => return None,
+            _ => found = Some(this),
+        }
+    }
+    found
+}
+
+/// Whether a call runs on every path from the function's entry to a normal return.
+fn unconditional(function: &Function, call: CallId) -> bool {
+    let Some(home) = function.cfg.block_of(&Event::Call(call)) else {
+        return false;
+    };
+    let blocks = &function.cfg.blocks;
+    let mut seen = vec![false; blocks.len()];
+    let mut stack = vec![txlint_ir::ir::Cfg::ENTRY];
+    while let Some(b) = stack.pop() {
+        if b == home || blocks.is_empty() || std::mem::replace(&mut seen[b.index()], true) {
+            continue;
+        }
+        if matches!(blocks[b.index()].terminator, Terminator::Return { .. }) {
+            return false;
+        }
+        stack.extend(function.cfg.successors(b));
+    }
+    true
+}
+
 fn is_context(contexts: &[bool], call: CallId) -> bool {
     contexts.get(call.index()).copied().unwrap_or(false)
 }
@@ -1169,7 +1568,7 @@ fn holders(
     function: &Function,
     kinds: &HashMap<Operand, Kind>,
     contexts: &[bool],
-    (long_lived_locals, pooled_contexts): (&[VarId], &[CallId]),
+    (long_lived_locals, pooled_contexts): (&[VarId], &[(CallId, ContextExit)]),
 ) -> Vec<Holder> {
     let mut holders = Vec::new();
     for (operand, kind) in kinds {
@@ -1285,21 +1684,25 @@ fn context_of(
     contexts: &[bool],
     holder: &Operand,
     driver: usize,
-    pooled_contexts: &[CallId],
+    pooled_contexts: &[(CallId, ContextExit)],
 ) -> Option<(CallId, ContextExit)> {
     function.calls.iter().enumerate().find_map(|(index, call)| {
         let id = CallId(index as u32);
         let bound = matches!(&call.result, ResultUse::Assigned(b)
         if b.first().is_some_and(|b| match (b, holder) {
             (Binding::Var(v), Operand::Var(h)) => v == h,
+            // `with UnitOfWork() as uow:` holds `uow.conn`.
+            (Binding::Var(v), Operand::Field(base, _)) => {
+                **base == Operand::Var(*v) && pooled_contexts.iter().any(|(c, _)| c.index() == index)
+            }
             (Binding::Place(p), h) => p == h,
             _ => false,
         }));
         if !bound || !is_context(contexts, id) {
             return None;
         }
-        if pooled_contexts.contains(&id) {
-            return Some((id, ContextExit::Release));
+        if let Some(&(_, exit)) = pooled_contexts.iter().find(|(c, _)| *c == id) {
+            return Some((id, exit));
         }
         let exit = match &call.callee {
             Callee::Method { receiver, name, .. } => match kinds.get(receiver) {
@@ -1336,6 +1739,9 @@ impl PyFacts {
                     return None;
                 };
                 let helper = self.callee_summary(file, &function.call(*id).callee)?;
+                if helper.class_exit.is_some() {
+                    return None;
+                }
                 helper
                     .acquires
                     .map(|driver| (driver, helper.acquires_autocommit))
@@ -1569,6 +1975,9 @@ fn summarize(models: &Models, function: &Function, kinds: &HashMap<Operand, Kind
         scope_params: Vec::new(),
         borrows: None,
         blocks: None,
+        class_exit: None,
+        class_field: None,
+        class_ends: Vec::new(),
     }
 }
 
@@ -1691,6 +2100,22 @@ impl ConnectionModel<'_> {
         if let Some(name) = self.method_on_holder(call) {
             if ending(name) {
                 return true;
+            }
+        }
+        // `uow.commit()` where `uow.conn` is the holder and the class's `commit` ends it.
+        if let (Operand::Field(base, _), Callee::Method { receiver, name, .. }) =
+            (&self.holder.operand, &call.callee)
+        {
+            if **base == *receiver {
+                let class_ends = self.holder.context.and_then(|(context, _)| {
+                    let helper = self
+                        .facts
+                        .callee_summary(self.file, &self.function.call(context).callee)?;
+                    Some(helper.class_ends.contains(name))
+                });
+                if class_ends == Some(true) {
+                    return true;
+                }
             }
         }
         // `trans.commit()` on `trans = conn.begin()` ends the connection's transaction.
