@@ -225,3 +225,22 @@ fn after_first_possible_query(cx: &Context, function: &Function) -> Vec<(BlockId
     }
     open
 }
+
+/// A statement run on the pool or engine itself while a transaction is open: a second
+/// connection, outside the transaction. Its receiver and method.
+pub(crate) fn pool_bypass<'a>(
+    cx: &Context<'a>,
+    open: &PyOpenCall,
+) -> Option<(&'a Operand, &'a str)> {
+    if !open.explicit {
+        return None;
+    }
+    let function = cx.function(open.function);
+    let kinds = &cx.python().kinds[open.function.index()];
+    let call = function.call(open.call);
+    let Callee::Method { receiver, name, .. } = &call.callee else {
+        return None;
+    };
+    let on_pool = matches!(kinds.get(receiver), Some(Kind::Pool { .. }));
+    (cx.models.connection.statements.contains(name) && on_pool).then_some((receiver, name.as_str()))
+}

@@ -26,7 +26,7 @@ pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     let bypasses: BTreeSet<(FuncId, CallId)> = cx
         .python_open_calls()
         .iter()
-        .filter(|open| crate::rules::python_open_rules::bypass(cx, open).is_some())
+        .filter(|open| crate::python_open::pool_bypass(cx, open).is_some())
         .map(|open| (open.function, open.call))
         .collect();
     for (index, function) in cx.ir.functions.iter().enumerate() {

@@ -1,12 +1,10 @@
 //! Python TX007 transaction-bypass and TX009 blocking-call-in-transaction, over the calls
 //! made while a transaction is open.
 
-use txlint_ir::ir::{Callee, Operand};
+use txlint_ir::ir::Operand;
 use txlint_ir::Diagnostic;
 
 use crate::blocking::python_blocking_call;
-use crate::python::Kind;
-use crate::python_open::PyOpenCall;
 use crate::Context;
 
 pub(crate) fn check_blocking(cx: &Context, out: &mut Vec<Diagnostic>) {
@@ -45,7 +43,7 @@ pub(crate) fn check_blocking(cx: &Context, out: &mut Vec<Diagnostic>) {
 pub(crate) fn check_bypass(cx: &Context, out: &mut Vec<Diagnostic>) {
     let meta = crate::registry::rule("TX007").expect("registered");
     for open in cx.python_open_calls() {
-        let Some((receiver, name)) = bypass(cx, open) else {
+        let Some((receiver, name)) = crate::python_open::pool_bypass(cx, open) else {
             continue;
         };
         let function = cx.function(open.function);
@@ -59,20 +57,4 @@ pub(crate) fn check_bypass(cx: &Context, out: &mut Vec<Diagnostic>) {
                 .build(),
         );
     }
-}
-
-/// A statement run on the pool or engine itself while a transaction is open: a second
-/// connection, outside the transaction. Its receiver and method.
-pub(crate) fn bypass<'a>(cx: &Context<'a>, open: &PyOpenCall) -> Option<(&'a Operand, &'a str)> {
-    if !open.explicit {
-        return None;
-    }
-    let function = cx.function(open.function);
-    let kinds = &cx.python().kinds[open.function.index()];
-    let call = function.call(open.call);
-    let Callee::Method { receiver, name, .. } = &call.callee else {
-        return None;
-    };
-    let on_pool = matches!(kinds.get(receiver), Some(Kind::Pool { .. }));
-    (cx.models.connection.statements.contains(name) && on_pool).then_some((receiver, name.as_str()))
 }
