@@ -201,6 +201,25 @@ impl Resource {
             exits,
         }
     }
+
+    /// A Go value acquired by a call with its error as second result (`v, err := f()`):
+    /// a non-nil `err` means the call acquired nothing.
+    pub fn go_call(
+        call: CallId,
+        call_range: TextRange,
+        aliases: Vec<VarId>,
+        bindings: &[Binding],
+    ) -> Resource {
+        let error_var = match bindings.get(1) {
+            Some(Binding::Var(v)) => Some(*v),
+            _ => None,
+        };
+        Resource {
+            error_operands: error_var.map(Operand::Var).into_iter().collect(),
+            error_var,
+            ..Resource::new(Event::Call(call), call_range, aliases, ExitPolicy::GO)
+        }
+    }
 }
 
 impl ExitPolicy {

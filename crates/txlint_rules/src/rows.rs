@@ -14,7 +14,7 @@ use txlint_ir::ir::{
 };
 
 use crate::facts::{field_type, FileFacts};
-use crate::flow::{self, ExitPolicy, Outcome, Resource};
+use crate::flow::{self, Outcome, Resource};
 use crate::models::{listed, Models};
 use crate::transactions::{aliases_of, FileSummaries, HolderModel};
 
@@ -112,21 +112,8 @@ pub(crate) fn analyze_file(
             if !tracked {
                 continue;
             }
-            let error_var = match bindings.get(1) {
-                Some(Binding::Var(v)) => Some(*v),
-                _ => None,
-            };
             let query = CallId(call_index as u32);
-            let resource = Resource {
-                acquire: Event::Call(query),
-                acquire_range: call.range,
-                aliases,
-                error_operands: error_var.map(Operand::Var).into_iter().collect(),
-                error_var,
-                type_tests: Vec::new(),
-                guard: None,
-                exits: ExitPolicy::GO,
-            };
+            let resource = Resource::go_call(query, call.range, aliases, bindings);
             let model = HolderModel {
                 file,
                 function_id: id,

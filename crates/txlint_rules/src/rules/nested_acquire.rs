@@ -10,7 +10,7 @@ use txlint_ir::ir::{
 };
 use txlint_ir::{Diagnostic, Language};
 
-use crate::flow::{self, ExitPolicy, Resource};
+use crate::flow::{self, Resource};
 use crate::models::listed;
 use crate::open::base_handle;
 use crate::transactions::HolderModel;
@@ -148,21 +148,8 @@ fn go_connections(cx: &Context) -> Vec<Held> {
                 continue;
             };
             let aliases = crate::transactions::aliases_of(function, *conn);
-            let error_var = match bindings.get(1) {
-                Some(Binding::Var(v)) => Some(*v),
-                _ => None,
-            };
             let acquire = CallId(call_index as u32);
-            let resource = Resource {
-                acquire: Event::Call(acquire),
-                acquire_range: call.range,
-                aliases: aliases.clone(),
-                error_operands: error_var.map(Operand::Var).into_iter().collect(),
-                error_var,
-                type_tests: Vec::new(),
-                guard: None,
-                exits: ExitPolicy::GO,
-            };
+            let resource = Resource::go_call(acquire, call.range, aliases.clone(), bindings);
             let model = HolderModel {
                 file: cx.ir,
                 function_id: id,
