@@ -70,6 +70,10 @@ pub fn discover(
     resolver: &Arc<Resolver>,
 ) -> Result<Discovery, String> {
     let mut discovery = Discovery::default();
+    // Each file with its canonical path, resolved once per command-line root: the walk
+    // follows no links, so below a root the canonical path is the root's joined with
+    // the rest (one `realpath` per file cost a `readlink` per path component).
+    let mut found: Vec<(PathBuf, Option<PathBuf>)> = Vec::new();
     for path in paths {
         let (is_dir, special) = match std::fs::metadata(path) {
             Ok(meta) => (meta.is_dir(), special_kind(&meta)),
@@ -91,33 +95,39 @@ pub fn discover(
         }
         if !is_dir {
             if supported_language(path).is_some() {
-                discovery.files.push(path.clone());
+                found.push((path.clone(), std::fs::canonicalize(path).ok()));
             } else {
                 discovery.unsupported.push(path.clone());
             }
             continue;
         }
-        let found_before = discovery.files.len();
-        walk(path, options, resolver, &mut discovery);
-        if discovery.files.len() == found_before {
+        let found_before = found.len();
+        let real_root = std::fs::canonicalize(path).ok();
+        for file in walk(path, options, resolver, &mut discovery) {
+            let real = match (&real_root, file.strip_prefix(path)) {
+                (Some(root), Ok(rest)) => Some(root.join(rest)),
+                _ => std::fs::canonicalize(&file).ok(),
+            };
+            found.push((file, real));
+        }
+        if found.len() == found_before {
             discovery.empty.push(path.clone());
         }
         if let Some(error) = resolver.take_error() {
             return Err(error);
         }
     }
-    for file in &mut discovery.files {
+    for (file, _) in &mut found {
         if let Ok(stripped) = file.strip_prefix(".") {
             *file = stripped.to_path_buf();
         }
     }
-    discovery.files.sort();
+    found.sort();
     // The same file named twice (`a.go` and `$PWD/a.go`, or through a symlink) is
     // checked once.
     let mut seen = std::collections::HashSet::new();
-    for file in std::mem::take(&mut discovery.files) {
-        // Resolved once here and kept: the report and --diff-base need it too.
-        let real = std::fs::canonicalize(&file).ok();
+    // Resolved once and kept: the report and --diff-base need it too.
+    for (file, real) in found {
         if seen.insert(real.clone().unwrap_or_else(|| file.clone())) {
             discovery.files.push(file);
             discovery.real.push(real);
@@ -152,7 +162,14 @@ pub fn special_kind(metadata: &std::fs::Metadata) -> Option<&'static str> {
     Some("not a regular file")
 }
 
-fn walk(root: &Path, options: Options, resolver: &Arc<Resolver>, discovery: &mut Discovery) {
+/// The checkable files below `root`; what it passes over goes into `discovery`.
+fn walk(
+    root: &Path,
+    options: Options,
+    resolver: &Arc<Resolver>,
+    discovery: &mut Discovery,
+) -> Vec<PathBuf> {
+    let mut files = Vec::new();
     let filter_resolver = resolver.clone();
     let walker = WalkBuilder::new(root)
         .standard_filters(!options.no_ignore)
@@ -192,7 +209,7 @@ fn walk(root: &Path, options: Options, resolver: &Arc<Resolver>, discovery: &mut
                 };
                 let supported = supported_language(entry.path()).is_some();
                 if file_type.is_file() && supported {
-                    discovery.files.push(entry.into_path());
+                    files.push(entry.into_path());
                 } else if file_type.is_symlink() && entry.depth() > 0 {
                     // Not followed: a link may lead out of the project, or in a loop, or
                     // to a file checked under its own name. Only links to something
@@ -219,6 +236,7 @@ fn walk(root: &Path, options: Options, resolver: &Arc<Resolver>, discovery: &mut
             },
         }
     }
+    files
 }
 
 /// The path an error of the walk is about.
