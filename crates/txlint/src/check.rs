@@ -1657,7 +1657,11 @@ fn finish(
         Some(index) => index.view(place.as_ref()),
         None => ProjectView::alone(),
     };
-    let project = view.digest(&ir);
+    // Only a cache keys results on it.
+    let project = match cache {
+        Some(_) => view.digest(&ir),
+        None => 0,
+    };
     let mut cache_entry = None;
     let results = match cache.and_then(|c| c.get(file, &target.absolute, language, &text, project))
     {

@@ -1,6 +1,7 @@
 //! Library models: what each database library's calls do, loaded from the data files in
 //! the repository's `rules/models/` directory (embedded at build time).
 
+use std::collections::BTreeSet;
 use std::sync::OnceLock;
 
 use serde::Deserialize;
@@ -516,7 +517,16 @@ impl Models {
                             .flat_map(|p| p.create.iter().chain(&p.types)),
                     )
                     .chain(&self.django.atomic);
-                patterns.extend(callables.filter_map(|c| c.split('.').next().map(str::to_string)));
+                // In import shape only: a bare `sqlite3` or `psycopg` lets in every
+                // docstring and test of a driver's own tree (issue 13). `, m` covers
+                // `import os, sqlite3`.
+                let modules: BTreeSet<&str> =
+                    callables.filter_map(|c| c.split('.').next()).collect();
+                for module in modules {
+                    for shape in ["import ", "from ", ", ", ","] {
+                        patterns.push(format!("{shape}{module}"));
+                    }
+                }
             }
         }
         patterns.sort_unstable();

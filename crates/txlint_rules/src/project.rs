@@ -236,6 +236,9 @@ pub struct ProjectIndex {
     /// The facts each file's last computation found, by id: computed with the final
     /// exports of every unit the file sees, so its check can take them as they are.
     precomputed: std::sync::Mutex<HashMap<usize, Precomputed>>,
+    /// Each unit's digest, made on first use: every file of a package depends on all of
+    /// it, and hashing its exports once per file made the digests quadratic.
+    unit_digests: std::sync::Mutex<HashMap<UnitKey, u64>>,
     /// How many rounds the fixed point took (for `-v` and the tests).
     pub rounds: usize,
     /// How many file summaries were computed over all rounds (for `-v`).
@@ -247,6 +250,18 @@ pub struct ProjectIndex {
 const MAX_ROUNDS: usize = 64;
 
 impl ProjectIndex {
+    /// The digest of one unit's exports (see [`ProjectView::digest`]).
+    fn unit_digest(&self, key: &UnitKey) -> Option<u64> {
+        let exports = self.units.get(key)?;
+        let mut known = self.unit_digests.lock().unwrap_or_else(|e| e.into_inner());
+        let digest = known.entry(key.clone()).or_insert_with(|| {
+            let mut hasher = std::collections::hash_map::DefaultHasher::new();
+            format!("{exports:?}").hash(&mut hasher);
+            hasher.finish()
+        });
+        Some(*digest)
+    }
+
     /// The index of these files' exports, each file's computed with the index of the
     /// round before until a round changes nothing. After the first round, only files
     /// that see a unit whose exports changed are computed again.
@@ -694,9 +709,9 @@ impl<'a> ProjectView<'a> {
         }
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
         for key in self.dependencies(file) {
-            if let Some(exports) = self.index.units.get(&key) {
+            if let Some(unit) = self.index.unit_digest(&key) {
                 key.hash(&mut hasher);
-                format!("{exports:?}").hash(&mut hasher);
+                unit.hash(&mut hasher);
             }
         }
         hasher.finish()
