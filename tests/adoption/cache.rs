@@ -203,3 +203,72 @@ fn the_cache_lives_beside_the_closest_configuration_or_where_asked() {
         (1, 0)
     );
 }
+
+/// Sets a file's modification time an hour back: a stamp is trusted only for a file
+/// modified clearly before the run that took it.
+fn age(root: &Path, name: &str, seconds_back: u64) {
+    let when = std::time::SystemTime::now() - std::time::Duration::from_secs(seconds_back);
+    fs::File::options()
+        .write(true)
+        .open(root.join(name))
+        .unwrap()
+        .set_modified(when)
+        .unwrap();
+}
+
+const STAMPED: &str = "txlint: project unchanged";
+
+#[test]
+fn a_warm_run_over_unchanged_stamps_parses_nothing_and_reports_the_same() {
+    // A suppressed finding in a file with findings: its comments are read again.
+    let suppressed = LEAKY.replace(
+        "tx, _ := db.Begin()",
+        "tx, _ := db.Begin() // txlint: ignore[TX008]",
+    );
+    let dir = project(&[("a.go", LEAKY), ("b.go", &suppressed), ("c.go", CLEAN)]);
+    for name in ["a.go", "b.go", "c.go"] {
+        age(dir.path(), name, 3600);
+    }
+    let (first, log) = run(dir.path(), &["--format", "json"]);
+    assert!(!log.contains(STAMPED), "{log}");
+    let report: serde_json::Value = serde_json::from_slice(&first).unwrap();
+    assert_eq!(
+        report["summary"]["findings"], 3,
+        "b.go's TX008 is suppressed"
+    );
+    let (second, log) = run(dir.path(), &["--format", "json"]);
+    assert!(log.contains(STAMPED), "{log}");
+    assert_eq!(first, second);
+    assert_eq!(hits_and_misses(&log), (3, 0));
+    // Same size, other content, other (old) time: the stamp no longer holds.
+    let edited = CLEAN.replacen("Save", "Keep", 1);
+    assert_eq!(edited.len(), CLEAN.len());
+    write(dir.path(), "c.go", &edited);
+    age(dir.path(), "c.go", 1800);
+    let (output, log) = run(dir.path(), &["--format", "json"]);
+    assert!(!log.contains(STAMPED), "{log}");
+    assert_eq!(
+        output,
+        run(dir.path(), &["--format", "json", "--no-cache"]).0
+    );
+    // A file just written is not trusted by its stamp, whatever its size.
+    write(dir.path(), "c.go", LEAKY);
+    let (third, log) = run(dir.path(), &["--format", "json"]);
+    assert!(!log.contains(STAMPED), "{log}");
+    let (fourth, log) = run(dir.path(), &["--format", "json"]);
+    assert!(!log.contains(STAMPED), "{log}");
+    assert_eq!(third, fourth);
+    assert_eq!(
+        third,
+        run(dir.path(), &["--format", "json", "--no-cache"]).0
+    );
+    assert_ne!(first, third);
+    // Once old, it is; a new file in the package is seen.
+    age(dir.path(), "c.go", 600);
+    run(dir.path(), &[]);
+    let (_, log) = run(dir.path(), &[]);
+    assert!(log.contains(STAMPED), "{log}");
+    write(dir.path(), "d.go", CLEAN);
+    let (_, log) = run(dir.path(), &[]);
+    assert!(!log.contains(STAMPED), "{log}");
+}

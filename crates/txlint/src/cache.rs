@@ -14,8 +14,12 @@
 //! baselines and `--diff-base` are applied: those are cheap and are applied on every
 //! run, so that changing them never needs entries of its own.
 //!
-//! The cache is an optimisation and never a source of errors: the directory files are
-//! read before the run and written after it atomically (temporary file, then rename),
+//! A run also leaves a project snapshot (see [`ProjectSnapshot`]): what it read, with each
+//! file's stamp (size and modification time) and each named file's outcome, so that a
+//! warm run whose files all keep their stamps reads one file, not every source.
+//!
+//! The cache is an optimisation and never a source of errors: a directory file is read
+//! when first needed and written after the run atomically (temporary file, then rename),
 //! and a file that cannot be read or parsed counts as empty and is rewritten.
 //!
 //! [`Profile`]: crate::config::Profile
@@ -25,6 +29,8 @@ use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, SystemTime};
 
 use serde::{Deserialize, Serialize};
 use txlint_ir::{Diagnostic, FileId, Label, Language, Severity, TextRange};
@@ -65,8 +71,9 @@ pub struct NewEntry {
 pub struct Cache {
     /// The directory of this run key's files.
     directory: PathBuf,
-    /// Entries by source directory (absolute) and file name, as read before the run.
-    loaded: HashMap<PathBuf, DirectoryEntries>,
+    /// Entries by source directory (absolute) and file name, as read before the run,
+    /// each directory's on first use (a warm run from the snapshot needs none).
+    loaded: RwLock<HashMap<PathBuf, Arc<DirectoryEntries>>>,
     pub hits: AtomicUsize,
     pub misses: AtomicUsize,
     pub write_errors: AtomicUsize,
@@ -75,13 +82,8 @@ pub struct Cache {
 type DirectoryEntries = BTreeMap<String, CachedEntry>;
 
 impl Cache {
-    /// Opens the cache under `root` (the `.txlint_cache` directory) for one profile and
-    /// reads the entries of `source_directories` (absolute).
-    pub fn open<'a>(
-        root: &Path,
-        profile_key: &str,
-        source_directories: impl IntoIterator<Item = &'a Path>,
-    ) -> Cache {
+    /// Opens the cache under `root` (the `.txlint_cache` directory) for one profile.
+    pub fn open(root: &Path, profile_key: &str) -> Cache {
         let run_key = format!(
             "txlint {}\n{}\n{}",
             env!("CARGO_PKG_VERSION"),
@@ -89,25 +91,31 @@ impl Cache {
             profile_key
         );
         let directory = root.join(format!("{:032x}", xxh3_128(run_key.as_bytes())));
-        let mut loaded = HashMap::new();
-        for source in source_directories {
-            if loaded.contains_key(source) {
-                continue;
-            }
-            let entries = fs::read(directory.join(directory_file_name(source)))
-                .ok()
-                .and_then(|bytes| serde_json::from_slice::<CachedDirectory>(&bytes).ok())
-                .map(|cached| cached.files)
-                .unwrap_or_default();
-            loaded.insert(source.to_path_buf(), entries);
-        }
         Cache {
             directory,
-            loaded,
+            loaded: RwLock::default(),
             hits: AtomicUsize::new(0),
             misses: AtomicUsize::new(0),
             write_errors: AtomicUsize::new(0),
         }
+    }
+
+    /// The entries stored for the files of one source directory (absolute), as they
+    /// were before this run.
+    fn entries(&self, source: &Path) -> Arc<DirectoryEntries> {
+        if let Some(known) = read_lock(&self.loaded).get(source) {
+            return known.clone();
+        }
+        let entries = fs::read(self.directory.join(directory_file_name(source)))
+            .ok()
+            .and_then(|bytes| serde_json::from_slice::<CachedDirectory>(&bytes).ok())
+            .map(|cached| Arc::new(cached.files))
+            .unwrap_or_default();
+        let mut loaded = self.loaded.write().unwrap_or_else(|e| e.into_inner());
+        loaded
+            .entry(source.to_path_buf())
+            .or_insert(entries)
+            .clone()
     }
 
     /// The cached results of this file (absolute path) if its text is unchanged, with
@@ -140,10 +148,9 @@ impl Cache {
         text: &str,
         project: u64,
     ) -> Option<FileResults> {
-        path.parent()
-            .and_then(|dir| self.loaded.get(dir))
-            .zip(file_name(path))
-            .and_then(|(entries, name)| entries.get(&name))
+        let entries = self.entries(path.parent()?);
+        entries
+            .get(&file_name(path)?)
             .filter(|entry| entry.content == content_key(language, text, project))
             .and_then(|entry| entry.results.clone().into_results(file))
     }
@@ -184,7 +191,7 @@ impl Cache {
                 .insert(name, entry);
         }
         for (source, fresh) in by_directory {
-            let mut entries = self.loaded.get(&source).cloned().unwrap_or_default();
+            let mut entries = (*self.entries(&source)).clone();
             entries.retain(|name, _| !fresh.contains_key(name) && source.join(name).is_file());
             entries.extend(fresh);
             let written = self.write(&source, CachedDirectory { files: entries });
@@ -248,6 +255,10 @@ impl Cache {
     }
 }
 
+fn read_lock<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
+    lock.read().unwrap_or_else(|e| e.into_inner())
+}
+
 fn file_name(path: &Path) -> Option<String> {
     Some(path.file_name()?.to_string_lossy().into_owned())
 }
@@ -264,17 +275,98 @@ fn directory_file_name(source: &Path) -> String {
 /// each checked file's results were cached under, and what the file system answered. When
 /// every one of those files is unchanged and the answers are the same, the index would come
 /// out the same, so a run can take each file's results from the cache without lowering
-/// anything.
+/// anything. With the stamps of every file read and the outcome of every named file, a
+/// run whose files all keep their stamps needs to read none of them.
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct ProjectSnapshot {
-    pub inputs: BTreeMap<PathBuf, String>,
-    pub digests: BTreeMap<PathBuf, u64>,
+    pub inputs: HashMap<PathBuf, String>,
+    pub digests: HashMap<PathBuf, u64>,
     /// Whether each path the run looked for was a file (`go.mod`, `__init__.py`, modules).
     #[serde(default)]
-    pub probes: BTreeMap<PathBuf, bool>,
+    pub probes: HashMap<PathBuf, bool>,
     /// The Go files of each package directory the run listed.
     #[serde(default)]
-    pub listings: BTreeMap<PathBuf, Vec<PathBuf>>,
+    pub listings: HashMap<PathBuf, Vec<PathBuf>>,
+    /// The stamp of every file the run read (named or brought in), when it can be
+    /// trusted (see [`Stamp::of`]).
+    #[serde(default)]
+    pub stamps: HashMap<PathBuf, Stamp>,
+    /// What came of each named file, by absolute path: its results, or why it was not
+    /// checked. A file without one is read on the next run.
+    #[serde(default)]
+    pub outcomes: HashMap<PathBuf, StoredOutcome>,
+}
+
+/// A file's size and modification time: while both hold, its content is taken to be
+/// the one read when they were taken (as make, cargo and ruff do).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stamp {
+    size: u64,
+    seconds: u64,
+    nanos: u32,
+}
+
+/// A file modified this close to the start of a run may be modified again within the
+/// file system's timestamp granularity after being read: its stamp proves nothing.
+const RACY: Duration = Duration::from_secs(2);
+
+impl Stamp {
+    /// The stamp of a file now, whatever its age.
+    pub fn now(path: &Path) -> Option<Stamp> {
+        let metadata = fs::metadata(path).ok()?;
+        let modified = metadata
+            .modified()
+            .ok()?
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .ok()?;
+        Some(Stamp {
+            size: metadata.len(),
+            seconds: modified.as_secs(),
+            nanos: modified.subsec_nanos(),
+        })
+    }
+
+    /// The stamp of a file read by a run that started at `started`, if it was last
+    /// modified clearly before then, so that what the run read is what the stamp names.
+    pub fn of(path: &Path, started: SystemTime) -> Option<Stamp> {
+        let stamp = Stamp::now(path)?;
+        let modified = SystemTime::UNIX_EPOCH + Duration::new(stamp.seconds, stamp.nanos);
+        (modified + RACY < started).then_some(stamp)
+    }
+}
+
+/// A named file's outcome, as the project snapshot keeps it.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct StoredOutcome {
+    /// Its results; `None` when there were none.
+    results: Option<CachedFile>,
+    /// Why it was not checked.
+    skipped: Option<String>,
+}
+
+impl StoredOutcome {
+    pub fn of(results: &FileResults, skipped: Option<&str>) -> StoredOutcome {
+        let empty = results.diagnostics.is_empty()
+            && results.package.package.is_none()
+            && results.package.unbounded_pools.is_empty()
+            && !results.package.bounds_pools
+            && results.notices.is_empty()
+            && results.test_code.is_empty();
+        StoredOutcome {
+            results: (!empty).then(|| CachedFile::of(results)),
+            skipped: skipped.map(str::to_string),
+        }
+    }
+
+    /// Its results with `file` as their file id (`None` for an unusable entry), and
+    /// why it was not checked.
+    pub fn restore(&self, file: FileId) -> Option<(FileResults, Option<String>)> {
+        let results = match &self.results {
+            Some(cached) => cached.clone().into_results(file)?,
+            None => FileResults::default(),
+        };
+        Some((results, self.skipped.clone()))
+    }
 }
 
 /// The content hash of a file, for [`ProjectSnapshot::inputs`].
@@ -373,7 +465,7 @@ struct CachedEntry {
     results: CachedFile,
 }
 
-#[derive(Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct CachedFile {
     diagnostics: Vec<CachedDiagnostic>,
     package: Option<String>,
@@ -384,7 +476,7 @@ struct CachedFile {
     test_code: Vec<(u32, u32)>,
 }
 
-#[derive(Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct CachedDiagnostic {
     code: String,
     severity: String,
@@ -534,15 +626,11 @@ mod tests {
         (dir, src, root)
     }
 
-    fn reopen(root: &Path, key: &str, src: &Path) -> Cache {
-        Cache::open(root, key, [src])
-    }
-
     #[test]
     fn entries_round_trip_while_the_text_is_unchanged() {
         let (_dir, src, root) = sources();
         let a = src.join("a.go");
-        let cache = reopen(&root, "profile", &src);
+        let cache = Cache::open(&root, "profile");
         assert!(cache.get(FileId(3), &a, Language::Go, "text", 7).is_none());
         cache.save(vec![Cache::new_entry(
             &a,
@@ -551,7 +639,7 @@ mod tests {
             7,
             &sample(),
         )]);
-        let cache = reopen(&root, "profile", &src);
+        let cache = Cache::open(&root, "profile");
         let back = cache.get(FileId(3), &a, Language::Go, "text", 7).unwrap();
         assert_eq!(back.diagnostics, sample().diagnostics);
         assert_eq!(
@@ -577,15 +665,15 @@ mod tests {
     fn saving_keeps_other_files_entries_and_drops_deleted_files() {
         let (_dir, src, root) = sources();
         let (a, b) = (src.join("a.go"), src.join("b.go"));
-        let cache = reopen(&root, "profile", &src);
+        let cache = Cache::open(&root, "profile");
         cache.save(vec![
             Cache::new_entry(&a, Language::Go, "a", 7, &sample()),
             Cache::new_entry(&b, Language::Go, "b", 7, &sample()),
         ]);
         // A run over a.go only keeps b.go's entry.
-        let cache = reopen(&root, "profile", &src);
+        let cache = Cache::open(&root, "profile");
         cache.save(vec![Cache::new_entry(&a, Language::Go, "a2", 7, &sample())]);
-        let cache = reopen(&root, "profile", &src);
+        let cache = Cache::open(&root, "profile");
         assert!(cache.get(FileId(0), &a, Language::Go, "a2", 7).is_some());
         assert!(cache.get(FileId(1), &b, Language::Go, "b", 7).is_some());
         // Once b.go is gone, its entry goes with the next write.
@@ -611,7 +699,7 @@ mod tests {
             .set_modified(std::time::SystemTime::now() - eight_days)
             .unwrap();
         let a = src.join("a.go");
-        reopen(&root, "profile", &src).save(vec![Cache::new_entry(
+        Cache::open(&root, "profile").save(vec![Cache::new_entry(
             &a,
             Language::Go,
             "t",
@@ -626,14 +714,8 @@ mod tests {
     fn profiles_do_not_share_entries() {
         let (_dir, src, root) = sources();
         let a = src.join("a.go");
-        reopen(&root, "one", &src).save(vec![Cache::new_entry(
-            &a,
-            Language::Go,
-            "t",
-            7,
-            &sample(),
-        )]);
-        assert!(reopen(&root, "two", &src)
+        Cache::open(&root, "one").save(vec![Cache::new_entry(&a, Language::Go, "t", 7, &sample())]);
+        assert!(Cache::open(&root, "two")
             .get(FileId(0), &a, Language::Go, "t", 7)
             .is_none());
     }
@@ -642,11 +724,11 @@ mod tests {
     fn corrupt_files_and_entries_are_misses() {
         let (_dir, src, root) = sources();
         let a = src.join("a.go");
-        let cache = reopen(&root, "profile", &src);
+        let cache = Cache::open(&root, "profile");
         cache.save(vec![Cache::new_entry(&a, Language::Go, "t", 7, &sample())]);
         let file = cache.directory().join(directory_file_name(&src));
         fs::write(&file, b"{\"files\": {").unwrap();
-        assert!(reopen(&root, "profile", &src)
+        assert!(Cache::open(&root, "profile")
             .get(FileId(0), &a, Language::Go, "t", 7)
             .is_none());
         // An entry naming a rule that does not exist (an older txlint) is a miss.
@@ -662,11 +744,11 @@ mod tests {
         .unwrap();
         cached["files"]["a.go"]["results"]["diagnostics"][0]["code"] = "TX999".into();
         fs::write(&file, cached.to_string()).unwrap();
-        let cache = reopen(&root, "profile", &src);
+        let cache = Cache::open(&root, "profile");
         assert!(cache.get(FileId(0), &a, Language::Go, "t", 7).is_none());
         // Rewritten on the next save.
         cache.save(vec![Cache::new_entry(&a, Language::Go, "t", 7, &sample())]);
-        assert!(reopen(&root, "profile", &src)
+        assert!(Cache::open(&root, "profile")
             .get(FileId(0), &a, Language::Go, "t", 7)
             .is_some());
     }

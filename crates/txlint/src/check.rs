@@ -9,6 +9,7 @@ use std::io::{self, BufWriter, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
+use std::time::SystemTime;
 
 use anyhow::{bail, Context as _, Result};
 use rayon::prelude::*;
@@ -25,7 +26,8 @@ use txlint_rules::{
 
 use crate::baseline::{self, Baseline};
 use crate::cache::{
-    text_key, Cache, FileNotice, FileResults, NewEntry, ProjectSnapshot, CACHE_DIR_NAME,
+    text_key, Cache, FileNotice, FileResults, NewEntry, ProjectSnapshot, Stamp, StoredOutcome,
+    CACHE_DIR_NAME,
 };
 use crate::cli::{CheckArgs, ColorChoice, OutputFormat};
 use crate::config::patterns::slashed;
@@ -85,6 +87,8 @@ pub fn run(args: &CheckArgs) -> Result<u8> {
         include_tests: args.include_tests,
     };
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
+    // Files modified after this cannot be trusted by their stamps (see `Stamp::of`).
+    let run_started = SystemTime::now();
     let resolver = Arc::new(Resolver::new(&cwd, overrides).map_err(anyhow::Error::msg)?);
     let cwd = resolver.cwd().to_path_buf();
     let changed = args
@@ -158,94 +162,24 @@ pub fn run(args: &CheckArgs) -> Result<u8> {
         .build()
         .context("could not start worker threads")?;
     let progress = Progress::new(targets.len(), !args.quiet && io::stderr().is_terminal());
-    // Phase 1: read and scan every file. Without a cache, lower it at once; with one,
-    // it waits (a Rust file is checked or taken from the cache here: it has no index).
-    let fs = ProjectFiles::default();
-    let started = std::time::Instant::now();
-    let mut stages: Vec<Stage> = pool.install(|| {
-        targets
-            .par_iter()
-            .enumerate()
-            .map(|(index, target)| {
-                let ShownPath {
-                    text: display_path,
-                    raw: raw_path,
-                } = shown_resolved(&target.path, target.real.as_deref(), Some(&cwd));
-                let defer = !caches.is_empty();
-                let stage =
-                    isolate::catch(|| prepare(target, display_path.clone(), (args, defer), &fs))
-                        .unwrap_or_else(|bug| Stage::Done(failed(&target.path, display_path, bug)));
-                let cache = caches.get(&profile_id(&target.profile));
-                let cache = cache.map(|c| c.as_ref());
-                match Stage::with_raw_path(stage, raw_path) {
-                    // Rust has no project index yet: checked at once (from the cache when
-                    // it can be), its IR not kept.
-                    Stage::Pending(pending) if !indexed_language(pending.language) => {
-                        Stage::Done(check_alone(index, *pending, target, cache, args, &fs))
-                    }
-                    Stage::Prepared(prepared) if !indexed_language(prepared.language) => {
-                        Stage::Done(finish_isolated(index, prepared, target, cache, None, args))
-                    }
-                    stage => stage,
-                }
-            })
-            .collect()
-    });
-    // Phase 2: a warm run whose project is unchanged takes every result from the cache;
-    // any other run lowers what waits and resolves the project index of each profile's
-    // files (profiles may model other libraries) to a fixed point.
     let named = named_files(&targets);
-    let warm =
-        pool.install(|| take_unchanged_project(&targets, &mut stages, &caches, &named, args));
-    if !warm {
-        lower_waiting(&targets, &mut stages, &fs, &pool);
-    }
-    let lowered = started.elapsed();
-    let (indexes, context) = match warm {
-        true => (HashMap::new(), Vec::new()),
-        false => pool.install(|| project_indexes(&targets, &mut stages, args, &fs)),
+    let checked = match pool.install(|| take_stamped_project(&targets, &caches, &named, args, &cwd))
+    {
+        Some(checked) => {
+            progress.finish();
+            if args.verbose {
+                eprintln!("txlint: project unchanged (every file it read keeps its size and modification time): results from the project snapshot, no file parsed");
+            }
+            checked
+        }
+        None => check_targets(
+            &targets,
+            (&caches, &named, run_started),
+            args,
+            &cwd,
+            (&pool, &progress),
+        ),
     };
-    let indexed = started.elapsed();
-    // Phase 3: check each file with its view of the index.
-    let mut checked: Vec<Checked> = pool.install(|| {
-        stages
-            .into_par_iter()
-            .zip(&targets)
-            .enumerate()
-            .map(|(index, (stage, target))| {
-                let outcome = match stage {
-                    Stage::Done(outcome) | Stage::Unparsed(outcome, _) => outcome,
-                    // Never left waiting: lowered or taken from the cache before.
-                    Stage::Pending(pending) => skipped(
-                        pending.display_path,
-                        Some(pending.language),
-                        "internal error: this file was not lowered, so it was not checked".into(),
-                    ),
-                    Stage::Prepared(prepared) => {
-                        let id = profile_id(&target.profile);
-                        let cache = caches.get(&id).map(|c| c.as_ref());
-                        finish_isolated(index, prepared, target, cache, indexes.get(&id), args)
-                    }
-                };
-                progress.file_done(outcome.results.diagnostics.len());
-                outcome
-            })
-            .collect()
-    });
-    progress.finish();
-    if args.verbose {
-        let checked = started.elapsed();
-        eprintln!(
-            "txlint: time: read and lower {:.2} s, project index {:.2} s, check {:.2} s",
-            lowered.as_secs_f64(),
-            (indexed - lowered).as_secs_f64(),
-            (checked - indexed).as_secs_f64()
-        );
-    }
-    save_caches(&caches, &targets, &mut checked);
-    if !warm {
-        save_snapshots(&caches, &targets, &checked, (&context, &fs), &named);
-    }
     if args.verbose {
         describe_caches(&caches)?;
     }
@@ -518,28 +452,124 @@ fn caches(
             home.join(CACHE_DIR_NAME)
         }
     };
-    let mut directories: HashMap<usize, Vec<&Path>> = HashMap::new();
     for target in targets {
-        let directory = target.absolute.parent().unwrap_or(Path::new("/"));
-        directories
+        caches
             .entry(profile_id(&target.profile))
-            .or_default()
-            .push(directory);
-    }
-    for target in targets {
-        let id = profile_id(&target.profile);
-        caches.entry(id).or_insert_with(|| {
-            Arc::new(Cache::open(
-                &root,
-                &target.profile.cache_key,
-                directories.remove(&id).unwrap_or_default(),
-            ))
-        });
+            .or_insert_with(|| Arc::new(Cache::open(&root, &target.profile.cache_key)));
     }
     Ok(caches)
 }
 
 /// Writes what the workers analysed afresh to the cache of each file's profile.
+/// Phases 1 to 3 for every named file: read, lower, resolve the project index, check
+/// (each step from the cache where it can be), then store what the cache keeps.
+fn check_targets(
+    targets: &[Target],
+    (caches, named, run_started): (&HashMap<usize, Arc<Cache>>, &str, SystemTime),
+    args: &CheckArgs,
+    cwd: &Path,
+    (pool, progress): (&rayon::ThreadPool, &Progress),
+) -> Vec<Checked> {
+    // Phase 1: read and scan every file. Without a cache, lower it at once; with one,
+    // it waits (a Rust file is checked or taken from the cache here: it has no index).
+    let fs = ProjectFiles::default();
+    let started = std::time::Instant::now();
+    let mut stages: Vec<Stage> = pool.install(|| {
+        targets
+            .par_iter()
+            .enumerate()
+            .map(|(index, target)| {
+                let ShownPath {
+                    text: display_path,
+                    raw: raw_path,
+                } = shown_resolved(&target.path, target.real.as_deref(), Some(cwd));
+                let defer = !caches.is_empty();
+                let stage =
+                    isolate::catch(|| prepare(target, display_path.clone(), (args, defer), &fs))
+                        .unwrap_or_else(|bug| Stage::Done(failed(&target.path, display_path, bug)));
+                let cache = caches.get(&profile_id(&target.profile));
+                let cache = cache.map(|c| c.as_ref());
+                match Stage::with_raw_path(stage, raw_path) {
+                    // Rust has no project index yet: checked at once (from the cache when
+                    // it can be), its IR not kept.
+                    Stage::Pending(pending) if !indexed_language(pending.language) => {
+                        Stage::Done(check_alone(index, *pending, target, cache, args, &fs))
+                    }
+                    Stage::Prepared(prepared) if !indexed_language(prepared.language) => {
+                        Stage::Done(finish_isolated(index, prepared, target, cache, None, args))
+                    }
+                    stage => stage,
+                }
+            })
+            .collect()
+    });
+    // Phase 2: a warm run whose project is unchanged takes every result from the cache;
+    // any other run lowers what waits and resolves the project index of each profile's
+    // files (profiles may model other libraries) to a fixed point.
+    let unchanged =
+        pool.install(|| take_unchanged_project(targets, &mut stages, caches, named, args));
+    let warm = unchanged.is_some();
+    if !warm {
+        lower_waiting(targets, &mut stages, &fs, pool);
+    }
+    let lowered = started.elapsed();
+    let (indexes, context) = match warm {
+        true => (HashMap::new(), Vec::new()),
+        false => pool.install(|| project_indexes(targets, &mut stages, args, &fs)),
+    };
+    let indexed = started.elapsed();
+    // Phase 3: check each file with its view of the index.
+    let mut checked: Vec<Checked> = pool.install(|| {
+        stages
+            .into_par_iter()
+            .zip(targets)
+            .enumerate()
+            .map(|(index, (stage, target))| {
+                let outcome = match stage {
+                    Stage::Done(outcome) | Stage::Unparsed(outcome, _) => outcome,
+                    // Never left waiting: lowered or taken from the cache before.
+                    Stage::Pending(pending) => skipped(
+                        pending.display_path,
+                        Some(pending.language),
+                        "internal error: this file was not lowered, so it was not checked".into(),
+                    ),
+                    Stage::Prepared(prepared) => {
+                        let id = profile_id(&target.profile);
+                        let cache = caches.get(&id).map(|c| c.as_ref());
+                        finish_isolated(index, prepared, target, cache, indexes.get(&id), args)
+                    }
+                };
+                progress.file_done(outcome.results.diagnostics.len());
+                outcome
+            })
+            .collect()
+    });
+    progress.finish();
+    if args.verbose {
+        let checked = started.elapsed();
+        eprintln!(
+            "txlint: time: read and lower {:.2} s, project index {:.2} s, check {:.2} s",
+            lowered.as_secs_f64(),
+            (indexed - lowered).as_secs_f64(),
+            (checked - indexed).as_secs_f64()
+        );
+    }
+    save_caches(caches, targets, &mut checked);
+    match unchanged {
+        Some(snapshot) => {
+            refresh_snapshot(caches, targets, &checked, snapshot, (named, run_started))
+        }
+        None => save_snapshots(
+            caches,
+            targets,
+            &checked,
+            (&context, &fs),
+            (named, run_started),
+        ),
+    }
+    checked
+}
+
 fn save_caches(caches: &HashMap<usize, Arc<Cache>>, targets: &[Target], checked: &mut [Checked]) {
     let mut fresh: HashMap<usize, Vec<NewEntry>> = HashMap::new();
     for (target, outcome) in targets.iter().zip(checked) {
@@ -1316,26 +1346,18 @@ fn lower_waiting(
 /// When every Go and Python file the last run of these named files read is unchanged
 /// (the ones named and the ones it brought in), the project index would come out the
 /// same: each checked file's results are taken from the cache under the digest they were
-/// stored with, and nothing is lowered. Returns false, changing nothing, otherwise.
+/// stored with, and nothing is lowered: returns the snapshot that showed it. Returns
+/// `None`, changing nothing, otherwise.
 fn take_unchanged_project(
     targets: &[Target],
     stages: &mut [Stage],
     caches: &HashMap<usize, Arc<Cache>>,
     named: &str,
     args: &CheckArgs,
-) -> bool {
-    // One profile, one cache: a run over several configurations takes the long way.
-    let profiles: HashSet<usize> = targets.iter().map(|t| profile_id(&t.profile)).collect();
-    let (Some(cache), 1) = (
-        profiles.iter().next().and_then(|id| caches.get(id)),
-        profiles.len(),
-    ) else {
-        return false;
-    };
-    let Some(snapshot) = cache.snapshot(named) else {
-        return false;
-    };
-    let real = |t: &Target| t.real.clone().unwrap_or_else(|| t.absolute.clone());
+) -> Option<ProjectSnapshot> {
+    let cache = single_cache(targets, caches)?;
+    let snapshot = cache.snapshot(named)?;
+    let real = real_path;
     // Every Go and Python file named now was read last time, unchanged.
     let mut seen: HashSet<PathBuf> = HashSet::new();
     for (stage, target) in stages.iter().zip(targets) {
@@ -1347,7 +1369,7 @@ fn take_unchanged_project(
         if let Some(content) = content {
             let path = real(target);
             if snapshot.inputs.get(&path) != Some(content) {
-                return false;
+                return None;
             }
             seen.insert(path);
         }
@@ -1362,18 +1384,9 @@ fn take_unchanged_project(
             let text = read_source(path, args.max_file_size).ok();
             matches!((language, text), (Some(l), Some(t)) if text_key(l, &t) == *content)
         });
-    // And the file system answers the same: no `go.mod`, `__init__.py` or module file
-    // appeared or went, no Go file was added to a package it read.
-    let same_answers = snapshot
-        .probes
-        .par_iter()
-        .all(|(path, existed)| path.is_file() == *existed)
-        && snapshot
-            .listings
-            .par_iter()
-            .all(|(directory, files)| go_files_in(directory) == *files);
+    let same_answers = same_answers(&snapshot);
     if !unchanged || !same_answers {
-        return false;
+        return None;
     }
     // Each file checked last time, from the cache.
     let taken: Option<Vec<(usize, Checked)>> = stages
@@ -1419,47 +1432,48 @@ fn take_unchanged_project(
             )))
         })
         .collect();
-    let Some(taken) = taken else {
-        return false;
-    };
+    let taken = taken?;
     cache.count_hits(taken.len());
     for (index, outcome) in taken {
         stages[index] = Stage::Done(outcome);
     }
-    true
+    Some(snapshot)
 }
 
 /// Keeps, per profile, what this run read of its project and the digest of each checked
-/// file's results, for the next run of the same named files.
+/// file's results, for the next run of the same named files; with the stamps of the files
+/// read and the outcome of each named file (see [`take_stamped_project`]).
 fn save_snapshots(
     caches: &HashMap<usize, Arc<Cache>>,
     targets: &[Target],
     checked: &[Checked],
     (context, fs): (&[ReadFile], &ProjectFiles),
-    named: &str,
+    (named, run_started): (&str, SystemTime),
 ) {
     let mut snapshots: HashMap<usize, ProjectSnapshot> = HashMap::new();
     for (target, outcome) in targets.iter().zip(checked) {
-        let path = target
-            .real
-            .clone()
-            .unwrap_or_else(|| target.absolute.clone());
         let snapshot = snapshots.entry(profile_id(&target.profile)).or_default();
+        let path = real_path(target);
         // Only files the index reads: a Rust file's results do not depend on the others.
         let indexed = outcome.language.is_some_and(indexed_language);
         if let (Some(content), true) = (&outcome.content, indexed) {
             snapshot.inputs.insert(path.clone(), content.clone());
         }
         if let Some(digest) = outcome.digest {
-            snapshot.digests.insert(path, digest);
+            snapshot.digests.insert(path.clone(), digest);
         }
+        remember_outcome(snapshot, path, outcome, run_started);
     }
-    for (profile, path, content) in context {
-        snapshots
-            .entry(*profile)
-            .or_default()
-            .inputs
-            .insert(path.clone(), content.clone());
+    let stamps: Vec<(usize, PathBuf, Option<Stamp>)> = context
+        .par_iter()
+        .map(|(profile, path, _)| (*profile, path.clone(), Stamp::of(path, run_started)))
+        .collect();
+    for ((profile, path, content), (_, _, stamp)) in context.iter().zip(stamps) {
+        let snapshot = snapshots.entry(*profile).or_default();
+        snapshot.inputs.insert(path.clone(), content.clone());
+        if let Some(stamp) = stamp {
+            snapshot.stamps.insert(path.clone(), stamp);
+        }
     }
     let (probes, listings) = fs.answers();
     for (profile, mut snapshot) in snapshots {
@@ -1469,6 +1483,195 @@ fn save_snapshots(
             cache.save_snapshot(named, &snapshot);
         }
     }
+}
+
+/// Records a named file's stamp and outcome in its snapshot, when both can be trusted:
+/// it was checked (not skipped, not failed) and its stamp predates the run.
+fn remember_outcome(
+    snapshot: &mut ProjectSnapshot,
+    path: PathBuf,
+    outcome: &Checked,
+    run_started: SystemTime,
+) {
+    if outcome.skipped.is_some() {
+        return;
+    }
+    if let Some(stamp) = Stamp::of(&path, run_started) {
+        snapshot.stamps.insert(path.clone(), stamp);
+        let stored = StoredOutcome::of(&outcome.results, None);
+        snapshot.outcomes.insert(path, stored);
+    }
+}
+
+/// After a warm run that read every file to find it unchanged: the stamps and outcomes
+/// the snapshot lacks (files modified just before the last run) are added, so that the
+/// next run can trust them.
+fn refresh_snapshot(
+    caches: &HashMap<usize, Arc<Cache>>,
+    targets: &[Target],
+    checked: &[Checked],
+    mut snapshot: ProjectSnapshot,
+    (named, run_started): (&str, SystemTime),
+) {
+    // One profile: the unchanged project was found in its cache.
+    let Some(cache) = caches.values().next() else {
+        return;
+    };
+    let mut added = false;
+    for (target, outcome) in targets.iter().zip(checked) {
+        let path = real_path(target);
+        if !snapshot.outcomes.contains_key(&path) {
+            remember_outcome(&mut snapshot, path.clone(), outcome, run_started);
+            added |= snapshot.outcomes.contains_key(&path);
+        }
+    }
+    let unstamped: Vec<PathBuf> = snapshot
+        .inputs
+        .keys()
+        .filter(|path| !snapshot.stamps.contains_key(*path))
+        .cloned()
+        .collect();
+    for path in unstamped {
+        if let Some(stamp) = Stamp::of(&path, run_started) {
+            snapshot.stamps.insert(path, stamp);
+            added = true;
+        }
+    }
+    if added {
+        cache.save_snapshot(named, &snapshot);
+    }
+}
+
+/// Whether the file system answers as it did for the snapshot: no `go.mod`,
+/// `__init__.py` or module file appeared or went, no Go file was added to a package it
+/// read.
+fn same_answers(snapshot: &ProjectSnapshot) -> bool {
+    // Probes are many (each import of a Python module is looked for under every root)
+    // and share few directories: one listing a directory answers all of its probes.
+    let mut by_directory: HashMap<&Path, Vec<(&std::ffi::OsStr, bool)>> = HashMap::new();
+    for (path, existed) in &snapshot.probes {
+        match (path.parent(), path.file_name()) {
+            (Some(directory), Some(name)) => by_directory
+                .entry(directory)
+                .or_default()
+                .push((name, *existed)),
+            _ => return false,
+        }
+    }
+    let same_probes = by_directory.par_iter().all(|(directory, probes)| {
+        let Ok(entries) = std::fs::read_dir(directory) else {
+            return probes.iter().all(|(_, existed)| !existed);
+        };
+        let names: HashSet<std::ffi::OsString> = entries
+            .filter_map(|entry| entry.ok())
+            .map(|entry| entry.file_name())
+            .collect();
+        probes.iter().all(|(name, existed)| {
+            // A listed name may be a directory or a link: only then is it looked at.
+            let is_file = names.contains(*name) && directory.join(name).is_file();
+            is_file == *existed
+        })
+    });
+    same_probes
+        && snapshot
+            .listings
+            .par_iter()
+            .all(|(directory, files)| go_files_in(directory) == *files)
+}
+
+/// A warm run that reads no source file: when the last run of these named files left a
+/// snapshot in which every named file has an outcome, and every file it read (named or
+/// brought in for the project index) still has the stamp it had then, and the file
+/// system answers the same, every file's outcome is the snapshot's. Only a file with
+/// something to report is read, for its suppression comments and the report's excerpts.
+/// `None` (nothing done) otherwise, and always with `--report-unused-ignores`, which
+/// needs every file's suppression comments.
+fn take_stamped_project(
+    targets: &[Target],
+    caches: &HashMap<usize, Arc<Cache>>,
+    named: &str,
+    args: &CheckArgs,
+    cwd: &Path,
+) -> Option<Vec<Checked>> {
+    if args.report_unused_ignores || targets.is_empty() {
+        return None;
+    }
+    let cache = single_cache(targets, caches)?;
+    let snapshot = cache.snapshot(named)?;
+    let stamped = |path: &PathBuf| {
+        snapshot
+            .stamps
+            .get(path)
+            .is_some_and(|stamp| Stamp::now(path).as_ref() == Some(stamp))
+    };
+    let unchanged = snapshot.stamps.par_iter().all(|(path, _)| stamped(path))
+        && targets
+            .iter()
+            .all(|t| snapshot.stamps.contains_key(&real_path(t)));
+    if !unchanged || !same_answers(&snapshot) {
+        return None;
+    }
+    let checked: Option<Vec<Checked>> = targets
+        .par_iter()
+        .enumerate()
+        .map(|(index, target)| {
+            let path = real_path(target);
+            let (results, _) = snapshot
+                .outcomes
+                .get(&path)?
+                .restore(FileId(index as u32))?;
+            let ShownPath { text, raw } =
+                shown_resolved(&target.path, target.real.as_deref(), Some(cwd));
+            let language = supported_language(&target.path)?;
+            let mut checked = Checked {
+                display_path: text,
+                raw_path: raw,
+                language: Some(language),
+                results,
+                text: None,
+                skipped: None,
+                suppressions: Vec::new(),
+                cache_entry: None,
+                content: None,
+                digest: snapshot.digests.get(&path).copied(),
+            };
+            if keeps_text(&checked.results, &[], false) {
+                // The text read must be the one the results were found in.
+                let source = read_source(&target.path, args.max_file_size).ok()?;
+                let known = snapshot.inputs.get(&path);
+                if known.is_some_and(|content| *content != text_key(language, &source)) {
+                    return None;
+                }
+                checked.suppressions = suppress::scan(language, &source);
+                checked.text = Some(source);
+            }
+            Some(checked)
+        })
+        .collect();
+    let checked = checked?;
+    cache.count_hits(checked.len());
+    Some(checked)
+}
+
+/// The cache of the targets' one profile: a run over several configurations takes the
+/// long way.
+fn single_cache<'a>(
+    targets: &[Target],
+    caches: &'a HashMap<usize, Arc<Cache>>,
+) -> Option<&'a Arc<Cache>> {
+    let profiles: HashSet<usize> = targets.iter().map(|t| profile_id(&t.profile)).collect();
+    match profiles.len() {
+        1 => caches.get(profiles.iter().next()?),
+        _ => None,
+    }
+}
+
+/// A target's canonical path, or its absolute one when it has none.
+fn real_path(target: &Target) -> PathBuf {
+    target
+        .real
+        .clone()
+        .unwrap_or_else(|| target.absolute.clone())
 }
 
 /// A file brought in for the project index: its profile, path and content hash.
@@ -2050,7 +2253,7 @@ mod tests {
 struct ProjectFiles {
     is_file: std::sync::Mutex<HashMap<PathBuf, bool>>,
     /// The Go files of each directory listed, as listed.
-    listings: std::sync::Mutex<BTreeMap<PathBuf, Vec<PathBuf>>>,
+    listings: std::sync::Mutex<HashMap<PathBuf, Vec<PathBuf>>>,
 }
 
 impl ProjectFiles {
@@ -2065,7 +2268,7 @@ impl ProjectFiles {
 
     /// What the project index asked of the file system, for the project snapshot: a run
     /// that would get other answers may find other files.
-    fn answers(&self) -> (BTreeMap<PathBuf, bool>, BTreeMap<PathBuf, Vec<PathBuf>>) {
+    fn answers(&self) -> (HashMap<PathBuf, bool>, HashMap<PathBuf, Vec<PathBuf>>) {
         let probes = self
             .is_file
             .lock()
