@@ -2148,11 +2148,13 @@ fn rehearse(
 }
 
 fn lower(language: Language, text: &str) -> txlint_ir::ir::FileIr {
-    match language {
+    let mut ir = match language {
         Language::Go => txlint_go::lower_file(text),
         Language::Python => txlint_python::lower_file(text),
         Language::Rust => txlint_rust::lower_file(text),
-    }
+    };
+    ir.shrink_to_fit();
+    ir
 }
 
 /// Reads a source file, refusing what cannot be source code: unreadable, over the size

@@ -83,6 +83,29 @@ impl FileIr {
         &self.functions[id.index()]
     }
 
+    /// Gives back the spare capacity of the vectors the lowering grew: a whole project's
+    /// IR is kept until its index is resolved, and growth by doubling left a third of it
+    /// unused.
+    pub fn shrink_to_fit(&mut self) {
+        for function in &mut self.functions {
+            function.vars.shrink_to_fit();
+            function.params.shrink_to_fit();
+            for call in &mut function.calls {
+                call.args.shrink_to_fit();
+                call.keywords.shrink_to_fit();
+            }
+            function.calls.shrink_to_fit();
+            for block in &mut function.cfg.blocks {
+                block.events.shrink_to_fit();
+            }
+            function.cfg.blocks.shrink_to_fit();
+        }
+        self.functions.shrink_to_fit();
+        self.imports.shrink_to_fit();
+        self.fields.shrink_to_fit();
+        self.globals.shrink_to_fit();
+    }
+
     /// Whether `range` overlaps a region the parser could not understand.
     pub fn in_syntax_error(&self, range: TextRange) -> bool {
         self.syntax_errors
