@@ -112,7 +112,13 @@ impl FileSummaries {
                     let Callee::Method { receiver, name, .. } = &call.callee else {
                         return None;
                     };
-                    if !crate::models::listed(&models.statements.methods, name) {
+                    // A statement, or a transaction of its own (`config.DB.Transaction(…)`,
+                    // `config.DB.Begin()`): either way a second connection from the pool.
+                    let own_transaction = models.libraries.iter().any(|library| {
+                        library.closure.iter().any(|c| c == name)
+                            || library.begin.iter().any(|b| crate::models::listed(&b.methods, name))
+                    });
+                    if !crate::models::listed(&models.statements.methods, name) && !own_transaction {
                         return None;
                     }
                     global_handle_text(models, &crate::open::base_handle(function, receiver))

@@ -37,6 +37,12 @@ pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             continue;
         };
         if !listed(&cx.models.statements.methods, name) {
+            // A method of the project (`s.credits.Add(…)`, the package's only method of
+            // that name) that runs statements on the handle. A name some library gives a
+            // meaning is the library's call on its own value, never the project's method.
+            if !is_library_method(cx, name) {
+                report_helper(cx, function, open.call, origin, out);
+            }
             continue;
         }
         // One finding per chain (`db.Where(…).First(…)`): the link on the handle itself.
@@ -106,6 +112,20 @@ fn report_helper(
         .note("each of its statements takes a second connection from the pool and commits on its own; under load the two connections can also wait on each other's locks")
         .build(),
     );
+}
+
+/// Whether a library's model gives the method name a meaning (begin, end, statement,
+/// query builder, rows).
+fn is_library_method(cx: &Context, name: &str) -> bool {
+    let models = cx.models;
+    listed(&models.statements.builder_methods, name)
+        || models.libraries.iter().any(|library| {
+            library.is_commit(name)
+                || library.is_rollback(name)
+                || library.is_acquire(name)
+                || library.begin.iter().any(|b| listed(&b.methods, name))
+                || library.closure.iter().any(|c| c == name)
+        })
 }
 
 /// Whether a call chain starting at `call` (inwards) contains a statement method.
