@@ -1135,3 +1135,41 @@ fn a_pool_bound_in_a_file_without_database_imports_counts_for_its_package() {
         [("repo.go".to_string(), "TX010".to_string(), 8)]
     );
 }
+
+/// A Go file whose only modelled call is a commit: a method of a metrics appender here,
+/// broken on purpose so that parsing it shows (a file not parsed reports no syntax error).
+const COMMIT_ONLY_BROKEN: &str =
+    "package metrics\n\nfunc flush(app Appender) {\n\tapp.Commit()\n\tif {\n}\n";
+
+#[test]
+fn a_file_whose_only_modelled_call_is_a_commit_needs_evidence_in_its_package() {
+    // No file of the run or of its package begins a transaction or names a library:
+    // not parsed at all.
+    let alone = project(&[("metrics/flush.go", COMMIT_ONLY_BROKEN.as_bytes())]);
+    let report = json_output(alone.path(), &[]);
+    assert_eq!(report["summary"]["files_skipped"], 0, "{report}");
+    assert!(notifications(&report).is_empty(), "{report}");
+    // A helper of its package begins the transaction it commits: checked, also when
+    // named alone (as pre-commit names changed files).
+    let store = "package store\n\nimport (\n\t\"context\"\n\t\"database/sql\"\n)\n\ntype Store struct{ db *sql.DB }\n\nfunc (s *Store) open(ctx context.Context) (*sql.Tx, error) {\n\treturn s.db.BeginTx(ctx, nil)\n}\n";
+    let rename = "package store\n\nimport \"context\"\n\nfunc (s *Store) Rename(ctx context.Context) error {\n\ttx, err := s.open(ctx)\n\tif err != nil {\n\t\treturn err\n\t}\n\ttx.Commit()\n\treturn nil\n}\n";
+    let dir = project(&[
+        ("store/store.go", store.as_bytes()),
+        ("store/rename.go", rename.as_bytes()),
+        ("metrics/flush.go", COMMIT_ONLY_BROKEN.as_bytes()),
+    ]);
+    let codes = |report: &Value| {
+        finding_codes(report)
+            .into_iter()
+            .map(|(_, code, _)| code)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        codes(&json_output(dir.path(), &["store/rename.go"])),
+        ["TX001"]
+    );
+    // With evidence in the run, the other commit-only files are parsed too.
+    let whole = json_output(dir.path(), &[]);
+    assert_eq!(codes(&whole), ["TX001"]);
+    assert_eq!(notifications(&whole).len(), 1, "{whole}");
+}

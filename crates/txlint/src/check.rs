@@ -20,7 +20,7 @@ use txlint_report::{
     Notification, Report, SourceFile, SuppressedDiagnostic,
 };
 use txlint_rules::{
-    check_file_in, check_package, context_of, locate, PackageFacts, Place, Precomputed,
+    check_file_in, check_package, context_of, locate, PackageFacts, Place, Precomputed, Prefilter,
     ProjectFile, ProjectFs, ProjectIndex, ProjectView, Settings, RULES,
 };
 
@@ -460,7 +460,6 @@ fn caches(
     Ok(caches)
 }
 
-/// Writes what the workers analysed afresh to the cache of each file's profile.
 /// Phases 1 to 3 for every named file: read, lower, resolve the project index, check
 /// (each step from the cache where it can be), then store what the cache keeps.
 fn check_targets(
@@ -474,35 +473,69 @@ fn check_targets(
     // it waits (a Rust file is checked or taken from the cache here: it has no index).
     let fs = ProjectFiles::default();
     let started = std::time::Instant::now();
-    let mut stages: Vec<Stage> = pool.install(|| {
+    let first_phase = |index: usize, target: &Target, force: bool| {
+        let ShownPath {
+            text: display_path,
+            raw: raw_path,
+        } = shown_resolved(&target.path, target.real.as_deref(), Some(cwd));
+        let defer = !caches.is_empty();
+        let (stage, prefilter) =
+            isolate::catch(|| prepare(target, display_path.clone(), (args, defer, force), &fs))
+                .unwrap_or_else(|bug| {
+                    let failed = Stage::Done(failed(&target.path, display_path, bug));
+                    (failed, Prefilter::Skip)
+                });
+        let cache = caches.get(&profile_id(&target.profile));
+        let cache = cache.map(|c| c.as_ref());
+        let stage = match Stage::with_raw_path(stage, raw_path) {
+            // Rust has no project index yet: checked at once (from the cache when
+            // it can be), its IR not kept.
+            Stage::Pending(pending) if !indexed_language(pending.language) => {
+                Stage::Done(check_alone(index, *pending, target, cache, args, &fs))
+            }
+            Stage::Prepared(prepared) if !indexed_language(prepared.language) => {
+                Stage::Done(finish_isolated(index, prepared, target, cache, None, args))
+            }
+            stage => stage,
+        };
+        (stage, prefilter)
+    };
+    let (mut stages, prefilters): (Vec<Stage>, Vec<Prefilter>) = pool.install(|| {
         targets
             .par_iter()
             .enumerate()
-            .map(|(index, target)| {
-                let ShownPath {
-                    text: display_path,
-                    raw: raw_path,
-                } = shown_resolved(&target.path, target.real.as_deref(), Some(cwd));
-                let defer = !caches.is_empty();
-                let stage =
-                    isolate::catch(|| prepare(target, display_path.clone(), (args, defer), &fs))
-                        .unwrap_or_else(|bug| Stage::Done(failed(&target.path, display_path, bug)));
-                let cache = caches.get(&profile_id(&target.profile));
-                let cache = cache.map(|c| c.as_ref());
-                match Stage::with_raw_path(stage, raw_path) {
-                    // Rust has no project index yet: checked at once (from the cache when
-                    // it can be), its IR not kept.
-                    Stage::Pending(pending) if !indexed_language(pending.language) => {
-                        Stage::Done(check_alone(index, *pending, target, cache, args, &fs))
+            .map(|(index, target)| first_phase(index, target, false))
+            .unzip()
+    });
+    // Files whose only modelled calls are commits are worth it only where a file begins a
+    // transaction or names a library (see `Prefilter::CommitOnly`): some file of the run,
+    // or, for Go, a file of the same package (a pre-commit run names one file).
+    let evidence: HashSet<Language> = targets
+        .iter()
+        .zip(&prefilters)
+        .filter(|(_, p)| **p == Prefilter::Parse)
+        .filter_map(|(t, _)| supported_language(&t.path))
+        .collect();
+    let packages = PackageEvidence::default();
+    let promoted: Vec<(usize, Stage)> = pool.install(|| {
+        targets
+            .par_iter()
+            .zip(&prefilters)
+            .enumerate()
+            .filter(|(_, (target, prefilter))| {
+                **prefilter == Prefilter::CommitOnly
+                    && match supported_language(&target.path) {
+                        Some(language) if evidence.contains(&language) => true,
+                        Some(Language::Go) => packages.has_evidence(target, args),
+                        _ => false,
                     }
-                    Stage::Prepared(prepared) if !indexed_language(prepared.language) => {
-                        Stage::Done(finish_isolated(index, prepared, target, cache, None, args))
-                    }
-                    stage => stage,
-                }
             })
+            .map(|(index, (target, _))| (index, first_phase(index, target, true).0))
             .collect()
     });
+    for (index, stage) in promoted {
+        stages[index] = stage;
+    }
     // Phase 2: a warm run whose project is unchanged takes every result from the cache;
     // any other run lowers what waits and resolves the project index of each profile's
     // files (profiles may model other libraries) to a fixed point.
@@ -570,6 +603,7 @@ fn check_targets(
     checked
 }
 
+/// Writes what the workers analysed afresh to the cache of each file's profile.
 fn save_caches(caches: &HashMap<usize, Arc<Cache>>, targets: &[Target], checked: &mut [Checked]) {
     let mut fresh: HashMap<usize, Vec<NewEntry>> = HashMap::new();
     for (target, outcome) in targets.iter().zip(checked) {
@@ -988,32 +1022,36 @@ fn failed(path: &Path, display_path: String, bug: Bug) -> Checked {
 fn prepare(
     target: &Target,
     display_path: String,
-    (args, defer): (&CheckArgs, bool),
+    (args, defer, force): (&CheckArgs, bool, bool),
     fs: &ProjectFiles,
-) -> Stage {
+) -> (Stage, Prefilter) {
     let settings = &target.profile.settings;
     let Some(language) = supported_language(&target.path) else {
-        return Stage::Done(skipped(
-            display_path,
-            None,
-            "not a Go, Python or Rust source file".into(),
-        ));
+        let message = "not a Go, Python or Rust source file".into();
+        return (
+            Stage::Done(skipped(display_path, None, message)),
+            Prefilter::Skip,
+        );
     };
     fault_point("read", &target.path);
     let text = match read_source(&target.path, args.max_file_size) {
         Ok(text) => text,
-        Err(message) => return Stage::Done(skipped(display_path, Some(language), message)),
+        Err(message) => {
+            let skipped = skipped(display_path, Some(language), message);
+            return (Stage::Done(skipped), Prefilter::Skip);
+        }
     };
     fault_point("suppressions", &target.path);
     let suppressions = suppress::scan(language, &text);
-    if !settings.models().may_have_findings(language, &text) {
+    let prefilter = settings.models().prefilter(language, &text);
+    if prefilter == Prefilter::Skip || (prefilter == Prefilter::CommitOnly && !force) {
         // Mentions no modelled call: no rule can fire, so the file is not parsed.
         let keep_text = args.report_unused_ignores && !suppressions.is_empty();
         let imports = match language {
             Language::Python => txlint_python::scan_imports(&text),
             _ => Vec::new(),
         };
-        return Stage::Unparsed(
+        let outcome = Stage::Unparsed(
             Checked {
                 display_path,
                 raw_path: None,
@@ -1028,6 +1066,7 @@ fn prepare(
             },
             imports,
         );
+        return (outcome, prefilter);
     }
     let pending = Pending {
         display_path,
@@ -1040,9 +1079,10 @@ fn prepare(
     // With a cache, files wait: a cached result needs no lowering (for Go and Python,
     // when the project snapshot shows the project unchanged).
     if defer {
-        return Stage::Pending(Box::new(pending));
+        return (Stage::Pending(Box::new(pending)), prefilter);
     }
-    Stage::Prepared(Box::new(lower_pending(pending, target, fs)))
+    let prepared = Stage::Prepared(Box::new(lower_pending(pending, target, fs)));
+    (prepared, prefilter)
 }
 
 /// A file of a language without a project index: its results from the cache, else
@@ -1068,6 +1108,36 @@ fn check_alone(
     match isolate::catch(|| lower_pending(pending, target, fs)) {
         Ok(prepared) => finish_isolated(index, Box::new(prepared), target, cache, None, args),
         Err(bug) => failed(&target.path, display_path, bug),
+    }
+}
+
+/// Whether a Go package (a directory) has a file that begins a transaction or names a
+/// modelled library, remembered per directory.
+#[derive(Default)]
+struct PackageEvidence(std::sync::Mutex<HashMap<PathBuf, bool>>);
+
+impl PackageEvidence {
+    fn has_evidence(&self, target: &Target, args: &CheckArgs) -> bool {
+        let Some(directory) = target.absolute.parent() else {
+            return false;
+        };
+        let known = self.0.lock().ok().and_then(|m| m.get(directory).copied());
+        if let Some(known) = known {
+            return known;
+        }
+        let models = target.profile.settings.models();
+        let found = std::fs::read_dir(directory).is_ok_and(|entries| {
+            entries.filter_map(|e| e.ok()).any(|entry| {
+                let path = entry.path();
+                supported_language(&path) == Some(Language::Go)
+                    && read_source(&path, args.max_file_size)
+                        .is_ok_and(|text| models.prefilter(Language::Go, &text) == Prefilter::Parse)
+            })
+        });
+        if let Ok(mut known) = self.0.lock() {
+            known.insert(directory.to_path_buf(), found);
+        }
+        found
     }
 }
 

@@ -467,12 +467,24 @@ impl Models {
     /// `Txn`, an `Appender.Commit` or a `start` (issue 13); the shapes keep the same
     /// findings, since every rule needs one of these calls or the library's types.
     pub fn prefilter_patterns(&self, language: Language) -> Vec<String> {
+        self.prefilter_patterns_with(language, true)
+    }
+
+    /// [`Models::prefilter_patterns`] without the commit methods: what a file needs
+    /// beyond a commit call to hold a transaction of its own (see
+    /// [`crate::Prefilter::CommitOnly`]).
+    pub fn evidence_patterns(&self, language: Language) -> Vec<String> {
+        self.prefilter_patterns_with(language, false)
+    }
+
+    fn prefilter_patterns_with(&self, language: Language, commits: bool) -> Vec<String> {
         let methods = self.libraries.iter().flat_map(|library| {
+            let commit = library.commit.methods.iter().filter(move |_| commits);
             library
                 .begin
                 .iter()
                 .flat_map(|b| b.methods.iter())
-                .chain(&library.commit.methods)
+                .chain(commit)
                 .chain(&library.acquire)
                 .chain(&library.closure)
         });
@@ -490,6 +502,9 @@ impl Models {
                 // An import path is always quoted; a prefix also covers its subpackages
                 // and major versions (`"github.com/jackc/pgx/v5"`).
                 patterns.extend(imports.map(|p| format!("\"{p}")));
+                // A declared transaction type (`tx *sql.Tx`) is evidence of its own.
+                let types = self.libraries.iter().flat_map(|l| &l.tx_types);
+                patterns.extend(types.map(|t| t.trim_start_matches('*').to_string()));
             }
             Language::Rust => {
                 // tokio-postgres's `start` only ever follows `build_transaction()`, itself

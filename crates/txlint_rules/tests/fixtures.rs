@@ -13,8 +13,8 @@ use std::path::{Path, PathBuf};
 use txlint_ir::ir::FileIr;
 use txlint_ir::{Diagnostic, FileId, Language, LineIndex};
 use txlint_rules::{
-    check_file_in, check_package, locate, may_have_findings, PackageFacts, Place, ProjectFile,
-    ProjectFs, ProjectIndex, Settings, RULES,
+    check_file_in, check_package, locate, may_have_findings, prefilter, PackageFacts, Place,
+    Prefilter, ProjectFile, ProjectFs, ProjectIndex, Settings, RULES,
 };
 
 fn fixtures_root() -> PathBuf {
@@ -186,6 +186,27 @@ fn check_fixtures(paths: &[PathBuf], errors: &mut Vec<String>) -> Vec<Checked> {
                 "{}: has findings but the prefilter would skip it",
                 fixture.shown
             ));
+        }
+        // A file whose only modelled calls are commits is parsed only when a Go file of
+        // its package (or of the run) gives evidence; a Rust one only with evidence in the
+        // run, which a file checked alone may not have.
+        if !report.diagnostics.is_empty()
+            && prefilter(language, &fixture.source) == Prefilter::CommitOnly
+        {
+            let directory = path.parent().unwrap();
+            let package_has_evidence = language == Language::Go
+                && fs::read_dir(directory).unwrap().any(|entry| {
+                    let sibling = entry.unwrap().path();
+                    sibling.extension().is_some_and(|e| e == "go")
+                        && prefilter(Language::Go, &fs::read_to_string(&sibling).unwrap())
+                            == Prefilter::Parse
+                });
+            if !package_has_evidence {
+                errors.push(format!(
+                    "{}: has findings but its only modelled calls are commits, with no evidence in its package",
+                    fixture.shown
+                ));
+            }
         }
         let lines = LineIndex::new(&fixture.source);
         for error in &ir.syntax_errors {
