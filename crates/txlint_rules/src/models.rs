@@ -54,6 +54,10 @@ pub struct Control {
     /// Functions that never return: they always raise (`flask.abort`), as the file's
     /// imports resolve them.
     pub never_return: Vec<String>,
+    /// Methods that never return, as `Class.method` with the class import-resolved
+    /// (`flask_restx.Namespace.abort`): called on a module global made by that class
+    /// (`ns = Namespace("users")`, then `ns.abort(404)`).
+    pub never_return_methods: Vec<String>,
 }
 
 /// Logging libraries (Go): an error handed only to these and then dropped is swallowed.
@@ -469,6 +473,10 @@ impl Models {
                 &other.blocking.command_methods,
             ),
             (&mut self.control.never_return, &other.control.never_return),
+            (
+                &mut self.control.never_return_methods,
+                &other.control.never_return_methods,
+            ),
             (&mut self.pools.open_functions, &other.pools.open_functions),
             (&mut self.pools.bound_methods, &other.pools.bound_methods),
             (&mut self.pools.wrap_functions, &other.pools.wrap_functions),

@@ -2187,6 +2187,26 @@ impl PyFacts {
                 return true;
             }
         }
+        // `ns.abort(404)` on `ns = Namespace(...)`, a module global of the file.
+        if let Callee::Method {
+            receiver: Operand::Global(global),
+            name,
+            ..
+        } = &call.callee
+        {
+            let class = file
+                .globals
+                .iter()
+                .find(|g| g.name == *global)
+                .and_then(|g| g.ty.strip_suffix("()"))
+                .map(|callee| resolve(file, &callee.split('.').collect::<Vec<_>>()));
+            if let Some(class) = class {
+                let method = format!("{class}.{name}");
+                if models.control.never_return_methods.contains(&method) {
+                    return true;
+                }
+            }
+        }
         self.callee_summary(file, &call.callee)
             .is_some_and(|helper| helper.never_returns)
     }
