@@ -1113,6 +1113,26 @@ fn helpers_of_other_files_count_whichever_files_are_named_and_the_cache_follows_
     assert!(codes(&["store/save.go"]).is_empty());
 }
 
+/// Flask-SQLAlchemy's `db` made in one module and re-exported by the package's
+/// `__init__`, which names no database library: a view that imports it from the package
+/// is reported the same whether the whole project or the view alone is named.
+#[test]
+fn a_session_registry_reexported_by_a_package_counts_whichever_files_are_named() {
+    let view = "import logging\n\nfrom shop import db\n\nlog = logging.getLogger(__name__)\n\n\ndef add(item):\n    try:\n        db.session.add(item)\n        db.session.commit()\n    except Exception:\n        log.warning(\"not added\")\n    return item\n";
+    let dir = project(&[
+        ("shop/__init__.py", b"from .extensions import db\n"),
+        (
+            "shop/extensions.py",
+            b"from flask_sqlalchemy import SQLAlchemy\n\ndb = SQLAlchemy()\n",
+        ),
+        ("shop/views.py", view.as_bytes()),
+    ]);
+    let expected = [("shop/views.py".to_string(), "TX003".to_string(), 12)];
+    let codes = |args: &[&str]| finding_codes(&json_output(dir.path(), args));
+    assert_eq!(codes(&["--no-cache", "."]), expected);
+    assert_eq!(codes(&["--no-cache", "shop/views.py"]), expected);
+}
+
 /// TX010 is decided per package: a file that only bounds the pool (`SetMaxOpenConns`)
 /// and imports no database package must still be read, or the pool opened in another
 /// file of the package is reported as unbounded.

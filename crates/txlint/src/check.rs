@@ -1241,6 +1241,11 @@ fn project_indexes(
     // Whether `indexes` covers every file lowered so far.
     let mut current = false;
     let tried: std::sync::Mutex<HashSet<usize>> = Default::default();
+    // Python context files passed over (nothing in them can matter by itself): their
+    // imports are followed all the same, and they are tried again once the index knows
+    // what they import (a package's `__init__` re-exporting another module's `db`).
+    let mut passed_over: Vec<PassedOver> = Vec::new();
+    let mut scanned: Vec<(usize, Prepared)> = Vec::new();
     for _ in 0..MAX_CONTEXT_ROUNDS {
         // The files the lowered files need, not yet known.
         let mut wanted: Vec<(usize, PathBuf)> = Vec::new();
@@ -1295,12 +1300,16 @@ fn project_indexes(
         for (profile, prepared) in &context[expanded_context..] {
             want(*profile, prepared, &mut wanted);
         }
+        for (profile, prepared) in scanned.drain(..) {
+            want(profile, &prepared, &mut wanted);
+        }
         expanded_context = context.len();
         let profiles: HashMap<usize, &Arc<Profile>> = targets
             .iter()
             .map(|t| (profile_id(&t.profile), &t.profile))
             .collect();
-        let loaded: Vec<(usize, PathBuf, String, Option<Prepared>)> = wanted
+        type Loaded = (usize, PathBuf, String, Option<Prepared>, Skipped);
+        let loaded: Vec<Loaded> = wanted
             .par_iter()
             .filter_map(|(profile, path)| {
                 let settings = &profiles[profile].settings;
@@ -1308,14 +1317,39 @@ fn project_indexes(
                 isolate::catch(|| load_context(path, settings, index, args.max_file_size, fs))
                     .ok()
                     .flatten()
-                    .map(|(content, prepared)| (*profile, path.clone(), content, prepared))
+                    .map(|(content, prepared, skipped)| {
+                        (*profile, path.clone(), content, prepared, skipped)
+                    })
             })
             .collect();
         let mut grew = false;
-        for (profile, path, content, prepared) in loaded {
-            read.push((profile, path, content));
+        for (profile, path, content, prepared, skipped) in loaded {
+            read.push((profile, path.clone(), content));
             if let Some(prepared) = prepared {
                 context.push((profile, prepared));
+                grew = true;
+            } else if let Some((place, imports)) = skipped {
+                let mut ir = FileIr::empty(Language::Python);
+                ir.imports = imports.clone();
+                scanned.push((
+                    profile,
+                    Prepared {
+                        display_path: String::new(),
+                        raw_path: None,
+                        language: Language::Python,
+                        content: String::new(),
+                        text: String::new(),
+                        suppressions: Vec::new(),
+                        ir,
+                        place: place.clone(),
+                    },
+                ));
+                passed_over.push(PassedOver {
+                    profile,
+                    path,
+                    place,
+                    imports,
+                });
                 grew = true;
             }
         }
@@ -1358,12 +1392,43 @@ fn project_indexes(
                 let text = read_source(&target.path, args.max_file_size).ok()?;
                 Some((place, text))
             });
-            if second.is_empty() {
+            // Context files passed over that import what the index now knows.
+            let (retry, keep): (Vec<PassedOver>, Vec<PassedOver>) =
+                std::mem::take(&mut passed_over)
+                    .into_iter()
+                    .partition(|file| {
+                        indexes.get(&file.profile).is_some_and(|index| {
+                            index
+                                .view(file.place.as_ref())
+                                .imports_python_helpers(&file.imports)
+                        })
+                    });
+            passed_over = keep;
+            let retried: Vec<(usize, Prepared)> = retry
+                .into_par_iter()
+                .filter_map(|file| {
+                    let text = read_source(&file.path, args.max_file_size).ok()?;
+                    let prepared = isolate::catch(|| Prepared {
+                        display_path: file.path.display().to_string(),
+                        raw_path: None,
+                        language: Language::Python,
+                        content: text_key(Language::Python, &text),
+                        ir: lower(Language::Python, &text),
+                        suppressions: Vec::new(),
+                        text: String::new(),
+                        place: file.place,
+                    })
+                    .ok()?;
+                    Some((file.profile, prepared))
+                })
+                .collect();
+            if second.is_empty() && retried.is_empty() {
                 break;
             }
             for (i, stage) in second {
                 stages[i] = stage;
             }
+            context.extend(retried);
             current = false;
             continue;
         }
@@ -1797,28 +1862,42 @@ fn go_files_in(directory: &Path) -> Vec<PathBuf> {
     files
 }
 
+/// A Python context file that was passed over: where it sits and what it imports.
+struct PassedOver {
+    profile: usize,
+    path: PathBuf,
+    place: Option<Place>,
+    imports: Vec<Import>,
+}
+
+/// For a Python file passed over: its place and imports.
+type Skipped = Option<(Option<Place>, Vec<Import>)>;
+
 /// A file the checked files need but that is not checked itself: lowered if it can
-/// matter (the prefilter, or a Python file importing a known helper).
+/// matter (the prefilter, or a Python file importing a known helper). A Python file
+/// passed over comes with its imports, to be followed and tried again later.
 fn load_context(
     path: &Path,
     settings: &Settings,
     index: Option<&ProjectIndex>,
     max_size: u64,
     fs: &ProjectFiles,
-) -> Option<(String, Option<Prepared>)> {
+) -> Option<(String, Option<Prepared>, Skipped)> {
     let language = supported_language(path)?;
     let text = read_source(path, max_size).ok()?;
     let content = text_key(language, &text);
     let place = locate(language, path, fs);
+    let imports = (language == Language::Python).then(|| txlint_python::scan_imports(&text));
     let may_matter = settings.models().may_have_findings(language, &text)
         || settings.models().may_matter_to_package(language, &text)
-        || (language == Language::Python
-            && index.is_some_and(|index| {
-                let imports = txlint_python::scan_imports(&text);
-                index.view(place.as_ref()).imports_python_helpers(&imports)
-            }));
+        || imports.as_ref().is_some_and(|imports| {
+            index.is_some_and(|index| index.view(place.as_ref()).imports_python_helpers(imports))
+        });
     if !may_matter {
-        return Some((content, None));
+        let skipped = imports
+            .filter(|imports| !imports.is_empty())
+            .map(|imports| (place, imports));
+        return Some((content, None, skipped));
     }
     let prepared = Prepared {
         display_path: path.display().to_string(),
@@ -1830,7 +1909,7 @@ fn load_context(
         text: String::new(),
         place,
     };
-    Some((content, Some(prepared)))
+    Some((content, Some(prepared), None))
 }
 
 /// The index of each profile over its lowered files and the context files.

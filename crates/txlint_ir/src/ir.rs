@@ -43,6 +43,9 @@ pub struct FileIr {
     pub fields: Vec<FieldDecl>,
     /// Package-level variables with a declared or evident type (`var DB *gorm.DB`).
     pub globals: Vec<GlobalDecl>,
+    /// Python: the file's top-level classes with their base classes as written, whitespace
+    /// removed (`class AppDb(SQLAlchemy)` is `("AppDb", ["SQLAlchemy"])`).
+    pub class_bases: Vec<(String, Vec<String>)>,
     pub functions: Vec<Function>,
     /// Regions the parser could not understand. Rules report nothing inside them.
     pub syntax_errors: Vec<TextRange>,
@@ -70,6 +73,7 @@ impl FileIr {
             imports: Vec::new(),
             fields: Vec::new(),
             globals: Vec::new(),
+            class_bases: Vec::new(),
             functions: Vec::new(),
             syntax_errors: Vec::new(),
             unanalysed: Vec::new(),

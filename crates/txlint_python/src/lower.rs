@@ -2191,6 +2191,21 @@ impl<'s> Lowerer<'s> {
             return;
         };
         let name = self.text(name).to_string();
+        // A top-level class: its bases, for the rules to tell a subclass of a modelled
+        // class (`class AppDb(SQLAlchemy)`).
+        let top_level = self.frame_ref().is_module && self.frame_ref().class_body.is_none();
+        if top_level {
+            let bases = field(node, fields().superclasses)
+                .map(|list| {
+                    named_children(list)
+                        .into_iter()
+                        .filter(|base| matches!(base.kind(), "identifier" | "attribute"))
+                        .map(|base| self.compact(base))
+                        .collect()
+                })
+                .unwrap_or_default();
+            self.ir.class_bases.push((name.clone(), bases));
+        }
         let saved = self.frame().class_body.replace(name);
         self.statements(body);
         self.frame().class_body = saved;

@@ -1661,3 +1661,20 @@ fn with_statements_are_recorded_with_their_bodies() {
         "{exits:?} vs {header:?}"
     );
 }
+
+#[test]
+fn top_level_classes_record_their_bases() {
+    let ir = lower(
+        "import flask_sqlalchemy\n\nclass AppDb(flask_sqlalchemy.SQLAlchemy, metaclass=Meta):\n    class Inner(Base):\n        pass\n\nclass Plain:\n    pass\n\ndef f():\n    class Local(Base):\n        pass\n",
+    );
+    assert_eq!(
+        ir.class_bases,
+        vec![
+            (
+                "AppDb".to_string(),
+                vec!["flask_sqlalchemy.SQLAlchemy".to_string()]
+            ),
+            ("Plain".to_string(), Vec::new()),
+        ]
+    );
+}

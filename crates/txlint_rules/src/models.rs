@@ -37,12 +37,28 @@ pub struct Models {
     pub connection: ConnectionMethods,
     #[serde(default)]
     pub django: Django,
+    /// Python: what calls do to the flow of control.
+    #[serde(default)]
+    pub control: Control,
     /// Rust: how statements reach a guard.
     #[serde(default)]
     pub executors: Executors,
     /// Go: calls that only write a log line.
     #[serde(default)]
     pub logging: Logging,
+}
+
+/// Python: calls that change the flow of control.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Control {
+    /// Functions that never return: they always raise (`flask.abort`), as the file's
+    /// imports resolve them.
+    pub never_return: Vec<String>,
+    /// Methods that never return, as `Class.method` with the class import-resolved
+    /// (`flask_restx.Namespace.abort`): called on a module global made by that class
+    /// (`ns = Namespace("users")`, then `ns.abort(404)`).
+    pub never_return_methods: Vec<String>,
 }
 
 /// Logging libraries (Go): an error handed only to these and then dropped is swallowed.
@@ -86,6 +102,16 @@ pub struct Driver {
     /// the transaction depends on it (TX003).
     #[serde(default)]
     pub database: Option<Database>,
+    /// The session of a registry that hands each request or thread its own and removes
+    /// it at teardown (Flask-SQLAlchemy's `db.session`, `scoped_session`): it outlives the
+    /// function that uses it, so an error swallowed there stays for the rest of the
+    /// request (TX003), but the registry ends what a read left open (no TX004).
+    #[serde(default)]
+    pub scoped: bool,
+    /// `commit()` runs the pending writes first (an ORM session's flush): a failed commit
+    /// leaves the session to be rolled back, like a failed statement (TX003).
+    #[serde(default)]
+    pub commit_flushes: bool,
 }
 
 /// A database whose transactions the rules describe.
@@ -146,6 +172,10 @@ pub struct PoolKind {
     /// What the pool does when every connection is out and one more is asked for (TX013).
     #[serde(default)]
     pub exhausted: Option<String>,
+    /// Attributes of the object that are a connection of `driver` (Flask-SQLAlchemy's
+    /// `db.session`).
+    #[serde(default)]
+    pub session_attributes: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -442,6 +472,11 @@ impl Models {
             (
                 &mut self.blocking.command_methods,
                 &other.blocking.command_methods,
+            ),
+            (&mut self.control.never_return, &other.control.never_return),
+            (
+                &mut self.control.never_return_methods,
+                &other.control.never_return_methods,
             ),
             (&mut self.pools.open_functions, &other.pools.open_functions),
             (&mut self.pools.bound_methods, &other.pools.bound_methods),

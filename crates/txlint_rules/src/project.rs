@@ -22,7 +22,7 @@ use txlint_ir::ir::{Callee, FileIr, FunctionKind};
 use txlint_ir::Language;
 
 use crate::facts::FileFacts;
-use crate::python::{PyFacts, PySummary};
+use crate::python::{Kind, PyFacts, PySummary};
 use crate::transactions::{FileSummaries, Summary};
 use crate::Settings;
 
@@ -522,6 +522,8 @@ fn exports_of(ir: &FileIr, settings: &Settings, view: &ProjectView) -> (Exports,
             precomputed.go = Some((summaries, facts));
         }
         Language::Python => {
+            let converted = crate::python::with_imported_receivers(ir, view);
+            let ir = converted.as_ref().unwrap_or(ir);
             let facts = PyFacts::compute(ir, models, view);
             for (index, function) in ir.functions.iter().enumerate() {
                 if exported(index) {
@@ -536,6 +538,15 @@ fn exports_of(ir: &FileIr, settings: &Settings, view: &ProjectView) -> (Exports,
                     .python
                     .entry(class.clone())
                     .or_insert_with(|| summary.clone());
+            }
+            for (name, kind) in &facts.exported_globals {
+                exports
+                    .python
+                    .entry(name.clone())
+                    .or_insert_with(|| PySummary {
+                        global: Some(kind.clone()),
+                        ..PySummary::default()
+                    });
             }
             precomputed.python = Some(facts);
         }
@@ -628,6 +639,17 @@ impl<'a> ProjectView<'a> {
         let absolute = self.absolute_module(&dotted)?;
         let (module, name) = absolute.rsplit_once('.')?;
         self.lookup(module, name)?.python.get(name)
+    }
+
+    /// The kind of another module's global a name of the file reaches through its
+    /// imports: `db` after `from app.models import db`, `models.db` after
+    /// `from app import models` (see [`PySummary::global`]).
+    pub(crate) fn python_global(&self, file: &FileIr, segments: &[&str]) -> Option<&'a Kind> {
+        file.import_named(segments.first()?)?;
+        let dotted = crate::python::resolve(file, segments);
+        let absolute = self.absolute_module(&dotted)?;
+        let (module, name) = absolute.rsplit_once('.')?;
+        self.lookup(module, name)?.python.get(name)?.global.as_ref()
     }
 
     /// A dotted name with its relative prefix (`..app.db`) resolved against this file's

@@ -47,6 +47,11 @@ pub(crate) enum Owner {
     Param,
     /// A module global or an attribute (`self.conn`): it lives on.
     Shared,
+    /// The session of a registry scoped to a request or thread (Flask-SQLAlchemy's
+    /// `db.session`, a `scoped_session`): it lives on until the registry removes it at
+    /// teardown, which ends what is open. An error swallowed in it stays for the rest of
+    /// the request (TX003); a transaction a read opened does not outlive it (no TX004).
+    Scoped,
 }
 
 /// A variable or attribute that holds a connection in one function.
@@ -111,6 +116,15 @@ pub(crate) struct PySummary {
     /// For such a class: its methods that commit or roll back the connection attribute
     /// (`uow.commit()` in the block ends the transaction).
     pub class_ends: Vec<String>,
+    /// Every path of the function raises (or calls a function that never returns): a
+    /// handler that calls it leaves by that exception (TX003).
+    pub never_returns: bool,
+    /// Commits or rolls back a scoped session it reaches itself (`db.session.rollback()`
+    /// in a helper of the project), or through a helper that does.
+    pub ends_scoped: bool,
+    /// Not a function: a module global holding this (a registry of scoped sessions,
+    /// `db = SQLAlchemy(app)`), seen by the modules that import it.
+    pub global: Option<Kind>,
 }
 
 impl PySummary {
@@ -127,6 +141,7 @@ impl PySummary {
             || self.borrows.is_some()
             || self.blocks.is_some()
             || self.class_exit.is_some()
+            || self.global.is_some()
     }
 }
 
@@ -144,6 +159,12 @@ pub(crate) struct PyFacts {
     by_name: HashMap<String, Vec<FuncId>>,
     /// Summaries of other modules' functions, by the path the file calls them with.
     external: HashMap<Vec<String>, PySummary>,
+    /// Kinds of other modules' globals the file uses through its imports
+    /// (`from app.models import db`, `models.db`), by the operand the file names them with.
+    external_globals: HashMap<Operand, Kind>,
+    /// The module globals this module offers to the others (see [`PySummary::global`]):
+    /// its own and those it imports and so re-exports (`from .base import db`).
+    pub exported_globals: Vec<(String, Kind)>,
     /// Kinds of module globals and class attributes as their assigning calls give them
     /// (keywords included: `autocommit=True`), from the previous pass.
     shared: HashMap<(Option<String>, String), Kind>,
@@ -206,8 +227,11 @@ impl PyFacts {
                 }
             }
         }
+        let external_globals = imported_globals(file, project);
         let mut facts = PyFacts {
             external,
+            external_globals,
+            exported_globals: Vec::new(),
             kinds: Vec::new(),
             holders: Vec::new(),
             contexts: file.functions.iter().map(context_calls).collect(),
@@ -258,6 +282,7 @@ impl PyFacts {
         }
         apply_autocommit(file, &mut facts.kinds);
         facts.apply_caller_autocommit(file);
+        facts.exported_globals = exported_globals(file, models, project, &facts.shared);
         facts.caller_ended = caller_ended(models, file);
         let holders: Vec<Vec<Holder>> = file
             .functions
@@ -743,6 +768,9 @@ impl PyFacts {
         let receiver = function.receiver.map(Operand::Var);
         let mappings = mapping_entries(function);
         for round in 0..3 {
+            for (operand, kind) in &self.external_globals {
+                kinds.entry(operand.clone()).or_insert_with(|| kind.clone());
+            }
             // What the assigning calls said, keywords included, wins over the text.
             for ((owner, name), kind) in &self.shared {
                 match (owner, &class, &receiver) {
@@ -786,6 +814,7 @@ impl PyFacts {
                         .or_insert(kind);
                 }
             }
+            session_attributes(models, function, &mut kinds);
             for (call_index, call) in function.calls.iter().enumerate() {
                 let ResultUse::Assigned(bindings) = &call.result else {
                     continue;
@@ -894,6 +923,12 @@ impl PyFacts {
                                 driver: driver_index(models, &models.pool_kinds[*pool].driver)?,
                                 autocommit: *autocommit,
                             });
+                        }
+                    }
+                    // A scoped session called (`Session()`) is that session.
+                    if let Some(kind @ Kind::Connection { driver, .. }) = kinds.get(&operand) {
+                        if models.drivers[*driver].scoped {
+                            return Some(kind.clone());
                         }
                     }
                 }
@@ -1270,9 +1305,236 @@ fn path_kind(
     let pool = models
         .pool_kinds
         .iter()
-        .position(|p| p.create.iter().any(|c| c == name))?;
+        .position(|p| p.create.iter().any(|c| c == name));
+    let Some(pool) = pool else {
+        return subclass_kind(file, models, name, keywords, 0);
+    };
     let autocommit = any_flag(file, &models.pool_kinds[pool].autocommit, keywords);
     Some(Kind::Pool { pool, autocommit })
+}
+
+/// The kind a top-level class of the file makes when it derives from a modelled one
+/// (`class AppDb(SQLAlchemy)`, then `AppDb(app)`), through a few levels of the file's
+/// own classes.
+fn subclass_kind(
+    file: &FileIr,
+    models: &Models,
+    name: &str,
+    keywords: &[(String, Operand)],
+    depth: u8,
+) -> Option<Kind> {
+    if depth > 3 || name.contains('.') {
+        return None;
+    }
+    let (_, bases) = file.class_bases.iter().find(|(class, _)| class == name)?;
+    bases.iter().find_map(|base| {
+        let segments: Vec<&str> = base.split('.').collect();
+        let resolved = resolve(file, &segments);
+        if resolved == name {
+            return None;
+        }
+        if file.import_named(segments[0]).is_some() {
+            path_kind(file, models, &resolved, keywords)
+        } else {
+            subclass_kind(file, models, &resolved, keywords, depth + 1)
+        }
+    })
+}
+
+/// The operands a function names that are, or start with, a module global: call
+/// receivers and the bases of attribute chains (`models.db.session` gives
+/// `models.db.session`, `models.db` and `models`), arguments, assigned values.
+fn named_operands(function: &Function) -> Vec<Operand> {
+    fn chain(operand: &Operand, out: &mut Vec<Operand>) {
+        let mut current = operand;
+        loop {
+            match current {
+                Operand::Global(_) => {
+                    out.push(current.clone());
+                    return;
+                }
+                Operand::Field(base, _) => {
+                    out.push(current.clone());
+                    current = base;
+                }
+                _ => return,
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for call in &function.calls {
+        match &call.callee {
+            Callee::Method { receiver, .. } => chain(receiver, &mut out),
+            Callee::Path(path) if path.len() == 1 => out.push(Operand::Global(path[0].clone())),
+            _ => {}
+        }
+        for arg in &call.args {
+            chain(arg, &mut out);
+        }
+    }
+    for event in function.events() {
+        if let Event::Assign { values, .. } = event {
+            for value in values {
+                chain(value, &mut out);
+            }
+        }
+    }
+    out.sort_by_key(|o| format!("{o:?}"));
+    out.dedup();
+    out
+}
+
+/// The names of an operand rooted at a module global, outermost first
+/// (`models.db` is `["models", "db"]`).
+fn global_segments(operand: &Operand) -> Option<Vec<&str>> {
+    match operand {
+        Operand::Global(name) => Some(vec![name.as_str()]),
+        Operand::Field(base, name) => {
+            let mut segments = global_segments(base)?;
+            segments.push(name.as_str());
+            Some(segments)
+        }
+        _ => None,
+    }
+}
+
+/// A copy of the file in which the calls of a method on another module's global that the
+/// project index knows (`db.session.add(x)` after `from app.models import db`, which the
+/// front-end writes as the path `db.session.add`, as for a module's function) are method
+/// calls on that global, as they are on the module's own globals. `None` when there is
+/// none: the file is used as it is.
+pub(crate) fn with_imported_receivers(file: &FileIr, project: &ProjectView) -> Option<FileIr> {
+    if file.language != txlint_ir::Language::Python {
+        return None;
+    }
+    let mut converted: Option<FileIr> = None;
+    for (function_index, function) in file.functions.iter().enumerate() {
+        for (call_index, call) in function.calls.iter().enumerate() {
+            let Callee::Path(path) = &call.callee else {
+                continue;
+            };
+            let Some((name, prefix)) = path.split_last() else {
+                continue;
+            };
+            let segments: Vec<&str> = prefix.iter().map(String::as_str).collect();
+            let Some(first) = segments.first() else {
+                continue;
+            };
+            if file.import_named(first).is_none() {
+                continue;
+            }
+            let known = (1..=segments.len())
+                .rev()
+                .any(|n| project.python_global(file, &segments[..n]).is_some());
+            if !known {
+                continue;
+            }
+            let mut receiver = Operand::Global(segments[0].to_string());
+            for segment in &segments[1..] {
+                receiver = Operand::Field(Box::new(receiver), (*segment).to_string());
+            }
+            let target = converted.get_or_insert_with(|| file.clone());
+            target.functions[function_index].calls[call_index].callee = Callee::Method {
+                receiver,
+                name: name.clone(),
+                name_range: call.range,
+            };
+        }
+    }
+    converted
+}
+
+/// Kinds of other modules' globals that the file reaches through its imports.
+fn imported_globals(file: &FileIr, project: &ProjectView) -> HashMap<Operand, Kind> {
+    let mut found = HashMap::new();
+    for function in &file.functions {
+        for operand in named_operands(function) {
+            if found.contains_key(&operand) {
+                continue;
+            }
+            let Some(segments) = global_segments(&operand) else {
+                continue;
+            };
+            if file.import_named(segments[0]).is_none() {
+                continue;
+            }
+            if let Some(kind) = project.python_global(file, &segments) {
+                found.insert(operand, kind.clone());
+            }
+        }
+    }
+    found
+}
+
+/// Whether other modules can use a module global of this kind: a registry of scoped
+/// sessions (Flask-SQLAlchemy's `db`, a `scoped_session`). Other connections and pools
+/// kept in module globals are not offered yet.
+fn exportable(models: &Models, kind: &Kind) -> bool {
+    match kind {
+        Kind::Connection { driver, .. } => models.drivers[*driver].scoped,
+        Kind::Pool { pool, .. } => {
+            let pool = &models.pool_kinds[*pool];
+            !pool.session_attributes.is_empty()
+                && driver_index(models, &pool.driver).is_some_and(|d| models.drivers[d].scoped)
+        }
+        _ => false,
+    }
+}
+
+/// The module globals a module offers: those it assigns, and those it imports from
+/// another module of the project (a package's `__init__` re-exporting `db`).
+fn exported_globals(
+    file: &FileIr,
+    models: &Models,
+    project: &ProjectView,
+    shared: &HashMap<(Option<String>, String), Kind>,
+) -> Vec<(String, Kind)> {
+    let mut out: Vec<(String, Kind)> = shared
+        .iter()
+        .filter(|((owner, _), kind)| owner.is_none() && exportable(models, kind))
+        .map(|((_, name), kind)| (name.clone(), kind.clone()))
+        .collect();
+    for import in &file.imports {
+        let name = import.local_name();
+        if out.iter().any(|(n, _)| n == name) {
+            continue;
+        }
+        if let Some(kind) = project.python_global(file, &[name]) {
+            out.push((name.to_string(), kind.clone()));
+        }
+    }
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
+}
+
+/// Attributes of a registry that are its session (`db.session` where `db` is a
+/// Flask-SQLAlchemy object), among the operands the function names.
+fn session_attributes(models: &Models, function: &Function, kinds: &mut HashMap<Operand, Kind>) {
+    let mut found = Vec::new();
+    for operand in named_operands(function) {
+        let Operand::Field(base, attribute) = &operand else {
+            continue;
+        };
+        let Some(Kind::Pool { pool, .. }) = kinds.get(base) else {
+            continue;
+        };
+        let pool = &models.pool_kinds[*pool];
+        if !pool.session_attributes.contains(attribute) {
+            continue;
+        }
+        if let Some(driver) = driver_index(models, &pool.driver) {
+            found.push((
+                operand.clone(),
+                Kind::Connection {
+                    driver,
+                    autocommit: false,
+                },
+            ));
+        }
+    }
+    for (operand, kind) in found {
+        kinds.entry(operand).or_insert(kind);
+    }
 }
 
 /// Whether a call passes one of the model's autocommit flags: `key` (true),
@@ -1586,6 +1848,11 @@ fn holders(
             },
             _ => Owner::Shared,
         };
+        let owner = if models.drivers[*driver].scoped {
+            Owner::Scoped
+        } else {
+            owner
+        };
         // A local copied from another holder is that holder's alias, not a holder.
         if let Operand::Var(v) = operand {
             let is_copy = function.events().any(|e| {
@@ -1837,7 +2104,111 @@ impl PyFacts {
                     .and_then(|helper| helper.blocks.clone())
             })
         });
+        // Methods are left out: a base class's `raise NotImplementedError` says nothing
+        // of the override a call reaches.
+        summary.ends_scoped = function.calls.iter().any(|call| {
+            let on_scoped = match &call.callee {
+                Callee::Method { receiver, name, .. } => {
+                    matches!(kinds.get(receiver), Some(Kind::Connection { driver, .. })
+                        if models.drivers[*driver].scoped)
+                        && models
+                            .connection
+                            .commit
+                            .iter()
+                            .chain(&models.connection.rollback)
+                            .any(|m| m == name)
+                }
+                _ => false,
+            };
+            on_scoped
+                || self
+                    .callee_summary(file, &call.callee)
+                    .is_some_and(|helper| helper.ends_scoped)
+        });
+        summary.never_returns = function.kind == FunctionKind::Function
+            && function.name != "<module>"
+            && self.always_raises(file, models, function);
         summary
+    }
+
+    /// Whether no path of the function reaches a return: each raises, or calls a function
+    /// that never returns.
+    fn always_raises(&self, file: &FileIr, models: &Models, function: &Function) -> bool {
+        let cfg = &function.cfg;
+        if cfg.blocks.is_empty() {
+            return false;
+        }
+        let mut seen = vec![false; cfg.blocks.len()];
+        let mut stack = vec![txlint_ir::ir::Cfg::ENTRY];
+        while let Some(block) = stack.pop() {
+            if std::mem::replace(&mut seen[block.index()], true) {
+                continue;
+            }
+            let data = cfg.block(block);
+            let stops = data.events.iter().any(|event| {
+                matches!(event, Event::Call(id)
+                    if self.never_returns(file, models, function.call(*id)))
+            });
+            if stops {
+                continue;
+            }
+            if matches!(data.terminator, Terminator::Return { .. }) {
+                return false;
+            }
+            stack.extend(cfg.successors(block));
+        }
+        true
+    }
+
+    /// Whether a call never returns: a function the models list (`flask.abort`, as the
+    /// file's imports resolve it), or a project function every path of which raises.
+    pub fn never_returns(
+        &self,
+        file: &FileIr,
+        models: &Models,
+        call: &txlint_ir::ir::Call,
+    ) -> bool {
+        if let Callee::Path(path) = &call.callee {
+            let segments: Vec<&str> = path.iter().map(String::as_str).collect();
+            let imported = segments
+                .first()
+                .is_some_and(|first| file.import_named(first).is_some());
+            // A builtin (`exit(1)`): a bare name the file neither imports nor defines.
+            let builtin = segments.len() == 1
+                && !imported
+                && self.resolve_call(file, &call.callee).is_none()
+                && !file.globals.iter().any(|g| g.name == segments[0]);
+            if (imported || builtin)
+                && models
+                    .control
+                    .never_return
+                    .contains(&resolve(file, &segments))
+            {
+                return true;
+            }
+        }
+        // `ns.abort(404)` on `ns = Namespace(...)`, a module global of the file.
+        if let Callee::Method {
+            receiver: Operand::Global(global),
+            name,
+            ..
+        } = &call.callee
+        {
+            let class = file
+                .globals
+                .iter()
+                .find(|g| g.name == *global)
+                .and_then(|g| g.ty.strip_suffix("()"))
+                .map(|callee| resolve(file, &callee.split('.').collect::<Vec<_>>()));
+            if let Some(class) = class {
+                let method = format!("{class}.{name}");
+                if models.control.never_return_methods.contains(&method) {
+                    return true;
+                }
+            }
+        }
+        self.callee_summary(file, &call.callee)
+            .is_some_and(|helper| helper.never_returns)
     }
 
     /// A name for the pool an operand denotes that is the same at every use across the
@@ -1978,6 +2349,9 @@ fn summarize(models: &Models, function: &Function, kinds: &HashMap<Operand, Kind
         class_exit: None,
         class_field: None,
         class_ends: Vec::new(),
+        never_returns: false,
+        ends_scoped: false,
+        global: None,
     }
 }
 
@@ -2150,10 +2524,13 @@ impl ConnectionModel<'_> {
         self.facts
             .callee_summary(self.file, &call.callee)
             .is_some_and(|summary| {
-                call.args
-                    .iter()
-                    .enumerate()
-                    .any(|(i, a)| self.is_holder(a) && summary.ends.get(i) == Some(&true))
+                // A helper that ends the request's scoped session itself.
+                (self.holder.owner == Owner::Scoped && summary.ends_scoped)
+                    || call
+                        .args
+                        .iter()
+                        .enumerate()
+                        .any(|(i, a)| self.is_holder(a) && summary.ends.get(i) == Some(&true))
             })
     }
 
@@ -2422,6 +2799,12 @@ impl ResourceModel for ConnectionModel<'_> {
         match event {
             Event::Call(id) => {
                 let call = self.function.call(*id);
+                // A call that always raises (`abort(400)`) leaves like a `raise`.
+                if self.mode == Mode::Aborted
+                    && self.facts.never_returns(self.file, self.models, call)
+                {
+                    return Effect::End;
+                }
                 // A helper that rolls back and then gives the connection back ends it.
                 if self.ends(call) {
                     return Effect::End;

@@ -213,11 +213,18 @@ pub(crate) fn check_swallowed_error(cx: &Context, out: &mut Vec<Diagnostic>) {
                 let contained = scoped_regions(function, &model, &guarded_ids);
                 // A statement whose exception leaves a `with` on the connection on its way
                 // (`with conn:`, `with pool.connection()`) was rolled back by that exit.
+                // An ORM session's commit flushes the pending writes first: when that
+                // fails, the session waits for a rollback like after a failed statement.
+                let flushes = cx.models.drivers[holder.driver].commit_flushes;
+                let commits = &cx.models.connection.commit;
                 let does_db_work = guarded.iter().any(|(call, exits)| {
                     let c = function.call(*call);
                     let rolled_back = exits.iter().any(|exit| model.effect(exit) == Effect::End);
-                    model.is_statement(c)
-                        && model.opens(c)
+                    let flush = flushes
+                        && model
+                            .method_on_holder(c)
+                            .is_some_and(|name| commits.iter().any(|m| m == name));
+                    ((model.is_statement(c) && model.opens(c)) || flush)
                         && !contained.contains(call)
                         && !rolled_back
                 });
@@ -248,6 +255,16 @@ pub(crate) fn check_swallowed_error(cx: &Context, out: &mut Vec<Diagnostic>) {
                             format!("{db} undoes only the failed statement and keeps the transaction open: its locks stay held, and a later commit saves the rest of the unit of work without the part that failed"),
                         )
                     }
+                    _ if cx.models.drivers[holder.driver].commit_flushes => (
+                        format!("the database error is swallowed and `{name}` is left needing a rollback"),
+                        "used again here while the session waits for a rollback",
+                        "with the session waiting for a rollback",
+                        if holder.owner == Owner::Scoped {
+                            "after a failed flush or commit a SQLAlchemy session refuses every later use with `PendingRollbackError` until `rollback()` (after a failed statement on PostgreSQL, its transaction is aborted); this session is the one the rest of the request (or thread) gets, until its registry removes it at teardown".to_string()
+                        } else {
+                            "after a failed flush or commit a SQLAlchemy session refuses every later use with `PendingRollbackError` until `rollback()` (after a failed statement on PostgreSQL, its transaction is aborted)".to_string()
+                        },
+                    ),
                     _ => (
                         format!("the database error is swallowed and `{name}` stays in an aborted transaction"),
                         "used again here while its transaction is aborted",
