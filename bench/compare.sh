@@ -9,6 +9,7 @@
 #   needs rg (apt-get install ripgrep) and GNU time at /usr/bin/time;
 #   semgrep and ruff are optional: found on PATH or through the SEMGREP / RUFF variables
 #   (e.g. python3 -m venv /tmp/benchenv && /tmp/benchenv/bin/pip install semgrep ruff).
+#   SEMGREP=off skips semgrep (its row says so).
 #   SEMGREP_MAX (seconds, default 180): when semgrep's first run takes longer, it is run
 #   only that once (its row says so). semgrep's peak RSS is taken from its first timed run
 #   (run under GNU time, negligible beside its seconds) rather than from an extra run.
@@ -74,7 +75,8 @@ rows=(rg cold1 cold2 warm)
 declare -A label=([rg]="rg -l (baseline)" [cold1]="txlint cold -j 1" [cold2]="txlint cold -j 2"
   [warm]="txlint warm -j 2" [semgrep]="semgrep (1 toy rule)" [ruff]="ruff --select E,F")
 declare -A missing=()
-if [ -z "$semgrep" ]; then missing[semgrep]="not installed"
+if [ "$semgrep" = off ]; then missing[semgrep]="skipped (SEMGREP=off)" semgrep=""
+elif [ -z "$semgrep" ]; then missing[semgrep]="not installed"
 elif [ "$langs" -eq 0 ]; then missing[semgrep]="no Go, Python or Rust files"
 else rows+=(semgrep); fi
 if [ -z "$ruff" ]; then missing[ruff]="not installed"
