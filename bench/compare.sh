@@ -30,6 +30,7 @@ else
   cargo build --release --offline -q
   bin=$PWD/target/release/txlint
 fi
+commit=$(git rev-parse --short HEAD 2>/dev/null || echo '?')
 command -v rg >/dev/null || { echo "rg not found (apt-get install ripgrep)" >&2; exit 2; }
 [ -x /usr/bin/time ] || { echo "/usr/bin/time not found (apt-get install time)" >&2; exit 2; }
 semgrep=${SEMGREP:-$(command -v semgrep || true)}
@@ -145,7 +146,7 @@ verdict() { awk -v v="$1" -v g="$2" -v op="$3" 'BEGIN {ok = (op == "le") ? v <= 
 
 findings=$(run cold2 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["summary"]["findings"])' 2>/dev/null || echo "?")
 echo "tree: $tree ($all_files files searched by rg: $go_files Go, $py_files Python, $rs_files Rust; $mib MiB on disk; txlint findings: $findings)"
-echo "txlint $(git rev-parse --short HEAD 2>/dev/null || echo '?'), $(nproc) cores, $(date -u '+%Y-%m-%d %H:%M UTC'); medians of $pairs alternating rounds"
+echo "txlint $commit (HEAD at start), $(nproc) cores, $(date -u '+%Y-%m-%d %H:%M UTC'); medians of $pairs alternating rounds"
 [ -n "$semgrep" ] && echo "semgrep $("$semgrep" --version 2>/dev/null | tail -1) (default --jobs), rule: $(grep -c 'id:' "$rule") pattern(s)"
 [ -n "$ruff" ] && "$ruff" --version
 echo
