@@ -1379,8 +1379,11 @@ fn named_operands(function: &Function) -> Vec<Operand> {
             }
         }
     }
-    out.sort_by_key(|o| format!("{o:?}"));
-    out.dedup();
+    // Sorted by their text for a stable order; each formatted once, and duplicates (a
+    // handle named in every call) dropped first.
+    let mut seen = std::collections::HashSet::new();
+    out.retain(|o| seen.insert(o.clone()));
+    out.sort_by_cached_key(|o| format!("{o:?}"));
     out
 }
 
@@ -1890,7 +1893,7 @@ fn holders(
             context,
         });
     }
-    holders.sort_by_key(|h| format!("{:?}", h.operand));
+    holders.sort_by_cached_key(|h| format!("{:?}", h.operand));
     holders
 }
 
