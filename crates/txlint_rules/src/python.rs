@@ -2831,6 +2831,16 @@ impl ResourceModel for ConnectionModel<'_> {
                 if self.mode == Mode::Aborted && self.is_statement(call) {
                     return Effect::Release;
                 }
+                // A local connection handed to code that is not modelled
+                // (`finish(conn)`, `pandas.read_sql(q, con=conn)`): it may commit or keep
+                // it, so the function's end no longer drops it for sure.
+                let handed = call.args.iter().chain(call.keywords.iter().map(|(_, v)| v));
+                if self.mode == Mode::Writes
+                    && self.holder.owner == Owner::Local
+                    && handed.into_iter().any(|a| self.is_holder(a))
+                {
+                    return Effect::Escape;
+                }
                 Effect::None
             }
             // A handler that raises does not swallow the error: whatever `finally` does on

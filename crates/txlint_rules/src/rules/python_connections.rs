@@ -147,7 +147,10 @@ pub(crate) fn check_lost_write(cx: &Context, out: &mut Vec<Diagnostic>) {
             }
             let model = model(cx, id, holder, Mode::Writes);
             let written = starts(&model, |call| writes(cx.models, function, call));
-            let Some((start, leaks)) = first_leak(&model, &written, policy(false)) else {
+            // A local connection neither closed, returned, stored nor handed on dies with
+            // the function, and its uncommitted writes with it.
+            let dropped = holder.owner == Owner::Local;
+            let Some((start, leaks)) = first_leak(&model, &written, policy(dropped)) else {
                 continue;
             };
             let name = holder_name(cx, function, holder);
@@ -160,10 +163,13 @@ pub(crate) fn check_lost_write(cx: &Context, out: &mut Vec<Diagnostic>) {
                 )
                 .primary_label("this write is never committed");
             for exit in &leaks {
-                diagnostic = diagnostic.label(
-                    exit.range,
-                    "closed here without a commit: the writes are discarded",
-                );
+                let label = match exit.kind {
+                    ExitKind::Return | ExitKind::FunctionEnd => {
+                        "the function ends here without a commit: the connection is dropped and the writes discarded"
+                    }
+                    _ => "closed here without a commit: the writes are discarded",
+                };
+                diagnostic = diagnostic.label(exit.range, label);
             }
             out.push(
                 diagnostic
