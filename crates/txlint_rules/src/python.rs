@@ -3,7 +3,7 @@
 //! module globals; helper summaries; and the connection model the engine runs for the
 //! Python rules.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use txlint_ir::ir::{
     Binding, CallId, Callee, Event, FileIr, FuncId, Function, FunctionKind, Operand, ResultUse,
@@ -125,6 +125,10 @@ pub(crate) struct PySummary {
     /// Not a function: a module global holding this (a registry of scoped sessions,
     /// `db = SQLAlchemy(app)`), seen by the modules that import it.
     pub global: Option<Kind>,
+    /// Returns a pool, engine or session factory (index into `Models::pool_kinds`, and
+    /// whether it hands out autocommit connections): `backend.get_engine().connect()` is
+    /// a connection of its own.
+    pub returns_pool: Option<(usize, bool)>,
 }
 
 impl PySummary {
@@ -142,6 +146,7 @@ impl PySummary {
             || self.blocks.is_some()
             || self.class_exit.is_some()
             || self.global.is_some()
+            || self.returns_pool.is_some()
     }
 }
 
@@ -815,7 +820,28 @@ impl PyFacts {
                 }
             }
             session_attributes(models, function, &mut kinds);
+            // Calls whose value another call is made on (`backend.get_engine().connect()`).
+            let chained: HashSet<usize> = function
+                .calls
+                .iter()
+                .filter_map(|call| match &call.callee {
+                    Callee::Method {
+                        receiver: Operand::Call(inner),
+                        ..
+                    } => Some(inner.index()),
+                    _ => None,
+                })
+                .collect();
             for (call_index, call) in function.calls.iter().enumerate() {
+                if chained.contains(&call_index) && !matches!(call.result, ResultUse::Assigned(_)) {
+                    // A pool made or handed out and used at once: its kind is the call's.
+                    let kind =
+                        self.kind_of_call(file, models, &kinds, function, (call, false), &mappings);
+                    if let Some(pool @ Kind::Pool { .. }) = kind {
+                        kinds.insert(Operand::Call(CallId(call_index as u32)), pool);
+                    }
+                    continue;
+                }
                 let ResultUse::Assigned(bindings) = &call.result else {
                     continue;
                 };
@@ -899,6 +925,9 @@ impl PyFacts {
         mappings: &Mappings,
     ) -> Option<Kind> {
         if let Some(helper) = self.callee_summary(file, &call.callee) {
+            if let Some((pool, autocommit)) = helper.returns_pool {
+                return Some(Kind::Pool { pool, autocommit });
+            }
             // A context-manager class binds its connection only as a `with` context.
             let bound = (in_with && helper.class_field.is_none()) || helper.class_exit.is_none();
             if let (Some(driver), true) = (helper.acquires, bound) {
@@ -1999,6 +2028,29 @@ impl PyFacts {
         kinds: &HashMap<Operand, Kind>,
     ) -> PySummary {
         let mut summary = summarize(models, function, kinds);
+        // `return _engine` (a module global made by `create_engine`), or what a helper
+        // that gives a pool gives.
+        summary.returns_pool = function.cfg.blocks.iter().find_map(|block| {
+            let Terminator::Return { values, .. } = &block.terminator else {
+                return None;
+            };
+            let value = values.first()?;
+            let kind = match kinds.get(value) {
+                Some(kind) => kind.clone(),
+                None => match value {
+                    Operand::Call(id) => {
+                        let helper = self.callee_summary(file, &function.call(*id).callee)?;
+                        let (pool, autocommit) = helper.returns_pool?;
+                        Kind::Pool { pool, autocommit }
+                    }
+                    _ => return None,
+                },
+            };
+            match kind {
+                Kind::Pool { pool, autocommit } => Some((pool, autocommit)),
+                _ => None,
+            }
+        });
         // `return await get_connection()`: what the helper hands out, handed on.
         if summary.acquires.is_none() {
             let returned = function.cfg.blocks.iter().find_map(|block| {
@@ -2355,6 +2407,7 @@ fn summarize(models: &Models, function: &Function, kinds: &HashMap<Operand, Kind
         never_returns: false,
         ends_scoped: false,
         global: None,
+        returns_pool: None,
     }
 }
 
