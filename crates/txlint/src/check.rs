@@ -1280,18 +1280,8 @@ fn project_indexes(
                     want(profile_id(&target.profile), prepared, &mut wanted)
                 }
                 Stage::Unparsed(_, imports) if !imports.is_empty() => {
-                    let mut ir = FileIr::empty(Language::Python);
-                    ir.imports = imports.clone();
-                    let scanned = Prepared {
-                        display_path: String::new(),
-                        raw_path: None,
-                        language: Language::Python,
-                        content: String::new(),
-                        text: String::new(),
-                        suppressions: Vec::new(),
-                        ir,
-                        place: locate(Language::Python, &real(target), fs),
-                    };
+                    let place = locate(Language::Python, &real(target), fs);
+                    let scanned = imports_only(imports.clone(), place);
                     want(profile_id(&target.profile), &scanned, &mut wanted);
                 }
                 _ => {}
@@ -1329,21 +1319,7 @@ fn project_indexes(
                 context.push((profile, prepared));
                 grew = true;
             } else if let Some((place, imports)) = skipped {
-                let mut ir = FileIr::empty(Language::Python);
-                ir.imports = imports.clone();
-                scanned.push((
-                    profile,
-                    Prepared {
-                        display_path: String::new(),
-                        raw_path: None,
-                        language: Language::Python,
-                        content: String::new(),
-                        text: String::new(),
-                        suppressions: Vec::new(),
-                        ir,
-                        place: place.clone(),
-                    },
-                ));
+                scanned.push((profile, imports_only(imports.clone(), place.clone())));
                 passed_over.push(PassedOver {
                     profile,
                     path,
@@ -1436,6 +1412,22 @@ fn project_indexes(
         current = true;
     }
     (indexes, read)
+}
+
+/// A Python file passed over, as the index sees it: its imports only, to follow them.
+fn imports_only(imports: Vec<Import>, place: Option<Place>) -> Prepared {
+    let mut ir = FileIr::empty(Language::Python);
+    ir.imports = imports;
+    Prepared {
+        display_path: String::new(),
+        raw_path: None,
+        language: Language::Python,
+        content: String::new(),
+        text: String::new(),
+        suppressions: Vec::new(),
+        ir,
+        place,
+    }
 }
 
 /// The files named on the command line, for the project snapshot's name.
