@@ -225,8 +225,15 @@ fn a_warm_run_over_unchanged_stamps_parses_nothing_and_reports_the_same() {
         "tx, _ := db.Begin()",
         "tx, _ := db.Begin() // txlint: ignore[TX008]",
     );
-    let dir = project(&[("a.go", LEAKY), ("b.go", &suppressed), ("c.go", CLEAN)]);
-    for name in ["a.go", "b.go", "c.go"] {
+    // A file skipped for what it holds is skipped (and said) again, not read.
+    let binary = "package store\n\u{0}\u{0}";
+    let dir = project(&[
+        ("a.go", LEAKY),
+        ("b.go", &suppressed),
+        ("c.go", CLEAN),
+        ("blob.go", binary),
+    ]);
+    for name in ["a.go", "b.go", "c.go", "blob.go"] {
         age(dir.path(), name, 3600);
     }
     let (first, log) = run(dir.path(), &["--format", "json"]);
@@ -236,6 +243,7 @@ fn a_warm_run_over_unchanged_stamps_parses_nothing_and_reports_the_same() {
         report["summary"]["findings"], 3,
         "b.go's TX008 is suppressed"
     );
+    assert_eq!(report["summary"]["files_skipped"], 1, "{report}");
     let (second, log) = run(dir.path(), &["--format", "json"]);
     assert!(log.contains(STAMPED), "{log}");
     assert_eq!(first, second);

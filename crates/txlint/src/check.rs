@@ -71,6 +71,8 @@ struct Checked {
     content: Option<String>,
     /// The project digest its results were computed (or cached) under.
     digest: Option<u64>,
+    /// Not checked because of a bug of ours: never remembered as the file's outcome.
+    bug: bool,
 }
 
 pub fn run(args: &CheckArgs) -> Result<u8> {
@@ -953,6 +955,7 @@ fn skipped(display_path: String, language: Option<Language>, message: String) ->
         cache_entry: None,
         content: None,
         digest: None,
+        bug: false,
     }
 }
 
@@ -1010,11 +1013,11 @@ struct Prepared {
 /// A file whose check hit a bug of ours: an internal error for this file alone.
 fn failed(path: &Path, display_path: String, bug: Bug) -> Checked {
     let language = supported_language(path);
-    skipped(
-        display_path,
-        language,
-        bug.file_message("checking this file, so it was not checked"),
-    )
+    let message = bug.file_message("checking this file, so it was not checked");
+    Checked {
+        bug: true,
+        ..skipped(display_path, language, message)
+    }
 }
 
 /// Phase 1 for one file: read it, find its suppression comments, and lower it unless
@@ -1063,6 +1066,7 @@ fn prepare(
                 suppressions,
                 cache_entry: None,
                 digest: None,
+                bug: false,
             },
             imports,
         );
@@ -1176,6 +1180,7 @@ impl Pending {
             cache_entry: None,
             content: Some(self.content),
             digest: Some(digest),
+            bug: false,
         }
     }
 }
@@ -1620,12 +1625,19 @@ fn remember_outcome(
     outcome: &Checked,
     run_started: SystemTime,
 ) {
-    if outcome.skipped.is_some() {
+    // A file skipped for what it holds (binary, not UTF-8, too large) is skipped again
+    // while its stamp holds; one that hit a bug of ours is tried again.
+    let unreadable = outcome
+        .skipped
+        .as_deref()
+        .is_some_and(|why| why.starts_with("cannot read"));
+    // (Permissions change without touching the stamp.)
+    if outcome.bug || unreadable {
         return;
     }
     if let Some(stamp) = Stamp::of(&path, run_started) {
         snapshot.stamps.insert(path.clone(), stamp);
-        let stored = StoredOutcome::of(&outcome.results, None);
+        let stored = StoredOutcome::of(&outcome.results, outcome.skipped.as_deref());
         snapshot.outcomes.insert(path, stored);
     }
 }
@@ -1743,7 +1755,7 @@ fn take_stamped_project(
         .enumerate()
         .map(|(index, target)| {
             let path = real_path(target);
-            let (results, _) = snapshot
+            let (results, skipped) = snapshot
                 .outcomes
                 .get(&path)?
                 .restore(FileId(index as u32))?;
@@ -1756,11 +1768,12 @@ fn take_stamped_project(
                 language: Some(language),
                 results,
                 text: None,
-                skipped: None,
+                skipped,
                 suppressions: Vec::new(),
                 cache_entry: None,
                 content: None,
                 digest: snapshot.digests.get(&path).copied(),
+                bug: false,
             };
             if keeps_text(&checked.results, &[], false) {
                 // The text read must be the one the results were found in.
@@ -1776,7 +1789,7 @@ fn take_stamped_project(
         })
         .collect();
     let checked = checked?;
-    cache.count_hits(checked.len());
+    cache.count_hits(checked.iter().filter(|c| c.skipped.is_none()).count());
     Some(checked)
 }
 
@@ -2039,6 +2052,7 @@ fn finish(
         cache_entry,
         content: Some(content),
         digest: Some(project),
+        bug: false,
     }
 }
 
