@@ -820,7 +820,19 @@ impl PyFacts {
                 }
             }
             session_attributes(models, function, &mut kinds);
-            // Calls whose value another call is made on (`backend.get_engine().connect()`).
+            // Calls whose value another call is made on (`backend.get_engine().connect()`)
+            // or that are returned (`return SessionLocal()`): their value has the kind.
+            let returned = function
+                .cfg
+                .blocks
+                .iter()
+                .filter_map(|block| match &block.terminator {
+                    Terminator::Return { values, .. } => match values.first() {
+                        Some(Operand::Call(id)) => Some(id.index()),
+                        _ => None,
+                    },
+                    _ => None,
+                });
             let chained: HashSet<usize> = function
                 .calls
                 .iter()
@@ -831,14 +843,15 @@ impl PyFacts {
                     } => Some(inner.index()),
                     _ => None,
                 })
+                .chain(returned)
                 .collect();
             for (call_index, call) in function.calls.iter().enumerate() {
                 if chained.contains(&call_index) && !matches!(call.result, ResultUse::Assigned(_)) {
-                    // A pool made or handed out and used at once: its kind is the call's.
+                    // A pool or connection made or handed out and used at once.
                     let kind =
                         self.kind_of_call(file, models, &kinds, function, (call, false), &mappings);
-                    if let Some(pool @ Kind::Pool { .. }) = kind {
-                        kinds.insert(Operand::Call(CallId(call_index as u32)), pool);
+                    if let Some(kind @ (Kind::Pool { .. } | Kind::Connection { .. })) = kind {
+                        kinds.insert(Operand::Call(CallId(call_index as u32)), kind);
                     }
                     continue;
                 }
