@@ -1,6 +1,7 @@
 //! End-to-end tests of the `txlint` binary: exit codes, output formats, discovery and
 //! bad input. Each test builds its own directory of sources.
 
+use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -433,6 +434,96 @@ fn code_nested_too_deeply_withholds_its_function_with_a_notice() {
     for (_, skipped, message) in &notes {
         assert!(!skipped);
         assert!(message.contains("nested too deeply"), "{message}");
+    }
+}
+
+/// Each begin's analysis walks its function, so thousands of begins in one body took
+/// seconds (fuzzing: 3,000 in one Rust function, 8 s). Past the limit a function's
+/// findings are withheld with a notice; at the limit it is analysed as usual.
+#[test]
+fn a_function_with_too_many_begins_is_withheld_with_a_notice() {
+    let limit = txlint_rules::MAX_BEGINS_PER_FUNCTION;
+    let go_function = |name: &str, begins: usize| {
+        format!(
+            "func {name}(db *sql.DB) {{\n{}}}\n\n",
+            "\ttx, _ := db.Begin()\n\ttx.Exec(\"UPDATE t SET a = 1\")\n".repeat(begins)
+        )
+    };
+    let go = format!(
+        "package store\n\nimport \"database/sql\"\n\n{}{}",
+        go_function("AtTheLimit", limit),
+        go_function("PastTheLimit", limit + 1),
+    );
+    let rust = format!(
+        "pub async fn past(pool: &sqlx::PgPool) -> Result<(), sqlx::Error> {{\n{}    Ok(())\n}}\n",
+        "    let mut tx = pool.begin().await?;\n    sqlx::query(\"UPDATE t SET a = 1\").execute(&mut *tx).await?;\n"
+            .repeat(limit + 1)
+    );
+    let dir = project(&[
+        ("many.go", go.as_bytes()),
+        ("many.rs", rust.as_bytes()),
+        ("other/leaky.go", LEAKY.as_bytes()),
+    ]);
+    let report = json_output(dir.path(), &["--no-cache"]);
+    let findings = finding_codes(&report);
+    let past_start = go.find("func PastTheLimit").unwrap();
+    let past_line = go[..past_start].lines().count() as u64 + 1;
+    let in_go: Vec<_> = findings.iter().filter(|(path, _, _)| path == "many.go").collect();
+    // Every begin of the function at the limit is left open and its error dropped: a
+    // TX002 and a TX008 each; none in the function past it.
+    for code in ["TX002", "TX008"] {
+        let count = in_go.iter().filter(|(_, c, _)| c == code).count();
+        assert_eq!(count, limit, "{code}");
+    }
+    assert_eq!(in_go.len(), 2 * limit);
+    assert!(in_go.iter().all(|(_, _, line)| *line < past_line));
+    assert!(findings.iter().all(|(path, _, _)| path != "many.rs"), "{findings:?}");
+    assert_eq!(
+        findings.iter().filter(|(path, _, _)| path == "other/leaky.go").count(),
+        2
+    );
+    let notes = notifications(&report);
+    let paths: Vec<&str> = notes.iter().map(|(p, _, _)| p.as_str()).collect();
+    assert_eq!(paths, ["many.go", "many.rs"], "{notes:?}");
+    for (_, skipped, message) in &notes {
+        assert!(!skipped);
+        assert!(
+            message.contains(&format!("more than {limit} transaction begins")),
+            "{message}"
+        );
+    }
+    assert_eq!(report["notifications"][0]["level"], "warning");
+}
+
+/// tree-sitter's error recovery can take seconds on long broken lines; the parser is
+/// stopped at its budget (tests stop it at once) and the file is reported as not checked,
+/// at the level of the other files that could not be checked.
+#[cfg(debug_assertions)]
+#[test]
+fn a_file_whose_parser_is_stopped_is_reported_and_the_others_still_checked() {
+    let python = "import psycopg2\n\n\ndef save(dsn):\n    conn = psycopg2.connect(dsn)\n    try:\n        conn.cursor().execute(\"INSERT INTO t VALUES (1)\")\n    finally:\n        conn.commit()\n        conn.close()\n";
+    let dir = project(&[
+        ("a_leaky.go", LEAKY.as_bytes()),
+        ("other/b.go", LEAKY.as_bytes()),
+        ("c.py", python.as_bytes()),
+    ]);
+    for (stopped, other) in [("b.go", "c.py"), ("c.py", "other/b.go")] {
+        let output = txlint()
+            .current_dir(dir.path())
+            .env("TXLINT_TEST_FAULT", format!("parse-budget:{stopped}"))
+            .args(["check", "--no-cache", "--format", "json"])
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(1), "{output:?}");
+        let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+        let findings = finding_codes(&report);
+        let paths: BTreeSet<&str> = findings.iter().map(|(p, _, _)| p.as_str()).collect();
+        assert_eq!(paths, BTreeSet::from(["a_leaky.go", other]), "{findings:?}");
+        let notes = notifications(&report);
+        assert_eq!(notes.len(), 1, "{notes:?}");
+        assert!(notes[0].0.ends_with(stopped), "{notes:?}");
+        assert!(notes[0].2.contains("the parser was stopped"), "{notes:?}");
+        assert_eq!(report["notifications"][0]["level"], "error");
     }
 }
 

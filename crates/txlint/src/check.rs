@@ -13,6 +13,7 @@ use std::time::SystemTime;
 
 use anyhow::{bail, Context as _, Result};
 use rayon::prelude::*;
+use txlint_ir::ir::ParseDeadline;
 use txlint_ir::ir::{FileIr, Import};
 use txlint_ir::{Diagnostic, FileId, Language, LineIndex, Severity, TextRange};
 use txlint_report::{
@@ -1202,8 +1203,8 @@ fn lower_pending(pending: Pending, target: &Target, fs: &ProjectFiles) -> Prepar
     // The parser does not expect a byte-order mark. Blank it out rather than remove it,
     // so that every offset stays an offset into the file.
     let ir = match pending.text.strip_prefix('\u{feff}') {
-        Some(rest) => lower(pending.language, &format!("   {rest}")),
-        None => lower(pending.language, &pending.text),
+        Some(rest) => lower(pending.language, &format!("   {rest}"), &target.path),
+        None => lower(pending.language, &pending.text, &target.path),
     };
     let place = locate(
         pending.language,
@@ -1394,7 +1395,7 @@ fn project_indexes(
                         raw_path: None,
                         language: Language::Python,
                         content: text_key(Language::Python, &text),
-                        ir: lower(Language::Python, &text),
+                        ir: lower(Language::Python, &text, &file.path),
                         suppressions: Vec::new(),
                         text: String::new(),
                         place: file.place,
@@ -1842,7 +1843,7 @@ fn second_chance(
                 raw_path: outcome.raw_path.clone(),
                 language,
                 content: text_key(language, &text),
-                ir: lower(language, &text),
+                ir: lower(language, &text, &target.path),
                 suppressions: outcome.suppressions.clone(),
                 text,
                 place,
@@ -1909,7 +1910,7 @@ fn load_context(
         raw_path: None,
         language,
         content: content.clone(),
-        ir: lower(language, &text),
+        ir: lower(language, &text, path),
         suppressions: Vec::new(),
         text: String::new(),
         place,
@@ -2070,6 +2071,7 @@ fn analyse(
     let report = check_file_in(file, &ir, settings, view, precomputed);
     let test_code: Vec<(u32, u32)> = ir.test_code.iter().map(|r| (r.start(), r.end())).collect();
     let (syntax_errors, unanalysed) = (ir.syntax_errors, ir.unanalysed);
+    let parser_stopped = ir.parser_stopped;
     fault_point("notices", path);
     // Rare: the line index is built only for a file that needs a notice.
     let line_of = |range: &TextRange| LineIndex::new(text).line_column(range.start(), text).line;
@@ -2078,7 +2080,16 @@ fn analyse(
         n => format!("s in {n} places"),
     };
     let mut notices = Vec::new();
-    if let Some(first) = syntax_errors.first() {
+    if parser_stopped {
+        notices.push(FileNotice {
+            range: (0, 0),
+            message: format!(
+                "the parser was stopped after {} ms (its budget for a file of this size): tree-sitter's recovery from the broken code in it takes too long; the file was not checked",
+                txlint_ir::ir::parse_budget(text.len()).as_millis(),
+            ),
+            syntax_error: true,
+        });
+    } else if let Some(first) = syntax_errors.first() {
         notices.push(FileNotice {
             range: (first.start(), first.end()),
             message: format!(
@@ -2100,6 +2111,19 @@ fn analyse(
                     n => format!(", {n} functions"),
                 },
                 if unanalysed.len() == 1 { "" } else { "s" },
+            ),
+            syntax_error: false,
+        });
+    }
+    if let Some(first) = report.crowded.first() {
+        notices.push(FileNotice {
+            range: (first.start(), first.end()),
+            message: format!(
+                "function{} with more than {} transaction begins (first at line {}); too many to analyse, findings in {} are not reported",
+                if report.crowded.len() == 1 { "" } else { "s" },
+                txlint_rules::MAX_BEGINS_PER_FUNCTION,
+                line_of(first),
+                if report.crowded.len() == 1 { "it" } else { "them" },
             ),
             syntax_error: false,
         });
@@ -2302,10 +2326,15 @@ fn rehearse(
     let _ = render(&report, format, &HumanOptions::default(), &mut io::sink());
 }
 
-fn lower(language: Language, text: &str) -> txlint_ir::ir::FileIr {
+fn lower(language: Language, text: &str, path: &Path) -> txlint_ir::ir::FileIr {
+    // Tests stop the parser at once with `TXLINT_TEST_FAULT=parse-budget:<file name>`.
+    let deadline = match isolate::injected("TXLINT_TEST_FAULT", "parse-budget", path) {
+        true => ParseDeadline::passed_already(),
+        false => ParseDeadline::for_len(text.len()),
+    };
     let mut ir = match language {
-        Language::Go => txlint_go::lower_file(text),
-        Language::Python => txlint_python::lower_file(text),
+        Language::Go => txlint_go::lower_file_by(text, &deadline),
+        Language::Python => txlint_python::lower_file_by(text, &deadline),
         Language::Rust => txlint_rust::lower_file(text),
     };
     ir.shrink_to_fit();

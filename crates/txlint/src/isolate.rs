@@ -109,19 +109,25 @@ fn one_line(text: &str) -> String {
 /// is isolated: with `TXLINT_TEST_PANIC=<stage>:<file name>` in the environment, a
 /// debug build panics when it reaches `stage` for that file. Release builds never do.
 pub fn fault_point(stage: &str, path: &std::path::Path) {
-    if !cfg!(debug_assertions) {
-        return;
-    }
-    let Some(spec) = std::env::var_os("TXLINT_TEST_PANIC") else {
-        return;
-    };
-    let Some((wanted_stage, wanted_file)) = spec.to_str().and_then(|s| s.split_once(':')) else {
-        return;
-    };
-    let file_name = path.file_name().and_then(|n| n.to_str());
-    if wanted_stage == stage && file_name == Some(wanted_file) {
+    if injected("TXLINT_TEST_PANIC", stage, path) {
         panic!("injected failure in stage `{stage}` (TXLINT_TEST_PANIC)");
     }
+}
+
+/// Whether a debug build's environment asks for a test fault at `stage` for this file:
+/// `<variable>=<stage>:<file name>`. Release builds never inject one.
+pub fn injected(variable: &str, stage: &str, path: &std::path::Path) -> bool {
+    if !cfg!(debug_assertions) {
+        return false;
+    }
+    let Some(spec) = std::env::var_os(variable) else {
+        return false;
+    };
+    let Some((wanted_stage, wanted_file)) = spec.to_str().and_then(|s| s.split_once(':')) else {
+        return false;
+    };
+    let file_name = path.file_name().and_then(|n| n.to_str());
+    wanted_stage == stage && file_name == Some(wanted_file)
 }
 
 #[cfg(test)]

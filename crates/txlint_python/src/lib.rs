@@ -17,14 +17,19 @@
 
 mod lower;
 
-use txlint_ir::ir::FileIr;
+use txlint_ir::ir::{FileIr, ParseDeadline};
 use txlint_ir::{Language, TextRange};
 
 /// Parses and lowers one Python source file.
 pub fn lower_file(source: &str) -> FileIr {
+    lower_file_by(source, &ParseDeadline::for_len(source.len()))
+}
+
+/// [`lower_file`], the parser stopped at `deadline` (the file is then unparsable).
+pub fn lower_file_by(source: &str, deadline: &ParseDeadline) -> FileIr {
     match lone_carriage_returns_as_newlines(source) {
-        Some(normalized) => lower_normalized(&normalized),
-        None => lower_normalized(source),
+        Some(normalized) => lower_normalized(&normalized, deadline),
+        None => lower_normalized(source, deadline),
     }
 }
 
@@ -47,7 +52,7 @@ fn lone_carriage_returns_as_newlines(source: &str) -> Option<String> {
     String::from_utf8(copy).ok()
 }
 
-fn lower_normalized(source: &str) -> FileIr {
+fn lower_normalized(source: &str, deadline: &ParseDeadline) -> FileIr {
     let mut parser = tree_sitter::Parser::new();
     if parser
         .set_language(&tree_sitter_python::LANGUAGE.into())
@@ -55,10 +60,27 @@ fn lower_normalized(source: &str) -> FileIr {
     {
         return unparsable(source);
     }
-    match parser.parse(source, None) {
+    match parse_within_budget(&mut parser, source, deadline) {
         Some(tree) => lower::lower(source, &tree),
-        None => unparsable(source),
+        None => {
+            let mut ir = unparsable(source);
+            ir.parser_stopped = true;
+            ir
+        }
     }
+}
+
+/// Parses `source`, or stops the parser when the file's parse budget is used up.
+fn parse_within_budget(
+    parser: &mut tree_sitter::Parser,
+    source: &str,
+    deadline: &ParseDeadline,
+) -> Option<tree_sitter::Tree> {
+    let mut stop = |_: &tree_sitter::ParseState| deadline.passed();
+    let options = tree_sitter::ParseOptions::new().progress_callback(&mut stop);
+    let bytes = source.as_bytes();
+    let mut read = |at: usize, _| bytes.get(at..).unwrap_or_default();
+    parser.parse_with_options(&mut read, None, Some(options))
 }
 
 /// The IR of a file the parser gave up on: no functions, all of it a syntax error.

@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 
 use txlint_ir::ir::{
-    Binding, CallId, Callee, Event, FileIr, Function, Operand, ResultUse, Terminator, VarId,
+    Binding, CallId, Callee, Event, FileIr, FuncId, Function, Operand, ResultUse, Terminator, VarId,
 };
 
 use crate::models::{BeginResults, Library, Models};
@@ -34,7 +34,16 @@ pub(crate) struct FunctionFacts {
 
 pub(crate) struct FileFacts {
     pub functions: Vec<FunctionFacts>,
+    /// Functions with more begins than [`MAX_BEGINS_PER_FUNCTION`]: their begins are
+    /// dropped and their findings withheld (the file's report says so).
+    pub crowded: Vec<FuncId>,
 }
+
+/// The most transaction begins one function may have for them to be analysed. Each
+/// begin's analysis walks the rest of the function, so the work grows with the square
+/// of their number: generated or pasted code with thousands of begins in one body would
+/// take seconds per file. Real functions have a handful.
+pub const MAX_BEGINS_PER_FUNCTION: usize = 200;
 
 /// A function of the file that returns a transaction it has just begun: its calls are
 /// begins too (`func (s *Store) beginTx(ctx) (*sql.Tx, error)`).
@@ -55,10 +64,18 @@ impl FileFacts {
             .zip(&first.functions)
             .map(|(function, facts)| wrapper(function, facts))
             .collect();
-        if wrappers.iter().all(Option::is_none) {
-            return first;
+        let mut facts = if wrappers.iter().all(Option::is_none) {
+            first
+        } else {
+            Self::pass(file, models, summaries, &wrappers)
+        };
+        for (index, function) in facts.functions.iter_mut().enumerate() {
+            if function.begins.len() > MAX_BEGINS_PER_FUNCTION {
+                function.begins.clear();
+                facts.crowded.push(FuncId(index as u32));
+            }
         }
-        Self::pass(file, models, summaries, &wrappers)
+        facts
     }
 
     /// The functions of the file that return a transaction they begin.
@@ -87,7 +104,10 @@ impl FileFacts {
             let facts = function_facts(file, models, function, &functions, &lookup);
             functions.push(facts);
         }
-        FileFacts { functions }
+        FileFacts {
+            functions,
+            crowded: Vec::new(),
+        }
     }
 }
 

@@ -157,6 +157,10 @@ pub(crate) struct PyFacts {
     /// Per function, indexed by call: whether the call is the context expression of a
     /// `with` statement (found once: asking the events per call is quadratic).
     contexts: Vec<Vec<bool>>,
+    /// Per function, the cursor variables assigned more than once from a connection's
+    /// call, with each assignment's range and connection, in source order (see
+    /// [`connection_at`]; found once: scanning the calls per statement is quadratic).
+    reassigned_cursors: Vec<HashMap<VarId, Vec<(TextRange, Operand)>>>,
     summaries: Vec<PySummary>,
     /// Summaries of the file's context-manager classes, by class name (see
     /// [`PySummary::class_exit`]).
@@ -240,6 +244,7 @@ impl PyFacts {
             kinds: Vec::new(),
             holders: Vec::new(),
             contexts: file.functions.iter().map(context_calls).collect(),
+            reassigned_cursors: Vec::new(),
             summaries: vec![PySummary::default(); file.functions.len()],
             classes: HashMap::new(),
             by_name,
@@ -301,6 +306,12 @@ impl PyFacts {
             })
             .collect();
         facts.holders = holders;
+        facts.reassigned_cursors = file
+            .functions
+            .iter()
+            .zip(&facts.kinds)
+            .map(|(function, kinds)| reassigned_cursors(function, kinds))
+            .collect();
         facts
     }
 
@@ -2468,6 +2479,7 @@ impl ConnectionModel<'_> {
         Some(connection_at(
             self.function,
             self.kinds(),
+            &self.facts.reassigned_cursors[self.function_id.index()],
             receiver,
             call.range,
         ))
@@ -2759,30 +2771,52 @@ pub(crate) fn sql_text(function: &Function, call: &txlint_ir::ir::Call) -> Optio
 fn connection_at(
     function: &Function,
     kinds: &HashMap<Operand, Kind>,
+    reassigned: &HashMap<VarId, Vec<(TextRange, Operand)>>,
     receiver: &Operand,
     at: TextRange,
 ) -> Operand {
     if let (Operand::Var(v), Some(Kind::Cursor { .. })) = (receiver, kinds.get(receiver)) {
-        let cursors: Vec<&txlint_ir::ir::Call> = function
-            .calls
-            .iter()
-            .filter(|call| {
-                matches!(&call.result, ResultUse::Assigned(b) if b.first() == Some(&Binding::Var(*v)))
-                    && matches!(&call.callee, Callee::Method { receiver, .. }
-                        if matches!(kinds.get(receiver), Some(Kind::Connection { .. })))
-            })
-            .collect();
-        if cursors.len() > 1 {
-            let before = cursors
-                .iter()
-                .filter(|call| call.range.end() <= at.start())
-                .max_by_key(|call| call.range.start());
-            if let Some(Callee::Method { receiver, .. }) = before.map(|call| &call.callee) {
-                return receiver.clone();
+        if let Some(assignments) = reassigned.get(v) {
+            // Assignments are statements, so they do not overlap: in source order, their
+            // ends are ordered too.
+            let before = assignments.partition_point(|(range, _)| range.end() <= at.start());
+            if let Some((_, connection)) = before.checked_sub(1).map(|i| &assignments[i]) {
+                return connection.clone();
             }
         }
     }
     connection_of(function, kinds, receiver)
+}
+
+/// The cursor variables of a function assigned more than once from a call on a
+/// connection (`cur = a.cursor()` … `cur = b.cursor()`), each with its assignments.
+fn reassigned_cursors(
+    function: &Function,
+    kinds: &HashMap<Operand, Kind>,
+) -> HashMap<VarId, Vec<(TextRange, Operand)>> {
+    let mut assignments: HashMap<VarId, Vec<(TextRange, Operand)>> = HashMap::new();
+    for call in &function.calls {
+        let (ResultUse::Assigned(bindings), Callee::Method { receiver, .. }) =
+            (&call.result, &call.callee)
+        else {
+            continue;
+        };
+        if let (Some(Binding::Var(v)), Some(Kind::Connection { .. })) =
+            (bindings.first(), kinds.get(receiver))
+        {
+            if matches!(kinds.get(&Operand::Var(*v)), Some(Kind::Cursor { .. })) {
+                assignments
+                    .entry(*v)
+                    .or_default()
+                    .push((call.range, receiver.clone()));
+            }
+        }
+    }
+    assignments.retain(|_, list| list.len() > 1);
+    for list in assignments.values_mut() {
+        list.sort_by_key(|(range, _)| range.start());
+    }
+    assignments
 }
 
 pub(crate) fn connection_of(

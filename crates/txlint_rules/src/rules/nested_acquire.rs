@@ -3,7 +3,7 @@
 //! the same pool. Under load every holder waits for a connection only another waiting
 //! holder can give back.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 
 use txlint_ir::ir::{
     Binding, BlockId, CallId, Callee, Event, FuncId, Function, Operand, ResultUse, VarId,
@@ -68,6 +68,20 @@ fn check_transactions(cx: &Context, out: &mut Vec<Diagnostic>) {
         Language::Rust => held.extend(rust_connections(cx, &held)),
         Language::Python => {}
     }
+    // Which calls begin a transaction, looked up once: a function with thousands of
+    // begins would otherwise rescan its begins for every event of every one held.
+    let begin_calls: HashSet<(FuncId, CallId)> = cx
+        .facts
+        .functions
+        .iter()
+        .enumerate()
+        .flat_map(|(index, facts)| {
+            facts
+                .begins
+                .iter()
+                .map(move |b| (FuncId(index as u32), b.call))
+        })
+        .collect();
     let meta = crate::registry::rule("TX013").expect("registered");
     let mut reported: BTreeSet<(FuncId, CallId)> = BTreeSet::new();
     for first in &held {
@@ -79,7 +93,7 @@ fn check_transactions(cx: &Context, out: &mut Vec<Diagnostic>) {
             if *id == first.begin || reported.contains(&(first.function, *id)) {
                 continue;
             }
-            let Some(what) = borrow_on(cx, first, *id) else {
+            let Some(what) = borrow_on(cx, first, *id, &begin_calls) else {
                 continue;
             };
             // Begun again into the same variable while open: the first is lost, which is
@@ -283,7 +297,12 @@ fn is_place(operand: &Operand) -> bool {
 /// What a call does that borrows from `pool`: begins a transaction on it (a begin with
 /// the evidence the transaction analyses need, or a closure API on it) or acquires a
 /// connection from it.
-fn borrow_on(cx: &Context, first: &Held, id: CallId) -> Option<&'static str> {
+fn borrow_on(
+    cx: &Context,
+    first: &Held,
+    id: CallId,
+    begin_calls: &HashSet<(FuncId, CallId)>,
+) -> Option<&'static str> {
     let (function_id, pool) = (first.function, &first.pool);
     let function = cx.function(function_id);
     let call = function.call(id);
@@ -315,11 +334,7 @@ fn borrow_on(cx: &Context, first: &Held, id: CallId) -> Option<&'static str> {
     if base_handle(function, receiver) != *pool {
         return None;
     }
-    let begins = cx.facts.functions[function_id.index()]
-        .begins
-        .iter()
-        .any(|b| b.call == id);
-    if begins {
+    if begin_calls.contains(&(function_id, id)) {
         return Some("begins a second transaction on the pool");
     }
     if closure_api(name) {
