@@ -41,10 +41,20 @@ const MAX_SAVED_SLOW: usize = 3;
 /// The name of the list of known defects in the regressions directory.
 pub const KNOWN_FILE: &str = "KNOWN";
 
+impl Options {
+    /// The iteration after the last one to run.
+    fn end(&self) -> u64 {
+        self.first_iteration.saturating_add(self.iterations)
+    }
+}
+
 /// Settings of a fuzzing run.
 #[derive(Debug, Clone)]
 pub struct Options {
     pub targets: Vec<Target>,
+    /// The first iteration to run: a long run split over several sessions goes on where
+    /// the last one stopped (inputs are a pure function of seed and iteration).
+    pub first_iteration: u64,
     pub iterations: u64,
     pub seed: u64,
     /// Per target.
@@ -247,7 +257,7 @@ fn spawn_worker(
         .args(["--target", target.name()])
         .args(["--seed", &options.seed.to_string()])
         .args(["--from", &from.to_string()])
-        .args(["--iterations", &options.iterations.to_string()])
+        .args(["--iterations", &options.end().to_string()])
         .arg("--root")
         .arg(&options.root)
         .args(["--budget-floor-ms", &options.floor.as_millis().to_string()]);
@@ -290,7 +300,7 @@ fn run_target(options: &Options, target: Target) -> TargetSummary {
     let mut known_panics: BTreeSet<String> = BTreeSet::new();
     let mut known_slow = false;
     let mut saved_slow = 0;
-    let mut next = 0u64;
+    let mut next = options.first_iteration;
     eprintln!(
         "== fuzz {}: {} seeds, seed {}, {}",
         target.name(),
@@ -298,11 +308,15 @@ fn run_target(options: &Options, target: Target) -> TargetSummary {
         options.seed,
         match options.time_limit {
             Some(limit) => format!("for {limit:?}"),
+            None if options.first_iteration > 0 => format!(
+                "{} iterations from {}",
+                options.iterations, options.first_iteration
+            ),
             None => format!("{} iterations", options.iterations),
         }
     );
     let mut last_report = Instant::now();
-    'workers: while next < options.iterations {
+    'workers: while next < options.end() {
         let deadline = match options.time_limit {
             Some(limit) => match limit.checked_sub(started.elapsed()) {
                 Some(left) if !left.is_zero() => Some(left),

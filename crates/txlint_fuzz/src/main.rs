@@ -25,6 +25,9 @@ struct Cli {
     /// Inputs per target (default: unbounded with --time-limit, else 10000).
     #[arg(long)]
     iterations: Option<u64>,
+    /// Start at iteration N (to go on with a long run where an earlier one stopped).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    first_iteration: u64,
     /// Seed of the mutations: the same seed gives the same inputs.
     #[arg(long, default_value_t = 1)]
     seed: u64,
@@ -156,6 +159,7 @@ fn main() -> ExitCode {
     }
     let options = Options {
         targets,
+        first_iteration: cli.first_iteration,
         iterations: cli.iterations.unwrap_or(match cli.time_limit {
             Some(_) => u64::MAX,
             None => 10_000,
