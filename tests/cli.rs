@@ -459,8 +459,13 @@ fn a_function_with_too_many_begins_is_withheld_with_a_notice() {
         "    let mut tx = pool.begin().await?;\n    sqlx::query(\"UPDATE t SET a = 1\").execute(&mut *tx).await?;\n"
             .repeat(limit + 1)
     );
+    let python = format!(
+        "from django.db import transaction\n\n\ndef past():\n{}",
+        "    transaction.set_autocommit(False)\n".repeat(limit + 1)
+    );
     let dir = project(&[
         ("many.go", go.as_bytes()),
+        ("many.py", python.as_bytes()),
         ("many.rs", rust.as_bytes()),
         ("other/leaky.go", LEAKY.as_bytes()),
     ]);
@@ -468,7 +473,10 @@ fn a_function_with_too_many_begins_is_withheld_with_a_notice() {
     let findings = finding_codes(&report);
     let past_start = go.find("func PastTheLimit").unwrap();
     let past_line = go[..past_start].lines().count() as u64 + 1;
-    let in_go: Vec<_> = findings.iter().filter(|(path, _, _)| path == "many.go").collect();
+    let in_go: Vec<_> = findings
+        .iter()
+        .filter(|(path, _, _)| path == "many.go")
+        .collect();
     // Every begin of the function at the limit is left open and its error dropped: a
     // TX002 and a TX008 each; none in the function past it.
     for code in ["TX002", "TX008"] {
@@ -477,14 +485,22 @@ fn a_function_with_too_many_begins_is_withheld_with_a_notice() {
     }
     assert_eq!(in_go.len(), 2 * limit);
     assert!(in_go.iter().all(|(_, _, line)| *line < past_line));
-    assert!(findings.iter().all(|(path, _, _)| path != "many.rs"), "{findings:?}");
+    assert!(
+        findings
+            .iter()
+            .all(|(path, _, _)| path != "many.rs" && path != "many.py"),
+        "{findings:?}"
+    );
     assert_eq!(
-        findings.iter().filter(|(path, _, _)| path == "other/leaky.go").count(),
+        findings
+            .iter()
+            .filter(|(path, _, _)| path == "other/leaky.go")
+            .count(),
         2
     );
     let notes = notifications(&report);
     let paths: Vec<&str> = notes.iter().map(|(p, _, _)| p.as_str()).collect();
-    assert_eq!(paths, ["many.go", "many.rs"], "{notes:?}");
+    assert_eq!(paths, ["many.go", "many.py", "many.rs"], "{notes:?}");
     for (_, skipped, message) in &notes {
         assert!(!skipped);
         assert!(

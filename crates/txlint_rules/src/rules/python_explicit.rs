@@ -7,6 +7,7 @@ use txlint_ir::ir::{
 };
 use txlint_ir::{Diagnostic, TextRange};
 
+use crate::facts::MAX_BEGINS_PER_FUNCTION;
 use crate::flow::{self, Effect, ExitKind, ExitPolicy, Resource, ResourceModel};
 use crate::python::{resolve, Kind};
 use crate::transactions::aliases_of;
@@ -106,7 +107,40 @@ impl ResourceModel for ExplicitModel<'_> {
     }
 }
 
+/// The explicit begins of a function: none when it has more than
+/// [`MAX_BEGINS_PER_FUNCTION`] (see [`crowded`]; each begin's analysis walks the function).
 pub(crate) fn begins(cx: &Context, index: usize, function: &Function) -> Vec<ExplicitBegin> {
+    let found = begin_calls(cx, index, function);
+    if found.len() > MAX_BEGINS_PER_FUNCTION {
+        return Vec::new();
+    }
+    found
+        .into_iter()
+        .map(|(call, holder, owner)| ExplicitBegin {
+            call,
+            holders: holder.map_or_else(Vec::new, |v| aliases_of(function, v)),
+            owner,
+        })
+        .collect()
+}
+
+/// The functions with too many explicit begins to analyse.
+pub(crate) fn crowded(cx: &Context) -> Vec<FuncId> {
+    (0..cx.ir.functions.len())
+        .filter(|&index| {
+            begin_calls(cx, index, &cx.ir.functions[index]).len() > MAX_BEGINS_PER_FUNCTION
+        })
+        .map(|index| FuncId(index as u32))
+        .collect()
+}
+
+/// Each explicit begin of a function: the call, the variable holding the transaction
+/// (none for Django's `set_autocommit(False)`) and the connection it was begun on.
+fn begin_calls(
+    cx: &Context,
+    index: usize,
+    function: &Function,
+) -> Vec<(CallId, Option<VarId>, Option<Operand>)> {
     let kinds = &cx.python().kinds[index];
     let methods = &cx.models.connection;
     let mut found = Vec::new();
@@ -120,11 +154,7 @@ pub(crate) fn begins(cx: &Context, index: usize, function: &Function) -> Vec<Exp
                 ..
             } if methods.start.iter().any(|m| m == name) => {
                 if let Some(Kind::DeferredTransaction { owner }) = kinds.get(&Operand::Var(*tr)) {
-                    found.push(ExplicitBegin {
-                        call: id,
-                        holders: aliases_of(function, *tr),
-                        owner: Some(owner.clone()),
-                    });
+                    found.push((id, Some(*tr), Some(owner.clone())));
                 }
             }
             Callee::Path(path) => {
@@ -132,11 +162,7 @@ pub(crate) fn begins(cx: &Context, index: usize, function: &Function) -> Vec<Exp
                 let name = resolve(cx.ir, &segments);
                 let off = call.args.first() == Some(&Operand::Const("False".into()));
                 if cx.models.django.set_autocommit.contains(&name) && off {
-                    found.push(ExplicitBegin {
-                        call: id,
-                        holders: Vec::new(),
-                        owner: None,
-                    });
+                    found.push((id, None, None));
                 }
             }
             _ => {}
@@ -147,11 +173,7 @@ pub(crate) fn begins(cx: &Context, index: usize, function: &Function) -> Vec<Exp
                 if let Some(Kind::Transaction { owner }) = kinds.get(&Operand::Var(*t)) {
                     let is_begin = matches!(&call.callee, Callee::Method { receiver, .. } if receiver == owner);
                     if is_begin {
-                        found.push(ExplicitBegin {
-                            call: id,
-                            holders: aliases_of(function, *t),
-                            owner: Some(owner.clone()),
-                        });
+                        found.push((id, Some(*t), Some(owner.clone())));
                     }
                 }
             }
