@@ -271,7 +271,8 @@ impl PyFacts {
                 .zip(&kinds)
                 .map(|(function, kinds)| facts.summarize(file, models, function, kinds))
                 .collect();
-            let shared = shared_kinds(file, &kinds);
+            let mut shared = shared_kinds(file, &kinds);
+            property_kinds(file, &summaries, &mut shared);
             let classes = facts.class_summaries(file, models, &kinds);
             let settled = kinds == facts.kinds
                 && summaries == facts.summaries
@@ -1047,6 +1048,37 @@ fn caller_ended(models: &Models, file: &FileIr) -> Vec<(String, String)> {
 /// Kinds of module globals and class attributes at the calls that assign them (`<module>`'s
 /// `conn = psycopg.connect(..., autocommit=True)`, `self.conn = …` in a method), as the
 /// previous pass computed them: uses elsewhere only know the declaration's text.
+/// Properties that hand out a connection or session that lives on (`@property def
+/// session(self): return self._session`, or `return db.session`): reading the attribute
+/// is using that connection, as if it were the attribute itself.
+fn property_kinds(
+    file: &FileIr,
+    summaries: &[PySummary],
+    shared: &mut HashMap<(Option<String>, String), Kind>,
+) {
+    for (function, summary) in file.functions.iter().zip(summaries) {
+        let is_property = function.decorators.iter().any(|d| {
+            matches!(
+                d.as_str(),
+                "property" | "cached_property" | "functools.cached_property"
+            )
+        });
+        if function.kind != FunctionKind::Method || !is_property || !summary.returns_shared {
+            continue;
+        }
+        let (Some(driver), Some((class, name))) = (summary.acquires, function.name.rsplit_once('.'))
+        else {
+            continue;
+        };
+        shared
+            .entry((Some(class.to_string()), name.to_string()))
+            .or_insert(Kind::Connection {
+                driver,
+                autocommit: summary.acquires_autocommit,
+            });
+    }
+}
+
 fn shared_kinds(
     file: &FileIr,
     kinds: &[HashMap<Operand, Kind>],
@@ -1432,6 +1464,14 @@ fn named_operands(function: &Function) -> Vec<Operand> {
             }
         }
     }
+    // `return db.session` (a property or helper handing out the registry's session).
+    for block in &function.cfg.blocks {
+        if let Terminator::Return { values, .. } = &block.terminator {
+            for value in values {
+                chain(value, &mut out);
+            }
+        }
+    }
     // Sorted by their text for a stable order; each formatted once, and duplicates (a
     // handle named in every call) dropped first.
     let mut seen = std::collections::HashSet::new();
@@ -1522,17 +1562,14 @@ fn imported_globals(file: &FileIr, project: &ProjectView) -> HashMap<Operand, Ki
     found
 }
 
-/// Whether other modules can use a module global of this kind: a registry of scoped
-/// sessions (Flask-SQLAlchemy's `db`, a `scoped_session`). Other connections and pools
-/// kept in module globals are not offered yet.
+/// Whether other modules can use a module global of this kind: a pool, engine or session
+/// factory (`SessionLocal = sessionmaker(...)` imported where sessions are made), or a
+/// registry of scoped sessions (Flask-SQLAlchemy's `db`, a `scoped_session`). Other
+/// connections kept in module globals are not offered yet.
 fn exportable(models: &Models, kind: &Kind) -> bool {
     match kind {
         Kind::Connection { driver, .. } => models.drivers[*driver].scoped,
-        Kind::Pool { pool, .. } => {
-            let pool = &models.pool_kinds[*pool];
-            !pool.session_attributes.is_empty()
-                && driver_index(models, &pool.driver).is_some_and(|d| models.drivers[d].scoped)
-        }
+        Kind::Pool { .. } => true,
         _ => false,
     }
 }
