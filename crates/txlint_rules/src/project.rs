@@ -485,14 +485,25 @@ fn exported_functions(ir: &FileIr) -> impl Iterator<Item = &txlint_ir::ir::Funct
 }
 
 fn is_exported(ir: &FileIr, function: &txlint_ir::ir::Function) -> bool {
-    let callable = match ir.language {
-        Language::Go => matches!(function.kind, FunctionKind::Function | FunctionKind::Method),
-        _ => function.kind == FunctionKind::Function,
-    };
-    callable
-        && function.parent.is_none()
-        && !(ir.language == Language::Python
-            && (function.name.contains('.') || function.name == "<module>"))
+    match ir.language {
+        Language::Go => {
+            matches!(function.kind, FunctionKind::Function | FunctionKind::Method)
+                && function.parent.is_none()
+        }
+        // Top-level functions, and methods of top-level classes (`Class.method`), which
+        // calls on instances reach (see `python::with_imported_receivers`).
+        Language::Python => {
+            function.parent.is_none()
+                && match function.kind {
+                    FunctionKind::Function => {
+                        !function.name.contains('.') && function.name != "<module>"
+                    }
+                    FunctionKind::Method => function.name.matches('.').count() == 1,
+                    FunctionKind::Literal => false,
+                }
+        }
+        Language::Rust => function.kind == FunctionKind::Function && function.parent.is_none(),
+    }
 }
 
 /// What computing a file's exports found out about the file: the same facts the check
@@ -538,6 +549,15 @@ fn exports_of(ir: &FileIr, settings: &Settings, view: &ProjectView) -> (Exports,
                     .python
                     .entry(class.clone())
                     .or_insert_with(|| summary.clone());
+            }
+            for (name, class) in &facts.instance_globals {
+                exports
+                    .python
+                    .entry(name.clone())
+                    .or_insert_with(|| PySummary {
+                        instance_of: Some(class.clone()),
+                        ..PySummary::default()
+                    });
             }
             for (name, kind) in &facts.exported_globals {
                 exports
@@ -638,7 +658,23 @@ impl<'a> ProjectView<'a> {
         let dotted = crate::python::resolve(file, &segments);
         let absolute = self.absolute_module(&dotted)?;
         let (module, name) = absolute.rsplit_once('.')?;
-        self.lookup(module, name)?.python.get(name)
+        if let Some(summary) = self.lookup(module, name).and_then(|e| e.python.get(name)) {
+            return Some(summary);
+        }
+        // A method: `Backend.get_engine` of a class of module `app.backend`, or of the
+        // class of an instance the module keeps (`backend = Backend(…)`).
+        let (module, owner) = module.rsplit_once('.')?;
+        let exports = self.lookup(module, owner)?;
+        let class = match exports
+            .python
+            .get(owner)
+            .and_then(|s| s.instance_of.as_ref())
+        {
+            Some(class) => class.as_str(),
+            None => owner,
+        };
+        let method = format!("{class}.{name}");
+        self.lookup(module, &method)?.python.get(&method)
     }
 
     /// The kind of another module's global a name of the file reaches through its
@@ -686,10 +722,17 @@ impl<'a> ProjectView<'a> {
             if self.unit(&absolute).is_some_and(helpful) {
                 return true;
             }
+            // A helper, an instance that has helpful methods, or a class with one
+            // (`Backend.get_engine`).
             absolute.rsplit_once('.').is_some_and(|(module, name)| {
-                self.unit(module)
-                    .and_then(|exports| exports.python.get(name))
-                    .is_some_and(PySummary::says_something)
+                self.unit(module).is_some_and(|exports| {
+                    exports.python.iter().any(|(entry, summary)| {
+                        let member = entry
+                            .strip_prefix(name)
+                            .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'));
+                        member && summary.says_something()
+                    })
+                })
             })
         })
     }

@@ -129,6 +129,9 @@ pub(crate) struct PySummary {
     /// whether it hands out autocommit connections): `backend.get_engine().connect()` is
     /// a connection of its own.
     pub returns_pool: Option<(usize, bool)>,
+    /// Not a function: a module global holding an instance of this class of its module
+    /// (`backend = Backend(…)`), whose methods calls on it reach.
+    pub instance_of: Option<String>,
 }
 
 impl PySummary {
@@ -147,6 +150,7 @@ impl PySummary {
             || self.class_exit.is_some()
             || self.global.is_some()
             || self.returns_pool.is_some()
+            || self.instance_of.is_some()
     }
 }
 
@@ -174,6 +178,9 @@ pub(crate) struct PyFacts {
     /// The module globals this module offers to the others (see [`PySummary::global`]):
     /// its own and those it imports and so re-exports (`from .base import db`).
     pub exported_globals: Vec<(String, Kind)>,
+    /// Module globals holding an instance of one of the module's classes whose methods
+    /// say something (see [`PySummary::instance_of`]): `(global, class)`.
+    pub instance_globals: Vec<(String, String)>,
     /// Kinds of module globals and class attributes as their assigning calls give them
     /// (keywords included: `autocommit=True`), from the previous pass.
     shared: HashMap<(Option<String>, String), Kind>,
@@ -241,6 +248,7 @@ impl PyFacts {
             external,
             external_globals,
             exported_globals: Vec::new(),
+            instance_globals: Vec::new(),
             kinds: Vec::new(),
             holders: Vec::new(),
             contexts: file.functions.iter().map(context_calls).collect(),
@@ -294,6 +302,7 @@ impl PyFacts {
         apply_autocommit(file, &mut facts.kinds);
         facts.apply_caller_autocommit(file);
         facts.exported_globals = exported_globals(file, models, project, &facts.shared);
+        facts.instance_globals = instance_globals(file, &facts.summaries);
         facts.caller_ended = caller_ended(models, file);
         let holders: Vec<Vec<Holder>> = file
             .functions
@@ -1066,7 +1075,8 @@ fn property_kinds(
         if function.kind != FunctionKind::Method || !is_property || !summary.returns_shared {
             continue;
         }
-        let (Some(driver), Some((class, name))) = (summary.acquires, function.name.rsplit_once('.'))
+        let (Some(driver), Some((class, name))) =
+            (summary.acquires, function.name.rsplit_once('.'))
         else {
             continue;
         };
@@ -1537,7 +1547,140 @@ pub(crate) fn with_imported_receivers(file: &FileIr, project: &ProjectView) -> O
             };
         }
     }
+    // Method calls on instances of other modules' classes (`self.backend.get_engine()`
+    // after `self.backend = Backend(…)`, `backend.get_engine()` after `from app.backend
+    // import backend`) name that class's method, as a path the project index resolves.
+    for (function_index, function) in file.functions.iter().enumerate() {
+        let mut instances: Option<HashMap<Operand, Vec<String>>> = None;
+        for (call_index, call) in function.calls.iter().enumerate() {
+            let Callee::Method { receiver, name, .. } = &call.callee else {
+                continue;
+            };
+            if !matches!(
+                receiver,
+                Operand::Field(..) | Operand::Var(_) | Operand::Global(_)
+            ) {
+                continue;
+            }
+            let instances = instances.get_or_insert_with(|| imported_instances(file, function));
+            let path: Vec<String> = match (instances.get(receiver), receiver) {
+                (Some(class), _) => class.iter().chain([name]).cloned().collect(),
+                // An instance another module keeps: the index knows its class.
+                (None, Operand::Global(global)) if file.import_named(global).is_some() => {
+                    vec![global.clone(), name.clone()]
+                }
+                _ => continue,
+            };
+            let callee = Callee::Path(path);
+            if project.python_function(file, &callee).is_none() {
+                continue;
+            }
+            let target = converted.get_or_insert_with(|| file.clone());
+            target.functions[function_index].calls[call_index].callee = callee;
+        }
+    }
     converted
+}
+
+/// Module globals assigned an instance of a top-level class of the file
+/// (`backend = Backend(…)`) one of whose methods' summaries says something.
+fn instance_globals(file: &FileIr, summaries: &[PySummary]) -> Vec<(String, String)> {
+    let Some(module) = file.functions.iter().find(|f| f.name == "<module>") else {
+        return Vec::new();
+    };
+    let helpful_class = |class: &str| {
+        file.functions
+            .iter()
+            .zip(summaries)
+            .any(|(function, summary)| {
+                function.kind == FunctionKind::Method
+                    && function
+                        .name
+                        .rsplit_once('.')
+                        .is_some_and(|(c, _)| c == class)
+                    && summary.says_something()
+            })
+    };
+    let mut found = Vec::new();
+    for call in &module.calls {
+        let (Callee::Path(path), ResultUse::Assigned(bindings)) = (&call.callee, &call.result)
+        else {
+            continue;
+        };
+        let ([class], [Binding::Var(v)]) = (path.as_slice(), bindings.as_slice()) else {
+            continue;
+        };
+        if file.class_bases.iter().any(|(c, _)| c == class) && helpful_class(class) {
+            found.push((module.var(*v).name.clone(), class.clone()));
+        }
+    }
+    found
+}
+
+/// The class of the project an operand of a function holds an instance of, as the call
+/// that made it names it (`["Backend"]`, `["backend", "Backend"]`), when that name comes
+/// from an import: `self.x` assigned `C(…)` in a method of the same class, a local or a
+/// module global assigned `C(…)`. One class only: an operand assigned instances of two
+/// is not resolved.
+fn imported_instances(file: &FileIr, function: &Function) -> HashMap<Operand, Vec<String>> {
+    let class = match function.kind {
+        FunctionKind::Method => function.name.rsplit_once('.').map(|(c, _)| c),
+        _ => None,
+    };
+    let mut found: HashMap<Operand, Option<Vec<String>>> = HashMap::new();
+    let mut record = |operand: Operand, path: &[String]| {
+        let entry = found.entry(operand).or_insert_with(|| Some(path.to_vec()));
+        if entry.as_deref() != Some(path) {
+            *entry = None;
+        }
+    };
+    // Whether it names a class is the project index's to say (a function's name has no
+    // methods there).
+    let imported = |path: &[String]| {
+        path.first()
+            .is_some_and(|first| file.import_named(first).is_some())
+    };
+    for other in &file.functions {
+        let same_class = other.kind == FunctionKind::Method
+            && class.is_some()
+            && other.name.rsplit_once('.').map(|(c, _)| c) == class;
+        let is_module = other.name == "<module>";
+        let is_self = std::ptr::eq(other, function);
+        if !(same_class || is_module || is_self) {
+            continue;
+        }
+        // `with C(…) as x` binds what `__enter__` returns, not the instance.
+        let contexts = context_calls(other);
+        for (index, call) in other.calls.iter().enumerate() {
+            let (Callee::Path(path), ResultUse::Assigned(bindings)) = (&call.callee, &call.result)
+            else {
+                continue;
+            };
+            if !imported(path) || contexts.get(index).copied().unwrap_or(false) {
+                continue;
+            }
+            match bindings.as_slice() {
+                [Binding::Place(Operand::Field(base, attribute))]
+                    if same_class && other.receiver.map(Operand::Var).as_ref() == Some(&**base) =>
+                {
+                    if let Some(receiver) = function.receiver {
+                        let field =
+                            Operand::Field(Box::new(Operand::Var(receiver)), attribute.clone());
+                        record(field, path);
+                    }
+                }
+                [Binding::Var(v)] if is_module => {
+                    record(Operand::Global(other.var(*v).name.clone()), path);
+                }
+                [Binding::Var(v)] if is_self => record(Operand::Var(*v), path),
+                _ => {}
+            }
+        }
+    }
+    found
+        .into_iter()
+        .filter_map(|(operand, path)| Some((operand, path?)))
+        .collect()
 }
 
 /// Kinds of other modules' globals that the file reaches through its imports.
@@ -2469,6 +2612,7 @@ fn summarize(models: &Models, function: &Function, kinds: &HashMap<Operand, Kind
         ends_scoped: false,
         global: None,
         returns_pool: None,
+        instance_of: None,
     }
 }
 
