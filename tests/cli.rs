@@ -454,11 +454,21 @@ fn a_function_with_too_many_begins_is_withheld_with_a_notice() {
         go_function("AtTheLimit", limit),
         go_function("PastTheLimit", limit + 1),
     );
-    let rust = format!(
-        "pub async fn past(pool: &sqlx::PgPool) -> Result<(), sqlx::Error> {{\n{}    Ok(())\n}}\n",
-        "    let mut tx = pool.begin().await?;\n    sqlx::query(\"UPDATE t SET a = 1\").execute(&mut *tx).await?;\n"
-            .repeat(limit + 1)
-    );
+    // Guards, raw `BEGIN` statements, pooled connections.
+    let rust = [
+        "    let mut tx = pool.begin().await?;\n    sqlx::query(\"UPDATE t SET a = 1\").execute(&mut *tx).await?;\n",
+        "    sqlx::query(\"BEGIN\").execute(pool).await?;\n",
+        "    let mut conn = pool.acquire().await?;\n",
+    ]
+    .iter()
+    .enumerate()
+    .map(|(i, body)| {
+        format!(
+            "pub async fn past{i}(pool: &sqlx::PgPool) -> Result<(), sqlx::Error> {{\n{}    Ok(())\n}}\n\n",
+            body.repeat(limit + 1)
+        )
+    })
+    .collect::<String>();
     let python = format!(
         "from django.db import transaction\n\n\ndef past():\n{}",
         "    transaction.set_autocommit(False)\n".repeat(limit + 1)
@@ -504,7 +514,11 @@ fn a_function_with_too_many_begins_is_withheld_with_a_notice() {
     for (_, skipped, message) in &notes {
         assert!(!skipped);
         assert!(
-            message.contains(&format!("more than {limit} transaction begins")),
+            message.contains(&format!(
+                "functions with more than {limit} transaction begins or pooled connections"
+            )) || message.contains(&format!(
+                "function with more than {limit} transaction begins or pooled connections"
+            )),
             "{message}"
         );
     }

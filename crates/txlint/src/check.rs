@@ -2119,7 +2119,7 @@ fn analyse(
         notices.push(FileNotice {
             range: (first.start(), first.end()),
             message: format!(
-                "function{} with more than {} transaction begins (first at line {}); too many to analyse, findings in {} are not reported",
+                "function{} with more than {} transaction begins or pooled connections (first at line {}); too many to analyse, findings in {} are not reported",
                 if report.crowded.len() == 1 { "" } else { "s" },
                 txlint_rules::MAX_BEGINS_PER_FUNCTION,
                 line_of(first),

@@ -45,6 +45,22 @@ pub(crate) struct FileFacts {
 /// take seconds per file. Real functions have a handful.
 pub const MAX_BEGINS_PER_FUNCTION: usize = 200;
 
+/// Whether a function takes more connections out of pools (calls of a pool's acquire
+/// methods, by name: this only limits work) than [`MAX_BEGINS_PER_FUNCTION`]: each
+/// connection's analysis walks the function too.
+pub(crate) fn too_many_acquires(models: &Models, function: &Function) -> bool {
+    let acquires = function
+        .calls
+        .iter()
+        .filter(|c| {
+            c.callee
+                .name()
+                .is_some_and(|n| crate::models::listed(&models.pools.acquire_methods, n))
+        })
+        .count();
+    acquires > MAX_BEGINS_PER_FUNCTION
+}
+
 /// A function of the file that returns a transaction it has just begun: its calls are
 /// begins too (`func (s *Store) beginTx(ctx) (*sql.Tx, error)`).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -69,9 +85,9 @@ impl FileFacts {
         } else {
             Self::pass(file, models, summaries, &wrappers)
         };
-        for (index, function) in facts.functions.iter_mut().enumerate() {
-            if function.begins.len() > MAX_BEGINS_PER_FUNCTION {
-                function.begins.clear();
+        for (index, (facts_of, function)) in facts.functions.iter_mut().zip(&file.functions).enumerate() {
+            if facts_of.begins.len() > MAX_BEGINS_PER_FUNCTION || too_many_acquires(models, function) {
+                facts_of.begins.clear();
                 facts.crowded.push(FuncId(index as u32));
             }
         }

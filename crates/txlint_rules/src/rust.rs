@@ -536,24 +536,15 @@ pub(crate) fn raw_begins(
     file: &txlint_ir::ir::FileIr,
     function: &Function,
 ) -> Vec<(txlint_ir::ir::CallId, Outcome)> {
+    let begins = raw_begin_calls(models, function);
+    // Each analysis walks the function: past the limit, none (see `crowded_by_raw_begins`).
+    if begins.len() > crate::facts::MAX_BEGINS_PER_FUNCTION {
+        return Vec::new();
+    }
     let mut found = Vec::new();
     let mut verbs: Option<Vec<Option<String>>> = None;
-    for (index, call) in function.calls.iter().enumerate() {
-        // `….execute(&pool)` or `conn.execute("BEGIN", …)`: a method, not the
-        // `sqlx::query("BEGIN")` that builds it.
-        let is_statement = matches!(&call.callee, Callee::Method { name, .. }
-            if models.executors.methods.contains(name) || models.executors.guard_methods.contains(name));
-        if !is_statement {
-            continue;
-        }
-        let Some(sql) = sql_of(function, call) else {
-            continue;
-        };
-        let upper = sql.trim().to_ascii_uppercase();
-        if !(upper.starts_with("BEGIN") || upper.starts_with("START TRANSACTION")) {
-            continue;
-        }
-        let id = txlint_ir::ir::CallId(index as u32);
+    for id in begins {
+        let call = function.call(id);
         let resource = Resource::new(
             Event::Call(id),
             call.range,
@@ -578,6 +569,41 @@ pub(crate) fn raw_begins(
         };
         let outcome = flow::analyze(function, &resource, &model);
         found.push((id, outcome));
+    }
+    found
+}
+
+/// The functions of a file with more raw `BEGIN` statements than can be analysed.
+pub(crate) fn crowded_by_raw_begins(
+    models: &Models,
+    file: &txlint_ir::ir::FileIr,
+) -> Vec<FuncId> {
+    file.functions
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| raw_begin_calls(models, f).len() > crate::facts::MAX_BEGINS_PER_FUNCTION)
+        .map(|(index, _)| FuncId(index as u32))
+        .collect()
+}
+
+/// The calls of a function that run a `BEGIN`/`START TRANSACTION` statement through an
+/// executor method: `….execute(&pool)` or `conn.execute("BEGIN", …)`, not the
+/// `sqlx::query("BEGIN")` that builds it.
+fn raw_begin_calls(models: &Models, function: &Function) -> Vec<txlint_ir::ir::CallId> {
+    let mut found = Vec::new();
+    for (index, call) in function.calls.iter().enumerate() {
+        let is_statement = matches!(&call.callee, Callee::Method { name, .. }
+            if models.executors.methods.contains(name) || models.executors.guard_methods.contains(name));
+        if !is_statement {
+            continue;
+        }
+        let Some(sql) = sql_of(function, call) else {
+            continue;
+        };
+        let upper = sql.trim().to_ascii_uppercase();
+        if upper.starts_with("BEGIN") || upper.starts_with("START TRANSACTION") {
+            found.push(txlint_ir::ir::CallId(index as u32));
+        }
     }
     found
 }

@@ -148,6 +148,10 @@ fn go_connections(cx: &Context) -> Vec<Held> {
     let mut found = Vec::new();
     for (index, function) in cx.ir.functions.iter().enumerate() {
         let id = FuncId(index as u32);
+        // Withheld with a notice (see `FileFacts::crowded`).
+        if crate::facts::too_many_acquires(cx.models, function) {
+            continue;
+        }
         for (call_index, call) in function.calls.iter().enumerate() {
             let Callee::Method { receiver, name, .. } = &call.callee else {
                 continue;
@@ -206,6 +210,10 @@ fn rust_connections(cx: &Context, transactions: &[Held]) -> Vec<Held> {
     let mut found = Vec::new();
     for (index, function) in cx.ir.functions.iter().enumerate() {
         let id = FuncId(index as u32);
+        // Withheld with a notice (see `FileFacts::crowded`).
+        if crate::facts::too_many_acquires(cx.models, function) {
+            continue;
+        }
         for (call_index, call) in function.calls.iter().enumerate() {
             let Callee::Method { receiver, name, .. } = &call.callee else {
                 continue;
