@@ -85,8 +85,12 @@ impl FileFacts {
         } else {
             Self::pass(file, models, summaries, &wrappers)
         };
-        for (index, (facts_of, function)) in facts.functions.iter_mut().zip(&file.functions).enumerate() {
-            if facts_of.begins.len() > MAX_BEGINS_PER_FUNCTION || too_many_acquires(models, function) {
+        for (index, (facts_of, function)) in
+            facts.functions.iter_mut().zip(&file.functions).enumerate()
+        {
+            if facts_of.begins.len() > MAX_BEGINS_PER_FUNCTION
+                || too_many_acquires(models, function)
+            {
                 facts_of.begins.clear();
                 facts.crowded.push(FuncId(index as u32));
             }

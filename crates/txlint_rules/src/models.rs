@@ -210,6 +210,8 @@ pub struct ConnectionMethods {
 #[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Django {
     pub atomic: Vec<String>,
+    /// The database errors Django raises (`django.db.IntegrityError`), import-resolved.
+    pub errors: Vec<String>,
     pub set_autocommit: Vec<String>,
     pub commit: Vec<String>,
     pub rollback: Vec<String>,

@@ -574,10 +574,7 @@ pub(crate) fn raw_begins(
 }
 
 /// The functions of a file with more raw `BEGIN` statements than can be analysed.
-pub(crate) fn crowded_by_raw_begins(
-    models: &Models,
-    file: &txlint_ir::ir::FileIr,
-) -> Vec<FuncId> {
+pub(crate) fn crowded_by_raw_begins(models: &Models, file: &txlint_ir::ir::FileIr) -> Vec<FuncId> {
     file.functions
         .iter()
         .enumerate()

@@ -2,6 +2,7 @@
 
 pub(crate) mod blocking_call;
 pub(crate) mod deferred_commit;
+pub(crate) mod django_atomic;
 pub(crate) mod nested_acquire;
 pub(crate) mod python_connections;
 pub(crate) mod python_explicit;

@@ -183,6 +183,7 @@ pub(crate) fn check_lost_write(cx: &Context, out: &mut Vec<Diagnostic>) {
 
 /// TX003 swallowed-db-error.
 pub(crate) fn check_swallowed_error(cx: &Context, out: &mut Vec<Diagnostic>) {
+    crate::rules::django_atomic::check(cx, out);
     let meta = crate::registry::rule("TX003").expect("registered");
     let facts = cx.python();
     let errors = &cx.models.connection.errors;
@@ -353,14 +354,18 @@ fn is_statement_at(model: &ConnectionModel, range: TextRange) -> bool {
 /// The calls whose exceptions can reach the handler starting at `handler` — those in the
 /// blocks of the `try` body, which end with an exception edge to the handler's dispatch —
 /// each with the `with` exits its exception runs on the way.
-fn guarded_calls(function: &Function, handler: BlockId) -> Vec<(CallId, Vec<Event>)> {
-    let dispatches: Vec<BlockId> = function
+pub(crate) fn guarded_calls(function: &Function, handler: BlockId) -> Vec<(CallId, Vec<Event>)> {
+    let dispatches: Vec<(BlockId, TextRange)> = function
         .cfg
         .blocks
         .iter()
         .enumerate()
-        .filter(|(_, b)| matches!(&b.terminator, Terminator::Switch { targets, .. } if targets.contains(&handler)))
-        .map(|(i, _)| BlockId(i as u32))
+        .filter_map(|(i, b)| match &b.terminator {
+            Terminator::Switch { targets, range } if targets.contains(&handler) => {
+                Some((BlockId(i as u32), *range))
+            }
+            _ => None,
+        })
         .collect();
     // An exception edge leaving `with` bodies first runs their exits in a detour block.
     let through_detours = |mut block: BlockId| {
@@ -386,12 +391,16 @@ fn guarded_calls(function: &Function, handler: BlockId) -> Vec<(CallId, Vec<Even
             continue;
         };
         let (target, exits) = through_detours(h);
-        if !dispatches.contains(&target) {
+        let Some((_, try_range)) = dispatches.iter().find(|(d, _)| *d == target) else {
             continue;
-        }
+        };
+        // The block that ends at the first statement of the `try` also holds the calls
+        // made before it.
         for event in &block.events {
             if let Event::Call(id) = event {
-                guarded.push((*id, exits.clone()));
+                if try_range.contains_range(function.call(*id).range) {
+                    guarded.push((*id, exits.clone()));
+                }
             }
         }
     }

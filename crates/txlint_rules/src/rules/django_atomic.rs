@@ -1,0 +1,197 @@
+//! TX003 for Django: a database error caught inside `transaction.atomic()` without a
+//! savepoint of its own. Django marks the block for rollback: its later queries raise
+//! `TransactionManagementError`, and when it ends, everything it wrote is rolled back
+//! without an error (LIBRARIES.md, "Django ORM"). The fix Django's documentation gives is
+//! an inner `with transaction.atomic():` around the statement that may fail.
+
+use txlint_ir::ir::{BlockId, CallId, Callee, Event, FuncId, Function, Operand, Terminator};
+use txlint_ir::{Diagnostic, TextRange};
+
+use crate::python::resolve;
+use crate::rules::python_connections::guarded_calls;
+use crate::Context;
+
+/// Where a function runs inside an atomic block: the whole body of an `@atomic`
+/// function, or the `with transaction.atomic():` statements (by the context call).
+enum Region {
+    Function,
+    With { call: CallId, range: TextRange },
+}
+
+pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
+    let django = &cx.models.django;
+    if django.atomic.is_empty() {
+        return;
+    }
+    let meta = crate::registry::rule("TX003").expect("registered");
+    for (index, function) in cx.ir.functions.iter().enumerate() {
+        let id = FuncId(index as u32);
+        let regions = atomic_regions(cx, id, function);
+        if regions.is_empty() {
+            continue;
+        }
+        for (block_index, block) in function.cfg.blocks.iter().enumerate() {
+            let Some(Event::Handler { catches, range }) = block.events.first() else {
+                continue;
+            };
+            let catches_db_error = catches.iter().any(|class| {
+                let segments: Vec<&str> = class.split('.').collect();
+                django.errors.contains(&resolve(cx.ir, &segments))
+            });
+            if !catches_db_error {
+                continue;
+            }
+            let Some(region) = regions.iter().find(|r| match r {
+                Region::Function => true,
+                Region::With { range: whole, .. } => whole.contains_range(*range),
+            }) else {
+                continue;
+            };
+            let handler = BlockId(block_index as u32);
+            // A statement whose error leaves an inner atomic block on its way was rolled
+            // back to that block's savepoint: the outer block is intact.
+            // (Entering the inner block is no query.)
+            let unprotected = guarded_calls(function, handler).iter().any(|(call, exits)| {
+                !is_atomic(cx, function.call(*call))
+                    && !exits.iter().any(|exit| {
+                        matches!(exit, Event::ScopeExit { context: Some(c), .. } if is_savepoint(cx, function.call(*c)))
+                    })
+            });
+            if !unprotected {
+                continue;
+            }
+            let Some((exit, returns)) = swallowed(cx, function, handler, region) else {
+                continue;
+            };
+            let mut diagnostic = cx
+                .diagnostic(
+                    meta,
+                    function,
+                    *range,
+                    "the database error is swallowed inside `transaction.atomic()`: the block is left marked for rollback".to_string(),
+                )
+                .primary_label("catches the error inside the atomic block, without a savepoint");
+            if returns {
+                diagnostic = diagnostic.label(
+                    exit,
+                    "returns normally: the atomic block rolls back what it wrote",
+                );
+            }
+            if let Region::With { call, .. } = region {
+                let text = match returns {
+                    true => "the atomic block",
+                    false => {
+                        "the atomic block, which carries on and at its end rolls back what it wrote"
+                    }
+                };
+                diagnostic = diagnostic.label(function.call(*call).range, text);
+            }
+            out.push(
+                diagnostic
+                    .help("wrap the statement that may fail in its own `with transaction.atomic():` (a savepoint), and catch the error outside it; or re-raise")
+                    .note("after an error inside `atomic`, Django refuses every later query of the block (`TransactionManagementError`), and at its end rolls back everything the block wrote, without raising")
+                    .build(),
+            );
+        }
+    }
+}
+
+fn is_atomic(cx: &Context, call: &txlint_ir::ir::Call) -> bool {
+    let Callee::Path(path) = &call.callee else {
+        return false;
+    };
+    let segments: Vec<&str> = path.iter().map(String::as_str).collect();
+    cx.models.django.atomic.contains(&resolve(cx.ir, &segments))
+}
+
+/// An inner atomic block that rolls back to a savepoint of its own: not one made with
+/// `savepoint=False`, whose error marks the outer block instead.
+fn is_savepoint(cx: &Context, call: &txlint_ir::ir::Call) -> bool {
+    is_atomic(cx, call)
+        && !matches!(call.keyword("savepoint"), Some(Operand::Const(v)) if v == "False")
+}
+
+fn atomic_regions(cx: &Context, id: FuncId, function: &Function) -> Vec<Region> {
+    let decorated = function.decorators.iter().any(|d| {
+        let name = d.split('(').next().unwrap_or(d);
+        let segments: Vec<&str> = name.split('.').collect();
+        cx.models.django.atomic.contains(&resolve(cx.ir, &segments))
+    });
+    if decorated {
+        return vec![Region::Function];
+    }
+    let facts = cx.python();
+    function
+        .calls
+        .iter()
+        .enumerate()
+        .filter(|(index, call)| is_atomic(cx, call) && facts.is_context(id, CallId(*index as u32)))
+        .filter_map(|(index, call)| {
+            let (_, whole) = cx
+                .ir
+                .with_blocks
+                .iter()
+                .find(|(header, _)| header.contains_range(call.range))?;
+            Some(Region::With {
+                call: CallId(index as u32),
+                range: *whole,
+            })
+        })
+        .collect()
+}
+
+/// Where the handler carries on inside the atomic block instead of leaving it by an
+/// exception: the first `return` (with `true`), or the normal end of the `with` block, that
+/// a path from the handler reaches without a `raise` or a call that never returns.
+fn swallowed(
+    cx: &Context,
+    function: &Function,
+    handler: BlockId,
+    region: &Region,
+) -> Option<(TextRange, bool)> {
+    let facts = cx.python();
+    let mut seen = vec![false; function.cfg.blocks.len()];
+    let mut stack = vec![handler];
+    while let Some(block_id) = stack.pop() {
+        if std::mem::replace(&mut seen[block_id.index()], true) {
+            continue;
+        }
+        let block = function.cfg.block(block_id);
+        let mut stopped = false;
+        for event in &block.events {
+            match event {
+                Event::Call(call)
+                    if facts.never_returns(cx.ir, cx.models, function.call(*call)) =>
+                {
+                    stopped = true;
+                    break;
+                }
+                Event::ScopeExit {
+                    context: Some(context),
+                    exceptional: false,
+                    range,
+                    ..
+                } if matches!(region, Region::With { call, .. } if call == context) => {
+                    return Some((*range, false));
+                }
+                _ => {}
+            }
+        }
+        if stopped {
+            continue;
+        }
+        match &block.terminator {
+            Terminator::Goto(next) => stack.push(*next),
+            Terminator::Branch {
+                then_block,
+                else_block,
+                ..
+            } => stack.extend([*then_block, *else_block]),
+            Terminator::Switch { targets, .. } => stack.extend(targets.iter().copied()),
+            Terminator::MayRaise { normal, .. } => stack.push(*normal),
+            Terminator::Return { range, .. } => return Some((*range, true)),
+            Terminator::Raise { .. } | Terminator::NoReturn { .. } | Terminator::Unreachable => {}
+        }
+    }
+    None
+}
