@@ -154,6 +154,49 @@ impl PySummary {
     }
 }
 
+/// What a module global's or class attribute's declaration says of its kind, whatever the
+/// function that uses it.
+enum DeclaredKind {
+    Known(Kind),
+    /// `self.<attribute>.<method>()`: the kind that method gives on that attribute.
+    OfAttribute {
+        attribute: String,
+        method: String,
+    },
+}
+
+/// The kinds the file's declarations give, found once per file (each function's kinds
+/// start from them).
+#[derive(Default)]
+struct Declared {
+    globals: Vec<(String, Kind)>,
+    /// By class: `(attribute, kind)`.
+    fields: HashMap<String, Vec<(String, DeclaredKind)>>,
+}
+
+impl Declared {
+    fn of(file: &FileIr, models: &Models) -> Declared {
+        let mut declared = Declared::default();
+        for global in &file.globals {
+            if let Some(DeclaredKind::Known(kind)) =
+                PyFacts::kind_of_declaration(file, models, &global.ty, false)
+            {
+                declared.globals.push((global.name.clone(), kind));
+            }
+        }
+        for field in &file.fields {
+            if let Some(kind) = PyFacts::kind_of_declaration(file, models, &field.ty, true) {
+                declared
+                    .fields
+                    .entry(field.owner.clone())
+                    .or_default()
+                    .push((field.name.clone(), kind));
+            }
+        }
+        declared
+    }
+}
+
 /// Everything the Python rules know about a file.
 pub(crate) struct PyFacts {
     pub kinds: Vec<HashMap<Operand, Kind>>,
@@ -191,6 +234,7 @@ pub(crate) struct PyFacts {
     /// The module's dotted name in its project (empty for a file checked alone): pool
     /// keys of module globals and class attributes are qualified with it.
     module: String,
+    declared: Declared,
 }
 
 /// Resolves a dotted name through the file's imports: `ConnectionPool` imported from
@@ -259,6 +303,7 @@ impl PyFacts {
             shared: HashMap::new(),
             caller_ended: Vec::new(),
             module: project.module().to_string(),
+            declared: Declared::of(file, models),
         };
         // Summaries need kinds, and kinds of calls to helpers need summaries: repeated
         // until neither changes (a helper of a helper of a helper). The cap is far above
@@ -814,31 +859,29 @@ impl PyFacts {
             }
             if round > 0 || receiver.is_some() {
                 if let (Some(class), Some(receiver)) = (&class, &receiver) {
-                    for field in file.fields.iter().filter(|f| &f.owner == class) {
-                        if let Some(kind) = self.kind_of_declaration(
-                            file,
-                            models,
-                            &kinds,
-                            &field.ty,
-                            Some(receiver),
-                        ) {
+                    for (name, declared) in self.declared.fields.get(class).into_iter().flatten() {
+                        let kind = match declared {
+                            DeclaredKind::Known(kind) => Some(kind.clone()),
+                            DeclaredKind::OfAttribute { attribute, method } => {
+                                let base =
+                                    Operand::Field(Box::new(receiver.clone()), attribute.clone());
+                                kinds
+                                    .get(&base)
+                                    .and_then(|k| method_kind(models, k, method, &base, false))
+                            }
+                        };
+                        if let Some(kind) = kind {
                             kinds
-                                .entry(Operand::Field(
-                                    Box::new(receiver.clone()),
-                                    field.name.clone(),
-                                ))
+                                .entry(Operand::Field(Box::new(receiver.clone()), name.clone()))
                                 .or_insert(kind);
                         }
                     }
                 }
             }
-            for global in &file.globals {
-                if let Some(kind) = self.kind_of_declaration(file, models, &kinds, &global.ty, None)
-                {
-                    kinds
-                        .entry(Operand::Global(global.name.clone()))
-                        .or_insert(kind);
-                }
+            for (name, kind) in &self.declared.globals {
+                kinds
+                    .entry(Operand::Global(name.clone()))
+                    .or_insert_with(|| kind.clone());
             }
             session_attributes(models, function, &mut kinds);
             // Calls whose value another call is made on (`backend.get_engine().connect()`)
@@ -927,25 +970,26 @@ impl PyFacts {
     }
 
     /// The kind a declaration's recorded type gives: an annotation, or `callee()`.
+    /// The kind a declaration's text gives (an annotation, or the call assigned), or for
+    /// a class attribute assigned `self.pool.getconn()`, the method of another attribute
+    /// it depends on.
     fn kind_of_declaration(
-        &self,
         file: &FileIr,
         models: &Models,
-        kinds: &HashMap<Operand, Kind>,
         ty: &str,
-        receiver: Option<&Operand>,
-    ) -> Option<Kind> {
+        of_class: bool,
+    ) -> Option<DeclaredKind> {
         let Some(callee) = ty.strip_suffix("()") else {
-            return kind_of_type(models, &resolve_annotation(file, ty));
+            return kind_of_type(models, &resolve_annotation(file, ty)).map(DeclaredKind::Known);
         };
         let segments: Vec<&str> = callee.split('.').collect();
-        match (segments.as_slice(), receiver) {
+        match (segments.as_slice(), of_class) {
             // `self.pool.getconn()`: a method of another attribute.
-            (["self", attribute, method], Some(receiver)) => {
-                let base = Operand::Field(Box::new(receiver.clone()), (*attribute).to_string());
-                method_kind(models, kinds.get(&base)?, method, &base, false)
-            }
-            _ => path_kind(file, models, &resolve(file, &segments), &[]),
+            (["self", attribute, method], true) => Some(DeclaredKind::OfAttribute {
+                attribute: (*attribute).to_string(),
+                method: (*method).to_string(),
+            }),
+            _ => path_kind(file, models, &resolve(file, &segments), &[]).map(DeclaredKind::Known),
         }
     }
 
