@@ -558,6 +558,45 @@ fn a_file_whose_parser_is_stopped_is_reported_and_the_others_still_checked() {
 }
 
 #[test]
+fn a_python_file_tree_sitter_would_abort_on_is_reported_and_the_others_still_checked() {
+    // 400 nested blocks and an open line of nested f-strings: given to tree-sitter-python,
+    // this aborts the whole process (an assertion in tree-sitter, not a panic).
+    let deep = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fuzz/regressions/python-abort-deep-indentation.py"),
+    )
+    .unwrap();
+    let python = "import psycopg2\n\n\ndef save(dsn):\n    conn = psycopg2.connect(dsn)\n    try:\n        conn.cursor().execute(\"INSERT INTO t VALUES (1)\")\n    finally:\n        conn.commit()\n        conn.close()\n";
+    let dir = project(&[
+        ("a_leaky.go", LEAKY.as_bytes()),
+        ("deep.py", &deep),
+        ("c.py", python.as_bytes()),
+    ]);
+    let output = txlint()
+        .current_dir(dir.path())
+        .args(["check", "--no-cache", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let findings = finding_codes(&report);
+    let paths: BTreeSet<&str> = findings.iter().map(|(p, _, _)| p.as_str()).collect();
+    assert_eq!(
+        paths,
+        BTreeSet::from(["a_leaky.go", "c.py"]),
+        "{findings:?}"
+    );
+    let notes = notifications(&report);
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert!(notes[0].0.ends_with("deep.py"), "{notes:?}");
+    assert!(
+        notes[0].2.contains("400 different indentation widths"),
+        "{notes:?}"
+    );
+    assert_eq!(report["notifications"][0]["level"], "error");
+}
+
+#[test]
 fn broken_files_are_reported_and_the_others_still_checked() {
     let mut big = String::from("package big\n\n");
     while big.len() < 50 * 1024 * 1024 {

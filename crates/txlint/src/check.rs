@@ -14,7 +14,7 @@ use std::time::SystemTime;
 use anyhow::{bail, Context as _, Result};
 use rayon::prelude::*;
 use txlint_ir::ir::ParseDeadline;
-use txlint_ir::ir::{FileIr, Import};
+use txlint_ir::ir::{FileIr, Import, NotParsed};
 use txlint_ir::{Diagnostic, FileId, Language, LineIndex, Severity, TextRange};
 use txlint_report::{
     directory_uri, fingerprints, render, suppressed_fingerprints, Format, HumanOptions,
@@ -2071,7 +2071,7 @@ fn analyse(
     let report = check_file_in(file, &ir, settings, view, precomputed);
     let test_code: Vec<(u32, u32)> = ir.test_code.iter().map(|r| (r.start(), r.end())).collect();
     let (syntax_errors, unanalysed) = (ir.syntax_errors, ir.unanalysed);
-    let parser_stopped = ir.parser_stopped;
+    let not_parsed = ir.not_parsed;
     fault_point("notices", path);
     // Rare: the line index is built only for a file that needs a notice.
     let line_of = |range: &TextRange| LineIndex::new(text).line_column(range.start(), text).line;
@@ -2080,13 +2080,19 @@ fn analyse(
         n => format!("s in {n} places"),
     };
     let mut notices = Vec::new();
-    if parser_stopped {
-        notices.push(FileNotice {
-            range: (0, 0),
-            message: format!(
+    if let Some(reason) = not_parsed {
+        let message = match reason {
+            NotParsed::OverBudget => format!(
                 "the parser was stopped after {} ms (its budget for a file of this size): tree-sitter's recovery from the broken code in it takes too long; the file was not checked",
                 txlint_ir::ir::parse_budget(text.len()).as_millis(),
             ),
+            NotParsed::TooManyIndentationLevels { widths } => format!(
+                "the file has {widths} different indentation widths, more than tree-sitter-python can keep beside its strings without aborting the process; the file was not parsed nor checked"
+            ),
+        };
+        notices.push(FileNotice {
+            range: (0, 0),
+            message,
             syntax_error: true,
         });
     } else if let Some(first) = syntax_errors.first() {

@@ -157,7 +157,7 @@ fn work(options: &WorkerOptions) {
                 match targets::execute(target, &input) {
                     (_, Err(message)) => format!("panic {}", one_line(panic_location(&message))),
                     (elapsed, Ok(()))
-                        if elapsed > targets::budget(input.text.len(), options.floor) =>
+                        if elapsed > targets::budget(target, input.text.len(), options.floor) =>
                     {
                         "slow".to_string()
                     }
@@ -407,7 +407,7 @@ fn run_target(options: &Options, target: Target) -> TargetSummary {
                     }
                     // A hang is judged on the worker's CPU time where the system tells
                     // it: on a loaded machine, the wall clock runs many times faster.
-                    let budget = targets::budget(len, options.floor);
+                    let budget = targets::budget(target, len, options.floor);
                     let spent = match (cpu_at_start, targets::cpu_time_of(&child.id().to_string()))
                     {
                         (Some((wall, Some(before))), Some(now)) => {

@@ -229,7 +229,10 @@ pub fn phases(language: Language, text: &str) -> Vec<(&'static str, Duration)> {
                 Language::Go => tree_sitter_go::LANGUAGE.into(),
                 _ => tree_sitter_python::LANGUAGE.into(),
             };
-            if parser.set_language(&grammar).is_ok() {
+            // The front-end does not give tree-sitter-python what would abort it.
+            let parsable =
+                language == Language::Go || txlint_python::unparsable_indentation(text).is_none();
+            if parsable && parser.set_language(&grammar).is_ok() {
                 let _ = parser.parse(text, None);
             }
         }
@@ -420,9 +423,16 @@ fn baseline(text: &str) {
 }
 
 /// The time an input of `len` bytes may take: 1 s per 100 kB (10 µs per byte), and at
-/// least `floor`.
-pub fn budget(len: usize, floor: Duration) -> Duration {
-    floor.max(Duration::from_micros(10).saturating_mul(len as u32))
+/// least `floor`. A source target's parser may use its whole parse budget (a stopped parse
+/// is a reported outcome, not a defect), plus 100 ms for the rest.
+pub fn budget(target: Target, len: usize, floor: Duration) -> Duration {
+    let own = floor.max(Duration::from_micros(10).saturating_mul(len as u32));
+    match target.language() {
+        Some(Language::Go | Language::Python) => {
+            own.max(txlint_ir::ir::parse_budget(len) + Duration::from_millis(100))
+        }
+        _ => own,
+    }
 }
 
 /// The default floor of [`budget`]: below it, timings on a shared machine are noise.
@@ -538,7 +548,7 @@ pub fn cpu_time_of(pid: &str) -> Option<Duration> {
 /// machine the wall clock also counts the time spent waiting for a core. The input is
 /// slow only if each of those runs is over the budget.
 pub fn check(target: Target, input: &Input, floor: Duration, scale: u32) -> Verdict {
-    let budget = budget(input.text.len(), floor).saturating_mul(scale);
+    let budget = budget(target, input.text.len(), floor).saturating_mul(scale);
     let (elapsed, outcome) = execute(target, input);
     if let Err(message) = outcome {
         return Verdict::Panic { message, elapsed };

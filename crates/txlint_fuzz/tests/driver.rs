@@ -38,9 +38,22 @@ fn inputs_are_a_function_of_seed_and_iteration() {
 #[test]
 fn the_budget_is_ten_microseconds_a_byte_with_a_floor() {
     let floor = Duration::from_millis(100);
-    assert_eq!(budget(10, floor), floor);
-    assert_eq!(budget(100_000, floor), Duration::from_secs(1));
-    assert_eq!(budget(1_000_000, floor), Duration::from_secs(10));
+    for target in [Target::Rust, Target::Config, Target::Suppress] {
+        assert_eq!(budget(target, 10, floor), floor);
+        assert_eq!(budget(target, 100_000, floor), Duration::from_secs(1));
+        assert_eq!(budget(target, 1_000_000, floor), Duration::from_secs(10));
+    }
+}
+
+#[test]
+fn a_tree_sitter_target_may_use_the_whole_parse_budget() {
+    let floor = Duration::from_millis(100);
+    for target in [Target::Go, Target::Python] {
+        // 250 ms + 4 µs a byte for the parser, and 100 ms for the rest.
+        assert_eq!(budget(target, 10, floor), Duration::from_micros(350_040));
+        assert_eq!(budget(target, 30_000, floor), Duration::from_millis(470));
+        assert_eq!(budget(target, 1_000_000, floor), Duration::from_secs(10));
+    }
 }
 
 #[test]

@@ -43,6 +43,10 @@ fn regression_inputs_run_without_panic_in_bounded_time() {
             failures.push(format!("{}: {verdict:?}", name(&path)));
         }
     }
+    // The fuzzer's panic hook keeps panics quiet: say what failed before asserting.
+    for failure in &failures {
+        eprintln!("failed: {failure}");
+    }
     assert!(
         failures.is_empty(),
         "{} of {ran} regression inputs fail:\n{}",

@@ -28,7 +28,7 @@ pub fn lower_file_by(source: &str, deadline: &ParseDeadline) -> FileIr {
         Some(tree) => lower::lower(source, &tree),
         None => {
             let mut ir = unparsable(source);
-            ir.parser_stopped = true;
+            ir.not_parsed = Some(txlint_ir::ir::NotParsed::OverBudget);
             ir
         }
     }

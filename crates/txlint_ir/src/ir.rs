@@ -77,9 +77,9 @@ pub struct FileIr {
     pub functions: Vec<Function>,
     /// Regions the parser could not understand. Rules report nothing inside them.
     pub syntax_errors: Vec<TextRange>,
-    /// The parser was stopped for taking longer than [`parse_budget`] allows: the whole
-    /// file is one syntax error, and it was not checked.
-    pub parser_stopped: bool,
+    /// Why the file was not parsed, if it was not: the whole file is one syntax error, and
+    /// it was not checked.
+    pub not_parsed: Option<NotParsed>,
     /// Code nested too deeply to be lowered: the first such region of each function (see
     /// [`FileIr::cut_off`]). What it does is unknown, so that function's findings are
     /// withheld.
@@ -96,6 +96,16 @@ pub struct FileIr {
     pub test_code: Vec<TextRange>,
 }
 
+/// Why a file's parser did not give a tree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotParsed {
+    /// Stopped for taking longer than [`parse_budget`] allows.
+    OverBudget,
+    /// Not started: the file has more indentation widths than tree-sitter-python's scanner
+    /// can keep beside its string quotes (see `txlint_python`): it could abort the process.
+    TooManyIndentationLevels { widths: usize },
+}
+
 impl FileIr {
     pub fn empty(language: Language) -> FileIr {
         FileIr {
@@ -107,7 +117,7 @@ impl FileIr {
             class_bases: Vec::new(),
             functions: Vec::new(),
             syntax_errors: Vec::new(),
-            parser_stopped: false,
+            not_parsed: None,
             unanalysed: Vec::new(),
             cleanup_blocks: Vec::new(),
             with_blocks: Vec::new(),

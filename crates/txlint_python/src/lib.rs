@@ -17,7 +17,7 @@
 
 mod lower;
 
-use txlint_ir::ir::{FileIr, ParseDeadline};
+use txlint_ir::ir::{FileIr, NotParsed, ParseDeadline};
 use txlint_ir::{Language, TextRange};
 
 /// Parses and lowers one Python source file.
@@ -53,6 +53,11 @@ fn lone_carriage_returns_as_newlines(source: &str) -> Option<String> {
 }
 
 fn lower_normalized(source: &str, deadline: &ParseDeadline) -> FileIr {
+    if let Some(widths) = unparsable_indentation(source) {
+        let mut ir = unparsable(source);
+        ir.not_parsed = Some(NotParsed::TooManyIndentationLevels { widths });
+        return ir;
+    }
     let mut parser = tree_sitter::Parser::new();
     if parser
         .set_language(&tree_sitter_python::LANGUAGE.into())
@@ -64,10 +69,71 @@ fn lower_normalized(source: &str, deadline: &ParseDeadline) -> FileIr {
         Some(tree) => lower::lower(source, &tree),
         None => {
             let mut ir = unparsable(source);
-            ir.parser_stopped = true;
+            ir.not_parsed = Some(NotParsed::OverBudget);
             ir
         }
     }
+}
+
+/// tree-sitter-python's external scanner keeps a stack of the open string delimiters (one
+/// byte each, at most 255 serialised) and one of the indentation widths of the blocks it is
+/// in (two bytes each), and serialises both into tree-sitter's 1,024-byte buffer. With an
+/// odd number of delimiters its loop can write one byte past the end, and tree-sitter then
+/// aborts the whole process (`ts_parser__external_scanner_serialize: Assertion 'length <=
+/// 1024'`). The widths on the stack strictly increase, so they are at most the file's
+/// distinct widths; the delimiters at most its quote characters. A file whose bound stays
+/// below the buffer's size cannot get there.
+const SCANNER_STATE_BYTES: usize = 1024;
+
+/// The number of distinct indentation widths of `source`, when with its quotes they could
+/// overflow tree-sitter-python's scanner state (see [`SCANNER_STATE_BYTES`]): the parser
+/// must not be given it.
+pub fn unparsable_indentation(source: &str) -> Option<usize> {
+    let bytes = source.as_bytes();
+    let widths = indentation_widths(bytes);
+    let quotes = bytes.iter().filter(|&&b| b == b'"' || b == b'\'').count();
+    let bound = 2 + quotes.min(255) + 2 * widths;
+    (bound >= SCANNER_STATE_BYTES).then_some(widths)
+}
+
+/// The number of distinct non-zero indentation widths of the file's lines, measured as
+/// tree-sitter-python's scanner measures them: a space counts 1 and a tab 8 (in 16 bits,
+/// wrapping), a line break, carriage return or form feed starts again, a backslash line
+/// continuation does not, and comment lines do not count.
+fn indentation_widths(source: &[u8]) -> usize {
+    let mut seen = vec![0u64; 1 << 10];
+    let mut count = 0;
+    let mut width: u16 = 0;
+    let mut at_line_start = true;
+    let mut i = 0;
+    while i < source.len() {
+        match source[i] {
+            b'\n' | b'\r' | 0x0c => {
+                width = 0;
+                at_line_start = true;
+            }
+            b' ' if at_line_start => width = width.wrapping_add(1),
+            b'\t' if at_line_start => width = width.wrapping_add(8),
+            b'\\' if at_line_start && matches!(source.get(i + 1), Some(b'\n' | b'\r')) => {
+                i += 1;
+                if source[i] == b'\r' && source.get(i + 1) == Some(&b'\n') {
+                    i += 1;
+                }
+            }
+            byte => {
+                if at_line_start && byte != b'#' && width > 0 {
+                    let (word, bit) = (usize::from(width) / 64, width % 64);
+                    if seen[word] & (1 << bit) == 0 {
+                        seen[word] |= 1 << bit;
+                        count += 1;
+                    }
+                }
+                at_line_start = false;
+            }
+        }
+        i += 1;
+    }
+    count
 }
 
 /// Parses `source`, or stops the parser when the file's parse budget is used up.
