@@ -2721,10 +2721,12 @@ impl ConnectionModel<'_> {
         if self.holder.autocommit {
             return false;
         }
-        // `COMMIT`, `ROLLBACK`, `RELEASE SAVEPOINT sp` sent as text open nothing.
+        // `COMMIT`, `ROLLBACK`, `RELEASE SAVEPOINT sp` sent as text open nothing, nor
+        // does `BEGIN; …; COMMIT;` in one string: after the driver's own `BEGIN`, the
+        // text's `COMMIT` ends what is open.
         if let Some(sql) = sql_text(self.function, call) {
             let effect = crate::sql_control::effect(&sql);
-            if effect.only_control && !effect.leaves_open {
+            if (effect.only_control && !effect.leaves_open) || effect.closes {
                 return false;
             }
         }

@@ -403,9 +403,10 @@ pub(crate) fn ignored_on_drop(
 /// the transaction on with it.
 struct RawModel<'a> {
     function: &'a Function,
-    /// The first SQL word of each call's statement text, by call: computed once per
-    /// function, since every `BEGIN` of the function is followed over all of its events.
-    verbs: &'a [Option<String>],
+    /// Per call: whether its SQL ends the open transaction, `Some(true)` by a commit;
+    /// computed once per function, since every `BEGIN` of the function is followed over
+    /// all of its events.
+    ends: &'a [Option<bool>],
     /// The local the `BEGIN` ran on (`conn.execute("BEGIN", [])`).
     connection: Option<VarId>,
     /// The file uses a library on which a failed `COMMIT` leaves the transaction open.
@@ -429,13 +430,15 @@ fn statement_connection(call: &txlint_ir::ir::Call) -> Option<VarId> {
     }
 }
 
-fn raw_sql_verb(function: &Function, call: &txlint_ir::ir::Call) -> Option<String> {
-    sql_of(function, call).map(|sql| first_verb(&sql))
+/// Whether the call's SQL ends the transaction open before it (`COMMIT`, `ROLLBACK`, and
+/// the end of `COMMIT; BEGIN`), `Some(true)` for a commit.
+fn raw_sql_end(function: &Function, call: &txlint_ir::ir::Call) -> Option<bool> {
+    sql_of(function, call).and_then(|sql| crate::sql_control::effect(&sql).ends_open)
 }
 
 impl RawModel<'_> {
-    fn verb(&self, call: txlint_ir::ir::CallId) -> Option<&str> {
-        self.verbs.get(call.index()).and_then(|v| v.as_deref())
+    fn end(&self, call: txlint_ir::ir::CallId) -> Option<bool> {
+        self.ends.get(call.index()).copied().flatten()
     }
 }
 
@@ -444,7 +447,7 @@ impl ResourceModel for RawModel<'_> {
         match event {
             Event::Call(id) => {
                 let call = self.function.call(*id);
-                if let Some("COMMIT" | "ROLLBACK" | "END" | "ABORT") = self.verb(*id) {
+                if self.end(*id).is_some() {
                     return Effect::End;
                 }
                 // Moved into another value or function (`Some(conn)`, `Wrapper::new(conn)`).
@@ -489,7 +492,7 @@ impl ResourceModel for RawModel<'_> {
         let Event::Call(id) = event else {
             return false;
         };
-        self.failed_commit_keeps_transaction && matches!(self.verb(*id), Some("COMMIT" | "END"))
+        self.failed_commit_keeps_transaction && self.end(*id) == Some(true)
     }
 }
 
@@ -542,7 +545,7 @@ pub(crate) fn raw_begins(
         return Vec::new();
     }
     let mut found = Vec::new();
-    let mut verbs: Option<Vec<Option<String>>> = None;
+    let mut ends: Option<Vec<Option<bool>>> = None;
     for id in begins {
         let call = function.call(id);
         let resource = Resource::new(
@@ -552,16 +555,16 @@ pub(crate) fn raw_begins(
             ExitPolicy::EXPLICIT,
         );
         let connection = statement_connection(call);
-        let verbs = verbs.get_or_insert_with(|| {
+        let ends = ends.get_or_insert_with(|| {
             function
                 .calls
                 .iter()
-                .map(|call| raw_sql_verb(function, call))
+                .map(|call| raw_sql_end(function, call))
                 .collect()
         });
         let model = RawModel {
             function,
-            verbs,
+            ends,
             connection,
             failed_commit_keeps_transaction: keeps_failed_commit(
                 models, file, function, connection,
@@ -585,7 +588,8 @@ pub(crate) fn crowded_by_raw_begins(models: &Models, file: &txlint_ir::ir::FileI
 
 /// The calls of a function that run a `BEGIN`/`START TRANSACTION` statement through an
 /// executor method: `….execute(&pool)` or `conn.execute("BEGIN", …)`, not the
-/// `sqlx::query("BEGIN")` that builds it.
+/// `sqlx::query("BEGIN")` that builds it; and not a batch that also ends what it began
+/// (`"BEGIN; …; COMMIT;"`).
 fn raw_begin_calls(models: &Models, function: &Function) -> Vec<txlint_ir::ir::CallId> {
     let mut found = Vec::new();
     for (index, call) in function.calls.iter().enumerate() {
@@ -597,8 +601,7 @@ fn raw_begin_calls(models: &Models, function: &Function) -> Vec<txlint_ir::ir::C
         let Some(sql) = sql_of(function, call) else {
             continue;
         };
-        let upper = sql.trim().to_ascii_uppercase();
-        if upper.starts_with("BEGIN") || upper.starts_with("START TRANSACTION") {
+        if crate::sql_control::effect(&sql).leaves_open {
             found.push(txlint_ir::ir::CallId(index as u32));
         }
     }

@@ -103,6 +103,10 @@ pub struct Effect {
     pub savepoint: bool,
     /// The text has statements and all of them are transaction control.
     pub only_control: bool,
+    /// The last `BEGIN`, `COMMIT` or `ROLLBACK` of the text is an end: whatever was open
+    /// before it or began in it, no transaction is open when the text finishes
+    /// (`"BEGIN; …; COMMIT;"`, also after a driver's own implicit `BEGIN`).
+    pub closes: bool,
 }
 
 /// The [`Effect`] of a SQL text.
@@ -118,8 +122,10 @@ pub fn effect(sql: &str) -> Effect {
             Control::Begin => {
                 own_open = true;
                 effect.begins = true;
+                effect.closes = false;
             }
             Control::Commit | Control::Rollback => {
+                effect.closes = true;
                 let committed = statement.control == Control::Commit;
                 if own_open {
                     own_open = false;
