@@ -112,6 +112,12 @@ pub struct Driver {
     /// leaves the session to be rolled back, like a failed statement (TX003).
     #[serde(default)]
     pub commit_flushes: bool,
+    /// A write given as a plain string (not `text(…)`) commits by itself: SQLAlchemy
+    /// 1.x's legacy autocommit of textual DML on a `Connection` outside a transaction.
+    /// 2.x refuses plain strings (`ObjectNotExecutableError`), so such a call is evidence
+    /// of 1.x.
+    #[serde(default)]
+    pub plain_string_autocommits: bool,
 }
 
 /// A database whose transactions the rules describe.

@@ -2952,6 +2952,30 @@ fn sql_values_at(function: &Function, operand: &Operand, depth: u8) -> Option<Ve
     }
 }
 
+/// Whether a statement's SQL is given as plain strings only: a literal, `"…".format(…)`,
+/// or a local assigned only such (not SQLAlchemy's `text(…)`).
+pub(crate) fn plain_sql_string(function: &Function, operand: &Operand) -> bool {
+    plain_sql_string_at(function, operand, SQL_VALUE_DEPTH)
+}
+
+fn plain_sql_string_at(function: &Function, operand: &Operand, depth: u8) -> bool {
+    match operand {
+        Operand::Str(_) => true,
+        Operand::Call(id) => matches!(
+            &function.call(*id).callee,
+            Callee::Method { receiver: Operand::Str(_), name, .. } if name == "format"
+        ),
+        Operand::Var(v) if depth > 0 && function.var(*v).kind == VarKind::Local => {
+            let definitions = definitions_of(function, *v);
+            !definitions.is_empty()
+                && definitions
+                    .iter()
+                    .all(|d| d != operand && plain_sql_string_at(function, d, depth - 1))
+        }
+        _ => false,
+    }
+}
+
 /// Every value a local variable is assigned in the function: plain values, and calls
 /// whose result is bound to it alone (`sql = text("…")`). A binding of several targets
 /// (`a, q = f()`) or any other binding gives [`Operand::Other`].

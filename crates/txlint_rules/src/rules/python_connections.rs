@@ -146,7 +146,20 @@ pub(crate) fn check_lost_write(cx: &Context, out: &mut Vec<Diagnostic>) {
                 continue;
             }
             let model = model(cx, id, holder, Mode::Writes);
-            let written = starts(&model, |call| writes(cx.models, function, call));
+            let driver = &cx.models.drivers[holder.driver];
+            // SQLAlchemy 1.x: `conn.execute("UPDATE …")` commits by itself (2.x's
+            // `exec_driver_sql` also takes a plain string, and does not).
+            let autocommitted = |call: &txlint_ir::ir::Call| {
+                driver.plain_string_autocommits
+                    && matches!(&call.callee, Callee::Method { name, .. } if name == "execute")
+                    && call
+                        .args
+                        .first()
+                        .is_some_and(|sql| crate::python::plain_sql_string(function, sql))
+            };
+            let written = starts(&model, |call| {
+                writes(cx.models, function, call) && !autocommitted(call)
+            });
             // A local connection neither closed, returned, stored nor handed on dies with
             // the function, and its uncommitted writes with it.
             let dropped = holder.owner == Owner::Local;
