@@ -161,6 +161,13 @@ impl ResourceModel for GuardModel<'_> {
                 {
                     Effect::Escape
                 }
+                // The end of the block that declared the guard drops it, unless it was
+                // copied or moved into another local (which may live on).
+                Event::ScopeExit {
+                    context: None,
+                    value: Operand::Var(v),
+                    ..
+                } if self.aliases == [*v] => Effect::Release,
                 _ => Effect::None,
             };
         };

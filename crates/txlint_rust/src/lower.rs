@@ -584,9 +584,7 @@ impl<'s> Lowerer<'s> {
     /// Lowers the body of the innermost frame, pops it and stores the function.
     fn finish_function(&mut self, body: Body, id: FuncId) {
         match body {
-            Body::Block(block) => {
-                self.block(block, Flow::Tail);
-            }
+            Body::Block(block) => self.body_block(block),
             Body::Expr(expr) => self.tail(expr),
         }
         if self.frame().cfg.current().is_some() {
@@ -859,12 +857,34 @@ impl<'s> Lowerer<'s> {
 
     // ----- statements ------------------------------------------------------------------
 
-    /// Lowers a block; its tail expression's value goes where `flow` says.
+    /// Lowers a block; its tail expression's value goes where `flow` says. When the
+    /// block completes, the locals it declared go out of scope (a guard among them is
+    /// dropped there): one [`Event::ScopeExit`] each, the last declared first.
     fn block(&mut self, block: &Block, flow: Flow) -> Operand {
         self.push_scope();
         let operand = self.stmts(&block.stmts, flow);
-        self.pop_scope();
+        let locals = self.frame().scopes.pop().unwrap_or_default();
+        if self.frame().cfg.current().is_some() {
+            let mut locals: Vec<VarId> = locals.into_values().collect();
+            locals.sort_by(|a, b| b.cmp(a));
+            let range = self.range(block.brace_token.span.close());
+            for var in locals {
+                self.push(Event::ScopeExit {
+                    context: None,
+                    value: Operand::Var(var),
+                    range,
+                    exceptional: false,
+                });
+            }
+        }
         operand
+    }
+
+    /// Lowers a function's body: its locals live until the function ends.
+    fn body_block(&mut self, block: &Block) {
+        self.push_scope();
+        self.stmts(&block.stmts, Flow::Tail);
+        self.pop_scope();
     }
 
     fn stmts(&mut self, stmts: &[Stmt], flow: Flow) -> Operand {
