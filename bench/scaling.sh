@@ -2,7 +2,8 @@
 # Checks that the analysis stays linear in the size of a function: times txlint on one
 # function of N, 2N and 4N statements (a begin, N checked statements with a rollback on
 # each error path, a commit) and prints the time per 1000 statements for each size; then
-# the same for the other shapes below (Python early returns, Rust code on one long line).
+# the same for the other shapes below (Python early returns, Python statements whose SQL
+# is held in a local, Rust code on one long line).
 # usage: bench/scaling.sh [N]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -48,6 +49,26 @@ PY
   end=$(date +%s.%N)
   awk -v s="$size" -v a="$start" -v b="$end" \
     'BEGIN {printf "%6d Python branches: %.3f s, %.1f ms per 1000 branches\n", s, b-a, (b-a)*1e6/s}'
+done
+# Python: N, 2N and 4N statements on a long-lived connection, their SQL held in a local
+# (each statement's text is looked up and read once, not at every step of the analyses).
+for size in "$n" $((n * 2)) $((n * 4)); do
+  python3 - "$size" "$dir/local_sql$size.py" <<'PY'
+import sys
+size, out = int(sys.argv[1]), sys.argv[2]
+lines = ['import psycopg2', '', 'class Store:', '    def __init__(self, dsn):',
+         '        self.conn = psycopg2.connect(dsn)', '', '    def bump(self, key):',
+         '        sql = "UPDATE counters SET n = n + 1 WHERE key = %s"',
+         '        cur = self.conn.cursor()']
+lines += ['        cur.execute(sql, (key,))'] * size
+lines.append('        self.conn.commit()\n')
+open(out, 'w').write('\n'.join(lines))
+PY
+  start=$(date +%s.%N)
+  target/release/txlint check --no-cache --max-file-size 1000000000 "$dir/local_sql$size.py" > /dev/null
+  end=$(date +%s.%N)
+  awk -v s="$size" -v a="$start" -v b="$end" \
+    'BEGIN {printf "%6d Python statements with SQL in a local: %.3f s, %.1f ms per 1000 statements\n", s, b-a, (b-a)*1e6/s}'
 done
 # Rust, all on one line: one function of N, 2N and 4N statements (4N is about 1.4 MB);
 # then a line of N/2, N and 2N functions (2N is about 1.2 MB), whole and with one broken

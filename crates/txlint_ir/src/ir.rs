@@ -266,9 +266,52 @@ pub struct Function {
     pub vars: Vec<Var>,
     pub calls: Vec<Call>,
     pub cfg: Cfg,
+    /// Built on first use by [`Function::definitions`]: asking the events per variable is
+    /// quadratic in a function with thousands of statements.
+    pub definitions_index: std::sync::OnceLock<Vec<Vec<Operand>>>,
 }
 
 impl Function {
+    /// Every value a variable is assigned in the function, in order: plain values of
+    /// [`Event::Assign`]s first, then calls whose result is bound to it
+    /// ([`Operand::Call`] when it is the call's only binding, [`Operand::Other`] when the
+    /// call binds several targets: `a, q = f()`).
+    pub fn definitions(&self, var: VarId) -> &[Operand] {
+        let index = self.definitions_index.get_or_init(|| {
+            let mut index: Vec<Vec<Operand>> = vec![Vec::new(); self.vars.len()];
+            for event in self.events() {
+                if let Event::Assign {
+                    targets, values, ..
+                } = event
+                {
+                    for (target, value) in targets.iter().zip(values) {
+                        if let Binding::Var(v) = target {
+                            if let Some(slot) = index.get_mut(v.index()) {
+                                slot.push(value.clone());
+                            }
+                        }
+                    }
+                }
+            }
+            for (position, call) in self.calls.iter().enumerate() {
+                if let ResultUse::Assigned(bindings) = &call.result {
+                    for binding in bindings {
+                        if let Binding::Var(v) = binding {
+                            if let Some(slot) = index.get_mut(v.index()) {
+                                slot.push(match bindings.as_slice() {
+                                    [_] => Operand::Call(CallId(position as u32)),
+                                    _ => Operand::Other,
+                                });
+                            }
+                        }
+                    }
+                }
+            }
+            index
+        });
+        index.get(var.index()).map_or(&[], Vec::as_slice)
+    }
+
     /// The function's own parameters among a call's arguments: `(argument position,
     /// parameter index)` for each argument that is a parameter itself.
     pub fn parameters_passed<'a>(

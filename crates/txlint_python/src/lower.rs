@@ -2723,6 +2723,7 @@ fn new_function(
         vars: Vec::new(),
         calls: Vec::new(),
         cfg: Default::default(),
+        definitions_index: Default::default(),
     }
 }
 

@@ -235,6 +235,9 @@ pub(crate) struct PyFacts {
     /// keys of module globals and class attributes are qualified with it.
     module: String,
     declared: Declared,
+    /// Per function, on first use: what each call's SQL text does to the transaction
+    /// (see [`PyFacts::sql_effect`]).
+    sql_effects: Vec<std::sync::OnceLock<Vec<Option<crate::sql_control::Effect>>>>,
 }
 
 /// Resolves a dotted name through the file's imports: `ConnectionPool` imported from
@@ -304,6 +307,7 @@ impl PyFacts {
             caller_ended: Vec::new(),
             module: project.module().to_string(),
             declared: Declared::of(file, models),
+            sql_effects: file.functions.iter().map(|_| Default::default()).collect(),
         };
         // Summaries need kinds, and kinds of calls to helpers need summaries: repeated
         // until neither changes (a helper of a helper of a helper). The cap is far above
@@ -368,6 +372,31 @@ impl PyFacts {
             .map(|(function, kinds)| reassigned_cursors(function, kinds))
             .collect();
         facts
+    }
+
+    /// What the SQL text a call sends does to the transaction (see [`sql_text`]), read once
+    /// per call: the resource analyses ask it at every step.
+    pub(crate) fn sql_effect(
+        &self,
+        id: FuncId,
+        function: &Function,
+        call: &txlint_ir::ir::Call,
+    ) -> Option<crate::sql_control::Effect> {
+        let effects = self.sql_effects.get(id.index())?.get_or_init(|| {
+            function
+                .calls
+                .iter()
+                .map(|c| sql_text(function, c).map(|sql| crate::sql_control::effect(&sql)))
+                .collect()
+        });
+        // The call's index among the function's calls, from where it sits in them.
+        let offset = (call as *const txlint_ir::ir::Call as usize)
+            .checked_sub(function.calls.as_ptr() as usize)?;
+        let index = offset / std::mem::size_of::<txlint_ir::ir::Call>();
+        match function.calls.get(index) {
+            Some(found) if std::ptr::eq(found, call) => *effects.get(index)?,
+            _ => sql_text(function, call).map(|sql| crate::sql_control::effect(&sql)),
+        }
     }
 
     /// Connection parameters that every caller in the file passes an autocommit
@@ -2724,8 +2753,7 @@ impl ConnectionModel<'_> {
         // `COMMIT`, `ROLLBACK`, `RELEASE SAVEPOINT sp` sent as text open nothing, nor
         // does `BEGIN; …; COMMIT;` in one string: after the driver's own `BEGIN`, the
         // text's `COMMIT` ends what is open.
-        if let Some(sql) = sql_text(self.function, call) {
-            let effect = crate::sql_control::effect(&sql);
+        if let Some(effect) = self.facts.sql_effect(self.function_id, self.function, call) {
             if (effect.only_control && !effect.leaves_open) || effect.closes {
                 return false;
             }
@@ -2822,8 +2850,7 @@ impl ConnectionModel<'_> {
         // Transaction control sent as SQL text on the holder: `execute("COMMIT")`, and
         // for an aborted transaction `execute("ROLLBACK TO SAVEPOINT sp")`.
         if self.is_statement(call) {
-            if let Some(sql) = sql_text(self.function, call) {
-                let effect = crate::sql_control::effect(&sql);
+            if let Some(effect) = self.facts.sql_effect(self.function_id, self.function, call) {
                 if effect.ends_open.is_some() || (self.mode == Mode::Aborted && effect.recovers) {
                     return true;
                 }
@@ -2980,31 +3007,7 @@ fn plain_sql_string_at(function: &Function, operand: &Operand, depth: u8) -> boo
 /// whose result is bound to it alone (`sql = text("…")`). A binding of several targets
 /// (`a, q = f()`) or any other binding gives [`Operand::Other`].
 fn definitions_of(function: &Function, var: VarId) -> Vec<Operand> {
-    let target = Binding::Var(var);
-    let mut found = Vec::new();
-    for event in function.events() {
-        if let Event::Assign {
-            targets, values, ..
-        } = event
-        {
-            for (t, value) in targets.iter().zip(values) {
-                if *t == target {
-                    found.push(value.clone());
-                }
-            }
-        }
-    }
-    for (index, call) in function.calls.iter().enumerate() {
-        if let ResultUse::Assigned(bindings) = &call.result {
-            if bindings.contains(&target) {
-                found.push(match bindings.as_slice() {
-                    [_] => Operand::Call(CallId(index as u32)),
-                    _ => Operand::Other,
-                });
-            }
-        }
-    }
-    found
+    function.definitions(var).to_vec()
 }
 
 /// The SQL text a statement call sends (see [`sql_values`]), when every value its first

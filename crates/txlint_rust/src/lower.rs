@@ -571,6 +571,7 @@ impl<'s> Lowerer<'s> {
                 vars: Vec::new(),
                 calls: Vec::new(),
                 cfg: Default::default(),
+                definitions_index: Default::default(),
             },
             cfg: CfgBuilder::new(),
             scopes: vec![HashMap::new()],
