@@ -281,6 +281,13 @@ pub struct Pools {
     /// (`db.Conn(ctx)`, pgxpool's `Acquire`, sqlx's `pool.acquire()`): TX013.
     #[serde(default)]
     pub acquire_methods: Vec<String>,
+    /// Declared types of handles that run a function when they end (`*testing.T`), and
+    /// the methods that register it (`Cleanup`): a pool closed by a function registered
+    /// there lives as long as the handle, not the program (TX010).
+    #[serde(default)]
+    pub cleanup_types: Vec<String>,
+    #[serde(default)]
+    pub cleanup_methods: Vec<String>,
 }
 
 /// Whether `list` contains `name`.
@@ -486,6 +493,11 @@ impl Models {
             (
                 &mut self.pools.acquire_methods,
                 &other.pools.acquire_methods,
+            ),
+            (&mut self.pools.cleanup_types, &other.pools.cleanup_types),
+            (
+                &mut self.pools.cleanup_methods,
+                &other.pools.cleanup_methods,
             ),
         ];
         for (mine, theirs) in lists {
