@@ -29,6 +29,10 @@ pub(crate) struct Summary {
     /// Parameters the function returns, stores or hands to a goroutine (or to a helper
     /// that does).
     pub keeps: Vec<bool>,
+    /// Function-valued parameters the function calls, itself, in a literal of its body
+    /// (`go func() { done <- f() }()`) or through a helper it hands them to: a method
+    /// value `tx.Rollback` passed there is run (`defer try(tx.Rollback, "rollback")`).
+    pub calls: Vec<bool>,
     /// Whether the body calls `panic` (directly).
     pub panics: bool,
     /// A transaction the function begins and returns: its calls are begins too.
@@ -85,7 +89,9 @@ impl FileSummaries {
         let summaries = file
             .functions
             .iter()
-            .map(|function| {
+            .enumerate()
+            .map(|(index, function)| {
+                let calls = calls_params(file, FuncId(index as u32), &descendants[index]);
                 let ends = function
                     .params
                     .iter()
@@ -137,6 +143,7 @@ impl FileSummaries {
                 Summary {
                     ends,
                     keeps,
+                    calls,
                     panics,
                     begins: None,
                     global_statement,
@@ -172,6 +179,7 @@ impl FileSummaries {
     fn close_over_helpers(&mut self, file: &FileIr) {
         loop {
             let mut grown: Vec<(usize, usize, bool)> = Vec::new();
+            let mut called: Vec<(usize, usize)> = Vec::new();
             for (index, function) in file.functions.iter().enumerate() {
                 for call in &function.calls {
                     let Some(helper) = self.callee_summary(file, &call.callee) else {
@@ -184,6 +192,9 @@ impl FileSummaries {
                         }
                         if helper.keeps.get(position) == Some(&true) && !own.keeps[param] {
                             grown.push((index, param, false));
+                        }
+                        if helper.calls.get(position) == Some(&true) && !own.calls[param] {
+                            called.push((index, param));
                         }
                     }
                 }
@@ -215,8 +226,11 @@ impl FileSummaries {
                     blocking.push((index, blocks));
                 }
             }
-            if grown.is_empty() && reached.is_empty() && blocking.is_empty() {
+            if grown.is_empty() && called.is_empty() && reached.is_empty() && blocking.is_empty() {
                 return;
+            }
+            for (index, param) in called {
+                self.summaries[index].calls[param] = true;
             }
             for (index, blocks) in blocking {
                 self.summaries[index].blocks = Some(blocks);
@@ -328,6 +342,35 @@ pub(crate) fn resolve_by_name(
         [only] => Some(*only),
         _ => None,
     }
+}
+
+/// For each parameter of `id`, whether the function calls it as a function: `f()` in its
+/// body, in a copy of it, or in a literal of the body that captures it (`bodies`: the
+/// function and the literals nested in it).
+fn calls_params(file: &FileIr, id: FuncId, bodies: &[FuncId]) -> Vec<bool> {
+    let function = file.function(id);
+    function
+        .params
+        .iter()
+        .map(|&param| {
+            bodies.iter().any(|&body_id| {
+                let body = file.function(body_id);
+                let holders: Vec<VarId> = if body_id == id {
+                    aliases_of(body, param)
+                } else {
+                    body.vars
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, v)| v.outer == Some((id, param)))
+                        .flat_map(|(i, _)| aliases_of(body, VarId(i as u32)))
+                        .collect()
+                };
+                body.calls.iter().any(|call| {
+                    matches!(&call.callee, Callee::Other(Operand::Var(v)) if holders.contains(v))
+                })
+            })
+        })
+        .collect()
 }
 
 /// Whether a function returns, stores, sends or spawns with a variable.
@@ -682,6 +725,23 @@ impl HolderModel<'_> {
             .filter(|(_, a)| self.mentions(a))
             .map(|(i, _)| i)
             .collect();
+        // The method value of an end method (`tx.Rollback`) handed to a helper whose
+        // summary says it calls that parameter: the helper ends the transaction
+        // (`defer try(tx.Rollback, "rollback")`).
+        let method_value_run = call.args.iter().enumerate().any(|(i, arg)| {
+            matches!(arg, Operand::Field(base, name) if self.is_alias(base) && self.is_end_method(name))
+                && self
+                    .summaries
+                    .callee_summary(self.file, &call.callee)
+                    .is_some_and(|summary| summary.calls.get(i) == Some(&true))
+        });
+        if method_value_run {
+            return if deferred {
+                Effect::DeferredEnd
+            } else {
+                Effect::End
+            };
+        }
         if positions.is_empty() {
             return Effect::None;
         }
