@@ -469,6 +469,9 @@ fn resource_for(function: &Function, begin: &Begin) -> Option<Resource> {
             else {
                 return None;
             };
+            if begins_for_caller(function, begin.call, *session, bindings.first()) {
+                return None;
+            }
             (*session, bindings.first())
         }
         BeginResults::TxError => match bindings.first() {
@@ -540,6 +543,58 @@ fn resource_for(function: &Function, begin: &Begin) -> Option<Resource> {
         guard,
         exits: ExitPolicy::GO,
     })
+}
+
+/// Whether a begin that returns only an error (xorm's `sess.Begin()`), made on a session
+/// the caller handed in, hands its result to the caller: the error is bound to a variable
+/// that nothing else assigns and that the function returns (`err := sess.Begin(); return
+/// err`, or a named result and a bare `return`). Like `return sess.Begin()`, the function
+/// begins the caller's transaction and tells it whether it did: the caller, which owns
+/// the session, ends it.
+fn begins_for_caller(
+    function: &Function,
+    begin: CallId,
+    session: VarId,
+    error: Option<&Binding>,
+) -> bool {
+    let Some(Binding::Var(error)) = error else {
+        return false;
+    };
+    if !matches!(
+        function.var(session).kind,
+        VarKind::Param | VarKind::Receiver
+    ) {
+        return false;
+    }
+    let named = function.var(*error).kind == VarKind::NamedResult;
+    if !named && function.var(*error).kind != VarKind::Local {
+        return false;
+    }
+    let assigned_elsewhere = function.calls.iter().enumerate().any(|(index, call)| {
+        index != begin.index()
+            && matches!(&call.result, ResultUse::Assigned(bindings)
+                if bindings.contains(&Binding::Var(*error)))
+    }) || function.events().any(|event| {
+        matches!(event, Event::Assign { targets, values, .. }
+        if targets.iter().zip(values).any(|(target, value)| {
+            *target == Binding::Var(*error) && *value != Operand::Const("nil".into())
+        }))
+    });
+    if assigned_elsewhere {
+        return false;
+    }
+    function
+        .cfg
+        .blocks
+        .iter()
+        .any(|block| match &block.terminator {
+            Terminator::Return {
+                values,
+                implicit: false,
+                ..
+            } => values.contains(&Operand::Var(*error)) || (named && values.is_empty()),
+            _ => false,
+        })
 }
 
 /// The local counter a begin runs under only when it is zero: the begin is in the block
