@@ -288,6 +288,10 @@ pub struct Pools {
     pub cleanup_types: Vec<String>,
     #[serde(default)]
     pub cleanup_methods: Vec<String>,
+    /// Configuration fields, as `Type.Field`, that make a pool run no statement when an
+    /// open is given a literal setting them to `true` (GORM's `gorm.Config.DryRun`).
+    #[serde(default)]
+    pub dry_run_fields: Vec<String>,
 }
 
 /// Whether `list` contains `name`.
@@ -499,6 +503,7 @@ impl Models {
                 &mut self.pools.cleanup_methods,
                 &other.pools.cleanup_methods,
             ),
+            (&mut self.pools.dry_run_fields, &other.pools.dry_run_fields),
         ];
         for (mine, theirs) in lists {
             mine.extend(theirs.iter().cloned());

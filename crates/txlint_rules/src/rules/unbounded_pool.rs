@@ -34,6 +34,7 @@ pub(crate) fn file_facts(cx: &Context) -> (Vec<Diagnostic>, bool) {
                     let name = path.join(".");
                     if !listed(&pools.open_functions, &name)
                         || sessionless(cx, function, pools, call)
+                        || dry_run(function, pools, call)
                         || !kept_for_the_program(cx.ir, id, pools, CallId(index as u32))
                     {
                         continue;
@@ -68,6 +69,39 @@ fn sessionless(cx: &Context, function: &Function, pools: &Pools, call: &Call) ->
         },
         _ => false,
     }
+}
+
+/// Whether the open is given a configuration literal that keeps the pool from running
+/// statements (`gorm.Open(dialector, &gorm.Config{DryRun: true})`), inline or through a
+/// local that is assigned nothing else.
+fn dry_run(function: &Function, pools: &Pools, call: &Call) -> bool {
+    let says_dry_run = |operand: &Operand| match operand {
+        Operand::Composite(ty, fields) => fields.iter().any(|(field, value)| {
+            *value == Operand::Const("true".into())
+                && listed(&pools.dry_run_fields, &format!("{ty}.{field}"))
+        }),
+        _ => false,
+    };
+    call.args.iter().any(|arg| match arg {
+        Operand::Var(v) => {
+            let mut values = function.events().filter_map(|event| match event {
+                Event::Assign {
+                    targets, values, ..
+                } => targets
+                    .iter()
+                    .zip(values)
+                    .find(|(target, _)| matches!(target, Binding::Var(t) if t == v))
+                    .map(|(_, value)| value),
+                _ => None,
+            });
+            let assigned_by_call = function.calls.iter().any(
+                |c| matches!(&c.result, ResultUse::Assigned(b) if b.contains(&Binding::Var(*v))),
+            );
+            let first = values.next();
+            !assigned_by_call && first.is_some_and(says_dry_run) && values.all(says_dry_run)
+        }
+        other => says_dry_run(other),
+    })
 }
 
 /// How the pool opened by one call is kept by the function that opens it.
