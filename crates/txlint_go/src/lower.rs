@@ -1606,10 +1606,17 @@ impl<'s> Lowerer<'s> {
                 operand
             }
             "composite_literal" => {
-                if let Some(body) = node.child_by_field_id(fields().body.get()) {
-                    self.literal_elements(body);
+                let Some(body) = node.child_by_field_id(fields().body.get()) else {
+                    return Operand::Other;
+                };
+                self.literal_elements(body);
+                let constants = self.constant_fields(body);
+                match node.child_by_field_id(fields().r#type.get()) {
+                    Some(ty) if !constants.is_empty() => {
+                        Operand::Composite(self.type_text(ty), constants)
+                    }
+                    _ => Operand::Other,
                 }
-                Operand::Other
             }
             _ => {
                 for child in named_children(node) {
@@ -1650,6 +1657,36 @@ impl<'s> Lowerer<'s> {
             [only] if is_type => Some(*only),
             _ => None,
         }
+    }
+
+    /// The fields a composite literal's body sets to a constant (`DryRun: true`), as
+    /// written. Constants have no events: reading them again lowers nothing twice.
+    fn constant_fields(&self, body: Node) -> Vec<(String, Operand)> {
+        fn inner(node: Node<'_>) -> Option<Node<'_>> {
+            if node.kind() == "literal_element" {
+                named_children(node).first().copied()
+            } else {
+                Some(node)
+            }
+        }
+        named_children(body)
+            .into_iter()
+            .filter(|child| child.kind() == "keyed_element")
+            .filter_map(|element| {
+                let parts = named_children(element);
+                let (key, value) = (inner(*parts.first()?)?, inner(*parts.last()?)?);
+                if !matches!(key.kind(), "identifier" | "field_identifier") || parts.len() != 2 {
+                    return None;
+                }
+                let value = match unparen(value).kind() {
+                    "true" | "false" | "nil" | "int_literal" => {
+                        Operand::Const(self.text(unparen(value)).to_string())
+                    }
+                    _ => return None,
+                };
+                Some((self.text(key).to_string(), value))
+            })
+            .collect()
     }
 
     /// Lowers the elements of a composite literal. A variable placed in one is stored in

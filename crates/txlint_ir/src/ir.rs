@@ -390,6 +390,11 @@ pub enum Operand {
     Str(String),
     /// Another literal, as written: `True`, `None`, `3`.
     Const(String),
+    /// A composite literal (Go `T{…}` or `&T{…}`) that sets fields to constants: its type
+    /// as written and those fields (`&gorm.Config{DryRun: true}` is
+    /// `Composite("gorm.Config", [("DryRun", Const("true"))])`). A composite literal that
+    /// sets no field to a constant is `Other`.
+    Composite(String, Vec<(String, Operand)>),
     /// Anything else.
     Other,
 }

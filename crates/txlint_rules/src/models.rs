@@ -287,6 +287,17 @@ pub struct Pools {
     /// (`db.Conn(ctx)`, pgxpool's `Acquire`, sqlx's `pool.acquire()`): TX013.
     #[serde(default)]
     pub acquire_methods: Vec<String>,
+    /// Declared types of handles that run a function when they end (`*testing.T`), and
+    /// the methods that register it (`Cleanup`): a pool closed by a function registered
+    /// there lives as long as the handle, not the program (TX010).
+    #[serde(default)]
+    pub cleanup_types: Vec<String>,
+    #[serde(default)]
+    pub cleanup_methods: Vec<String>,
+    /// Configuration fields, as `Type.Field`, that make a pool run no statement when an
+    /// open is given a literal setting them to `true` (GORM's `gorm.Config.DryRun`).
+    #[serde(default)]
+    pub dry_run_fields: Vec<String>,
 }
 
 /// Whether `list` contains `name`.
@@ -493,6 +504,12 @@ impl Models {
                 &mut self.pools.acquire_methods,
                 &other.pools.acquire_methods,
             ),
+            (&mut self.pools.cleanup_types, &other.pools.cleanup_types),
+            (
+                &mut self.pools.cleanup_methods,
+                &other.pools.cleanup_methods,
+            ),
+            (&mut self.pools.dry_run_fields, &other.pools.dry_run_fields),
         ];
         for (mine, theirs) in lists {
             mine.extend(theirs.iter().cloned());

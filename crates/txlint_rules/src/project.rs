@@ -436,6 +436,7 @@ fn skeleton(ir: &FileIr) -> Exports {
                 let summary = Summary {
                     ends: vec![false; params],
                     keeps: vec![false; params],
+                    calls: vec![false; params],
                     ..Summary::default()
                 };
                 exports.add_go(function, summary);

@@ -29,6 +29,10 @@ pub(crate) struct Summary {
     /// Parameters the function returns, stores or hands to a goroutine (or to a helper
     /// that does).
     pub keeps: Vec<bool>,
+    /// Function-valued parameters the function calls, itself, in a literal of its body
+    /// (`go func() { done <- f() }()`) or through a helper it hands them to: a method
+    /// value `tx.Rollback` passed there is run (`defer try(tx.Rollback, "rollback")`).
+    pub calls: Vec<bool>,
     /// Whether the body calls `panic` (directly).
     pub panics: bool,
     /// A transaction the function begins and returns: its calls are begins too.
@@ -85,7 +89,9 @@ impl FileSummaries {
         let summaries = file
             .functions
             .iter()
-            .map(|function| {
+            .enumerate()
+            .map(|(index, function)| {
+                let calls = calls_params(file, FuncId(index as u32), &descendants[index]);
                 let ends = function
                     .params
                     .iter()
@@ -137,6 +143,7 @@ impl FileSummaries {
                 Summary {
                     ends,
                     keeps,
+                    calls,
                     panics,
                     begins: None,
                     global_statement,
@@ -172,6 +179,7 @@ impl FileSummaries {
     fn close_over_helpers(&mut self, file: &FileIr) {
         loop {
             let mut grown: Vec<(usize, usize, bool)> = Vec::new();
+            let mut called: Vec<(usize, usize)> = Vec::new();
             for (index, function) in file.functions.iter().enumerate() {
                 for call in &function.calls {
                     let Some(helper) = self.callee_summary(file, &call.callee) else {
@@ -184,6 +192,9 @@ impl FileSummaries {
                         }
                         if helper.keeps.get(position) == Some(&true) && !own.keeps[param] {
                             grown.push((index, param, false));
+                        }
+                        if helper.calls.get(position) == Some(&true) && !own.calls[param] {
+                            called.push((index, param));
                         }
                     }
                 }
@@ -215,8 +226,11 @@ impl FileSummaries {
                     blocking.push((index, blocks));
                 }
             }
-            if grown.is_empty() && reached.is_empty() && blocking.is_empty() {
+            if grown.is_empty() && called.is_empty() && reached.is_empty() && blocking.is_empty() {
                 return;
+            }
+            for (index, param) in called {
+                self.summaries[index].calls[param] = true;
             }
             for (index, blocks) in blocking {
                 self.summaries[index].blocks = Some(blocks);
@@ -330,6 +344,35 @@ pub(crate) fn resolve_by_name(
     }
 }
 
+/// For each parameter of `id`, whether the function calls it as a function: `f()` in its
+/// body, in a copy of it, or in a literal of the body that captures it (`bodies`: the
+/// function and the literals nested in it).
+fn calls_params(file: &FileIr, id: FuncId, bodies: &[FuncId]) -> Vec<bool> {
+    let function = file.function(id);
+    function
+        .params
+        .iter()
+        .map(|&param| {
+            bodies.iter().any(|&body_id| {
+                let body = file.function(body_id);
+                let holders: Vec<VarId> = if body_id == id {
+                    aliases_of(body, param)
+                } else {
+                    body.vars
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, v)| v.outer == Some((id, param)))
+                        .flat_map(|(i, _)| aliases_of(body, VarId(i as u32)))
+                        .collect()
+                };
+                body.calls.iter().any(|call| {
+                    matches!(&call.callee, Callee::Other(Operand::Var(v)) if holders.contains(v))
+                })
+            })
+        })
+        .collect()
+}
+
 /// Whether a function returns, stores, sends or spawns with a variable.
 fn keeps_var(function: &Function, var: VarId) -> bool {
     let is = |op: &Operand| *op == Operand::Var(var);
@@ -426,6 +469,9 @@ fn resource_for(function: &Function, begin: &Begin) -> Option<Resource> {
             else {
                 return None;
             };
+            if begins_for_caller(function, begin.call, *session, bindings.first()) {
+                return None;
+            }
             (*session, bindings.first())
         }
         BeginResults::TxError => match bindings.first() {
@@ -497,6 +543,58 @@ fn resource_for(function: &Function, begin: &Begin) -> Option<Resource> {
         guard,
         exits: ExitPolicy::GO,
     })
+}
+
+/// Whether a begin that returns only an error (xorm's `sess.Begin()`), made on a session
+/// the caller handed in, hands its result to the caller: the error is bound to a variable
+/// that nothing else assigns and that the function returns (`err := sess.Begin(); return
+/// err`, or a named result and a bare `return`). Like `return sess.Begin()`, the function
+/// begins the caller's transaction and tells it whether it did: the caller, which owns
+/// the session, ends it.
+fn begins_for_caller(
+    function: &Function,
+    begin: CallId,
+    session: VarId,
+    error: Option<&Binding>,
+) -> bool {
+    let Some(Binding::Var(error)) = error else {
+        return false;
+    };
+    if !matches!(
+        function.var(session).kind,
+        VarKind::Param | VarKind::Receiver
+    ) {
+        return false;
+    }
+    let named = function.var(*error).kind == VarKind::NamedResult;
+    if !named && function.var(*error).kind != VarKind::Local {
+        return false;
+    }
+    let assigned_elsewhere = function.calls.iter().enumerate().any(|(index, call)| {
+        index != begin.index()
+            && matches!(&call.result, ResultUse::Assigned(bindings)
+                if bindings.contains(&Binding::Var(*error)))
+    }) || function.events().any(|event| {
+        matches!(event, Event::Assign { targets, values, .. }
+        if targets.iter().zip(values).any(|(target, value)| {
+            *target == Binding::Var(*error) && *value != Operand::Const("nil".into())
+        }))
+    });
+    if assigned_elsewhere {
+        return false;
+    }
+    function
+        .cfg
+        .blocks
+        .iter()
+        .any(|block| match &block.terminator {
+            Terminator::Return {
+                values,
+                implicit: false,
+                ..
+            } => values.contains(&Operand::Var(*error)) || (named && values.is_empty()),
+            _ => false,
+        })
 }
 
 /// The local counter a begin runs under only when it is zero: the begin is in the block
@@ -682,6 +780,23 @@ impl HolderModel<'_> {
             .filter(|(_, a)| self.mentions(a))
             .map(|(i, _)| i)
             .collect();
+        // The method value of an end method (`tx.Rollback`) handed to a helper whose
+        // summary says it calls that parameter: the helper ends the transaction
+        // (`defer try(tx.Rollback, "rollback")`).
+        let method_value_run = call.args.iter().enumerate().any(|(i, arg)| {
+            matches!(arg, Operand::Field(base, name) if self.is_alias(base) && self.is_end_method(name))
+                && self
+                    .summaries
+                    .callee_summary(self.file, &call.callee)
+                    .is_some_and(|summary| summary.calls.get(i) == Some(&true))
+        });
+        if method_value_run {
+            return if deferred {
+                Effect::DeferredEnd
+            } else {
+                Effect::End
+            };
+        }
         if positions.is_empty() {
             return Effect::None;
         }

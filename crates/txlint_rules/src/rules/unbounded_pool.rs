@@ -6,12 +6,13 @@
 //! in a package variable or a field (a composite literal included), alone or wrapped by
 //! a library (`sqlx.NewDb`). A pool returned as it is belongs to the caller, whose
 //! package bounds it for its own workload. A pool that function closes with a deferred
-//! `Close`, keeps in a local
+//! `Close` (or a deferred literal, or a literal given to a test's `t.Cleanup`), keeps in a
+//! local
 //! (an example `main`, a CLI command), or hands to a project function whose use of it is
 //! not known, is not reported: there is no evidence that it serves concurrent requests.
 
-use txlint_ir::ir::{Binding, Call, CallId, Callee, Event, Function, Operand, ResultUse};
-use txlint_ir::ir::{VarId, VarKind};
+use txlint_ir::ir::{Binding, Call, CallId, Callee, Event, FileIr, FuncId, Function, Operand};
+use txlint_ir::ir::{ResultUse, VarId, VarKind};
 use txlint_ir::Diagnostic;
 
 use crate::models::{listed, Pools};
@@ -24,7 +25,8 @@ pub(crate) fn file_facts(cx: &Context) -> (Vec<Diagnostic>, bool) {
     let pools = &cx.models.pools;
     let mut opens = Vec::new();
     let mut bounds = false;
-    for function in &cx.ir.functions {
+    for (id, function) in cx.ir.functions.iter().enumerate() {
+        let id = FuncId(id as u32);
         for (index, call) in function.calls.iter().enumerate() {
             match &call.callee {
                 Callee::Method { name, .. } if listed(&pools.bound_methods, name) => bounds = true,
@@ -32,7 +34,8 @@ pub(crate) fn file_facts(cx: &Context) -> (Vec<Diagnostic>, bool) {
                     let name = path.join(".");
                     if !listed(&pools.open_functions, &name)
                         || sessionless(cx, function, pools, call)
-                        || !kept_for_the_program(function, pools, CallId(index as u32))
+                        || dry_run(function, pools, call)
+                        || !kept_for_the_program(cx.ir, id, pools, CallId(index as u32))
                     {
                         continue;
                     }
@@ -68,6 +71,39 @@ fn sessionless(cx: &Context, function: &Function, pools: &Pools, call: &Call) ->
     }
 }
 
+/// Whether the open is given a configuration literal that keeps the pool from running
+/// statements (`gorm.Open(dialector, &gorm.Config{DryRun: true})`), inline or through a
+/// local that is assigned nothing else.
+fn dry_run(function: &Function, pools: &Pools, call: &Call) -> bool {
+    let says_dry_run = |operand: &Operand| match operand {
+        Operand::Composite(ty, fields) => fields.iter().any(|(field, value)| {
+            *value == Operand::Const("true".into())
+                && listed(&pools.dry_run_fields, &format!("{ty}.{field}"))
+        }),
+        _ => false,
+    };
+    call.args.iter().any(|arg| match arg {
+        Operand::Var(v) => {
+            let mut values = function.events().filter_map(|event| match event {
+                Event::Assign {
+                    targets, values, ..
+                } => targets
+                    .iter()
+                    .zip(values)
+                    .find(|(target, _)| matches!(target, Binding::Var(t) if t == v))
+                    .map(|(_, value)| value),
+                _ => None,
+            });
+            let assigned_by_call = function.calls.iter().any(
+                |c| matches!(&c.result, ResultUse::Assigned(b) if b.contains(&Binding::Var(*v))),
+            );
+            let first = values.next();
+            !assigned_by_call && first.is_some_and(says_dry_run) && values.all(says_dry_run)
+        }
+        other => says_dry_run(other),
+    })
+}
+
 /// How the pool opened by one call is kept by the function that opens it.
 #[derive(Default)]
 struct Keeping {
@@ -76,8 +112,9 @@ struct Keeping {
     /// Stored where it outlives the function: a package variable, a field, a composite
     /// literal. Returned alone, it is the caller's to bound.
     kept: bool,
-    /// `defer pool.Close()`: the function's own short-lived pool (a `Close` on an error
-    /// path is cleanup, not a lifetime).
+    /// `defer pool.Close()`, a deferred literal that closes it, or a literal that closes
+    /// it registered with a test's `Cleanup`: the pool of this function or of this test
+    /// (a `Close` on an error path is cleanup, not a lifetime).
     closed: bool,
 }
 
@@ -118,8 +155,46 @@ fn is_wrapper(pools: &Pools, callee: &Callee) -> bool {
     matches!(callee, Callee::Path(path) if path.len() == 2 && listed(&pools.wrap_functions, &path.join(".")))
 }
 
+/// Whether a function literal of `parent` closes the pool: it calls `Close` on a
+/// captured copy of it (`func() { _ = db.Close() }`, `require.NoError(t, db.Close())`).
+fn literal_closes(file: &FileIr, parent: FuncId, literal: FuncId, keeping: &Keeping) -> bool {
+    let literal = file.function(literal);
+    literal.calls.iter().any(|call| match &call.callee {
+        Callee::Method {
+            receiver: Operand::Var(v),
+            name,
+            ..
+        } => {
+            name == "Close"
+                && matches!(literal.var(*v).outer, Some((f, outer)) if f == parent && keeping.aliases.contains(&outer))
+        }
+        _ => false,
+    })
+}
+
+/// Whether `call` registers a function with a handle that runs it when it ends:
+/// `t.Cleanup(f)` on a declared `*testing.T`.
+fn registers_cleanup(function: &Function, pools: &Pools, call: &Call) -> bool {
+    match &call.callee {
+        Callee::Method {
+            receiver: Operand::Var(v),
+            name,
+            ..
+        } => {
+            listed(&pools.cleanup_methods, name)
+                && function
+                    .var(*v)
+                    .ty
+                    .as_deref()
+                    .is_some_and(|ty| listed(&pools.cleanup_types, ty))
+        }
+        _ => false,
+    }
+}
+
 /// Whether the pool opened by `open` is kept for the program and not closed.
-fn kept_for_the_program(function: &Function, pools: &Pools, open: CallId) -> bool {
+fn kept_for_the_program(file: &FileIr, id: FuncId, pools: &Pools, open: CallId) -> bool {
+    let function = file.function(id);
     let mut keeping = Keeping::default();
     keeping.follow_result(function, pools, &function.call(open).result);
     // Aliases grow as copies and wrappers are found: repeat until nothing changes.
@@ -175,6 +250,32 @@ fn kept_for_the_program(function: &Function, pools: &Pools, open: CallId) -> boo
         }
         if keeping.aliases.len() == known {
             break;
+        }
+    }
+    // A literal that closes the pool, run when the function returns (`defer func() {
+    // db.Close() }()`) or when the test ends (`t.Cleanup(func() { db.Close() })`).
+    for event in function.events() {
+        let (Event::Call(call) | Event::Defer(call)) = event else {
+            continue;
+        };
+        let call = function.call(*call);
+        let literals: Vec<FuncId> = match (&call.callee, event) {
+            (Callee::Other(Operand::Closure(literal)), Event::Defer(_)) => vec![*literal],
+            _ if registers_cleanup(function, pools, call) => call
+                .args
+                .iter()
+                .filter_map(|a| match a {
+                    Operand::Closure(literal) => Some(*literal),
+                    _ => None,
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        if literals
+            .iter()
+            .any(|&literal| literal_closes(file, id, literal, &keeping))
+        {
+            keeping.closed = true;
         }
     }
     keeping.kept && !keeping.closed
