@@ -406,9 +406,24 @@ impl PyFacts {
     fn apply_caller_autocommit(&mut self, file: &FileIr) {
         let count = file.functions.len();
         let mut call_sites: HashMap<FuncId, Vec<(usize, CallId)>> = HashMap::new();
+        // `Repo(conn)` calls `Repo.__init__`.
+        let constructor = |callee: &Callee| match callee {
+            Callee::Path(path) if path.len() == 1 => file
+                .functions
+                .iter()
+                .position(|f| {
+                    f.kind == FunctionKind::Method
+                        && f.name.strip_suffix(".__init__") == Some(path[0].as_str())
+                })
+                .map(|i| FuncId(i as u32)),
+            _ => None,
+        };
         for (caller_index, caller) in file.functions.iter().enumerate() {
             for (call_index, call) in caller.calls.iter().enumerate() {
-                if let Some(callee) = self.resolve_call(file, &call.callee) {
+                let callee = self
+                    .resolve_call(file, &call.callee)
+                    .or_else(|| constructor(&call.callee));
+                if let Some(callee) = callee {
                     call_sites
                         .entry(callee)
                         .or_default()
@@ -454,9 +469,18 @@ impl PyFacts {
                             }
                             None => None,
                         };
-                        argument.is_some_and(|a| autocommit[caller_index].contains(a))
+                        argument.is_some_and(|a| {
+                            autocommit[caller_index].contains(a)
+                                || self.asks_autocommit(&file.functions[caller_index], a)
+                        })
                     });
-                    if all {
+                    // A class made at module level is made where no caller is seen.
+                    let made_at_module_level = function.name.ends_with(".__init__")
+                        && file.globals.iter().any(|g| {
+                            g.ty.strip_suffix("()")
+                                .is_some_and(|c| function.name.strip_suffix(".__init__") == Some(c))
+                        });
+                    if all && !made_at_module_level {
                         switched.push((index, operand));
                     }
                 }
@@ -464,6 +488,68 @@ impl PyFacts {
             for (index, operand) in switched {
                 if let Some(Kind::Connection { autocommit, .. }) =
                     self.kinds[index].get_mut(&operand)
+                {
+                    *autocommit = true;
+                }
+                self.constructor_autocommit(file, index, &operand);
+            }
+        }
+    }
+
+    /// Whether an argument is a call that makes a connection asking for autocommit:
+    /// `Repo(psycopg.connect(dsn, autocommit=True))`.
+    fn asks_autocommit(&self, function: &Function, argument: &Operand) -> bool {
+        let Operand::Call(id) = argument else {
+            return false;
+        };
+        let on = Operand::Const("True".into());
+        call_keywords(function.call(*id), &mapping_entries(function))
+            .iter()
+            .any(|(k, v)| k == "autocommit" && *v == on)
+    }
+
+    /// A constructor parameter every caller passes an autocommit connection: the
+    /// attributes `__init__` stores it in (`self.conn = conn`) hold an autocommit
+    /// connection in every method of the class.
+    fn constructor_autocommit(&mut self, file: &FileIr, index: usize, param: &Operand) {
+        let init = &file.functions[index];
+        let Some(class) = init.name.strip_suffix(".__init__") else {
+            return;
+        };
+        let Some(receiver) = init.receiver else {
+            return;
+        };
+        let attributes: Vec<String> = init
+            .events()
+            .filter_map(|event| match event {
+                Event::Assign {
+                    targets, values, ..
+                } => Some(targets.iter().zip(values)),
+                _ => None,
+            })
+            .flatten()
+            .filter_map(|(target, value)| match (target, value) {
+                (Binding::Place(Operand::Field(base, attribute)), value)
+                    if **base == Operand::Var(receiver) && value == param =>
+                {
+                    Some(attribute.clone())
+                }
+                _ => None,
+            })
+            .collect();
+        if attributes.is_empty() {
+            return;
+        }
+        for (method_index, method) in file.functions.iter().enumerate() {
+            let of_class = method.kind == FunctionKind::Method
+                && method.name.rsplit_once('.').map(|(c, _)| c) == Some(class);
+            let Some(self_var) = method.receiver.filter(|_| of_class) else {
+                continue;
+            };
+            for attribute in &attributes {
+                let field = Operand::Field(Box::new(Operand::Var(self_var)), attribute.clone());
+                if let Some(Kind::Connection { autocommit, .. }) =
+                    self.kinds[method_index].get_mut(&field)
                 {
                     *autocommit = true;
                 }
