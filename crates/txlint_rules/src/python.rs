@@ -63,6 +63,10 @@ pub(crate) struct Holder {
     pub driver: usize,
     pub autocommit: bool,
     pub owner: Owner,
+    /// A local borrowed from a pool (`pool.getconn()`, or a helper that hands one out of
+    /// a pool): it does not die with the function; the pool counts it lent until it is
+    /// given back.
+    pub borrowed: bool,
     /// The `with` context call that produced it and what the context does at exit.
     pub context: Option<(CallId, ContextExit)>,
 }
@@ -359,9 +363,12 @@ impl PyFacts {
             .zip(&facts.kinds)
             .zip(&facts.contexts)
             .map(|((function, kinds), contexts)| {
-                let long_lived = facts.long_lived_locals(file, function);
+                let locals = Locals {
+                    long_lived: facts.long_lived_locals(file, function),
+                    borrowed: facts.borrowed_locals(file, models, function, kinds),
+                };
                 let pooled = facts.pooled_contexts(file, function, contexts);
-                holders(models, function, kinds, contexts, (&long_lived, &pooled))
+                holders(models, function, kinds, contexts, (&locals, &pooled))
             })
             .collect();
         facts.holders = holders;
@@ -614,6 +621,43 @@ impl PyFacts {
             .filter_map(|call| match &call.result {
                 ResultUse::Assigned(bindings) => match bindings.first() {
                     Some(Binding::Var(v)) => Some(*v),
+                    _ => None,
+                },
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Locals bound to a connection borrowed from a pool: `conn = pool.getconn()`, or the
+    /// result of a helper that hands one out of a pool (`conn = await _get_connection()`).
+    fn borrowed_locals(
+        &self,
+        file: &FileIr,
+        models: &Models,
+        function: &Function,
+        kinds: &HashMap<Operand, Kind>,
+    ) -> Vec<VarId> {
+        function
+            .calls
+            .iter()
+            .filter(|call| {
+                let from_pool = match &call.callee {
+                    Callee::Method { receiver, name, .. } => matches!(
+                        kinds.get(receiver),
+                        Some(Kind::Pool { pool, .. })
+                            if !models.pool_kinds[*pool].factory
+                                && models.pool_kinds[*pool].acquire.iter().any(|m| m == name)
+                    ),
+                    _ => false,
+                };
+                from_pool
+                    || self
+                        .callee_summary(file, &call.callee)
+                        .is_some_and(|h| h.acquires.is_some() && h.borrows.is_some())
+            })
+            .filter_map(|call| match &call.result {
+                ResultUse::Assigned(bindings) => match bindings.as_slice() {
+                    [Binding::Var(v)] => Some(*v),
                     _ => None,
                 },
                 _ => None,
@@ -2220,12 +2264,20 @@ fn is_context(contexts: &[bool], call: CallId) -> bool {
 }
 
 /// The connections a function holds.
+/// What the project's summaries say of a function's locals.
+struct Locals {
+    /// Bound to a long-lived connection a helper hands out (see `long_lived_locals`).
+    long_lived: Vec<VarId>,
+    /// Bound to a connection borrowed from a pool (see `borrowed_locals`).
+    borrowed: Vec<VarId>,
+}
+
 fn holders(
     models: &Models,
     function: &Function,
     kinds: &HashMap<Operand, Kind>,
     contexts: &[bool],
-    (long_lived_locals, pooled_contexts): (&[VarId], &[(CallId, ContextExit)]),
+    (locals, pooled_contexts): (&Locals, &[(CallId, ContextExit)]),
 ) -> Vec<Holder> {
     let mut holders = Vec::new();
     for (operand, kind) in kinds {
@@ -2238,7 +2290,7 @@ fn holders(
                 // function that encloses it, which decides what becomes of it.
                 VarKind::Param | VarKind::Receiver | VarKind::Captured => Owner::Param,
                 VarKind::NamedResult => Owner::Shared,
-                VarKind::Local if long_lived_locals.contains(v) => Owner::Shared,
+                VarKind::Local if locals.long_lived.contains(v) => Owner::Shared,
                 VarKind::Local => Owner::Local,
             },
             _ => Owner::Shared,
@@ -2276,12 +2328,14 @@ fn holders(
             *driver,
             pooled_contexts,
         );
+        let borrowed = matches!(operand, Operand::Var(v) if locals.borrowed.contains(v));
         holders.push(Holder {
             operand: operand.clone(),
             aliases,
             driver: *driver,
             autocommit: *autocommit,
             owner,
+            borrowed,
             context,
         });
     }

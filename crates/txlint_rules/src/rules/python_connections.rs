@@ -251,10 +251,12 @@ pub(crate) fn check_swallowed_error(cx: &Context, out: &mut Vec<Diagnostic>) {
                 if !does_db_work {
                     continue;
                 }
-                // Exception edges lead into the handler; a re-raise is not a leak.
+                // Exception edges lead into the handler; a re-raise is not a leak. A local
+                // connection dies with the function, unless it was borrowed from a pool,
+                // which counts it lent, aborted, until it is given back.
                 let exits = ExitPolicy {
                     exception_edges: true,
-                    ..policy(holder.owner != Owner::Local)
+                    ..policy(holder.owner != Owner::Local || holder.borrowed)
                 };
                 let resource =
                     Resource::new(handler.clone(), *range, holder.aliases.clone(), exits);
@@ -300,15 +302,22 @@ pub(crate) fn check_swallowed_error(cx: &Context, out: &mut Vec<Diagnostic>) {
                         ExitKind::Released if is_statement_at(&model, exit.range) => {
                             used_again.to_string()
                         }
+                        ExitKind::Return | ExitKind::FunctionEnd
+                            if holder.borrowed && holder.owner == Owner::Local =>
+                        {
+                            format!("returns here without giving `{name}` back: the pool counts it lent, {state}")
+                        }
                         _ => label(exit, state),
                     };
                     diagnostic = diagnostic.label(exit.range, &text);
                 }
                 out.push(
                     diagnostic
-                        .help(format!(
-                            "call `{name}.rollback()` in the handler, or re-raise"
-                        ))
+                        .help(if holder.borrowed && holder.owner == Owner::Local {
+                            format!("call `{name}.rollback()` in the handler and give the connection back to its pool (in a `finally`), or re-raise")
+                        } else {
+                            format!("call `{name}.rollback()` in the handler, or re-raise")
+                        })
                         .note(note)
                         .build(),
                 );
