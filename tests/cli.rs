@@ -558,6 +558,60 @@ fn a_file_whose_parser_is_stopped_is_reported_and_the_others_still_checked() {
 }
 
 #[test]
+fn helper_chains_longer_than_any_fixed_cap_are_followed_to_their_end() {
+    // 100 helpers, one a file (Go) or one a module (Python), each calling the next: the
+    // rollback (Go) and the pool (Python) are at the far end, in the order least favourable
+    // to the fixed point.
+    const DEPTH: usize = 100;
+    let mut files: Vec<(String, String)> = vec![
+        ("go.mod".into(), "module example.com/depot\n\ngo 1.22\n".into()),
+        (
+            "stock/adjust.go".into(),
+            "package stock\n\nimport (\n\t\"context\"\n\t\"database/sql\"\n)\n\nfunc Adjust(ctx context.Context, db *sql.DB) error {\n\ttx, err := db.BeginTx(ctx, nil)\n\tif err != nil {\n\t\treturn err\n\t}\n\tif _, err := tx.ExecContext(ctx, \"UPDATE stock SET n = n - 1\"); err != nil {\n\t\treturn undo0(tx, err)\n\t}\n\treturn tx.Commit()\n}\n".into(),
+        ),
+        ("depot/__init__.py".into(), String::new()),
+        (
+            "depot/report.py".into(),
+            "from depot.link0 import fetch0\nfrom depot.link99 import give_back\n\n\ndef level():\n    conn = fetch0()\n    cur = conn.cursor()\n    cur.execute(\"SELECT n FROM stock\")\n    row = cur.fetchone()\n    give_back(conn)\n    return row\n".into(),
+        ),
+    ];
+    for i in 0..DEPTH {
+        let go = if i + 1 < DEPTH {
+            format!("package stock\n\nimport \"database/sql\"\n\nfunc undo{i}(tx *sql.Tx, err error) error {{\n\treturn undo{}(tx, err)\n}}\n", i + 1)
+        } else {
+            format!("package stock\n\nimport \"database/sql\"\n\nfunc undo{i}(tx *sql.Tx, err error) error {{\n\t_ = tx.Rollback()\n\treturn err\n}}\n")
+        };
+        // Files named so that the walk meets the far end last.
+        files.push((format!("stock/z{:03}.go", DEPTH - i), go));
+        let py = if i + 1 < DEPTH {
+            format!("from depot.link{next} import fetch{next}\n\n\ndef fetch{i}():\n    return fetch{next}()\n", next = i + 1)
+        } else {
+            format!("from psycopg2.pool import SimpleConnectionPool\n\n_pool = SimpleConnectionPool(1, 4, \"dbname=depot\")\n\n\ndef fetch{i}():\n    return _pool.getconn()\n\n\ndef give_back(conn):\n    _pool.putconn(conn)\n")
+        };
+        files.push((format!("depot/link{i}.py"), py));
+    }
+    let borrowed: Vec<(&str, &[u8])> = files
+        .iter()
+        .map(|(path, text)| (path.as_str(), text.as_bytes()))
+        .collect();
+    let dir = project(&borrowed);
+    let output = txlint()
+        .current_dir(dir.path())
+        .args(["check", "--no-cache", "--format", "json", "."])
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let findings = finding_codes(&report);
+    // No TX002 in Go: the rollback at the end of the chain is found. The TX004 in Python:
+    // the connection from the far end is a pooled one, read and given back open.
+    assert_eq!(
+        findings,
+        vec![("depot/report.py".to_string(), "TX004".to_string(), 8)],
+        "{output:?}"
+    );
+}
+
+#[test]
 fn a_python_file_tree_sitter_would_abort_on_is_reported_and_the_others_still_checked() {
     // 400 nested blocks and an open line of nested f-strings: given to tree-sitter-python,
     // this aborts the whole process (an assertion in tree-sitter, not a panic).

@@ -1818,8 +1818,10 @@ fn real_path(target: &Target) -> PathBuf {
 /// A file brought in for the project index: its profile, path and content hash.
 type ReadFile = (usize, PathBuf, String);
 
-/// Rounds of bringing in needed files: each follows imports one level further.
-const MAX_CONTEXT_ROUNDS: usize = 64;
+/// Rounds of bringing in needed files: each follows imports one level further, and they
+/// stop when no file is wanted that is not known yet, so a chain of N modules takes N
+/// rounds. The cap only guards against a bug of ours; no real import chain is near it.
+const MAX_CONTEXT_ROUNDS: usize = 4096;
 
 /// The files the prefilter passed over that `accept` takes after all (with where they
 /// sit and their text), lowered.

@@ -245,9 +245,11 @@ pub struct ProjectIndex {
     pub computed: usize,
 }
 
-/// Far more rounds than any chain of helpers needs: reaching it is a bug of ours, and
-/// the index is then used as it stands (summaries only miss facts, never invent them).
-const MAX_ROUNDS: usize = 64;
+/// Rounds beyond the number of files: a chain of helpers, one a file, settles one file a
+/// round, so a fixed point needs at most one round per file plus a few. Reaching the cap
+/// is a bug of ours (summaries that do not only grow), and the index is then used as it
+/// stands (summaries only miss facts, never invent them).
+const EXTRA_ROUNDS: usize = 64;
 
 impl ProjectIndex {
     /// The digest of one unit's exports (see [`ProjectView::digest`]).
@@ -312,7 +314,8 @@ impl ProjectIndex {
         for (dirty, log) in dirty.iter_mut().zip(&logs) {
             *dirty |= !log.is_disjoint(&changed);
         }
-        while index.rounds < MAX_ROUNDS && dirty.iter().any(|d| *d) {
+        let max_rounds = located.len() + EXTRA_ROUNDS;
+        while index.rounds < max_rounds && dirty.iter().any(|d| *d) {
             index.rounds += 1;
             index.computed += dirty.iter().filter(|d| **d).count();
             let fresh: Vec<Option<(Exports, Precomputed, BTreeSet<EntryKey>)>> = located
