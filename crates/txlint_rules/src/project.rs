@@ -689,7 +689,20 @@ impl<'a> ProjectView<'a> {
         let dotted = crate::python::resolve(file, segments);
         let absolute = self.absolute_module(&dotted)?;
         let (module, name) = absolute.rsplit_once('.')?;
-        self.lookup(module, name)?.python.get(name)?.global.as_ref()
+        if let Some(kind) = self
+            .lookup(module, name)
+            .and_then(|exports| exports.python.get(name)?.global.as_ref())
+        {
+            return Some(kind);
+        }
+        // An attribute of an instance the module keeps: `state.conn` in module `app.state`.
+        let (module, instance) = module.rsplit_once('.')?;
+        let attribute = format!("{instance}.{name}");
+        self.lookup(module, &attribute)?
+            .python
+            .get(&attribute)?
+            .global
+            .as_ref()
     }
 
     /// A dotted name with its relative prefix (`..app.db`) resolved against this file's

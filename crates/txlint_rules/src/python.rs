@@ -228,6 +228,9 @@ pub(crate) struct PyFacts {
     /// Module globals holding an instance of one of the module's classes whose methods
     /// say something (see [`PySummary::instance_of`]): `(global, class)`.
     pub instance_globals: Vec<(String, String)>,
+    /// Module globals assigned an instance of one of the file's classes (`state =
+    /// State()`), `(global, class)`: their attributes are the class's attributes.
+    module_instances: Vec<(String, String)>,
     /// Kinds of module globals and class attributes as their assigning calls give them
     /// (keywords included: `autocommit=True`), from the previous pass.
     shared: HashMap<(Option<String>, String), Kind>,
@@ -300,6 +303,7 @@ impl PyFacts {
             external_globals,
             exported_globals: Vec::new(),
             instance_globals: Vec::new(),
+            module_instances: module_instances(file),
             kinds: Vec::new(),
             holders: Vec::new(),
             contexts: file.functions.iter().map(context_calls).collect(),
@@ -332,7 +336,7 @@ impl PyFacts {
                 .zip(&kinds)
                 .map(|(function, kinds)| facts.summarize(file, models, function, kinds))
                 .collect();
-            let mut shared = shared_kinds(file, &kinds);
+            let mut shared = shared_kinds(file, &kinds, &facts.module_instances);
             property_kinds(file, &summaries, &mut shared);
             let classes = facts.class_summaries(file, models, &kinds);
             let settled = kinds == facts.kinds
@@ -354,7 +358,8 @@ impl PyFacts {
         }
         apply_autocommit(file, &mut facts.kinds);
         facts.apply_caller_autocommit(file);
-        facts.exported_globals = exported_globals(file, models, project, &facts.shared);
+        facts.exported_globals =
+            exported_globals(file, models, project, &facts.shared, &facts.module_instances);
         facts.instance_globals = instance_globals(file, &facts.summaries);
         facts.caller_ended = caller_ended(models, file);
         let holders: Vec<Vec<Holder>> = file
@@ -1015,6 +1020,15 @@ impl PyFacts {
                     }
                     _ => {}
                 }
+                // `state.conn` where the module keeps `state = State()`.
+                if let Some(owner) = owner {
+                    for (global, _) in self.module_instances.iter().filter(|(_, c)| c == owner) {
+                        kinds.insert(
+                            Operand::Field(Box::new(Operand::Global(global.clone())), name.clone()),
+                            kind.clone(),
+                        );
+                    }
+                }
             }
             if round > 0 || receiver.is_some() {
                 if let (Some(class), Some(receiver)) = (&class, &receiver) {
@@ -1295,7 +1309,16 @@ fn property_kinds(
 fn shared_kinds(
     file: &FileIr,
     kinds: &[HashMap<Operand, Kind>],
+    instances: &[(String, String)],
 ) -> HashMap<(Option<String>, String), Kind> {
+    // `holder.conn = connect()` on a module instance sets the attribute of its class.
+    let instance_class = |base: &Operand| match base {
+        Operand::Global(global) => instances
+            .iter()
+            .find(|(g, _)| g == global)
+            .map(|(_, class)| class.clone()),
+        _ => None,
+    };
     let mut shared = HashMap::new();
     for (function, kinds) in file.functions.iter().zip(kinds) {
         let class = match function.kind {
@@ -1320,6 +1343,12 @@ fn shared_kinds(
                 {
                     ((class.clone(), name.clone()), place.clone())
                 }
+                Some(Binding::Place(place @ Operand::Field(base, name))) => {
+                    let Some(owner) = instance_class(base) else {
+                        continue;
+                    };
+                    ((Some(owner), name.clone()), place.clone())
+                }
                 _ => continue,
             };
             if let Some(kind @ (Kind::Connection { .. } | Kind::Pool { .. })) = kinds.get(&target) {
@@ -1342,6 +1371,10 @@ fn shared_kinds(
                         (class.clone(), name.clone())
                     }
                     Binding::Place(Operand::Global(name)) => (None, name.clone()),
+                    Binding::Place(Operand::Field(base, name)) => match instance_class(base) {
+                        Some(owner) => (Some(owner), name.clone()),
+                        None => continue,
+                    },
                     _ => continue,
                 };
                 if let Some(kind @ (Kind::Connection { .. } | Kind::Pool { .. })) = kinds.get(value)
@@ -1820,6 +1853,27 @@ fn instance_globals(file: &FileIr, summaries: &[PySummary]) -> Vec<(String, Stri
     found
 }
 
+/// Module globals assigned an instance of a class the file defines (`state = State()`).
+fn module_instances(file: &FileIr) -> Vec<(String, String)> {
+    let Some(module) = file.functions.iter().find(|f| f.name == "<module>") else {
+        return Vec::new();
+    };
+    let mut found = Vec::new();
+    for call in &module.calls {
+        let (Callee::Path(path), ResultUse::Assigned(bindings)) = (&call.callee, &call.result)
+        else {
+            continue;
+        };
+        let ([class], [Binding::Var(v)]) = (path.as_slice(), bindings.as_slice()) else {
+            continue;
+        };
+        if file.class_bases.iter().any(|(c, _)| c == class) {
+            found.push((module.var(*v).name.clone(), class.clone()));
+        }
+    }
+    found
+}
+
 /// The class of the project an operand of a function holds an instance of, as the call
 /// that made it names it (`["Backend"]`, `["backend", "Backend"]`), when that name comes
 /// from an import: `self.x` assigned `C(…)` in a method of the same class, a local or a
@@ -1927,12 +1981,26 @@ fn exported_globals(
     models: &Models,
     project: &ProjectView,
     shared: &HashMap<(Option<String>, String), Kind>,
+    instances: &[(String, String)],
 ) -> Vec<(String, Kind)> {
     let mut out: Vec<(String, Kind)> = shared
         .iter()
         .filter(|((owner, _), kind)| owner.is_none() && exportable(models, kind))
         .map(|((_, name), kind)| (name.clone(), kind.clone()))
         .collect();
+    // The connection or pool an instance the module keeps holds (`state.conn` after
+    // `state = State()`), offered as `state.conn`: whoever imports `state` uses it.
+    for ((owner, name), kind) in shared {
+        let Some(owner) = owner else {
+            continue;
+        };
+        if !matches!(kind, Kind::Connection { .. } | Kind::Pool { .. }) {
+            continue;
+        }
+        for (global, _) in instances.iter().filter(|(_, class)| class == owner) {
+            out.push((format!("{global}.{name}"), kind.clone()));
+        }
+    }
     for import in &file.imports {
         let name = import.local_name();
         if out.iter().any(|(n, _)| n == name) {
