@@ -138,6 +138,16 @@ pub(crate) trait ResourceModel {
     fn catches_database_errors(&self, _catches: &[String]) -> bool {
         true
     }
+    /// Whether the call that ends a block inside a `try` is followed as raising (all are,
+    /// unless the model follows only some exceptions).
+    fn may_raise(&self, _event: &Event) -> bool {
+        true
+    }
+    /// Whether a handler that names these classes catches every database error: then a
+    /// database error never goes past its `try`.
+    fn catches_every_database_error(&self, _catches: &[String]) -> bool {
+        false
+    }
     /// Whether this event ends the resource only when it succeeds: raising, it leaves
     /// the resource open (SQLite's raw `COMMIT` failing with `SQLITE_BUSY`).
     fn end_fails_open(&self, _event: &Event) -> bool {
@@ -166,6 +176,9 @@ pub(crate) struct Resource {
     /// has changed (`n++`, until `n = 0`), a zero test cannot.
     pub guard: Option<VarId>,
     pub exits: ExitPolicy,
+    /// Whether the acquire raising leaves the resource open too: a PostgreSQL statement
+    /// that fails has opened the transaction it aborts.
+    pub failed_acquire_opens: bool,
 }
 
 /// Which exits leak an open resource, and which paths are followed.
@@ -199,6 +212,7 @@ impl Resource {
             type_tests: Vec::new(),
             guard: None,
             exits,
+            failed_acquire_opens: false,
         }
     }
 
@@ -283,6 +297,9 @@ struct Analysis<'a> {
     function: &'a Function,
     resource: &'a Resource,
     model: &'a dyn ResourceModel,
+    /// Blocks that run the exits of `with` bodies left by a database error on its way to
+    /// the `except` clauses (see [`Analysis::database_error_targets`]).
+    database_detours: std::collections::HashSet<BlockId>,
 }
 
 /// Runs the analysis of `resource` over `function`.
@@ -291,11 +308,15 @@ pub(crate) fn analyze(
     resource: &Resource,
     model: &dyn ResourceModel,
 ) -> Outcome {
-    let analysis = Analysis {
+    let mut analysis = Analysis {
         function,
         resource,
         model,
+        database_detours: Default::default(),
     };
+    if resource.exits.exception_edges {
+        analysis.database_detours = analysis.find_database_detours();
+    }
     let cfg = &function.cfg;
     let mut in_states: Vec<States> = vec![0; cfg.blocks.len()];
     if cfg.blocks.is_empty() {
@@ -608,6 +629,9 @@ impl Analysis<'_> {
         let Some(position) = data.events.iter().position(|e| self.is_acquire(e)) else {
             return self.raised_by_failed_end(block, states_in, states_out);
         };
+        if self.resource.failed_acquire_opens {
+            return states_out;
+        }
         // A call after the acquire may be what raised: then the resource is open. Calls
         // on the acquire's own result (`.map_err(f)` before `?`) only pass its error on.
         let mut own_result = Vec::new();
@@ -696,11 +720,25 @@ impl Analysis<'_> {
                     raised
                 };
                 let mut edges = vec![(*normal, states)];
-                edges.extend(self.handlers_of(block, *handler, raised));
+                let raising = data
+                    .events
+                    .iter()
+                    .rev()
+                    .find(|e| matches!(e, Event::Call(_)));
+                if raising.is_some_and(|event| self.model.may_raise(event)) {
+                    edges.extend(self.handlers_of(block, *handler, raised));
+                }
                 edges
             } else {
                 vec![(*normal, states)]
             };
+        }
+        if let Terminator::Goto(dispatch) = &data.terminator {
+            if self.database_detours.contains(&block) {
+                if let Some(targets) = self.database_error_targets(*dispatch, states) {
+                    return targets;
+                }
+            }
         }
         if let Terminator::Branch {
             nil_test: None,
@@ -780,6 +818,70 @@ impl Analysis<'_> {
 }
 
 impl Analysis<'_> {
+    /// The detour blocks (the exits of the `with` bodies an exception leaves, then on to
+    /// a `try`'s dispatch) that only a database call's exception takes: each raising
+    /// statement has its own.
+    fn find_database_detours(&self) -> std::collections::HashSet<BlockId> {
+        let cfg = &self.function.cfg;
+        let mut found = std::collections::HashSet::new();
+        for (index, data) in cfg.blocks.iter().enumerate() {
+            let Terminator::MayRaise { handler, .. } = &data.terminator else {
+                continue;
+            };
+            let detour = cfg.block(*handler);
+            let is_detour = matches!(detour.terminator, Terminator::Goto(_))
+                && !detour.events.is_empty()
+                && detour
+                    .events
+                    .iter()
+                    .all(|e| matches!(e, Event::ScopeExit { .. }));
+            let raising = cfg
+                .block(BlockId(index as u32))
+                .events
+                .iter()
+                .rev()
+                .find(|e| matches!(e, Event::Call(_)));
+            if is_detour && raising.is_some_and(|e| self.model.raises_database_error(e)) {
+                found.insert(*handler);
+            }
+        }
+        found
+    }
+
+    /// The `except` clauses of the dispatch block `dispatch` that a database error can
+    /// reach: those that can catch one, and on outwards unless one catches every database
+    /// error. `None` when `dispatch` is not a `try`'s dispatch.
+    fn database_error_targets(
+        &self,
+        dispatch: BlockId,
+        raised: States,
+    ) -> Option<Vec<(BlockId, States)>> {
+        let cfg = &self.function.cfg;
+        let data = cfg.block(dispatch);
+        let Terminator::Switch { targets, .. } = &data.terminator else {
+            return None;
+        };
+        if !data.events.is_empty() {
+            return None;
+        }
+        let caught = targets.iter().any(|&entry| {
+            matches!(cfg.block(entry).events.first(),
+                Some(Event::Handler { catches, .. }) if self.model.catches_every_database_error(catches))
+        });
+        Some(
+            targets
+                .iter()
+                .filter(|&&entry| match cfg.block(entry).events.first() {
+                    Some(Event::Handler { catches, .. }) => {
+                        self.model.catches_database_errors(catches)
+                    }
+                    _ => !caught,
+                })
+                .map(|&entry| (entry, raised))
+                .collect(),
+        )
+    }
+
     /// Where an exception raised at the end of `block` goes: to its handler target, or,
     /// when the raising call is a database call and that target only dispatches to the
     /// `except` clauses of a `try`, to each clause that can catch a database error (and on
@@ -797,23 +899,11 @@ impl Analysis<'_> {
             .iter()
             .rev()
             .find(|e| matches!(e, Event::Call(_)));
-        let dispatch = cfg.block(target);
-        let Terminator::Switch { targets, .. } = &dispatch.terminator else {
-            return vec![(target, raised)];
-        };
-        if !dispatch.events.is_empty()
-            || !raising.is_some_and(|event| self.model.raises_database_error(event))
-        {
+        if !raising.is_some_and(|event| self.model.raises_database_error(event)) {
             return vec![(target, raised)];
         }
-        targets
-            .iter()
-            .filter(|&&entry| match cfg.block(entry).events.first() {
-                Some(Event::Handler { catches, .. }) => self.model.catches_database_errors(catches),
-                _ => true,
-            })
-            .map(|&entry| (entry, raised))
-            .collect()
+        self.database_error_targets(target, raised)
+            .unwrap_or_else(|| vec![(target, raised)])
     }
 
     /// Whether a nil test on `operand` tests the acquire's error: the error itself, or a

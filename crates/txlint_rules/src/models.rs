@@ -118,6 +118,10 @@ pub struct Driver {
     /// of 1.x.
     #[serde(default)]
     pub plain_string_autocommits: bool,
+    /// In autocommit mode `commit()` and `rollback()` send nothing (psycopg2): they do not
+    /// end a transaction begun with a raw `BEGIN`.
+    #[serde(default)]
+    pub autocommit_methods_send_nothing: bool,
 }
 
 /// A database whose transactions the rules describe.
@@ -182,6 +186,11 @@ pub struct PoolKind {
     /// `db.session`).
     #[serde(default)]
     pub session_attributes: Vec<String>,
+    /// Whether the pool, given a connection back in a transaction or a failed one, rolls
+    /// it back with a logged warning (psycopg_pool: `rolling back returned connection`)
+    /// instead of silently (psycopg2's pools): TX004 then follows exception paths too.
+    #[serde(default)]
+    pub warns_returned_in_transaction: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -208,6 +217,9 @@ pub struct ConnectionMethods {
     pub write_verbs: Vec<String>,
     pub write_constructs: Vec<String>,
     pub errors: Vec<String>,
+    /// The classes of `errors` every database error derives from (by last name):
+    /// a handler naming one catches whatever a statement raises.
+    pub base_errors: Vec<String>,
     /// Exception types no driver raises (`queue.*` for a whole module).
     pub not_driver_errors: Vec<String>,
 }

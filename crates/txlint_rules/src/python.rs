@@ -65,8 +65,8 @@ pub(crate) struct Holder {
     pub owner: Owner,
     /// A local borrowed from a pool (`pool.getconn()`, or a helper that hands one out of
     /// a pool): it does not die with the function; the pool counts it lent until it is
-    /// given back.
-    pub borrowed: bool,
+    /// given back. The pool's kind (index into `Models::pool_kinds`).
+    pub borrowed: Option<usize>,
     /// The `with` context call that produced it and what the context does at exit.
     pub context: Option<(CallId, ContextExit)>,
 }
@@ -358,8 +358,13 @@ impl PyFacts {
         }
         apply_autocommit(file, &mut facts.kinds);
         facts.apply_caller_autocommit(file);
-        facts.exported_globals =
-            exported_globals(file, models, project, &facts.shared, &facts.module_instances);
+        facts.exported_globals = exported_globals(
+            file,
+            models,
+            project,
+            &facts.shared,
+            &facts.module_instances,
+        );
         facts.instance_globals = instance_globals(file, &facts.summaries);
         facts.caller_ended = caller_ended(models, file);
         let holders: Vec<Vec<Holder>> = file
@@ -641,31 +646,35 @@ impl PyFacts {
         models: &Models,
         function: &Function,
         kinds: &HashMap<Operand, Kind>,
-    ) -> Vec<VarId> {
+    ) -> Vec<(VarId, usize)> {
         function
             .calls
             .iter()
-            .filter(|call| {
+            .filter_map(|call| {
                 let from_pool = match &call.callee {
-                    Callee::Method { receiver, name, .. } => matches!(
-                        kinds.get(receiver),
+                    Callee::Method { receiver, name, .. } => match kinds.get(receiver) {
                         Some(Kind::Pool { pool, .. })
                             if !models.pool_kinds[*pool].factory
-                                && models.pool_kinds[*pool].acquire.iter().any(|m| m == name)
-                    ),
-                    _ => false,
-                };
-                from_pool
-                    || self
-                        .callee_summary(file, &call.callee)
-                        .is_some_and(|h| h.acquires.is_some() && h.borrows.is_some())
-            })
-            .filter_map(|call| match &call.result {
-                ResultUse::Assigned(bindings) => match bindings.as_slice() {
-                    [Binding::Var(v)] => Some(*v),
+                                && models.pool_kinds[*pool].acquire.iter().any(|m| m == name) =>
+                        {
+                            Some(*pool)
+                        }
+                        _ => None,
+                    },
                     _ => None,
-                },
-                _ => None,
+                };
+                let pool = from_pool.or_else(|| {
+                    let helper = self.callee_summary(file, &call.callee)?;
+                    helper.acquires?;
+                    helper.borrows.as_ref().map(|(_, pool)| *pool)
+                })?;
+                match &call.result {
+                    ResultUse::Assigned(bindings) => match bindings.as_slice() {
+                        [Binding::Var(v)] => Some((*v, pool)),
+                        _ => None,
+                    },
+                    _ => None,
+                }
             })
             .collect()
     }
@@ -695,6 +704,12 @@ impl PyFacts {
     /// The summaries of the file's context-manager classes, by class name.
     pub fn classes(&self) -> &HashMap<String, PySummary> {
         &self.classes
+    }
+
+    /// Whether the module keeps an instance of this class of the file at module level
+    /// (`service = Service()`): its attributes live as long as the process.
+    pub fn kept_at_module_level(&self, class: &str) -> bool {
+        self.module_instances.iter().any(|(_, c)| c == class)
     }
 
     /// The file's context-manager classes, from their own bodies: a top-level class whose
@@ -1396,6 +1411,28 @@ fn apply_autocommit(file: &FileIr, kinds: &mut [HashMap<Operand, Kind>]) {
     let on = Operand::Const("True".into());
     let mut switched_locals: Vec<(usize, Operand)> = Vec::new();
     let mut switched_shared: Vec<(Option<String>, String)> = Vec::new();
+    // Methods that switch an attribute's connection to what a parameter says
+    // (`def set_autocommit_db(self, flag): self.conn.set_session(autocommit=flag)`):
+    // called with `True` by another method of the class, they switch it too.
+    for (class, method, position, attribute) in autocommit_setters(file) {
+        let called_on = file.functions.iter().any(|function| {
+            let in_class = function.kind == FunctionKind::Method
+                && function
+                    .name
+                    .rsplit_once('.')
+                    .is_some_and(|(c, _)| c == class);
+            let receiver = function.receiver.map(Operand::Var);
+            in_class
+                && function.calls.iter().any(|call| {
+                    matches!(&call.callee, Callee::Method { receiver: r, name, .. }
+                        if Some(r) == receiver.as_ref() && *name == method)
+                        && call.args.get(position) == Some(&on)
+                })
+        });
+        if called_on {
+            switched_shared.push((Some(class), attribute));
+        }
+    }
     for (index, function) in file.functions.iter().enumerate() {
         let class = match function.kind {
             FunctionKind::Method => function.name.rsplit_once('.').map(|(c, _)| c.to_string()),
@@ -1473,6 +1510,64 @@ fn apply_autocommit(file: &FileIr, kinds: &mut [HashMap<Operand, Kind>]) {
             }
         }
     }
+}
+
+/// Methods that set the autocommit mode of one of their instance's connections from a
+/// parameter: `(class, method, parameter position, attribute)`.
+fn autocommit_setters(file: &FileIr) -> Vec<(String, String, usize, String)> {
+    let mut found = Vec::new();
+    for function in &file.functions {
+        let (FunctionKind::Method, Some((class, method)), Some(receiver)) = (
+            function.kind,
+            function.name.rsplit_once('.'),
+            function.receiver,
+        ) else {
+            continue;
+        };
+        let receiver = Operand::Var(receiver);
+        let position = |value: &Operand| match value {
+            Operand::Var(v) => function.params.iter().position(|p| p == v),
+            _ => None,
+        };
+        let attribute = |operand: &Operand| match operand {
+            Operand::Field(base, name) if **base == receiver => Some(name.clone()),
+            _ => None,
+        };
+        let mut setters: Vec<(usize, String)> = Vec::new();
+        for event in function.events() {
+            if let Event::Assign {
+                targets, values, ..
+            } = event
+            {
+                for (target, value) in targets.iter().zip(values) {
+                    if let Binding::Place(Operand::Field(base, name)) = target {
+                        if name == "autocommit" {
+                            if let (Some(at), Some(field)) = (position(value), attribute(base)) {
+                                setters.push((at, field));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        for call in &function.calls {
+            let Callee::Method { receiver, name, .. } = &call.callee else {
+                continue;
+            };
+            let value = match name.as_str() {
+                "set_session" => call.keyword("autocommit"),
+                "set_autocommit" => call.args.first(),
+                _ => None,
+            };
+            if let (Some(at), Some(field)) = (value.and_then(position), attribute(receiver)) {
+                setters.push((at, field));
+            }
+        }
+        for (at, field) in setters {
+            found.push((class.to_string(), method.to_string(), at, field));
+        }
+    }
+    found
 }
 
 /// Receiver fields and parameters (by position) that a helper scopes a transaction on,
@@ -1963,15 +2058,12 @@ fn imported_globals(file: &FileIr, project: &ProjectView) -> HashMap<Operand, Ki
 }
 
 /// Whether other modules can use a module global of this kind: a pool, engine or session
-/// factory (`SessionLocal = sessionmaker(...)` imported where sessions are made), or a
-/// registry of scoped sessions (Flask-SQLAlchemy's `db`, a `scoped_session`). Other
-/// connections kept in module globals are not offered yet.
-fn exportable(models: &Models, kind: &Kind) -> bool {
-    match kind {
-        Kind::Connection { driver, .. } => models.drivers[*driver].scoped,
-        Kind::Pool { .. } => true,
-        _ => false,
-    }
+/// factory (`SessionLocal = sessionmaker(...)` imported where sessions are made), a
+/// registry of scoped sessions (Flask-SQLAlchemy's `db`, a `scoped_session`), or a
+/// connection the module keeps for the process (`conn = psycopg2.connect(…)` imported as
+/// `from config import conn`).
+fn exportable(_models: &Models, kind: &Kind) -> bool {
+    matches!(kind, Kind::Connection { .. } | Kind::Pool { .. })
 }
 
 /// The module globals a module offers: those it assigns, and those it imports from
@@ -2336,8 +2428,9 @@ fn is_context(contexts: &[bool], call: CallId) -> bool {
 struct Locals {
     /// Bound to a long-lived connection a helper hands out (see `long_lived_locals`).
     long_lived: Vec<VarId>,
-    /// Bound to a connection borrowed from a pool (see `borrowed_locals`).
-    borrowed: Vec<VarId>,
+    /// Bound to a connection borrowed from a pool, with the pool's kind (see
+    /// `borrowed_locals`).
+    borrowed: Vec<(VarId, usize)>,
 }
 
 fn holders(
@@ -2396,7 +2489,14 @@ fn holders(
             *driver,
             pooled_contexts,
         );
-        let borrowed = matches!(operand, Operand::Var(v) if locals.borrowed.contains(v));
+        let borrowed = match operand {
+            Operand::Var(v) => locals
+                .borrowed
+                .iter()
+                .find(|(local, _)| local == v)
+                .map(|(_, pool)| *pool),
+            _ => None,
+        };
         holders.push(Holder {
             operand: operand.clone(),
             aliases,
@@ -2457,6 +2557,31 @@ fn assigned_call(function: &Function, var: VarId) -> Option<CallId> {
     function.calls.iter().position(|call| {
         matches!(&call.result, ResultUse::Assigned(b) if b.first() == Some(&Binding::Var(var)))
     }).map(|index| CallId(index as u32))
+}
+
+/// Whether a handler naming these classes catches every database error: a bare `except:`,
+/// `Exception`, `BaseException`, or a class all database errors derive from (`Error`,
+/// `DatabaseError`, `SQLAlchemyError`…, by last name).
+pub(crate) fn catches_every_database_error(models: &Models, catches: &[String]) -> bool {
+    catches.is_empty()
+        || catches.iter().any(|class| {
+            let last = class.rsplit('.').next().unwrap_or(class);
+            last == "Exception"
+                || last == "BaseException"
+                || models.connection.base_errors.iter().any(|e| e == last)
+        })
+}
+
+/// Whether a handler naming these classes surely catches a database error: a bare
+/// `except:`, `Exception`, `BaseException`, or a database error class by its last name.
+pub(crate) fn catches_database_errors(models: &Models, catches: &[String]) -> bool {
+    catches.is_empty()
+        || catches.iter().any(|class| {
+            let last = class.rsplit('.').next().unwrap_or(class);
+            last == "Exception"
+                || last == "BaseException"
+                || models.connection.errors.iter().any(|e| e == last)
+        })
 }
 
 /// The `with` context that produced a holder (`with pool.connection() as conn`), and
@@ -2906,6 +3031,10 @@ pub(crate) enum Mode {
     Aborted,
     /// TX011: writes until commit; closing or a rolling-back exit loses them.
     Writes,
+    /// TX004 on exception paths: as `Implicit`, with the exception of a statement routed
+    /// only to the handlers that can catch a database error, and a handler that surely
+    /// catches one settling the transaction (what it does with it is TX003's question).
+    Raised,
 }
 
 /// The engine's view of one connection holder.
@@ -3108,6 +3237,27 @@ impl ConnectionModel<'_> {
     }
 
     /// What a `with` exit on the holder does.
+    /// Whether an event is a call of a method of the holder or of one of its cursors
+    /// (`cur.execute(…)`, `cur.fetchone()`, `conn.commit()`): what a database error comes
+    /// from.
+    pub(crate) fn calls_holder(&self, event: &Event) -> bool {
+        let Event::Call(id) = event else {
+            return false;
+        };
+        let call = self.function.call(*id);
+        let Callee::Method { receiver, .. } = &call.callee else {
+            return false;
+        };
+        let receiver = strip_await(self.function, receiver);
+        self.is_holder(&connection_at(
+            self.function,
+            self.kinds(),
+            &self.facts.reassigned_cursors[self.function_id.index()],
+            &receiver,
+            call.range,
+        ))
+    }
+
     pub(crate) fn scope_exit(
         &self,
         context: Option<CallId>,
@@ -3378,13 +3528,13 @@ impl ResourceModel for ConnectionModel<'_> {
                     // A write handed back to the pool uncommitted is TX004's finding.
                     return match self.mode {
                         Mode::Writes => Effect::End,
-                        Mode::Implicit | Mode::Aborted => Effect::Release,
+                        Mode::Implicit | Mode::Aborted | Mode::Raised => Effect::Release,
                     };
                 }
                 if self.closes(call) {
                     return match self.mode {
                         Mode::Writes => Effect::Release,
-                        Mode::Implicit | Mode::Aborted => Effect::End,
+                        Mode::Implicit | Mode::Aborted | Mode::Raised => Effect::End,
                     };
                 }
                 // Using the connection again while its transaction is aborted. (In the
@@ -3405,6 +3555,11 @@ impl ResourceModel for ConnectionModel<'_> {
                 }
                 Effect::None
             }
+            Event::Handler { catches, .. }
+                if self.mode == Mode::Raised && catches_database_errors(self.models, catches) =>
+            {
+                Effect::End
+            }
             // A handler that raises does not swallow the error: whatever `finally` does on
             // the way out, the caller learns of it (TX003 asks only about swallowing).
             Event::Raise { .. } if self.mode == Mode::Aborted => Effect::End,
@@ -3416,6 +3571,17 @@ impl ResourceModel for ConnectionModel<'_> {
                 ..
             } => match self.scope_exit(*context, value) {
                 Some(_) => Effect::End,
+                // A context manager of the project that an exception leaves (`with
+                // self.savepoint():`) was written to handle it: it may roll back.
+                None if self.mode == Mode::Raised
+                    && context.is_some_and(|c| {
+                        self.facts
+                            .resolve_call(self.file, &self.function.call(c).callee)
+                            .is_some()
+                    }) =>
+                {
+                    Effect::End
+                }
                 None => Effect::None,
             },
             Event::ScopeExit { context, value, .. } => match self.scope_exit(*context, value) {
@@ -3423,12 +3589,12 @@ impl ResourceModel for ConnectionModel<'_> {
                 // Given back as it is: a write is TX004's finding there, not TX011's.
                 Some(ContextExit::Release) => match self.mode {
                     Mode::Writes => Effect::End,
-                    Mode::Implicit | Mode::Aborted => Effect::Release,
+                    Mode::Implicit | Mode::Aborted | Mode::Raised => Effect::Release,
                 },
                 Some(ContextExit::Rollback | ContextExit::RollbackClose | ContextExit::Close) => {
                     match self.mode {
                         Mode::Writes => Effect::Release,
-                        Mode::Implicit | Mode::Aborted => Effect::End,
+                        Mode::Implicit | Mode::Aborted | Mode::Raised => Effect::End,
                     }
                 }
                 Some(ContextExit::None) | None => Effect::None,
@@ -3461,6 +3627,39 @@ impl ResourceModel for ConnectionModel<'_> {
 
     fn exception_settles(&self) -> bool {
         self.mode == Mode::Aborted
+    }
+
+    fn raises_database_error(&self, event: &Event) -> bool {
+        self.mode == Mode::Raised && self.calls_holder(event)
+    }
+
+    fn may_raise(&self, event: &Event) -> bool {
+        // On exception paths of a PostgreSQL connection, what matters is a failed
+        // statement (or fetch, or commit): the transaction is aborted. Another exception
+        // after a write leaves it open but usable, which TX011 and the normal-path TX004
+        // speak of.
+        self.mode != Mode::Raised || self.calls_holder(event)
+    }
+
+    fn catches_every_database_error(&self, catches: &[String]) -> bool {
+        self.mode == Mode::Raised && catches_every_database_error(self.models, catches)
+    }
+
+    fn catches_database_errors(&self, catches: &[String]) -> bool {
+        let not_driver = &self.models.connection.not_driver_errors;
+        catches.is_empty()
+            || catches.iter().any(|class| {
+                let segments: Vec<&str> = class.split('.').collect();
+                let name = resolve(self.file, &segments);
+                !not_driver
+                    .iter()
+                    .any(|listed| match listed.strip_suffix(".*") {
+                        Some(module) => name
+                            .strip_prefix(module)
+                            .is_some_and(|rest| rest.starts_with('.')),
+                        None => *listed == name,
+                    })
+            })
     }
 }
 

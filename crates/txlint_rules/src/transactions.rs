@@ -542,6 +542,7 @@ fn resource_for(function: &Function, begin: &Begin) -> Option<Resource> {
         type_tests,
         guard,
         exits: ExitPolicy::GO,
+        failed_acquire_opens: false,
     })
 }
 

@@ -199,71 +199,21 @@ pub(crate) fn check_swallowed_error(cx: &Context, out: &mut Vec<Diagnostic>) {
     crate::rules::django_atomic::check(cx, out);
     let meta = crate::registry::rule("TX003").expect("registered");
     let facts = cx.python();
-    let errors = &cx.models.connection.errors;
     for (index, function) in cx.ir.functions.iter().enumerate() {
         let id = FuncId(index as u32);
         for (block_index, block) in function.cfg.blocks.iter().enumerate() {
             let Some(Event::Handler { catches, range }) = block.events.first() else {
                 continue;
             };
-            let catches_db_errors = catches.is_empty()
-                || catches.iter().any(|c| {
-                    let last = c.rsplit('.').next().unwrap_or(c);
-                    last == "Exception"
-                        || last == "BaseException"
-                        || errors.iter().any(|e| e == last)
-                });
-            if !catches_db_errors {
+            if !crate::python::catches_database_errors(cx.models, catches) {
                 continue;
             }
             let guarded = guarded_calls(function, BlockId(block_index as u32));
-            let handler = Event::Handler {
-                catches: catches.clone(),
-                range: *range,
-            };
             for holder in &facts.holders[index] {
-                if holder.autocommit {
-                    continue;
-                }
                 let model = model(cx, id, holder, Mode::Aborted);
-                // A statement inside a scoped transaction entered in the `try` body
-                // (`with conn.transaction():`, `with session.begin_nested():`) cannot leave
-                // the connection aborted: the block rolls back before the handler runs.
-                let guarded_ids: Vec<CallId> = guarded.iter().map(|(call, _)| *call).collect();
-                let contained = scoped_regions(function, &model, &guarded_ids);
-                // A statement whose exception leaves a `with` on the connection on its way
-                // (`with conn:`, `with pool.connection()`) was rolled back by that exit.
-                // An ORM session's commit flushes the pending writes first: when that
-                // fails, the session waits for a rollback like after a failed statement.
-                let flushes = cx.models.drivers[holder.driver].commit_flushes;
-                let commits = &cx.models.connection.commit;
-                let does_db_work = guarded.iter().any(|(call, exits)| {
-                    let c = function.call(*call);
-                    let rolled_back = exits.iter().any(|exit| model.effect(exit) == Effect::End);
-                    let flush = flushes
-                        && model
-                            .method_on_holder(c)
-                            .is_some_and(|name| commits.iter().any(|m| m == name));
-                    ((model.is_statement(c) && model.opens(c)) || flush)
-                        && !contained.contains(call)
-                        && !rolled_back
-                });
-                if !does_db_work {
+                let Some(leaks) = swallowed(cx, &model, &guarded, (catches, *range)) else {
                     continue;
-                }
-                // Exception edges lead into the handler; a re-raise is not a leak. A local
-                // connection dies with the function, unless it was borrowed from a pool,
-                // which counts it lent, aborted, until it is given back.
-                let exits = ExitPolicy {
-                    exception_edges: true,
-                    ..policy(holder.owner != Owner::Local || holder.borrowed)
                 };
-                let resource =
-                    Resource::new(handler.clone(), *range, holder.aliases.clone(), exits);
-                let leaks = flow::reported_exits(&flow::analyze(function, &resource, &model));
-                if leaks.is_empty() {
-                    continue;
-                }
                 let name = holder_name(cx, function, holder);
                 // What a failed statement does to the transaction depends on the database.
                 let database = cx.models.drivers[holder.driver].database;
@@ -303,7 +253,7 @@ pub(crate) fn check_swallowed_error(cx: &Context, out: &mut Vec<Diagnostic>) {
                             used_again.to_string()
                         }
                         ExitKind::Return | ExitKind::FunctionEnd
-                            if holder.borrowed && holder.owner == Owner::Local =>
+                            if holder.borrowed.is_some() && holder.owner == Owner::Local =>
                         {
                             format!("returns here without giving `{name}` back: the pool counts it lent, {state}")
                         }
@@ -313,7 +263,7 @@ pub(crate) fn check_swallowed_error(cx: &Context, out: &mut Vec<Diagnostic>) {
                 }
                 out.push(
                     diagnostic
-                        .help(if holder.borrowed && holder.owner == Owner::Local {
+                        .help(if holder.borrowed.is_some() && holder.owner == Owner::Local {
                             format!("call `{name}.rollback()` in the handler and give the connection back to its pool (in a `finally`), or re-raise")
                         } else {
                             format!("call `{name}.rollback()` in the handler, or re-raise")
@@ -325,6 +275,87 @@ pub(crate) fn check_swallowed_error(cx: &Context, out: &mut Vec<Diagnostic>) {
             }
         }
     }
+}
+
+/// Where the connection is used again, given back or left after the handler at `range`
+/// swallowed a database error its `try` body (`guarded`) raised on the holder, with no
+/// rollback: TX003's leaks. `None` when it does not swallow one.
+fn swallowed(
+    cx: &Context,
+    model: &ConnectionModel,
+    guarded: &[(CallId, Vec<Event>)],
+    (catches, range): (&[String], TextRange),
+) -> Option<Vec<Exit>> {
+    let holder = model.holder;
+    let function = model.function;
+    if holder.autocommit {
+        return None;
+    }
+    // A statement inside a scoped transaction entered in the `try` body
+    // (`with conn.transaction():`, `with session.begin_nested():`) cannot leave
+    // the connection aborted: the block rolls back before the handler runs.
+    let guarded_ids: Vec<CallId> = guarded.iter().map(|(call, _)| *call).collect();
+    let contained = scoped_regions(function, model, &guarded_ids);
+    // A statement whose exception leaves a `with` on the connection on its way
+    // (`with conn:`, `with pool.connection()`) was rolled back by that exit.
+    // An ORM session's commit flushes the pending writes first: when that
+    // fails, the session waits for a rollback like after a failed statement.
+    let flushes = cx.models.drivers[holder.driver].commit_flushes;
+    let commits = &cx.models.connection.commit;
+    let does_db_work = guarded.iter().any(|(call, exits)| {
+        let c = function.call(*call);
+        let rolled_back = exits.iter().any(|exit| model.effect(exit) == Effect::End);
+        let flush = flushes
+            && model
+                .method_on_holder(c)
+                .is_some_and(|name| commits.iter().any(|m| m == name));
+        ((model.is_statement(c) && model.opens(c)) || flush)
+            && !contained.contains(call)
+            && !rolled_back
+    });
+    if !does_db_work {
+        return None;
+    }
+    // Exception edges lead into the handler; a re-raise is not a leak. A local
+    // connection dies with the function, unless it was borrowed from a pool,
+    // which counts it lent, aborted, until it is given back.
+    let exits = ExitPolicy {
+        exception_edges: true,
+        ..policy(holder.owner != Owner::Local || holder.borrowed.is_some())
+    };
+    let handler = Event::Handler {
+        catches: catches.to_vec(),
+        range,
+    };
+    let resource = Resource::new(handler, range, holder.aliases.clone(), exits);
+    let leaks = flow::reported_exits(&flow::analyze(function, &resource, model));
+    (!leaks.is_empty()).then_some(leaks)
+}
+
+/// Whether an `except` clause of the function swallows a database error raised on the
+/// holder (TX003's finding): the exception paths that clause does not catch are then
+/// not reported again as TX004, whose fix is the same rollback.
+fn swallows_on(cx: &Context, model: &ConnectionModel) -> bool {
+    let function = model.function;
+    let swallowing = ConnectionModel {
+        mode: Mode::Aborted,
+        ..*model
+    };
+    function
+        .cfg
+        .blocks
+        .iter()
+        .enumerate()
+        .any(|(index, block)| {
+            let Some(Event::Handler { catches, range }) = block.events.first() else {
+                return false;
+            };
+            if !crate::python::catches_database_errors(cx.models, catches) {
+                return false;
+            }
+            let guarded = guarded_calls(function, BlockId(index as u32));
+            swallowed(cx, &swallowing, &guarded, (catches, *range)).is_some()
+        })
 }
 
 /// The calls that run inside scoped transactions on the holder whose `with` is among the
@@ -468,8 +499,23 @@ enum Start {
     Handed,
 }
 
-/// A sqlite3 write transaction that an exception can carry out of the function.
+/// What an exception that carries a connection's transaction out of the function
+/// harms (see [`exception_leak`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Harm {
+    /// A local sqlite3 or aiosqlite connection the function closes itself: the write lock
+    /// stays held until the garbage collector frees the connection.
+    Locked,
+    /// A long-lived PostgreSQL connection (an attribute, a module global): every later
+    /// use finds it in the aborted transaction, or in the one with the uncommitted write.
+    Aborted,
+    /// A connection a `finally` gives back to a pool that rolls it back with a warning.
+    ReturnedOpen,
+}
+
+/// A transaction that an exception can carry out of the function.
 struct ExceptionLeak {
+    harm: Harm,
     /// The write that opened it, or the call handed the cursor or connection.
     start: CallId,
     /// What `start` is; the writes of all but [`Start::Write`] are known by the commit
@@ -479,62 +525,136 @@ struct ExceptionLeak {
     raising: Vec<TextRange>,
     /// Exits through `try` statements that neither roll back nor close.
     exits: Vec<Exit>,
-    /// The `close()` the exception skips.
-    close: Option<TextRange>,
+    /// The `close()` (sqlite3) or the commit (the others) the exception skips.
+    skipped: Option<TextRange>,
 }
 
-/// TX004 on exception paths, for drivers whose implicit transaction is a write
-/// transaction (sqlite3, aiosqlite): a local connection that the function closes itself,
-/// a write (or a call handed the connection or a cursor of it, with a commit after it),
-/// and a call after it, or the write itself, whose exception leaves the function before
-/// the commit, rollback or close, through no `try` that rolls back or closes and no `with`
-/// that ends the transaction. SQLite keeps the write lock until then, and the traceback
-/// keeps the frame, with the connection in it, alive.
-fn exception_leak(cx: &Context, model: &ConnectionModel) -> Option<ExceptionLeak> {
+/// Which harm an exception path does to this holder's transaction, if any is followed.
+fn harm(cx: &Context, model: &ConnectionModel) -> Option<Harm> {
     let holder = model.holder;
-    let function = model.function;
     let driver = &cx.models.drivers[holder.driver];
-    if driver.implicit != crate::models::Implicit::Dml
-        || holder.autocommit
-        || holder.owner != Owner::Local
-    {
+    if holder.autocommit || driver.scoped {
         return None;
     }
-    // The function means to end the connection's life itself: it closes it.
-    let close = function
-        .calls
-        .iter()
-        .filter(|call| model.closes(call))
-        .map(|call| call.range)
-        .min()?;
+    match (driver.implicit, holder.owner) {
+        (crate::models::Implicit::Dml, Owner::Local) => Some(Harm::Locked),
+        (crate::models::Implicit::Any, _) if driver.database != Some(Database::Postgresql) => None,
+        (crate::models::Implicit::Any, Owner::Shared)
+            if !cx.python().ended_by_caller(model.function, &holder.operand)
+                && outlives_every_call(cx, model) =>
+        {
+            Some(Harm::Aborted)
+        }
+        (crate::models::Implicit::Any, Owner::Local)
+            if holder
+                .borrowed
+                .is_some_and(|pool| cx.models.pool_kinds[pool].warns_returned_in_transaction) =>
+        {
+            Some(Harm::ReturnedOpen)
+        }
+        _ => None,
+    }
+}
+
+/// Whether a long-lived holder is evidently shared by later calls: a module global, an
+/// attribute of an object the module keeps (`state.conn`), a connection a plain function
+/// gets from a helper (which hands out a module's), or any connection a method of a class
+/// the module keeps an instance of (`service = Service()`) uses. An attribute of an object
+/// whose life is not visible is not: callers often make it for one job (`Report(dsn).run()`)
+/// or hold its connection in a block that rolls back and closes (`with psycopg.connect(…)
+/// as conn: Store(conn).load()`), and the exception then takes the connection with it.
+fn outlives_every_call(cx: &Context, model: &ConnectionModel) -> bool {
+    fn module_level(operand: &Operand) -> bool {
+        match operand {
+            Operand::Global(_) => true,
+            Operand::Field(base, _) => module_level(base),
+            _ => false,
+        }
+    }
+    let function = model.function;
+    if module_level(&model.holder.operand) {
+        return true;
+    }
+    match function.kind {
+        txlint_ir::ir::FunctionKind::Method => function
+            .name
+            .rsplit_once('.')
+            .is_some_and(|(class, _)| cx.python().kept_at_module_level(class)),
+        _ => matches!(model.holder.operand, Operand::Var(_)),
+    }
+}
+
+/// TX004 on exception paths, where a normal path leaves nothing open:
+/// - a local sqlite3 (aiosqlite) connection that the function closes itself, with a write
+///   (or a call handed the connection or a cursor of it, with a commit after it), and a call
+///   after it, or the write itself, whose exception leaves the function before the commit,
+///   rollback or close, through no `try` that rolls back or closes and no `with` that ends
+///   the transaction. SQLite keeps the write lock until then, and the traceback keeps the
+///   frame, with the connection in it, alive;
+/// - a long-lived PostgreSQL connection the function commits or rolls back itself, with a
+///   statement whose exception, or that of a call after it, leaves the function before the
+///   commit and through nothing that rolls back;
+/// - a connection of a pool that warns about what it is given back in a transaction
+///   (psycopg_pool), given back by a `finally` that an exception reaches with the
+///   transaction open.
+fn exception_leak(cx: &Context, model: &ConnectionModel) -> Option<ExceptionLeak> {
+    let harm = harm(cx, model)?;
+    if harm != Harm::Locked && swallows_on(cx, model) {
+        return None;
+    }
+    let function = model.function;
     let commit_names = &cx.models.connection.commit;
     let is_commit = |call: &txlint_ir::ir::Call| {
         model
             .method_on_holder(call)
             .is_some_and(|name| commit_names.iter().any(|m| m == name))
     };
+    // The function means to end the transaction (or the connection's life) itself.
+    let skipped = function
+        .calls
+        .iter()
+        .filter(|call| match harm {
+            Harm::Locked => model.closes(call),
+            Harm::Aborted | Harm::ReturnedOpen => {
+                let rollbacks = &cx.models.connection.rollback;
+                is_commit(call)
+                    || model
+                        .method_on_holder(call)
+                        .is_some_and(|name| rollbacks.iter().any(|m| m == name))
+            }
+        })
+        .map(|call| call.range)
+        .min()?;
     let mut candidates: Vec<(TextRange, CallId, Start)> = Vec::new();
     for (index, call) in function.calls.iter().enumerate() {
         let id = CallId(index as u32);
         if model.is_statement(call) {
             if model.opens(call) {
                 candidates.push((call.range, id, Start::Write));
-            } else if unknown_sql(function, call) {
+            } else if harm == Harm::Locked && unknown_sql(function, call) {
                 candidates.push((call.range, id, Start::Unknown));
             }
             continue;
         }
-        if hands_holder(cx, model, call) {
+        if harm == Harm::Locked && hands_holder(cx, model, call) {
             candidates.push((call.range, id, Start::Handed));
         }
     }
     candidates.sort();
     candidates.dedup_by_key(|(range, _, _)| *range);
     let exits = ExitPolicy {
-        returns: false,
-        raises: true,
+        returns: harm == Harm::Aborted,
+        raises: harm != Harm::ReturnedOpen,
         exception_edges: true,
         reacquire: false,
+    };
+    let raised = ConnectionModel {
+        mode: Mode::Raised,
+        ..*model
+    };
+    let flow_model: &dyn ResourceModel = match harm {
+        Harm::Locked => model,
+        Harm::Aborted | Harm::ReturnedOpen => &raised,
     };
     let withs = ending_withs(cx, model);
     let mut block_of: std::collections::HashMap<CallId, BlockId> = Default::default();
@@ -546,13 +666,16 @@ fn exception_leak(cx: &Context, model: &ConnectionModel) -> Option<ExceptionLeak
         }
     }
     for (_, start, handed) in candidates.into_iter().take(MAX_STARTS) {
-        let resource = Resource::new(
-            Event::Call(start),
-            function.call(start).range,
-            holder.aliases.clone(),
-            exits,
-        );
-        let outcome = flow::analyze(function, &resource, model);
+        let resource = Resource {
+            failed_acquire_opens: harm != Harm::Locked,
+            ..Resource::new(
+                Event::Call(start),
+                function.call(start).range,
+                model.holder.aliases.clone(),
+                exits,
+            )
+        };
+        let outcome = flow::analyze(function, &resource, flow_model);
         let open_calls: Vec<(BlockId, CallId)> = outcome
             .open_events
             .iter()
@@ -582,12 +705,24 @@ fn exception_leak(cx: &Context, model: &ConnectionModel) -> Option<ExceptionLeak
             .map(|&b| (b, start))
             .into_iter()
             .chain(open_calls.iter().copied());
-        for (block, call) in candidates {
+        // An exception from outside any `try` leaves a pooled connection ungiven-back: not
+        // the harm followed here.
+        for (block, call) in candidates.filter(|_| harm != Harm::ReturnedOpen) {
             let data = function.cfg.block(block);
             if matches!(data.terminator, Terminator::MayRaise { .. }) {
                 continue; // a `try` decides, followed by the engine
             }
             let event = Event::Call(call);
+            if !flow_model.may_raise(&event) {
+                continue;
+            }
+            // Closing a cursor (`finally: cur.close(); conn.close()`) does not fail in
+            // practice: it frees the cursor, and skips nothing after it.
+            let closes_something = matches!(&function.call(call).callee,
+                Callee::Method { name, .. } if cx.models.connection.close.iter().any(|m| m == name));
+            if closes_something {
+                continue;
+            }
             if matches!(model.effect(&event), Effect::End | Effect::Release) {
                 continue;
             }
@@ -601,17 +736,25 @@ fn exception_leak(cx: &Context, model: &ConnectionModel) -> Option<ExceptionLeak
         raising.dedup();
         let leaks: Vec<Exit> = flow::reported_exits(&outcome)
             .into_iter()
-            .filter(|e| e.kind == ExitKind::Raise)
+            .filter(|e| match harm {
+                Harm::Locked => e.kind == ExitKind::Raise,
+                Harm::Aborted => matches!(
+                    e.kind,
+                    ExitKind::Raise | ExitKind::Return | ExitKind::FunctionEnd
+                ),
+                Harm::ReturnedOpen => e.kind == ExitKind::Released,
+            })
             .collect();
         if raising.is_empty() && leaks.is_empty() {
             continue;
         }
         return Some(ExceptionLeak {
+            harm,
             start,
             handed,
             raising,
             exits: leaks,
-            close: Some(close),
+            skipped: Some(skipped),
         });
     }
     None
@@ -731,7 +874,7 @@ fn in_with_body(withs: &[(TextRange, TextRange)], range: TextRange) -> bool {
         .any(|&(header, whole)| whole.contains_range(range) && range.start() >= header.end())
 }
 
-/// The TX004 finding of a sqlite3 write transaction an exception can leave open.
+/// The TX004 finding of a transaction an exception can leave open.
 fn exception_diagnostic(
     cx: &Context,
     meta: &'static crate::registry::RuleMeta,
@@ -742,25 +885,31 @@ fn exception_diagnostic(
     let function = model.function;
     let name = holder_name(cx, function, model.holder);
     let start = function.call(leak.start).range;
-    let (message, primary) = if leak.handed == Start::Unknown {
-        (
+    let (message, primary) = match (leak.harm, leak.handed) {
+        (Harm::Aborted, _) => (
+            format!("an exception can leave `{name}` in the transaction this statement opens, and the connection lives on"),
+            "if this statement fails, PostgreSQL aborts the transaction; nothing on the way out rolls it back".to_string(),
+        ),
+        (Harm::ReturnedOpen, _) => (
+            format!("an exception can give `{name}` back to the pool in the transaction this statement opens"),
+            "if this statement, or a call after it, raises, nothing rolls back before the connection goes back".to_string(),
+        ),
+        (Harm::Locked, Start::Unknown) => (
             format!("an exception can leave `{name}` in the write transaction this statement opens: the database stays locked"),
-            "its SQL is not known here, but the commit after it says it writes; an exception from here on skips the commit and the close",
-        )
-    } else if leak.handed == Start::Handed {
-        (
+            "its SQL is not known here, but the commit after it says it writes; an exception from here on skips the commit and the close".to_string(),
+        ),
+        (Harm::Locked, Start::Handed) => (
             format!("an exception can leave `{name}` in the write transaction this call runs in: the database stays locked"),
-            "writes through the cursor or connection it is given (the code commits after it); an exception from it or after it skips the commit and the close",
-        )
-    } else {
-        (
+            "writes through the cursor or connection it is given (the code commits after it); an exception from it or after it skips the commit and the close".to_string(),
+        ),
+        (Harm::Locked, Start::Write) => (
             format!("an exception can leave `{name}` in the write transaction this statement opens: the database stays locked"),
-            "opens a write transaction implicitly; an exception from here on skips the commit and the close",
-        )
+            "opens a write transaction implicitly; an exception from here on skips the commit and the close".to_string(),
+        ),
     };
     let mut diagnostic = cx
         .diagnostic(meta, function, start, message)
-        .primary_label(primary);
+        .primary_label(&primary);
     for &range in leak.raising.iter().filter(|r| **r != start).take(SHOWN) {
         diagnostic = diagnostic.label(
             range,
@@ -768,13 +917,35 @@ fn exception_diagnostic(
         );
     }
     for exit in leak.exits.iter().take(SHOWN) {
-        diagnostic = diagnostic.label(exit.range, &label(exit, "with the transaction still open"));
+        let text = match exit.kind {
+            ExitKind::Released => {
+                "goes back to the pool here, on the exception's way out, with the transaction still open".to_string()
+            }
+            _ => label(exit, "with the transaction still open"),
+        };
+        diagnostic = diagnostic.label(exit.range, &text);
     }
-    if let Some(close) = leak.close {
-        diagnostic = diagnostic.label(close, "closed here only when nothing raised");
+    if let Some(skipped) = leak.skipped {
+        diagnostic = diagnostic.label(
+            skipped,
+            match leak.harm {
+                Harm::Locked => "closed here only when nothing raised",
+                Harm::Aborted | Harm::ReturnedOpen => {
+                    "ends the transaction here only when nothing raised"
+                }
+            },
+        );
     }
-    diagnostic
-        .help(format!("close it on every path: `try: … finally: {name}.close()` (or `with contextlib.closing(sqlite3.connect(…)) as {name}:`), and commit with `with {name}:`, which rolls back on an exception"))
-        .note("sqlite3 sent BEGIN before the first INSERT, UPDATE, DELETE or REPLACE and holds the database's write lock until commit, rollback or close; the exception's traceback keeps the frame, and the open connection in it, alive, and a sqlite3 connection is freed only by the cyclic garbage collector: until then every other connection's write fails with `database is locked`")
-        .build()
+    match leak.harm {
+        Harm::Locked => diagnostic
+            .help(format!("close it on every path: `try: … finally: {name}.close()` (or `with contextlib.closing(sqlite3.connect(…)) as {name}:`), and commit with `with {name}:`, which rolls back on an exception"))
+            .note("sqlite3 sent BEGIN before the first INSERT, UPDATE, DELETE or REPLACE and holds the database's write lock until commit, rollback or close; the exception's traceback keeps the frame, and the open connection in it, alive, and a sqlite3 connection is freed only by the cyclic garbage collector: until then every other connection's write fails with `database is locked`"),
+        Harm::Aborted => diagnostic
+            .help(format!("roll back on the way out (`except Exception: {name}.rollback(); raise`), or run the unit in `with {name}.transaction():` (psycopg 3) or `with {name}:` (psycopg2), which roll back when an exception leaves the block"))
+            .note("the connection outlives the call (kept on an object or in a module global): after a failed statement PostgreSQL rejects every later statement on it with `current transaction is aborted` until something rolls back, so one failure breaks every later caller; an exception after a successful write leaves it uncommitted, holding its locks, until a later commit on the connection saves it with someone else's work"),
+        Harm::ReturnedOpen => diagnostic
+            .help(format!("roll back before it goes back (`except Exception: {name}.rollback(); raise` inside the `try` that gives it back), or borrow it with `with pool.connection() as {name}:`, which commits, or rolls back on an exception, before giving it back"))
+            .note("psycopg_pool rolls back a connection given back in a transaction and logs `rolling back returned connection: … [INERROR]` (or `[INTRANS]`) each time: the failure itself is reported only by the caller's exception, and the pool's warnings are all that is left of it"),
+    }
+    .build()
 }
