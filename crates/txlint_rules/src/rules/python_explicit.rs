@@ -20,6 +20,10 @@ pub(crate) struct ExplicitBegin {
     pub holders: Vec<VarId>,
     /// The connection it runs on, whose commit/rollback/close also end it.
     pub owner: Option<Operand>,
+    /// For a raw `BEGIN` sent as SQL text on an autocommit connection (or on sqlite3,
+    /// whose legacy mode begins by itself only before writes), the index of the connection's
+    /// holder among the function's: `COMMIT`/`ROLLBACK` sent on it end the transaction.
+    pub raw: Option<(usize, usize)>,
 }
 
 pub(crate) struct ExplicitModel<'a> {
@@ -30,6 +34,9 @@ pub(crate) struct ExplicitModel<'a> {
 
 impl ExplicitModel<'_> {
     fn ends(&self, call: &Call) -> bool {
+        if let Some((index, raw)) = self.begin.raw {
+            return self.ends_raw(index, raw, call);
+        }
         let methods = &self.cx.models.connection;
         let django = &self.cx.models.django;
         match &call.callee {
@@ -58,6 +65,51 @@ impl ExplicitModel<'_> {
     }
 }
 
+impl ExplicitModel<'_> {
+    /// Whether a call ends a raw `BEGIN`: `COMMIT` or `ROLLBACK` sent on the connection
+    /// or a cursor of it, the connection's `commit()`, `rollback()` (unless the driver
+    /// sends nothing for them in autocommit mode) or `close()`.
+    fn ends_raw(&self, index: usize, raw: usize, call: &Call) -> bool {
+        let facts = self.cx.python();
+        let holder = &facts.holders[index][raw];
+        let model = raw_model(self.cx, index, holder);
+        if model.is_statement(call) {
+            return model
+                .facts
+                .sql_effect(FuncId(index as u32), self.function, call)
+                .is_some_and(|effect| effect.ends_open.is_some());
+        }
+        let Some(name) = model.method_on_holder(call) else {
+            return false;
+        };
+        let methods = &self.cx.models.connection;
+        let driver = &self.cx.models.drivers[holder.driver];
+        let silent = driver.autocommit_methods_send_nothing && holder.autocommit;
+        let ends = methods
+            .commit
+            .iter()
+            .chain(&methods.rollback)
+            .any(|m| m == name);
+        (ends && !silent) || methods.close.iter().any(|m| m == name)
+    }
+}
+
+fn raw_model<'a>(
+    cx: &'a Context,
+    index: usize,
+    holder: &'a crate::python::Holder,
+) -> crate::python::ConnectionModel<'a> {
+    crate::python::ConnectionModel {
+        file: cx.ir,
+        models: cx.models,
+        facts: cx.python(),
+        function_id: FuncId(index as u32),
+        function: &cx.ir.functions[index],
+        holder,
+        mode: crate::python::Mode::Implicit,
+    }
+}
+
 impl ResourceModel for ExplicitModel<'_> {
     fn effect(&self, event: &Event) -> Effect {
         match event {
@@ -76,7 +128,15 @@ impl ResourceModel for ExplicitModel<'_> {
         None
     }
 
+    fn catches_every_database_error(&self, catches: &[String]) -> bool {
+        crate::python::catches_every_database_error(self.cx.models, catches)
+    }
+
     fn raises_database_error(&self, event: &Event) -> bool {
+        if let Some((index, raw)) = self.begin.raw {
+            let holder = &self.cx.python().holders[index][raw];
+            return raw_model(self.cx, index, holder).calls_holder(event);
+        }
         let Event::Call(id) = event else {
             return false;
         };
@@ -120,8 +180,49 @@ pub(crate) fn begins(cx: &Context, index: usize, function: &Function) -> Vec<Exp
             call,
             holders: holder.map_or_else(Vec::new, |v| aliases_of(function, v)),
             owner,
+            raw: None,
         })
+        .chain(raw_begins(cx, index, function))
         .collect()
+}
+
+/// Raw `BEGIN`s sent as SQL text where the driver has not begun a transaction itself: on
+/// an autocommit connection (asyncpg's always are; a parameter's, whose mode its caller
+/// chose, is taken to be one), or on sqlite3 in its legacy mode, which begins by itself only
+/// before a write. Only on a connection that outlives the function
+/// (an attribute, a module global, a parameter): a local one is closed, and its transaction
+/// rolled back, when the function's frame goes.
+fn raw_begins(cx: &Context, index: usize, function: &Function) -> Vec<ExplicitBegin> {
+    let facts = cx.python();
+    let mut found = Vec::new();
+    for (holder_index, holder) in facts.holders[index].iter().enumerate() {
+        let driver = &cx.models.drivers[holder.driver];
+        // A parameter's mode is its caller's: sending `BEGIN` on it says it is autocommit.
+        let own_begin = !holder.autocommit
+            && driver.implicit == crate::models::Implicit::Any
+            && holder.owner != crate::python::Owner::Param;
+        if own_begin || holder.owner == crate::python::Owner::Local || driver.scoped {
+            continue;
+        }
+        let model = raw_model(cx, index, holder);
+        for (call_index, call) in function.calls.iter().enumerate() {
+            if !model.is_statement(call) {
+                continue;
+            }
+            let leaves_open = facts
+                .sql_effect(FuncId(index as u32), function, call)
+                .is_some_and(|effect| effect.leaves_open);
+            if leaves_open {
+                found.push(ExplicitBegin {
+                    call: CallId(call_index as u32),
+                    holders: Vec::new(),
+                    owner: Some(holder.operand.clone()),
+                    raw: Some((index, holder_index)),
+                });
+            }
+        }
+    }
+    found
 }
 
 /// The functions with too many explicit begins to analyse.
@@ -211,18 +312,35 @@ pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             if outcome.leaks.is_empty() {
                 continue;
             }
+            // A raw `BEGIN` that no path of the function ends begins for its caller (a
+            // `begin(conn)` helper, a fixture's setup): only one that some path ends and
+            // another leaves open is reported.
+            let ended_somewhere = outcome.open_events.iter().any(|&(block, event)| {
+                model.effect(&function.cfg.block(block).events[event]) == Effect::End
+            });
+            if begin.raw.is_some() && !ended_somewhere {
+                continue;
+            }
             let name = begin.holders.first().map_or_else(
                 || "transaction".to_string(),
                 |v| function.var(*v).name.clone(),
             );
-            let mut diagnostic = cx
-                .diagnostic(
-                    meta,
-                    function,
-                    resource.acquire_range,
+            let (message, primary) = match (&begin.raw, &begin.owner) {
+                (Some(_), Some(owner)) => (
+                    format!(
+                        "raw `BEGIN` on `{}` is not ended by `COMMIT` or `ROLLBACK` on every path",
+                        cx.display(function, owner)
+                    ),
+                    "transaction begun here with SQL text",
+                ),
+                _ => (
                     format!("transaction `{name}` is not ended on every path"),
-                )
-                .primary_label("transaction begun here");
+                    "transaction begun here",
+                ),
+            };
+            let mut diagnostic = cx
+                .diagnostic(meta, function, resource.acquire_range, message)
+                .primary_label(primary);
             for exit in &outcome.leaks {
                 let text = match exit.kind {
                     ExitKind::Raise => {
@@ -235,9 +353,14 @@ pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                 };
                 diagnostic = diagnostic.label(exit.range, text);
             }
+            let help = if begin.raw.is_some() {
+                "send `COMMIT` or `ROLLBACK` on every path (`try: … except BaseException: conn.execute(\"ROLLBACK\"); raise`), or use the driver's transaction block (`with conn.transaction():`, `async with conn.transaction():`)"
+            } else {
+                "use the transaction as a context manager (`async with conn.transaction():`, `with conn.begin():`, `with transaction.atomic():`), or commit and roll back in `try`/`except`"
+            };
             out.push(
                 diagnostic
-                    .help("use the transaction as a context manager (`async with conn.transaction():`, `with conn.begin():`, `with transaction.atomic():`), or commit and roll back in `try`/`except`")
+                    .help(help)
                     .note("the connection stays inside the transaction: its locks are held until something else ends it")
                     .build(),
             );
