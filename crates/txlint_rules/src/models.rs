@@ -358,6 +358,10 @@ pub struct Library {
     /// Rust: methods that, called on a handle, return another (`db.open_tree(name)?`).
     #[serde(default)]
     pub handle_methods: Vec<String>,
+    /// A type of the project that wraps a library's transaction (see `wrapping`), made
+    /// for the files that can name it: never read from a model file.
+    #[serde(skip)]
+    pub project_wrapper: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]

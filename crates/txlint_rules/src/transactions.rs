@@ -250,8 +250,8 @@ impl FileSummaries {
     }
 
     /// Records which functions return a transaction they begin (from the file's facts).
-    pub fn record_wrappers(&mut self, file: &FileIr, facts: &FileFacts) {
-        for (summary, wrapper) in self.summaries.iter_mut().zip(facts.wrappers(file)) {
+    pub fn record_wrappers(&mut self, file: &FileIr, models: &Models, facts: &FileFacts) {
+        for (summary, wrapper) in self.summaries.iter_mut().zip(facts.wrappers(file, models)) {
             summary.begins = wrapper;
         }
     }
