@@ -596,6 +596,11 @@ fn begin_of(
         return None;
     }
     let receiver_lib = operand_library(file, models, function, facts, receiver);
+    if receiver_lib.is_none()
+        && !may_be_handle(file, models, function, receiver, wrappers.summaries)
+    {
+        return None;
+    }
     let matches = |l: &Library| {
         l.begin_spec(name, call.args.len())
             .is_some_and(|spec| match spec.results {
@@ -640,6 +645,53 @@ fn begin_of(
         results: spec.results,
         origin: None,
     })
+}
+
+/// Whether what the code declares of a begin's receiver allows it to be a database handle:
+/// a method name alone is no evidence. A receiver declared with a type of a package that
+/// no model describes and that is not the project's (`store *kv.Store`), or with an
+/// interface literal that mentions no transaction type (`x interface{ Begin() (any,
+/// error) }`), is not a handle. A receiver whose type the file does not show (a field of
+/// a struct declared elsewhere, a local bound to a call's result) or a type of the project
+/// is judged by the call's shape, as before.
+fn may_be_handle(
+    file: &FileIr,
+    models: &Models,
+    function: &Function,
+    receiver: &Operand,
+    summaries: &FileSummaries,
+) -> bool {
+    let declared = match receiver {
+        Operand::Var(v) => function.var(*v).ty.as_deref(),
+        Operand::Field(base, name) => field_type(file, function, base, name),
+        Operand::Global(name) => file.global_type(name),
+        _ => None,
+    };
+    let Some(declared) = declared else {
+        return true;
+    };
+    let bare = declared.trim_start_matches('*');
+    if bare.starts_with("interface{") {
+        return models.libraries.iter().any(|library| {
+            library
+                .tx_types
+                .iter()
+                .any(|t| bare.contains(t.trim_start_matches('*')))
+        });
+    }
+    let Some((qualifier, _)) = bare.split_once('.') else {
+        return true;
+    };
+    let Some(import) = file.import_named(qualifier) else {
+        return true;
+    };
+    let modelled = models.libraries.iter().any(|library| {
+        library
+            .imports
+            .iter()
+            .any(|p| crate::models::path_matches(p, &import.path))
+    });
+    modelled || summaries.is_project_import(&import.path)
 }
 
 /// Whether an operand is the value of a call of one of `methods`: in its receiver chain

@@ -664,6 +664,11 @@ impl<'a> ProjectView<'a> {
         }
     }
 
+    /// Whether a unit (a Go import path) is one of the project's.
+    pub(crate) fn is_project_unit(&self, unit: &str) -> bool {
+        self.unit(unit).is_some()
+    }
+
     /// The models a Go file is checked with: the shipped ones and the transaction
     /// wrapper types of its package and of the project packages it imports.
     pub(crate) fn go_models<'m>(&self, file: &FileIr, base: &'m Models) -> Cow<'m, Models> {

@@ -58,6 +58,8 @@ pub(crate) struct FileSummaries {
     /// Summaries of functions of other files of the project, by the path the file calls
     /// them with (`rollback`, `dbutil.Rollback`; `.rollback` for a method).
     external: HashMap<Vec<String>, Summary>,
+    /// The file's imports of packages of the project (those the project index knows).
+    project_imports: std::collections::HashSet<String>,
 }
 
 fn end_methods(models: &Models) -> impl Fn(&str) -> bool + '_ {
@@ -164,11 +166,18 @@ impl FileSummaries {
                 }
             }
         }
+        let project_imports = file
+            .imports
+            .iter()
+            .filter(|import| project.is_project_unit(&import.path))
+            .map(|import| import.path.clone())
+            .collect();
         let mut summaries = FileSummaries {
             summaries,
             by_name,
             descendants,
             external,
+            project_imports,
         };
         summaries.close_over_helpers(file);
         summaries
@@ -268,6 +277,11 @@ impl FileSummaries {
             Some(id) => Some(self.summary(id)),
             None => self.external.get(&external_key(callee)?),
         }
+    }
+
+    /// Whether an import path is a package of the project.
+    pub fn is_project_import(&self, path: &str) -> bool {
+        self.project_imports.contains(path)
     }
 
     pub fn summary(&self, id: FuncId) -> &Summary {
