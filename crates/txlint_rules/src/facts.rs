@@ -628,7 +628,11 @@ fn begin_of(
     let evidence = receiver_lib.is_some()
         || models.libraries[library].is_imported_by(file)
         || declared_handle(file, models, function, receiver, library)
-        || global_handle(models, receiver);
+        || wrappers
+            .summaries
+            .handle_globals
+            .text(models, receiver)
+            .is_some();
     match spec.results {
         // One value that carries its error (GORM): `x := y.Begin()` is too common a
         // shape to be taken for GORM without evidence.
@@ -784,18 +788,6 @@ fn declared_handle(
 ) -> bool {
     declared_type(file, function, operand)
         .is_some_and(|ty| models.libraries[library].is_tx_type(ty, file))
-}
-
-/// Whether an operand is a package-level database handle (`config.DB`, `DB`).
-fn global_handle(models: &Models, operand: &Operand) -> bool {
-    let handles = &models.statements.global_handles;
-    match operand {
-        Operand::Global(name) => handles.contains(name),
-        Operand::Field(base, name) => {
-            matches!(**base, Operand::Global(_)) && handles.contains(name)
-        }
-        _ => false,
-    }
 }
 
 /// Whether a call acquires a transaction-capable session (xorm's `NewSession`).

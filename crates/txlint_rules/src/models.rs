@@ -229,6 +229,9 @@ pub struct Statements {
     pub methods: Vec<String>,
     pub builder_methods: Vec<String>,
     pub global_handles: Vec<String>,
+    /// Declared types of database handles (pools, connections) as a package-level
+    /// variable holds them (`var Store *sql.DB`).
+    pub handle_types: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -460,6 +463,10 @@ impl Models {
             (
                 &mut self.statements.global_handles,
                 &other.statements.global_handles,
+            ),
+            (
+                &mut self.statements.handle_types,
+                &other.statements.handle_types,
             ),
             (&mut self.rows.query_methods, &other.rows.query_methods),
             (&mut self.rows.close_methods, &other.rows.close_methods),

@@ -198,6 +198,8 @@ struct Exports {
     python: BTreeMap<String, PySummary>,
     /// Go: the unit's transaction wrapper types, in parts (see [`WrapParts`]).
     go_wrapping: WrapParts,
+    /// Go: the unit's package-level database handles (see `handle_globals_of`).
+    go_handle_globals: BTreeSet<String>,
 }
 
 impl Exports {
@@ -228,6 +230,7 @@ impl Exports {
         }
         self.python.extend(other.python);
         self.go_wrapping.merge(&other.go_wrapping);
+        self.go_handle_globals.extend(other.go_handle_globals);
     }
 }
 
@@ -397,6 +400,9 @@ fn merge_units(files: &[&ProjectFile], exports: &[Exports]) -> HashMap<UnitKey, 
 /// The entry a file looks up to see a unit's transaction wrapper types.
 const WRAPPING: &str = "#wrapping";
 
+/// The entry a file looks up to see a unit's package-level database handles.
+const HANDLES: &str = "#handles";
+
 /// A unit and a name looked up in it (`.name` for a Go method).
 type EntryKey = (UnitKey, String);
 
@@ -432,6 +438,9 @@ fn changed_entries(
         if old.go_wrapping != new.go_wrapping {
             differ(WRAPPING.to_string());
         }
+        if old.go_handle_globals != new.go_handle_globals {
+            differ(HANDLES.to_string());
+        }
         for name in old.python.keys().chain(new.python.keys()) {
             if old.python.get(name) != new.python.get(name) {
                 differ(name.clone());
@@ -443,8 +452,10 @@ fn changed_entries(
 
 /// The functions a file exports, with summaries that say nothing.
 fn skeleton(ir: &FileIr, settings: &Settings) -> Exports {
+    let models = settings.models().for_language(ir.language);
     let mut exports = Exports {
-        go_wrapping: WrapParts::of_file(ir, settings.models().for_language(ir.language)),
+        go_wrapping: WrapParts::of_file(ir, models),
+        go_handle_globals: crate::transactions::handle_globals_of(ir, models),
         ..Exports::default()
     };
     for function in exported_functions(ir) {
@@ -539,6 +550,7 @@ fn exports_of(ir: &FileIr, settings: &Settings, view: &ProjectView) -> (Exports,
     match ir.language {
         Language::Go => {
             exports.go_wrapping = WrapParts::of_file(ir, models);
+            exports.go_handle_globals = crate::transactions::handle_globals_of(ir, models);
             let models = &*view.go_models(ir, models);
             let mut summaries = FileSummaries::compute(ir, models, view);
             let facts = FileFacts::compute(ir, models, &summaries);
@@ -662,6 +674,33 @@ impl<'a> ProjectView<'a> {
             },
             _ => None,
         }
+    }
+
+    /// The package-level database handles a Go file can name: its own, its package's and
+    /// those of the project packages it imports.
+    pub(crate) fn handle_globals(
+        &self,
+        file: &FileIr,
+        models: &Models,
+    ) -> crate::transactions::HandleGlobals {
+        let mut own = crate::transactions::handle_globals_of(file, models);
+        let mut imported = HashMap::new();
+        if let Some(place) = self.place {
+            if let Some(exports) = self.lookup(&place.own_unit(file), HANDLES) {
+                own.extend(exports.go_handle_globals.iter().cloned());
+            }
+            for import in &file.imports {
+                if let Some(exports) = self.lookup(&import.path, HANDLES) {
+                    if !exports.go_handle_globals.is_empty() {
+                        imported.insert(
+                            import.local_name().to_string(),
+                            exports.go_handle_globals.clone(),
+                        );
+                    }
+                }
+            }
+        }
+        crate::transactions::HandleGlobals::new(own, imported)
     }
 
     /// Whether a unit (a Go import path) is one of the project's.
