@@ -1043,6 +1043,13 @@ impl ResourceModel for HolderModel<'_> {
             Event::Call(id) => {
                 let call = self.function.call(*id);
                 let name = call.callee.name()?;
+                // The end itself (a project type's `MustCommit`): whatever it does on
+                // failure, the transaction is not left open by it.
+                if matches!(&call.callee, Callee::Method { receiver, .. } if self.is_alias(receiver))
+                    && self.is_end_method(name)
+                {
+                    return None;
+                }
                 let visible = name.starts_with("Must")
                     || matches!(&call.callee, Callee::Path(p) if p.len() == 2 && p[1].starts_with("Panic") && self.file.import_named(&p[0]).is_some())
                     || self
