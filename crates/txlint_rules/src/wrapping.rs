@@ -193,6 +193,29 @@ impl WrapParts {
             if ends.is_empty() {
                 continue;
             }
+            // The methods that only roll back come first: the one a message suggests
+            // deferring (`defer t.MustRollback()`).
+            let rolls_back_only = |method: &String| {
+                let promoted = fields.iter().any(|(_, library, embedded)| {
+                    *embedded
+                        && !own_methods.contains_key(method)
+                        && models.libraries[*library].is_rollback(method)
+                });
+                let direct = own_methods.get(method).is_some_and(|shape| {
+                    let reached: Vec<bool> = shape
+                        .calls
+                        .iter()
+                        .filter_map(|call| library_call(call).map(|l| l.is_commit(&call.1)))
+                        .collect();
+                    !reached.is_empty() && reached.iter().all(|commits| !commits)
+                });
+                promoted || direct
+            };
+            let (mut rollbacks, others): (Vec<String>, Vec<String>) = ends
+                .difference(&commits)
+                .cloned()
+                .partition(|m| rolls_back_only(m));
+            rollbacks.extend(others);
             let written = match qualifier {
                 Some(q) => format!("{q}.{owner}"),
                 None => owner.clone(),
@@ -208,9 +231,7 @@ impl WrapParts {
                     methods: commits.iter().cloned().collect(),
                     returns: CommitReturns::Error,
                 },
-                rollback: MethodSet {
-                    methods: ends.difference(&commits).cloned().collect(),
-                },
+                rollback: MethodSet { methods: rollbacks },
                 closure: Vec::new(),
                 failed_commit_keeps_transaction: false,
                 begin_constructors: Vec::new(),
@@ -253,4 +274,57 @@ pub(crate) fn file_models<'m>(
     let mut models = base.clone();
     models.libraries.extend(extra);
     Cow::Owned(models)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const WRAPPER: &str = r#"package store
+import (
+	"database/sql"
+	"log"
+)
+type Tx struct{ inner *sql.Tx }
+type Plain struct{ inner *sql.Tx }
+func (t *Tx) MustCommit() {
+	if err := t.inner.Commit(); err != nil {
+		log.Fatal(err)
+	}
+}
+func (t *Tx) MustRollback() { _ = t.inner.Rollback() }
+func (t *Tx) Finish(err error) error {
+	if err != nil {
+		t.MustRollback()
+		return err
+	}
+	return t.inner.Commit()
+}
+func (t *Tx) Peek() { log.Print(t.inner) }
+func (p *Plain) Commit() { log.Print(p.inner) }
+"#;
+
+    #[test]
+    fn a_wrapper_type_is_known_by_what_its_methods_do() {
+        let file = txlint_go::lower_file(WRAPPER);
+        let base = Models::builtin(txlint_ir::Language::Go);
+        let parts = WrapParts::of_file(&file, base);
+        let models = file_models(base, &[("example.com/s".into(), None, parts)]);
+        let wrappers: Vec<&Library> = models
+            .libraries
+            .iter()
+            .filter(|l| l.project_wrapper)
+            .collect();
+        // `Plain` ends nothing, whatever its method is called.
+        let [tx] = wrappers.as_slice() else {
+            panic!("one wrapper type: {wrappers:?}")
+        };
+        assert_eq!(tx.name, "example.com/s.Tx");
+        assert_eq!(tx.tx_types, ["*Tx", "Tx"]);
+        // Finish returns the commit's error; MustCommit handles it itself.
+        assert_eq!(tx.commit.methods, ["Finish"]);
+        // The plain rollback first: the one a message suggests deferring.
+        assert_eq!(tx.rollback.methods, ["MustRollback", "MustCommit"]);
+        assert!(!tx.is_commit("Peek") && !tx.is_rollback("Peek"));
+    }
 }
