@@ -685,7 +685,7 @@ impl<'a> ProjectView<'a> {
     ) -> crate::transactions::HandleGlobals {
         let mut own = crate::transactions::handle_globals_of(file, models);
         let mut imported = HashMap::new();
-        if let Some(place) = self.place {
+        if let (Some(place), Language::Go) = (self.place, file.language) {
             if let Some(exports) = self.lookup(&place.own_unit(file), HANDLES) {
                 own.extend(exports.go_handle_globals.iter().cloned());
             }

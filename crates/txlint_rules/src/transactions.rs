@@ -1,7 +1,7 @@
 //! Transactions as resources for the path-sensitive analysis: one per begin call, the
 //! events that end it or hand it on, and per-file summaries of helper functions.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use txlint_ir::ir::{
     Binding, CallId, Callee, Event, FileIr, FuncId, Function, FunctionKind, Operand, ResultUse,
@@ -59,7 +59,7 @@ pub(crate) struct FileSummaries {
     /// them with (`rollback`, `dbutil.Rollback`; `.rollback` for a method).
     external: HashMap<Vec<String>, Summary>,
     /// The file's imports of packages of the project (those the project index knows).
-    project_imports: std::collections::HashSet<String>,
+    project_imports: HashSet<String>,
     /// The package-level database handles the file can name.
     pub handle_globals: HandleGlobals,
 }
