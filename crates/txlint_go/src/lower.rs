@@ -311,11 +311,31 @@ impl<'s> Lowerer<'s> {
                 };
                 let field_ty = self.type_text(field_ty);
                 let mut cursor = field.walk();
-                for name in field.children_by_field_id(fields().name, &mut cursor) {
+                let names: Vec<String> = field
+                    .children_by_field_id(fields().name, &mut cursor)
+                    .map(|name| self.text(name).to_string())
+                    .collect();
+                // An embedded field is named after its type: `*sqlx.Tx` is `Tx`.
+                let embedded = names.is_empty();
+                // The grammar leaves an embedded pointer's `*` out of the type.
+                let field_ty = if embedded && self.text(field).starts_with('*') {
+                    format!("*{}", field_ty.trim_start_matches('*'))
+                } else {
+                    field_ty
+                };
+                let names = if embedded {
+                    let bare = field_ty.trim_start_matches('*');
+                    let bare = bare.split('[').next().unwrap_or(bare);
+                    vec![bare.rsplit('.').next().unwrap_or(bare).to_string()]
+                } else {
+                    names
+                };
+                for name in names {
                     self.ir.fields.push(FieldDecl {
                         owner: owner.clone(),
-                        name: self.text(name).to_string(),
+                        name,
                         ty: field_ty.clone(),
+                        embedded,
                     });
                 }
             }

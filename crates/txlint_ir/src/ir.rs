@@ -224,6 +224,9 @@ pub struct FieldDecl {
     pub name: String,
     /// Type as written, whitespace removed: `*sql.Tx`, `pgx.Tx`.
     pub ty: String,
+    /// Go: an embedded field (`struct{ *sqlx.Tx }`), named after its type (`Tx`): the
+    /// type's methods are the struct's too, unless it declares its own of that name.
+    pub embedded: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

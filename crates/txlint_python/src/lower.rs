@@ -586,6 +586,7 @@ impl<'s> Lowerer<'s> {
             owner: owner.to_string(),
             name: name.to_string(),
             ty,
+            embedded: false,
         });
     }
 

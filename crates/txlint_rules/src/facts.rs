@@ -24,6 +24,10 @@ pub(crate) struct Begin {
     pub call: CallId,
     pub library: LibraryId,
     pub results: BeginResults,
+    /// For a call of a project function that begins on a handle it is given: the
+    /// argument the transaction is begun on (`Begin(ctx, db)`), the handle statements
+    /// bypass it through (TX007).
+    pub origin: Option<usize>,
 }
 
 #[derive(Debug, Default)]
@@ -63,10 +67,15 @@ pub(crate) fn too_many_acquires(models: &Models, function: &Function) -> bool {
 
 /// A function of the file that returns a transaction it has just begun: its calls are
 /// begins too (`func (s *Store) beginTx(ctx) (*sql.Tx, error)`).
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Wrapper {
     library: LibraryId,
     results: BeginResults,
+    /// The project's transaction type the function returns (see `wrapping`), by its
+    /// library's name: its position among the models differs from file to file.
+    wrapped: Option<String>,
+    /// The parameter holding the handle the transaction is begun on.
+    origin: Option<usize>,
 }
 
 impl FileFacts {
@@ -78,7 +87,7 @@ impl FileFacts {
             .functions
             .iter()
             .zip(&first.functions)
-            .map(|(function, facts)| wrapper(function, facts))
+            .map(|(function, facts)| wrapper(file, models, function, facts))
             .collect();
         let mut facts = if wrappers.iter().all(Option::is_none) {
             first
@@ -99,11 +108,11 @@ impl FileFacts {
     }
 
     /// The functions of the file that return a transaction they begin.
-    pub fn wrappers(&self, file: &FileIr) -> Vec<Option<Wrapper>> {
+    pub fn wrappers(&self, file: &FileIr, models: &Models) -> Vec<Option<Wrapper>> {
         file.functions
             .iter()
             .zip(&self.functions)
-            .map(|(function, facts)| wrapper(function, facts))
+            .map(|(function, facts)| wrapper(file, models, function, facts))
             .collect()
     }
 
@@ -118,6 +127,7 @@ impl FileFacts {
         for function in &file.functions {
             let lookup = WrapperLookup {
                 file,
+                models,
                 summaries,
                 wrappers,
             };
@@ -133,6 +143,7 @@ impl FileFacts {
 
 struct WrapperLookup<'a> {
     file: &'a FileIr,
+    models: &'a Models,
     summaries: &'a FileSummaries,
     wrappers: &'a [Option<Wrapper>],
 }
@@ -140,9 +151,20 @@ struct WrapperLookup<'a> {
 impl WrapperLookup<'_> {
     fn get(&self, callee: &Callee) -> Option<Wrapper> {
         match self.summaries.resolve(self.file, callee) {
-            Some(id) => self.wrappers[id.index()],
-            // A wrapper in another file of the project.
-            None => self.summaries.callee_summary(self.file, callee)?.begins,
+            Some(id) => self.wrappers[id.index()].clone(),
+            // A wrapper in another file of the project: its transaction type is found
+            // again among this file's models.
+            None => {
+                let mut wrapper = self
+                    .summaries
+                    .callee_summary(self.file, callee)?
+                    .begins
+                    .clone()?;
+                if let Some(name) = &wrapper.wrapped {
+                    wrapper.library = self.models.libraries.iter().position(|l| &l.name == name)?;
+                }
+                Some(wrapper)
+            }
         }
     }
 }
@@ -150,39 +172,87 @@ impl WrapperLookup<'_> {
 /// Whether a function returns, as its first result, a transaction begun in its body.
 /// A begin that returns only an error (xorm's `err = sess.Begin()`) binds no
 /// transaction: returning that error makes no wrapper.
-fn wrapper(function: &Function, facts: &FunctionFacts) -> Option<Wrapper> {
+fn wrapper(
+    file: &FileIr,
+    models: &Models,
+    function: &Function,
+    facts: &FunctionFacts,
+) -> Option<Wrapper> {
     let results = match function.result_count {
         1 => BeginResults::Tx,
         2 => BeginResults::TxError,
         _ => return None,
     };
-    let begun: Vec<(VarId, LibraryId)> = facts
+    let begun: Vec<(VarId, &Begin)> = facts
         .begins
         .iter()
         .filter(|b| b.results != BeginResults::Error)
         .filter_map(|b| match &function.call(b.call).result {
             ResultUse::Assigned(bindings) => match bindings.first() {
-                Some(Binding::Var(v)) => Some((*v, b.library)),
+                Some(Binding::Var(v)) => Some((*v, b)),
                 _ => None,
             },
             _ => None,
         })
         .collect();
-    function.cfg.blocks.iter().find_map(|block| {
+    let returned = function.cfg.blocks.iter().find_map(|block| {
         let Terminator::Return { values, .. } = &block.terminator else {
             return None;
         };
-        let library = match values.first()? {
-            Operand::Var(v) => begun.iter().find(|(b, _)| b == v).map(|(_, l)| *l),
+        match values.first()? {
+            Operand::Var(v) => begun.iter().find(|(b, _)| b == v).map(|(_, b)| *b),
             Operand::Call(id) => facts
                 .begins
                 .iter()
-                .find(|b| b.call == *id && b.results != BeginResults::Error)
-                .map(|b| b.library),
+                .find(|b| b.call == *id && b.results != BeginResults::Error),
             _ => None,
-        }?;
-        Some(Wrapper { library, results })
+        }
+    });
+    if let Some(begin) = returned {
+        return Some(Wrapper {
+            library: begin.library,
+            results,
+            wrapped: None,
+            origin: begun_on_parameter(function, begin),
+        });
+    }
+    // A transaction of the project's own type (see `wrapping`): the function's first
+    // result is declared with it, and a transaction begun here is placed in a value
+    // (`return &Tx{inner: tx}, nil`).
+    let declared = function.result_types.first()?;
+    let library = models
+        .libraries
+        .iter()
+        .position(|l| l.project_wrapper && l.is_tx_type(declared, file))?;
+    let begin = begun.iter().find_map(|(v, begin)| {
+        let copies = crate::transactions::aliases_of(function, *v);
+        let placed = function.events().any(|event| {
+            matches!(event, Event::Assign { targets, values, .. }
+            if targets.iter().zip(values).any(|(target, value)| {
+                matches!(target, Binding::Place(_))
+                    && matches!(value, Operand::Var(x) if copies.contains(x))
+            }))
+        });
+        placed.then_some(*begin)
+    })?;
+    Some(Wrapper {
+        library,
+        results,
+        wrapped: Some(models.libraries[library].name.clone()),
+        origin: begun_on_parameter(function, begin),
     })
+}
+
+/// The parameter whose handle a begin is called on: `db` of `db.BeginTx(ctx, nil)` in
+/// `func Begin(ctx context.Context, db *sql.DB)`.
+fn begun_on_parameter(function: &Function, begin: &Begin) -> Option<usize> {
+    let Callee::Method { receiver, .. } = &function.call(begin.call).callee else {
+        return None;
+    };
+    match crate::open::base_handle(function, receiver) {
+        Operand::Var(v) => function.params.iter().position(|&p| p == v),
+        _ => None,
+    }
 }
 
 fn function_facts(
@@ -492,6 +562,7 @@ fn begin_of(
                 call: id,
                 library: wrapper.library,
                 results: wrapper.results,
+                origin: wrapper.origin,
             });
         }
     }
@@ -500,6 +571,7 @@ fn begin_of(
             call: id,
             library,
             results: BeginResults::Tx,
+            origin: None,
         });
     }
     let Callee::Method { receiver, name, .. } = &call.callee else {
@@ -524,6 +596,11 @@ fn begin_of(
         return None;
     }
     let receiver_lib = operand_library(file, models, function, facts, receiver);
+    if receiver_lib.is_none()
+        && !may_be_handle(file, models, function, receiver, wrappers.summaries)
+    {
+        return None;
+    }
     let matches = |l: &Library| {
         l.begin_spec(name, call.args.len())
             .is_some_and(|spec| match spec.results {
@@ -551,7 +628,11 @@ fn begin_of(
     let evidence = receiver_lib.is_some()
         || models.libraries[library].is_imported_by(file)
         || declared_handle(file, models, function, receiver, library)
-        || global_handle(models, receiver);
+        || wrappers
+            .summaries
+            .handle_globals
+            .text(models, receiver)
+            .is_some();
     match spec.results {
         // One value that carries its error (GORM): `x := y.Begin()` is too common a
         // shape to be taken for GORM without evidence.
@@ -566,7 +647,55 @@ fn begin_of(
         call: id,
         library,
         results: spec.results,
+        origin: None,
     })
+}
+
+/// Whether what the code declares of a begin's receiver allows it to be a database handle:
+/// a method name alone is no evidence. A receiver declared with a type of a package that
+/// no model describes and that is not the project's (`store *kv.Store`), or with an
+/// interface literal that mentions no transaction type (`x interface{ Begin() (any,
+/// error) }`), is not a handle. A receiver whose type the file does not show (a field of
+/// a struct declared elsewhere, a local bound to a call's result) or a type of the project
+/// is judged by the call's shape, as before.
+fn may_be_handle(
+    file: &FileIr,
+    models: &Models,
+    function: &Function,
+    receiver: &Operand,
+    summaries: &FileSummaries,
+) -> bool {
+    let declared = match receiver {
+        Operand::Var(v) => function.var(*v).ty.as_deref(),
+        Operand::Field(base, name) => field_type(file, function, base, name),
+        Operand::Global(name) => file.global_type(name),
+        _ => None,
+    };
+    let Some(declared) = declared else {
+        return true;
+    };
+    let bare = declared.trim_start_matches('*');
+    if bare.starts_with("interface{") {
+        return models.libraries.iter().any(|library| {
+            library
+                .tx_types
+                .iter()
+                .any(|t| bare.contains(t.trim_start_matches('*')))
+        });
+    }
+    let Some((qualifier, _)) = bare.split_once('.') else {
+        return true;
+    };
+    let Some(import) = file.import_named(qualifier) else {
+        return true;
+    };
+    let modelled = models.libraries.iter().any(|library| {
+        library
+            .imports
+            .iter()
+            .any(|p| crate::models::path_matches(p, &import.path))
+    });
+    modelled || summaries.is_project_import(&import.path)
 }
 
 /// Whether an operand is the value of a call of one of `methods`: in its receiver chain
@@ -659,18 +788,6 @@ fn declared_handle(
 ) -> bool {
     declared_type(file, function, operand)
         .is_some_and(|ty| models.libraries[library].is_tx_type(ty, file))
-}
-
-/// Whether an operand is a package-level database handle (`config.DB`, `DB`).
-fn global_handle(models: &Models, operand: &Operand) -> bool {
-    let handles = &models.statements.global_handles;
-    match operand {
-        Operand::Global(name) => handles.contains(name),
-        Operand::Field(base, name) => {
-            matches!(**base, Operand::Global(_)) && handles.contains(name)
-        }
-        _ => false,
-    }
 }
 
 /// Whether a call acquires a transaction-capable session (xorm's `NewSession`).

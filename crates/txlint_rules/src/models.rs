@@ -241,6 +241,9 @@ pub struct Statements {
     pub methods: Vec<String>,
     pub builder_methods: Vec<String>,
     pub global_handles: Vec<String>,
+    /// Declared types of database handles (pools, connections) as a package-level
+    /// variable holds them (`var Store *sql.DB`).
+    pub handle_types: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -370,6 +373,10 @@ pub struct Library {
     /// Rust: methods that, called on a handle, return another (`db.open_tree(name)?`).
     #[serde(default)]
     pub handle_methods: Vec<String>,
+    /// A type of the project that wraps a library's transaction (see `wrapping`), made
+    /// for the files that can name it: never read from a model file.
+    #[serde(skip)]
+    pub project_wrapper: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -468,6 +475,10 @@ impl Models {
             (
                 &mut self.statements.global_handles,
                 &other.statements.global_handles,
+            ),
+            (
+                &mut self.statements.handle_types,
+                &other.statements.handle_types,
             ),
             (&mut self.rows.query_methods, &other.rows.query_methods),
             (&mut self.rows.close_methods, &other.rows.close_methods),

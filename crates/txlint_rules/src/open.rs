@@ -38,7 +38,12 @@ pub(crate) fn open_calls(
         let begin = function.call(analysis.begin.call);
         let origin = match &begin.callee {
             Callee::Method { receiver, .. } => Some(base_handle(function, receiver)),
-            _ => None,
+            // A project function that begins on the handle it is given.
+            _ => analysis
+                .begin
+                .origin
+                .and_then(|i| begin.args.get(i))
+                .map(|handle| base_handle(function, handle)),
         }
         // An xorm session is its own handle: nothing to bypass through.
         .filter(|o| !matches!(o, Operand::Var(v) if analysis.resource.aliases.contains(v)))

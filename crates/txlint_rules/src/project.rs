@@ -11,6 +11,7 @@
 //! Python module's dotted name) — is decided by the binary, which alone sees the file
 //! system: [`locate`] does it with the file system behind a trait.
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::hash::{Hash, Hasher};
@@ -22,8 +23,10 @@ use txlint_ir::ir::{Callee, FileIr, FunctionKind};
 use txlint_ir::Language;
 
 use crate::facts::FileFacts;
+use crate::models::Models;
 use crate::python::{Kind, PyFacts, PySummary};
 use crate::transactions::{FileSummaries, Summary};
+use crate::wrapping::WrapParts;
 use crate::Settings;
 
 /// Where a file sits in its project.
@@ -193,6 +196,10 @@ struct Exports {
     /// resolved only when the package has one method of that name.
     go_methods: BTreeMap<String, Vec<Summary>>,
     python: BTreeMap<String, PySummary>,
+    /// Go: the unit's transaction wrapper types, in parts (see [`WrapParts`]).
+    go_wrapping: WrapParts,
+    /// Go: the unit's package-level database handles (see `handle_globals_of`).
+    go_handle_globals: BTreeSet<String>,
 }
 
 impl Exports {
@@ -222,6 +229,8 @@ impl Exports {
                 .append(&mut summaries);
         }
         self.python.extend(other.python);
+        self.go_wrapping.merge(&other.go_wrapping);
+        self.go_handle_globals.extend(other.go_handle_globals);
     }
 }
 
@@ -300,7 +309,7 @@ impl ProjectIndex {
                     dirty.push(false);
                 }
                 None => {
-                    exports.push(skeleton(file.ir));
+                    exports.push(skeleton(file.ir, settings));
                     logs.push(BTreeSet::new());
                     dirty.push(true);
                 }
@@ -388,6 +397,12 @@ fn merge_units(files: &[&ProjectFile], exports: &[Exports]) -> HashMap<UnitKey, 
     units
 }
 
+/// The entry a file looks up to see a unit's transaction wrapper types.
+const WRAPPING: &str = "#wrapping";
+
+/// The entry a file looks up to see a unit's package-level database handles.
+const HANDLES: &str = "#handles";
+
 /// A unit and a name looked up in it (`.name` for a Go method).
 type EntryKey = (UnitKey, String);
 
@@ -420,6 +435,12 @@ fn changed_entries(
                 differ(format!(".{name}"));
             }
         }
+        if old.go_wrapping != new.go_wrapping {
+            differ(WRAPPING.to_string());
+        }
+        if old.go_handle_globals != new.go_handle_globals {
+            differ(HANDLES.to_string());
+        }
         for name in old.python.keys().chain(new.python.keys()) {
             if old.python.get(name) != new.python.get(name) {
                 differ(name.clone());
@@ -430,8 +451,13 @@ fn changed_entries(
 }
 
 /// The functions a file exports, with summaries that say nothing.
-fn skeleton(ir: &FileIr) -> Exports {
-    let mut exports = Exports::default();
+fn skeleton(ir: &FileIr, settings: &Settings) -> Exports {
+    let models = settings.models().for_language(ir.language);
+    let mut exports = Exports {
+        go_wrapping: WrapParts::of_file(ir, models),
+        go_handle_globals: crate::transactions::handle_globals_of(ir, models),
+        ..Exports::default()
+    };
     for function in exported_functions(ir) {
         let params = function.params.len();
         match ir.language {
@@ -469,10 +495,7 @@ fn skeleton(ir: &FileIr) -> Exports {
                     && function.parent.is_none()
                     && !class.contains('.')
                 {
-                    exports
-                        .python
-                        .entry(class.to_string())
-                        .or_insert_with(PySummary::default);
+                    exports.python.entry(class.to_string()).or_default();
                 }
             }
         }
@@ -526,9 +549,12 @@ fn exports_of(ir: &FileIr, settings: &Settings, view: &ProjectView) -> (Exports,
     let exported = |id: usize| is_exported(ir, &ir.functions[id]);
     match ir.language {
         Language::Go => {
+            exports.go_wrapping = WrapParts::of_file(ir, models);
+            exports.go_handle_globals = crate::transactions::handle_globals_of(ir, models);
+            let models = &*view.go_models(ir, models);
             let mut summaries = FileSummaries::compute(ir, models, view);
             let facts = FileFacts::compute(ir, models, &summaries);
-            summaries.record_wrappers(ir, &facts);
+            summaries.record_wrappers(ir, models, &facts);
             for (index, function) in ir.functions.iter().enumerate() {
                 if exported(index) {
                     exports.add_go(function, summaries.summaries[index].clone());
@@ -648,6 +674,71 @@ impl<'a> ProjectView<'a> {
             },
             _ => None,
         }
+    }
+
+    /// The package-level database handles a Go file can name: its own, its package's and
+    /// those of the project packages it imports.
+    pub(crate) fn handle_globals(
+        &self,
+        file: &FileIr,
+        models: &Models,
+    ) -> crate::transactions::HandleGlobals {
+        let mut own = crate::transactions::handle_globals_of(file, models);
+        let mut imported = HashMap::new();
+        if let (Some(place), Language::Go) = (self.place, file.language) {
+            if let Some(exports) = self.lookup(&place.own_unit(file), HANDLES) {
+                own.extend(exports.go_handle_globals.iter().cloned());
+            }
+            for import in &file.imports {
+                if let Some(exports) = self.lookup(&import.path, HANDLES) {
+                    if !exports.go_handle_globals.is_empty() {
+                        imported.insert(
+                            import.local_name().to_string(),
+                            exports.go_handle_globals.clone(),
+                        );
+                    }
+                }
+            }
+        }
+        crate::transactions::HandleGlobals::new(own, imported)
+    }
+
+    /// Whether a unit (a Go import path) is one of the project's.
+    pub(crate) fn is_project_unit(&self, unit: &str) -> bool {
+        self.unit(unit).is_some()
+    }
+
+    /// The models a Go file is checked with: the shipped ones and the transaction
+    /// wrapper types of its package and of the project packages it imports.
+    pub(crate) fn go_models<'m>(&self, file: &FileIr, base: &'m Models) -> Cow<'m, Models> {
+        if file.language != Language::Go {
+            return Cow::Borrowed(base);
+        }
+        let mut own = WrapParts::of_file(file, base);
+        let mut units = Vec::new();
+        if let Some(place) = self.place {
+            let unit = place.own_unit(file);
+            if let Some(exports) = self.lookup(&unit, WRAPPING) {
+                own.merge(&exports.go_wrapping);
+            }
+            for import in &file.imports {
+                let name = import.local_name();
+                if name == "_" || name == "." {
+                    continue;
+                }
+                if let Some(exports) = self.lookup(&import.path, WRAPPING) {
+                    units.push((
+                        import.path.clone(),
+                        Some(name.to_string()),
+                        exports.go_wrapping.clone(),
+                    ));
+                }
+            }
+            units.insert(0, (unit, None, own));
+        } else {
+            units.push((String::new(), None, own));
+        }
+        crate::wrapping::file_models(base, &units)
     }
 
     /// The Python function of another module a call names, through the file's imports:

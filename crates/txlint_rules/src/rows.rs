@@ -338,7 +338,7 @@ fn type_evidence(file: &FileIr, models: &Models, ty: &str) -> Option<Evidence> {
 
 /// The name a package is normally imported under (`stdsql` → `sql` for an aliased
 /// `database/sql`); the qualifier itself when it is not an import of the file.
-fn conventional_qualifier<'a>(file: &'a FileIr, qualifier: &'a str) -> &'a str {
+pub(crate) fn conventional_qualifier<'a>(file: &'a FileIr, qualifier: &'a str) -> &'a str {
     match file.import_named(qualifier) {
         Some(import) if import.alias.is_some() => {
             let path = import.path.as_str();

@@ -1,7 +1,7 @@
 //! Transactions as resources for the path-sensitive analysis: one per begin call, the
 //! events that end it or hand it on, and per-file summaries of helper functions.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use txlint_ir::ir::{
     Binding, CallId, Callee, Event, FileIr, FuncId, Function, FunctionKind, Operand, ResultUse,
@@ -58,6 +58,10 @@ pub(crate) struct FileSummaries {
     /// Summaries of functions of other files of the project, by the path the file calls
     /// them with (`rollback`, `dbutil.Rollback`; `.rollback` for a method).
     external: HashMap<Vec<String>, Summary>,
+    /// The file's imports of packages of the project (those the project index knows).
+    project_imports: HashSet<String>,
+    /// The package-level database handles the file can name.
+    pub handle_globals: HandleGlobals,
 }
 
 fn end_methods(models: &Models) -> impl Fn(&str) -> bool + '_ {
@@ -72,6 +76,7 @@ fn end_methods(models: &Models) -> impl Fn(&str) -> bool + '_ {
 impl FileSummaries {
     pub fn compute(file: &FileIr, models: &Models, project: &ProjectView) -> FileSummaries {
         let is_end = end_methods(models);
+        let handle_globals = project.handle_globals(file, models);
         let by_name = functions_by_name(file);
         let mut descendants: Vec<Vec<FuncId>> = (0..file.functions.len())
             .map(|i| vec![FuncId(i as u32)])
@@ -127,7 +132,7 @@ impl FileSummaries {
                     if !crate::models::listed(&models.statements.methods, name) && !own_transaction {
                         return None;
                     }
-                    global_handle_text(models, &crate::open::base_handle(function, receiver))
+                    handle_globals.text(models, &crate::open::base_handle(function, receiver))
                 });
                 let built = crate::blocking::constructed_vars(function);
                 let blocks = function.calls.iter().find_map(|call| {
@@ -164,11 +169,19 @@ impl FileSummaries {
                 }
             }
         }
+        let project_imports = file
+            .imports
+            .iter()
+            .filter(|import| project.is_project_unit(&import.path))
+            .map(|import| import.path.clone())
+            .collect();
         let mut summaries = FileSummaries {
             summaries,
             by_name,
             descendants,
             external,
+            project_imports,
+            handle_globals,
         };
         summaries.close_over_helpers(file);
         summaries
@@ -250,8 +263,8 @@ impl FileSummaries {
     }
 
     /// Records which functions return a transaction they begin (from the file's facts).
-    pub fn record_wrappers(&mut self, file: &FileIr, facts: &FileFacts) {
-        for (summary, wrapper) in self.summaries.iter_mut().zip(facts.wrappers(file)) {
+    pub fn record_wrappers(&mut self, file: &FileIr, models: &Models, facts: &FileFacts) {
+        for (summary, wrapper) in self.summaries.iter_mut().zip(facts.wrappers(file, models)) {
             summary.begins = wrapper;
         }
     }
@@ -270,6 +283,11 @@ impl FileSummaries {
         }
     }
 
+    /// Whether an import path is a package of the project.
+    pub fn is_project_import(&self, path: &str) -> bool {
+        self.project_imports.contains(path)
+    }
+
     pub fn summary(&self, id: FuncId) -> &Summary {
         &self.summaries[id.index()]
     }
@@ -280,17 +298,101 @@ impl FileSummaries {
     }
 }
 
-/// `config.DB` or `DB`: a package-level handle by the names the models list.
-pub(crate) fn global_handle_text(models: &Models, operand: &Operand) -> Option<String> {
-    let globals = &models.statements.global_handles;
-    match operand {
-        Operand::Global(name) if crate::models::listed(globals, name) => Some(name.clone()),
-        Operand::Field(base, name) if crate::models::listed(globals, name) => match &**base {
-            Operand::Global(package) => Some(format!("{package}.{name}")),
-            _ => None,
-        },
-        _ => None,
+/// The package-level database handles a file can name: its package's own (`DB`) and
+/// those of the project packages it imports (`config.Store`).
+#[derive(Debug, Default)]
+pub(crate) struct HandleGlobals {
+    own: BTreeSet<String>,
+    /// By the name the file imports the package under.
+    imported: HashMap<String, BTreeSet<String>>,
+}
+
+impl HandleGlobals {
+    pub fn new(own: BTreeSet<String>, imported: HashMap<String, BTreeSet<String>>) -> Self {
+        HandleGlobals { own, imported }
     }
+
+    /// `config.Store` or `DB`, when the operand is a package-level handle: one declared
+    /// with a handle type or assigned a modelled constructor's result (see
+    /// [`handle_globals_of`]), in the file's package or an imported one of the project,
+    /// or one of the names the models list.
+    pub fn text(&self, models: &Models, operand: &Operand) -> Option<String> {
+        let listed = |name: &str| crate::models::listed(&models.statements.global_handles, name);
+        match operand {
+            Operand::Global(name) if self.own.contains(name) || listed(name) => Some(name.clone()),
+            Operand::Field(base, name) => match &**base {
+                Operand::Global(package)
+                    if listed(name)
+                        || self
+                            .imported
+                            .get(package)
+                            .is_some_and(|names| names.contains(name)) =>
+                {
+                    Some(format!("{package}.{name}"))
+                }
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+}
+
+/// The package-level variables of a file that hold a database handle: declared with one
+/// of the models' handle types (`var Store *sql.DB`), or assigned the result of a
+/// modelled constructor in a function of the file (`DB, err = sql.Open(…)` in `init`).
+pub(crate) fn handle_globals_of(file: &FileIr, models: &Models) -> BTreeSet<String> {
+    let mut found = BTreeSet::new();
+    if file.language != txlint_ir::Language::Go {
+        return found;
+    }
+    let canonical = |ty: &str| {
+        let pointer = if ty.starts_with('*') { "*" } else { "" };
+        let bare = ty.trim_start_matches('*');
+        match bare.split_once('.') {
+            Some((qualifier, name)) => format!(
+                "{pointer}{}.{name}",
+                crate::rows::conventional_qualifier(file, qualifier)
+            ),
+            None => ty.to_string(),
+        }
+    };
+    for global in &file.globals {
+        if crate::models::listed(&models.statements.handle_types, &canonical(&global.ty)) {
+            found.insert(global.name.clone());
+        }
+    }
+    let constructors = models
+        .rows
+        .handle_functions
+        .iter()
+        .chain(&models.pools.open_functions);
+    let constructors: Vec<&String> = constructors.collect();
+    for function in &file.functions {
+        for call in &function.calls {
+            let Callee::Path(path) = &call.callee else {
+                continue;
+            };
+            let [qualifier, name] = path.as_slice() else {
+                continue;
+            };
+            if file.import_named(qualifier).is_none() {
+                continue;
+            }
+            let written = format!(
+                "{}.{name}",
+                crate::rows::conventional_qualifier(file, qualifier)
+            );
+            if !constructors.iter().any(|c| **c == written) {
+                continue;
+            }
+            if let ResultUse::Assigned(bindings) = &call.result {
+                if let Some(Binding::Place(Operand::Global(global))) = bindings.first() {
+                    found.insert(global.clone());
+                }
+            }
+        }
+    }
+    found
 }
 
 /// How a call of another file's function is filed: its path, or `.name` for a method.
@@ -942,6 +1044,13 @@ impl ResourceModel for HolderModel<'_> {
             Event::Call(id) => {
                 let call = self.function.call(*id);
                 let name = call.callee.name()?;
+                // The end itself (a project type's `MustCommit`): whatever it does on
+                // failure, the transaction is not left open by it.
+                if matches!(&call.callee, Callee::Method { receiver, .. } if self.is_alias(receiver))
+                    && self.is_end_method(name)
+                {
+                    return None;
+                }
                 let visible = name.starts_with("Must")
                     || matches!(&call.callee, Callee::Path(p) if p.len() == 2 && p[1].starts_with("Panic") && self.file.import_named(&p[0]).is_some())
                     || self

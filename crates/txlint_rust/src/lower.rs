@@ -346,6 +346,7 @@ impl<'s> Lowerer<'s> {
                                 owner: s.ident.to_string(),
                                 name: name.to_string(),
                                 ty,
+                                embedded: false,
                             });
                         }
                     }

@@ -30,6 +30,12 @@ pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             continue;
         }
         let name = transaction_name(function, analysis);
+        // A project transaction type names its rollback as it likes.
+        let rollback = cx.models.libraries[analysis.begin.library]
+            .rollback
+            .methods
+            .first()
+            .map_or("Rollback", String::as_str);
         let mut diagnostic = cx
             .diagnostic(
                 meta,
@@ -47,7 +53,7 @@ pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         }
         out.push(
             diagnostic
-                .help(format!("add `defer {name}.Rollback()` right after the begin's error check; it is a no-op after a successful commit"))
+                .help(format!("add `defer {name}.{rollback}()` right after the begin's error check; it is a no-op after a successful commit"))
                 .note("a panic skips the manual rollbacks: recovery middleware keeps the server up while the connection stays `idle in transaction`")
                 .build(),
         );

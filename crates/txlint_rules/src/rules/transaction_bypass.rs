@@ -6,7 +6,6 @@ use txlint_ir::Diagnostic;
 
 use crate::models::listed;
 use crate::open::base_handle;
-use crate::transactions::global_handle_text;
 use crate::Context;
 
 pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
@@ -17,11 +16,11 @@ pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         return crate::rules::python_open_rules::check_bypass(cx, out);
     }
     let meta = crate::registry::rule("TX007").expect("registered");
-    let globals = &cx.models.statements.global_handles;
-    let is_global_handle = |operand: &Operand| match operand {
-        Operand::Global(name) => listed(globals, name),
-        Operand::Field(base, name) => matches!(**base, Operand::Global(_)) && listed(globals, name),
-        _ => false,
+    let is_global_handle = |operand: &Operand| {
+        cx.summaries
+            .handle_globals
+            .text(cx.models, operand)
+            .is_some()
     };
     for open in cx.open_calls() {
         let Some(origin) = &open.origin else {
@@ -87,7 +86,7 @@ fn report_helper(
     out: &mut Vec<Diagnostic>,
 ) {
     let call = function.call(id);
-    let Some(origin_text) = global_handle_text(cx.models, origin) else {
+    let Some(origin_text) = cx.summaries.handle_globals.text(cx.models, origin) else {
         return;
     };
     let Some(summary) = cx.summaries.callee_summary(cx.ir, &call.callee) else {

@@ -58,7 +58,13 @@ pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         let deferred = if analysis.outcome.deferred {
             String::new()
         } else {
-            format!(" (`defer {name}.Rollback()` right after the error check covers every exit)")
+            // A project transaction type names its rollback as it likes.
+            let library = &cx.models.libraries[analysis.begin.library];
+            let rollback = match library.rollback.methods.first() {
+                Some(method) if library.project_wrapper => method.as_str(),
+                _ => "Rollback",
+            };
+            format!(" (`defer {name}.{rollback}()` right after the error check covers every exit)")
         };
         out.push(
             diagnostic
