@@ -1148,15 +1148,27 @@ mod tests {
         assert_eq!(unit("/r/src/lib.rs"), ("/r/src".into(), "crate".into()));
         assert_eq!(unit("/r/src/main.rs"), ("/r/src".into(), "crate".into()));
         assert_eq!(unit("/r/src/db.rs"), ("/r/src".into(), "crate::db".into()));
-        assert_eq!(unit("/r/src/db/mod.rs"), ("/r/src".into(), "crate::db".into()));
-        assert_eq!(unit("/r/src/a/lib.rs"), ("/r/src".into(), "crate::a::lib".into()));
-        assert_eq!(unit("/r/src/bin/x.rs"), ("/r/src/bin/x".into(), "crate".into()));
+        assert_eq!(
+            unit("/r/src/db/mod.rs"),
+            ("/r/src".into(), "crate::db".into())
+        );
+        assert_eq!(
+            unit("/r/src/a/lib.rs"),
+            ("/r/src".into(), "crate::a::lib".into())
+        );
+        assert_eq!(
+            unit("/r/src/bin/x.rs"),
+            ("/r/src/bin/x".into(), "crate".into())
+        );
         assert_eq!(
             unit("/r/src/bin/x/db.rs"),
             ("/r/src/bin/x".into(), "crate::db".into())
         );
         // Outside `src/`: a crate of its own.
-        assert_eq!(unit("/r/tests/t.rs"), ("/r/tests/t.rs".into(), "crate".into()));
+        assert_eq!(
+            unit("/r/tests/t.rs"),
+            ("/r/tests/t.rs".into(), "crate".into())
+        );
         assert!(locate(Language::Rust, Path::new("/x/lib.rs"), &fs).is_none());
     }
 
@@ -1176,7 +1188,10 @@ mod tests {
         let pair = |u: &str, n: &str| Some((u.to_string(), n.to_string()));
         assert_eq!(target(&["store", "begin"]), pair("crate::store", "begin"));
         assert_eq!(target(&["helper"]), pair("crate::api::util", "helper"));
-        assert_eq!(target(&["jobs", "run"]), pair("crate::api::v1::jobs", "run"));
+        assert_eq!(
+            target(&["jobs", "run"]),
+            pair("crate::api::v1::jobs", "run")
+        );
         assert_eq!(target(&["String", "from"]), None);
         assert_eq!(target(&["crate", "a", "b"]), pair("crate::a", "b"));
         assert_eq!(target(&["self", "c", "d"]), pair("crate::api::v1::c", "d"));
