@@ -491,8 +491,8 @@ fn check_targets(
         let cache = caches.get(&profile_id(&target.profile));
         let cache = cache.map(|c| c.as_ref());
         let stage = match Stage::with_raw_path(stage, raw_path) {
-            // Rust has no project index yet: checked at once (from the cache when
-            // it can be), its IR not kept.
+            // A file the project index cannot change is checked at once (from the cache
+            // when it can be), its IR not kept.
             Stage::Pending(pending) if !indexed_language(pending.language) => {
                 Stage::Done(check_alone(index, *pending, target, cache, args, &fs))
             }
@@ -1148,7 +1148,7 @@ impl PackageEvidence {
 
 /// Whether files of a language go into the project index.
 fn indexed_language(language: Language) -> bool {
-    matches!(language, Language::Go | Language::Python)
+    matches!(language, Language::Go | Language::Python | Language::Rust)
 }
 
 /// A file read and scanned, not lowered yet.
@@ -1587,7 +1587,7 @@ fn save_snapshots(
     for (target, outcome) in targets.iter().zip(checked) {
         let snapshot = snapshots.entry(profile_id(&target.profile)).or_default();
         let path = real_path(target);
-        // Only files the index reads: a Rust file's results do not depend on the others.
+        // Only files the index reads.
         let indexed = outcome.language.is_some_and(indexed_language);
         if let (Some(content), true) = (&outcome.content, indexed) {
             snapshot.inputs.insert(path.clone(), content.clone());

@@ -199,12 +199,24 @@ fn wrapper(
         let Terminator::Return { values, .. } = &block.terminator else {
             return None;
         };
+        let of_var = |v: &VarId| begun.iter().find(|(b, _)| b == v).map(|(_, b)| *b);
         match values.first()? {
-            Operand::Var(v) => begun.iter().find(|(b, _)| b == v).map(|(_, b)| *b),
-            Operand::Call(id) => facts
-                .begins
-                .iter()
-                .find(|b| b.call == *id && b.results != BeginResults::Error),
+            Operand::Var(v) => of_var(v),
+            // Rust: `Ok(tx)` of a guard begun with `let tx = pool.begin().await?;`.
+            Operand::Call(id) => match (
+                &function.call(*id).callee,
+                function.call(*id).args.as_slice(),
+            ) {
+                (Callee::Path(path), [Operand::Var(v)])
+                    if matches!(path.as_slice(), [ok] if ok == "Ok" || ok == "Some") =>
+                {
+                    of_var(v)
+                }
+                _ => facts
+                    .begins
+                    .iter()
+                    .find(|b| b.call == *id && b.results != BeginResults::Error),
+            },
             _ => None,
         }
     });

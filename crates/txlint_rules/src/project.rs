@@ -25,6 +25,7 @@ use txlint_ir::Language;
 use crate::facts::FileFacts;
 use crate::models::Models;
 use crate::python::{Kind, PyFacts, PySummary};
+use crate::rust_summary::RustSummary;
 use crate::transactions::{FileSummaries, Summary};
 use crate::wrapping::WrapParts;
 use crate::Settings;
@@ -36,7 +37,8 @@ pub struct Place {
     /// Python file's outermost package. Units resolve only within one root.
     pub root: String,
     /// Go: the package's import path (`example.com/svc/store`). Python: the module's
-    /// dotted name (`app.db`; a package's `__init__.py` is `app.__init__`).
+    /// dotted name (`app.db`; a package's `__init__.py` is `app.__init__`). Rust: the
+    /// module's path in its crate (`crate::db`; `crate` for `lib.rs` and `main.rs`).
     pub unit: String,
 }
 
@@ -116,8 +118,54 @@ pub fn locate(language: Language, path: &Path, fs: &dyn ProjectFs) -> Option<Pla
                 unit: parts.join("."),
             })
         }
-        Language::Rust => None,
+        Language::Rust => locate_rust(path, fs),
     }
+}
+
+/// A Rust file's crate and module: the crate is the directory of the nearest
+/// `Cargo.toml`, its modules the files under `src/` (`src/db.rs` and `src/db/mod.rs` are
+/// `crate::db`). A binary of `src/bin/` is a crate of its own, and so is a file outside
+/// `src/` (a test, an example), which then sees only itself.
+fn locate_rust(path: &Path, fs: &dyn ProjectFs) -> Option<Place> {
+    let directory = path.parent()?;
+    let manifest_dir = directory
+        .ancestors()
+        .find(|a| fs.is_file(&a.join("Cargo.toml")))?;
+    let src = manifest_dir.join("src");
+    let Ok(relative) = path.strip_prefix(&src) else {
+        return Some(Place {
+            root: path.to_string_lossy().into_owned(),
+            unit: "crate".to_string(),
+        });
+    };
+    let mut parts: Vec<String> = relative
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    let mut root = src.clone();
+    // `src/bin/x.rs` and `src/bin/x/main.rs` are the roots of the binary `x`.
+    if parts.first().map(String::as_str) == Some("bin") && parts.len() >= 2 {
+        parts.remove(0);
+        let name = parts.remove(0);
+        let stem = name.strip_suffix(".rs").unwrap_or(&name).to_string();
+        root = src.join("bin").join(&stem);
+        if parts.is_empty() {
+            parts.push("main.rs".to_string());
+        }
+    }
+    let last = parts.pop()?;
+    let stem = last.strip_suffix(".rs")?;
+    let mut unit = vec!["crate".to_string()];
+    unit.extend(parts);
+    // `lib.rs`/`main.rs` at the top are the crate itself; `mod.rs` is its directory.
+    let crate_root = unit.len() == 1 && matches!(stem, "lib" | "main");
+    if stem != "mod" && !crate_root {
+        unit.push(stem.to_string());
+    }
+    Some(Place {
+        root: root.to_string_lossy().into_owned(),
+        unit: unit.join("::"),
+    })
 }
 
 /// The module path a `go.mod` declares.
@@ -175,9 +223,132 @@ pub fn context_of(file: &FileIr, place: &Place, fs: &dyn ProjectFs) -> Vec<PathB
                 }
             }
         }
-        Language::Rust => {}
+        // Files: the modules of the crate whose functions it calls (`db::f(…)`).
+        Language::Rust => wanted = rust_module_files(file, place, fs, true),
     }
     wanted
+}
+
+/// The files of the other modules of a Rust file's crate whose functions its calls name,
+/// and with `imported`, of the modules it imports from (`use crate::db;`).
+fn rust_module_files(
+    file: &FileIr,
+    place: &Place,
+    fs: &dyn ProjectFs,
+    imported: bool,
+) -> Vec<PathBuf> {
+    let mut wanted = Vec::new();
+    let Some(src) = rust_src_dir(place) else {
+        return wanted;
+    };
+    let mut modules: BTreeSet<String> = BTreeSet::new();
+    if imported {
+        for import in &file.imports {
+            if let Some(module) = rust_absolute(place, &import.path, None) {
+                if let Some((parent, _)) = module.rsplit_once("::") {
+                    modules.insert(parent.to_string());
+                }
+                modules.insert(module);
+            }
+        }
+    }
+    for function in &file.functions {
+        for call in &function.calls {
+            let Callee::Path(path) = &call.callee else {
+                continue;
+            };
+            if let Some((unit, _)) = rust_target(file, place, path) {
+                modules.insert(unit);
+            }
+        }
+    }
+    modules.remove(&place.unit);
+    for module in modules {
+        let Some(rest) = module.strip_prefix("crate::") else {
+            continue;
+        };
+        let relative: PathBuf = rest.split("::").collect();
+        for candidate in [
+            src.join(&relative).with_extension("rs"),
+            src.join(&relative).join("mod.rs"),
+        ] {
+            if fs.is_file(&candidate) {
+                wanted.push(candidate);
+            }
+        }
+    }
+    wanted
+}
+
+/// The directory a Rust crate's module paths start from (`src`, or `src/bin/x`).
+fn rust_src_dir(place: &Place) -> Option<PathBuf> {
+    let root = Path::new(&place.root);
+    (root.is_absolute() && !place.root.ends_with(".rs")).then(|| root.to_path_buf())
+}
+
+/// A path as written in a Rust module, made absolute within its crate (`crate::db::f`):
+/// `crate::…`, `self::…`, `super::…`, or through a name the file imports (`db::f` after
+/// `use crate::db;`, or after `mod db;`, which the front-end records as `use self::db;`).
+/// `None` for a path into another crate, or one that starts with a local name.
+fn rust_absolute(place: &Place, path: &str, file: Option<&FileIr>) -> Option<String> {
+    let mut segments: Vec<&str> = path.split("::").collect();
+    let own: Vec<&str> = place.unit.split("::").collect();
+    let mut base: Vec<String> = match *segments.first()? {
+        "crate" => {
+            segments.remove(0);
+            vec!["crate".to_string()]
+        }
+        "self" => {
+            segments.remove(0);
+            own.iter().map(|s| s.to_string()).collect()
+        }
+        "super" => {
+            let mut base: Vec<String> = own.iter().map(|s| s.to_string()).collect();
+            while segments.first() == Some(&"super") {
+                segments.remove(0);
+                if base.len() <= 1 {
+                    return None;
+                }
+                base.pop();
+            }
+            base
+        }
+        first => match file.and_then(|f| f.import_named(first)) {
+            Some(import) => {
+                // The import's path, itself resolved (`use super::db;`).
+                if !import.path.starts_with("crate::")
+                    && !import.path.starts_with("self::")
+                    && !import.path.starts_with("super::")
+                {
+                    return None;
+                }
+                let resolved = rust_absolute(place, &import.path, None)?;
+                segments.remove(0);
+                resolved.split("::").map(str::to_string).collect()
+            }
+            None => return None,
+        },
+    };
+    base.extend(segments.iter().map(|s| s.to_string()));
+    Some(base.join("::"))
+}
+
+/// The module and name of the crate's function a call path names, if any: `db::begin`
+/// → (`crate::db`, `begin`); `begin` imported with `use crate::db::begin;` likewise. A
+/// single name not imported is the file's own, not looked up here.
+fn rust_target(file: &FileIr, place: &Place, path: &[String]) -> Option<(String, String)> {
+    // Most paths name another crate (`String::from`, `sqlx::query`): told apart before
+    // anything is built.
+    let first = path.first()?;
+    let in_crate =
+        |p: &str| p.starts_with("crate::") || p.starts_with("self::") || p.starts_with("super::");
+    let relative = matches!(first.as_str(), "crate" | "self" | "super") && path.len() > 1;
+    if !relative && !file.import_named(first).is_some_and(|i| in_crate(&i.path)) {
+        return None;
+    }
+    let absolute = rust_absolute(place, &path.join("::"), Some(file))?;
+    let (unit, name) = absolute.rsplit_once("::")?;
+    Some((unit.to_string(), name.to_string()))
 }
 
 /// A file of the project, lowered.
@@ -200,6 +371,8 @@ struct Exports {
     go_wrapping: WrapParts,
     /// Go: the unit's package-level database handles (see `handle_globals_of`).
     go_handle_globals: BTreeSet<String>,
+    /// Rust: the free functions of a module.
+    rust: BTreeMap<String, RustSummary>,
 }
 
 impl Exports {
@@ -231,6 +404,7 @@ impl Exports {
         self.python.extend(other.python);
         self.go_wrapping.merge(&other.go_wrapping);
         self.go_handle_globals.extend(other.go_handle_globals);
+        self.rust.extend(other.rust);
     }
 }
 
@@ -273,6 +447,23 @@ impl ProjectIndex {
         Some(*digest)
     }
 
+    /// The digest of every module of a Rust crate, made on first use.
+    fn crate_digest(&self, root: &str) -> u64 {
+        let key = (root.to_string(), String::new());
+        let mut known = self.unit_digests.lock().unwrap_or_else(|e| e.into_inner());
+        *known.entry(key).or_insert_with(|| {
+            let mut units: Vec<(&UnitKey, &Exports)> =
+                self.units.iter().filter(|(k, _)| k.0 == root).collect();
+            units.sort_by(|a, b| a.0.cmp(b.0));
+            let mut hasher = std::collections::hash_map::DefaultHasher::new();
+            for (key, exports) in units {
+                key.hash(&mut hasher);
+                format!("{exports:?}").hash(&mut hasher);
+            }
+            hasher.finish()
+        })
+    }
+
     /// The index of these files' exports, each file's computed with the index of the
     /// round before until a round changes nothing. After the first round, only files
     /// that see a unit whose exports changed are computed again.
@@ -291,10 +482,7 @@ impl ProjectIndex {
     ) -> ProjectIndex {
         let mut previous = previous.unwrap_or_default();
         let mut precomputed = std::mem::take(previous.precomputed.get_mut().expect("not poisoned"));
-        let located: Vec<&ProjectFile> = files
-            .iter()
-            .filter(|f| f.place.is_some() && f.ir.language != Language::Rust)
-            .collect();
+        let located: Vec<&ProjectFile> = files.iter().filter(|f| f.place.is_some()).collect();
         // Round 0: every exported function, saying nothing yet (or what it said in the
         // previous index). Which functions exist never changes, so after the first real
         // round only the files that looked up an entry that changed are computed again.
@@ -446,6 +634,11 @@ fn changed_entries(
                 differ(name.clone());
             }
         }
+        for name in old.rust.keys().chain(new.rust.keys()) {
+            if old.rust.get(name) != new.rust.get(name) {
+                differ(name.clone());
+            }
+        }
     }
     changed
 }
@@ -480,7 +673,11 @@ fn skeleton(ir: &FileIr, settings: &Settings) -> Exports {
                     },
                 );
             }
-            Language::Rust => {}
+            Language::Rust => {
+                exports
+                    .rust
+                    .insert(function.name.clone(), RustSummary::default());
+            }
         }
     }
     // Python context-manager classes, filed under the class's name.
@@ -529,7 +726,7 @@ fn is_exported(ir: &FileIr, function: &txlint_ir::ir::Function) -> bool {
                     FunctionKind::Literal => false,
                 }
         }
-        Language::Rust => function.kind == FunctionKind::Function && function.parent.is_none(),
+        Language::Rust => crate::rust_summary::is_free_function(function),
     }
 }
 
@@ -539,6 +736,7 @@ fn is_exported(ir: &FileIr, function: &txlint_ir::ir::Function) -> bool {
 pub struct Precomputed {
     pub(crate) go: Option<(FileSummaries, FileFacts)>,
     pub(crate) python: Option<PyFacts>,
+    pub(crate) rust: Option<crate::rust_summary::RustSummaries>,
 }
 
 /// The exports of one file: the summaries of its top-level functions.
@@ -600,7 +798,21 @@ fn exports_of(ir: &FileIr, settings: &Settings, view: &ProjectView) -> (Exports,
             }
             precomputed.python = Some(facts);
         }
-        Language::Rust => {}
+        Language::Rust => {
+            let summaries = FileSummaries::compute(ir, models, view);
+            let facts = FileFacts::compute(ir, models, &summaries);
+            let rust = crate::rust_summary::RustSummaries::compute(ir, models, &facts, view);
+            for (index, function) in ir.functions.iter().enumerate() {
+                if let Some(summary) = exported(index)
+                    .then(|| rust.of(txlint_ir::ir::FuncId(index as u32)))
+                    .flatten()
+                {
+                    exports.rust.insert(function.name.clone(), summary.clone());
+                }
+            }
+            precomputed.go = Some((summaries, facts));
+            precomputed.rust = Some(rust);
+        }
     }
     (exports, precomputed)
 }
@@ -653,6 +865,9 @@ impl<'a> ProjectView<'a> {
     /// method of that name.
     pub(crate) fn go_function(&self, file: &FileIr, callee: &Callee) -> Option<&'a Summary> {
         let place = self.place?;
+        if file.language != Language::Go {
+            return None;
+        }
         match callee {
             Callee::Path(path) => match path.as_slice() {
                 [name] => self.lookup(&place.own_unit(file), name)?.go.get(name),
@@ -739,6 +954,31 @@ impl<'a> ProjectView<'a> {
             units.push((String::new(), None, own));
         }
         crate::wrapping::file_models(base, &units)
+    }
+
+    /// The Rust function of another module of the crate a call path names.
+    pub(crate) fn rust_function(&self, file: &FileIr, path: &[String]) -> Option<&'a RustSummary> {
+        let place = self.place?;
+        if file.language != Language::Rust {
+            return None;
+        }
+        let (unit, name) = rust_target(file, place, path)?;
+        // Most paths name no module of the crate (`String::from`, `sqlx::query`): the
+        // modules are all known before the first round, so those are not logged.
+        self.unit(&unit)?;
+        self.lookup(&unit, &name)?.rust.get(&name)
+    }
+
+    /// The guard a Rust function of another module returns after beginning it.
+    pub(crate) fn rust_begins(
+        &self,
+        file: &FileIr,
+        callee: &Callee,
+    ) -> Option<crate::facts::Wrapper> {
+        let Callee::Path(path) = callee else {
+            return None;
+        };
+        self.rust_function(file, path)?.begins.clone()
     }
 
     /// The Python function of another module a call names, through the file's imports:
@@ -877,8 +1117,13 @@ impl<'a> ProjectView<'a> {
     /// a helper elsewhere changes, the file's cached results are stale.
     pub fn digest(&self, file: &FileIr) -> u64 {
         // A file with no place sees nothing of a project (Rust, or checked alone).
-        if self.place.is_none() {
+        let Some(place) = self.place else {
             return 0;
+        };
+        // Rust: every module of the crate (what a path names is only known by resolving
+        // it), digested once for all its files.
+        if file.language == Language::Rust {
+            return self.index.crate_digest(&place.root);
         }
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
         for key in self.dependencies(file) {
@@ -995,6 +1240,66 @@ mod tests {
         };
         assert!(ends(&store));
         assert!(!ends(&tests));
+    }
+
+    #[test]
+    fn rust_modules_are_paths_in_their_crate() {
+        let fs = FakeFs(vec![("/r/Cargo.toml", "[package]\nname = \"r\"\n")]);
+        let unit = |path: &str| {
+            let place = locate(Language::Rust, Path::new(path), &fs).unwrap();
+            (place.root, place.unit)
+        };
+        assert_eq!(unit("/r/src/lib.rs"), ("/r/src".into(), "crate".into()));
+        assert_eq!(unit("/r/src/main.rs"), ("/r/src".into(), "crate".into()));
+        assert_eq!(unit("/r/src/db.rs"), ("/r/src".into(), "crate::db".into()));
+        assert_eq!(
+            unit("/r/src/db/mod.rs"),
+            ("/r/src".into(), "crate::db".into())
+        );
+        assert_eq!(
+            unit("/r/src/a/lib.rs"),
+            ("/r/src".into(), "crate::a::lib".into())
+        );
+        assert_eq!(
+            unit("/r/src/bin/x.rs"),
+            ("/r/src/bin/x".into(), "crate".into())
+        );
+        assert_eq!(
+            unit("/r/src/bin/x/db.rs"),
+            ("/r/src/bin/x".into(), "crate::db".into())
+        );
+        // Outside `src/`: a crate of its own.
+        assert_eq!(
+            unit("/r/tests/t.rs"),
+            ("/r/tests/t.rs".into(), "crate".into())
+        );
+        assert!(locate(Language::Rust, Path::new("/x/lib.rs"), &fs).is_none());
+    }
+
+    #[test]
+    fn rust_paths_resolve_within_the_crate() {
+        let file = txlint_rust::lower_file(
+            "use crate::store;\nuse super::util::helper;\nmod jobs;\nfn f() { store::begin(); helper(); jobs::run(); String::from(\"\"); crate::a::b(); self::c::d(); }\n",
+        );
+        let place = Place {
+            root: "/r/src".into(),
+            unit: "crate::api::v1".into(),
+        };
+        let target = |path: &[&str]| {
+            let path: Vec<String> = path.iter().map(|s| s.to_string()).collect();
+            rust_target(&file, &place, &path)
+        };
+        let pair = |u: &str, n: &str| Some((u.to_string(), n.to_string()));
+        assert_eq!(target(&["store", "begin"]), pair("crate::store", "begin"));
+        assert_eq!(target(&["helper"]), pair("crate::api::util", "helper"));
+        assert_eq!(
+            target(&["jobs", "run"]),
+            pair("crate::api::v1::jobs", "run")
+        );
+        assert_eq!(target(&["String", "from"]), None);
+        assert_eq!(target(&["crate", "a", "b"]), pair("crate::a", "b"));
+        assert_eq!(target(&["self", "c", "d"]), pair("crate::api::v1::c", "d"));
+        assert_eq!(target(&["local"]), None);
     }
 
     #[test]

@@ -11,6 +11,7 @@ use txlint_ir::TextRange;
 use crate::facts::{Begin, FileFacts};
 use crate::flow::{self, Effect, ExitPolicy, Outcome, Resource, ResourceModel};
 use crate::models::Models;
+use crate::rust_summary::RustSummaries;
 use crate::transactions::aliases_of;
 
 /// The same record as a Go transaction's: the begin, the guard, and its outcome.
@@ -111,9 +112,24 @@ fn first_verb(sql: &str) -> String {
         .to_ascii_uppercase()
 }
 
+/// Whether a statement call writes: its SQL's verb, else a writing method.
+pub(crate) fn writes(models: &Models, function: &Function, call: &txlint_ir::ir::Call) -> bool {
+    let executors = &models.executors;
+    match sql_of(function, call) {
+        Some(sql) => executors.write_verbs.contains(&first_verb(&sql)),
+        None => call
+            .callee
+            .name()
+            .is_some_and(|n| executors.writing_methods.iter().any(|w| w == n)),
+    }
+}
+
 /// The engine's view of one guard.
 pub(crate) struct GuardModel<'a> {
     pub models: &'a Models,
+    pub file: &'a txlint_ir::ir::FileIr,
+    /// The crate's functions, for calls the guard is handed to.
+    pub helpers: &'a RustSummaries,
     pub function: &'a Function,
     pub aliases: &'a [VarId],
     pub commit: &'a [String],
@@ -128,24 +144,29 @@ impl GuardModel<'_> {
     /// Whether a call runs a statement on the guard: `….execute(&mut *tx)` or
     /// `tx.execute(sql, params)`.
     pub fn is_statement(&self, call: &txlint_ir::ir::Call) -> bool {
-        let Callee::Method { receiver, name, .. } = &call.callee else {
-            return false;
-        };
-        let executors = &self.models.executors;
-        (executors.methods.contains(name) && call.args.iter().any(|a| self.is_alias(a)))
-            || (executors.guard_methods.contains(name) && self.is_alias(receiver))
+        crate::rust_summary::statement_through(self.models, call, |a| self.is_alias(a))
     }
 
     /// Whether a statement on the guard writes.
     pub fn writes(&self, call: &txlint_ir::ir::Call) -> bool {
-        let executors = &self.models.executors;
-        match sql_of(self.function, call) {
-            Some(sql) => executors.write_verbs.contains(&first_verb(&sql)),
-            None => call
-                .callee
-                .name()
-                .is_some_and(|n| executors.writing_methods.iter().any(|w| w == n)),
+        writes(self.models, self.function, call)
+    }
+
+    /// Whether a call writes through the guard: a statement of its own, or a helper of
+    /// the crate the guard is lent to that writes through it (`insert_line(&mut tx, …)`).
+    /// A guard moved into a helper is the helper's: what it does with the writes is the
+    /// call's effect (see `effect`).
+    pub fn writes_through(&self, call: &txlint_ir::ir::Call) -> bool {
+        if self.is_statement(call) && self.writes(call) {
+            return true;
         }
+        let Some(helper) = self.helpers.callee(self.file, &call.callee) else {
+            return false;
+        };
+        call.args
+            .iter()
+            .enumerate()
+            .any(|(i, a)| self.is_alias(a) && !call.moved_args.contains(&i) && helper.writes_at(i))
     }
 }
 
@@ -192,6 +213,25 @@ impl ResourceModel for GuardModel<'_> {
         {
             return Effect::Release;
         }
+        // Moved into a function of the crate: its body says whether it ends the guard,
+        // hands it on, or lets it drop (the writes then roll back at this call).
+        if let Some(helper) = self.helpers.callee(self.file, &call.callee) {
+            let moved: Vec<usize> = call
+                .moved_args
+                .iter()
+                .copied()
+                .filter(|&i| call.args.get(i).is_some_and(|a| self.is_alias(a)))
+                .collect();
+            if !moved.is_empty() {
+                return if moved.iter().any(|&i| helper.ends_at(i)) {
+                    Effect::End
+                } else if moved.iter().any(|&i| helper.keeps_at(i)) {
+                    Effect::Escape
+                } else {
+                    Effect::Release
+                };
+            }
+        }
         // Moved into another function or value (`finish(tx)`, `Some(tx)`, `sender.send(tx)`):
         // its new owner decides.
         if call
@@ -206,13 +246,16 @@ impl ResourceModel for GuardModel<'_> {
 
     fn returned(&self, values: &[Operand]) -> bool {
         values.iter().any(|v| match v {
-            // `Ok(tx)`, `Ok(Repo { tx })`
-            Operand::Call(id) => self
-                .function
-                .call(*id)
-                .args
-                .iter()
-                .any(|a| self.is_alias(a)),
+            // `Ok(tx)`, `Ok(Repo { tx })`; of a call of the crate's own function, only
+            // what its body hands back.
+            Operand::Call(id) => {
+                let call = self.function.call(*id);
+                let helper = self.helpers.callee(self.file, &call.callee);
+                call.args
+                    .iter()
+                    .enumerate()
+                    .any(|(i, a)| self.is_alias(a) && helper.is_none_or(|h| h.keeps_at(i)))
+            }
             other => self.is_alias(other),
         })
     }
@@ -234,6 +277,7 @@ pub(crate) fn analyze_file(
     file: &txlint_ir::ir::FileIr,
     models: &Models,
     facts: &FileFacts,
+    helpers: &RustSummaries,
 ) -> Vec<GuardAnalysis> {
     let mut analyses = Vec::new();
     for (index, (function, function_facts)) in
@@ -247,6 +291,8 @@ pub(crate) fn analyze_file(
             let aliases = aliases_of(function, var);
             let model = GuardModel {
                 models,
+                file,
+                helpers,
                 function,
                 aliases: &aliases,
                 commit: &library.commit.methods,
@@ -276,12 +322,15 @@ pub(crate) fn analyze_file(
 pub(crate) fn lost_write_exits(
     file: &txlint_ir::ir::FileIr,
     models: &Models,
+    helpers: &RustSummaries,
     analysis: &GuardAnalysis,
 ) -> Vec<flow::Exit> {
     let function = file.function(analysis.function);
     let library = &models.libraries[analysis.begin.library];
     let model = GuardModel {
         models,
+        file,
+        helpers,
         function,
         aliases: &analysis.resource.aliases,
         commit: &library.commit.methods,
@@ -291,7 +340,7 @@ pub(crate) fn lost_write_exits(
         .calls
         .iter()
         .enumerate()
-        .filter(|(_, call)| model.is_statement(call) && model.writes(call))
+        .filter(|(_, call)| model.writes_through(call))
         .map(|(i, call)| (call.range, txlint_ir::ir::CallId(i as u32)))
         .collect();
     writes.sort();
@@ -376,12 +425,15 @@ fn drop_behavior(call: &txlint_ir::ir::Call) -> Option<&str> {
 pub(crate) fn ignored_on_drop(
     file: &txlint_ir::ir::FileIr,
     models: &Models,
+    helpers: &RustSummaries,
     analysis: &GuardAnalysis,
 ) -> Vec<flow::Exit> {
     let function = file.function(analysis.function);
     let library = &models.libraries[analysis.begin.library];
     let model = GuardModel {
         models,
+        file,
+        helpers,
         function,
         aliases: &analysis.resource.aliases,
         commit: &library.commit.methods,
@@ -404,12 +456,14 @@ pub(crate) fn ignored_on_drop(
     flow::reported_exits(&flow::analyze(function, &resource, &model))
 }
 
-/// A raw `BEGIN` statement and what ends it: `COMMIT`/`ROLLBACK` statements. The
-/// transaction lives on its connection: a connection moved into another value or
-/// function, stored, or returned (a transaction wrapper whose `Drop` rolls back) hands
-/// the transaction on with it.
+/// A raw `BEGIN` statement and what ends it: `COMMIT`/`ROLLBACK` statements, and calls
+/// of the crate's functions that run them. The transaction lives on its connection: a
+/// connection moved into another value or function, stored, or returned (a transaction
+/// wrapper whose `Drop` rolls back) hands the transaction on with it.
 struct RawModel<'a> {
     function: &'a Function,
+    file: &'a txlint_ir::ir::FileIr,
+    helpers: &'a RustSummaries,
     /// Per call: whether its SQL ends the open transaction, `Some(true)` by a commit;
     /// computed once per function, since every `BEGIN` of the function is followed over
     /// all of its events.
@@ -439,8 +493,27 @@ fn statement_connection(call: &txlint_ir::ir::Call) -> Option<VarId> {
 
 /// Whether the call's SQL ends the transaction open before it (`COMMIT`, `ROLLBACK`, and
 /// the end of `COMMIT; BEGIN`), `Some(true)` for a commit.
-fn raw_sql_end(function: &Function, call: &txlint_ir::ir::Call) -> Option<bool> {
+pub(crate) fn raw_sql_end(function: &Function, call: &txlint_ir::ir::Call) -> Option<bool> {
     sql_of(function, call).and_then(|sql| crate::sql_control::effect(&sql).ends_open)
+}
+
+/// Whether a call ends a raw transaction: its own SQL, or a function of the crate that
+/// runs `COMMIT`/`ROLLBACK` on a connection handed to it (`Some(false)`: its outcome is
+/// the helper's).
+fn raw_end(
+    file: &txlint_ir::ir::FileIr,
+    function: &Function,
+    helpers: &RustSummaries,
+    call: &txlint_ir::ir::Call,
+) -> Option<bool> {
+    raw_sql_end(function, call).or_else(|| {
+        let helper = helpers.callee(file, &call.callee)?;
+        call.args
+            .iter()
+            .enumerate()
+            .any(|(i, a)| matches!(a, Operand::Var(_)) && helper.raw_ends_at(i))
+            .then_some(false)
+    })
 }
 
 impl RawModel<'_> {
@@ -457,12 +530,17 @@ impl ResourceModel for RawModel<'_> {
                 if self.end(*id).is_some() {
                     return Effect::End;
                 }
-                // Moved into another value or function (`Some(conn)`, `Wrapper::new(conn)`).
-                if call
-                    .moved_args
-                    .iter()
-                    .any(|&i| call.args.get(i).is_some_and(|a| self.is_connection(a)))
-                {
+                // Moved into another value or function (`Some(conn)`, `Wrapper::new(conn)`);
+                // a function of the crate keeps it only if its body says so.
+                let moved = |i: &usize| call.args.get(*i).is_some_and(|a| self.is_connection(a));
+                let escapes = match self.helpers.callee(self.file, &call.callee) {
+                    Some(helper) => call
+                        .moved_args
+                        .iter()
+                        .any(|i| moved(i) && helper.keeps_at(*i)),
+                    None => call.moved_args.iter().any(moved),
+                };
+                if escapes {
                     return Effect::Escape;
                 }
                 Effect::None
@@ -481,12 +559,14 @@ impl ResourceModel for RawModel<'_> {
 
     fn returned(&self, values: &[Operand]) -> bool {
         values.iter().any(|v| match v {
-            Operand::Call(id) => self
-                .function
-                .call(*id)
-                .args
-                .iter()
-                .any(|a| self.is_connection(a)),
+            Operand::Call(id) => {
+                let call = self.function.call(*id);
+                let helper = self.helpers.callee(self.file, &call.callee);
+                call.args
+                    .iter()
+                    .enumerate()
+                    .any(|(i, a)| self.is_connection(a) && helper.is_none_or(|h| h.keeps_at(i)))
+            }
             other => self.is_connection(other),
         })
     }
@@ -538,22 +618,75 @@ fn keeps_failed_commit(
             })
 }
 
-/// Raw `BEGIN`/`START TRANSACTION` statements run through an executor method, with the
+/// A raw transaction begun in a function, and what became of it.
+pub(crate) struct RawBegin {
+    pub call: txlint_ir::ir::CallId,
+    pub outcome: Outcome,
+    /// The local connection it was begun on.
+    pub connection: Option<VarId>,
+    /// Begun by a call of a function of the crate (`pg::open(client)`), not by SQL here.
+    pub by_helper: bool,
+    /// The connection is (a copy of) one of the function's parameters.
+    pub on_parameter: bool,
+    /// A write runs on the connection while the transaction is open.
+    pub writes_while_open: bool,
+}
+
+impl RawBegin {
+    /// Whether the function begins the transaction for its caller: it is begun on a
+    /// connection the caller lent, nothing is written in it here, and only successful
+    /// returns leave it open (an error exit that leaves it open, or writes left
+    /// uncommitted, are a leak of the function's own).
+    pub fn handed_to_caller(&self) -> bool {
+        let leaks = flow::reported_exits(&self.outcome);
+        self.on_parameter
+            && !self.writes_while_open
+            && !leaks.is_empty()
+            && leaks
+                .iter()
+                .all(|e| matches!(e.kind, flow::ExitKind::Return | flow::ExitKind::FunctionEnd))
+    }
+}
+
+/// Raw `BEGIN`/`START TRANSACTION` statements run through an executor method, and calls
+/// of the crate's functions that leave one open on a connection handed to them, with the
 /// analysis of each: on a pooled connection, every exit without `COMMIT`/`ROLLBACK`
 /// (error exits included: dropping does not end a raw transaction) leaks it.
 pub(crate) fn raw_begins(
     models: &Models,
     file: &txlint_ir::ir::FileIr,
     function: &Function,
-) -> Vec<(txlint_ir::ir::CallId, Outcome)> {
+    helpers: &RustSummaries,
+) -> Vec<RawBegin> {
     let begins = raw_begin_calls(models, function);
     // Each analysis walks the function: past the limit, none (see `crowded_by_raw_begins`).
     if begins.len() > crate::facts::MAX_BEGINS_PER_FUNCTION {
         return Vec::new();
     }
+    let mut begins: Vec<(txlint_ir::ir::CallId, Option<VarId>, bool)> = begins
+        .into_iter()
+        .map(|id| (id, statement_connection(function.call(id)), false))
+        .collect();
+    for (index, call) in function.calls.iter().enumerate() {
+        let Some(helper) = helpers.callee(file, &call.callee) else {
+            continue;
+        };
+        let connection = call.args.iter().enumerate().find_map(|(i, a)| match a {
+            Operand::Var(v) if helper.raw_begins_at(i) => Some(*v),
+            _ => None,
+        });
+        if connection.is_some() {
+            begins.push((txlint_ir::ir::CallId(index as u32), connection, true));
+        }
+    }
+    let params: Vec<VarId> = function
+        .params
+        .iter()
+        .flat_map(|&p| aliases_of(function, p))
+        .collect();
     let mut found = Vec::new();
     let mut ends: Option<Vec<Option<bool>>> = None;
-    for id in begins {
+    for (id, connection, by_helper) in begins {
         let call = function.call(id);
         let resource = Resource::new(
             Event::Call(id),
@@ -561,16 +694,17 @@ pub(crate) fn raw_begins(
             Vec::new(),
             ExitPolicy::EXPLICIT,
         );
-        let connection = statement_connection(call);
         let ends = ends.get_or_insert_with(|| {
             function
                 .calls
                 .iter()
-                .map(|call| raw_sql_end(function, call))
+                .map(|call| raw_end(file, function, helpers, call))
                 .collect()
         });
         let model = RawModel {
             function,
+            file,
+            helpers,
             ends,
             connection,
             failed_commit_keeps_transaction: keeps_failed_commit(
@@ -578,7 +712,32 @@ pub(crate) fn raw_begins(
             ),
         };
         let outcome = flow::analyze(function, &resource, &model);
-        found.push((id, outcome));
+        let on_connection = |a: &Operand| connection.is_some() && a.root_var() == connection;
+        let writes_while_open = outcome.open_events.iter().any(|&(block, index)| {
+            let Event::Call(open) = &function.cfg.block(block).events[index] else {
+                return false;
+            };
+            let call = function.call(*open);
+            if *open == id {
+                return false;
+            }
+            let own = crate::rust_summary::statement_through(models, call, on_connection)
+                && writes(models, function, call);
+            own || helpers.callee(file, &call.callee).is_some_and(|h| {
+                call.args
+                    .iter()
+                    .enumerate()
+                    .any(|(i, a)| on_connection(a) && h.writes_at(i))
+            })
+        });
+        found.push(RawBegin {
+            call: id,
+            outcome,
+            connection,
+            by_helper,
+            on_parameter: connection.is_some_and(|c| params.contains(&c)),
+            writes_while_open,
+        });
     }
     found
 }

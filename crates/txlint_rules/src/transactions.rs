@@ -165,6 +165,16 @@ impl FileSummaries {
                 if resolve_by_name(&by_name, file, &call.callee).is_none() {
                     if let Some(summary) = project.go_function(file, &call.callee) {
                         external.insert(key, summary.clone());
+                    } else if let Some(begins) = project.rust_begins(file, &call.callee) {
+                        // A function of another module of the crate that returns a guard
+                        // it begins: its calls are begins (see `FileFacts`).
+                        external.insert(
+                            key,
+                            Summary {
+                                begins: Some(begins),
+                                ..Summary::default()
+                            },
+                        );
                     }
                 }
             }

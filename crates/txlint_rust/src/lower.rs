@@ -332,11 +332,15 @@ impl<'s> Lowerer<'s> {
                     self.trait_member(member, &owner);
                 }
             }
-            Item::Mod(m) => {
-                if let Some((_, items)) = &m.content {
-                    self.items(items);
+            Item::Mod(m) => match &m.content {
+                Some((_, items)) => self.items(items),
+                // `mod db;`: a module in a file of its own, which paths of this file
+                // name as `db::…`, as if imported with `use self::db;`.
+                None => {
+                    let name = m.ident.to_string();
+                    self.push_import(format!("self::{name}"), name, m.ident.span());
                 }
-            }
+            },
             Item::Struct(s) => {
                 if let syn::Fields::Named(fields) = &s.fields {
                     for field in &fields.named {

@@ -242,6 +242,8 @@ fn rust_connections(cx: &Context, transactions: &[Held]) -> Vec<Held> {
             let aliases = crate::transactions::aliases_of(function, conn);
             let model = crate::rust::GuardModel {
                 models: cx.models,
+                file: cx.ir,
+                helpers: cx.rust_summaries(),
                 function,
                 aliases: &aliases,
                 commit: &[],

@@ -16,14 +16,28 @@ fn guard_name(function: &Function, analysis: &crate::rust::GuardAnalysis) -> Str
         .map_or_else(|| "tx".to_string(), |v| function.var(*v).name.clone())
 }
 
+/// A call's path as written: `pg::open`.
+fn path_text(callee: &Callee) -> String {
+    match callee {
+        Callee::Path(path) => path.join("::"),
+        other => other.name().unwrap_or_default().to_string(),
+    }
+}
+
 pub(crate) fn check_lost_write(cx: &Context, out: &mut Vec<Diagnostic>) {
     let meta = crate::registry::rule("TX011").expect("registered");
     for analysis in cx.rust_guards() {
-        let leaks = crate::rust::lost_write_exits(cx.ir, cx.models, analysis);
+        let leaks = crate::rust::lost_write_exits(cx.ir, cx.models, cx.rust_summaries(), analysis);
         if leaks.is_empty() {
             continue;
         }
         let function = cx.function(analysis.function);
+        // A release at a call of the crate's own function: the guard was moved into it.
+        let handed = |range: txlint_ir::TextRange| {
+            function.calls.iter().any(|call| {
+                call.range == range && cx.rust_summaries().callee(cx.ir, &call.callee).is_some()
+            })
+        };
         let name = guard_name(function, analysis);
         let mut diagnostic = cx
             .diagnostic(
@@ -35,6 +49,9 @@ pub(crate) fn check_lost_write(cx: &Context, out: &mut Vec<Diagnostic>) {
             .primary_label("transaction begun here");
         for exit in &leaks {
             let label = match exit.kind {
+                ExitKind::Released if handed(exit.range) => {
+                    "moved into a function that drops it without a commit: the writes are rolled back"
+                }
                 ExitKind::Released => "dropped here without a commit: the writes are rolled back",
                 ExitKind::FunctionEnd => {
                     "the function ends here and the guard is dropped uncommitted"
@@ -55,7 +72,7 @@ pub(crate) fn check_lost_write(cx: &Context, out: &mut Vec<Diagnostic>) {
 pub(crate) fn check_raw_begin(cx: &Context, out: &mut Vec<Diagnostic>) {
     let meta = crate::registry::rule("TX002").expect("registered");
     for analysis in cx.rust_guards() {
-        let leaks = crate::rust::ignored_on_drop(cx.ir, cx.models, analysis);
+        let leaks = crate::rust::ignored_on_drop(cx.ir, cx.models, cx.rust_summaries(), analysis);
         if leaks.is_empty() {
             continue;
         }
@@ -85,18 +102,23 @@ pub(crate) fn check_raw_begin(cx: &Context, out: &mut Vec<Diagnostic>) {
         );
     }
     for function in &cx.ir.functions {
-        for (begin, outcome) in crate::rust::raw_begins(cx.models, cx.ir, function) {
-            let leaks = crate::flow::reported_exits(&outcome);
-            if leaks.is_empty() {
+        for begin in crate::rust::raw_begins(cx.models, cx.ir, function, cx.rust_summaries()) {
+            let leaks = crate::flow::reported_exits(&begin.outcome);
+            // A function that begins on its caller's connection and returns successfully
+            // with the transaction open does so for its caller: the caller's call of it is
+            // the begin its own analysis follows.
+            if leaks.is_empty() || begin.handed_to_caller() {
                 continue;
             }
+            let call = function.call(begin.call);
+            let message = if begin.by_helper {
+                let shown = path_text(&call.callee);
+                format!("transaction begun by `{shown}` (a raw `BEGIN`) is not ended by `COMMIT` or `ROLLBACK` on every path")
+            } else {
+                "raw `BEGIN` is not ended by `COMMIT` or `ROLLBACK` on every path".to_string()
+            };
             let mut diagnostic = cx
-                .diagnostic(
-                    meta,
-                    function,
-                    function.call(begin).range,
-                    "raw `BEGIN` is not ended by `COMMIT` or `ROLLBACK` on every path".to_string(),
-                )
+                .diagnostic(meta, function, call.range, message)
                 .primary_label("transaction begun here");
             for exit in &leaks {
                 let label = match exit.kind {
@@ -161,13 +183,32 @@ pub(crate) fn check_bypass(cx: &Context, out: &mut Vec<Diagnostic>) {
             continue;
         };
         let call = function.call(id);
+        let shown = cx.display(function, &origin);
+        // A function of the crate handed the pool that runs statements on it.
+        if let Some(helper) = cx.rust_summaries().callee(cx.ir, &call.callee) {
+            let through = call
+                .args
+                .iter()
+                .enumerate()
+                .any(|(i, a)| *a == origin && helper.statements_at(i));
+            if through {
+                let name = path_text(&call.callee);
+                out.push(
+                    cx.diagnostic(meta, function, call.range, format!("`{name}` runs statements on `{shown}` outside the open transaction"))
+                        .primary_label("runs on the pool, not on the transaction")
+                        .help("pass the transaction to the function instead of the pool (`&mut tx`)")
+                        .note("the pool hands out another connection: the statement commits on its own and can wait on the transaction's locks")
+                        .build(),
+                );
+            }
+            continue;
+        }
         let Callee::Method { name, .. } = &call.callee else {
             continue;
         };
         if !cx.models.executors.methods.contains(name) || !call.args.contains(&origin) {
             continue;
         }
-        let shown = cx.display(function, &origin);
         out.push(
             cx.diagnostic(meta, function, call.range, format!("`{name}` runs on `{shown}` outside the open transaction"))
                 .primary_label("runs on the pool, not on the transaction")
