@@ -651,6 +651,45 @@ fn a_python_file_tree_sitter_would_abort_on_is_reported_and_the_others_still_che
 }
 
 #[test]
+fn a_python_parse_that_never_gives_control_back_is_given_up_on_and_the_run_goes_on() {
+    // tree-sitter-python's recovery at the end of this input (thousands of `/* ` lines
+    // after an open block) runs where the parse budget is never checked: 10 s and 4 GB
+    // for these 4,000 lines. The run must not wait for it (the timeout is a hang detector,
+    // several times what the run takes).
+    let known = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fuzz/regressions/python-hang-recover-at-end-of-file.py"),
+    )
+    .unwrap();
+    let stuck = format!("import psycopg2\n{known}{}", "/* \n".repeat(1_000));
+    let python = "import psycopg2\n\n\ndef save(dsn):\n    conn = psycopg2.connect(dsn)\n    try:\n        conn.cursor().execute(\"INSERT INTO t VALUES (1)\")\n    finally:\n        conn.commit()\n        conn.close()\n";
+    let dir = project(&[
+        ("a_leaky.go", LEAKY.as_bytes()),
+        ("b_stuck.py", stuck.as_bytes()),
+        ("c.py", python.as_bytes()),
+    ]);
+    let output = txlint()
+        .current_dir(dir.path())
+        .args(["check", "--no-cache", "--format", "json"])
+        .timeout(std::time::Duration::from_secs(5))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let findings = finding_codes(&report);
+    let paths: BTreeSet<&str> = findings.iter().map(|(p, _, _)| p.as_str()).collect();
+    assert_eq!(
+        paths,
+        BTreeSet::from(["a_leaky.go", "c.py"]),
+        "{findings:?}"
+    );
+    let notes = notifications(&report);
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert!(notes[0].0.ends_with("b_stuck.py"), "{notes:?}");
+    assert!(notes[0].2.contains("parser was stopped"), "{notes:?}");
+}
+
+#[test]
 fn broken_files_are_reported_and_the_others_still_checked() {
     let mut big = String::from("package big\n\n");
     while big.len() < 50 * 1024 * 1024 {

@@ -183,7 +183,15 @@ fn settings(strict: bool) -> &'static Settings {
 fn lower(language: Language, text: &str) -> txlint_ir::ir::FileIr {
     match language {
         Language::Go => txlint_go::lower_file(text),
-        Language::Python => txlint_python::lower_file(text),
+        Language::Python => {
+            let ir = txlint_python::lower_file(text);
+            // A parse given up on runs on in its own thread: the input is charged for it
+            // (it stays slow, as the parser is), and such threads do not pile up.
+            while txlint_python::abandoned_parses() > 0 {
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            ir
+        }
         Language::Rust => txlint_rust::lower_file(text),
     }
 }

@@ -20,6 +20,7 @@ pub fn parse_budget(len: usize) -> Duration {
 }
 
 /// The moment a parse of a file of a given size has used up its [`parse_budget`].
+#[derive(Debug, Clone, Copy)]
 pub struct ParseDeadline(Instant);
 
 impl ParseDeadline {
@@ -34,6 +35,11 @@ impl ParseDeadline {
 
     pub fn passed(&self) -> bool {
         Instant::now() >= self.0
+    }
+
+    /// The time left until the deadline (zero once it has passed).
+    pub fn remaining(&self) -> Duration {
+        self.0.saturating_duration_since(Instant::now())
     }
 }
 

@@ -17,6 +17,8 @@
 
 mod lower;
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use txlint_ir::ir::{FileIr, NotParsed, ParseDeadline};
 use txlint_ir::{Language, TextRange};
 
@@ -58,14 +60,7 @@ fn lower_normalized(source: &str, deadline: &ParseDeadline) -> FileIr {
         ir.not_parsed = Some(NotParsed::TooManyIndentationLevels { widths });
         return ir;
     }
-    let mut parser = tree_sitter::Parser::new();
-    if parser
-        .set_language(&tree_sitter_python::LANGUAGE.into())
-        .is_err()
-    {
-        return unparsable(source);
-    }
-    match parse_within_budget(&mut parser, source, deadline) {
+    match parse_watched(source, deadline) {
         Some(tree) => lower::lower(source, &tree),
         None => {
             let mut ir = unparsable(source);
@@ -73,6 +68,58 @@ fn lower_normalized(source: &str, deadline: &ParseDeadline) -> FileIr {
             ir
         }
     }
+}
+
+/// Parser threads given up on that are still running (see [`parse_watched`]).
+static ABANDONED_PARSES: AtomicUsize = AtomicUsize::new(0);
+
+/// How many parses [`parse_watched`] gave up on are still running: their threads end
+/// when tree-sitter returns (a fuzzer waits for them rather than pile them up).
+pub fn abandoned_parses() -> usize {
+    ABANDONED_PARSES.load(Ordering::SeqCst)
+}
+
+/// Parses `source` on a thread of its own and waits for it until the deadline, and as
+/// long again: tree-sitter-python's recovery at the end of some broken inputs runs where
+/// the progress callback that enforces the budget is never called (thousands of `/* `
+/// lines after an open block: seconds and gigabytes in `ts_parser__accept`). Such a parse
+/// is given up on, and its thread left to finish on its own: the file is reported as not
+/// checked, and the run goes on. Real code parses in a twentieth of its budget.
+fn parse_watched(source: &str, deadline: &ParseDeadline) -> Option<tree_sitter::Tree> {
+    let text: std::sync::Arc<str> = std::sync::Arc::from(source);
+    let (sender, receiver) = std::sync::mpsc::sync_channel(1);
+    let budget = *deadline;
+    let spawned = std::thread::Builder::new()
+        .name("python-parse".into())
+        .spawn(move || {
+            let tree = parse_new(&text, &budget);
+            if sender.send(tree).is_err() {
+                ABANDONED_PARSES.fetch_sub(1, Ordering::SeqCst);
+            }
+        });
+    if spawned.is_err() {
+        // No thread to be had: parse here, unwatched.
+        return parse_new(source, deadline);
+    }
+    let wait = deadline.remaining() * 2 + std::time::Duration::from_millis(50);
+    match receiver.recv_timeout(wait) {
+        Ok(tree) => tree,
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+            // Counted before `receiver` goes, so before the thread can fail to send.
+            ABANDONED_PARSES.fetch_add(1, Ordering::SeqCst);
+            None
+        }
+        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => None,
+    }
+}
+
+/// A parse with a new parser.
+fn parse_new(source: &str, deadline: &ParseDeadline) -> Option<tree_sitter::Tree> {
+    let mut parser = tree_sitter::Parser::new();
+    parser
+        .set_language(&tree_sitter_python::LANGUAGE.into())
+        .ok()?;
+    parse_within_budget(&mut parser, source, deadline)
 }
 
 /// tree-sitter-python's external scanner keeps a stack of the open string delimiters (one
