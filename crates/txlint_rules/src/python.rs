@@ -365,7 +365,7 @@ impl PyFacts {
             &facts.shared,
             &facts.module_instances,
         );
-        facts.instance_globals = instance_globals(file, &facts.summaries);
+        facts.instance_globals = instance_globals(file, &facts.summaries, &facts.module_instances);
         facts.caller_ended = caller_ended(models, file);
         let holders: Vec<Vec<Holder>> = file
             .functions
@@ -1915,10 +1915,11 @@ pub(crate) fn with_imported_receivers(file: &FileIr, project: &ProjectView) -> O
 
 /// Module globals assigned an instance of a top-level class of the file
 /// (`backend = Backend(…)`) one of whose methods' summaries says something.
-fn instance_globals(file: &FileIr, summaries: &[PySummary]) -> Vec<(String, String)> {
-    let Some(module) = file.functions.iter().find(|f| f.name == "<module>") else {
-        return Vec::new();
-    };
+fn instance_globals(
+    file: &FileIr,
+    summaries: &[PySummary],
+    instances: &[(String, String)],
+) -> Vec<(String, String)> {
     let helpful_class = |class: &str| {
         file.functions
             .iter()
@@ -1932,20 +1933,11 @@ fn instance_globals(file: &FileIr, summaries: &[PySummary]) -> Vec<(String, Stri
                     && summary.says_something()
             })
     };
-    let mut found = Vec::new();
-    for call in &module.calls {
-        let (Callee::Path(path), ResultUse::Assigned(bindings)) = (&call.callee, &call.result)
-        else {
-            continue;
-        };
-        let ([class], [Binding::Var(v)]) = (path.as_slice(), bindings.as_slice()) else {
-            continue;
-        };
-        if file.class_bases.iter().any(|(c, _)| c == class) && helpful_class(class) {
-            found.push((module.var(*v).name.clone(), class.clone()));
-        }
-    }
-    found
+    instances
+        .iter()
+        .filter(|(_, class)| helpful_class(class))
+        .cloned()
+        .collect()
 }
 
 /// Module globals assigned an instance of a class the file defines (`state = State()`).
@@ -2557,6 +2549,26 @@ fn assigned_call(function: &Function, var: VarId) -> Option<CallId> {
     function.calls.iter().position(|call| {
         matches!(&call.result, ResultUse::Assigned(b) if b.first() == Some(&Binding::Var(var)))
     }).map(|index| CallId(index as u32))
+}
+
+/// Whether a handler naming these classes can catch what a database call raised: all but
+/// one that names only classes no driver raises (`not-driver-errors`: `except KeyError:`,
+/// `except queue.Empty:`).
+pub(crate) fn can_catch_database_error(file: &FileIr, models: &Models, catches: &[String]) -> bool {
+    let not_driver = &models.connection.not_driver_errors;
+    catches.is_empty()
+        || catches.iter().any(|class| {
+            let segments: Vec<&str> = class.split('.').collect();
+            let name = resolve(file, &segments);
+            !not_driver
+                .iter()
+                .any(|listed| match listed.strip_suffix(".*") {
+                    Some(module) => name
+                        .strip_prefix(module)
+                        .is_some_and(|rest| rest.starts_with('.')),
+                    None => *listed == name,
+                })
+        })
 }
 
 /// Whether a handler naming these classes catches every database error: a bare `except:`,
@@ -3646,20 +3658,7 @@ impl ResourceModel for ConnectionModel<'_> {
     }
 
     fn catches_database_errors(&self, catches: &[String]) -> bool {
-        let not_driver = &self.models.connection.not_driver_errors;
-        catches.is_empty()
-            || catches.iter().any(|class| {
-                let segments: Vec<&str> = class.split('.').collect();
-                let name = resolve(self.file, &segments);
-                !not_driver
-                    .iter()
-                    .any(|listed| match listed.strip_suffix(".*") {
-                        Some(module) => name
-                            .strip_prefix(module)
-                            .is_some_and(|rest| rest.starts_with('.')),
-                        None => *listed == name,
-                    })
-            })
+        can_catch_database_error(self.file, self.models, catches)
     }
 }
 

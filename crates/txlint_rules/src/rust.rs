@@ -5,7 +5,7 @@
 //! calls run while a guard is open (TX007, TX009). Raw `BEGIN` statements are separate
 //! resources (TX002).
 
-use txlint_ir::ir::{Callee, Event, FuncId, Function, Operand, ResultUse, VarId};
+use txlint_ir::ir::{Callee, Event, FileIr, FuncId, Function, Operand, ResultUse, VarId};
 use txlint_ir::TextRange;
 
 use crate::facts::{Begin, FileFacts};
@@ -245,18 +245,10 @@ impl ResourceModel for GuardModel<'_> {
     }
 
     fn returned(&self, values: &[Operand]) -> bool {
-        values.iter().any(|v| match v {
-            // `Ok(tx)`, `Ok(Repo { tx })`; of a call of the crate's own function, only
-            // what its body hands back.
-            Operand::Call(id) => {
-                let call = self.function.call(*id);
-                let helper = self.helpers.callee(self.file, &call.callee);
-                call.args
-                    .iter()
-                    .enumerate()
-                    .any(|(i, a)| self.is_alias(a) && helper.is_none_or(|h| h.keeps_at(i)))
-            }
-            other => self.is_alias(other),
+        // `Ok(tx)`, `Ok(Repo { tx })`; of a call of the crate's own function, only what its
+        // body hands back.
+        returns_held(self.file, self.function, self.helpers, values, |v| {
+            self.is_alias(v)
         })
     }
 
@@ -558,16 +550,8 @@ impl ResourceModel for RawModel<'_> {
     }
 
     fn returned(&self, values: &[Operand]) -> bool {
-        values.iter().any(|v| match v {
-            Operand::Call(id) => {
-                let call = self.function.call(*id);
-                let helper = self.helpers.callee(self.file, &call.callee);
-                call.args
-                    .iter()
-                    .enumerate()
-                    .any(|(i, a)| self.is_connection(a) && helper.is_none_or(|h| h.keeps_at(i)))
-            }
-            other => self.is_connection(other),
+        returns_held(self.file, self.function, self.helpers, values, |v| {
+            self.is_connection(v)
         })
     }
 
@@ -772,4 +756,27 @@ fn raw_begin_calls(models: &Models, function: &Function) -> Vec<txlint_ir::ir::C
         }
     }
     found
+}
+
+/// Whether returned values hand on what `held` holds: itself, or a call given it (`Ok(tx)`,
+/// `Repo { tx }`), except a call of the crate's own function whose body does not keep that
+/// argument.
+fn returns_held(
+    file: &FileIr,
+    function: &Function,
+    helpers: &RustSummaries,
+    values: &[Operand],
+    held: impl Fn(&Operand) -> bool,
+) -> bool {
+    values.iter().any(|v| match v {
+        Operand::Call(id) => {
+            let call = function.call(*id);
+            let helper = helpers.callee(file, &call.callee);
+            call.args
+                .iter()
+                .enumerate()
+                .any(|(i, a)| held(a) && helper.is_none_or(|h| h.keeps_at(i)))
+        }
+        other => held(other),
+    })
 }

@@ -150,20 +150,7 @@ impl ResourceModel for ExplicitModel<'_> {
     }
 
     fn catches_database_errors(&self, catches: &[String]) -> bool {
-        let not_driver = &self.cx.models.connection.not_driver_errors;
-        catches.is_empty()
-            || catches.iter().any(|class| {
-                let segments: Vec<&str> = class.split('.').collect();
-                let name = resolve(self.cx.ir, &segments);
-                !not_driver
-                    .iter()
-                    .any(|listed| match listed.strip_suffix(".*") {
-                        Some(module) => name
-                            .strip_prefix(module)
-                            .is_some_and(|rest| rest.starts_with('.')),
-                        None => *listed == name,
-                    })
-            })
+        crate::python::can_catch_database_error(self.cx.ir, self.cx.models, catches)
     }
 }
 
