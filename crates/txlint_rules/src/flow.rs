@@ -138,9 +138,10 @@ pub(crate) trait ResourceModel {
     fn catches_database_errors(&self, _catches: &[String]) -> bool {
         true
     }
-    /// Whether the call that ends a block inside a `try` is followed as raising (all are,
-    /// unless the model follows only some exceptions).
-    fn may_raise(&self, _event: &Event) -> bool {
+    /// Whether the exception edge of a block inside a `try` is followed, by the last call
+    /// of the block (`None`: the block calls nothing, and raises otherwise): all are,
+    /// unless the model follows only some exceptions.
+    fn may_raise(&self, _call: Option<&Event>) -> bool {
         true
     }
     /// Whether a handler that names these classes catches every database error: then a
@@ -725,7 +726,7 @@ impl Analysis<'_> {
                     .iter()
                     .rev()
                     .find(|e| matches!(e, Event::Call(_)));
-                if raising.is_some_and(|event| self.model.may_raise(event)) {
+                if self.model.may_raise(raising) {
                     edges.extend(self.handlers_of(block, *handler, raised));
                 }
                 edges

@@ -3645,12 +3645,12 @@ impl ResourceModel for ConnectionModel<'_> {
         self.mode == Mode::Raised && self.calls_holder(event)
     }
 
-    fn may_raise(&self, event: &Event) -> bool {
+    fn may_raise(&self, call: Option<&Event>) -> bool {
         // On exception paths of a PostgreSQL connection, what matters is a failed
         // statement (or fetch, or commit): the transaction is aborted. Another exception
         // after a write leaves it open but usable, which TX011 and the normal-path TX004
         // speak of.
-        self.mode != Mode::Raised || self.calls_holder(event)
+        self.mode != Mode::Raised || call.is_some_and(|event| self.calls_holder(event))
     }
 
     fn catches_every_database_error(&self, catches: &[String]) -> bool {

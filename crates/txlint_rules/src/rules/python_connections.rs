@@ -713,7 +713,7 @@ fn exception_leak(cx: &Context, model: &ConnectionModel) -> Option<ExceptionLeak
                 continue; // a `try` decides, followed by the engine
             }
             let event = Event::Call(call);
-            if !flow_model.may_raise(&event) {
+            if !flow_model.may_raise(Some(&event)) {
                 continue;
             }
             // Closing a cursor (`finally: cur.close(); conn.close()`) does not fail in
