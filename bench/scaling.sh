@@ -70,6 +70,30 @@ PY
   awk -v s="$size" -v a="$start" -v b="$end" \
     'BEGIN {printf "%6d Python statements with SQL in a local: %.3f s, %.1f ms per 1000 statements\n", s, b-a, (b-a)*1e6/s}'
 done
+# Python: N, 2N and 4N raw BEGIN ... COMMIT pairs on an autocommit connection of a class the
+# module keeps (past a cap the raw begins of one function are not analysed one by one, and
+# the exception paths are left to the statements' own analyses).
+for size in "$n" $((n * 2)) $((n * 4)); do
+  python3 - "$size" "$dir/raw_begin$size.py" <<'PY'
+import sys
+size, out = int(sys.argv[1]), sys.argv[2]
+lines = ['import psycopg2', '', 'class Ledger:', '    def __init__(self, dsn):',
+         '        self.conn = psycopg2.connect(dsn)', '        self.conn.autocommit = True', '',
+         '    def post(self, rows):', '        cur = self.conn.cursor()']
+for i in range(size):
+    lines += ['        cur.execute("BEGIN")',
+              f'        cur.execute("UPDATE t SET v = v + 1 WHERE id = {i}")',
+              '        cur.execute("COMMIT")']
+lines.append('')
+lines.append('ledger = Ledger("dbname=ledger")\n')
+open(out, 'w').write('\n'.join(lines))
+PY
+  start=$(date +%s.%N)
+  target/release/txlint check --no-cache --max-file-size 1000000000 "$dir/raw_begin$size.py" > /dev/null
+  end=$(date +%s.%N)
+  awk -v s="$size" -v a="$start" -v b="$end" \
+    'BEGIN {printf "%6d Python raw BEGIN/COMMIT pairs: %.3f s, %.1f ms per 1000 pairs\n", s, b-a, (b-a)*1e6/s}'
+done
 # Rust, all on one line: one function of N, 2N and 4N statements (4N is about 1.4 MB);
 # then a line of N/2, N and 2N functions (2N is about 1.2 MB), whole and with one broken
 # function in the middle (the file does not parse and is recovered item by item).

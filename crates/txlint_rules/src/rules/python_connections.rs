@@ -341,6 +341,17 @@ fn swallows_on(cx: &Context, model: &ConnectionModel) -> bool {
         mode: Mode::Aborted,
         ..*model
     };
+    let handlers = function
+        .cfg
+        .blocks
+        .iter()
+        .filter(|block| matches!(block.events.first(), Some(Event::Handler { .. })))
+        .count();
+    // Each clause is an analysis of the function: past the cap, the exception paths are
+    // left to TX003 rather than walked once a clause.
+    if handlers > MAX_STARTS {
+        return true;
+    }
     function
         .cfg
         .blocks

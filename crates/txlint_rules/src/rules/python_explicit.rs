@@ -157,11 +157,7 @@ impl ResourceModel for ExplicitModel<'_> {
 /// The explicit begins of a function: none when it has more than
 /// [`MAX_BEGINS_PER_FUNCTION`] (see [`crowded`]; each begin's analysis walks the function).
 pub(crate) fn begins(cx: &Context, index: usize, function: &Function) -> Vec<ExplicitBegin> {
-    let found = begin_calls(cx, index, function);
-    if found.len() > MAX_BEGINS_PER_FUNCTION {
-        return Vec::new();
-    }
-    found
+    let found: Vec<ExplicitBegin> = begin_calls(cx, index, function)
         .into_iter()
         .map(|(call, holder, owner)| ExplicitBegin {
             call,
@@ -170,7 +166,11 @@ pub(crate) fn begins(cx: &Context, index: usize, function: &Function) -> Vec<Exp
             raw: None,
         })
         .chain(raw_begins(cx, index, function))
-        .collect()
+        .collect();
+    if found.len() > MAX_BEGINS_PER_FUNCTION {
+        return Vec::new();
+    }
+    found
 }
 
 /// Raw `BEGIN`s sent as SQL text where the driver has not begun a transaction itself: on
@@ -216,7 +216,9 @@ fn raw_begins(cx: &Context, index: usize, function: &Function) -> Vec<ExplicitBe
 pub(crate) fn crowded(cx: &Context) -> Vec<FuncId> {
     (0..cx.ir.functions.len())
         .filter(|&index| {
-            begin_calls(cx, index, &cx.ir.functions[index]).len() > MAX_BEGINS_PER_FUNCTION
+            let function = &cx.ir.functions[index];
+            begin_calls(cx, index, function).len() + raw_begins(cx, index, function).len()
+                > MAX_BEGINS_PER_FUNCTION
         })
         .map(|index| FuncId(index as u32))
         .collect()
