@@ -642,26 +642,10 @@ pub(crate) fn raw_begins(
     function: &Function,
     helpers: &RustSummaries,
 ) -> Vec<RawBegin> {
-    let begins = raw_begin_calls(models, function);
+    let begins = all_raw_begins(models, file, function, helpers);
     // Each analysis walks the function: past the limit, none (see `crowded_by_raw_begins`).
     if begins.len() > crate::facts::MAX_BEGINS_PER_FUNCTION {
         return Vec::new();
-    }
-    let mut begins: Vec<(txlint_ir::ir::CallId, Option<VarId>, bool)> = begins
-        .into_iter()
-        .map(|id| (id, statement_connection(function.call(id)), false))
-        .collect();
-    for (index, call) in function.calls.iter().enumerate() {
-        let Some(helper) = helpers.callee(file, &call.callee) else {
-            continue;
-        };
-        let connection = call.args.iter().enumerate().find_map(|(i, a)| match a {
-            Operand::Var(v) if helper.raw_begins_at(i) => Some(*v),
-            _ => None,
-        });
-        if connection.is_some() {
-            begins.push((txlint_ir::ir::CallId(index as u32), connection, true));
-        }
     }
     let params: Vec<VarId> = function
         .params
@@ -726,12 +710,47 @@ pub(crate) fn raw_begins(
     found
 }
 
-/// The functions of a file with more raw `BEGIN` statements than can be analysed.
-pub(crate) fn crowded_by_raw_begins(models: &Models, file: &txlint_ir::ir::FileIr) -> Vec<FuncId> {
+/// A function's raw begins: its `BEGIN` statements, and its calls of the crate's functions
+/// that leave one open on a connection handed to them, each with that connection and
+/// whether it is such a call.
+fn all_raw_begins(
+    models: &Models,
+    file: &txlint_ir::ir::FileIr,
+    function: &Function,
+    helpers: &RustSummaries,
+) -> Vec<(txlint_ir::ir::CallId, Option<VarId>, bool)> {
+    let mut begins: Vec<(txlint_ir::ir::CallId, Option<VarId>, bool)> =
+        raw_begin_calls(models, function)
+            .into_iter()
+            .map(|id| (id, statement_connection(function.call(id)), false))
+            .collect();
+    for (index, call) in function.calls.iter().enumerate() {
+        let Some(helper) = helpers.callee(file, &call.callee) else {
+            continue;
+        };
+        let connection = call.args.iter().enumerate().find_map(|(i, a)| match a {
+            Operand::Var(v) if helper.raw_begins_at(i) => Some(*v),
+            _ => None,
+        });
+        if connection.is_some() {
+            begins.push((txlint_ir::ir::CallId(index as u32), connection, true));
+        }
+    }
+    begins
+}
+
+/// The functions of a file with more raw begins than can be analysed.
+pub(crate) fn crowded_by_raw_begins(
+    models: &Models,
+    file: &txlint_ir::ir::FileIr,
+    helpers: &RustSummaries,
+) -> Vec<FuncId> {
     file.functions
         .iter()
         .enumerate()
-        .filter(|(_, f)| raw_begin_calls(models, f).len() > crate::facts::MAX_BEGINS_PER_FUNCTION)
+        .filter(|(_, f)| {
+            all_raw_begins(models, file, f, helpers).len() > crate::facts::MAX_BEGINS_PER_FUNCTION
+        })
         .map(|(index, _)| FuncId(index as u32))
         .collect()
 }
