@@ -46,6 +46,9 @@ pub struct Models {
     /// Go: calls that only write a log line.
     #[serde(default)]
     pub logging: Logging,
+    /// Go: the handles transaction control sent as SQL runs on.
+    #[serde(default, rename = "raw-sql")]
+    pub raw_sql: RawSql,
 }
 
 /// Python: calls that change the flow of control.
@@ -244,6 +247,27 @@ pub struct Statements {
     /// Declared types of database handles (pools, connections) as a package-level
     /// variable holds them (`var Store *sql.DB`).
     pub handle_types: Vec<String>,
+}
+
+/// Go: what a raw `BEGIN` (`x.ExecContext(ctx, "BEGIN")`) runs on, by evidence. On a pool
+/// each statement takes whichever connection is free; on one connection it is a
+/// transaction that `COMMIT`/`ROLLBACK` sent the same way end.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawSql {
+    /// Declared types of pools (`*sql.DB`), with the conventional package name.
+    pub pool_types: Vec<String>,
+    /// Declared types of single connections (`*sql.Conn`, `*pgx.Conn`).
+    pub connection_types: Vec<String>,
+    /// Of those, the ones that closing hands back to their pool as they are, an open
+    /// transaction included (database/sql's `*sql.Conn`).
+    pub returned_as_is: Vec<String>,
+    /// Functions (`pkg.Func`) whose first result is a pool.
+    pub pool_functions: Vec<String>,
+    /// Functions whose first result is one connection (`pgx.Connect`).
+    pub connection_functions: Vec<String>,
+    /// Methods that, called on a pool, return one of its connections (`db.Conn(ctx)`).
+    pub connection_methods: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -479,6 +503,27 @@ impl Models {
             (
                 &mut self.statements.handle_types,
                 &other.statements.handle_types,
+            ),
+            (&mut self.raw_sql.pool_types, &other.raw_sql.pool_types),
+            (
+                &mut self.raw_sql.connection_types,
+                &other.raw_sql.connection_types,
+            ),
+            (
+                &mut self.raw_sql.returned_as_is,
+                &other.raw_sql.returned_as_is,
+            ),
+            (
+                &mut self.raw_sql.pool_functions,
+                &other.raw_sql.pool_functions,
+            ),
+            (
+                &mut self.raw_sql.connection_functions,
+                &other.raw_sql.connection_functions,
+            ),
+            (
+                &mut self.raw_sql.connection_methods,
+                &other.raw_sql.connection_methods,
             ),
             (&mut self.rows.query_methods, &other.rows.query_methods),
             (&mut self.rows.close_methods, &other.rows.close_methods),

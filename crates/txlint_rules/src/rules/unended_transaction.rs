@@ -16,6 +16,7 @@ pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         return crate::rules::python_explicit::check(cx, out);
     }
     let meta = crate::registry::rule("TX002").expect("registered");
+    check_go_raw(cx, meta, out);
     for analysis in &cx.transactions {
         let exits = reported_exits(&analysis.outcome);
         if exits.is_empty() {
@@ -72,6 +73,77 @@ pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                 .note("an open transaction keeps its connection out of the pool and holds its locks: the session sits `idle in transaction` until the process exits")
                 .build(),
         );
+    }
+}
+
+/// Raw `BEGIN` statements (Go): through a pool, always; on one connection, when some path
+/// ends the transaction and another leaves it open.
+fn check_go_raw(cx: &Context, meta: &'static crate::registry::RuleMeta, out: &mut Vec<Diagnostic>) {
+    use crate::go_raw::RawHandle;
+    for (index, function) in cx.ir.functions.iter().enumerate() {
+        let id = txlint_ir::ir::FuncId(index as u32);
+        for begin in crate::go_raw::raw_begins(cx.ir, cx.models, id) {
+            let call = function.call(begin.call);
+            let handle = &begin.handle_name;
+            match (begin.handle, &begin.outcome) {
+                (RawHandle::Pool, _) => {
+                    let mut diagnostic = cx
+                        .diagnostic(
+                            meta,
+                            function,
+                            call.range,
+                            format!("`BEGIN` sent through the pool `{handle}` leaves one of its connections inside a transaction"),
+                        )
+                        .primary_label("runs on whichever connection the pool hands this statement, which goes back to the pool with the transaction open");
+                    for end in &begin.pool_ends {
+                        diagnostic = diagnostic.label(
+                            function.call(*end).range,
+                            "may run on another connection than the `BEGIN`",
+                        );
+                    }
+                    out.push(
+                        diagnostic
+                            .help("begin with the library's call (`BeginTx`, `Begin`) and run the statements on the transaction it returns, or hold one connection (`Conn`, `Acquire`) for every statement")
+                            .note("each statement on a pool takes whichever connection is free: the connection left in the transaction is handed to later callers, whose statements then run inside it")
+                            .build(),
+                    );
+                }
+                (RawHandle::Connection { .. }, Some(outcome)) if begin.ended_here => {
+                    let exits = reported_exits(outcome);
+                    if exits.is_empty() {
+                        continue;
+                    }
+                    let mut diagnostic = cx
+                        .diagnostic(
+                            meta,
+                            function,
+                            call.range,
+                            format!("transaction begun by `BEGIN` on `{handle}` is not ended on every path"),
+                        )
+                        .primary_label("transaction begun here");
+                    for exit in exits {
+                        let label = match exit.kind {
+                            ExitKind::Released => {
+                                "goes back to the pool here with the transaction still open"
+                            }
+                            ExitKind::Return => "returns here with the transaction still open",
+                            ExitKind::FunctionEnd => {
+                                "the function ends here with the transaction still open"
+                            }
+                            _ => "the transaction is still open here",
+                        };
+                        diagnostic = diagnostic.label(exit.range, label);
+                    }
+                    out.push(
+                        diagnostic
+                            .help(format!("send `ROLLBACK` on `{handle}` on the paths that give up (or begin with `{handle}.BeginTx` and `defer tx.Rollback()`)"))
+                            .note("the connection stays `idle in transaction` with its locks held, and the next user of the connection runs inside the transaction")
+                            .build(),
+                    );
+                }
+                _ => {}
+            }
+        }
     }
 }
 
