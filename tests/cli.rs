@@ -11,6 +11,9 @@ use serde_json::Value;
 use tempfile::TempDir;
 
 /// Two findings: TX008 at 6:11 and TX001 at 11:2 (columns in code points).
+/// A Python file with a finding (its `finally` commits after a failed statement).
+const PYTHON_WITH_FINDING: &str = "import psycopg2\n\n\ndef save(dsn):\n    conn = psycopg2.connect(dsn)\n    try:\n        conn.cursor().execute(\"INSERT INTO t VALUES (1)\")\n    finally:\n        conn.commit()\n        conn.close()\n";
+
 const LEAKY: &str = r#"package store
 
 import "database/sql"
@@ -531,11 +534,10 @@ fn a_function_with_too_many_begins_is_withheld_with_a_notice() {
 #[cfg(debug_assertions)]
 #[test]
 fn a_file_whose_parser_is_stopped_is_reported_and_the_others_still_checked() {
-    let python = "import psycopg2\n\n\ndef save(dsn):\n    conn = psycopg2.connect(dsn)\n    try:\n        conn.cursor().execute(\"INSERT INTO t VALUES (1)\")\n    finally:\n        conn.commit()\n        conn.close()\n";
     let dir = project(&[
         ("a_leaky.go", LEAKY.as_bytes()),
         ("other/b.go", LEAKY.as_bytes()),
-        ("c.py", python.as_bytes()),
+        ("c.py", PYTHON_WITH_FINDING.as_bytes()),
     ]);
     for (stopped, other) in [("b.go", "c.py"), ("c.py", "other/b.go")] {
         let output = txlint()
@@ -620,33 +622,7 @@ fn a_python_file_tree_sitter_would_abort_on_is_reported_and_the_others_still_che
             .join("fuzz/regressions/python-abort-deep-indentation.py"),
     )
     .unwrap();
-    let python = "import psycopg2\n\n\ndef save(dsn):\n    conn = psycopg2.connect(dsn)\n    try:\n        conn.cursor().execute(\"INSERT INTO t VALUES (1)\")\n    finally:\n        conn.commit()\n        conn.close()\n";
-    let dir = project(&[
-        ("a_leaky.go", LEAKY.as_bytes()),
-        ("deep.py", &deep),
-        ("c.py", python.as_bytes()),
-    ]);
-    let output = txlint()
-        .current_dir(dir.path())
-        .args(["check", "--no-cache", "--format", "json"])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(1), "{output:?}");
-    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
-    let findings = finding_codes(&report);
-    let paths: BTreeSet<&str> = findings.iter().map(|(p, _, _)| p.as_str()).collect();
-    assert_eq!(
-        paths,
-        BTreeSet::from(["a_leaky.go", "c.py"]),
-        "{findings:?}"
-    );
-    let notes = notifications(&report);
-    assert_eq!(notes.len(), 1, "{notes:?}");
-    assert!(notes[0].0.ends_with("deep.py"), "{notes:?}");
-    assert!(
-        notes[0].2.contains("400 different indentation widths"),
-        "{notes:?}"
-    );
+    let report = check_beside_findings("deep.py", &deep, "400 different indentation widths");
     assert_eq!(report["notifications"][0]["level"], "error");
 }
 
@@ -662,11 +638,18 @@ fn a_python_parse_that_never_gives_control_back_is_given_up_on_and_the_run_goes_
     )
     .unwrap();
     let stuck = format!("import psycopg2\n{known}{}", "/* \n".repeat(1_000));
-    let python = "import psycopg2\n\n\ndef save(dsn):\n    conn = psycopg2.connect(dsn)\n    try:\n        conn.cursor().execute(\"INSERT INTO t VALUES (1)\")\n    finally:\n        conn.commit()\n        conn.close()\n";
+    check_beside_findings("b_stuck.py", stuck.as_bytes(), "parser was stopped");
+}
+
+/// Checks a project of a leaky Go file, the Python file `name` with `content`, and a Python
+/// file with a finding (the timeout detects a hang, several times what the run takes): the
+/// two files with findings are reported, and `name` only by one notification that says
+/// `message`.
+fn check_beside_findings(name: &str, content: &[u8], message: &str) -> Value {
     let dir = project(&[
         ("a_leaky.go", LEAKY.as_bytes()),
-        ("b_stuck.py", stuck.as_bytes()),
-        ("c.py", python.as_bytes()),
+        (name, content),
+        ("c.py", PYTHON_WITH_FINDING.as_bytes()),
     ]);
     let output = txlint()
         .current_dir(dir.path())
@@ -685,8 +668,9 @@ fn a_python_parse_that_never_gives_control_back_is_given_up_on_and_the_run_goes_
     );
     let notes = notifications(&report);
     assert_eq!(notes.len(), 1, "{notes:?}");
-    assert!(notes[0].0.ends_with("b_stuck.py"), "{notes:?}");
-    assert!(notes[0].2.contains("parser was stopped"), "{notes:?}");
+    assert!(notes[0].0.ends_with(name), "{notes:?}");
+    assert!(notes[0].2.contains(message), "{notes:?}");
+    report
 }
 
 #[test]

@@ -15,7 +15,7 @@ use txlint_ir::TextRange;
 
 use crate::flow::{self, Effect, Outcome, Resource, ResourceModel};
 use crate::models::{listed, Models};
-use crate::rows::conventional_qualifier;
+use crate::rows::{conventional_qualifier, conventional_type};
 
 /// The kind of handle a raw statement runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,12 +74,7 @@ fn statement<'f>(
 
 /// What a declared type says of a handle.
 fn typed(file: &FileIr, models: &Models, ty: &str) -> Option<RawHandle> {
-    let pointer = if ty.starts_with('*') { "*" } else { "" };
-    let (qualifier, name) = ty.trim_start_matches('*').split_once('.')?;
-    let canonical = format!(
-        "{pointer}{}.{name}",
-        conventional_qualifier(file, qualifier)
-    );
+    let canonical = conventional_type(file, ty);
     let raw = &models.raw_sql;
     if listed(&raw.pool_types, &canonical) {
         return Some(RawHandle::Pool);

@@ -314,16 +314,10 @@ impl<'a> Handles<'a> {
 /// (`*xorm.Engine`, `*gorm.DB`) is not; a project's own type (`DBTX`, `*store.Queries`)
 /// could be anything.
 fn type_evidence(file: &FileIr, models: &Models, ty: &str) -> Option<Evidence> {
-    let pointer = if ty.starts_with('*') { "*" } else { "" };
-    let bare = ty.trim_start_matches('*');
-    let Some((qualifier, name)) = bare.split_once('.') else {
+    let Some((qualifier, _)) = ty.trim_start_matches('*').split_once('.') else {
         return Some(Evidence::Unknown);
     };
-    let canonical = format!(
-        "{pointer}{}.{name}",
-        conventional_qualifier(file, qualifier)
-    );
-    if listed(&models.rows.handle_types, &canonical) {
+    if listed(&models.rows.handle_types, &conventional_type(file, ty)) {
         return Some(Evidence::Handle);
     }
     let library_type = file.import_named(qualifier).is_some_and(|import| {
@@ -334,6 +328,22 @@ fn type_evidence(file: &FileIr, models: &Models, ty: &str) -> Option<Evidence> {
         })
     });
     (!library_type).then_some(Evidence::Unknown)
+}
+
+/// A declared type written with the package name its library is normally imported under,
+/// as the models write types (`*stdsql.DB` → `*sql.DB` for an aliased `database/sql`); a
+/// type without a package qualifier as it is.
+pub(crate) fn conventional_type(file: &FileIr, ty: &str) -> String {
+    let pointer = if ty.starts_with('*') { "*" } else { "" };
+    match ty.trim_start_matches('*').split_once('.') {
+        Some((qualifier, name)) => {
+            format!(
+                "{pointer}{}.{name}",
+                conventional_qualifier(file, qualifier)
+            )
+        }
+        None => ty.to_string(),
+    }
 }
 
 /// The name a package is normally imported under (`stdsql` → `sql` for an aliased

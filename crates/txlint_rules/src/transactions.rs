@@ -355,19 +355,11 @@ pub(crate) fn handle_globals_of(file: &FileIr, models: &Models) -> BTreeSet<Stri
     if file.language != txlint_ir::Language::Go {
         return found;
     }
-    let canonical = |ty: &str| {
-        let pointer = if ty.starts_with('*') { "*" } else { "" };
-        let bare = ty.trim_start_matches('*');
-        match bare.split_once('.') {
-            Some((qualifier, name)) => format!(
-                "{pointer}{}.{name}",
-                crate::rows::conventional_qualifier(file, qualifier)
-            ),
-            None => ty.to_string(),
-        }
-    };
     for global in &file.globals {
-        if crate::models::listed(&models.statements.handle_types, &canonical(&global.ty)) {
+        if crate::models::listed(
+            &models.statements.handle_types,
+            &crate::rows::conventional_type(file, &global.ty),
+        ) {
             found.insert(global.name.clone());
         }
     }
