@@ -35,13 +35,12 @@ pub(crate) struct GoRawBegin {
     pub handle: RawHandle,
     /// The handle as written (`db`, `s.db`), for messages.
     pub handle_name: String,
-    /// Connections only: the analysis of the function's paths from the `BEGIN`.
+    /// Connections only: the analysis of the function's paths from the `BEGIN`, when some
+    /// call of the function sends `COMMIT`/`ROLLBACK` on the connection. A function that
+    /// never does begins for its caller (`func begin(c *sql.Conn) error`): not analysed.
     pub outcome: Option<Outcome>,
     /// Pools only: the calls after it that send `COMMIT`/`ROLLBACK` through the same pool.
     pub pool_ends: Vec<CallId>,
-    /// Connections only: some call of the function sends `COMMIT`/`ROLLBACK` on it. A
-    /// function that never does begins for its caller (`func begin(c *sql.Conn) error`).
-    pub ended_here: bool,
 }
 
 /// The SQL text a statement call sends: its first string literal argument
@@ -157,14 +156,10 @@ fn call_kind(
                 returned_as_is: false,
             })
         }
-        Callee::Method { receiver, name, .. } if listed(&raw.connection_methods, name) => {
+        Callee::Method { receiver, name, .. } => {
+            let ty = raw.connection_methods.get(name)?;
             match handle_kind(file, models, function, receiver, depth + 1)? {
-                // `db.Conn(ctx)`: database/sql's connection goes back as it is;
-                // pgxpool's `Acquire` gives one the pool destroys if it is in a
-                // transaction when released.
-                RawHandle::Pool => Some(RawHandle::Connection {
-                    returned_as_is: name != "Acquire",
-                }),
+                RawHandle::Pool => typed(file, models, ty),
                 RawHandle::Connection { .. } => None,
             }
         }
@@ -174,9 +169,8 @@ fn call_kind(
 
 /// Each raw `BEGIN` of a function, with the analysis its handle calls for. At most
 /// `MAX_BEGINS_PER_FUNCTION` are analysed (each walks the function).
-pub(crate) fn raw_begins(file: &FileIr, models: &Models, id: FuncId) -> Vec<GoRawBegin> {
-    let function = file.function(id);
-    let function_id = id;
+pub(crate) fn raw_begins(file: &FileIr, models: &Models, function_id: FuncId) -> Vec<GoRawBegin> {
+    let function = file.function(function_id);
     let mut found = Vec::new();
     // Calls that send SQL ending the open transaction, by the handle they run on.
     let mut ends: Vec<Option<&Operand>> = vec![None; function.calls.len()];
@@ -216,10 +210,14 @@ pub(crate) fn raw_begins(file: &FileIr, models: &Models, id: FuncId) -> Vec<GoRa
                     handle_name,
                     outcome: None,
                     pool_ends,
-                    ended_here: false,
                 });
             }
             RawHandle::Connection { returned_as_is } => {
+                // A function that never ends it begins for its caller: nothing to follow.
+                let ended_here = ends.iter().any(|r| r.is_some_and(same));
+                if !ended_here {
+                    continue;
+                }
                 let call = function.call(id);
                 let bindings = match &call.result {
                     ResultUse::Assigned(b) => b.as_slice(),
@@ -242,7 +240,6 @@ pub(crate) fn raw_begins(file: &FileIr, models: &Models, id: FuncId) -> Vec<GoRa
                     handle_name,
                     outcome: Some(outcome),
                     pool_ends: Vec::new(),
-                    ended_here: ends.iter().any(|r| r.is_some_and(same)),
                 });
             }
         }

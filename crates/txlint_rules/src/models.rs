@@ -266,8 +266,9 @@ pub struct RawSql {
     pub pool_functions: Vec<String>,
     /// Functions whose first result is one connection (`pgx.Connect`).
     pub connection_functions: Vec<String>,
-    /// Methods that, called on a pool, return one of its connections (`db.Conn(ctx)`).
-    pub connection_methods: Vec<String>,
+    /// Methods that, called on a pool, return one of its connections, with the type of
+    /// the connection (`Conn` → `*sql.Conn`).
+    pub connection_methods: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -521,10 +522,6 @@ impl Models {
                 &mut self.raw_sql.connection_functions,
                 &other.raw_sql.connection_functions,
             ),
-            (
-                &mut self.raw_sql.connection_methods,
-                &other.raw_sql.connection_methods,
-            ),
             (&mut self.rows.query_methods, &other.rows.query_methods),
             (&mut self.rows.close_methods, &other.rows.close_methods),
             (
@@ -581,6 +578,12 @@ impl Models {
         ];
         for (mine, theirs) in lists {
             mine.extend(theirs.iter().cloned());
+        }
+        for (method, ty) in &other.raw_sql.connection_methods {
+            self.raw_sql
+                .connection_methods
+                .entry(method.clone())
+                .or_insert_with(|| ty.clone());
         }
     }
 

@@ -108,7 +108,7 @@ fn check_go_raw(cx: &Context, meta: &'static crate::registry::RuleMeta, out: &mu
                             .build(),
                     );
                 }
-                (RawHandle::Connection { .. }, Some(outcome)) if begin.ended_here => {
+                (RawHandle::Connection { .. }, Some(outcome)) => {
                     let exits = reported_exits(outcome);
                     if exits.is_empty() {
                         continue;
