@@ -86,6 +86,45 @@ pub fn controls(sql: &str) -> Vec<Control> {
         .collect()
 }
 
+/// The savepoint a text sets outside any transaction of its own and leaves set: on SQLite a
+/// `SAVEPOINT` with no transaction open begins one, which only `RELEASE` of that savepoint,
+/// `COMMIT` or `ROLLBACK` ends; `ROLLBACK TO` keeps it open. `None` for a text that begins
+/// with `BEGIN` (a raw begin) or ends what it set.
+pub fn outermost_savepoint(sql: &str) -> Option<String> {
+    let mut open: Option<String> = None;
+    for control in controls(sql) {
+        match control {
+            Control::Begin => return None,
+            Control::Savepoint(name) if open.is_none() => open = Some(name),
+            Control::Release(name) if open.as_ref().is_some_and(|o| same_name(o, &name)) => {
+                open = None;
+            }
+            Control::Commit | Control::Rollback => open = None,
+            _ => {}
+        }
+    }
+    open
+}
+
+/// Whether a text releases the savepoint `name` (or ends the whole transaction) before
+/// setting it again.
+pub fn releases(sql: &str, name: &str) -> bool {
+    for control in controls(sql) {
+        match control {
+            Control::Release(released) if same_name(&released, name) => return true,
+            Control::Commit | Control::Rollback => return true,
+            Control::Savepoint(set) if same_name(&set, name) => return false,
+            _ => {}
+        }
+    }
+    false
+}
+
+/// Savepoint names compare as SQL identifiers do, without regard to case.
+fn same_name(a: &str, b: &str) -> bool {
+    a.eq_ignore_ascii_case(b)
+}
+
 /// What running a whole SQL text does to the session's transaction, read in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Effect {
@@ -518,6 +557,27 @@ fn dollar_quote_end(bytes: &[u8], i: usize) -> Option<usize> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_savepoint_outside_a_transaction_is_the_outermost_until_released() {
+        assert_eq!(outermost_savepoint("SAVEPOINT batch"), Some("batch".into()));
+        assert_eq!(
+            outermost_savepoint("savepoint \"Batch\"; insert into t values (1)"),
+            Some("Batch".into())
+        );
+        assert_eq!(outermost_savepoint("BEGIN; SAVEPOINT batch"), None);
+        assert_eq!(outermost_savepoint("SAVEPOINT a; RELEASE a"), None);
+        assert_eq!(
+            outermost_savepoint("SAVEPOINT a; ROLLBACK TO a"),
+            Some("a".into())
+        );
+        assert_eq!(outermost_savepoint("RELEASE a"), None);
+        assert!(releases("RELEASE SAVEPOINT batch", "BATCH"));
+        assert!(releases("ROLLBACK", "batch"));
+        assert!(!releases("ROLLBACK TO batch", "batch"));
+        assert!(!releases("RELEASE other", "batch"));
+        assert!(!releases("SAVEPOINT batch; RELEASE batch", "batch"));
+    }
+
     use super::*;
 
     fn kinds(sql: &str) -> Vec<Control> {

@@ -97,6 +97,9 @@ pub(crate) fn check_left_in_transaction(cx: &Context, out: &mut Vec<Diagnostic>)
         let id = FuncId(index as u32);
         for holder in &facts.holders[index] {
             let model = model(cx, id, holder, Mode::Implicit);
+            if begins_by_sql_before_writes(cx, &model) {
+                continue;
+            }
             let openers = starts(&model, |call| model.opens(call));
             // A unit-of-work class that commits its own connection in a method of its
             // own leaves the transaction open on purpose between calls.
@@ -129,6 +132,22 @@ pub(crate) fn check_left_in_transaction(cx: &Context, out: &mut Vec<Diagnostic>)
             );
         }
     }
+}
+
+/// Whether the function controls the transaction of a connection whose driver begins by
+/// itself only before writes (sqlite3) with SQL text: a `BEGIN`, or a `SAVEPOINT` set
+/// outside a transaction. Its writes then run inside that transaction and open nothing;
+/// TX002 follows it.
+fn begins_by_sql_before_writes(cx: &Context, model: &ConnectionModel) -> bool {
+    let driver = &cx.models.drivers[model.holder.driver];
+    driver.implicit == crate::models::Implicit::Dml
+        && model.function.calls.iter().any(|call| {
+            model.is_statement(call)
+                && crate::python::sql_text(model.function, call).is_some_and(|sql| {
+                    crate::sql_control::effect(&sql).begins
+                        || crate::sql_control::outermost_savepoint(&sql).is_some()
+                })
+        })
 }
 
 /// TX011 lost-write.

@@ -24,6 +24,10 @@ pub(crate) struct ExplicitBegin {
     /// whose legacy mode begins by itself only before writes), the index of the connection's
     /// holder among the function's: `COMMIT`/`ROLLBACK` sent on it end the transaction.
     pub raw: Option<(usize, usize)>,
+    /// For a raw begin on SQLite that is a `SAVEPOINT` set outside any transaction (which
+    /// begins one there): its name. Only `RELEASE` of it, `COMMIT` or `ROLLBACK` end it;
+    /// `ROLLBACK TO` it keeps the transaction open.
+    pub savepoint: Option<String>,
 }
 
 pub(crate) struct ExplicitModel<'a> {
@@ -74,6 +78,10 @@ impl ExplicitModel<'_> {
         let holder = &facts.holders[index][raw];
         let model = raw_model(self.cx, index, holder);
         if model.is_statement(call) {
+            if let Some(name) = &self.begin.savepoint {
+                return crate::python::sql_text(self.function, call)
+                    .is_some_and(|sql| crate::sql_control::releases(&sql, name));
+            }
             return model
                 .facts
                 .sql_effect(FuncId(index as u32), self.function, call)
@@ -164,6 +172,7 @@ pub(crate) fn begins(cx: &Context, index: usize, function: &Function) -> Vec<Exp
             holders: holder.map_or_else(Vec::new, |v| aliases_of(function, v)),
             owner,
             raw: None,
+            savepoint: None,
         })
         .chain(raw_begins(cx, index, function))
         .collect();
@@ -192,20 +201,37 @@ fn raw_begins(cx: &Context, index: usize, function: &Function) -> Vec<ExplicitBe
             continue;
         }
         let model = raw_model(cx, index, holder);
-        for (call_index, call) in function.calls.iter().enumerate() {
-            if !model.is_statement(call) {
-                continue;
-            }
+        let statements: Vec<usize> = (0..function.calls.len())
+            .filter(|&i| model.is_statement(&function.calls[i]))
+            .collect();
+        let begin = |call_index: usize, savepoint: Option<String>| ExplicitBegin {
+            call: CallId(call_index as u32),
+            holders: Vec::new(),
+            owner: Some(holder.operand.clone()),
+            raw: Some((index, holder_index)),
+            savepoint,
+        };
+        let mut begun = false;
+        for &call_index in &statements {
             let leaves_open = facts
-                .sql_effect(FuncId(index as u32), function, call)
+                .sql_effect(FuncId(index as u32), function, &function.calls[call_index])
                 .is_some_and(|effect| effect.leaves_open);
             if leaves_open {
-                found.push(ExplicitBegin {
-                    call: CallId(call_index as u32),
-                    holders: Vec::new(),
-                    owner: Some(holder.operand.clone()),
-                    raw: Some((index, holder_index)),
-                });
+                found.push(begin(call_index, None));
+                begun = true;
+            }
+        }
+        // SQLite: a `SAVEPOINT` outside a transaction begins one. Only where the function
+        // begins nothing itself on the connection, and not on a parameter, which the
+        // caller may hand over inside its own transaction (a nested savepoint).
+        let sqlite = driver.database == Some(crate::models::Database::Sqlite);
+        if sqlite && !begun && holder.owner != crate::python::Owner::Param {
+            for &call_index in &statements {
+                let savepoint = crate::python::sql_text(function, &function.calls[call_index])
+                    .and_then(|sql| crate::sql_control::outermost_savepoint(&sql));
+                if savepoint.is_some() {
+                    found.push(begin(call_index, savepoint));
+                }
             }
         }
     }
@@ -315,6 +341,14 @@ pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                 |v| function.var(*v).name.clone(),
             );
             let (message, primary) = match (&begin.raw, &begin.owner) {
+                (Some(_), Some(owner)) if begin.savepoint.is_some() => (
+                    format!(
+                        "savepoint `{}` begins a transaction on `{}` that is not released on every path",
+                        begin.savepoint.as_deref().unwrap_or_default(),
+                        cx.display(function, owner)
+                    ),
+                    "a SQLite `SAVEPOINT` outside a transaction begins one",
+                ),
                 (Some(_), Some(owner)) => (
                     format!(
                         "raw `BEGIN` on `{}` is not ended by `COMMIT` or `ROLLBACK` on every path",
@@ -342,10 +376,12 @@ pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                 };
                 diagnostic = diagnostic.label(exit.range, text);
             }
-            let help = if begin.raw.is_some() {
-                "send `COMMIT` or `ROLLBACK` on every path (`try: … except BaseException: conn.execute(\"ROLLBACK\"); raise`), or use the driver's transaction block (`with conn.transaction():`, `async with conn.transaction():`)"
+            let help = if let Some(name) = &begin.savepoint {
+                format!("send `RELEASE {name}` on every path, after `ROLLBACK TO {name}` too: rolling back to a savepoint keeps the transaction it began open")
+            } else if begin.raw.is_some() {
+                "send `COMMIT` or `ROLLBACK` on every path (`try: … except BaseException: conn.execute(\"ROLLBACK\"); raise`), or use the driver's transaction block (`with conn.transaction():`, `async with conn.transaction():`)".to_string()
             } else {
-                "use the transaction as a context manager (`async with conn.transaction():`, `with conn.begin():`, `with transaction.atomic():`), or commit and roll back in `try`/`except`"
+                "use the transaction as a context manager (`async with conn.transaction():`, `with conn.begin():`, `with transaction.atomic():`), or commit and roll back in `try`/`except`".to_string()
             };
             out.push(
                 diagnostic
