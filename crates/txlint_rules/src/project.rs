@@ -16,6 +16,7 @@ use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -411,9 +412,11 @@ impl Exports {
 /// The exports of every unit of the project, resolved to a fixed point.
 #[derive(Default)]
 pub struct ProjectIndex {
-    units: HashMap<UnitKey, Exports>,
+    /// Shared with `files` for a unit of one file (a Python or Rust module), and with the
+    /// round before for a unit none of whose files was computed again.
+    units: Units,
     /// Each file's exports, by [`ProjectFile::id`], for [`ProjectIndex::resolve_from`].
-    files: HashMap<usize, Exports>,
+    files: HashMap<usize, Arc<Exports>>,
     /// The entries each file looked up, by id, for [`ProjectIndex::resolve_from`].
     lookups: HashMap<usize, BTreeSet<EntryKey>>,
     /// The facts each file's last computation found, by id: computed with the final
@@ -452,7 +455,7 @@ impl ProjectIndex {
         let key = (root.to_string(), String::new());
         let mut known = self.unit_digests.lock().unwrap_or_else(|e| e.into_inner());
         *known.entry(key).or_insert_with(|| {
-            let mut units: Vec<(&UnitKey, &Exports)> =
+            let mut units: Vec<(&UnitKey, &Arc<Exports>)> =
                 self.units.iter().filter(|(k, _)| k.0 == root).collect();
             units.sort_by(|a, b| a.0.cmp(b.0));
             let mut hasher = std::collections::hash_map::DefaultHasher::new();
@@ -487,7 +490,7 @@ impl ProjectIndex {
         // previous index). Which functions exist never changes, so after the first real
         // round only the files that looked up an entry that changed are computed again.
         let mut dirty: Vec<bool> = Vec::with_capacity(located.len());
-        let mut exports: Vec<Exports> = Vec::with_capacity(located.len());
+        let mut exports: Vec<Arc<Exports>> = Vec::with_capacity(located.len());
         let mut logs: Vec<BTreeSet<EntryKey>> = Vec::with_capacity(located.len());
         for file in &located {
             match previous.files.get(&file.id) {
@@ -497,14 +500,14 @@ impl ProjectIndex {
                     dirty.push(false);
                 }
                 None => {
-                    exports.push(skeleton(file.ir, settings));
+                    exports.push(Arc::new(skeleton(file.ir, settings)));
                     logs.push(BTreeSet::new());
                     dirty.push(true);
                 }
             }
         }
         let mut index = ProjectIndex {
-            units: merge_units(&located, &exports),
+            units: merge_units(&located, &exports, None),
             ..ProjectIndex::default()
         };
         let changed = changed_entries(&previous.units, &index.units);
@@ -538,12 +541,12 @@ impl ProjectIndex {
                 .zip(logs.iter_mut())
             {
                 if let Some((fresh, facts, looked_up)) = fresh {
-                    *slot = fresh;
+                    *slot = Arc::new(fresh);
                     *log = looked_up;
                     precomputed.insert(file.id, facts);
                 }
             }
-            let units = merge_units(&located, &exports);
+            let units = merge_units(&located, &exports, Some((&index.units, &dirty)));
             let changed = changed_entries(&index.units, &units);
             dirty = logs.iter().map(|log| !log.is_disjoint(&changed)).collect();
             index.units = units;
@@ -572,17 +575,46 @@ impl ProjectIndex {
 
 type UnitKey = (String, String);
 
-/// The exports of each unit: those of its files together.
-fn merge_units(files: &[&ProjectFile], exports: &[Exports]) -> HashMap<UnitKey, Exports> {
-    let mut units: HashMap<UnitKey, Exports> = HashMap::new();
-    for (file, exported) in files.iter().zip(exports) {
+/// The exports of each unit.
+type Units = HashMap<UnitKey, Arc<Exports>>;
+
+/// The exports of each unit: those of its files together. A unit of one file shares its
+/// file's exports; with the units of the round before and which files that round computed,
+/// a unit none of whose files was computed keeps its exports as they were.
+fn merge_units(
+    files: &[&ProjectFile],
+    exports: &[Arc<Exports>],
+    before: Option<(&Units, &[bool])>,
+) -> Units {
+    let mut members: HashMap<UnitKey, Vec<usize>> = HashMap::new();
+    for (index, file) in files.iter().enumerate() {
         let place = file.place.expect("located files have a place");
-        units
+        members
             .entry((place.root.clone(), place.own_unit(file.ir)))
             .or_default()
-            .merge(exported.clone());
+            .push(index);
     }
-    units
+    members
+        .into_iter()
+        .map(|(unit, indexes)| {
+            let unchanged = before.and_then(|(units, computed)| {
+                let fresh = indexes.iter().any(|&i| computed[i]);
+                units.get(&unit).filter(|_| !fresh)
+            });
+            let merged = match (unchanged, indexes.as_slice()) {
+                (Some(kept), _) => Arc::clone(kept),
+                (None, [only]) => Arc::clone(&exports[*only]),
+                (None, _) => {
+                    let mut merged = Exports::default();
+                    for &i in &indexes {
+                        merged.merge(Exports::clone(&exports[i]));
+                    }
+                    Arc::new(merged)
+                }
+            };
+            (unit, merged)
+        })
+        .collect()
 }
 
 /// The entry a file looks up to see a unit's transaction wrapper types.
@@ -595,11 +627,8 @@ const HANDLES: &str = "#handles";
 type EntryKey = (UnitKey, String);
 
 /// The entries whose summaries differ between two indexes (added and removed included).
-fn changed_entries(
-    before: &HashMap<UnitKey, Exports>,
-    after: &HashMap<UnitKey, Exports>,
-) -> BTreeSet<EntryKey> {
-    let empty = Exports::default();
+fn changed_entries(before: &Units, after: &Units) -> BTreeSet<EntryKey> {
+    let empty = Arc::new(Exports::default());
     let mut changed = BTreeSet::new();
     let units: BTreeSet<&UnitKey> = before.keys().chain(after.keys()).collect();
     for unit in units {
@@ -607,7 +636,7 @@ fn changed_entries(
             before.get(unit).unwrap_or(&empty),
             after.get(unit).unwrap_or(&empty),
         );
-        if old == new {
+        if Arc::ptr_eq(old, new) || old == new {
             continue;
         }
         let mut differ = |name: String| {
@@ -849,6 +878,7 @@ impl<'a> ProjectView<'a> {
         self.index
             .units
             .get(&(place.root.clone(), unit.to_string()))
+            .map(|exports| &**exports)
     }
 
     /// The exports of `unit`, noting that the file looks up `entry` in them.

@@ -97,7 +97,21 @@ impl WrapParts {
                     }
                 }
             }
-            if !shape.calls.is_empty() {
+            // A method can end the type's transaction, or shadow a promoted end, only
+            // through an end method's name or a call of one of its own methods: the
+            // others (most methods of most types) are left out of the parts.
+            let is_end = |name: &str| {
+                models
+                    .libraries
+                    .iter()
+                    .any(|l| l.is_commit(name) || l.is_rollback(name))
+            };
+            let may_matter = (!shape.calls.is_empty() && is_end(method))
+                || shape
+                    .calls
+                    .iter()
+                    .any(|(field, name)| field.is_empty() || is_end(name));
+            if may_matter {
                 parts
                     .methods
                     .insert((owner.to_string(), method.to_string()), shape);
