@@ -1813,11 +1813,10 @@ fn named_operands(function: &Function) -> Vec<Operand> {
             }
         }
     }
-    // Sorted by their text for a stable order; each formatted once, and duplicates (a
-    // handle named in every call) dropped first.
+    // Each once (a handle is named in every call). Unordered: every caller keys a map
+    // by them.
     let mut seen = std::collections::HashSet::new();
     out.retain(|o| seen.insert(o.clone()));
-    out.sort_by_cached_key(|o| format!("{o:?}"));
     out
 }
 
@@ -1881,6 +1880,22 @@ pub(crate) fn with_imported_receivers(file: &FileIr, project: &ProjectView) -> O
     // Method calls on instances of other modules' classes (`self.backend.get_engine()`
     // after `self.backend = Backend(…)`, `backend.get_engine()` after `from app.backend
     // import backend`) name that class's method, as a path the project index resolves.
+    // The functions that assign an instance of an imported name, found once: looking
+    // through every function of the file for each function is quadratic in a file of
+    // many methods.
+    let constructing: Vec<&Function> = file
+        .functions
+        .iter()
+        .filter(|function| {
+            function.calls.iter().any(|call| {
+                matches!(
+                    (&call.callee, &call.result),
+                    (Callee::Path(path), ResultUse::Assigned(_))
+                        if path.first().is_some_and(|first| file.import_named(first).is_some())
+                )
+            })
+        })
+        .collect();
     for (function_index, function) in file.functions.iter().enumerate() {
         let mut instances: Option<HashMap<Operand, Vec<String>>> = None;
         for (call_index, call) in function.calls.iter().enumerate() {
@@ -1893,7 +1908,8 @@ pub(crate) fn with_imported_receivers(file: &FileIr, project: &ProjectView) -> O
             ) {
                 continue;
             }
-            let instances = instances.get_or_insert_with(|| imported_instances(file, function));
+            let instances =
+                instances.get_or_insert_with(|| imported_instances(file, &constructing, function));
             let path: Vec<String> = match (instances.get(receiver), receiver) {
                 (Some(class), _) => class.iter().chain([name]).cloned().collect(),
                 // An instance another module keeps: the index knows its class.
@@ -1966,7 +1982,11 @@ fn module_instances(file: &FileIr) -> Vec<(String, String)> {
 /// from an import: `self.x` assigned `C(…)` in a method of the same class, a local or a
 /// module global assigned `C(…)`. One class only: an operand assigned instances of two
 /// is not resolved.
-fn imported_instances(file: &FileIr, function: &Function) -> HashMap<Operand, Vec<String>> {
+fn imported_instances(
+    file: &FileIr,
+    constructing: &[&Function],
+    function: &Function,
+) -> HashMap<Operand, Vec<String>> {
     let class = match function.kind {
         FunctionKind::Method => function.name.rsplit_once('.').map(|(c, _)| c),
         _ => None,
@@ -1984,7 +2004,7 @@ fn imported_instances(file: &FileIr, function: &Function) -> HashMap<Operand, Ve
         path.first()
             .is_some_and(|first| file.import_named(first).is_some())
     };
-    for other in &file.functions {
+    for &other in constructing {
         let same_class = other.kind == FunctionKind::Method
             && class.is_some()
             && other.name.rsplit_once('.').map(|(c, _)| c) == class;
@@ -2101,6 +2121,10 @@ fn exported_globals(
 /// Attributes of a registry that are its session (`db.session` where `db` is a
 /// Flask-SQLAlchemy object), among the operands the function names.
 fn session_attributes(models: &Models, function: &Function, kinds: &mut HashMap<Operand, Kind>) {
+    let registry = |kind: &Kind| matches!(kind, Kind::Pool { pool, .. } if !models.pool_kinds[*pool].session_attributes.is_empty());
+    if !kinds.values().any(registry) {
+        return;
+    }
     let mut found = Vec::new();
     for operand in named_operands(function) {
         let Operand::Field(base, attribute) = &operand else {

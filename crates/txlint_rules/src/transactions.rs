@@ -436,16 +436,14 @@ pub(crate) fn resolve_by_name(
         Callee::Method { name, .. } => (name, true),
         _ => return None,
     };
-    let candidates: Vec<FuncId> = by_name
+    let mut candidates = by_name
         .get(name)?
         .iter()
         .copied()
-        .filter(|&id| (file.function(id).kind == FunctionKind::Method) == want_method)
-        .collect();
-    match candidates.as_slice() {
-        [only] => Some(*only),
-        _ => None,
-    }
+        .filter(|&id| (file.function(id).kind == FunctionKind::Method) == want_method);
+    // The one candidate, or none when the name is ambiguous.
+    let only = candidates.next()?;
+    candidates.next().is_none().then_some(only)
 }
 
 /// For each parameter of `id`, whether the function calls it as a function: `f()` in its
