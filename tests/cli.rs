@@ -1350,6 +1350,39 @@ fn helpers_of_other_files_count_whichever_files_are_named_and_the_cache_follows_
     assert!(codes(&["store/save.go"]).is_empty());
 }
 
+const WRITER_CLASS: &str = "class Writer:\n    def __init__(self, conn):\n        self.conn = conn\n\n    def save(self, row):\n        cur = self.conn.cursor()\n        cur.execute(\"INSERT INTO t VALUES (%s)\", (row,))\n        cur.execute(\"UPDATE n SET c = c + 1\")\n        self.conn.commit()\n";
+
+/// `import psycopg2, shared` then a connection for each job, or the module's shared one.
+fn writer_maker(argument: &str) -> String {
+    format!("import psycopg2\n\nimport shared\nfrom writer import Writer\n\n\ndef job(dsn, row):\n    conn = psycopg2.connect(dsn)\n    Writer({argument}).save(row)\n")
+}
+
+/// What a constructor is handed comes from the modules that call it: the class's file
+/// is unchanged, yet its cached result follows the module that builds the instance.
+#[test]
+fn a_connection_handed_to_a_constructor_elsewhere_reaches_the_class_and_the_cache_follows() {
+    let dir = project(&[
+        (
+            "shared.py",
+            b"import psycopg2\n\nconn = psycopg2.connect(\"dbname=app\")\n",
+        ),
+        ("writer.py", WRITER_CLASS.as_bytes()),
+        ("jobs.py", writer_maker("conn").as_bytes()),
+    ]);
+    let codes = |args: &[&str]| finding_codes(&json_output(dir.path(), args));
+    // Built with a connection of the job's own: an exception takes it away.
+    assert!(codes(&["."]).is_empty());
+    // Built with the module's shared connection: the INSERT can leave it aborted.
+    fs::write(dir.path().join("jobs.py"), writer_maker("shared.conn")).unwrap();
+    let expected = [("writer.py".to_string(), "TX004".to_string(), 7)];
+    assert_eq!(codes(&["."]), expected);
+    assert_eq!(codes(&["--no-cache", "."]), expected);
+    // And back.
+    fs::write(dir.path().join("jobs.py"), writer_maker("conn")).unwrap();
+    assert!(codes(&["."]).is_empty());
+    assert!(dir.path().join(".txlint_cache").is_dir());
+}
+
 /// Flask-SQLAlchemy's `db` made in one module and re-exported by the package's
 /// `__init__`, which names no database library: a view that imports it from the package
 /// is reported the same whether the whole project or the view alone is named.

@@ -1361,14 +1361,16 @@ fn project_indexes(
             continue;
         }
         if current {
-            // Python files passed over that import a helper the index knows.
+            // Python files passed over that import a helper the index knows, or whose
+            // classes another module hands a long-lived connection.
             let second = second_chance(targets, stages, |_, target, outcome, imports| {
-                if outcome.language != Some(Language::Python) || imports.is_empty() {
+                if outcome.language != Some(Language::Python) {
                     return None;
                 }
                 let index = indexes.get(&profile_id(&target.profile))?;
                 let place = locate(Language::Python, &real(target), fs);
-                if !index.view(place.as_ref()).imports_python_helpers(imports) {
+                let view = index.view(place.as_ref());
+                if !view.imports_python_helpers(imports) && !view.is_handed_connections() {
                     return None;
                 }
                 let text = read_source(&target.path, args.max_file_size).ok()?;
@@ -1380,9 +1382,9 @@ fn project_indexes(
                     .into_iter()
                     .partition(|file| {
                         indexes.get(&file.profile).is_some_and(|index| {
-                            index
-                                .view(file.place.as_ref())
-                                .imports_python_helpers(&file.imports)
+                            let view = index.view(file.place.as_ref());
+                            view.imports_python_helpers(&file.imports)
+                                || view.is_handed_connections()
                         })
                     });
             passed_over = keep;

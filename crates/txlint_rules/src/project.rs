@@ -25,7 +25,7 @@ use txlint_ir::Language;
 
 use crate::facts::FileFacts;
 use crate::models::Models;
-use crate::python::{Kind, PyFacts, PySummary};
+use crate::python::{Handed, HandedTo, Kind, PyFacts, PySummary};
 use crate::rust_summary::RustSummary;
 use crate::transactions::{FileSummaries, Summary};
 use crate::wrapping::WrapParts;
@@ -374,6 +374,10 @@ struct Exports {
     go_handle_globals: BTreeSet<String>,
     /// Rust: the free functions of a module.
     rust: BTreeMap<String, RustSummary>,
+    /// Python: the long-lived connections this unit hands to classes of the project when
+    /// it makes their instances (`Store(config.conn)`). A fact about the class's module,
+    /// gathered from every unit (see [`ProjectIndex::python_handed`]).
+    python_handed: Vec<Handed>,
 }
 
 impl Exports {
@@ -406,6 +410,7 @@ impl Exports {
         self.go_wrapping.merge(&other.go_wrapping);
         self.go_handle_globals.extend(other.go_handle_globals);
         self.rust.extend(other.rust);
+        self.python_handed.extend(other.python_handed);
     }
 }
 
@@ -425,6 +430,9 @@ pub struct ProjectIndex {
     /// Each unit's digest, made on first use: every file of a package depends on all of
     /// it, and hashing its exports once per file made the digests quadratic.
     unit_digests: std::sync::Mutex<HashMap<UnitKey, u64>>,
+    /// By the module of the class: the long-lived connections the units hand to its
+    /// classes' constructors, gathered from every unit's exports.
+    python_handed: HashMap<UnitKey, Vec<HandedTo>>,
     /// How many rounds the fixed point took (for `-v` and the tests).
     pub rounds: usize,
     /// How many file summaries were computed over all rounds (for `-v`).
@@ -506,8 +514,10 @@ impl ProjectIndex {
                 }
             }
         }
+        let units = merge_units(&located, &exports, None);
         let mut index = ProjectIndex {
-            units: merge_units(&located, &exports, None),
+            python_handed: handed_by_module(&units),
+            units,
             ..ProjectIndex::default()
         };
         let changed = changed_entries(&previous.units, &index.units);
@@ -549,6 +559,7 @@ impl ProjectIndex {
             let units = merge_units(&located, &exports, Some((&index.units, &dirty)));
             let changed = changed_entries(&index.units, &units);
             dirty = logs.iter().map(|log| !log.is_disjoint(&changed)).collect();
+            index.python_handed = handed_by_module(&units);
             index.units = units;
         }
         index.lookups = located.iter().map(|f| f.id).zip(logs).collect();
@@ -626,10 +637,39 @@ const HANDLES: &str = "#handles";
 /// A unit and a name looked up in it (`.name` for a Go method).
 type EntryKey = (UnitKey, String);
 
+/// Entry of a Python module under which its files look up what other units hand to the
+/// constructors of its classes.
+const HANDED: &str = "#handed";
+
+/// What the units hand to the classes of each module (see [`Exports::python_handed`]).
+fn handed_by_module(units: &Units) -> HashMap<UnitKey, Vec<HandedTo>> {
+    let mut by_module: HashMap<UnitKey, Vec<HandedTo>> = HashMap::new();
+    for ((root, _), exports) in units {
+        for handed in &exports.python_handed {
+            by_module
+                .entry((root.clone(), handed.module.clone()))
+                .or_default()
+                .push(handed.to.clone());
+        }
+    }
+    for handed in by_module.values_mut() {
+        handed.sort_by_cached_key(|h| format!("{h:?}"));
+        handed.dedup();
+    }
+    by_module
+}
+
 /// The entries whose summaries differ between two indexes (added and removed included).
 fn changed_entries(before: &Units, after: &Units) -> BTreeSet<EntryKey> {
     let empty = Arc::new(Exports::default());
     let mut changed = BTreeSet::new();
+    // What is handed to a module's classes comes from other units.
+    let (handed_before, handed_after) = (handed_by_module(before), handed_by_module(after));
+    for module in handed_before.keys().chain(handed_after.keys()) {
+        if handed_before.get(module) != handed_after.get(module) {
+            changed.insert((module.clone(), HANDED.to_string()));
+        }
+    }
     let units: BTreeSet<&UnitKey> = before.keys().chain(after.keys()).collect();
     for unit in units {
         let (old, new) = (
@@ -816,6 +856,7 @@ fn exports_of(ir: &FileIr, settings: &Settings, view: &ProjectView) -> (Exports,
                         ..PySummary::default()
                     });
             }
+            exports.python_handed = facts.handed_out(ir, view);
             for (name, kind) in &facts.exported_globals {
                 exports
                     .python
@@ -1066,6 +1107,58 @@ impl<'a> ProjectView<'a> {
             .as_ref()
     }
 
+    /// The class of the project a call makes an instance of, as (its module, its name):
+    /// `Store(…)` of the file's own module or after `from app.store import Store`,
+    /// `store.Store(…)` after `from app import store`. An imported name of a module the
+    /// index does not hold yet may be one.
+    pub(crate) fn python_class(&self, file: &FileIr, path: &[String]) -> Option<(String, String)> {
+        let place = self.place?;
+        let (module, class) = match path {
+            [class] if file.import_named(class).is_none() => {
+                (place.unit_key().to_string(), class.clone())
+            }
+            _ => {
+                file.import_named(path.first()?)?;
+                let segments: Vec<&str> = path.iter().map(String::as_str).collect();
+                let absolute = self.absolute_module(&crate::python::resolve(file, &segments))?;
+                let (module, class) = absolute.rsplit_once('.')?;
+                (module.to_string(), class.to_string())
+            }
+        };
+        let init = format!("{class}.__init__");
+        match self.lookup(&module, &init) {
+            Some(exports) => {
+                exports.python.get(&init)?;
+            }
+            // A module passed over (it imports no driver) is not in the index yet: what
+            // it is handed is what makes it worth reading.
+            None if path.len() > 1 || file.import_named(&path[0]).is_some() => {}
+            None => return None,
+        }
+        Some((module, class))
+    }
+
+    /// What the units of the project hand to the constructors of this file's classes.
+    pub(crate) fn python_handed(&self) -> &'a [HandedTo] {
+        let Some(place) = self.place else {
+            return &[];
+        };
+        let key = (place.root.clone(), place.unit_key().to_string());
+        if let Some(log) = self.log {
+            log.borrow_mut().insert((key.clone(), HANDED.to_string()));
+        }
+        self.index
+            .python_handed
+            .get(&key)
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// Whether other modules hand long-lived connections to this Python module's classes:
+    /// a module that imports no driver is then worth lowering.
+    pub fn is_handed_connections(&self) -> bool {
+        !self.python_handed().is_empty()
+    }
+
     /// A dotted name with its relative prefix (`..app.db`) resolved against this file's
     /// module.
     fn absolute_module(&self, dotted: &str) -> Option<String> {
@@ -1161,6 +1254,10 @@ impl<'a> ProjectView<'a> {
                 key.hash(&mut hasher);
                 unit.hash(&mut hasher);
             }
+        }
+        // What other units hand to this module's classes.
+        if file.language == Language::Python {
+            format!("{:?}", self.python_handed()).hash(&mut hasher);
         }
         hasher.finish()
     }

@@ -71,6 +71,56 @@ pub(crate) struct Holder {
     pub context: Option<(CallId, ContextExit)>,
 }
 
+/// A long-lived connection a module hands to the constructor of a class of the project
+/// (`Store(config.conn)`): a fact about the class's module.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Handed {
+    /// The dotted name of the class's module.
+    pub module: String,
+    pub to: HandedTo,
+}
+
+/// What a class's constructor is handed (see [`Handed`]).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct HandedTo {
+    pub class: String,
+    pub param: HandedParam,
+    /// The connection's kind where it is made.
+    pub kind: Kind,
+}
+
+/// Which parameter of `__init__` an argument fills.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum HandedParam {
+    /// By position, `self` not counted.
+    Position(usize),
+    Keyword(String),
+}
+
+impl HandedParam {
+    /// The parameter of `__init__` it fills.
+    fn of(&self, init: &Function) -> Option<VarId> {
+        match self {
+            HandedParam::Position(position) => init.params.get(*position).copied(),
+            HandedParam::Keyword(name) => init
+                .params
+                .iter()
+                .copied()
+                .find(|&param| init.var(param).name == *name),
+        }
+    }
+}
+
+/// Whether an operand is a module global or an attribute of one (`conn`, `config.conn`,
+/// `state.db.conn`): it lives as long as the process.
+pub(crate) fn module_level(operand: &Operand) -> bool {
+    match operand {
+        Operand::Global(_) => true,
+        Operand::Field(base, _) => module_level(base),
+        _ => false,
+    }
+}
+
 /// Summaries of the file's functions and methods (and, through the project index, of
 /// other modules' functions), helpers of helpers included.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -241,6 +291,12 @@ pub(crate) struct PyFacts {
     /// The module's dotted name in its project (empty for a file checked alone): pool
     /// keys of module globals and class attributes are qualified with it.
     module: String,
+    /// The long-lived connections other modules (or this one) hand to the constructors of
+    /// the module's classes.
+    handed_in: Vec<HandedTo>,
+    /// `(class, attribute)`: attributes `__init__` stores a handed long-lived connection in
+    /// (`self.conn = conn`). They live as long as the process, whoever keeps the instance.
+    handed_fields: Vec<(String, String)>,
     declared: Declared,
     /// Per function, on first use: what each call's SQL text does to the transaction
     /// (see [`PyFacts::sql_effect`]).
@@ -314,6 +370,8 @@ impl PyFacts {
             shared: HashMap::new(),
             caller_ended: Vec::new(),
             module: project.module().to_string(),
+            handed_in: project.python_handed().to_vec(),
+            handed_fields: Vec::new(),
             declared: Declared::of(file, models),
             sql_effects: file.functions.iter().map(|_| Default::default()).collect(),
         };
@@ -366,6 +424,7 @@ impl PyFacts {
             &facts.module_instances,
         );
         facts.instance_globals = instance_globals(file, &facts.summaries, &facts.module_instances);
+        facts.handed_fields = facts.handed_fields(file);
         facts.caller_ended = caller_ended(models, file);
         let holders: Vec<Vec<Holder>> = file
             .functions
@@ -712,6 +771,110 @@ impl PyFacts {
         self.module_instances.iter().any(|(_, c)| c == class)
     }
 
+    /// Whether a holder of a method is an attribute its class's `__init__` stores a
+    /// long-lived connection in that some module hands it (`self.conn` after
+    /// `Store(config.conn)`).
+    pub fn holds_handed_connection(&self, method: &Function, holder: &Operand) -> bool {
+        let (Some((class, _)), Some(receiver)) = (method.name.rsplit_once('.'), method.receiver)
+        else {
+            return false;
+        };
+        match holder {
+            Operand::Field(base, attribute) if **base == Operand::Var(receiver) => self
+                .handed_fields
+                .iter()
+                .any(|(c, a)| c == class && a == attribute),
+            _ => false,
+        }
+    }
+
+    /// The attributes of the file's classes that `__init__` assigns a handed long-lived
+    /// connection (see [`PyFacts::handed_fields`]).
+    fn handed_fields(&self, file: &FileIr) -> Vec<(String, String)> {
+        let mut fields = Vec::new();
+        for handed in &self.handed_in {
+            let init_name = format!("{}.__init__", handed.class);
+            let Some(init) = file
+                .functions
+                .iter()
+                .find(|f| f.kind == FunctionKind::Method && f.name == init_name)
+            else {
+                continue;
+            };
+            let (Some(param), Some(receiver)) = (handed.param.of(init), init.receiver) else {
+                continue;
+            };
+            let param = Operand::Var(param);
+            for event in init.events() {
+                let Event::Assign {
+                    targets, values, ..
+                } = event
+                else {
+                    continue;
+                };
+                for (target, value) in targets.iter().zip(values) {
+                    if let Binding::Place(Operand::Field(base, attribute)) = target {
+                        if **base == Operand::Var(receiver) && *value == param {
+                            fields.push((handed.class.clone(), attribute.clone()));
+                        }
+                    }
+                }
+            }
+        }
+        fields.sort();
+        fields.dedup();
+        fields
+    }
+
+    /// The long-lived connections (module globals and their attributes, this module's or
+    /// imported) the file hands to constructors of the project's classes.
+    pub(crate) fn handed_out(&self, file: &FileIr, project: &ProjectView) -> Vec<Handed> {
+        let mut handed = Vec::new();
+        for (function, kinds) in file.functions.iter().zip(&self.kinds) {
+            let long_lived = |operand: &Operand| match kinds.get(operand) {
+                Some(
+                    kind @ Kind::Connection {
+                        autocommit: false, ..
+                    },
+                ) if module_level(operand) => Some(kind.clone()),
+                _ => None,
+            };
+            for call in &function.calls {
+                let Callee::Path(path) = &call.callee else {
+                    continue;
+                };
+                let arguments: Vec<(HandedParam, Kind)> = call
+                    .args
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, a)| Some((HandedParam::Position(i), long_lived(a)?)))
+                    .chain(call.keywords.iter().filter_map(|(name, value)| {
+                        Some((HandedParam::Keyword(name.clone()), long_lived(value)?))
+                    }))
+                    .collect();
+                if arguments.is_empty() {
+                    continue;
+                }
+                let Some((module, class)) = project.python_class(file, path) else {
+                    continue;
+                };
+                for (param, kind) in arguments {
+                    handed.push(Handed {
+                        module: module.clone(),
+                        to: HandedTo {
+                            class: class.clone(),
+                            param,
+                            kind,
+                        },
+                    });
+                }
+            }
+        }
+        handed.sort_by_cached_key(|h| format!("{h:?}"));
+        handed.dedup();
+        handed
+    }
+
     /// The file's context-manager classes, from their own bodies: a top-level class whose
     /// `__enter__` (`__aenter__`) returns a connection it keeps in an attribute of the
     /// instance (`self.conn = self.pool.getconn(); return self.conn`), and whose `__exit__`
@@ -1007,6 +1170,17 @@ impl PyFacts {
             if let Some(ty) = &var.ty {
                 if let Some(kind) = kind_of_type(models, &resolve_annotation(file, ty)) {
                     kinds.insert(operand.clone(), kind);
+                }
+            }
+        }
+        // `__init__`'s parameters that a module fills with a long-lived connection: of
+        // the kind it has there, unless declared.
+        if let Some(class) = function.name.strip_suffix(".__init__") {
+            for handed in self.handed_in.iter().filter(|h| h.class == class) {
+                if let Some(param) = handed.param.of(function) {
+                    kinds
+                        .entry(Operand::Var(param))
+                        .or_insert_with(|| handed.kind.clone());
                 }
             }
         }

@@ -588,28 +588,28 @@ fn harm(cx: &Context, model: &ConnectionModel) -> Option<Harm> {
 
 /// Whether a long-lived holder is evidently shared by later calls: a module global, an
 /// attribute of an object the module keeps (`state.conn`), a connection a plain function
-/// gets from a helper (which hands out a module's), or any connection a method of a class
-/// the module keeps an instance of (`service = Service()`) uses. An attribute of an object
+/// gets from a helper (which hands out a module's), any connection a method of a class
+/// the module keeps an instance of (`service = Service()`) uses, or an attribute a
+/// constructor stores a long-lived connection in that some module of the project hands it
+/// (`Store(config.conn)`). An attribute of an object
 /// whose life is not visible is not: callers often make it for one job (`Report(dsn).run()`)
 /// or hold its connection in a block that rolls back and closes (`with psycopg.connect(…)
 /// as conn: Store(conn).load()`), and the exception then takes the connection with it.
 fn outlives_every_call(cx: &Context, model: &ConnectionModel) -> bool {
-    fn module_level(operand: &Operand) -> bool {
-        match operand {
-            Operand::Global(_) => true,
-            Operand::Field(base, _) => module_level(base),
-            _ => false,
-        }
-    }
     let function = model.function;
-    if module_level(&model.holder.operand) {
+    if crate::python::module_level(&model.holder.operand) {
         return true;
     }
     match function.kind {
-        txlint_ir::ir::FunctionKind::Method => function
-            .name
-            .rsplit_once('.')
-            .is_some_and(|(class, _)| cx.python().kept_at_module_level(class)),
+        txlint_ir::ir::FunctionKind::Method => {
+            function
+                .name
+                .rsplit_once('.')
+                .is_some_and(|(class, _)| cx.python().kept_at_module_level(class))
+                || cx
+                    .python()
+                    .holds_handed_connection(function, &model.holder.operand)
+        }
         _ => matches!(model.holder.operand, Operand::Var(_)),
     }
 }
