@@ -1383,6 +1383,45 @@ fn a_connection_handed_to_a_constructor_elsewhere_reaches_the_class_and_the_cach
     assert!(dir.path().join(".txlint_cache").is_dir());
 }
 
+const SHARED_CONNECTION_MODULE: &[u8] =
+    b"import psycopg2\n\nconn = psycopg2.connect(\"dbname=app\")\n";
+
+/// Reads the connection of module `config`, imported by the name the project's own
+/// directory gives it.
+const READS_CONFIG_CONNECTION: &[u8] = b"import config\n\n\ndef person(name):\n    cur = config.conn.cursor()\n    cur.execute(\"SELECT id FROM people WHERE name = %s\", (name,))\n    return cur.fetchone()\n";
+
+/// Namespace packages (no `__init__.py`): a module imports `config` from the directory
+/// the project runs from, whichever files are named, but not from above the project's
+/// own directory.
+#[test]
+fn namespace_packages_import_from_the_project_directory_and_not_above_it() {
+    let dir = project(&[
+        ("bot/requirements.txt", b"psycopg2\n"),
+        ("bot/config.py", SHARED_CONNECTION_MODULE),
+        ("bot/modules/people/lookup.py", READS_CONFIG_CONNECTION),
+    ]);
+    let codes = |args: &[&str]| finding_codes(&json_output(dir.path(), args));
+    let expected = [(
+        "bot/modules/people/lookup.py".to_string(),
+        "TX004".to_string(),
+        6,
+    )];
+    assert_eq!(codes(&["--no-cache", "bot"]), expected);
+    assert_eq!(
+        codes(&["--no-cache", "bot/modules/people/lookup.py"]),
+        expected
+    );
+    // Above the directory with `requirements.txt` is another project.
+    let dir = project(&[
+        ("config.py", SHARED_CONNECTION_MODULE),
+        ("bot/requirements.txt", b"psycopg2\n"),
+        ("bot/modules/people/lookup.py", READS_CONFIG_CONNECTION),
+    ]);
+    let codes = |args: &[&str]| finding_codes(&json_output(dir.path(), args));
+    assert!(codes(&["--no-cache", "bot/modules/people/lookup.py"]).is_empty());
+    assert!(codes(&["--no-cache", "."]).is_empty());
+}
+
 /// Flask-SQLAlchemy's `db` made in one module and re-exported by the package's
 /// `__init__`, which names no database library: a view that imports it from the package
 /// is reported the same whether the whole project or the view alone is named.

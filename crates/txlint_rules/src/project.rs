@@ -41,6 +41,10 @@ pub struct Place {
     /// dotted name (`app.db`; a package's `__init__.py` is `app.__init__`). Rust: the
     /// module's path in its crate (`crate::db`; `crate` for `lib.rs` and `main.rs`).
     pub unit: String,
+    /// Python: how many directories above the root an absolute import may be found in
+    /// (namespace packages), up to the project's own directory (see
+    /// [`namespace_levels`]). Zero elsewhere.
+    pub namespace_levels: usize,
 }
 
 impl Place {
@@ -95,12 +99,14 @@ pub fn locate(language: Language, path: &Path, fs: &dyn ProjectFs) -> Option<Pla
                 return Some(Place {
                     root: ancestor.to_string_lossy().into_owned(),
                     unit,
+                    namespace_levels: 0,
                 });
             }
             let dir = directory.to_string_lossy().into_owned();
             Some(Place {
                 root: dir.clone(),
                 unit: dir,
+                namespace_levels: 0,
             })
         }
         Language::Python => {
@@ -117,6 +123,7 @@ pub fn locate(language: Language, path: &Path, fs: &dyn ProjectFs) -> Option<Pla
             Some(Place {
                 root: root.to_string_lossy().into_owned(),
                 unit: parts.join("."),
+                namespace_levels: namespace_levels(&root, fs),
             })
         }
         Language::Rust => locate_rust(path, fs),
@@ -137,6 +144,7 @@ fn locate_rust(path: &Path, fs: &dyn ProjectFs) -> Option<Place> {
         return Some(Place {
             root: path.to_string_lossy().into_owned(),
             unit: "crate".to_string(),
+            namespace_levels: 0,
         });
     };
     let mut parts: Vec<String> = relative
@@ -166,6 +174,7 @@ fn locate_rust(path: &Path, fs: &dyn ProjectFs) -> Option<Place> {
     Some(Place {
         root: root.to_string_lossy().into_owned(),
         unit: unit.join("::"),
+        namespace_levels: 0,
     })
 }
 
@@ -211,15 +220,34 @@ pub fn context_of(file: &FileIr, place: &Place, fs: &dyn ProjectFs) -> Vec<PathB
                     continue;
                 };
                 let parent = absolute.rsplit_once('.').map(|(m, _)| m.to_string());
-                for module in std::iter::once(absolute).chain(parent) {
-                    let relative: PathBuf = module.split('.').collect();
-                    for candidate in [
-                        root.join(&relative).with_extension("py"),
-                        root.join(&relative).join("__init__.py"),
-                    ] {
-                        if fs.is_file(&candidate) {
-                            wanted.push(candidate);
+                let modules: Vec<String> = std::iter::once(absolute).chain(parent).collect();
+                // Under the root, else (an absolute import of namespace packages) under
+                // the nearest directory above it that has the module, not above the
+                // project's own directory.
+                let absolute_import = !import.path.starts_with('.');
+                let directories = std::iter::once(root).chain(root.ancestors().skip(1).take(
+                    if absolute_import {
+                        place.namespace_levels
+                    } else {
+                        0
+                    },
+                ));
+                let mut found = false;
+                for directory in directories {
+                    for module in &modules {
+                        let relative: PathBuf = module.split('.').collect();
+                        for candidate in [
+                            directory.join(&relative).with_extension("py"),
+                            directory.join(&relative).join("__init__.py"),
+                        ] {
+                            if fs.is_file(&candidate) {
+                                wanted.push(candidate);
+                                found = true;
+                            }
                         }
+                    }
+                    if found {
+                        break;
                     }
                 }
             }
@@ -433,6 +461,11 @@ pub struct ProjectIndex {
     /// By the module of the class: the long-lived connections the units hand to its
     /// classes' constructors, gathered from every unit's exports.
     python_handed: HashMap<UnitKey, Vec<HandedTo>>,
+    /// The Python modules by the names they have above their roots (see
+    /// [`namespace_aliases`]).
+    python_aliases: HashMap<UnitKey, UnitKey>,
+    /// Every name a Python module of the index has, under its root or above it.
+    python_names: std::collections::HashSet<String>,
     /// How many rounds the fixed point took (for `-v` and the tests).
     pub rounds: usize,
     /// How many file summaries were computed over all rounds (for `-v`).
@@ -515,12 +548,44 @@ impl ProjectIndex {
             }
         }
         let units = merge_units(&located, &exports, None);
+        let mut aliases_of: HashMap<UnitKey, Vec<UnitKey>> = HashMap::new();
+        for file in located.iter().filter(|f| f.ir.language == Language::Python) {
+            let place = file.place.expect("located files have a place");
+            let key = (place.root.clone(), place.unit_key().to_string());
+            aliases_of
+                .entry(key.clone())
+                .or_insert_with(|| namespace_aliases(&key));
+        }
         let mut index = ProjectIndex {
             python_handed: handed_by_module(&units),
+            python_aliases: aliases_of
+                .iter()
+                .flat_map(|(key, aliases)| aliases.iter().map(move |a| (a.clone(), key.clone())))
+                .collect(),
+            python_names: aliases_of
+                .iter()
+                .flat_map(|(key, aliases)| std::iter::once(key).chain(aliases))
+                .map(|(_, name)| name.clone())
+                .collect(),
             units,
             ..ProjectIndex::default()
         };
-        let changed = changed_entries(&previous.units, &index.units);
+        // A changed module is also changed under the names it has above its root, and
+        // under each of its names whatever the root (see `ProjectView::python_lookup`).
+        let with_aliases = |changed: BTreeSet<EntryKey>| -> BTreeSet<EntryKey> {
+            let mut all = changed.clone();
+            for (key, entry) in changed {
+                let Some(aliases) = aliases_of.get(&key) else {
+                    continue;
+                };
+                for name in std::iter::once(&key).chain(aliases) {
+                    all.insert((name.clone(), entry.clone()));
+                    all.insert(((ANY_ROOT.to_string(), name.1.clone()), entry.clone()));
+                }
+            }
+            all
+        };
+        let changed = with_aliases(changed_entries(&previous.units, &index.units));
         for (dirty, log) in dirty.iter_mut().zip(&logs) {
             *dirty |= !log.is_disjoint(&changed);
         }
@@ -557,7 +622,7 @@ impl ProjectIndex {
                 }
             }
             let units = merge_units(&located, &exports, Some((&index.units, &dirty)));
-            let changed = changed_entries(&index.units, &units);
+            let changed = with_aliases(changed_entries(&index.units, &units));
             dirty = logs.iter().map(|log| !log.is_disjoint(&changed)).collect();
             index.python_handed = handed_by_module(&units);
             index.units = units;
@@ -637,6 +702,86 @@ const HANDLES: &str = "#handles";
 /// A unit and a name looked up in it (`.name` for a Go method).
 type EntryKey = (UnitKey, String);
 
+/// Files that mark a Python project's own directory: imports are not looked for above it.
+const PROJECT_MARKERS: [&str; 5] = [
+    "pyproject.toml",
+    "setup.py",
+    "setup.cfg",
+    "requirements.txt",
+    ".git/HEAD",
+];
+
+/// How many directories above a Python root an absolute import is looked for: up to
+/// [`NAMESPACE_LEVELS`], and not past the first that has a [`PROJECT_MARKERS`] file (none
+/// when the root has one).
+fn namespace_levels(root: &Path, fs: &dyn ProjectFs) -> usize {
+    let marked = |directory: &Path| {
+        PROJECT_MARKERS
+            .iter()
+            .any(|m| fs.is_file(&directory.join(m)))
+    };
+    if marked(root) {
+        return 0;
+    }
+    let mut levels = 0;
+    for directory in root.ancestors().skip(1).take(NAMESPACE_LEVELS) {
+        levels += 1;
+        if marked(directory) {
+            break;
+        }
+    }
+    levels
+}
+
+/// How many directories above a Python file's root an absolute import is looked for: a
+/// project of namespace packages (directories without `__init__.py`) runs from a
+/// directory above the file's own (`import config` in `modules/registry/cog.py`).
+pub(crate) const NAMESPACE_LEVELS: usize = 4;
+
+/// Whether a directory's name can be a package's in an import.
+fn is_identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
+        && chars.all(|c| c.is_alphanumeric() || c == '_')
+}
+
+/// The names a Python module can be imported by from the directories above its root
+/// (namespace packages): module `cog` of root `repo/modules/registry` is also
+/// `registry.cog` under `repo/modules` and `modules.registry.cog` under `repo`.
+fn namespace_aliases(key: &UnitKey) -> Vec<UnitKey> {
+    let mut aliases = Vec::new();
+    let mut prefix = key.1.clone();
+    let mut directory = Path::new(&key.0);
+    for _ in 0..NAMESPACE_LEVELS {
+        let (Some(parent), Some(name)) = (
+            directory.parent(),
+            directory.file_name().and_then(|n| n.to_str()),
+        ) else {
+            break;
+        };
+        if !is_identifier(name) {
+            break;
+        }
+        prefix = format!("{name}.{prefix}");
+        aliases.push((parent.to_string_lossy().into_owned(), prefix.clone()));
+        directory = parent;
+    }
+    aliases
+}
+
+/// The root under which a Python module not found is noted, by the name it was looked up
+/// by (not a directory: no file has it).
+const ANY_ROOT: &str = "*";
+
+/// The keys a module a file of this place imports as `unit` may have above its root.
+fn namespace_candidates<'r>(place: &'r Place, unit: &'r str) -> impl Iterator<Item = UnitKey> + 'r {
+    Path::new(&place.root)
+        .ancestors()
+        .skip(1)
+        .take(place.namespace_levels)
+        .map(move |directory| (directory.to_string_lossy().into_owned(), unit.to_string()))
+}
+
 /// Entry of a Python module under which its files look up what other units hand to the
 /// constructors of its classes.
 const HANDED: &str = "#handed";
@@ -644,12 +789,14 @@ const HANDED: &str = "#handed";
 /// What the units hand to the classes of each module (see [`Exports::python_handed`]).
 fn handed_by_module(units: &Units) -> HashMap<UnitKey, Vec<HandedTo>> {
     let mut by_module: HashMap<UnitKey, Vec<HandedTo>> = HashMap::new();
-    for ((root, _), exports) in units {
+    for exports in units.values() {
         for handed in &exports.python_handed {
-            by_module
-                .entry((root.clone(), handed.module.clone()))
-                .or_default()
-                .push(handed.to.clone());
+            for key in &handed.keys {
+                by_module
+                    .entry(key.clone())
+                    .or_default()
+                    .push(handed.to.clone());
+            }
         }
     }
     for handed in by_module.values_mut() {
@@ -922,6 +1069,52 @@ impl<'a> ProjectView<'a> {
             .map(|exports| &**exports)
     }
 
+    /// The key of a Python module a file of this root imports by `unit`: under the root,
+    /// or, for namespace packages, under a directory above it (see [`namespace_aliases`]).
+    fn python_key(&self, unit: &str) -> Option<UnitKey> {
+        let place = self.place?;
+        let key = (place.root.clone(), unit.to_string());
+        if self.index.units.contains_key(&key) {
+            return Some(key);
+        }
+        // Most names are not the project's (`typing`, `sqlalchemy.orm`).
+        if !self.index.python_names.contains(unit) {
+            return None;
+        }
+        namespace_candidates(place, unit).find_map(|candidate| {
+            if self.index.units.contains_key(&candidate) {
+                Some(candidate)
+            } else {
+                self.index.python_aliases.get(&candidate).cloned()
+            }
+        })
+    }
+
+    fn python_unit(&self, unit: &str) -> Option<&'a Exports> {
+        let key = self.python_key(unit)?;
+        self.index.units.get(&key).map(|exports| &**exports)
+    }
+
+    /// [`ProjectView::lookup`] of a Python module. Not found, it is noted under its name
+    /// whatever the root ([`ANY_ROOT`]): a module added later may be a namespace
+    /// package's, whose key has a root above this file's.
+    fn python_lookup(&self, unit: &str, entry: &str) -> Option<&'a Exports> {
+        let key = self.python_key(unit);
+        if let (Some(log), Some(place)) = (self.log, self.place) {
+            let mut log = log.borrow_mut();
+            match &key {
+                Some(key) => {
+                    log.insert((key.clone(), entry.to_string()));
+                }
+                None => {
+                    log.insert(((place.root.clone(), unit.to_string()), entry.to_string()));
+                    log.insert(((ANY_ROOT.to_string(), unit.to_string()), entry.to_string()));
+                }
+            }
+        }
+        self.index.units.get(&key?).map(|exports| &**exports)
+    }
+
     /// The exports of `unit`, noting that the file looks up `entry` in them.
     fn lookup(&self, unit: &str, entry: &str) -> Option<&'a Exports> {
         if let (Some(log), Some(place)) = (self.log, self.place) {
@@ -1064,13 +1257,16 @@ impl<'a> ProjectView<'a> {
         let dotted = crate::python::resolve(file, &segments);
         let absolute = self.absolute_module(&dotted)?;
         let (module, name) = absolute.rsplit_once('.')?;
-        if let Some(summary) = self.lookup(module, name).and_then(|e| e.python.get(name)) {
+        if let Some(summary) = self
+            .python_lookup(module, name)
+            .and_then(|e| e.python.get(name))
+        {
             return Some(summary);
         }
         // A method: `Backend.get_engine` of a class of module `app.backend`, or of the
         // class of an instance the module keeps (`backend = Backend(…)`).
         let (module, owner) = module.rsplit_once('.')?;
-        let exports = self.lookup(module, owner)?;
+        let exports = self.python_lookup(module, owner)?;
         let class = match exports
             .python
             .get(owner)
@@ -1080,7 +1276,7 @@ impl<'a> ProjectView<'a> {
             None => owner,
         };
         let method = format!("{class}.{name}");
-        self.lookup(module, &method)?.python.get(&method)
+        self.python_lookup(module, &method)?.python.get(&method)
     }
 
     /// The kind of another module's global a name of the file reaches through its
@@ -1092,7 +1288,7 @@ impl<'a> ProjectView<'a> {
         let absolute = self.absolute_module(&dotted)?;
         let (module, name) = absolute.rsplit_once('.')?;
         if let Some(kind) = self
-            .lookup(module, name)
+            .python_lookup(module, name)
             .and_then(|exports| exports.python.get(name)?.global.as_ref())
         {
             return Some(kind);
@@ -1100,7 +1296,7 @@ impl<'a> ProjectView<'a> {
         // An attribute of an instance the module keeps: `state.conn` in module `app.state`.
         let (module, instance) = module.rsplit_once('.')?;
         let attribute = format!("{instance}.{name}");
-        self.lookup(module, &attribute)?
+        self.python_lookup(module, &attribute)?
             .python
             .get(&attribute)?
             .global
@@ -1111,7 +1307,13 @@ impl<'a> ProjectView<'a> {
     /// `Store(…)` of the file's own module or after `from app.store import Store`,
     /// `store.Store(…)` after `from app import store`. An imported name of a module the
     /// index does not hold yet may be one.
-    pub(crate) fn python_class(&self, file: &FileIr, path: &[String]) -> Option<(String, String)> {
+    /// Found, the module comes with its key; not yet in the index, with every key it may
+    /// have (see [`namespace_candidates`]).
+    pub(crate) fn python_class(
+        &self,
+        file: &FileIr,
+        path: &[String],
+    ) -> Option<(Vec<UnitKey>, String)> {
         let place = self.place?;
         let (module, class) = match path {
             [class] if file.import_named(class).is_none() => {
@@ -1126,31 +1328,47 @@ impl<'a> ProjectView<'a> {
             }
         };
         let init = format!("{class}.__init__");
-        match self.lookup(&module, &init) {
+        match self.python_lookup(&module, &init) {
             Some(exports) => {
                 exports.python.get(&init)?;
+                Some((vec![self.python_key(&module)?], class))
             }
             // A module passed over (it imports no driver) is not in the index yet: what
             // it is handed is what makes it worth reading.
-            None if path.len() > 1 || file.import_named(&path[0]).is_some() => {}
-            None => return None,
+            None if path.len() > 1 || file.import_named(&path[0]).is_some() => {
+                let keys = std::iter::once((place.root.clone(), module.clone()))
+                    .chain(namespace_candidates(place, &module))
+                    .collect();
+                Some((keys, class))
+            }
+            None => None,
         }
-        Some((module, class))
     }
 
     /// What the units of the project hand to the constructors of this file's classes.
-    pub(crate) fn python_handed(&self) -> &'a [HandedTo] {
+    /// Under the module's own key, and the names it has above its root.
+    pub(crate) fn python_handed(&self) -> Vec<HandedTo> {
         let Some(place) = self.place else {
-            return &[];
+            return Vec::new();
         };
         let key = (place.root.clone(), place.unit_key().to_string());
-        if let Some(log) = self.log {
-            log.borrow_mut().insert((key.clone(), HANDED.to_string()));
+        let mut keys = namespace_aliases(&key);
+        keys.insert(0, key);
+        let mut handed = Vec::new();
+        for key in keys {
+            if let Some(log) = self.log {
+                log.borrow_mut().insert((key.clone(), HANDED.to_string()));
+            }
+            handed.extend(
+                self.index
+                    .python_handed
+                    .get(&key)
+                    .into_iter()
+                    .flatten()
+                    .cloned(),
+            );
         }
-        self.index
-            .python_handed
-            .get(&key)
-            .map_or(&[], Vec::as_slice)
+        handed
     }
 
     /// Whether other modules hand long-lived connections to this Python module's classes:
@@ -1190,13 +1408,13 @@ impl<'a> ProjectView<'a> {
             let Some(absolute) = self.absolute_module(&import.path) else {
                 return false;
             };
-            if self.unit(&absolute).is_some_and(helpful) {
+            if self.python_unit(&absolute).is_some_and(helpful) {
                 return true;
             }
             // A helper, an instance that has helpful methods, or a class with one
             // (`Backend.get_engine`).
             absolute.rsplit_once('.').is_some_and(|(module, name)| {
-                self.unit(module).is_some_and(|exports| {
+                self.python_unit(module).is_some_and(|exports| {
                     exports.python.iter().any(|(entry, summary)| {
                         let member = entry
                             .strip_prefix(name)
@@ -1215,18 +1433,18 @@ impl<'a> ProjectView<'a> {
         let Some(place) = self.place else {
             return units;
         };
-        let mut add = |unit: &str| {
-            units.insert((place.root.clone(), unit.to_string()));
-        };
-        add(&place.own_unit(file));
+        let key = |unit: &str| (place.root.clone(), unit.to_string());
+        units.insert(key(&place.own_unit(file)));
         for import in &file.imports {
             match file.language {
-                Language::Go => add(&import.path),
+                Language::Go => {
+                    units.insert(key(&import.path));
+                }
                 Language::Python => {
                     if let Some(absolute) = self.absolute_module(&import.path) {
-                        add(&absolute);
-                        if let Some((module, _)) = absolute.rsplit_once('.') {
-                            add(module);
+                        let parent = absolute.rsplit_once('.').map(|(module, _)| module);
+                        for module in std::iter::once(absolute.as_str()).chain(parent) {
+                            units.insert(self.python_key(module).unwrap_or_else(|| key(module)));
                         }
                     }
                 }
@@ -1318,6 +1536,7 @@ mod tests {
         let place = Place {
             root: "/r".into(),
             unit: "app.stats.views".into(),
+            namespace_levels: 0,
         };
         let view = index.view(Some(&place));
         assert_eq!(view.absolute_module(".db").unwrap(), "app.stats.db");
@@ -1327,6 +1546,7 @@ mod tests {
         let init = Place {
             root: "/r".into(),
             unit: "app.stats.__init__".into(),
+            namespace_levels: 0,
         };
         let view = index.view(Some(&init));
         assert_eq!(view.absolute_module(".db").unwrap(), "app.stats.db");
@@ -1343,6 +1563,7 @@ mod tests {
         let place = Place {
             root: "/r".into(),
             unit: "example.com/r/store".into(),
+            namespace_levels: 0,
         };
         let files = [
             ProjectFile {
@@ -1411,6 +1632,7 @@ mod tests {
         let place = Place {
             root: "/r/src".into(),
             unit: "crate::api::v1".into(),
+            namespace_levels: 0,
         };
         let target = |path: &[&str]| {
             let path: Vec<String> = path.iter().map(|s| s.to_string()).collect();

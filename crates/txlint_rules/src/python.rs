@@ -75,8 +75,9 @@ pub(crate) struct Holder {
 /// (`Store(config.conn)`): a fact about the class's module.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Handed {
-    /// The dotted name of the class's module.
-    pub module: String,
+    /// The key (project root, dotted name) of the class's module, or every key it may
+    /// have when the index does not hold it yet.
+    pub keys: Vec<(String, String)>,
     pub to: HandedTo,
 }
 
@@ -370,7 +371,7 @@ impl PyFacts {
             shared: HashMap::new(),
             caller_ended: Vec::new(),
             module: project.module().to_string(),
-            handed_in: project.python_handed().to_vec(),
+            handed_in: project.python_handed(),
             handed_fields: Vec::new(),
             declared: Declared::of(file, models),
             sql_effects: file.functions.iter().map(|_| Default::default()).collect(),
@@ -855,12 +856,12 @@ impl PyFacts {
                 if arguments.is_empty() {
                     continue;
                 }
-                let Some((module, class)) = project.python_class(file, path) else {
+                let Some((keys, class)) = project.python_class(file, path) else {
                     continue;
                 };
                 for (param, kind) in arguments {
                     handed.push(Handed {
-                        module: module.clone(),
+                        keys: keys.clone(),
                         to: HandedTo {
                             class: class.clone(),
                             param,
