@@ -216,6 +216,10 @@ pub struct ConnectionMethods {
     pub start: Vec<String>,
     pub immediate_begins: Vec<String>,
     pub savepoints: Vec<String>,
+    /// Methods that return the connection they are called on (see python.toml).
+    pub same_connection: Vec<String>,
+    /// Keyword options of those methods that switch autocommit on.
+    pub same_connection_autocommit: Vec<String>,
     pub orm_writes: Vec<String>,
     pub write_verbs: Vec<String>,
     pub write_constructs: Vec<String>,

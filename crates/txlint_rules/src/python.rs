@@ -1407,7 +1407,23 @@ impl PyFacts {
             }
             Callee::Method { receiver, name, .. } => {
                 let base = strip_await(function, receiver);
-                method_kind(models, kinds.get(&base)?, name, &base, in_with)
+                let receiver_kind = kinds.get(&base)?;
+                // `conn.execution_options(isolation_level="AUTOCOMMIT")`: the same
+                // connection, in autocommit mode when the options say so.
+                if let Kind::Connection { driver, autocommit } = receiver_kind {
+                    if models.connection.same_connection.contains(name) {
+                        let switched = any_flag(
+                            file,
+                            &models.connection.same_connection_autocommit,
+                            &call_keywords(call, mappings),
+                        );
+                        return Some(Kind::Connection {
+                            driver: *driver,
+                            autocommit: *autocommit || switched,
+                        });
+                    }
+                }
+                method_kind(models, receiver_kind, name, &base, in_with)
             }
             Callee::Other(_) => None,
         }
@@ -2824,20 +2840,41 @@ fn context_of(
         if let Some(&(_, exit)) = pooled_contexts.iter().find(|(c, _)| *c == id) {
             return Some((id, exit));
         }
-        let exit = match &call.callee {
-            Callee::Method { receiver, name, .. } => match kinds.get(receiver) {
-                Some(Kind::Pool { pool, .. }) => models.pool_kinds[*pool]
-                    .contexts
-                    .iter()
-                    .find(|c| &c.method == name)
-                    .map(|c| c.exit),
-                _ => None,
-            },
-            // `with psycopg.connect() as conn:` / `with Session(engine) as s:`.
-            _ => Some(models.drivers[driver].context_exit),
-        }?;
-        Some((id, exit))
+        Some((id, context_exit(models, function, kinds, id, driver)?))
     })
+}
+
+/// What the exit of a `with` block whose context is this call does to the connection it
+/// binds: a pool's context method's exit (`with engine.connect() as conn:`), the
+/// connection's own for one a call makes (`with psycopg.connect() as conn:`), and through
+/// a method that returns the connection it is called on
+/// (`with engine.connect().execution_options(…) as conn:`), that connection's.
+pub(crate) fn context_exit(
+    models: &Models,
+    function: &Function,
+    kinds: &HashMap<Operand, Kind>,
+    context: CallId,
+    driver: usize,
+) -> Option<ContextExit> {
+    match &function.call(context).callee {
+        Callee::Method { receiver, name, .. } => match kinds.get(receiver) {
+            Some(Kind::Pool { pool, .. }) => models.pool_kinds[*pool]
+                .contexts
+                .iter()
+                .find(|c| &c.method == name)
+                .map(|c| c.exit),
+            Some(Kind::Connection { .. }) if models.connection.same_connection.contains(name) => {
+                match receiver {
+                    Operand::Call(inner) => context_exit(models, function, kinds, *inner, driver),
+                    // `with conn.execution_options(…) as c:` exits the connection itself.
+                    _ => Some(models.drivers[driver].context_exit),
+                }
+            }
+            _ => None,
+        },
+        // `with psycopg.connect() as conn:` / `with Session(engine) as s:`.
+        _ => Some(models.drivers[driver].context_exit),
+    }
 }
 
 impl PyFacts {
@@ -3492,8 +3529,27 @@ impl ConnectionModel<'_> {
         }
         match (context, self.holder.context) {
             (Some(c), Some((holder_context, exit))) if c == holder_context => Some(exit),
+            // Another `with` block that binds the same variable (`with engine.connect()
+            // as con:` twice in a function).
+            (Some(c), _) if self.binds_holder(c) => context_exit(
+                self.models,
+                self.function,
+                self.kinds(),
+                c,
+                self.holder.driver,
+            ),
             _ => None,
         }
+    }
+
+    /// Whether a call's value is assigned to the holder (or a local alias of it).
+    fn binds_holder(&self, call: CallId) -> bool {
+        matches!(&self.function.call(call).result, ResultUse::Assigned(bindings)
+        if bindings.first().is_some_and(|b| match b {
+            Binding::Var(v) => self.is_holder(&Operand::Var(*v)),
+            Binding::Place(place) => self.is_holder(place),
+            Binding::Blank => false,
+        }))
     }
 }
 
