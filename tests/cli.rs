@@ -1422,6 +1422,29 @@ fn namespace_packages_import_from_the_project_directory_and_not_above_it() {
     assert!(codes(&["--no-cache", "."]).is_empty());
 }
 
+/// TX007 through a helper of another file names the statement it reaches and where, also
+/// through a helper of a helper (`grantBonus` calls `addCredit`).
+#[test]
+fn a_bypass_through_helpers_names_the_statement_and_its_function() {
+    let fixture =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/go/TX007/service_on_package_handle");
+    let report = json_output(&fixture, &["--no-cache", "."]);
+    let labels: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["primary_label"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        labels,
+        [
+            "reaches `config.DB.Create(…)` in `addCredit`: a statement on `config.DB`, not on the transaction";
+            2
+        ],
+        "{report}"
+    );
+}
+
 /// Flask-SQLAlchemy's `db` made in one module and re-exported by the package's
 /// `__init__`, which names no database library: a view that imports it from the package
 /// is reported the same whether the whole project or the view alone is named.

@@ -21,6 +21,17 @@ const GO_BUILTINS: &[&str] = &[
 
 /// What a function does with its parameters, for calls from elsewhere in the file or
 /// the project. Helpers that call helpers are followed to a fixed point.
+/// A statement on a package-level handle, as a summary carries it up its callers.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct GlobalStatement {
+    /// The handle as written (`config.DB`).
+    pub handle: String,
+    /// The statement's call as written (`config.DB.Exec`).
+    pub call: String,
+    /// The function it is in (`CreditService.Add`), however deep below the caller.
+    pub function: String,
+}
+
 #[derive(Debug, Default, Clone, PartialEq)]
 pub(crate) struct Summary {
     /// Parameters on which the function calls a commit or rollback method, itself or
@@ -40,7 +51,7 @@ pub(crate) struct Summary {
     /// A package-level handle (`config.DB`) the function runs a statement on, itself or
     /// through a helper: called while a transaction of that handle is open, the statement
     /// runs outside it (TX007).
-    pub global_statement: Option<String>,
+    pub global_statement: Option<GlobalStatement>,
     /// A blocking call the function makes, itself or through a helper: the call as shown
     /// and what it does (`("http.Post", "blocks")`). Called while a transaction is open,
     /// it holds the transaction for as long (TX009).
@@ -132,7 +143,14 @@ impl FileSummaries {
                     if !crate::models::listed(&models.statements.methods, name) && !own_transaction {
                         return None;
                     }
-                    handle_globals.text(models, &crate::open::base_handle(function, receiver))
+                    let handle =
+                        handle_globals.text(models, &crate::open::base_handle(function, receiver))?;
+                    Some(GlobalStatement {
+                        call: crate::blocking::shown_go_callee(function, &call.callee)
+                            .unwrap_or_else(|| format!("{handle}.{name}")),
+                        handle,
+                        function: function.name.clone(),
+                    })
                 });
                 let built = crate::blocking::constructed_vars(function);
                 let blocks = function.calls.iter().find_map(|call| {
@@ -222,7 +240,7 @@ impl FileSummaries {
                     }
                 }
             }
-            let mut reached: Vec<(usize, String)> = Vec::new();
+            let mut reached: Vec<(usize, GlobalStatement)> = Vec::new();
             for (index, function) in file.functions.iter().enumerate() {
                 if self.summaries[index].global_statement.is_some() {
                     continue;

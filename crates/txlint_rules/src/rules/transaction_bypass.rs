@@ -92,9 +92,13 @@ fn report_helper(
     let Some(summary) = cx.summaries.callee_summary(cx.ir, &call.callee) else {
         return;
     };
-    if summary.global_statement.as_deref() != Some(origin_text.as_str()) {
+    let Some(statement) = summary
+        .global_statement
+        .as_ref()
+        .filter(|statement| statement.handle == origin_text)
+    else {
         return;
-    }
+    };
     let meta = crate::registry::rule("TX007").expect("registered");
     let callee = cx.display(function, &Operand::Call(id));
     out.push(
@@ -105,7 +109,8 @@ fn report_helper(
             format!("`{callee}` runs statements on `{origin_text}`, outside the open transaction"),
         )
         .primary_label(&format!(
-            "this function runs its statements on `{origin_text}`, not on the transaction"
+            "reaches `{}(…)` in `{}`: a statement on `{origin_text}`, not on the transaction",
+            statement.call, statement.function
         ))
         .help("pass the transaction to the function and run its statements on it, so that they commit or roll back with the rest")
         .note("each of its statements takes a second connection from the pool and commits on its own; under load the two connections can also wait on each other's locks")
