@@ -112,6 +112,20 @@ impl HandedParam {
     }
 }
 
+/// A method's class and the attribute of its instance an operand is (`self.conn`).
+fn own_attribute<'o>(method: &'o Function, operand: &'o Operand) -> Option<(&'o str, &'o str)> {
+    let (FunctionKind::Method, Some(receiver)) = (method.kind, method.receiver) else {
+        return None;
+    };
+    let (class, _) = method.name.rsplit_once('.')?;
+    match operand {
+        Operand::Field(base, attribute) if **base == Operand::Var(receiver) => {
+            Some((class, attribute.as_str()))
+        }
+        _ => None,
+    }
+}
+
 /// Whether an operand is a module global or an attribute of one (`conn`, `config.conn`,
 /// `state.db.conn`): it lives as long as the process.
 pub(crate) fn module_level(operand: &Operand) -> bool {
@@ -776,17 +790,11 @@ impl PyFacts {
     /// long-lived connection in that some module hands it (`self.conn` after
     /// `Store(config.conn)`).
     pub fn holds_handed_connection(&self, method: &Function, holder: &Operand) -> bool {
-        let (Some((class, _)), Some(receiver)) = (method.name.rsplit_once('.'), method.receiver)
-        else {
-            return false;
-        };
-        match holder {
-            Operand::Field(base, attribute) if **base == Operand::Var(receiver) => self
-                .handed_fields
+        own_attribute(method, holder).is_some_and(|(class, attribute)| {
+            self.handed_fields
                 .iter()
-                .any(|(c, a)| c == class && a == attribute),
-            _ => false,
-        }
+                .any(|(c, a)| c == class && a == attribute)
+        })
     }
 
     /// The attributes of the file's classes that `__init__` assigns a handed long-lived
@@ -1132,19 +1140,11 @@ impl PyFacts {
 
     /// Whether the transaction of this holder is ended by its class for its callers.
     pub fn ended_by_caller(&self, function: &Function, holder: &Operand) -> bool {
-        let (FunctionKind::Method, Some(receiver)) = (function.kind, function.receiver) else {
-            return false;
-        };
-        let Some((class, _)) = function.name.rsplit_once('.') else {
-            return false;
-        };
-        match holder {
-            Operand::Field(base, field) if **base == Operand::Var(receiver) => self
-                .caller_ended
+        own_attribute(function, holder).is_some_and(|(class, attribute)| {
+            self.caller_ended
                 .iter()
-                .any(|(c, f)| c == class && f == field),
-            _ => false,
-        }
+                .any(|(c, f)| c == class && f == attribute)
+        })
     }
 
     /// Whether a call of a function is the context expression of a `with` statement.
