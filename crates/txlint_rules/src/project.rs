@@ -884,6 +884,7 @@ fn skeleton(ir: &FileIr, settings: &Settings) -> Exports {
                     function.name.clone(),
                     PySummary {
                         releases: vec![false; params],
+                        closes: vec![false; params],
                         ends: vec![false; params],
                         ..PySummary::default()
                     },

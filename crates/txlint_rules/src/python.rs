@@ -149,8 +149,11 @@ pub(crate) struct PySummary {
     /// attribute it keeps (`return self.conn` after connecting once). The caller's
     /// variable is that long-lived connection, not one of its own.
     pub returns_shared: bool,
-    /// Parameters it gives back to a pool (`putconn(conn)`) or closes.
+    /// Parameters it gives back to a pool (`putconn(conn)`).
     pub releases: Vec<bool>,
+    /// Parameters it closes (`conn.close()`): closing ends the transaction (the server
+    /// rolls it back), where a pool may hand the connection out again as it is.
+    pub closes: Vec<bool>,
     /// Parameters it commits or rolls back.
     pub ends: Vec<bool>,
     /// A `@contextmanager` that yields only autocommit connections.
@@ -210,6 +213,7 @@ impl PySummary {
             || self.yields_pooled
             || self.returns_shared
             || self.releases.contains(&true)
+            || self.closes.contains(&true)
             || self.ends.contains(&true)
             || self.yields_autocommit
             || !self.scope_fields.is_empty()
@@ -1061,9 +1065,11 @@ impl PyFacts {
                         .any(|k| is(&k.release, name));
                     // `self._put_back(self.conn)`: a helper that gives back its parameter.
                     let position = call.args.iter().position(|a| *a == place)?;
-                    let helper_gives_back = self
-                        .callee_summary(file, &call.callee)
-                        .is_some_and(|h| h.releases.get(position) == Some(&true));
+                    let helper_gives_back =
+                        self.callee_summary(file, &call.callee).is_some_and(|h| {
+                            h.releases.get(position) == Some(&true)
+                                || h.closes.get(position) == Some(&true)
+                        });
                     if gives_back || helper_gives_back {
                         seen.release = true;
                         continue;
@@ -1108,7 +1114,9 @@ impl PyFacts {
                 // A helper of the file or project that gives it back or closes it.
                 let helper = self.callee_summary(file, &call.callee)?;
                 let position = call.args.iter().position(|a| *a == place)?;
-                if helper.releases.get(position) == Some(&true) {
+                if helper.releases.get(position) == Some(&true)
+                    || helper.closes.get(position) == Some(&true)
+                {
                     seen.release = true;
                 } else {
                     return None;
@@ -2996,6 +3004,9 @@ impl PyFacts {
                 if helper.releases.get(position) == Some(&true) {
                     summary.releases[param] = true;
                 }
+                if helper.closes.get(position) == Some(&true) {
+                    summary.closes[param] = true;
+                }
                 if helper.ends.get(position) == Some(&true) {
                     summary.ends[param] = true;
                 }
@@ -3219,6 +3230,7 @@ fn summarize(models: &Models, function: &Function, kinds: &HashMap<Operand, Kind
         _ => None,
     };
     let mut releases = vec![false; function.params.len()];
+    let mut closes = vec![false; function.params.len()];
     let mut ends = vec![false; function.params.len()];
     for call in &function.calls {
         let Callee::Method { receiver, name, .. } = &call.callee else {
@@ -3235,7 +3247,7 @@ fn summarize(models: &Models, function: &Function, kinds: &HashMap<Operand, Kind
         }
         if let Some(i) = param_index(receiver) {
             if methods.close.iter().any(|m| m == name) {
-                releases[i] = true;
+                closes[i] = true;
             }
             if methods
                 .commit
@@ -3252,6 +3264,7 @@ fn summarize(models: &Models, function: &Function, kinds: &HashMap<Operand, Kind
         acquires_autocommit,
         returns_shared,
         releases,
+        closes,
         ends,
         yields_autocommit: false,
         yields_pooled: false,
@@ -3479,9 +3492,19 @@ impl ConnectionModel<'_> {
         })
     }
 
+    /// Whether a call closes the holder (or a helper that does: `finish(conn)`).
     pub(crate) fn closes(&self, call: &txlint_ir::ir::Call) -> bool {
         self.method_on_holder(call)
             .is_some_and(|name| self.models.connection.close.iter().any(|m| m == name))
+            || self
+                .facts
+                .callee_summary(self.file, &call.callee)
+                .is_some_and(|summary| {
+                    call.args
+                        .iter()
+                        .enumerate()
+                        .any(|(i, a)| self.is_holder(a) && summary.closes.get(i) == Some(&true))
+                })
     }
 
     /// What a `with` exit on the holder does.

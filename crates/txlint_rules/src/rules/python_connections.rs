@@ -848,7 +848,9 @@ fn hands_holder(cx: &Context, model: &ConnectionModel, call: &txlint_ir::ir::Cal
         .callee_summary(cx.ir, &call.callee)
         .is_some_and(|summary| {
             positions.iter().any(|&i| {
-                summary.ends.get(i) == Some(&true) || summary.releases.get(i) == Some(&true)
+                summary.ends.get(i) == Some(&true)
+                    || summary.releases.get(i) == Some(&true)
+                    || summary.closes.get(i) == Some(&true)
             })
         });
     !settled
