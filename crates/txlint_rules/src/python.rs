@@ -1601,8 +1601,21 @@ fn shared_kinds(
     shared
 }
 
+/// psycopg2's autocommit isolation level: `ISOLATION_LEVEL_AUTOCOMMIT` of
+/// `psycopg2.extensions` as the file's imports name it, or its value, 0.
+fn is_autocommit_level(file: &FileIr, level: &Operand) -> bool {
+    const LEVEL: &str = "psycopg2.extensions.ISOLATION_LEVEL_AUTOCOMMIT";
+    match level {
+        Operand::Const(value) => value == "0",
+        _ => global_segments(level).is_some_and(|segments| {
+            file.import_named(segments[0]).is_some() && resolve(file, &segments) == LEVEL
+        }),
+    }
+}
+
 /// Connections switched to autocommit after they were made: `conn.autocommit = True`,
-/// psycopg2's `conn.set_session(autocommit=True)`, psycopg 3's `conn.set_autocommit(True)`.
+/// psycopg2's `conn.set_session(autocommit=True)`, psycopg 3's `conn.set_autocommit(True)`,
+/// psycopg2's `conn.set_isolation_level(ISOLATION_LEVEL_AUTOCOMMIT)`.
 /// The switch is applied to the connection's kind everywhere in the file (locals in their
 /// function; attributes and module globals in every function), whatever its position in
 /// the code: connections are switched right after they are made in practice.
@@ -1659,7 +1672,12 @@ fn apply_autocommit(file: &FileIr, kinds: &mut [HashMap<Operand, Kind>]) {
             if let Callee::Method { receiver, name, .. } = &call.callee {
                 let by_keyword = name == "set_session" && call.keyword("autocommit") == Some(&on);
                 let by_argument = name == "set_autocommit" && call.args.first() == Some(&on);
-                if by_keyword || by_argument {
+                let by_level = name == "set_isolation_level"
+                    && call
+                        .args
+                        .first()
+                        .is_some_and(|level| is_autocommit_level(file, level));
+                if by_keyword || by_argument || by_level {
                     switched.push(receiver.clone());
                 }
             }
