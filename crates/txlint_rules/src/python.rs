@@ -307,6 +307,14 @@ pub(crate) struct PyFacts {
     /// commits or rolls back: the class leaves ending the transaction to its callers
     /// (a unit of work), so its other methods may return with it open.
     caller_ended: Vec<(String, String)>,
+    /// What each method of the file's classes does to its own attributes' connections
+    /// (see [`OwnEffects`]), by `(class, method)`.
+    own_effects: HashMap<(String, String), OwnEffects>,
+    /// `(class, method, attribute)`: a method called by other methods of its class, each
+    /// of which ends the attribute's transaction itself (commits, rolls back or closes it,
+    /// or calls a method of the class that does): what it leaves open on the attribute
+    /// is theirs to end.
+    helper_fields: Vec<(String, String, String)>,
     /// The module's dotted name in its project (empty for a file checked alone): pool
     /// keys of module globals and class attributes are qualified with it.
     module: String,
@@ -388,6 +396,8 @@ impl PyFacts {
             by_name,
             shared: HashMap::new(),
             caller_ended: Vec::new(),
+            own_effects: HashMap::new(),
+            helper_fields: Vec::new(),
             module: project.module().to_string(),
             handed_in: project.python_handed(),
             handed_fields: Vec::new(),
@@ -445,6 +455,8 @@ impl PyFacts {
         facts.instance_globals = instance_globals(file, &facts.summaries, &facts.module_instances);
         facts.handed_fields = facts.handed_fields(file);
         facts.caller_ended = caller_ended(models, file);
+        facts.own_effects = own_effects(models, file);
+        facts.helper_fields = helper_fields(file, &facts.own_effects);
         let holders: Vec<Vec<Holder>> = file
             .functions
             .iter()
@@ -1148,11 +1160,38 @@ impl PyFacts {
 
     /// Whether the transaction of this holder is ended by its class for its callers.
     pub fn ended_by_caller(&self, function: &Function, holder: &Operand) -> bool {
-        own_attribute(function, holder).is_some_and(|(class, attribute)| {
-            self.caller_ended
+        let Some((class, attribute)) = own_attribute(function, holder) else {
+            return false;
+        };
+        let method = function.name.rsplit('.').next().unwrap_or_default();
+        self.caller_ended
+            .iter()
+            .any(|(c, f)| c == class && f == attribute)
+            || self
+                .helper_fields
                 .iter()
-                .any(|(c, f)| c == class && f == attribute)
-        })
+                .any(|(c, m, f)| c == class && m == method && f == attribute)
+    }
+
+    /// What a call of a method of the function's own class (`self.disconnect()`) does
+    /// to the connections of the instance's attributes.
+    pub(crate) fn own_method_effect(
+        &self,
+        function: &Function,
+        call: &txlint_ir::ir::Call,
+    ) -> Option<&OwnEffects> {
+        let (FunctionKind::Method, Some(receiver)) = (function.kind, function.receiver) else {
+            return None;
+        };
+        let (class, _) = function.name.rsplit_once('.')?;
+        match &call.callee {
+            Callee::Method {
+                receiver: Operand::Var(v),
+                name,
+                ..
+            } if *v == receiver => self.own_effects.get(&(class.to_string(), name.clone())),
+            _ => None,
+        }
     }
 
     /// Whether a call of a function is the context expression of a `with` statement.
@@ -1482,6 +1521,124 @@ fn caller_ended(models: &Models, file: &FileIr) -> Vec<(String, String)> {
             }
         }
     }
+    found
+}
+
+/// What a method does to the connections of its instance's attributes, on some path.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct OwnEffects {
+    /// Attributes whose connection it commits or rolls back (`self.conn.commit()`).
+    pub ends: Vec<String>,
+    /// Attributes whose connection it closes (`self.conn.close()`).
+    pub closes: Vec<String>,
+}
+
+/// [`OwnEffects`] of every method of the file's classes, by `(class, method)`.
+fn own_effects(models: &Models, file: &FileIr) -> HashMap<(String, String), OwnEffects> {
+    let methods = &models.connection;
+    let mut found: HashMap<(String, String), OwnEffects> = HashMap::new();
+    for function in &file.functions {
+        let (FunctionKind::Method, Some(receiver)) = (function.kind, function.receiver) else {
+            continue;
+        };
+        let Some((class, method)) = function.name.rsplit_once('.') else {
+            continue;
+        };
+        let mut effects = OwnEffects::default();
+        for call in &function.calls {
+            let Callee::Method {
+                receiver: Operand::Field(base, field),
+                name,
+                ..
+            } = &call.callee
+            else {
+                continue;
+            };
+            if **base != Operand::Var(receiver) {
+                continue;
+            }
+            if methods
+                .commit
+                .iter()
+                .chain(&methods.rollback)
+                .any(|m| m == name)
+            {
+                effects.ends.push(field.clone());
+            }
+            if methods.close.iter().any(|m| m == name) {
+                effects.closes.push(field.clone());
+            }
+        }
+        if !effects.ends.is_empty() || !effects.closes.is_empty() {
+            found.insert((class.to_string(), method.to_string()), effects);
+        }
+    }
+    found
+}
+
+/// The methods whose every caller in their class ends an attribute's transaction (see
+/// [`PyFacts::helper_fields`]).
+fn helper_fields(
+    file: &FileIr,
+    effects: &HashMap<(String, String), OwnEffects>,
+) -> Vec<(String, String, String)> {
+    // By (class, method): per calling method, the attributes it ends.
+    let mut callers: HashMap<(&str, &str), Vec<Vec<String>>> = HashMap::new();
+    for function in &file.functions {
+        let (FunctionKind::Method, Some(receiver)) = (function.kind, function.receiver) else {
+            continue;
+        };
+        let Some((class, own)) = function.name.rsplit_once('.') else {
+            continue;
+        };
+        let called: Vec<&str> = function
+            .calls
+            .iter()
+            .filter_map(|call| match &call.callee {
+                Callee::Method {
+                    receiver: Operand::Var(v),
+                    name,
+                    ..
+                } if *v == receiver && name != own => Some(name.as_str()),
+                _ => None,
+            })
+            .collect();
+        if called.is_empty() {
+            continue;
+        }
+        // What it ends itself, and through the methods of the class it calls.
+        let mut ended: Vec<String> = Vec::new();
+        let mut add = |effect: &OwnEffects| {
+            ended.extend(effect.ends.iter().chain(&effect.closes).cloned());
+        };
+        if let Some(effect) = effects.get(&(class.to_string(), own.to_string())) {
+            add(effect);
+        }
+        for name in &called {
+            if let Some(effect) = effects.get(&(class.to_string(), name.to_string())) {
+                add(effect);
+            }
+        }
+        for name in called {
+            callers
+                .entry((class, name))
+                .or_default()
+                .push(ended.clone());
+        }
+    }
+    let mut found = Vec::new();
+    for ((class, method), ended_by_each) in callers {
+        let Some(first) = ended_by_each.first() else {
+            continue;
+        };
+        for attribute in first {
+            if ended_by_each.iter().all(|ended| ended.contains(attribute)) {
+                found.push((class.to_string(), method.to_string(), attribute.clone()));
+            }
+        }
+    }
+    found.sort();
+    found.dedup();
     found
 }
 
@@ -3428,6 +3585,16 @@ impl ConnectionModel<'_> {
                 return true;
             }
         }
+        // `self.finish()` where a method of the class commits or rolls back the holder.
+        if let Some((_, attribute)) = own_attribute(self.function, &self.holder.operand) {
+            if self
+                .facts
+                .own_method_effect(self.function, call)
+                .is_some_and(|effect| effect.ends.iter().any(|a| a == attribute))
+            {
+                return true;
+            }
+        }
         // `uow.commit()` where `uow.conn` is the holder and the class's `commit` ends it.
         if let (Operand::Field(base, _), Callee::Method { receiver, name, .. }) =
             (&self.holder.operand, &call.callee)
@@ -3512,8 +3679,17 @@ impl ConnectionModel<'_> {
 
     /// Whether a call closes the holder (or a helper that does: `finish(conn)`).
     pub(crate) fn closes(&self, call: &txlint_ir::ir::Call) -> bool {
+        // `self.disconnect()` where a method of the class closes the holder.
+        let by_own_method = || {
+            own_attribute(self.function, &self.holder.operand).is_some_and(|(_, attribute)| {
+                self.facts
+                    .own_method_effect(self.function, call)
+                    .is_some_and(|effect| effect.closes.iter().any(|a| a == attribute))
+            })
+        };
         self.method_on_holder(call)
             .is_some_and(|name| self.models.connection.close.iter().any(|m| m == name))
+            || by_own_method()
             || self
                 .facts
                 .callee_summary(self.file, &call.callee)
