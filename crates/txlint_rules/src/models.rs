@@ -220,6 +220,8 @@ pub struct ConnectionMethods {
     pub same_connection: Vec<String>,
     /// Keyword options of those methods that switch autocommit on.
     pub same_connection_autocommit: Vec<String>,
+    /// Methods whose decorator calls make a function a request's view (see python.toml).
+    pub request_views: Vec<String>,
     pub orm_writes: Vec<String>,
     pub write_verbs: Vec<String>,
     pub write_constructs: Vec<String>,

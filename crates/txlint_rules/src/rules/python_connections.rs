@@ -347,8 +347,31 @@ fn swallowed(
         range,
     };
     let resource = Resource::new(handler, range, holder.aliases.clone(), exits);
-    let leaks = flow::reported_exits(&flow::analyze(function, &resource, model));
+    let mut leaks = flow::reported_exits(&flow::analyze(function, &resource, model));
+    // A request's view that returns ends the request: the teardown removes its scoped
+    // session, error and all, before anything else can use it.
+    if holder.owner == Owner::Scoped && is_request_view(cx, function) {
+        leaks.retain(|exit| !matches!(exit.kind, ExitKind::Return | ExitKind::FunctionEnd));
+    }
     (!leaks.is_empty()).then_some(leaks)
+}
+
+/// Whether a function is a web request's view: decorated with a call of a routing method
+/// (`@app.route("/x")`, `@bp.post("/x")`).
+fn is_request_view(cx: &Context, function: &txlint_ir::ir::Function) -> bool {
+    function.decorators.iter().any(|decorator| {
+        let Some((callee, _)) = decorator.split_once('(') else {
+            return false;
+        };
+        let Some((_, method)) = callee.rsplit_once('.') else {
+            return false;
+        };
+        cx.models
+            .connection
+            .request_views
+            .iter()
+            .any(|m| m == method)
+    })
 }
 
 /// Whether an `except` clause of the function swallows a database error raised on the
