@@ -222,6 +222,8 @@ pub struct ConnectionMethods {
     pub same_connection_autocommit: Vec<String>,
     /// Methods whose decorator calls make a function a request's view (see python.toml).
     pub request_views: Vec<String>,
+    /// Base classes whose methods are a request's views (see python.toml).
+    pub request_view_bases: Vec<String>,
     pub orm_writes: Vec<String>,
     pub write_verbs: Vec<String>,
     pub write_constructs: Vec<String>,

@@ -357,21 +357,32 @@ fn swallowed(
 }
 
 /// Whether a function is a web request's view: decorated with a call of a routing method
-/// (`@app.route("/x")`, `@bp.post("/x")`).
+/// (`@app.route("/x")`, `@bp.post("/x")`), or a method of a class-based view
+/// (`class Items(MethodView)`).
 fn is_request_view(cx: &Context, function: &txlint_ir::ir::Function) -> bool {
-    function.decorators.iter().any(|decorator| {
-        let Some((callee, _)) = decorator.split_once('(') else {
-            return false;
-        };
-        let Some((_, method)) = callee.rsplit_once('.') else {
-            return false;
-        };
-        cx.models
-            .connection
-            .request_views
-            .iter()
-            .any(|m| m == method)
-    })
+    let connection = &cx.models.connection;
+    let class_based = function.kind == txlint_ir::ir::FunctionKind::Method
+        && function.name.rsplit_once('.').is_some_and(|(class, _)| {
+            cx.ir
+                .class_bases
+                .iter()
+                .filter(|(c, _)| c == class)
+                .flat_map(|(_, bases)| bases)
+                .any(|base| {
+                    let segments: Vec<&str> = base.split('.').collect();
+                    let resolved = crate::python::resolve(cx.ir, &segments);
+                    connection.request_view_bases.contains(&resolved)
+                })
+        });
+    class_based
+        || function.decorators.iter().any(|decorator| {
+            let Some((callee, _)) = decorator.split_once('(') else {
+                return false;
+            };
+            callee
+                .rsplit_once('.')
+                .is_some_and(|(_, method)| connection.request_views.iter().any(|m| m == method))
+        })
 }
 
 /// Whether an `except` clause of the function swallows a database error raised on the
