@@ -450,7 +450,11 @@ pub(crate) fn resolve_by_name(
     callee: &Callee,
 ) -> Option<FuncId> {
     let (name, want_method) = match callee {
-        Callee::Path(path) if path.len() == 1 => (&path[0], false),
+        // Rust's `self.helper(…)` of the same `impl` is lowered as the path `Type::helper`.
+        Callee::Path(path) if path.len() == 1 => (
+            &path[0],
+            file.language == txlint_ir::Language::Rust && path[0].contains("::"),
+        ),
         Callee::Method { name, .. } => (name, true),
         _ => return None,
     };

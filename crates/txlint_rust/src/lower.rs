@@ -110,6 +110,9 @@ pub(crate) struct Lowerer<'s> {
     /// The functions being lowered, innermost last.
     frames: Vec<Frame>,
     depth: u32,
+    /// Inside an `impl` block: its type's name and the methods the block defines, so that
+    /// `self.helper(…)` names the method it calls (`Repo::helper`).
+    own_methods: Option<(String, Vec<String>)>,
 }
 
 struct Frame {
@@ -155,6 +158,7 @@ impl<'s> Lowerer<'s> {
             functions: Vec::new(),
             frames: Vec::new(),
             depth: 0,
+            own_methods: None,
         }
     }
 
@@ -322,9 +326,21 @@ impl<'s> Lowerer<'s> {
             }
             Item::Impl(imp) => {
                 let (owner, self_ty) = self.impl_context(imp);
+                let methods = imp
+                    .items
+                    .iter()
+                    .filter_map(|member| match member {
+                        ImplItem::Fn(m) if m.sig.receiver().is_some() => {
+                            Some(m.sig.ident.to_string())
+                        }
+                        _ => None,
+                    })
+                    .collect();
+                let outer = self.own_methods.replace((owner.clone(), methods));
                 for member in &imp.items {
                     self.impl_member(member, &owner, &self_ty);
                 }
+                self.own_methods = outer;
             }
             Item::Trait(t) => {
                 let owner = t.ident.to_string();
@@ -1673,10 +1689,24 @@ impl<'s> Lowerer<'s> {
                     .iter()
                     .map(|arg| self.expr(arg, ResultUse::Argument(id)))
                     .collect();
-                let callee = Callee::Method {
-                    receiver,
-                    name: m.method.to_string(),
-                    name_range: self.range(m.method.span()),
+                let name = m.method.to_string();
+                // `self.helper(…)` of a method the same `impl` block defines: a call of
+                // that method, by its full name (its receiver is `self`, not an argument).
+                let own = match (&*m.receiver, &self.own_methods) {
+                    (Expr::Path(p), Some((owner, methods)))
+                        if p.path.is_ident("self") && methods.contains(&name) =>
+                    {
+                        Some(format!("{owner}::{name}"))
+                    }
+                    _ => None,
+                };
+                let callee = match own {
+                    Some(full) => Callee::Path(vec![full]),
+                    None => Callee::Method {
+                        receiver,
+                        name,
+                        name_range: self.range(m.method.span()),
+                    },
                 };
                 self.finish_call(id, callee, args);
                 self.record_moves(id, m.args.iter());
