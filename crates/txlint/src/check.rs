@@ -1368,6 +1368,11 @@ fn project_indexes(
                     return None;
                 }
                 let index = indexes.get(&profile_id(&target.profile))?;
+                // Most passed-over files import nothing of the project and are handed
+                // nothing: not located at all.
+                if imports.is_empty() && !index.hands_python_connections() {
+                    return None;
+                }
                 let place = locate(Language::Python, &real(target), fs);
                 let view = index.view(place.as_ref());
                 if !view.imports_python_helpers(imports) && !view.is_handed_connections() {

@@ -634,6 +634,12 @@ impl ProjectIndex {
         index
     }
 
+    /// Whether any module hands a long-lived connection to a class's constructor (see
+    /// [`ProjectView::is_handed_connections`]).
+    pub fn hands_python_connections(&self) -> bool {
+        !self.python_handed.is_empty()
+    }
+
     /// The facts computed for a file while resolving the index (once: they move out).
     pub fn take_precomputed(&self, id: usize) -> Option<Precomputed> {
         self.precomputed.lock().ok()?.remove(&id)
