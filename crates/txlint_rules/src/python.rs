@@ -112,6 +112,27 @@ impl HandedParam {
     }
 }
 
+/// The attributes of the instance `__init__` stores a value in (`self.conn = conn`).
+fn stored_in_attributes(init: &Function, receiver: VarId, value: &Operand) -> Vec<String> {
+    init.events()
+        .filter_map(|event| match event {
+            Event::Assign {
+                targets, values, ..
+            } => Some(targets.iter().zip(values)),
+            _ => None,
+        })
+        .flatten()
+        .filter_map(|(target, assigned)| match target {
+            Binding::Place(Operand::Field(base, attribute))
+                if **base == Operand::Var(receiver) && assigned == value =>
+            {
+                Some(attribute.clone())
+            }
+            _ => None,
+        })
+        .collect()
+}
+
 /// A method's class and the attribute of its instance an operand is (`self.conn`).
 fn own_attribute<'o>(method: &'o Function, operand: &'o Operand) -> Option<(&'o str, &'o str)> {
     let (FunctionKind::Method, Some(receiver)) = (method.kind, method.receiver) else {
@@ -626,24 +647,7 @@ impl PyFacts {
         let Some(receiver) = init.receiver else {
             return;
         };
-        let attributes: Vec<String> = init
-            .events()
-            .filter_map(|event| match event {
-                Event::Assign {
-                    targets, values, ..
-                } => Some(targets.iter().zip(values)),
-                _ => None,
-            })
-            .flatten()
-            .filter_map(|(target, value)| match (target, value) {
-                (Binding::Place(Operand::Field(base, attribute)), value)
-                    if **base == Operand::Var(receiver) && value == param =>
-                {
-                    Some(attribute.clone())
-                }
-                _ => None,
-            })
-            .collect();
+        let attributes = stored_in_attributes(init, receiver, param);
         if attributes.is_empty() {
             return;
         }
@@ -829,21 +833,8 @@ impl PyFacts {
             let (Some(param), Some(receiver)) = (handed.param.of(init), init.receiver) else {
                 continue;
             };
-            let param = Operand::Var(param);
-            for event in init.events() {
-                let Event::Assign {
-                    targets, values, ..
-                } = event
-                else {
-                    continue;
-                };
-                for (target, value) in targets.iter().zip(values) {
-                    if let Binding::Place(Operand::Field(base, attribute)) = target {
-                        if **base == Operand::Var(receiver) && *value == param {
-                            fields.push((handed.class.clone(), attribute.clone()));
-                        }
-                    }
-                }
+            for attribute in stored_in_attributes(init, receiver, &Operand::Var(param)) {
+                fields.push((handed.class.clone(), attribute));
             }
         }
         fields.sort();
