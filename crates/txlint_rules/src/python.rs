@@ -475,8 +475,8 @@ impl PyFacts {
         );
         facts.instance_globals = instance_globals(file, &facts.summaries, &facts.module_instances);
         facts.handed_fields = facts.handed_fields(file);
-        facts.caller_ended = caller_ended(models, file);
         facts.own_effects = own_effects(models, file);
+        facts.caller_ended = caller_ended(models, file, &facts.own_effects);
         facts.helper_fields = helper_fields(file, &facts.own_effects);
         let holders: Vec<Vec<Holder>> = file
             .functions
@@ -1471,14 +1471,21 @@ impl PyFacts {
 /// The `self.` attributes whose transaction the class hands to its callers to end: a
 /// method that only ends it (`def commit(self): self.conn.commit()`), running no
 /// statement itself, is how a unit of work exposes its transaction.
-fn caller_ended(models: &Models, file: &FileIr) -> Vec<(String, String)> {
+fn caller_ended(
+    models: &Models,
+    file: &FileIr,
+    effects: &HashMap<(String, String), OwnEffects>,
+) -> Vec<(String, String)> {
     let methods = &models.connection;
     let mut found = Vec::new();
     for function in &file.functions {
-        let (FunctionKind::Method, Some(receiver)) = (function.kind, function.receiver) else {
+        if function.kind != FunctionKind::Method || function.receiver.is_none() {
+            continue;
+        }
+        let Some((class, method)) = function.name.rsplit_once('.') else {
             continue;
         };
-        let Some((class, _)) = function.name.rsplit_once('.') else {
+        let Some(effect) = effects.get(&(class.to_string(), method.to_string())) else {
             continue;
         };
         let runs_statements = function.calls.iter().any(|call| {
@@ -1490,26 +1497,8 @@ fn caller_ended(models: &Models, file: &FileIr) -> Vec<(String, String)> {
                     .any(|m| m == n)
             })
         });
-        if runs_statements {
-            continue;
-        }
-        for call in &function.calls {
-            let Callee::Method {
-                receiver: Operand::Field(base, field),
-                name,
-                ..
-            } = &call.callee
-            else {
-                continue;
-            };
-            let ends = methods
-                .commit
-                .iter()
-                .chain(&methods.rollback)
-                .any(|m| m == name);
-            if ends && **base == Operand::Var(receiver) {
-                found.push((class.to_string(), field.clone()));
-            }
+        if !runs_statements {
+            found.extend(effect.ends.iter().map(|f| (class.to_string(), f.clone())));
         }
     }
     found
