@@ -1525,3 +1525,32 @@ fn a_file_whose_only_modelled_call_is_a_commit_needs_evidence_in_its_package() {
     assert_eq!(codes(&whole), ["TX001"]);
     assert_eq!(notifications(&whole).len(), 1, "{whole}");
 }
+
+#[test]
+fn a_rollback_helper_whose_file_names_no_library_ends_the_transactions_of_its_package() {
+    // The ent shape: the transaction type is the project's own (generated) wrapper, so
+    // the helper's file shows only `.Rollback(`; it is parsed because its package begins
+    // transactions, whichever of the files is named.
+    let wrapper = "package db\n\nimport (\n\t\"context\"\n\t\"database/sql\"\n)\n\ntype Client struct{ drv *sql.DB }\n\ntype Tx struct{ tx *sql.Tx }\n\nfunc (c *Client) BeginTx(ctx context.Context) (*Tx, error) {\n\ttx, err := c.drv.BeginTx(ctx, nil)\n\tif err != nil {\n\t\treturn nil, err\n\t}\n\treturn &Tx{tx: tx}, nil\n}\n\nfunc (t *Tx) Commit() error { return t.tx.Commit() }\n\nfunc (t *Tx) Rollback() error { return t.tx.Rollback() }\n";
+    let helper = "package store\n\nimport \"example.com/shop/db\"\n\nfunc undo(tx *db.Tx, err error) error {\n\tif rerr := tx.Rollback(); rerr != nil {\n\t\treturn rerr\n\t}\n\treturn err\n}\n";
+    let rename = "package store\n\nimport (\n\t\"context\"\n\t\"errors\"\n\n\t\"example.com/shop/db\"\n)\n\nfunc Rename(ctx context.Context, c *db.Client, name string) error {\n\ttx, err := c.BeginTx(ctx)\n\tif err != nil {\n\t\treturn err\n\t}\n\tif name == \"\" {\n\t\treturn undo(tx, errors.New(\"empty name\"))\n\t}\n\treturn tx.Commit()\n}\n";
+    let files = |helper: &str| {
+        project(&[
+            ("go.mod", b"module example.com/shop\n\ngo 1.22\n".as_slice()),
+            ("db/client.go", wrapper.as_bytes()),
+            ("store/undo.go", helper.as_bytes()),
+            ("store/rename.go", rename.as_bytes()),
+        ])
+    };
+    let dir = files(helper);
+    for args in [&["--no-cache"][..], &["--no-cache", "store/rename.go"]] {
+        let report = json_output(dir.path(), args);
+        assert_eq!(finding_codes(&report), Vec::new(), "{args:?}: {report}");
+    }
+    // A helper that ends nothing leaves the early return open.
+    let dir = files(&helper.replace("tx.Rollback()", "tx.Err()"));
+    assert_eq!(
+        finding_codes(&json_output(dir.path(), &["--no-cache"])),
+        [("store/rename.go".to_string(), "TX002".to_string(), 11)]
+    );
+}

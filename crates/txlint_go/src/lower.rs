@@ -1099,6 +1099,7 @@ impl<'s> Lowerer<'s> {
                 then_is_nil,
             })
         });
+        let nil_test = nil_test.or_else(|| self.error_matched(condition, first_call));
         self.frame().cfg.terminate(Terminator::Branch {
             range: range(condition),
             nil_test,
@@ -1145,6 +1146,31 @@ impl<'s> Lowerer<'s> {
                 }
             }
             _ => false,
+        }
+    }
+
+    /// `errors.Is(err, target)` and `errors.As(err, &target)`, true only for an error that
+    /// is not nil: a one-sided nil test of `err`, whose `then` edge is its failure (a
+    /// `Query` that fails with some error returns no rows). Its other edge tells nothing,
+    /// and the analyses take nothing from it.
+    fn error_matched(&self, condition: Node, first_call: usize) -> Option<NilTest> {
+        if condition.kind() != "call_expression" {
+            return None;
+        }
+        let calls = &self.frames.last()?.function.calls;
+        let call = calls[first_call..]
+            .iter()
+            .find(|call| call.range == range(condition))?;
+        let Callee::Path(path) = &call.callee else {
+            return None;
+        };
+        let matcher = matches!(path.as_slice(), [package, f] if package == "errors" && (f == "Is" || f == "As"));
+        match call.args.first() {
+            Some(operand @ Operand::Var(_)) if matcher && call.args.len() == 2 => Some(NilTest {
+                operand: operand.clone(),
+                then_is_nil: false,
+            }),
+            _ => None,
         }
     }
 

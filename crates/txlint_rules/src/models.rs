@@ -609,16 +609,30 @@ impl Models {
         self.prefilter_patterns_with(language, true)
     }
 
-    /// [`Models::prefilter_patterns`] without the commit methods: what a file needs
-    /// beyond a commit call to hold a transaction of its own (see
+    /// [`Models::prefilter_patterns`] without the commit and rollback methods: what a file
+    /// needs beyond a commit call to hold a transaction of its own (see
     /// [`crate::Prefilter::CommitOnly`]).
     pub fn evidence_patterns(&self, language: Language) -> Vec<String> {
         self.prefilter_patterns_with(language, false)
     }
 
     fn prefilter_patterns_with(&self, language: Language, commits: bool) -> Vec<String> {
-        let methods = self.libraries.iter().flat_map(|library| {
-            let commit = library.commit.methods.iter().filter(move |_| commits);
+        // A helper that only rolls back (`func rollback(tx *db.Tx, …)` beside the files
+        // that begin) ends a transaction from elsewhere, like a commit. `Close` also
+        // closes rows and statements everywhere, so it is no evidence of a transaction.
+        let closes = &self.rows.close_methods;
+        let methods = self.libraries.iter().flat_map(move |library| {
+            let rollback = library
+                .rollback
+                .methods
+                .iter()
+                .filter(|m| !closes.contains(m));
+            let commit = library
+                .commit
+                .methods
+                .iter()
+                .chain(rollback)
+                .filter(move |_| commits);
             library
                 .begin
                 .iter()
