@@ -695,6 +695,18 @@ impl Models {
                         patterns.push(format!("{shape}{module}"));
                     }
                 }
+                // A module that defines a class-based view base (`from flask.views import
+                // MethodView`) is read for the views of the modules deriving from it.
+                let view_modules: BTreeSet<&str> = self
+                    .connection
+                    .request_view_bases
+                    .iter()
+                    .filter_map(|base| base.rsplit_once('.').map(|(module, _)| module))
+                    .collect();
+                for module in view_modules {
+                    patterns.push(format!("from {module} import"));
+                    patterns.push(format!("import {module}"));
+                }
             }
         }
         patterns.sort_unstable();

@@ -1010,6 +1010,9 @@ fn exports_of(ir: &FileIr, settings: &Settings, view: &ProjectView) -> (Exports,
                         ..PySummary::default()
                     });
             }
+            for class in crate::python::request_view_classes(ir, models, view) {
+                exports.python.entry(class).or_default().request_view = true;
+            }
             exports.python_handed = facts.handed_out(ir, view);
             for (name, kind) in &facts.exported_globals {
                 exports
@@ -1308,6 +1311,25 @@ impl<'a> ProjectView<'a> {
             .get(&attribute)?
             .global
             .as_ref()
+    }
+
+    /// Whether a base class a file names (`PGChildNodeView` after
+    /// `from app.views import PGChildNodeView`, `views.Base`) is a request view of another
+    /// module of the project (see [`PySummary::request_view`]).
+    pub(crate) fn python_request_view(&self, file: &FileIr, segments: &[&str]) -> bool {
+        if file.import_named(segments[0]).is_none() {
+            return false;
+        }
+        let dotted = crate::python::resolve(file, segments);
+        let Some(absolute) = self.absolute_module(&dotted) else {
+            return false;
+        };
+        let Some((module, class)) = absolute.rsplit_once('.') else {
+            return false;
+        };
+        self.python_lookup(module, class)
+            .and_then(|exports| exports.python.get(class))
+            .is_some_and(|summary| summary.request_view)
     }
 
     /// The class of the project a call makes an instance of, as (its module, its name):

@@ -3,7 +3,7 @@
 //! module globals; helper summaries; and the connection model the engine runs for the
 //! Python rules.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use txlint_ir::ir::{
     Binding, CallId, Callee, Event, FileIr, FuncId, Function, FunctionKind, Operand, ResultUse,
@@ -225,6 +225,10 @@ pub(crate) struct PySummary {
     /// Not a function: a module global holding an instance of this class of its module
     /// (`backend = Backend(…)`), whose methods calls on it reach.
     pub instance_of: Option<String>,
+    /// A class (the summary is filed under its name) that is a web request's view: it
+    /// derives from a modelled view base (`flask.views.MethodView`), itself or through
+    /// classes of the project (`class ServerNode(PGChildNodeView)`).
+    pub request_view: bool,
 }
 
 impl PySummary {
@@ -245,6 +249,40 @@ impl PySummary {
             || self.global.is_some()
             || self.returns_pool.is_some()
             || self.instance_of.is_some()
+            || self.request_view
+    }
+}
+
+/// The file's classes that are web request views (see [`PySummary::request_view`]): a
+/// base is a modelled view base, a view class of the same file, or one of another module
+/// of the project that the index knows.
+pub(crate) fn request_view_classes(
+    file: &FileIr,
+    models: &Models,
+    project: &ProjectView,
+) -> BTreeSet<String> {
+    let bases_of_views = &models.connection.request_view_bases;
+    let mut views: BTreeSet<String> = BTreeSet::new();
+    // Same-file bases may come later in the file than the classes deriving from them.
+    loop {
+        let before = views.len();
+        for (class, bases) in &file.class_bases {
+            if views.contains(class) {
+                continue;
+            }
+            let is_view = bases.iter().any(|base| {
+                let segments: Vec<&str> = base.split('.').collect();
+                views.contains(base)
+                    || bases_of_views.contains(&resolve(file, &segments))
+                    || project.python_request_view(file, &segments)
+            });
+            if is_view {
+                views.insert(class.clone());
+            }
+        }
+        if views.len() == before {
+            return views;
+        }
     }
 }
 
@@ -3435,6 +3473,7 @@ fn summarize(models: &Models, function: &Function, kinds: &HashMap<Operand, Kind
         global: None,
         returns_pool: None,
         instance_of: None,
+        request_view: false,
     }
 }
 

@@ -358,22 +358,19 @@ fn swallowed(
 
 /// Whether a function is a web request's view: decorated with a call of a routing method
 /// (`@app.route("/x")`, `@bp.post("/x")`), or a method of a class-based view
-/// (`class Items(MethodView)`).
+/// (`class Items(MethodView)`, also through classes of the project) that the class's own
+/// methods do not call: one they call (`self.delete_shared(…)`) is their helper, and they
+/// carry on after it returns.
 fn is_request_view(cx: &Context, function: &txlint_ir::ir::Function) -> bool {
     let connection = &cx.models.connection;
     let class_based = function.kind == txlint_ir::ir::FunctionKind::Method
-        && function.name.rsplit_once('.').is_some_and(|(class, _)| {
-            cx.ir
-                .class_bases
-                .iter()
-                .filter(|(c, _)| c == class)
-                .flat_map(|(_, bases)| bases)
-                .any(|base| {
-                    let segments: Vec<&str> = base.split('.').collect();
-                    let resolved = crate::python::resolve(cx.ir, &segments);
-                    connection.request_view_bases.contains(&resolved)
-                })
-        });
+        && function
+            .name
+            .rsplit_once('.')
+            .is_some_and(|(class, method)| {
+                crate::python::request_view_classes(cx.ir, cx.models, &cx.project).contains(class)
+                    && !called_by_own_methods(cx.ir, class, method)
+            });
     class_based
         || function.decorators.iter().any(|decorator| {
             let Some((callee, _)) = decorator.split_once('(') else {
@@ -383,6 +380,23 @@ fn is_request_view(cx: &Context, function: &txlint_ir::ir::Function) -> bool {
                 .rsplit_once('.')
                 .is_some_and(|(_, method)| connection.request_views.iter().any(|m| m == method))
         })
+}
+
+/// Whether a method of the class calls `self.<method>(…)`.
+fn called_by_own_methods(file: &txlint_ir::ir::FileIr, class: &str, method: &str) -> bool {
+    file.functions.iter().any(|caller| {
+        let Some(receiver) = caller.receiver else {
+            return false;
+        };
+        caller
+            .name
+            .rsplit_once('.')
+            .is_some_and(|(c, _)| c == class)
+            && caller.calls.iter().any(|call| {
+                matches!(&call.callee, Callee::Method { receiver: Operand::Var(v), name, .. }
+                    if *v == receiver && name == method)
+            })
+    })
 }
 
 /// Whether an `except` clause of the function swallows a database error raised on the
