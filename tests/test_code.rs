@@ -158,3 +158,61 @@ fn test_paths_add_shared_test_helpers() {
         vec![finding("internal/store/save.go", 6, "TX002")]
     );
 }
+
+/// A helper of the tests outside a `_test.go` file: it takes the test's `*testing.T`
+/// (`testing.TB` for the second), so only tests can call it.
+const GO_TEST_HELPERS: &str = r#"package dbtest
+
+import (
+	"database/sql"
+	"testing"
+)
+
+var shared *sql.DB
+
+func Open(t *testing.T) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("pgx", "postgres://localhost/test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	shared = db
+	return db
+}
+
+func Seed(tb testing.TB, db *sql.DB) {
+	tx, err := db.Begin()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := tx.Exec("INSERT INTO t VALUES (1)"); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+func Production(db *sql.DB) {
+	tx, _ := db.Begin()
+	tx.Exec("INSERT INTO t VALUES (2)")
+}
+"#;
+
+#[test]
+fn go_functions_taking_the_tests_handle_are_test_code() {
+    let dir = project(&[("internal/dbtest/db.go", GO_TEST_HELPERS)]);
+    assert_eq!(
+        findings(dir.path(), &[]),
+        vec![
+            finding("internal/dbtest/db.go", 31, "TX002"),
+            finding("internal/dbtest/db.go", 31, "TX008"),
+        ]
+    );
+    assert_eq!(
+        findings(dir.path(), &["--include-tests"]),
+        vec![
+            finding("internal/dbtest/db.go", 12, "TX010"),
+            finding("internal/dbtest/db.go", 21, "TX002"),
+            finding("internal/dbtest/db.go", 31, "TX002"),
+            finding("internal/dbtest/db.go", 31, "TX008"),
+        ]
+    );
+}

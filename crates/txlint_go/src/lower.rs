@@ -503,6 +503,18 @@ impl<'s> Lowerer<'s> {
         }
         if let Some(params) = node.child_by_field_id(fields().parameters.get()) {
             let declared = self.declare_params(params, VarKind::Param);
+            // A helper that takes the test's `*testing.T` runs only in tests, whatever
+            // file it is in (`testutil.NewDB(t)`): it is test code.
+            let frame = self.frame();
+            let testing = declared.iter().any(|&v| {
+                matches!(
+                    frame.function.var(v).ty.as_deref(),
+                    Some("*testing.T" | "*testing.B" | "*testing.F" | "testing.TB")
+                )
+            });
+            if testing && parent.is_none() {
+                self.ir.test_code.push(range(node));
+            }
             self.frame().function.params = declared;
         }
         if let Some(result) = node.child_by_field_id(fields().result.get()) {

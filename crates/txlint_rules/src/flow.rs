@@ -548,10 +548,21 @@ impl Analysis<'_> {
         let is_error = |b: &Binding| *b == Binding::Var(error_var);
         match event {
             Event::Assign { targets, .. } => targets.iter().any(is_error),
-            Event::Call(id) => match &self.function.call(*id).result {
-                ResultUse::Assigned(bindings) => bindings.iter().any(is_error),
-                _ => false,
-            },
+            Event::Call(id) => {
+                let call = self.function.call(*id);
+                match &call.result {
+                    // `err = translate(err)`: taken to give that error or one wrapping
+                    // it, nil for nil, as a call the error is tested through is.
+                    ResultUse::Assigned(bindings)
+                        if bindings.as_slice() == [Binding::Var(error_var)]
+                            && call.args.contains(&Operand::Var(error_var)) =>
+                    {
+                        false
+                    }
+                    ResultUse::Assigned(bindings) => bindings.iter().any(is_error),
+                    _ => false,
+                }
+            }
             _ => false,
         }
     }
