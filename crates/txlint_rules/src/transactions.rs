@@ -825,8 +825,13 @@ impl HolderModel<'_> {
             // (`if tx, ok := held.(*sql.Tx); ok { tx.Rollback() }`).
             let mut holders: Vec<VarId> = Vec::new();
             for (index, var) in inner.vars.iter().enumerate() {
-                if matches!(var.outer, Some((f, outer)) if f == self.function_id && self.aliases.contains(&outer))
-                {
+                // Captured through literals in between (`go func() { tx.Rollback() }()`
+                // inside the literal), the variable is the function's at the end.
+                let mut outer = var.outer;
+                while let Some((f, v)) = outer.filter(|(f, _)| *f != self.function_id) {
+                    outer = self.file.function(f).var(v).outer;
+                }
+                if matches!(outer, Some((_, v)) if self.aliases.contains(&v)) {
                     holders.extend(aliases_of(inner, VarId(index as u32)));
                 }
             }
@@ -839,6 +844,19 @@ impl HolderModel<'_> {
                 _ => false,
             })
         })
+    }
+
+    /// Whether a local variable only ever holds function literals, each of which ends the
+    /// captured transaction.
+    fn local_literals_end(&self, local: VarId) -> bool {
+        if !matches!(self.function.var(local).kind, VarKind::Local) {
+            return false;
+        }
+        let definitions = self.function.definitions(local);
+        !definitions.is_empty()
+            && definitions
+                .iter()
+                .all(|value| matches!(value, Operand::Closure(l) if self.literal_ends(*l)))
     }
 
     /// Whether a literal called on the spot with the value as an argument ends the
@@ -1002,6 +1020,16 @@ impl ResourceModel for HolderModel<'_> {
                         if self.literal_ends(*literal)
                             || self.literal_ends_argument(*literal, &call.args) =>
                     {
+                        return if deferred {
+                            Effect::DeferredEnd
+                        } else {
+                            Effect::End
+                        };
+                    }
+                    // A local function value, whenever it was made (`fail := func(e
+                    // error) { tx.Rollback(); … }` before the begin): what each literal
+                    // it holds does.
+                    Callee::Other(Operand::Var(local)) if self.local_literals_end(*local) => {
                         return if deferred {
                             Effect::DeferredEnd
                         } else {
