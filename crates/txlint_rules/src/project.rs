@@ -637,7 +637,10 @@ impl ProjectIndex {
     /// Whether any module hands a long-lived connection to a class's constructor (see
     /// [`ProjectView::is_handed_connections`]).
     pub fn hands_python_connections(&self) -> bool {
-        !self.python_handed.is_empty()
+        self.python_handed
+            .values()
+            .flatten()
+            .any(|handed| handed.life == crate::python::HandedLife::LongLived)
     }
 
     /// The facts computed for a file while resolving the index (once: they move out).
@@ -1403,7 +1406,9 @@ impl<'a> ProjectView<'a> {
     /// Whether other modules hand long-lived connections to this Python module's classes:
     /// a module that imports no driver is then worth lowering.
     pub fn is_handed_connections(&self) -> bool {
-        !self.python_handed().is_empty()
+        self.python_handed()
+            .iter()
+            .any(|handed| handed.life == crate::python::HandedLife::LongLived)
     }
 
     /// A dotted name with its relative prefix (`..app.db`) resolved against this file's

@@ -71,8 +71,9 @@ pub(crate) struct Holder {
     pub context: Option<(CallId, ContextExit)>,
 }
 
-/// A long-lived connection a module hands to the constructor of a class of the project
-/// (`Store(config.conn)`): a fact about the class's module.
+/// A connection a module hands to the constructor of a class of the project: a long-lived
+/// one (`Store(config.conn)`), or one a `with` block scopes (`async with engine.begin() as
+/// conn: yield Wrapper(conn)`). A fact about the class's module.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Handed {
     /// The key (project root, dotted name) of the class's module, or every key it may
@@ -88,6 +89,20 @@ pub(crate) struct HandedTo {
     pub param: HandedParam,
     /// The connection's kind where it is made.
     pub kind: Kind,
+    pub life: HandedLife,
+}
+
+/// How long a connection handed to a constructor lives where it is made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum HandedLife {
+    /// A module global or an attribute of one: the process's.
+    LongLived,
+    /// Bound by a `with` block whose exit ends its transaction: the instance's attribute
+    /// lives no longer than the block, and what a method leaves open there is the
+    /// block's to end.
+    Scoped,
+    /// Any other connection (a local the function opens): its life is not known.
+    Other,
 }
 
 /// Which parameter of `__init__` an argument fills.
@@ -383,6 +398,9 @@ pub(crate) struct PyFacts {
     /// `(class, attribute)`: attributes `__init__` stores a handed long-lived connection in
     /// (`self.conn = conn`). They live as long as the process, whoever keeps the instance.
     handed_fields: Vec<(String, String)>,
+    /// `(class, attribute)`: attributes `__init__` stores a handed connection in that every
+    /// module hands a `with`-scoped one (see [`HandedLife::Scoped`]).
+    scoped_fields: Vec<(String, String)>,
     declared: Declared,
     /// Per function, on first use: what each call's SQL text does to the transaction
     /// (see [`PyFacts::sql_effect`]).
@@ -460,6 +478,7 @@ impl PyFacts {
             module: project.module().to_string(),
             handed_in: project.python_handed(),
             handed_fields: Vec::new(),
+            scoped_fields: Vec::new(),
             declared: Declared::of(file, models),
             sql_effects: file.functions.iter().map(|_| Default::default()).collect(),
         };
@@ -512,7 +531,15 @@ impl PyFacts {
             &facts.module_instances,
         );
         facts.instance_globals = instance_globals(file, &facts.summaries, &facts.module_instances);
-        facts.handed_fields = facts.handed_fields(file);
+        facts.handed_fields = facts.handed_fields(file, HandedLife::LongLived);
+        facts.scoped_fields = facts.handed_fields(file, HandedLife::Scoped);
+        let not_scoped = [
+            &facts.handed_fields,
+            &facts.handed_fields(file, HandedLife::Other),
+        ];
+        facts
+            .scoped_fields
+            .retain(|field| not_scoped.iter().all(|fields| !fields.contains(field)));
         facts.own_effects = own_effects(models, file);
         facts.caller_ended = caller_ended(models, file, &facts.own_effects);
         facts.helper_fields = helper_fields(file, &facts.own_effects);
@@ -855,11 +882,21 @@ impl PyFacts {
         })
     }
 
-    /// The attributes of the file's classes that `__init__` assigns a handed long-lived
-    /// connection (see [`PyFacts::handed_fields`]).
-    fn handed_fields(&self, file: &FileIr) -> Vec<(String, String)> {
+    /// Whether a holder of a method is an attribute its class's `__init__` stores a
+    /// connection in that every module hands it from a `with` block that ends it.
+    pub fn holds_scoped_connection(&self, method: &Function, holder: &Operand) -> bool {
+        own_attribute(method, holder).is_some_and(|(class, attribute)| {
+            self.scoped_fields
+                .iter()
+                .any(|(c, a)| c == class && a == attribute)
+        })
+    }
+
+    /// The attributes of the file's classes that `__init__` assigns a handed connection
+    /// of this life.
+    fn handed_fields(&self, file: &FileIr, life: HandedLife) -> Vec<(String, String)> {
         let mut fields = Vec::new();
-        for handed in &self.handed_in {
+        for handed in self.handed_in.iter().filter(|h| h.life == life) {
             let init_name = format!("{}.__init__", handed.class);
             let Some(init) = file
                 .functions
@@ -880,24 +917,55 @@ impl PyFacts {
         fields
     }
 
-    /// The long-lived connections (module globals and their attributes, this module's or
-    /// imported) the file hands to constructors of the project's classes.
+    /// The connections the file hands to constructors of the project's classes, with how
+    /// long each lives (module globals and their attributes, this module's or imported,
+    /// live as long as the process).
     pub(crate) fn handed_out(&self, file: &FileIr, project: &ProjectView) -> Vec<Handed> {
         let mut handed = Vec::new();
-        for (function, kinds) in file.functions.iter().zip(&self.kinds) {
+        for ((function, kinds), holders) in
+            file.functions.iter().zip(&self.kinds).zip(&self.holders)
+        {
+            let ends_at_exit = |exit: &ContextExit| {
+                matches!(
+                    exit,
+                    ContextExit::Commit
+                        | ContextExit::CommitClose
+                        | ContextExit::Close
+                        | ContextExit::Rollback
+                        | ContextExit::RollbackClose
+                )
+            };
+            let scoped = |operand: &Operand| {
+                holders.iter().any(|holder| {
+                    holder.operand == *operand
+                        && holder
+                            .context
+                            .as_ref()
+                            .is_some_and(|(_, exit)| ends_at_exit(exit))
+                })
+            };
             let long_lived = |operand: &Operand| match kinds.get(operand) {
                 Some(
                     kind @ Kind::Connection {
                         autocommit: false, ..
                     },
-                ) if module_level(operand) => Some(kind.clone()),
+                ) => {
+                    let life = if module_level(operand) {
+                        HandedLife::LongLived
+                    } else if scoped(operand) {
+                        HandedLife::Scoped
+                    } else {
+                        HandedLife::Other
+                    };
+                    Some((kind.clone(), life))
+                }
                 _ => None,
             };
             for call in &function.calls {
                 let Callee::Path(path) = &call.callee else {
                     continue;
                 };
-                let arguments: Vec<(HandedParam, Kind)> = call
+                let arguments: Vec<(HandedParam, (Kind, HandedLife))> = call
                     .args
                     .iter()
                     .enumerate()
@@ -912,13 +980,14 @@ impl PyFacts {
                 let Some((keys, class)) = project.python_class(file, path) else {
                     continue;
                 };
-                for (param, kind) in arguments {
+                for (param, (kind, life)) in arguments {
                     handed.push(Handed {
                         keys: keys.clone(),
                         to: HandedTo {
                             class: class.clone(),
                             param,
                             kind,
+                            life,
                         },
                     });
                 }
@@ -1253,7 +1322,11 @@ impl PyFacts {
         // `__init__`'s parameters that a module fills with a long-lived connection: of
         // the kind it has there, unless declared.
         if let Some(class) = function.name.strip_suffix(".__init__") {
-            for handed in self.handed_in.iter().filter(|h| h.class == class) {
+            for handed in self
+                .handed_in
+                .iter()
+                .filter(|h| h.class == class && h.life == HandedLife::LongLived)
+            {
                 if let Some(param) = handed.param.of(function) {
                     kinds
                         .entry(Operand::Var(param))

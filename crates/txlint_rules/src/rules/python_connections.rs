@@ -103,8 +103,11 @@ pub(crate) fn check_left_in_transaction(cx: &Context, out: &mut Vec<Diagnostic>)
             let openers = starts(&model, |call| model.opens(call));
             // A unit-of-work class that commits its own connection in a method of its
             // own leaves the transaction open on purpose between calls.
-            let lives_on =
-                holder.owner == Owner::Shared && !facts.ended_by_caller(function, &holder.operand);
+            // So does a wrapper that every maker builds around a connection of a `with`
+            // block: the block ends what the methods leave open.
+            let lives_on = holder.owner == Owner::Shared
+                && !facts.ended_by_caller(function, &holder.operand)
+                && !facts.holds_scoped_connection(function, &holder.operand);
             let Some((start, leaks)) = first_leak(&model, &openers, policy(lives_on)) else {
                 if let Some(leak) = exception_leak(cx, &model) {
                     out.push(exception_diagnostic(cx, meta, &model, &leak));
