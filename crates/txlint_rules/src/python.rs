@@ -3623,7 +3623,25 @@ impl ConnectionModel<'_> {
                 return false;
             }
         }
-        match self.models.drivers[self.holder.driver].implicit {
+        let driver = &self.models.drivers[self.holder.driver];
+        // MySQL's drivers send no `BEGIN`: InnoDB starts the session's transaction at the
+        // first statement that reads or writes a table, not at `SET NAMES`, `SHOW …` or
+        // `SELECT VERSION()`.
+        if driver.database == Some(crate::models::Database::Mysql)
+            && call
+                .args
+                .first()
+                .and_then(|text| sql_values(self.function, text))
+                .is_some_and(|texts| {
+                    !texts.is_empty()
+                        && texts
+                            .iter()
+                            .all(|sql| crate::sql_control::touches_no_table(sql))
+                })
+        {
+            return false;
+        }
+        match driver.implicit {
             Implicit::Any => true,
             Implicit::Dml => writes(self.models, self.function, call),
             Implicit::Never => false,

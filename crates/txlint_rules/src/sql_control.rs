@@ -86,6 +86,29 @@ pub fn controls(sql: &str) -> Vec<Control> {
         .collect()
 }
 
+/// Whether every statement of a text reads or locks no table: `SET …`, `SHOW …`, or a
+/// `SELECT` without `FROM` (`SELECT VERSION()`). On MySQL such statements leave InnoDB
+/// without a transaction of the session (no snapshot, no locks), autocommit or not. A text
+/// with no statement, or any other, is `false`.
+pub fn touches_no_table(sql: &str) -> bool {
+    let statements = split(sql);
+    !statements.is_empty()
+        && statements.iter().all(|(range, words)| {
+            let first = match words.first() {
+                Some((Word::Bare(word), _)) => word.as_str(),
+                _ => return false,
+            };
+            let has_from = sql[range.clone()]
+                .split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+                .any(|word| word.eq_ignore_ascii_case("from"));
+            match first {
+                "SET" | "SHOW" => true,
+                "SELECT" => !has_from,
+                _ => false,
+            }
+        })
+}
+
 /// The savepoint a text sets outside any transaction of its own and leaves set: on SQLite a
 /// `SAVEPOINT` with no transaction open begins one, which only `RELEASE` of that savepoint,
 /// `COMMIT` or `ROLLBACK` ends; `ROLLBACK TO` keeps it open. `None` for a text that begins
@@ -803,5 +826,28 @@ mod tests {
             let _ = effect(text);
         }
         assert_eq!(kinds("é; BEGIN"), vec![Control::Other, Control::Begin]);
+    }
+
+    #[test]
+    fn statements_that_touch_no_table() {
+        for sql in [
+            "SET NAMES utf8mb4",
+            "set session sql_mode = 'ANSI'; SET autocommit = 0",
+            "SHOW MASTER STATUS",
+            "SELECT VERSION()",
+            "select @@GLOBAL.read_only",
+        ] {
+            assert!(touches_no_table(sql), "{sql}");
+        }
+        for sql in [
+            "",
+            "SELECT id FROM users",
+            "SELECT count(*)\nfrom orders WHERE paid",
+            "SET NAMES utf8mb4; SELECT * FROM t",
+            "UPDATE t SET a = 1",
+            "%s",
+        ] {
+            assert!(!touches_no_table(sql), "{sql}");
+        }
     }
 }

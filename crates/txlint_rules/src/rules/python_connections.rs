@@ -130,7 +130,11 @@ pub(crate) fn check_left_in_transaction(cx: &Context, out: &mut Vec<Diagnostic>)
             out.push(
                 diagnostic
                     .help(format!("end it with `{name}.commit()` (or `rollback()` after reads) before the connection goes back or the function returns; or use `with pool.connection() as conn:` / autocommit for reads"))
-                    .note("the driver sent BEGIN before the first statement: until commit or rollback the session is `idle in transaction`, holding its snapshot and locks, and a pool rolls it back with a warning when it is returned")
+                    .note(match cx.models.drivers[holder.driver].database {
+                        // MySQL's drivers send no BEGIN: the server opens the transaction.
+                        Some(Database::Mysql) => "with autocommit off, this statement started an InnoDB transaction: until commit or rollback the session keeps its snapshot and locks (MySQL's `Sleep` with an open `trx` in `information_schema.innodb_trx`)",
+                        _ => "the driver sent BEGIN before the first statement: until commit or rollback the session is `idle in transaction`, holding its snapshot and locks, and a pool rolls it back with a warning when it is returned",
+                    })
                     .build(),
             );
         }
