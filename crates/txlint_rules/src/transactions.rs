@@ -926,12 +926,23 @@ impl HolderModel<'_> {
         // The method value of an end method (`tx.Rollback`) handed to a helper whose
         // summary says it calls that parameter: the helper ends the transaction
         // (`defer try(tx.Rollback, "rollback")`).
+        // Deferred, a call of a function this file cannot see that is handed the method
+        // value runs it: running it at every exit is the only reason to defer it with one
+        // (`defer common.LogOnError(ctx, rows.Close)`, whose file may show no database
+        // work and is then not summarised).
+        let unseen_deferred = deferred
+            && self
+                .summaries
+                .callee_summary(self.file, &call.callee)
+                .is_none()
+            && !self.standard_or_builtin(&call.callee);
         let method_value_run = call.args.iter().enumerate().any(|(i, arg)| {
             matches!(arg, Operand::Field(base, name) if self.is_alias(base) && self.is_end_method(name))
-                && self
-                    .summaries
-                    .callee_summary(self.file, &call.callee)
-                    .is_some_and(|summary| summary.calls.get(i) == Some(&true))
+                && (unseen_deferred
+                    || self
+                        .summaries
+                        .callee_summary(self.file, &call.callee)
+                        .is_some_and(|summary| summary.calls.get(i) == Some(&true)))
         });
         if method_value_run {
             return if deferred {
