@@ -283,6 +283,9 @@ pub struct RawSql {
 #[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Rows {
     pub query_methods: Vec<String>,
+    /// Methods of query builders that make the built query run on the handle they are
+    /// given (squirrel's `RunWith(tx)`): the rows are that handle's.
+    pub runner_methods: Vec<String>,
     pub close_methods: Vec<String>,
     pub closing_functions: Vec<String>,
     /// Methods that advance to the next row and close the row set when there is none.
@@ -531,6 +534,7 @@ impl Models {
                 &other.raw_sql.connection_functions,
             ),
             (&mut self.rows.query_methods, &other.rows.query_methods),
+            (&mut self.rows.runner_methods, &other.rows.runner_methods),
             (&mut self.rows.close_methods, &other.rows.close_methods),
             (
                 &mut self.rows.closing_functions,

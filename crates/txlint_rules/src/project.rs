@@ -1202,17 +1202,26 @@ impl<'a> ProjectView<'a> {
 
     /// The models a Go file is checked with: the shipped ones and the transaction
     /// wrapper types of its package and of the project packages it imports.
+    /// The transaction wrapper parts of a Go file's package: its own declarations and
+    /// those of the package's other files.
+    pub(crate) fn go_package_parts(&self, file: &FileIr, base: &Models) -> WrapParts {
+        let mut own = WrapParts::of_file(file, base);
+        if let Some(place) = self.place {
+            if let Some(exports) = self.lookup(&place.own_unit(file), WRAPPING) {
+                own.merge(&exports.go_wrapping);
+            }
+        }
+        own
+    }
+
     pub(crate) fn go_models<'m>(&self, file: &FileIr, base: &'m Models) -> Cow<'m, Models> {
         if file.language != Language::Go {
             return Cow::Borrowed(base);
         }
-        let mut own = WrapParts::of_file(file, base);
+        let own = self.go_package_parts(file, base);
         let mut units = Vec::new();
         if let Some(place) = self.place {
             let unit = place.own_unit(file);
-            if let Some(exports) = self.lookup(&unit, WRAPPING) {
-                own.merge(&exports.go_wrapping);
-            }
             for import in &file.imports {
                 let name = import.local_name();
                 if name == "_" || name == "." {

@@ -17,6 +17,7 @@ use crate::facts::{field_type, FileFacts};
 use crate::flow::{self, Outcome, Resource};
 use crate::models::{listed, Models};
 use crate::transactions::{aliases_of, FileSummaries, HolderModel};
+use crate::wrapping::WrapParts;
 
 pub(crate) struct RowsAnalysis {
     pub function: FuncId,
@@ -41,6 +42,81 @@ enum Evidence {
     Handle,
 }
 
+/// The handle a query runs on: the base of its receiver's chain of calls
+/// (`db.WithContext(ctx).Query`), or what a query builder of the chain was told to run on
+/// (squirrel's `sq.Select(…).From(…).RunWith(tx).Query()`, `runner-methods`).
+fn runner_of(function: &Function, models: &Models, receiver: &Operand) -> Operand {
+    let mut current = receiver;
+    while let Operand::Call(id) = current {
+        match &function.call(*id).callee {
+            Callee::Method { receiver, name, .. } => {
+                let call = function.call(*id);
+                if listed(&models.rows.runner_methods, name) && call.args.len() == 1 {
+                    return crate::open::base_handle(function, &call.args[0]);
+                }
+                current = receiver;
+            }
+            _ => break,
+        }
+    }
+    current.clone()
+}
+
+/// Whether a handle is a transaction of a library that closes its rows when it ends:
+/// a variable the analyses know as one, a struct field declared with its type
+/// (`m.Tx` of `struct{ *sql.Tx }`, `h.tx`), or a local copied only from such fields.
+fn closed_with_transaction(
+    file: &FileIr,
+    (models, package): (&Models, &WrapParts),
+    facts: &FileFacts,
+    id: FuncId,
+    handle: &Operand,
+) -> bool {
+    let function = file.function(id);
+    let closing = |library: usize| {
+        listed(
+            &models.rows.closed_with_transaction,
+            &models.libraries[library].name,
+        )
+    };
+    let field_closes = |operand: &Operand| match operand {
+        Operand::Field(base, name) => {
+            // The field of a struct declared in another file of the package, by the
+            // base variable's type (`m *migrations`).
+            let owner = match &**base {
+                Operand::Var(v) => function.var(*v).ty.as_deref(),
+                _ => None,
+            };
+            let elsewhere = owner
+                .and_then(|owner| package.tx_field(owner.trim_start_matches('*'), name))
+                .is_some_and(closing);
+            elsewhere
+                || crate::facts::field_type(file, function, base, name).is_some_and(|ty| {
+                    models
+                        .libraries
+                        .iter()
+                        .position(|l| l.is_tx_type(ty, file))
+                        .is_some_and(closing)
+                })
+        }
+        _ => false,
+    };
+    match handle {
+        Operand::Var(tx) => {
+            if facts.functions[id.index()]
+                .tx_vars
+                .get(tx)
+                .is_some_and(|&lib| closing(lib))
+            {
+                return true;
+            }
+            let definitions = function.definitions(*tx);
+            !definitions.is_empty() && definitions.iter().all(field_closes)
+        }
+        other => field_closes(other),
+    }
+}
+
 /// Analyses every rows-returning query of the file. Only files that import one of the
 /// modelled libraries are considered.
 pub(crate) fn analyze_file(
@@ -48,6 +124,7 @@ pub(crate) fn analyze_file(
     models: &Models,
     facts: &FileFacts,
     summaries: &FileSummaries,
+    package: &WrapParts,
 ) -> Vec<RowsAnalysis> {
     if !models.libraries.iter().any(|l| l.is_imported_by(file)) {
         return Vec::new();
@@ -85,19 +162,9 @@ pub(crate) fn analyze_file(
             // The rows of a transaction whose library closes them when the transaction
             // ends (database/sql's `*sql.Tx`, sqlx's): they live no longer than it, and a
             // transaction that is not ended is TX002's.
-            if let Operand::Var(tx) = crate::open::base_handle(function, receiver) {
-                let closes = facts.functions[id.index()]
-                    .tx_vars
-                    .get(&tx)
-                    .is_some_and(|&lib| {
-                        listed(
-                            &models.rows.closed_with_transaction,
-                            &models.libraries[lib].name,
-                        )
-                    });
-                if closes {
-                    continue;
-                }
+            let handle = runner_of(function, models, receiver);
+            if closed_with_transaction(file, (models, package), facts, id, &handle) {
+                continue;
             }
             let aliases = aliases_of(function, *rows);
             let evidence = handles.operand(file, models, id, receiver);

@@ -120,6 +120,14 @@ impl WrapParts {
         parts
     }
 
+    /// The library of a struct field declared with a modelled transaction type
+    /// (`tx *sql.Tx`, an embedded `*sql.Tx` named `Tx`), by its type and name.
+    pub fn tx_field(&self, owner: &str, field: &str) -> Option<LibraryId> {
+        self.tx_fields
+            .get(&(owner.to_string(), field.to_string()))
+            .map(|(library, _)| *library)
+    }
+
     pub fn merge(&mut self, other: &WrapParts) {
         self.tx_fields
             .extend(other.tx_fields.iter().map(|(k, v)| (k.clone(), *v)));
