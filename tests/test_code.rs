@@ -216,3 +216,26 @@ fn go_functions_taking_the_tests_handle_are_test_code() {
         ]
     );
 }
+
+/// A Go test file that does not parse: a syntax error is a notice about a file that was
+/// analysed.
+const GO_BROKEN_TEST: &str = "package store\n\nimport \"database/sql\"\n\nfunc seed(db *sql.DB) {\n\ttx, _ := db.Begin(\n\tif {\n}\n";
+
+#[test]
+fn test_files_are_not_analysed_when_no_rule_reports_there() {
+    let dir = project(&[("store/seed_test.go", GO_BROKEN_TEST)]);
+    let notifications = |args: &[&str]| {
+        let output = Command::cargo_bin("txlint")
+            .unwrap()
+            .current_dir(dir.path())
+            .args(["check", "--no-cache", "--format", "json"])
+            .args(args)
+            .arg(".")
+            .output()
+            .unwrap();
+        let doc: Value = serde_json::from_slice(&output.stdout).unwrap();
+        doc["notifications"].as_array().unwrap().len()
+    };
+    assert_eq!(notifications(&[]), 0);
+    assert_eq!(notifications(&["--include-tests"]), 1);
+}

@@ -52,6 +52,11 @@ struct Target {
     /// Absolute, for configuration globs.
     absolute: PathBuf,
     profile: Arc<Profile>,
+    /// A test file (by its path) of a profile none of whose rules reports in tests:
+    /// whatever it holds is dropped from the report, so it is read but not analysed.
+    /// Code outside the tests cannot call into it (Go's `_test.go` files, Rust's `tests/`
+    /// crates, Python's test modules).
+    test_only: bool,
 }
 
 /// The outcome of checking one file.
@@ -147,11 +152,16 @@ pub fn run(args: &CheckArgs) -> Result<u8> {
         let profile = resolver
             .profile_for_file(&absolute)
             .map_err(anyhow::Error::msg)?;
+        let root = profile.config.path().and_then(Path::parent).unwrap_or(&cwd);
+        let test_only = !profile.reports_in_any_tests()
+            && supported_language(path)
+                .is_some_and(|language| profile.is_test_file(language, &absolute, root));
         targets.push(Target {
             path: path.clone(),
             real: real.clone(),
             absolute,
             profile,
+            test_only,
         });
     }
     if args.verbose {
@@ -1047,12 +1057,15 @@ fn prepare(
     };
     fault_point("suppressions", &target.path);
     let suppressions = suppress::scan(language, &text);
-    let prefilter = settings.models().prefilter(language, &text);
+    let prefilter = match target.test_only {
+        true => Prefilter::Skip,
+        false => settings.models().prefilter(language, &text),
+    };
     if prefilter == Prefilter::Skip || (prefilter == Prefilter::CommitOnly && !force) {
         // Mentions no modelled call: no rule can fire, so the file is not parsed.
         let keep_text = args.report_unused_ignores && !suppressions.is_empty();
         let imports = match language {
-            Language::Python => txlint_python::scan_imports(&text),
+            Language::Python if !target.test_only => txlint_python::scan_imports(&text),
             _ => Vec::new(),
         };
         let outcome = Stage::Unparsed(
@@ -1845,6 +1858,9 @@ fn second_chance(
             let Stage::Unparsed(outcome, imports) = stage else {
                 return None;
             };
+            if target.test_only {
+                return None;
+            }
             let language = outcome.language?;
             let (place, text) = accept(i, target, outcome, imports)?;
             let prepared = isolate::catch(|| Prepared {

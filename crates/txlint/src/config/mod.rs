@@ -383,6 +383,12 @@ impl Profile {
         self.in_tests.contains(code)
     }
 
+    /// Whether some rule reports in test code: if none does, a test file (by its path)
+    /// has nothing to report and is not analysed at all.
+    pub fn reports_in_any_tests(&self) -> bool {
+        !self.in_tests.is_empty()
+    }
+
     /// Whether this file is test code as a whole: by the built-in conventions of its
     /// language (on its path below `root`, the directory its project is checked from),
     /// or by `test-paths`.
