@@ -3610,6 +3610,49 @@ impl ConnectionModel<'_> {
             .is_some_and(|t| self.is_holder(&t))
     }
 
+    /// The `with` statements of the function whose exit, run by an exception, ends the
+    /// holder's transaction: `with conn:` (rolls back), `with sqlite3.connect(…) as conn:`,
+    /// `async with aiosqlite.connect(…) as db:` (closes), `with contextlib.closing(conn):`.
+    /// As (header, whole statement) ranges.
+    pub(crate) fn ending_withs(&self) -> Vec<(TextRange, TextRange)> {
+        let function = self.function;
+        let mut headers: Vec<TextRange> = Vec::new();
+        for event in function.events() {
+            let Event::ScopeExit {
+                context,
+                value,
+                range,
+                ..
+            } = event
+            else {
+                continue;
+            };
+            if headers.contains(range) {
+                continue;
+            }
+            let closing = context.is_some_and(|c| {
+                let call = function.call(c);
+                let named = match &call.callee {
+                    Callee::Path(path) => {
+                        let segments: Vec<&str> = path.iter().map(String::as_str).collect();
+                        resolve(self.file, &segments) == "contextlib.closing"
+                    }
+                    _ => false,
+                };
+                named && call.args.first().is_some_and(|a| self.is_holder(a))
+            });
+            if closing || self.scope_exit(*context, value).is_some() {
+                headers.push(*range);
+            }
+        }
+        self.file
+            .with_blocks
+            .iter()
+            .filter(|(header, _)| headers.contains(header))
+            .copied()
+            .collect()
+    }
+
     /// Whether a statement opens a transaction by itself on this driver.
     pub fn opens(&self, call: &txlint_ir::ir::Call) -> bool {
         if self.holder.autocommit {
@@ -4242,6 +4285,13 @@ impl ResourceModel for ConnectionModel<'_> {
     fn catches_database_errors(&self, catches: &[String]) -> bool {
         can_catch_database_error(self.file, self.models, catches)
     }
+}
+
+/// Whether a call sits in the body of one of these `with` statements.
+pub(crate) fn in_with_body(withs: &[(TextRange, TextRange)], range: TextRange) -> bool {
+    withs
+        .iter()
+        .any(|&(header, whole)| whole.contains_range(range) && range.start() >= header.end())
 }
 
 #[cfg(test)]

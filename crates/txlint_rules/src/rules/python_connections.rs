@@ -9,7 +9,7 @@ use txlint_ir::{Diagnostic, TextRange};
 
 use crate::flow::{self, Effect, Exit, ExitKind, ExitPolicy, Resource, ResourceModel};
 use crate::models::Database;
-use crate::python::{writes, ConnectionModel, Holder, Mode, Owner};
+use crate::python::{in_with_body, writes, ConnectionModel, Holder, Mode, Owner};
 use crate::Context;
 
 /// How many opening statements per connection are tried as the start of a leak: bounds
@@ -741,7 +741,7 @@ fn exception_leak(cx: &Context, model: &ConnectionModel) -> Option<ExceptionLeak
         Harm::Locked => model,
         Harm::Aborted | Harm::ReturnedOpen => &raised,
     };
-    let withs = ending_withs(cx, model);
+    let withs = model.ending_withs();
     let mut block_of: std::collections::HashMap<CallId, BlockId> = Default::default();
     for (index, block) in function.cfg.blocks.iter().enumerate() {
         for event in &block.events {
@@ -909,56 +909,6 @@ fn hands_holder(cx: &Context, model: &ConnectionModel, call: &txlint_ir::ir::Cal
             })
         });
     !settled
-}
-
-/// The `with` statements of the function whose exit, run by an exception, ends the
-/// holder's transaction: `with conn:` (rolls back), `with sqlite3.connect(…) as conn:`,
-/// `async with aiosqlite.connect(…) as db:` (closes), `with contextlib.closing(conn):`. As
-/// (header, whole statement) ranges.
-fn ending_withs(cx: &Context, model: &ConnectionModel) -> Vec<(TextRange, TextRange)> {
-    let function = model.function;
-    let mut headers: Vec<TextRange> = Vec::new();
-    for event in function.events() {
-        let Event::ScopeExit {
-            context,
-            value,
-            range,
-            ..
-        } = event
-        else {
-            continue;
-        };
-        if headers.contains(range) {
-            continue;
-        }
-        let closing = context.is_some_and(|c| {
-            let call = function.call(c);
-            let named = match &call.callee {
-                Callee::Path(path) => {
-                    let segments: Vec<&str> = path.iter().map(String::as_str).collect();
-                    crate::python::resolve(cx.ir, &segments) == "contextlib.closing"
-                }
-                _ => false,
-            };
-            named && call.args.first().is_some_and(|a| model.is_holder(a))
-        });
-        if closing || model.scope_exit(*context, value).is_some() {
-            headers.push(*range);
-        }
-    }
-    cx.ir
-        .with_blocks
-        .iter()
-        .filter(|(header, _)| headers.contains(header))
-        .copied()
-        .collect()
-}
-
-/// Whether a call sits in the body of one of these `with` statements.
-fn in_with_body(withs: &[(TextRange, TextRange)], range: TextRange) -> bool {
-    withs
-        .iter()
-        .any(|&(header, whole)| whole.contains_range(range) && range.start() >= header.end())
 }
 
 /// The TX004 finding of a transaction an exception can leave open.

@@ -9,7 +9,7 @@ use txlint_ir::{Diagnostic, TextRange};
 
 use crate::facts::MAX_BEGINS_PER_FUNCTION;
 use crate::flow::{self, Effect, ExitKind, ExitPolicy, Resource, ResourceModel};
-use crate::python::{resolve, Kind};
+use crate::python::{in_with_body, resolve, ConnectionModel, Kind, Mode};
 use crate::transactions::aliases_of;
 use crate::Context;
 
@@ -323,7 +323,14 @@ pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                 begin.holders.clone(),
                 exits,
             );
-            let outcome = flow::analyze(function, &resource, &model);
+            let mut outcome = flow::analyze(function, &resource, &model);
+            // An exception that leaves through a `with` whose exit ends the connection's
+            // transaction (`with engine.connect() as conn:` closes it, which rolls back)
+            // takes the transaction with it.
+            let withs = ending_withs_of_owner(cx, FuncId(index as u32), &begin);
+            outcome
+                .leaks
+                .retain(|exit| exit.kind != ExitKind::Raise || !in_with_body(&withs, exit.range));
             if outcome.leaks.is_empty() {
                 continue;
             }
@@ -391,6 +398,35 @@ pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             );
         }
     }
+}
+
+/// The `with` statements whose exit ends the transaction of the connection a begin runs
+/// on (see [`ConnectionModel::ending_withs`]).
+fn ending_withs_of_owner(
+    cx: &Context,
+    id: FuncId,
+    begin: &ExplicitBegin,
+) -> Vec<(TextRange, TextRange)> {
+    let Some(owner) = &begin.owner else {
+        return Vec::new();
+    };
+    let facts = cx.python();
+    let Some(holder) = facts.holders[id.index()]
+        .iter()
+        .find(|holder| holder.operand == *owner)
+    else {
+        return Vec::new();
+    };
+    ConnectionModel {
+        file: cx.ir,
+        models: cx.models,
+        facts,
+        function_id: id,
+        function: cx.function(id),
+        holder,
+        mode: Mode::Implicit,
+    }
+    .ending_withs()
 }
 
 /// Whether the transaction runs on the connection parameter of a nested function that its
