@@ -425,7 +425,7 @@ impl Analysis<'_> {
             });
         }
         if let Some(site) = self.model.panic_site(event) {
-            if any(states, State::exposed) {
+            if any(states, State::exposed) && !self.asserts_acquire_error(event, states) {
                 if let Some(outcome) = record.as_deref_mut() {
                     outcome.panic_sites.push(site);
                 }
@@ -541,6 +541,21 @@ impl Analysis<'_> {
     }
 
     /// Whether an event assigns the acquire's error variable again.
+    /// Whether an event is a call given only the acquire's own error, not reassigned since
+    /// (`must(err)`, `jd.assertError(err)` right after the begin): a helper that panics on
+    /// it panics when the acquire failed, with nothing open.
+    fn asserts_acquire_error(&self, event: &Event, states: States) -> bool {
+        let Event::Call(id) = event else {
+            return false;
+        };
+        let args = &self.function.call(*id).args;
+        !args.is_empty()
+            && args
+                .iter()
+                .all(|arg| self.resource.error_operands.contains(arg))
+            && !any(states, |s| s.phase == Phase::Open && !s.fresh)
+    }
+
     fn reassigns_error(&self, event: &Event) -> bool {
         let Some(error_var) = self.resource.error_var else {
             return false;
