@@ -3063,26 +3063,67 @@ pub(crate) fn can_catch_database_error(file: &FileIr, models: &Models, catches: 
 /// Whether a handler naming these classes catches every database error: a bare `except:`,
 /// `Exception`, `BaseException`, or a class all database errors derive from (`Error`,
 /// `DatabaseError`, `SQLAlchemyError`…, by last name).
-pub(crate) fn catches_every_database_error(models: &Models, catches: &[String]) -> bool {
+pub(crate) fn catches_every_database_error(
+    models: &Models,
+    file: &FileIr,
+    catches: &[String],
+) -> bool {
     catches.is_empty()
-        || catches.iter().any(|class| {
-            let last = class.rsplit('.').next().unwrap_or(class);
-            last == "Exception"
-                || last == "BaseException"
-                || models.connection.base_errors.iter().any(|e| e == last)
-        })
+        || catches
+            .iter()
+            .filter(|c| !project_class(models, file, c))
+            .any(|class| {
+                let last = class.rsplit('.').next().unwrap_or(class);
+                last == "Exception"
+                    || last == "BaseException"
+                    || models.connection.base_errors.iter().any(|e| e == last)
+            })
+}
+
+/// Whether an exception class a handler names is the project's own, not a library's:
+/// defined in the file, or imported from a module that is no database library's
+/// (`from app.errors import DatabaseError`, a relative import). Its name says nothing.
+fn project_class(models: &Models, file: &FileIr, class: &str) -> bool {
+    let segments: Vec<&str> = class.split('.').collect();
+    if segments.len() == 1 && file.class_bases.iter().any(|(c, _)| c == class) {
+        return true;
+    }
+    if file.import_named(segments[0]).is_none() {
+        return false;
+    }
+    let resolved = resolve(file, &segments);
+    let top = resolved.split('.').next().unwrap_or_default();
+    let database_modules = models
+        .drivers
+        .iter()
+        .flat_map(|d| d.connect.iter().chain(&d.types))
+        .chain(
+            models
+                .pool_kinds
+                .iter()
+                .flat_map(|p| p.create.iter().chain(&p.types)),
+        )
+        .chain(&models.django.atomic)
+        .filter_map(|path| path.split('.').next());
+    !resolved.starts_with('.')
+        && !top.is_empty()
+        && !database_modules.into_iter().any(|module| module == top)
+        && !matches!(top, "sqlalchemy" | "django" | "builtins")
 }
 
 /// Whether a handler naming these classes surely catches a database error: a bare
 /// `except:`, `Exception`, `BaseException`, or a database error class by its last name.
-pub(crate) fn catches_database_errors(models: &Models, catches: &[String]) -> bool {
+pub(crate) fn catches_database_errors(models: &Models, file: &FileIr, catches: &[String]) -> bool {
     catches.is_empty()
-        || catches.iter().any(|class| {
-            let last = class.rsplit('.').next().unwrap_or(class);
-            last == "Exception"
-                || last == "BaseException"
-                || models.connection.errors.iter().any(|e| e == last)
-        })
+        || catches
+            .iter()
+            .filter(|c| !project_class(models, file, c))
+            .any(|class| {
+                let last = class.rsplit('.').next().unwrap_or(class);
+                last == "Exception"
+                    || last == "BaseException"
+                    || models.connection.errors.iter().any(|e| e == last)
+            })
 }
 
 /// The `with` context that produced a holder (`with pool.connection() as conn`), and
@@ -4193,7 +4234,8 @@ impl ResourceModel for ConnectionModel<'_> {
                 Effect::None
             }
             Event::Handler { catches, .. }
-                if self.mode == Mode::Raised && catches_database_errors(self.models, catches) =>
+                if self.mode == Mode::Raised
+                    && catches_database_errors(self.models, self.file, catches) =>
             {
                 Effect::End
             }
@@ -4279,7 +4321,7 @@ impl ResourceModel for ConnectionModel<'_> {
     }
 
     fn catches_every_database_error(&self, catches: &[String]) -> bool {
-        self.mode == Mode::Raised && catches_every_database_error(self.models, catches)
+        self.mode == Mode::Raised && catches_every_database_error(self.models, self.file, catches)
     }
 
     fn catches_database_errors(&self, catches: &[String]) -> bool {

@@ -231,7 +231,7 @@ pub(crate) fn check_swallowed_error(cx: &Context, out: &mut Vec<Diagnostic>) {
             let Some(Event::Handler { catches, range }) = block.events.first() else {
                 continue;
             };
-            if !crate::python::catches_database_errors(cx.models, catches) {
+            if !crate::python::catches_database_errors(cx.models, cx.ir, catches) {
                 continue;
             }
             let guarded = guarded_calls(function, BlockId(block_index as u32));
@@ -435,7 +435,7 @@ fn swallows_on(cx: &Context, model: &ConnectionModel) -> bool {
             let Some(Event::Handler { catches, range }) = block.events.first() else {
                 return false;
             };
-            if !crate::python::catches_database_errors(cx.models, catches) {
+            if !crate::python::catches_database_errors(cx.models, cx.ir, catches) {
                 return false;
             }
             let guarded = guarded_calls(function, BlockId(index as u32));

@@ -137,7 +137,7 @@ impl ResourceModel for ExplicitModel<'_> {
     }
 
     fn catches_every_database_error(&self, catches: &[String]) -> bool {
-        crate::python::catches_every_database_error(self.cx.models, catches)
+        crate::python::catches_every_database_error(self.cx.models, self.cx.ir, catches)
     }
 
     fn raises_database_error(&self, event: &Event) -> bool {
