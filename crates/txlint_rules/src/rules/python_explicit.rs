@@ -3,7 +3,8 @@
 //! Django `transaction.set_autocommit(False)`.
 
 use txlint_ir::ir::{
-    Binding, BlockId, Call, CallId, Callee, Event, FuncId, Function, Operand, ResultUse, VarId,
+    Binding, BlockId, Call, CallId, Callee, Event, FuncId, Function, Operand, ResultUse,
+    Terminator, VarId,
 };
 use txlint_ir::{Diagnostic, TextRange};
 
@@ -516,6 +517,28 @@ pub(crate) fn check_commit_in_finally(cx: &Context, out: &mut Vec<Diagnostic>) {
                                 _ => false,
                             },
                         )
+                        // Only an error path commits partial work: one from a failed
+                        // database call that reaches the commit with no rollback on the way
+                        // (`except Exception: conn.rollback(); raise` covers them all).
+                        && failure_reaches_unrolled(
+                            function,
+                            CallId(call_index as u32),
+                            |c| match &c.callee {
+                                Callee::Method { receiver, name, .. } => {
+                                    cx.models.connection.rollback.iter().any(|m| m == name)
+                                        && crate::python::connection_of(function, kinds, receiver)
+                                            == connection
+                                }
+                                _ => false,
+                            },
+                            |c| match &c.callee {
+                                Callee::Method { receiver, .. } => matches!(
+                                    kinds.get(&crate::python::connection_of(function, kinds, receiver)),
+                                    Some(Kind::Connection { .. })
+                                ),
+                                _ => false,
+                            },
+                        )
                 }
                 Callee::Path(path) => {
                     let segments: Vec<&str> = path.iter().map(String::as_str).collect();
@@ -539,6 +562,66 @@ pub(crate) fn check_commit_in_finally(cx: &Context, out: &mut Vec<Diagnostic>) {
 
 /// Whether every path from the function's entry to `target` runs a call that
 /// `is_rollback` accepts first.
+/// Whether a path from the exception edge of a database call (`is_database`) reaches
+/// `target` without passing a call that `is_rollback` accepts.
+fn failure_reaches_unrolled(
+    function: &Function,
+    target: CallId,
+    is_rollback: impl Fn(&Call) -> bool,
+    is_database: impl Fn(&Call) -> bool,
+) -> bool {
+    let rolls_back =
+        |event: &Event| matches!(event, Event::Call(id) if is_rollback(function.call(*id)));
+    let blocks = &function.cfg.blocks;
+    let Some(home) = function
+        .cfg
+        .block_of(&Event::Call(target))
+        .map(BlockId::index)
+    else {
+        return false;
+    };
+    let mut seen = vec![false; blocks.len()];
+    let mut stack: Vec<BlockId> = blocks
+        .iter()
+        .filter_map(|block| match (&block.terminator, block.events.last()) {
+            // A rollback that fails leaves nothing of its own to commit.
+            (Terminator::MayRaise { handler, .. }, Some(Event::Call(id)))
+                if is_database(function.call(*id)) && !is_rollback(function.call(*id)) =>
+            {
+                Some(*handler)
+            }
+            _ => None,
+        })
+        .collect();
+    while let Some(id) = stack.pop() {
+        if std::mem::replace(&mut seen[id.index()], true) {
+            continue;
+        }
+        let events = &blocks[id.index()].events;
+        if id.index() == home {
+            let before = events.iter().take_while(|e| **e != Event::Call(target));
+            if !before.clone().any(rolls_back) {
+                return true;
+            }
+            continue;
+        }
+        if events.iter().any(rolls_back) {
+            continue;
+        }
+        // Calls other than the database's are taken not to raise on the way (a `log`
+        // before the handler's rollback): only their normal edge is followed.
+        match (&blocks[id.index()].terminator, events.last()) {
+            (Terminator::MayRaise { normal, .. }, Some(Event::Call(call)))
+                if !is_database(function.call(*call)) =>
+            {
+                stack.push(*normal)
+            }
+            _ => stack.extend(function.cfg.successors(id)),
+        }
+    }
+    false
+}
+
 fn always_rolled_back_before(
     function: &Function,
     target: CallId,
