@@ -3068,15 +3068,19 @@ pub(crate) fn catches_every_database_error(
     file: &FileIr,
     catches: &[String],
 ) -> bool {
+    catches_any_of(models, file, catches, &models.connection.base_errors)
+}
+
+/// Whether a handler catches everything, or one of the database error classes `errors` by
+/// its last name (a class of the project's own excepted).
+fn catches_any_of(models: &Models, file: &FileIr, catches: &[String], errors: &[String]) -> bool {
     catches.is_empty()
         || catches
             .iter()
             .filter(|c| !project_class(models, file, c))
             .any(|class| {
                 let last = class.rsplit('.').next().unwrap_or(class);
-                last == "Exception"
-                    || last == "BaseException"
-                    || models.connection.base_errors.iter().any(|e| e == last)
+                last == "Exception" || last == "BaseException" || errors.iter().any(|e| e == last)
             })
 }
 
@@ -3105,25 +3109,16 @@ fn project_class(models: &Models, file: &FileIr, class: &str) -> bool {
         )
         .chain(&models.django.atomic)
         .filter_map(|path| path.split('.').next());
-    !resolved.starts_with('.')
-        && !top.is_empty()
-        && !database_modules.into_iter().any(|module| module == top)
-        && !matches!(top, "sqlalchemy" | "django" | "builtins")
+    resolved.starts_with('.')
+        || (!top.is_empty()
+            && !database_modules.into_iter().any(|module| module == top)
+            && !matches!(top, "sqlalchemy" | "django" | "builtins"))
 }
 
 /// Whether a handler naming these classes surely catches a database error: a bare
 /// `except:`, `Exception`, `BaseException`, or a database error class by its last name.
 pub(crate) fn catches_database_errors(models: &Models, file: &FileIr, catches: &[String]) -> bool {
-    catches.is_empty()
-        || catches
-            .iter()
-            .filter(|c| !project_class(models, file, c))
-            .any(|class| {
-                let last = class.rsplit('.').next().unwrap_or(class);
-                last == "Exception"
-                    || last == "BaseException"
-                    || models.connection.errors.iter().any(|e| e == last)
-            })
+    catches_any_of(models, file, catches, &models.connection.errors)
 }
 
 /// The `with` context that produced a holder (`with pool.connection() as conn`), and

@@ -501,6 +501,14 @@ pub(crate) fn check_commit_in_finally(cx: &Context, out: &mut Vec<Diagnostic>) {
             let commits = match &call.callee {
                 Callee::Method { receiver, name, .. } => {
                     let connection = crate::python::connection_of(function, kinds, receiver);
+                    let rolls_back_connection = |c: &Call| match &c.callee {
+                        Callee::Method { receiver, name, .. } => {
+                            cx.models.connection.rollback.iter().any(|m| m == name)
+                                && crate::python::connection_of(function, kinds, receiver)
+                                    == connection
+                        }
+                        _ => false,
+                    };
                     cx.models.connection.commit.iter().any(|m| m == name)
                         && matches!(kinds.get(&connection), Some(Kind::Connection { .. }))
                         // `finally: conn.rollback(); …; conn.commit()` commits only the
@@ -508,14 +516,7 @@ pub(crate) fn check_commit_in_finally(cx: &Context, out: &mut Vec<Diagnostic>) {
                         && !always_rolled_back_before(
                             function,
                             CallId(call_index as u32),
-                            |c| match &c.callee {
-                                Callee::Method { receiver, name, .. } => {
-                                    cx.models.connection.rollback.iter().any(|m| m == name)
-                                        && crate::python::connection_of(function, kinds, receiver)
-                                            == connection
-                                }
-                                _ => false,
-                            },
+                            &rolls_back_connection,
                         )
                         // Only an error path commits partial work: one from a failed
                         // database call that reaches the commit with no rollback on the way
@@ -523,14 +524,7 @@ pub(crate) fn check_commit_in_finally(cx: &Context, out: &mut Vec<Diagnostic>) {
                         && failure_reaches_unrolled(
                             function,
                             CallId(call_index as u32),
-                            |c| match &c.callee {
-                                Callee::Method { receiver, name, .. } => {
-                                    cx.models.connection.rollback.iter().any(|m| m == name)
-                                        && crate::python::connection_of(function, kinds, receiver)
-                                            == connection
-                                }
-                                _ => false,
-                            },
+                            &rolls_back_connection,
                             |c| match &c.callee {
                                 Callee::Method { receiver, .. } => matches!(
                                     kinds.get(&crate::python::connection_of(function, kinds, receiver)),
@@ -560,24 +554,26 @@ pub(crate) fn check_commit_in_finally(cx: &Context, out: &mut Vec<Diagnostic>) {
     let _ = FuncId(0);
 }
 
-/// Whether every path from the function's entry to `target` runs a call that
-/// `is_rollback` accepts first.
+/// The index of the block a call is in.
+fn home_block(function: &Function, target: CallId) -> Option<usize> {
+    function
+        .cfg
+        .block_of(&Event::Call(target))
+        .map(BlockId::index)
+}
+
 /// Whether a path from the exception edge of a database call (`is_database`) reaches
 /// `target` without passing a call that `is_rollback` accepts.
 fn failure_reaches_unrolled(
     function: &Function,
     target: CallId,
-    is_rollback: impl Fn(&Call) -> bool,
+    is_rollback: &dyn Fn(&Call) -> bool,
     is_database: impl Fn(&Call) -> bool,
 ) -> bool {
     let rolls_back =
         |event: &Event| matches!(event, Event::Call(id) if is_rollback(function.call(*id)));
     let blocks = &function.cfg.blocks;
-    let Some(home) = function
-        .cfg
-        .block_of(&Event::Call(target))
-        .map(BlockId::index)
-    else {
+    let Some(home) = home_block(function, target) else {
         return false;
     };
     let mut seen = vec![false; blocks.len()];
@@ -622,19 +618,17 @@ fn failure_reaches_unrolled(
     false
 }
 
+/// Whether every path from the function's entry to `target` runs a call that
+/// `is_rollback` accepts first.
 fn always_rolled_back_before(
     function: &Function,
     target: CallId,
-    is_rollback: impl Fn(&Call) -> bool,
+    is_rollback: &dyn Fn(&Call) -> bool,
 ) -> bool {
     let rolls_back =
         |event: &Event| matches!(event, Event::Call(id) if is_rollback(function.call(*id)));
     let blocks = &function.cfg.blocks;
-    let Some(home) = function
-        .cfg
-        .block_of(&Event::Call(target))
-        .map(BlockId::index)
-    else {
+    let Some(home) = home_block(function, target) else {
         return false;
     };
     let before_target = blocks[home]
