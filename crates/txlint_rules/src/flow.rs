@@ -540,7 +540,6 @@ impl Analysis<'_> {
         }
     }
 
-    /// Whether an event assigns the acquire's error variable again.
     /// Whether an event is a call given only the acquire's own error, not reassigned since
     /// (`must(err)`, `jd.assertError(err)` right after the begin): a helper that panics on
     /// it panics when the acquire failed, with nothing open.
@@ -556,6 +555,7 @@ impl Analysis<'_> {
             && !any(states, |s| s.phase == Phase::Open && !s.fresh)
     }
 
+    /// Whether an event assigns the acquire's error variable again.
     fn reassigns_error(&self, event: &Event) -> bool {
         let Some(error_var) = self.resource.error_var else {
             return false;

@@ -923,19 +923,19 @@ impl HolderModel<'_> {
             .filter(|(_, a)| self.mentions(a))
             .map(|(i, _)| i)
             .collect();
-        // The method value of an end method (`tx.Rollback`) handed to a helper whose
-        // summary says it calls that parameter: the helper ends the transaction
-        // (`defer try(tx.Rollback, "rollback")`).
         // Deferred, a call of a function this file cannot see that is handed the method
-        // value runs it: running it at every exit is the only reason to defer it with one
-        // (`defer common.LogOnError(ctx, rows.Close)`, whose file may show no database
-        // work and is then not summarised).
+        // value of an end method runs it: running it at every exit is the only reason to
+        // defer it with one (`defer common.LogOnError(ctx, rows.Close)`, whose file may
+        // show no database work and is then not summarised).
         let unseen_deferred = deferred
             && self
                 .summaries
                 .callee_summary(self.file, &call.callee)
                 .is_none()
             && !self.standard_or_builtin(&call.callee);
+        // The method value of an end method (`tx.Rollback`) handed to a helper whose
+        // summary says it calls that parameter: the helper ends the transaction
+        // (`defer try(tx.Rollback, "rollback")`).
         let method_value_run = call.args.iter().enumerate().any(|(i, arg)| {
             matches!(arg, Operand::Field(base, name) if self.is_alias(base) && self.is_end_method(name))
                 && (unseen_deferred
