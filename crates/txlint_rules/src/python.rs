@@ -944,23 +944,32 @@ impl PyFacts {
                             .is_some_and(|(_, exit)| ends_at_exit(exit))
                 })
             };
-            let long_lived = |operand: &Operand| match kinds.get(operand) {
-                Some(
-                    kind @ Kind::Connection {
-                        autocommit: false, ..
-                    },
-                ) => {
-                    let life = if module_level(operand) {
-                        HandedLife::LongLived
-                    } else if scoped(operand) {
-                        HandedLife::Scoped
-                    } else {
-                        HandedLife::Other
-                    };
-                    Some((kind.clone(), life))
+            // Module-level code names the module's globals as its own variables
+            // (`conn = connect(…)`, then `shared = Queries(conn)`).
+            let module_global = |operand: &Operand| match operand {
+                Operand::Var(v) if function.name == "<module>" => {
+                    self.shared.get(&(None, function.var(*v).name.clone()))
                 }
                 _ => None,
             };
+            let long_lived =
+                |operand: &Operand| match kinds.get(operand).or_else(|| module_global(operand)) {
+                    Some(
+                        kind @ Kind::Connection {
+                            autocommit: false, ..
+                        },
+                    ) => {
+                        let life = if module_level(operand) || module_global(operand).is_some() {
+                            HandedLife::LongLived
+                        } else if scoped(operand) {
+                            HandedLife::Scoped
+                        } else {
+                            HandedLife::Other
+                        };
+                        Some((kind.clone(), life))
+                    }
+                    _ => None,
+                };
             for call in &function.calls {
                 let Callee::Path(path) = &call.callee else {
                     continue;
