@@ -1554,3 +1554,24 @@ fn a_rollback_helper_whose_file_names_no_library_ends_the_transactions_of_its_pa
         [("store/rename.go".to_string(), "TX002".to_string(), 11)]
     );
 }
+
+#[test]
+fn a_commit_error_checked_and_dropped_is_not_said_to_be_logged() {
+    let source = "package archive\n\nimport (\n\t\"database/sql\"\n\t\"log\"\n)\n\nfunc Logged(db *sql.DB) error {\n\ttx, err := db.Begin()\n\tif err != nil {\n\t\treturn err\n\t}\n\tdefer tx.Rollback()\n\tif err := tx.Commit(); err != nil {\n\t\tlog.Printf(\"commit: %v\", err)\n\t}\n\treturn nil\n}\n\nfunc Dropped(db *sql.DB) error {\n\ttx, err := db.Begin()\n\tif err != nil {\n\t\treturn err\n\t}\n\tdefer tx.Rollback()\n\tif err := tx.Commit(); err != nil {\n\t\treturn nil\n\t}\n\treturn nil\n}\n";
+    let dir = project(&[("archive.go", source.as_bytes())]);
+    let report = json_output(dir.path(), &["--no-cache"]);
+    let messages: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        messages,
+        [
+            "error returned by `tx.Commit()` is only logged, and the function then returns nil",
+            "error returned by `tx.Commit()` is checked and dropped: the function then returns nil",
+        ],
+        "{report}"
+    );
+}

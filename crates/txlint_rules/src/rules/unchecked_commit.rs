@@ -35,8 +35,8 @@ pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             }
         };
         if !discarded {
-            if let Some(exit) = swallowed_after_logging(cx, function, &commit) {
-                report_swallowed(cx, function, &commit, exit, out);
+            if let Some((exit, logged)) = swallowed_after_logging(cx, function, &commit) {
+                report_swallowed(cx, function, &commit, (exit, logged), out);
             }
             continue;
         }
@@ -209,12 +209,13 @@ fn error_field_root(operand: &Operand) -> Option<VarId> {
 /// TX001's second shape: the commit error is checked, but its branch only logs it and the
 /// function goes on to return a nil `error`, so its callers see success for a transaction
 /// that was rolled back (`if err := tx.Commit(); err != nil { log.Print(err) }; return nil`,
-/// typically inside a project's own `Commit` wrapper). Returns the `return` reached.
+/// typically inside a project's own `Commit` wrapper). Returns the `return` reached, and
+/// whether the path there logged the error (or dropped it without a word).
 fn swallowed_after_logging(
     cx: &Context,
     function: &Function,
     commit: &crate::Commit,
-) -> Option<TextRange> {
+) -> Option<(TextRange, bool)> {
     if cx.ir.language != Language::Go
         || commit.returns != CommitReturns::Error
         || function.result_types.last().map(String::as_str) != Some("error")
@@ -234,8 +235,8 @@ fn swallowed_after_logging(
     // the error but log it (returns, stores, wraps, tests or sends it), ends the program,
     // or leaves a loop iteration is not swallowing it.
     let mut seen = vec![false; function.cfg.blocks.len()];
-    let mut stack = vec![failed];
-    while let Some(id) = stack.pop() {
+    let mut stack = vec![(failed, false)];
+    while let Some((id, logged)) = stack.pop() {
         if std::mem::replace(&mut seen[id.index()], true) {
             continue;
         }
@@ -247,17 +248,22 @@ fn swallowed_after_logging(
         {
             continue;
         }
+        let logged = logged
+            || block
+                .events
+                .iter()
+                .any(|event| logs.logs_error(event, *error));
         match &block.terminator {
             Terminator::Return { values, range, .. } => {
                 if matches!(values.last(), Some(Operand::Const(nil)) if nil == "nil") {
-                    return Some(*range);
+                    return Some((*range, logged));
                 }
             }
             Terminator::NoReturn { .. } | Terminator::Raise { .. } => {}
             _ if block
                 .jump
                 .is_some_and(|j| matches!(j.kind, JumpKind::Break | JumpKind::Continue)) => {}
-            _ => stack.extend(function.cfg.successors(id)),
+            _ => stack.extend(function.cfg.successors(id).into_iter().map(|b| (b, logged))),
         }
     }
     None
@@ -312,6 +318,20 @@ impl LoggingCalls<'_, '_> {
         }
     }
 
+    /// Whether an event logs the error (a logging call it reaches, `log.Print(err)`).
+    fn logs_error(&self, event: &Event, error: VarId) -> bool {
+        let mentions = |operand: &Operand| operand.root_var() == Some(error);
+        match event {
+            Event::Call(id) => {
+                let call = self.function.call(*id);
+                let receiver_mentions =
+                    matches!(&call.callee, Callee::Method { receiver, .. } if mentions(receiver));
+                (receiver_mentions || call.args.iter().any(mentions)) && self.only_logged(call)
+            }
+            _ => false,
+        }
+    }
+
     /// Whether a call's value ends in a log line: it is a logging call whose result is
     /// dropped, or it feeds one (`err.Error()` as an argument, `logrus.WithError(err)` as
     /// the receiver of `.Error(…)`).
@@ -358,19 +378,29 @@ fn report_swallowed(
     cx: &Context,
     function: &Function,
     commit: &crate::Commit,
-    exit: TextRange,
+    (exit, logged): (TextRange, bool),
     out: &mut Vec<Diagnostic>,
 ) {
     let receiver = cx.display(function, commit.receiver);
     let call_text = cx.method_call(function, commit);
+    let (message, primary) = match logged {
+        true => (
+            format!("error returned by `{receiver}.{call_text}` is only logged, and the function then returns nil"),
+            "commit error checked, logged and dropped",
+        ),
+        false => (
+            format!("error returned by `{receiver}.{call_text}` is checked and dropped: the function then returns nil"),
+            "commit error checked and dropped",
+        ),
+    };
     out.push(
         cx.diagnostic(
             crate::registry::rule("TX001").expect("registered"),
             function,
             function.call(commit.call).range,
-            format!("error returned by `{receiver}.{call_text}` is only logged, and the function then returns nil"),
+            message,
         )
-        .primary_label("commit error checked, logged and dropped")
+        .primary_label(primary)
         .label(exit, "returns success although the commit failed")
         .help(format!("return it: `if err := {receiver}.{call_text}; err != nil {{ return fmt.Errorf(\"commit: %w\", err) }}`"))
         .note("a failed commit has rolled the whole transaction back; callers that see a nil error believe it was written")
