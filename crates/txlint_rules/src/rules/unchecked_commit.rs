@@ -300,15 +300,20 @@ struct LoggingCalls<'a, 'c> {
 }
 
 impl LoggingCalls<'_, '_> {
+    /// Whether a call is handed `error`, as its receiver or an argument.
+    fn handed_error(call: &Call, error: VarId) -> bool {
+        let mentions = |op: &Operand| op.root_var() == Some(error);
+        matches!(&call.callee, Callee::Method { receiver, .. } if mentions(receiver))
+            || call.args.iter().any(mentions)
+    }
+
     /// Whether an event leaves `error` alone or only hands it to a log line.
     fn leaves_error_alone(&self, event: &Event, error: VarId) -> bool {
         let mentions = |op: &Operand| op.root_var() == Some(error);
         match event {
             Event::Call(id) => {
                 let call = self.function.call(*id);
-                let receiver_mentions =
-                    matches!(&call.callee, Callee::Method { receiver, .. } if mentions(receiver));
-                !(receiver_mentions || call.args.iter().any(mentions)) || self.only_logged(call)
+                !Self::handed_error(call, error) || self.only_logged(call)
             }
             Event::Assign {
                 targets, values, ..
@@ -320,13 +325,10 @@ impl LoggingCalls<'_, '_> {
 
     /// Whether an event logs the error (a logging call it reaches, `log.Print(err)`).
     fn logs_error(&self, event: &Event, error: VarId) -> bool {
-        let mentions = |operand: &Operand| operand.root_var() == Some(error);
         match event {
             Event::Call(id) => {
                 let call = self.function.call(*id);
-                let receiver_mentions =
-                    matches!(&call.callee, Callee::Method { receiver, .. } if mentions(receiver));
-                (receiver_mentions || call.args.iter().any(mentions)) && self.only_logged(call)
+                Self::handed_error(call, error) && self.only_logged(call)
             }
             _ => false,
         }
