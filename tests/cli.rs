@@ -215,6 +215,35 @@ fn output_is_identical_across_runs_and_job_counts() {
     }
 }
 
+/// Over the memory budget, files keep only their declarations and are lowered again when
+/// the index or their check needs them: the findings on every fixture, cross-file projects
+/// included, must not change, with or without a cache.
+#[test]
+fn a_spent_memory_budget_changes_no_finding() {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let cache = TempDir::new().unwrap();
+    let run = |extra: &[&str]| {
+        let output = txlint()
+            .current_dir(&fixtures)
+            .args(["check", "--format", "json", "--exit-zero", "--jobs", "2"])
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{extra:?}");
+        output.stdout
+    };
+    let whole = run(&["--no-cache"]);
+    let report: Value = serde_json::from_slice(&whole).unwrap();
+    assert!(finding_codes(&report).len() > 500);
+    for budget in ["0", "1"] {
+        let set_aside = run(&["--no-cache", "--memory-budget", budget]);
+        assert!(set_aside == whole, "--memory-budget {budget}");
+    }
+    let cache_dir = cache.path().to_str().unwrap();
+    let cached = run(&["--cache-dir", cache_dir, "--memory-budget", "0"]);
+    assert!(cached == whole, "--memory-budget 0 with a cache");
+}
+
 #[test]
 fn gitignore_vendor_and_hidden_directories_are_skipped_unless_named() {
     let dir = project(&[

@@ -22,7 +22,7 @@ use txlint_report::{
 };
 use txlint_rules::{
     check_file_in, check_package, context_of, locate, PackageFacts, Place, Precomputed, Prefilter,
-    ProjectFile, ProjectFs, ProjectIndex, ProjectView, Settings, RULES,
+    ProjectFile, ProjectFs, ProjectIndex, ProjectView, SetAside, Settings, Skeleton, RULES,
 };
 
 use crate::baseline::{self, Baseline};
@@ -36,6 +36,7 @@ use crate::config::{Overrides, Profile, Resolver};
 use crate::diff::ChangedLines;
 use crate::discover::{self, discover, supported_language};
 use crate::isolate::{self, fault_point, Bug};
+use crate::memory::{MemoryBudget, SetAsideFile};
 use crate::progress::Progress;
 use crate::stats::Statistics;
 use crate::suppress::{self, Suppression};
@@ -484,7 +485,10 @@ fn check_targets(
 ) -> Vec<Checked> {
     // Phase 1: read and scan every file. Without a cache, lower it at once; with one,
     // it waits (a Rust file is checked or taken from the cache here: it has no index).
-    let fs = ProjectFiles::default();
+    let fs = ProjectFiles {
+        memory: MemoryBudget::new(args.memory_budget),
+        ..ProjectFiles::default()
+    };
     let started = std::time::Instant::now();
     let first_phase = |index: usize, target: &Target, force: bool| {
         let ShownPath {
@@ -598,6 +602,11 @@ fn check_targets(
             lowered.as_secs_f64(),
             (indexed - lowered).as_secs_f64(),
             (checked - indexed).as_secs_f64()
+        );
+        let (set_aside, held) = fs.memory.usage();
+        eprintln!(
+            "txlint: memory budget: {held} MiB of lowered code kept, {set_aside} files set aside (--memory-budget {})",
+            args.memory_budget
         );
     }
     save_caches(caches, targets, &mut checked);
@@ -1019,6 +1028,40 @@ struct Prepared {
     ir: FileIr,
     /// Where it sits in its project (Go package, Python module), when known.
     place: Option<Place>,
+    /// Set when the memory budget was spent: `ir` holds only the file's declarations and
+    /// `text` nothing (see [`crate::memory`]).
+    set_aside: Option<Box<SetAsideFile>>,
+}
+
+impl Prepared {
+    /// Keeps the file whole while the run's memory budget allows, else sets its
+    /// functions and text aside (see [`crate::memory`]).
+    fn within_budget(mut self, path: &Path, settings: &Settings, fs: &ProjectFiles) -> Prepared {
+        if self.set_aside.is_some() || fs.memory.take(self.ir.approximate_size() + self.text.len())
+        {
+            return self;
+        }
+        let context = match &self.place {
+            Some(place) => context_of(&self.ir, place, fs),
+            None => Vec::new(),
+        };
+        self.set_aside = Some(Box::new(SetAsideFile {
+            path: path.to_path_buf(),
+            skeleton: Some(Skeleton::of(&self.ir, settings)),
+            context,
+        }));
+        self.ir = self.ir.declarations();
+        self.text = String::new();
+        self
+    }
+
+    /// The files the project needs for this one.
+    fn context(&self, place: &Place, fs: &ProjectFiles) -> Vec<PathBuf> {
+        match &self.set_aside {
+            Some(set_aside) => set_aside.context.clone(),
+            None => context_of(&self.ir, place, fs),
+        }
+    }
 }
 
 /// A file whose check hit a bug of ours: an internal error for this file alone.
@@ -1213,18 +1256,13 @@ fn keeps_text(
 
 fn lower_pending(pending: Pending, target: &Target, fs: &ProjectFiles) -> Prepared {
     fault_point("parse", &target.path);
-    // The parser does not expect a byte-order mark. Blank it out rather than remove it,
-    // so that every offset stays an offset into the file.
-    let ir = match pending.text.strip_prefix('\u{feff}') {
-        Some(rest) => lower(pending.language, &format!("   {rest}"), &target.path),
-        None => lower(pending.language, &pending.text, &target.path),
-    };
+    let ir = lower(pending.language, &pending.text, &target.path);
     let place = locate(
         pending.language,
         target.real.as_ref().unwrap_or(&target.absolute),
         fs,
     );
-    Prepared {
+    let prepared = Prepared {
         display_path: pending.display_path,
         raw_path: pending.raw_path,
         language: pending.language,
@@ -1233,7 +1271,9 @@ fn lower_pending(pending: Pending, target: &Target, fs: &ProjectFiles) -> Prepar
         suppressions: pending.suppressions,
         ir,
         place,
-    }
+        set_aside: None,
+    };
+    prepared.within_budget(&target.path, &target.profile.settings, fs)
 }
 
 /// Phase 2: the project index of each profile's lowered files, resolved to a fixed
@@ -1270,7 +1310,7 @@ fn project_indexes(
         let mut wanted: Vec<(usize, PathBuf)> = Vec::new();
         let mut want = |profile: usize, prepared: &Prepared, wanted: &mut Vec<(usize, PathBuf)>| {
             let Some(place) = &prepared.place else { return };
-            for path in context_of(&prepared.ir, place, fs) {
+            for path in prepared.context(place, fs) {
                 match prepared.language {
                     Language::Go => {
                         if !listed.insert(path.clone()) {
@@ -1349,7 +1389,7 @@ fn project_indexes(
             }
         }
         // Go files of a package being checked that run statements: they need no index.
-        let second = second_chance(targets, stages, |i, target, outcome, _| {
+        let second = second_chance(targets, stages, fs, |i, target, outcome, _| {
             let path = real(target);
             if outcome.language != Some(Language::Go)
                 || !listed.contains(path.parent()?)
@@ -1376,7 +1416,7 @@ fn project_indexes(
         if current {
             // Python files passed over that import a helper the index knows, or whose
             // classes another module hands a long-lived connection.
-            let second = second_chance(targets, stages, |_, target, outcome, imports| {
+            let second = second_chance(targets, stages, fs, |_, target, outcome, imports| {
                 if outcome.language != Some(Language::Python) {
                     return None;
                 }
@@ -1410,15 +1450,20 @@ fn project_indexes(
                 .into_par_iter()
                 .filter_map(|file| {
                     let text = read_source(&file.path, args.max_file_size).ok()?;
-                    let prepared = isolate::catch(|| Prepared {
-                        display_path: file.path.display().to_string(),
-                        raw_path: None,
-                        language: Language::Python,
-                        content: text_key(Language::Python, &text),
-                        ir: lower(Language::Python, &text, &file.path),
-                        suppressions: Vec::new(),
-                        text: String::new(),
-                        place: file.place,
+                    let settings = &profiles[&file.profile].settings;
+                    let prepared = isolate::catch(|| {
+                        Prepared {
+                            display_path: file.path.display().to_string(),
+                            raw_path: None,
+                            language: Language::Python,
+                            content: text_key(Language::Python, &text),
+                            ir: lower(Language::Python, &text, &file.path),
+                            suppressions: Vec::new(),
+                            text: String::new(),
+                            place: file.place,
+                            set_aside: None,
+                        }
+                        .within_budget(&file.path, settings, fs)
                     })
                     .ok()?;
                     Some((file.profile, prepared))
@@ -1435,6 +1480,27 @@ fn project_indexes(
             continue;
         }
         indexes = resolve_indexes(targets, stages, &context, indexes, args.verbose);
+        // The next resolution starts from these indexes: what they hold of a file set
+        // aside replaces its skeleton.
+        let aside = stages
+            .iter_mut()
+            .zip(targets)
+            .filter_map(|(stage, target)| match stage {
+                Stage::Prepared(prepared) => Some((profile_id(&target.profile), &mut **prepared)),
+                _ => None,
+            })
+            .chain(
+                context
+                    .iter_mut()
+                    .map(|(profile, prepared)| (*profile, prepared)),
+            );
+        for (profile, prepared) in aside {
+            if let Some(set_aside) = prepared.set_aside.as_mut() {
+                if indexes.contains_key(&profile) {
+                    set_aside.skeleton = None;
+                }
+            }
+        }
         current = true;
     }
     (indexes, read)
@@ -1453,6 +1519,7 @@ fn imports_only(imports: Vec<Import>, place: Option<Place>) -> Prepared {
         suppressions: Vec::new(),
         ir,
         place,
+        set_aside: None,
     }
 }
 
@@ -1848,6 +1915,7 @@ const MAX_CONTEXT_ROUNDS: usize = 4096;
 fn second_chance(
     targets: &[Target],
     stages: &[Stage],
+    fs: &ProjectFiles,
     accept: impl Fn(usize, &Target, &Checked, &[Import]) -> Option<(Option<Place>, String)> + Sync,
 ) -> Vec<(usize, Stage)> {
     stages
@@ -1863,15 +1931,19 @@ fn second_chance(
             }
             let language = outcome.language?;
             let (place, text) = accept(i, target, outcome, imports)?;
-            let prepared = isolate::catch(|| Prepared {
-                display_path: outcome.display_path.clone(),
-                raw_path: outcome.raw_path.clone(),
-                language,
-                content: text_key(language, &text),
-                ir: lower(language, &text, &target.path),
-                suppressions: outcome.suppressions.clone(),
-                text,
-                place,
+            let prepared = isolate::catch(|| {
+                Prepared {
+                    display_path: outcome.display_path.clone(),
+                    raw_path: outcome.raw_path.clone(),
+                    language,
+                    content: text_key(language, &text),
+                    ir: lower(language, &text, &target.path),
+                    suppressions: outcome.suppressions.clone(),
+                    text,
+                    place,
+                    set_aside: None,
+                }
+                .within_budget(&target.path, &target.profile.settings, fs)
             })
             .ok()?;
             Some((i, Stage::Prepared(Box::new(prepared))))
@@ -1939,8 +2011,13 @@ fn load_context(
         suppressions: Vec::new(),
         text: String::new(),
         place,
+        set_aside: None,
     };
-    Some((content, Some(prepared), None))
+    Some((
+        content,
+        Some(prepared.within_budget(path, settings, fs)),
+        None,
+    ))
 }
 
 /// The index of each profile over its lowered files and the context files.
@@ -1962,6 +2039,9 @@ fn resolve_indexes(
                 id: file,
                 ir: &prepared.ir,
                 place: prepared.place.as_ref(),
+                set_aside: prepared.set_aside.as_ref().map(|s| SetAside {
+                    skeleton: s.skeleton.as_ref(),
+                }),
             });
         }
     }
@@ -1970,13 +2050,36 @@ fn resolve_indexes(
             id: targets.len() + file,
             ir: &prepared.ir,
             place: prepared.place.as_ref(),
+            set_aside: prepared.set_aside.as_ref().map(|s| SetAside {
+                skeleton: s.skeleton.as_ref(),
+            }),
         });
     }
+    // Files set aside are lowered again, by their id, whenever the index computes them.
+    let mut set_aside: HashMap<usize, (&Path, Language)> = HashMap::new();
+    for (file, stage) in stages.iter().enumerate() {
+        if let Stage::Prepared(prepared) = stage {
+            if let Some(aside) = &prepared.set_aside {
+                set_aside.insert(file, (&aside.path, prepared.language));
+            }
+        }
+    }
+    for (file, (_, prepared)) in context.iter().enumerate() {
+        if let Some(aside) = &prepared.set_aside {
+            set_aside.insert(targets.len() + file, (&aside.path, prepared.language));
+        }
+    }
+    let relower = |file: usize| {
+        let (path, language) = set_aside.get(&file)?;
+        let text = read_source(path, u64::MAX).ok()?;
+        Some(lower(*language, &text, path))
+    };
     let mut indexes = HashMap::new();
     for (id, files) in by_profile {
         // A bug of ours in the index leaves every file checked as if alone.
         let before = previous.remove(&id);
-        match isolate::catch(|| ProjectIndex::resolve_from(&files, settings[&id], before)) {
+        match isolate::catch(|| ProjectIndex::resolve_from(&files, settings[&id], before, &relower))
+        {
             Ok(index) => {
                 if verbose {
                     eprintln!(
@@ -2031,11 +2134,24 @@ fn finish(
         raw_path: _,
         language,
         content,
-        text,
+        mut text,
         suppressions,
-        ir,
+        mut ir,
         place,
+        set_aside,
     } = *prepared;
+    if let Some(set_aside) = set_aside {
+        match read_source(&set_aside.path, u64::MAX) {
+            Ok(again) => {
+                ir = lower(language, &again, &set_aside.path);
+                text = again;
+            }
+            Err(message) => {
+                let message = format!("{message} (read again after the memory budget was spent)");
+                return skipped(display_path, Some(language), message);
+            }
+        }
+    }
     let view = match index {
         Some(index) => index.view(place.as_ref()),
         None => ProjectView::alone(),
@@ -2357,7 +2473,12 @@ fn rehearse(
     let _ = render(&report, format, &HumanOptions::default(), &mut io::sink());
 }
 
-fn lower(language: Language, text: &str, path: &Path) -> txlint_ir::ir::FileIr {
+pub(crate) fn lower(language: Language, text: &str, path: &Path) -> txlint_ir::ir::FileIr {
+    // The parser does not expect a byte-order mark. Blank it out rather than remove it,
+    // so that every offset stays an offset into the file.
+    if let Some(rest) = text.strip_prefix('\u{feff}') {
+        return lower(language, &format!("   {rest}"), path);
+    }
     // Tests stop the parser at once with `TXLINT_TEST_FAULT=parse-budget:<file name>`.
     let deadline = match isolate::injected("TXLINT_TEST_FAULT", "parse-budget", path) {
         true => ParseDeadline::passed_already(),
@@ -2391,7 +2512,7 @@ fn read_source(path: &Path, max_size: u64) -> std::result::Result<String, String
         ));
     }
     let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
-    file.take(max_size + 1)
+    file.take(max_size.saturating_add(1))
         .read_to_end(&mut bytes)
         .map_err(|e| format!("cannot read: {e}"))?;
     if bytes.len() as u64 > max_size {
@@ -2471,6 +2592,9 @@ struct ProjectFiles {
     is_file: std::sync::Mutex<HashMap<PathBuf, bool>>,
     /// The Go files of each directory listed, as listed.
     listings: std::sync::Mutex<HashMap<PathBuf, Vec<PathBuf>>>,
+    /// How much of the run's lowered code may be kept (the file system is where a file
+    /// set aside is read again).
+    memory: MemoryBudget,
 }
 
 impl ProjectFiles {

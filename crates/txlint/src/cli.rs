@@ -144,7 +144,22 @@ pub struct CheckArgs {
     /// Skip files larger than this many bytes (they are reported, not checked).
     #[arg(long, value_name = "BYTES", default_value_t = 10 * 1024 * 1024)]
     pub max_file_size: u64,
+
+    /// About how many MiB the lowered files may hold while the project index is resolved.
+    /// Beyond it, a file keeps only its declarations and is lowered again when needed:
+    /// the same findings, more time.
+    #[arg(
+        long,
+        value_name = "MIB",
+        env = "TXLINT_MEMORY_BUDGET",
+        default_value_t = DEFAULT_MEMORY_BUDGET_MIB
+    )]
+    pub memory_budget: u64,
 }
+
+/// Enough for every tree of `../shared/ecosystem` to be lowered only once: the memory
+/// budget costs time only on trees far larger than the projects it was measured on.
+pub const DEFAULT_MEMORY_BUDGET_MIB: u64 = 512;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum FailOnArg {

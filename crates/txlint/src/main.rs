@@ -10,6 +10,7 @@ mod diff;
 mod discover;
 mod explain;
 mod isolate;
+mod memory;
 mod progress;
 mod stats;
 mod suppress;

@@ -158,6 +158,42 @@ impl FileIr {
         self.globals.shrink_to_fit();
     }
 
+    /// The file's declarations without its functions: what a project needs of a file whose
+    /// functions were set aside to bound memory (its imports, package, types and globals).
+    pub fn declarations(&self) -> FileIr {
+        FileIr {
+            package: self.package.clone(),
+            imports: self.imports.clone(),
+            fields: self.fields.clone(),
+            globals: self.globals.clone(),
+            class_bases: self.class_bases.clone(),
+            ..FileIr::empty(self.language)
+        }
+    }
+
+    /// About how many bytes the file's IR holds: its vectors' elements, and a string's
+    /// worth for each name. Close enough to bound the memory of a run by.
+    pub fn approximate_size(&self) -> usize {
+        use std::mem::size_of;
+        let name = size_of::<String>() + 16;
+        let mut bytes = size_of::<FileIr>()
+            + self.imports.len() * (size_of::<Import>() + 2 * name)
+            + (self.fields.len() + self.globals.len()) * 3 * name;
+        for function in &self.functions {
+            bytes += size_of::<Function>() + name;
+            bytes += function.vars.len() * (size_of::<Var>() + 2 * name);
+            for call in &function.calls {
+                bytes += size_of::<Call>() + name;
+                bytes += call.args.len() * size_of::<Operand>();
+                bytes += call.keywords.len() * (size_of::<(String, Operand)>() + name);
+            }
+            for block in &function.cfg.blocks {
+                bytes += size_of::<Block>() + block.events.len() * size_of::<Event>();
+            }
+        }
+        bytes
+    }
+
     /// Whether `range` overlaps a region the parser could not understand.
     pub fn in_syntax_error(&self, range: TextRange) -> bool {
         self.syntax_errors

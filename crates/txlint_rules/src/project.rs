@@ -384,9 +384,40 @@ fn rust_target(file: &FileIr, place: &Place, path: &[String]) -> Option<(String,
 pub struct ProjectFile<'a> {
     /// Names the file across the indexes of a growing project.
     pub id: usize,
+    /// The file's IR, or only its declarations (see [`FileIr::declarations`]) when its
+    /// functions were set aside to bound memory: then the resolution lowers the file again
+    /// each time it computes the file's exports.
     pub ir: &'a FileIr,
     pub place: Option<&'a Place>,
+    pub set_aside: Option<SetAside<'a>>,
 }
+
+/// A file whose functions were set aside: the skeleton computed from its whole IR before,
+/// until an index holds the file (a growing project's next resolution starts from that
+/// index, so the skeleton can go).
+#[derive(Clone, Copy)]
+pub struct SetAside<'a> {
+    pub skeleton: Option<&'a Skeleton>,
+}
+
+/// What a file offers the project before any of its summaries is computed: its
+/// functions, saying nothing yet (see [`Skeleton::of`]).
+pub struct Skeleton(Exports);
+
+impl Skeleton {
+    /// The skeleton of a lowered file, kept when its IR is not.
+    pub fn of(ir: &FileIr, settings: &Settings) -> Skeleton {
+        Skeleton(skeleton(ir, settings))
+    }
+}
+
+/// A file's exports computed in one round, the facts found on the way (not kept for a
+/// file set aside) and the entries it looked up.
+type Computed = (Exports, Option<Precomputed>, BTreeSet<EntryKey>);
+
+/// Lowers a file set aside again, by its [`ProjectFile::id`] (`None`: it can no longer be
+/// read). The binary's: the rules never touch the file system.
+pub type Relower<'a> = &'a (dyn Fn(usize) -> Option<FileIr> + Sync);
 
 /// The summaries a unit offers to the other files of the project.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -512,7 +543,7 @@ impl ProjectIndex {
     /// round before until a round changes nothing. After the first round, only files
     /// that see a unit whose exports changed are computed again.
     pub fn resolve(files: &[ProjectFile], settings: &Settings) -> ProjectIndex {
-        ProjectIndex::resolve_from(files, settings, None)
+        ProjectIndex::resolve_from(files, settings, None, &|_| None)
     }
 
     /// [`ProjectIndex::resolve`] for a project that has grown since `previous` was
@@ -523,6 +554,7 @@ impl ProjectIndex {
         files: &[ProjectFile],
         settings: &Settings,
         previous: Option<ProjectIndex>,
+        relower: Relower,
     ) -> ProjectIndex {
         let mut previous = previous.unwrap_or_default();
         let mut precomputed = std::mem::take(previous.precomputed.get_mut().expect("not poisoned"));
@@ -541,7 +573,21 @@ impl ProjectIndex {
                     dirty.push(false);
                 }
                 None => {
-                    exports.push(Arc::new(skeleton(file.ir, settings)));
+                    let relowered;
+                    let whole = match file.set_aside {
+                        None => Ok(file.ir),
+                        Some(SetAside {
+                            skeleton: Some(skeleton),
+                        }) => Err(skeleton),
+                        Some(SetAside { skeleton: None }) => {
+                            relowered = relower(file.id);
+                            Ok(relowered.as_ref().unwrap_or(file.ir))
+                        }
+                    };
+                    exports.push(Arc::new(match whole {
+                        Ok(ir) => skeleton(ir, settings),
+                        Err(skeleton) => skeleton.0.clone(),
+                    }));
                     logs.push(BTreeSet::new());
                     dirty.push(true);
                 }
@@ -593,20 +639,30 @@ impl ProjectIndex {
         while index.rounds < max_rounds && dirty.iter().any(|d| *d) {
             index.rounds += 1;
             index.computed += dirty.iter().filter(|d| **d).count();
-            let fresh: Vec<Option<(Exports, Precomputed, BTreeSet<EntryKey>)>> = located
+            let fresh: Vec<Option<Computed>> = located
                 .par_iter()
                 .zip(&dirty)
                 .map(|(file, dirty)| {
-                    dirty.then(|| {
-                        let log = RefCell::new(BTreeSet::new());
-                        let view = ProjectView {
-                            index: &index,
-                            place: file.place,
-                            log: Some(&log),
-                        };
-                        let (exports, facts) = exports_of(file.ir, settings, &view);
-                        (exports, facts, log.into_inner())
-                    })
+                    if !dirty {
+                        return None;
+                    }
+                    // A file set aside is lowered again, and its facts not kept: its check
+                    // lowers it once more and computes them then.
+                    let lowered = file.set_aside.and_then(|_| relower(file.id));
+                    let ir = match (&lowered, file.set_aside) {
+                        (Some(ir), _) => ir,
+                        (None, None) => file.ir,
+                        (None, Some(_)) => return None,
+                    };
+                    let log = RefCell::new(BTreeSet::new());
+                    let view = ProjectView {
+                        index: &index,
+                        place: file.place,
+                        log: Some(&log),
+                    };
+                    let (exports, facts) = exports_of(ir, settings, &view);
+                    let facts = file.set_aside.is_none().then_some(facts);
+                    Some((exports, facts, log.into_inner()))
                 })
                 .collect();
             for (((slot, fresh), file), log) in exports
@@ -618,7 +674,10 @@ impl ProjectIndex {
                 if let Some((fresh, facts, looked_up)) = fresh {
                     *slot = Arc::new(fresh);
                     *log = looked_up;
-                    precomputed.insert(file.id, facts);
+                    match facts {
+                        Some(facts) => precomputed.insert(file.id, facts),
+                        None => precomputed.remove(&file.id),
+                    };
                 }
             }
             let units = merge_units(&located, &exports, Some((&index.units, &dirty)));
@@ -1613,11 +1672,13 @@ mod tests {
                 id: 0,
                 ir: &store,
                 place: Some(&place),
+                set_aside: None,
             },
             ProjectFile {
                 id: 1,
                 ir: &tests,
                 place: Some(&place),
+                set_aside: None,
             },
         ];
         let index = ProjectIndex::resolve(&files, &Settings::default());

@@ -14,7 +14,7 @@ use txlint_ir::ir::FileIr;
 use txlint_ir::{Diagnostic, FileId, Language, LineIndex};
 use txlint_rules::{
     check_file_in, check_package, locate, may_have_findings, prefilter, PackageFacts, Place,
-    Prefilter, ProjectFile, ProjectFs, ProjectIndex, Settings, RULES,
+    Prefilter, ProjectFile, ProjectFs, ProjectIndex, SetAside, Settings, Skeleton, RULES,
 };
 
 fn fixtures_root() -> PathBuf {
@@ -138,9 +138,31 @@ fn check_fixtures(paths: &[PathBuf], errors: &mut Vec<String>) -> Vec<Checked> {
             id,
             ir,
             place: place.as_ref(),
+            set_aside: None,
         })
         .collect();
     let index = ProjectIndex::resolve(&project, &settings);
+    // The same project with every file's functions set aside, as a run over the memory
+    // budget does: lowered again when needed, it must give the same findings.
+    let declarations: Vec<(FileIr, Skeleton)> = lowered
+        .iter()
+        .map(|(_, _, _, ir, _)| (ir.declarations(), Skeleton::of(ir, &settings)))
+        .collect();
+    let set_aside: Vec<ProjectFile> = lowered
+        .iter()
+        .zip(&declarations)
+        .enumerate()
+        .map(|(id, ((_, _, _, _, place), (ir, skeleton)))| ProjectFile {
+            id,
+            ir,
+            place: place.as_ref(),
+            set_aside: Some(SetAside {
+                skeleton: Some(skeleton),
+            }),
+        })
+        .collect();
+    let relower = |id: usize| lowered.get(id).map(|file| file.3.clone());
+    let set_aside_index = ProjectIndex::resolve_from(&set_aside, &settings, None, &relower);
     for (id, (path, language, source, ir, place)) in lowered.iter().enumerate() {
         let (path, language, ir) = (path, *language, ir);
         let shown = path
@@ -156,6 +178,18 @@ fn check_fixtures(paths: &[PathBuf], errors: &mut Vec<String>) -> Vec<Checked> {
             index.view(place.as_ref()),
             index.take_precomputed(id),
         );
+        let relowered = check_file_in(
+            FileId(index_of_file as u32),
+            ir,
+            &settings,
+            set_aside_index.view(place.as_ref()),
+            set_aside_index.take_precomputed(id),
+        );
+        if relowered.diagnostics != report.diagnostics {
+            errors.push(format!(
+                "{shown}: other findings when the project's functions are set aside and lowered again"
+            ));
+        }
         if let Some(package) = &report.package.package {
             let directory = path.parent().unwrap().to_path_buf();
             packages
