@@ -171,21 +171,13 @@ fn check_fixtures(paths: &[PathBuf], errors: &mut Vec<String>) -> Vec<Checked> {
             .display()
             .to_string();
         let index_of_file = checked.len();
-        let report = check_file_in(
-            FileId(index_of_file as u32),
-            ir,
-            &settings,
-            index.view(place.as_ref()),
-            index.take_precomputed(id),
-        );
-        let relowered = check_file_in(
-            FileId(index_of_file as u32),
-            ir,
-            &settings,
-            set_aside_index.view(place.as_ref()),
-            set_aside_index.take_precomputed(id),
-        );
-        if relowered.diagnostics != report.diagnostics {
+        let check_with = |index: &ProjectIndex| {
+            let file = FileId(index_of_file as u32);
+            let view = index.view(place.as_ref());
+            check_file_in(file, ir, &settings, view, index.take_precomputed(id))
+        };
+        let report = check_with(&index);
+        if check_with(&set_aside_index).diagnostics != report.diagnostics {
             errors.push(format!(
                 "{shown}: other findings when the project's functions are set aside and lowered again"
             ));
