@@ -5,8 +5,8 @@ use std::sync::OnceLock;
 use tree_sitter::{Node, Tree};
 use txlint_ir::ir::{
     Binding, BlockId, Call, CallId, Callee, CfgBuilder, Event, FieldDecl, FileIr, FuncId, Function,
-    FunctionKind, GlobalDecl, Import, Jump, JumpKind, NilTest, NoReturnKind, Operand, PanicKind,
-    ResultUse, Terminator, Var, VarId, VarKind,
+    FunctionKind, GlobalDecl, Import, InterfaceMethod, Jump, JumpKind, NilTest, NoReturnKind,
+    Operand, PanicKind, ResultUse, Terminator, Var, VarId, VarKind,
 };
 use txlint_ir::{Language, TextRange};
 
@@ -295,6 +295,10 @@ impl<'s> Lowerer<'s> {
             ) else {
                 continue;
             };
+            if ty.kind() == "interface_type" {
+                self.lower_interface(self.text(name).to_string(), ty);
+                continue;
+            }
             if ty.kind() != "struct_type" {
                 continue;
             }
@@ -339,6 +343,32 @@ impl<'s> Lowerer<'s> {
                     });
                 }
             }
+        }
+    }
+
+    /// Records the methods an interface type declares, with their result types.
+    fn lower_interface(&mut self, interface: String, ty: Node) {
+        for method in named_children(ty) {
+            if method.kind() != "method_elem" {
+                continue;
+            }
+            let Some(name) = method.child_by_field_id(fields().name.get()) else {
+                continue;
+            };
+            let results = match method.child_by_field_id(fields().result.get()) {
+                None => Vec::new(),
+                Some(list) if list.kind() == "parameter_list" => named_children(list)
+                    .into_iter()
+                    .filter_map(|p| p.child_by_field_id(fields().r#type.get()))
+                    .map(|t| self.type_text(t))
+                    .collect(),
+                Some(single) => vec![self.type_text(single)],
+            };
+            self.ir.interface_methods.push(InterfaceMethod {
+                interface: interface.clone(),
+                name: self.text(name).to_string(),
+                results,
+            });
         }
     }
 

@@ -87,6 +87,36 @@ type Store struct {
 }
 
 #[test]
+fn interface_methods_are_recorded_with_their_result_types() {
+    let ir = lower(
+        r#"package store
+
+type Tx interface {
+	io.Closer
+	Commit() error
+	Query(q string, args ...any) (rows * sql.Rows, err error)
+	Stmt(*sql.Stmt) *sql.Stmt
+	Reset()
+}
+"#,
+    );
+    let methods: Vec<_> = ir
+        .interface_methods
+        .iter()
+        .map(|m| (m.interface.as_str(), m.name.as_str(), m.results.clone()))
+        .collect();
+    assert_eq!(
+        methods,
+        [
+            ("Tx", "Commit", vec!["error".to_string()]),
+            ("Tx", "Query", vec!["*sql.Rows".into(), "error".into()]),
+            ("Tx", "Stmt", vec!["*sql.Stmt".into()]),
+            ("Tx", "Reset", vec![]),
+        ]
+    );
+}
+
+#[test]
 fn methods_params_and_result_uses() {
     let ir = lower(
         r#"package p

@@ -75,6 +75,9 @@ pub struct FileIr {
     pub imports: Vec<Import>,
     /// Declared fields of the file's struct/class types, with their type text.
     pub fields: Vec<FieldDecl>,
+    /// Go: the methods the file's interface types declare (their embedded interfaces
+    /// left out).
+    pub interface_methods: Vec<InterfaceMethod>,
     /// Package-level variables with a declared or evident type (`var DB *gorm.DB`).
     pub globals: Vec<GlobalDecl>,
     /// Python: the file's top-level classes with their base classes as written, whitespace
@@ -119,6 +122,7 @@ impl FileIr {
             package: None,
             imports: Vec::new(),
             fields: Vec::new(),
+            interface_methods: Vec::new(),
             globals: Vec::new(),
             class_bases: Vec::new(),
             functions: Vec::new(),
@@ -165,6 +169,7 @@ impl FileIr {
             package: self.package.clone(),
             imports: self.imports.clone(),
             fields: self.fields.clone(),
+            interface_methods: self.interface_methods.clone(),
             globals: self.globals.clone(),
             class_bases: self.class_bases.clone(),
             ..FileIr::empty(self.language)
@@ -258,6 +263,16 @@ impl Import {
             last
         }
     }
+}
+
+/// A method an interface type declares: `Query(string, ...any) (*sql.Rows, error)` of
+/// `type Tx interface { … }`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InterfaceMethod {
+    pub interface: String,
+    pub name: String,
+    /// The result types as written, without spaces (`*sql.Rows`, `error`).
+    pub results: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -368,6 +368,11 @@ pub struct Library {
     pub imports: Vec<String>,
     #[serde(default)]
     pub tx_types: Vec<String>,
+    /// Go: the types of the rows its queries return (`*sql.Rows`). A project interface
+    /// that declares the library's commit and rollback and a query returning one of them
+    /// is a transaction of the library (see `WrapParts::tx_interface`).
+    #[serde(default)]
+    pub rows_types: Vec<String>,
     #[serde(default)]
     pub begin: Vec<BeginSpec>,
     #[serde(default)]
@@ -737,6 +742,12 @@ impl Library {
         }
         let canonical = canonical_type(ty, file, self);
         self.tx_types.contains(&canonical)
+    }
+
+    /// Whether `ty` is one of the library's rows types, as the file names it.
+    pub fn is_rows_type(&self, ty: &str, file: &FileIr) -> bool {
+        let canonical = canonical_type(ty, file, self);
+        self.rows_types.contains(&canonical)
     }
 
     pub fn is_commit(&self, method: &str) -> bool {

@@ -569,7 +569,7 @@ impl ProjectIndex {
             match previous.files.get(&file.id) {
                 Some(known) => {
                     exports.push(known.clone());
-                    logs.push(previous.lookups.get(&file.id).cloned().unwrap_or_default());
+                    logs.push(previous.lookups.remove(&file.id).unwrap_or_default());
                     dirty.push(false);
                 }
                 None => {

@@ -110,6 +110,14 @@ fn closed_with_transaction(
             {
                 return true;
             }
+            // A value declared with the package's own transaction interface.
+            let declared = function.var(*tx).ty.as_deref();
+            if declared
+                .and_then(|ty| package.tx_interface(ty))
+                .is_some_and(closing)
+            {
+                return true;
+            }
             let definitions = function.definitions(*tx);
             !definitions.is_empty() && definitions.iter().all(field_closes)
         }

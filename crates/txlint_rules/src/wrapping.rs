@@ -27,6 +27,9 @@ pub(crate) struct WrapParts {
     tx_fields: BTreeMap<(String, String), (LibraryId, bool)>,
     /// Methods by (type, method).
     methods: BTreeMap<(String, String), MethodShape>,
+    /// The package's interfaces that are a library's transaction by what they declare
+    /// (see [`WrapParts::tx_interface`]).
+    tx_interfaces: BTreeMap<String, LibraryId>,
 }
 
 /// The calls a method makes on its receiver: `(field, method)` for `r.field.method()`,
@@ -55,6 +58,26 @@ impl WrapParts {
                     (field.owner.clone(), field.name.clone()),
                     (library, field.embedded),
                 );
+            }
+        }
+        let mut interfaces: BTreeMap<&str, Vec<&txlint_ir::ir::InterfaceMethod>> = BTreeMap::new();
+        for method in &file.interface_methods {
+            interfaces
+                .entry(&method.interface)
+                .or_default()
+                .push(method);
+        }
+        for (interface, methods) in interfaces {
+            let library = models.libraries.iter().position(|l| {
+                !l.project_wrapper
+                    && methods.iter().any(|m| l.is_commit(&m.name))
+                    && methods.iter().any(|m| l.is_rollback(&m.name))
+                    && methods
+                        .iter()
+                        .any(|m| m.results.iter().any(|ty| l.is_rows_type(ty, file)))
+            });
+            if let Some(library) = library {
+                parts.tx_interfaces.insert(interface.to_string(), library);
             }
         }
         for function in &file.functions {
@@ -128,7 +151,17 @@ impl WrapParts {
             .map(|(library, _)| *library)
     }
 
+    /// The library of an interface type of the package that declares the library's
+    /// commit and rollback and a query returning its rows (concourse's `db.Tx`, which
+    /// `DbConn.Begin()` returns over a `*sql.Tx`): what runs on a value of it runs in
+    /// one of the library's transactions.
+    pub fn tx_interface(&self, ty: &str) -> Option<LibraryId> {
+        self.tx_interfaces.get(ty).copied()
+    }
+
     pub fn merge(&mut self, other: &WrapParts) {
+        self.tx_interfaces
+            .extend(other.tx_interfaces.iter().map(|(k, v)| (k.clone(), *v)));
         self.tx_fields
             .extend(other.tx_fields.iter().map(|(k, v)| (k.clone(), *v)));
         self.methods
@@ -247,6 +280,7 @@ impl WrapParts {
                 language: None,
                 imports: Vec::new(),
                 tx_types: vec![format!("*{written}"), written],
+                rows_types: Vec::new(),
                 begin: Vec::new(),
                 acquire: Vec::new(),
                 commit: CommitSpec {
