@@ -226,6 +226,11 @@ pub struct LibraryModel {
     /// Declared types whose values are transactions (`*db.Tx`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tx_types: Vec<String>,
+    /// Go: the types of the rows its queries return (`*db.Rows`): a project interface
+    /// that declares the library's commit and rollback and a method returning one of
+    /// them is one of its transactions.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rows_types: Vec<String>,
     /// Calls that open a transaction.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub begin: Vec<BeginModel>,
