@@ -34,6 +34,9 @@ pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                     && !receiver_keeps_error(function, commit.receiver)
             }
         };
+        if discarded && committed_by_cockroach_release(cx, &commit) {
+            continue;
+        }
         if !discarded {
             if let Some((exit, logged)) = swallowed_after_logging(cx, function, &commit) {
                 report_swallowed(cx, function, &commit, (exit, logged), out);
@@ -74,6 +77,50 @@ pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                 .build(),
         );
     }
+}
+
+/// CockroachDB's retry protocol commits with `RELEASE SAVEPOINT cockroach_restart`: the
+/// `COMMIT` sent after it only closes what is already committed, and cockroach-go's
+/// `ExecuteTx` (and the projects that copy it) ignore its error on purpose. So a Go
+/// commit whose transaction releases that savepoint in the same function, or in the
+/// function whose literal the commit is in, is not reported.
+fn committed_by_cockroach_release(cx: &Context, commit: &crate::Commit) -> bool {
+    if cx.ir.language != Language::Go {
+        return false;
+    }
+    let Operand::Var(receiver) = commit.receiver else {
+        return false;
+    };
+    let root = |function: FuncId, var: VarId| {
+        let (mut function, mut var) = (function, var);
+        while let Some(outer) = cx.function(function).var(var).outer {
+            (function, var) = outer;
+        }
+        (function, var)
+    };
+    let transaction = root(commit.function, *receiver);
+    let releases = |sql: &str| {
+        crate::sql_control::controls(sql).iter().any(|control| {
+            matches!(control, crate::sql_control::Control::Release(name)
+                if name.eq_ignore_ascii_case("cockroach_restart"))
+        })
+    };
+    cx.ir.functions.iter().enumerate().any(|(index, function)| {
+        function.calls.iter().any(|call| {
+            let Callee::Method {
+                receiver: Operand::Var(on),
+                ..
+            } = &call.callee
+            else {
+                return false;
+            };
+            root(FuncId(index as u32), *on) == transaction
+                && call
+                    .args
+                    .iter()
+                    .any(|arg| matches!(arg, Operand::Str(sql) if releases(sql)))
+        })
+    })
 }
 
 /// Whether an `error` result is thrown away: a statement, `_ =`, `go`, or (Rust) passed
