@@ -198,6 +198,7 @@ pub(crate) fn analyze_file(
                 aliases: &resource.aliases,
                 summaries,
                 closed_when_false: &models.rows.next_methods,
+                returns_own_type: false,
             };
             let outcome = flow::analyze(function, &resource, &model);
             analyses.push(RowsAnalysis {

@@ -561,6 +561,10 @@ pub(crate) fn analyze_file(
                 aliases: &resource.aliases,
                 summaries,
                 closed_when_false: &[],
+                returns_own_type: function
+                    .result_types
+                    .iter()
+                    .any(|ty| library.is_tx_type(ty, file)),
             };
             let outcome = flow::analyze(function, &resource, &model);
             analyses.push(TxAnalysis {
@@ -795,6 +799,10 @@ pub(crate) struct HolderModel<'a> {
     pub summaries: &'a FileSummaries,
     /// Methods whose `false` result means the value closed itself (rows' `Next`).
     pub closed_when_false: &'a [String],
+    /// The function declares a result of the value's own type (a transaction type of its
+    /// library): a call handed the value whose result is returned gives back a value made
+    /// from it, as a decorator's `return p.wrap(tx), nil` through a function-valued field.
+    pub returns_own_type: bool,
 }
 
 impl HolderModel<'_> {
@@ -1091,7 +1099,15 @@ impl ResourceModel for HolderModel<'_> {
     }
 
     fn returned(&self, values: &[Operand]) -> bool {
-        values.iter().any(|v| self.mentions(v))
+        values.iter().any(|value| match value {
+            Operand::Call(id) if self.returns_own_type => self
+                .function
+                .call(*id)
+                .args
+                .iter()
+                .any(|a| self.mentions(a)),
+            other => self.mentions(other),
+        })
     }
 
     fn ends_when_false(&self, call: CallId) -> bool {
