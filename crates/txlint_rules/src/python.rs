@@ -3,7 +3,7 @@
 //! module globals; helper summaries; and the connection model the engine runs for the
 //! Python rules.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use txlint_ir::ir::{
     Binding, CallId, Callee, Event, FileIr, FuncId, Function, FunctionKind, Operand, ResultUse,
@@ -1676,14 +1676,17 @@ fn own_effects(models: &Models, file: &FileIr) -> HashMap<(String, String), OwnE
     found
 }
 
-/// The methods whose every caller in their class ends an attribute's transaction (see
-/// [`PyFacts::helper_fields`]).
+/// The methods whose every caller in their class ends an attribute's transaction, or is
+/// such a method itself (see [`PyFacts::helper_fields`]). A caller ends it through its own
+/// calls or through the class's methods it calls, to any depth (`self.disconnect()` that
+/// calls `self._close_all()`), and a chain of steps (`init_sync` → `create_tables` →
+/// `get_table_metadata`) is followed to the method that ends it.
 fn helper_fields(
     file: &FileIr,
     effects: &HashMap<(String, String), OwnEffects>,
 ) -> Vec<(String, String, String)> {
-    // By (class, method): per calling method, the attributes it ends.
-    let mut callers: HashMap<(&str, &str), Vec<Vec<String>>> = HashMap::new();
+    // By (class, method): the other methods of the class it calls on `self`.
+    let mut calls: BTreeMap<(&str, &str), BTreeSet<&str>> = BTreeMap::new();
     for function in &file.functions {
         let (FunctionKind::Method, Some(receiver)) = (function.kind, function.receiver) else {
             continue;
@@ -1691,55 +1694,99 @@ fn helper_fields(
         let Some((class, own)) = function.name.rsplit_once('.') else {
             continue;
         };
-        let called: Vec<&str> = function
-            .calls
-            .iter()
-            .filter_map(|call| match &call.callee {
-                Callee::Method {
-                    receiver: Operand::Var(v),
-                    name,
-                    ..
-                } if *v == receiver && name != own => Some(name.as_str()),
-                _ => None,
-            })
-            .collect();
-        if called.is_empty() {
-            continue;
-        }
-        // What it ends itself, and through the methods of the class it calls.
-        let mut ended: Vec<String> = Vec::new();
-        let mut add = |effect: &OwnEffects| {
-            ended.extend(effect.ends.iter().chain(&effect.closes).cloned());
-        };
-        if let Some(effect) = effects.get(&(class.to_string(), own.to_string())) {
-            add(effect);
-        }
-        for name in &called {
-            if let Some(effect) = effects.get(&(class.to_string(), name.to_string())) {
-                add(effect);
-            }
-        }
-        for name in called {
-            callers
-                .entry((class, name))
-                .or_default()
-                .push(ended.clone());
-        }
-    }
-    let mut found = Vec::new();
-    for ((class, method), ended_by_each) in callers {
-        let Some(first) = ended_by_each.first() else {
-            continue;
-        };
-        for attribute in first {
-            if ended_by_each.iter().all(|ended| ended.contains(attribute)) {
-                found.push((class.to_string(), method.to_string(), attribute.clone()));
+        let called = calls.entry((class, own)).or_default();
+        for call in &function.calls {
+            if let Callee::Method {
+                receiver: Operand::Var(v),
+                name,
+                ..
+            } = &call.callee
+            {
+                if *v == receiver && name != own {
+                    called.insert(name.as_str());
+                }
             }
         }
     }
-    found.sort();
-    found.dedup();
-    found
+    // What each method ends, itself or through the methods it calls: grown to a fixed
+    // point, since calls may go around in circles.
+    let mut ends: BTreeMap<(&str, &str), BTreeSet<String>> = calls
+        .keys()
+        .map(|&(class, method)| {
+            let own = effects
+                .get(&(class.to_string(), method.to_string()))
+                .map(|e| e.ends.iter().chain(&e.closes).cloned().collect())
+                .unwrap_or_default();
+            ((class, method), own)
+        })
+        .collect();
+    loop {
+        let mut grew = false;
+        for (&(class, method), called) in &calls {
+            let reached: BTreeSet<String> = called
+                .iter()
+                .filter_map(|name| ends.get(&(class, *name)))
+                .flatten()
+                .cloned()
+                .collect();
+            let mine = ends.entry((class, method)).or_default();
+            for attribute in reached {
+                grew |= mine.insert(attribute);
+            }
+        }
+        if !grew {
+            break;
+        }
+    }
+    // By (class, method): the methods of the class that call it.
+    let mut callers: BTreeMap<(&str, &str), Vec<&str>> = BTreeMap::new();
+    for (&(class, caller), called) in &calls {
+        for &name in called {
+            callers.entry((class, name)).or_default().push(caller);
+        }
+    }
+    // A method is a helper for an attribute when each of its callers ends it or is a
+    // helper for it: the least fixed point, so a circle of callers that never ends it
+    // makes no helper.
+    let mut found: BTreeSet<(String, String, String)> = BTreeSet::new();
+    loop {
+        let mut grew = false;
+        for (&(class, method), its_callers) in &callers {
+            let Some(&first) = its_callers.first() else {
+                continue;
+            };
+            let candidates: BTreeSet<String> = ends
+                .get(&(class, first))
+                .cloned()
+                .unwrap_or_default()
+                .into_iter()
+                .chain(
+                    found
+                        .iter()
+                        .filter(|(c, m, _)| c == class && m == first)
+                        .map(|(_, _, a)| a.clone()),
+                )
+                .collect();
+            for attribute in candidates {
+                let covered = its_callers.iter().all(|caller| {
+                    ends.get(&(class, *caller))
+                        .is_some_and(|e| e.contains(&attribute))
+                        || found.contains(&(
+                            class.to_string(),
+                            caller.to_string(),
+                            attribute.clone(),
+                        ))
+                });
+                if covered {
+                    grew |= found.insert((class.to_string(), method.to_string(), attribute));
+                }
+            }
+        }
+        if !grew {
+            break;
+        }
+    }
+    found.into_iter().collect()
 }
 
 /// Kinds of module globals and class attributes at the calls that assign them (`<module>`'s
