@@ -217,6 +217,36 @@ fn go_functions_taking_the_tests_handle_are_test_code() {
     );
 }
 
+/// The harness of a Ginkgo end-to-end suite, in a package of its own that only the suite's
+/// `_test.go` files import: it takes no `*testing.T` (Ginkgo's `Expect` reports through
+/// the suite), but it imports the test framework, so all of it is test code.
+const GO_GINKGO_HARNESS: &str = r#"package harness
+
+import (
+	"database/sql"
+
+	. "github.com/onsi/gomega"
+)
+
+var deployed *sql.DB
+
+func Deploy(dsn string) {
+	db, err := sql.Open("pgx", dsn)
+	Expect(err).ToNot(HaveOccurred())
+	deployed = db
+}
+"#;
+
+#[test]
+fn go_files_importing_a_test_framework_are_test_code() {
+    let dir = project(&[("e2e/harness/deploy.go", GO_GINKGO_HARNESS)]);
+    assert_eq!(findings(dir.path(), &[]), vec![]);
+    assert_eq!(
+        findings(dir.path(), &["--include-tests"]),
+        vec![finding("e2e/harness/deploy.go", 12, "TX010")]
+    );
+}
+
 /// A Go test file that does not parse: a syntax error is a notice about a file that was
 /// analysed.
 const GO_BROKEN_TEST: &str = "package store\n\nimport \"database/sql\"\n\nfunc seed(db *sql.DB) {\n\ttx, _ := db.Begin(\n\tif {\n}\n";

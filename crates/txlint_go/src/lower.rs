@@ -254,6 +254,11 @@ impl<'s> Lowerer<'s> {
                 _ => {}
             }
         }
+        // A file that imports a test framework is test support wherever it is (a Ginkgo
+        // suite's harness package, testify mocks): production code does not import them.
+        if self.ir.imports.iter().any(|i| is_test_framework(&i.path)) {
+            self.ir.test_code.push(range(root));
+        }
     }
 
     fn lower_imports(&mut self, node: Node) {
@@ -1903,4 +1908,18 @@ impl<'s> Lowerer<'s> {
             _ => Callee::Other(self.expr(function, ResultUse::Receiver(id))),
         }
     }
+}
+
+/// Import paths of Go's third-party test frameworks. The standard `testing` package is
+/// not one of them here: a helper that uses it takes the test's `*testing.T` (or `B`, `F`,
+/// `TB`), which makes that function test code, and the file may hold other code.
+fn is_test_framework(path: &str) -> bool {
+    const PREFIXES: [&str; 5] = [
+        "github.com/onsi/ginkgo",
+        "github.com/onsi/gomega",
+        "github.com/stretchr/testify",
+        "github.com/smartystreets/goconvey",
+        "gopkg.in/check.v",
+    ];
+    PREFIXES.iter().any(|prefix| path.starts_with(prefix))
 }
