@@ -429,7 +429,11 @@ impl<'s> Lowerer<'s> {
                 let arguments = node.child_by_field_id(fields().arguments.get())?;
                 let args = named_children(arguments);
                 match (self.text(function), args.as_slice()) {
-                    ("new", [ty]) => Some(format!("*{}", self.type_text(*ty))),
+                    // Go 1.26's `new(value)` (see `reparsed_with_new_of_values`) says
+                    // nothing of its type that a text could.
+                    ("new", [ty]) if names_a_type(ty.kind()) => {
+                        Some(format!("*{}", self.type_text(*ty)))
+                    }
                     _ => None,
                 }
             }
@@ -1922,4 +1926,13 @@ fn is_test_framework(path: &str) -> bool {
         "gopkg.in/check.v",
     ];
     PREFIXES.iter().any(|prefix| path.starts_with(prefix))
+}
+
+/// Whether a node the argument of `new` can be is a type, or a name that may be one.
+fn names_a_type(kind: &str) -> bool {
+    kind.ends_with("type")
+        || matches!(
+            kind,
+            "identifier" | "selector_expression" | "index_expression" | "type_identifier"
+        )
 }

@@ -117,6 +117,37 @@ type Tx interface {
 }
 
 #[test]
+fn new_of_a_value_parses_as_go_1_26_allows() {
+    let ir = lower(
+        r#"package p
+
+func f(n int64) (*int64, *[]int, *Store) {
+	a := new(n + 1)
+	b := new([]int)
+	c := new(Store)
+	return a, b, c
+}
+"#,
+    );
+    assert!(ir.syntax_errors.is_empty(), "{:?}", ir.syntax_errors);
+    let f = function(&ir, "f");
+    let types: Vec<_> = f
+        .vars
+        .iter()
+        .map(|v| (v.name.as_str(), v.ty.clone()))
+        .collect();
+    assert!(
+        types.contains(&("c", Some("*Store".to_string()))),
+        "{types:?}"
+    );
+    assert!(
+        types.contains(&("b", Some("*[]int".to_string()))),
+        "{types:?}"
+    );
+    assert!(types.contains(&("a", None)), "{types:?}");
+}
+
+#[test]
 fn methods_params_and_result_uses() {
     let ir = lower(
         r#"package p
