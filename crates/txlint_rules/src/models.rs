@@ -750,6 +750,15 @@ impl Library {
         self.rows_types.contains(&canonical)
     }
 
+    /// Whether calling `method` on one of the library's transactions ends it: its commit
+    /// or rollback, or either with `Must` before it (`t.MustRollback()`), Go's convention
+    /// for the same call panicking instead of returning its error, which a project type
+    /// wrapping the transaction (and an interface of it) offers.
+    pub fn ends_by_method(&self, method: &str) -> bool {
+        let plain = |m: &str| self.is_commit(m) || self.is_rollback(m);
+        plain(method) || method.strip_prefix("Must").is_some_and(plain)
+    }
+
     pub fn is_commit(&self, method: &str) -> bool {
         self.commit.methods.iter().any(|m| m == method)
     }

@@ -76,12 +76,7 @@ pub(crate) struct FileSummaries {
 }
 
 fn end_methods(models: &Models) -> impl Fn(&str) -> bool + '_ {
-    move |name| {
-        models
-            .libraries
-            .iter()
-            .any(|l| l.is_commit(name) || l.is_rollback(name))
-    }
+    move |name| models.libraries.iter().any(|l| l.ends_by_method(name))
 }
 
 impl FileSummaries {
@@ -551,7 +546,7 @@ pub(crate) fn analyze_file(
                 continue;
             };
             let library = &models.libraries[begin.library];
-            let is_end = |name: &str| library.is_commit(name) || library.is_rollback(name);
+            let is_end = |name: &str| library.ends_by_method(name);
             let model = HolderModel {
                 file,
                 function_id: id,
