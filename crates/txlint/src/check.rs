@@ -1037,7 +1037,11 @@ impl Prepared {
     /// Keeps the file whole while the run's memory budget allows, else sets its
     /// functions and text aside (see [`crate::memory`]).
     fn within_budget(mut self, path: &Path, settings: &Settings, fs: &ProjectFiles) -> Prepared {
-        if self.set_aside.is_some() || fs.memory.take(self.ir.approximate_size() + self.text.len())
+        // A file the parser gave up on holds nothing worth setting aside, and lowering it
+        // again under another deadline could give another outcome.
+        if self.set_aside.is_some()
+            || self.ir.not_parsed.is_some()
+            || fs.memory.take(self.ir.approximate_size() + self.text.len())
         {
             return self;
         }
@@ -1053,6 +1057,16 @@ impl Prepared {
         self.ir = self.ir.declarations();
         self.text = String::new();
         self
+    }
+
+    /// The whole IR of a file set aside, lowered again from its text.
+    fn lowered_again(&self) -> std::result::Result<FileIr, String> {
+        let path = match &self.set_aside {
+            Some(set_aside) => &set_aside.path,
+            None => return Ok(self.ir.clone()),
+        };
+        let text = read_again(path, self.language, &self.content)?;
+        Ok(lower(self.language, &text, path))
     }
 
     /// The files the project needs for this one.
@@ -2056,24 +2070,20 @@ fn resolve_indexes(
         });
     }
     // Files set aside are lowered again, by their id, whenever the index computes them.
-    let mut set_aside: HashMap<usize, (&Path, Language)> = HashMap::new();
+    let mut set_aside: HashMap<usize, &Prepared> = HashMap::new();
     for (file, stage) in stages.iter().enumerate() {
         if let Stage::Prepared(prepared) = stage {
-            if let Some(aside) = &prepared.set_aside {
-                set_aside.insert(file, (&aside.path, prepared.language));
+            if prepared.set_aside.is_some() {
+                set_aside.insert(file, prepared);
             }
         }
     }
     for (file, (_, prepared)) in context.iter().enumerate() {
-        if let Some(aside) = &prepared.set_aside {
-            set_aside.insert(targets.len() + file, (&aside.path, prepared.language));
+        if prepared.set_aside.is_some() {
+            set_aside.insert(targets.len() + file, prepared);
         }
     }
-    let relower = |file: usize| {
-        let (path, language) = set_aside.get(&file)?;
-        let text = read_source(path, u64::MAX).ok()?;
-        Some(lower(*language, &text, path))
-    };
+    let relower = |file: usize| set_aside.get(&file)?.lowered_again().ok();
     let mut indexes = HashMap::new();
     for (id, files) in by_profile {
         // A bug of ours in the index leaves every file checked as if alone.
@@ -2141,15 +2151,12 @@ fn finish(
         set_aside,
     } = *prepared;
     if let Some(set_aside) = set_aside {
-        match read_source(&set_aside.path, u64::MAX) {
+        match read_again(&set_aside.path, language, &content) {
             Ok(again) => {
                 ir = lower(language, &again, &set_aside.path);
                 text = again;
             }
-            Err(message) => {
-                let message = format!("{message} (read again after the memory budget was spent)");
-                return skipped(display_path, Some(language), message);
-            }
+            Err(message) => return skipped(display_path, Some(language), message),
         }
     }
     let view = match index {
@@ -2491,6 +2498,21 @@ pub(crate) fn lower(language: Language, text: &str, path: &Path) -> txlint_ir::i
     };
     ir.shrink_to_fit();
     ir
+}
+
+/// Reads a file set aside again (see [`crate::memory`]): its text must be the one first
+/// read, or its index entry, its check and the snapshot would describe different files.
+fn read_again(
+    path: &Path,
+    language: Language,
+    content: &str,
+) -> std::result::Result<String, String> {
+    let text = read_source(path, u64::MAX)
+        .map_err(|message| format!("{message} (read again after the memory budget was spent)"))?;
+    if text_key(language, &text) != content {
+        return Err("skipped: changed while txlint was checking it (read again after the memory budget was spent); check it again".into());
+    }
+    Ok(text)
 }
 
 /// Reads a source file, refusing what cannot be source code: unreadable, over the size

@@ -1678,15 +1678,18 @@ fn own_effects(models: &Models, file: &FileIr) -> HashMap<(String, String), OwnE
 
 /// The methods whose every caller in their class ends an attribute's transaction, or is
 /// such a method itself (see [`PyFacts::helper_fields`]). A caller ends it through its own
-/// calls or through the class's methods it calls, to any depth (`self.disconnect()` that
-/// calls `self._close_all()`), and a chain of steps (`init_sync` → `create_tables` →
-/// `get_table_metadata`) is followed to the method that ends it.
+/// calls or through the class's methods it calls; deeper, only through methods called on
+/// every path (`self.disconnect()` that always calls `self._close_all()`, not an
+/// `_ensure()` that reconnects only when the connection is gone). A chain of steps
+/// (`init_sync` → `create_tables` → `get_table_metadata`) is followed to the method that
+/// ends it.
 fn helper_fields(
     file: &FileIr,
     effects: &HashMap<(String, String), OwnEffects>,
 ) -> Vec<(String, String, String)> {
-    // By (class, method): the other methods of the class it calls on `self`.
-    let mut calls: BTreeMap<(&str, &str), BTreeSet<&str>> = BTreeMap::new();
+    // By (class, method): the other methods of the class it calls on `self`, and whether
+    // on every path through it.
+    let mut calls: BTreeMap<(&str, &str), BTreeMap<&str, bool>> = BTreeMap::new();
     for function in &file.functions {
         let (FunctionKind::Method, Some(receiver)) = (function.kind, function.receiver) else {
             continue;
@@ -1695,7 +1698,7 @@ fn helper_fields(
             continue;
         };
         let called = calls.entry((class, own)).or_default();
-        for call in &function.calls {
+        for (index, call) in function.calls.iter().enumerate() {
             if let Callee::Method {
                 receiver: Operand::Var(v),
                 name,
@@ -1703,33 +1706,35 @@ fn helper_fields(
             } = &call.callee
             {
                 if *v == receiver && name != own {
-                    called.insert(name.as_str());
+                    let always = on_every_path(function, CallId(index as u32));
+                    *called.entry(name.as_str()).or_default() |= always;
                 }
             }
         }
     }
-    // What each method ends, itself or through the methods it calls: grown to a fixed
-    // point, since calls may go around in circles.
-    let mut ends: BTreeMap<(&str, &str), BTreeSet<String>> = calls
+    let direct = |class: &str, method: &str| -> BTreeSet<String> {
+        effects
+            .get(&(class.to_string(), method.to_string()))
+            .map(|e| e.ends.iter().chain(&e.closes).cloned().collect())
+            .unwrap_or_default()
+    };
+    // What each method always ends: itself, or through the methods it calls on every
+    // path, grown to a fixed point since calls may go around in circles.
+    let mut always: BTreeMap<(&str, &str), BTreeSet<String>> = calls
         .keys()
-        .map(|&(class, method)| {
-            let own = effects
-                .get(&(class.to_string(), method.to_string()))
-                .map(|e| e.ends.iter().chain(&e.closes).cloned().collect())
-                .unwrap_or_default();
-            ((class, method), own)
-        })
+        .map(|&(class, method)| ((class, method), direct(class, method)))
         .collect();
     loop {
         let mut grew = false;
         for (&(class, method), called) in &calls {
             let reached: BTreeSet<String> = called
                 .iter()
-                .filter_map(|name| ends.get(&(class, *name)))
+                .filter(|(_, every_path)| **every_path)
+                .filter_map(|(name, _)| always.get(&(class, *name)))
                 .flatten()
                 .cloned()
                 .collect();
-            let mine = ends.entry((class, method)).or_default();
+            let mine = always.entry((class, method)).or_default();
             for attribute in reached {
                 grew |= mine.insert(attribute);
             }
@@ -1738,17 +1743,33 @@ fn helper_fields(
             break;
         }
     }
+    // What a caller ends: itself, and what the methods it calls end themselves or always.
+    let ends: BTreeMap<(&str, &str), BTreeSet<String>> = calls
+        .iter()
+        .map(|(&(class, method), called)| {
+            let mut ended = direct(class, method);
+            for name in called.keys() {
+                ended.extend(direct(class, name));
+                ended.extend(always.get(&(class, *name)).into_iter().flatten().cloned());
+            }
+            ((class, method), ended)
+        })
+        .collect();
     // By (class, method): the methods of the class that call it.
     let mut callers: BTreeMap<(&str, &str), Vec<&str>> = BTreeMap::new();
     for (&(class, caller), called) in &calls {
-        for &name in called {
+        for &name in called.keys() {
             callers.entry((class, name)).or_default().push(caller);
         }
     }
     // A method is a helper for an attribute when each of its callers ends it or is a
     // helper for it: the least fixed point, so a circle of callers that never ends it
     // makes no helper.
-    let mut found: BTreeSet<(String, String, String)> = BTreeSet::new();
+    let mut found: BTreeMap<(&str, &str), BTreeSet<String>> = BTreeMap::new();
+    let covers = |found: &BTreeMap<(&str, &str), BTreeSet<String>>, key, attribute: &String| {
+        ends.get(&key).is_some_and(|e| e.contains(attribute))
+            || found.get(&key).is_some_and(|f| f.contains(attribute))
+    };
     loop {
         let mut grew = false;
         for (&(class, method), its_callers) in &callers {
@@ -1757,28 +1778,17 @@ fn helper_fields(
             };
             let candidates: BTreeSet<String> = ends
                 .get(&(class, first))
-                .cloned()
-                .unwrap_or_default()
                 .into_iter()
-                .chain(
-                    found
-                        .iter()
-                        .filter(|(c, m, _)| c == class && m == first)
-                        .map(|(_, _, a)| a.clone()),
-                )
+                .chain(found.get(&(class, first)))
+                .flatten()
+                .cloned()
                 .collect();
             for attribute in candidates {
-                let covered = its_callers.iter().all(|caller| {
-                    ends.get(&(class, *caller))
-                        .is_some_and(|e| e.contains(&attribute))
-                        || found.contains(&(
-                            class.to_string(),
-                            caller.to_string(),
-                            attribute.clone(),
-                        ))
-                });
+                let covered = its_callers
+                    .iter()
+                    .all(|caller| covers(&found, (class, *caller), &attribute));
                 if covered {
-                    grew |= found.insert((class.to_string(), method.to_string(), attribute));
+                    grew |= found.entry((class, method)).or_default().insert(attribute);
                 }
             }
         }
@@ -1786,7 +1796,41 @@ fn helper_fields(
             break;
         }
     }
-    found.into_iter().collect()
+    let mut helpers = Vec::new();
+    for ((class, method), attributes) in found {
+        for attribute in attributes {
+            helpers.push((class.to_string(), method.to_string(), attribute));
+        }
+    }
+    helpers
+}
+
+/// Whether a call lies on every path from the function's entry to a return of it (a path
+/// that raises does not count: the caller sees the exception).
+fn on_every_path(function: &Function, call: CallId) -> bool {
+    let blocks = &function.cfg.blocks;
+    let holds = |block: &txlint_ir::ir::Block| {
+        block
+            .events
+            .iter()
+            .any(|e| matches!(e, Event::Call(id) if *id == call))
+    };
+    let mut seen = vec![false; blocks.len()];
+    let mut stack = vec![txlint_ir::ir::Cfg::ENTRY];
+    while let Some(id) = stack.pop() {
+        let Some(block) = blocks.get(id.index()) else {
+            continue;
+        };
+        if seen[id.index()] || holds(block) {
+            continue;
+        }
+        seen[id.index()] = true;
+        if matches!(block.terminator, Terminator::Return { .. }) {
+            return false;
+        }
+        stack.extend(function.cfg.successors(id));
+    }
+    true
 }
 
 /// Kinds of module globals and class attributes at the calls that assign them (`<module>`'s

@@ -198,7 +198,7 @@ pub(crate) fn analyze_file(
                 aliases: &resource.aliases,
                 summaries,
                 closed_when_false: &models.rows.next_methods,
-                returns_own_type: false,
+                own_type_results: Vec::new(),
             };
             let outcome = flow::analyze(function, &resource, &model);
             analyses.push(RowsAnalysis {

@@ -556,10 +556,11 @@ pub(crate) fn analyze_file(
                 aliases: &resource.aliases,
                 summaries,
                 closed_when_false: &[],
-                returns_own_type: function
+                own_type_results: function
                     .result_types
                     .iter()
-                    .any(|ty| library.is_tx_type(ty, file)),
+                    .map(|ty| library.is_tx_type(ty, file))
+                    .collect(),
             };
             let outcome = flow::analyze(function, &resource, &model);
             analyses.push(TxAnalysis {
@@ -794,10 +795,11 @@ pub(crate) struct HolderModel<'a> {
     pub summaries: &'a FileSummaries,
     /// Methods whose `false` result means the value closed itself (rows' `Next`).
     pub closed_when_false: &'a [String],
-    /// The function declares a result of the value's own type (a transaction type of its
-    /// library): a call handed the value whose result is returned gives back a value made
-    /// from it, as a decorator's `return p.wrap(tx), nil` through a function-valued field.
-    pub returns_own_type: bool,
+    /// For each result the function declares, whether it has the value's own type (a
+    /// transaction type of its library): a call handed the value and returned in such a
+    /// position gives back a value made from it, as a decorator's `return p.wrap(tx), nil`
+    /// through a function-valued field.
+    pub own_type_results: Vec<bool>,
 }
 
 impl HolderModel<'_> {
@@ -1094,15 +1096,23 @@ impl ResourceModel for HolderModel<'_> {
     }
 
     fn returned(&self, values: &[Operand]) -> bool {
-        values.iter().any(|value| match value {
-            Operand::Call(id) if self.returns_own_type => self
-                .function
-                .call(*id)
-                .args
-                .iter()
-                .any(|a| self.mentions(a)),
-            other => self.mentions(other),
-        })
+        // One call returning all of the function's results fills each position.
+        let own_type_at = |position: usize| match values.len() {
+            1 => self.own_type_results.contains(&true),
+            _ => self.own_type_results.get(position) == Some(&true),
+        };
+        values
+            .iter()
+            .enumerate()
+            .any(|(position, value)| match value {
+                Operand::Call(id) if own_type_at(position) => self
+                    .function
+                    .call(*id)
+                    .args
+                    .iter()
+                    .any(|a| self.mentions(a)),
+                other => self.mentions(other),
+            })
     }
 
     fn ends_when_false(&self, call: CallId) -> bool {

@@ -177,7 +177,7 @@ fn go_connections(cx: &Context) -> Vec<Held> {
                 aliases: &aliases,
                 summaries: &cx.summaries,
                 closed_when_false: &[],
-                returns_own_type: false,
+                own_type_results: Vec::new(),
             };
             let outcome = flow::analyze(function, &resource, &model);
             if let Some(mut held) = held(cx, id, acquire, &aliases, &outcome.open_events) {

@@ -82,8 +82,10 @@ pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
 /// CockroachDB's retry protocol commits with `RELEASE SAVEPOINT cockroach_restart`: the
 /// `COMMIT` sent after it only closes what is already committed, and cockroach-go's
 /// `ExecuteTx` (and the projects that copy it) ignore its error on purpose. So a Go
-/// commit whose transaction releases that savepoint in the same function, or in the
-/// function whose literal the commit is in, is not reported.
+/// commit is not reported when its transaction releases that savepoint and checks the
+/// release's error, in the commit's function on every path to the commit, or in the
+/// function whose literal the commit is in (the deferred `if err == nil { _ = tx.Commit() }`
+/// of `ExecuteTx`, run only after a release that succeeded).
 fn committed_by_cockroach_release(cx: &Context, commit: &crate::Commit) -> bool {
     if cx.ir.language != Language::Go {
         return false;
@@ -105,22 +107,65 @@ fn committed_by_cockroach_release(cx: &Context, commit: &crate::Commit) -> bool 
                 if name.eq_ignore_ascii_case("cockroach_restart"))
         })
     };
-    cx.ir.functions.iter().enumerate().any(|(index, function)| {
-        function.calls.iter().any(|call| {
-            let Callee::Method {
-                receiver: Operand::Var(on),
-                ..
-            } = &call.callee
-            else {
-                return false;
-            };
-            root(FuncId(index as u32), *on) == transaction
+    // The error is kept (`_, err = tx.Exec(…)`) or handed back (`return tx.Exec(…)`).
+    let checked = |result: &ResultUse| match result {
+        ResultUse::Assigned(bindings) => matches!(bindings.last(), Some(Binding::Var(_))),
+        ResultUse::Returned => true,
+        _ => false,
+    };
+    let (transaction_function, _) = transaction;
+    let function = cx.function(transaction_function);
+    let released: Vec<CallId> = function
+        .calls
+        .iter()
+        .enumerate()
+        .filter(|(_, call)| {
+            matches!(&call.callee, Callee::Method { receiver: Operand::Var(on), .. }
+                if root(transaction_function, *on) == transaction)
+                && checked(&call.result)
                 && call
                     .args
                     .iter()
                     .any(|arg| matches!(arg, Operand::Str(sql) if releases(sql)))
         })
-    })
+        .map(|(index, _)| CallId(index as u32))
+        .collect();
+    if released.is_empty() {
+        return false;
+    }
+    commit.function != transaction_function || !reachable_avoiding(function, commit.call, &released)
+}
+
+/// Whether `target` can be reached from the function's entry without passing a call of
+/// `avoid`.
+fn reachable_avoiding(function: &Function, target: CallId, avoid: &[CallId]) -> bool {
+    let blocks = &function.cfg.blocks;
+    let mut seen = vec![false; blocks.len()];
+    let mut stack = vec![txlint_ir::ir::Cfg::ENTRY];
+    while let Some(id) = stack.pop() {
+        let Some(block) = blocks.get(id.index()) else {
+            continue;
+        };
+        if std::mem::replace(&mut seen[id.index()], true) {
+            continue;
+        }
+        for event in &block.events {
+            match event {
+                Event::Call(call) if *call == target => return true,
+                Event::Call(call) if avoid.contains(call) => break,
+                _ => {}
+            }
+        }
+        if block
+            .events
+            .iter()
+            .any(|e| matches!(e, Event::Call(c) if avoid.contains(c)))
+        {
+            continue;
+        }
+        stack.extend(function.cfg.successors(id));
+    }
+    false
 }
 
 /// Whether an `error` result is thrown away: a statement, `_ =`, `go`, or (Rust) passed
