@@ -402,12 +402,13 @@ pub struct SetAside<'a> {
 
 /// What a file offers the project before any of its summaries is computed: its
 /// functions, saying nothing yet (see [`Skeleton::of`]).
-pub struct Skeleton(Exports);
+/// Shared with the index's round 0, which starts from it.
+pub struct Skeleton(Arc<Exports>);
 
 impl Skeleton {
     /// The skeleton of a lowered file, kept when its IR is not.
     pub fn of(ir: &FileIr, settings: &Settings) -> Skeleton {
-        Skeleton(skeleton(ir, settings))
+        Skeleton(Arc::new(skeleton(ir, settings)))
     }
 }
 
@@ -584,10 +585,10 @@ impl ProjectIndex {
                             Ok(relowered.as_ref().unwrap_or(file.ir))
                         }
                     };
-                    exports.push(Arc::new(match whole {
-                        Ok(ir) => skeleton(ir, settings),
-                        Err(skeleton) => skeleton.0.clone(),
-                    }));
+                    exports.push(match whole {
+                        Ok(ir) => Arc::new(skeleton(ir, settings)),
+                        Err(skeleton) => Arc::clone(&skeleton.0),
+                    });
                     logs.push(BTreeSet::new());
                     dirty.push(true);
                 }
