@@ -1274,6 +1274,23 @@ impl<'a> ProjectView<'a> {
         own
     }
 
+    /// Adds the transaction interfaces of the project packages a Go file imports to its
+    /// package's parts, named as the file names them (`db.Tx`).
+    pub(crate) fn add_imported_tx_interfaces(&self, file: &FileIr, parts: &mut WrapParts) {
+        if file.language != Language::Go || self.place.is_none() {
+            return;
+        }
+        for import in &file.imports {
+            let name = import.local_name();
+            if name == "_" || name == "." {
+                continue;
+            }
+            if let Some(exports) = self.lookup(&import.path, WRAPPING) {
+                parts.add_tx_interfaces_of(name, &exports.go_wrapping);
+            }
+        }
+    }
+
     pub(crate) fn go_models<'m>(&self, file: &FileIr, base: &'m Models) -> Cow<'m, Models> {
         if file.language != Language::Go {
             return Cow::Borrowed(base);

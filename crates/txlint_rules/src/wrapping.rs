@@ -159,6 +159,14 @@ impl WrapParts {
         self.tx_interfaces.get(ty).copied()
     }
 
+    /// Adds the transaction interfaces of another package, as `qualifier.Name`.
+    pub fn add_tx_interfaces_of(&mut self, qualifier: &str, other: &WrapParts) {
+        for (interface, library) in &other.tx_interfaces {
+            self.tx_interfaces
+                .insert(format!("{qualifier}.{interface}"), *library);
+        }
+    }
+
     pub fn merge(&mut self, other: &WrapParts) {
         self.tx_interfaces
             .extend(other.tx_interfaces.iter().map(|(k, v)| (k.clone(), *v)));
