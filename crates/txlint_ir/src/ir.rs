@@ -715,6 +715,34 @@ impl Cfg {
             .map(|i| BlockId(i as u32))
     }
 
+    /// Whether every path from the entry to `target` passes an event that `passes` accepts
+    /// before it (`false` when `target` is not in the graph).
+    pub fn always_before(&self, target: &Event, passes: impl Fn(&Event) -> bool) -> bool {
+        let Some(home) = self.block_of(target) else {
+            return false;
+        };
+        let events = &self.block(home).events;
+        if events.iter().take_while(|e| *e != target).any(&passes) {
+            return true;
+        }
+        // Search from the entry without going through a block that passes one.
+        let mut seen = vec![false; self.blocks.len()];
+        let mut stack = vec![Cfg::ENTRY];
+        while let Some(id) = stack.pop() {
+            if std::mem::replace(&mut seen[id.index()], true) {
+                continue;
+            }
+            if id == home {
+                return false;
+            }
+            if self.block(id).events.iter().any(&passes) {
+                continue;
+            }
+            stack.extend(self.successors(id));
+        }
+        true
+    }
+
     /// Successors of a block.
     pub fn successors(&self, id: BlockId) -> Vec<BlockId> {
         match &self.block(id).terminator {

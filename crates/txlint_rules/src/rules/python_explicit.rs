@@ -625,33 +625,8 @@ fn always_rolled_back_before(
     target: CallId,
     is_rollback: &dyn Fn(&Call) -> bool,
 ) -> bool {
-    let rolls_back =
-        |event: &Event| matches!(event, Event::Call(id) if is_rollback(function.call(*id)));
-    let blocks = &function.cfg.blocks;
-    let Some(home) = home_block(function, target) else {
-        return false;
-    };
-    let before_target = blocks[home]
-        .events
-        .iter()
-        .take_while(|e| **e != Event::Call(target));
-    if before_target.clone().any(rolls_back) {
-        return true;
-    }
-    // Search from the entry without passing through a block that rolls back.
-    let mut seen = vec![false; blocks.len()];
-    let mut stack = vec![BlockId(0)];
-    while let Some(id) = stack.pop() {
-        if std::mem::replace(&mut seen[id.index()], true) {
-            continue;
-        }
-        if id.index() == home {
-            return false;
-        }
-        if blocks[id.index()].events.iter().any(rolls_back) {
-            continue;
-        }
-        stack.extend(function.cfg.successors(id));
-    }
-    true
+    function.cfg.always_before(
+        &Event::Call(target),
+        |event| matches!(event, Event::Call(id) if is_rollback(function.call(*id))),
+    )
 }

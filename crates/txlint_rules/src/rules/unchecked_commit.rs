@@ -133,39 +133,11 @@ fn committed_by_cockroach_release(cx: &Context, commit: &crate::Commit) -> bool 
     if released.is_empty() {
         return false;
     }
-    commit.function != transaction_function || !reachable_avoiding(function, commit.call, &released)
-}
-
-/// Whether `target` can be reached from the function's entry without passing a call of
-/// `avoid`.
-fn reachable_avoiding(function: &Function, target: CallId, avoid: &[CallId]) -> bool {
-    let blocks = &function.cfg.blocks;
-    let mut seen = vec![false; blocks.len()];
-    let mut stack = vec![txlint_ir::ir::Cfg::ENTRY];
-    while let Some(id) = stack.pop() {
-        let Some(block) = blocks.get(id.index()) else {
-            continue;
-        };
-        if std::mem::replace(&mut seen[id.index()], true) {
-            continue;
-        }
-        for event in &block.events {
-            match event {
-                Event::Call(call) if *call == target => return true,
-                Event::Call(call) if avoid.contains(call) => break,
-                _ => {}
-            }
-        }
-        if block
-            .events
-            .iter()
-            .any(|e| matches!(e, Event::Call(c) if avoid.contains(c)))
-        {
-            continue;
-        }
-        stack.extend(function.cfg.successors(id));
-    }
-    false
+    let passes_release = |event: &Event| matches!(event, Event::Call(id) if released.contains(id));
+    commit.function != transaction_function
+        || function
+            .cfg
+            .always_before(&Event::Call(commit.call), passes_release)
 }
 
 /// Whether an `error` result is thrown away: a statement, `_ =`, `go`, or (Rust) passed
