@@ -65,8 +65,8 @@ fn project(files: &[(&str, &str)]) -> TempDir {
     dir
 }
 
-/// `(path, line, code)` of every finding.
-fn findings(dir: &Path, args: &[&str]) -> Vec<(String, u64, String)> {
+/// The JSON report of a run over `dir`.
+fn report(dir: &Path, args: &[&str]) -> Value {
     let output = Command::cargo_bin("txlint")
         .unwrap()
         .current_dir(dir)
@@ -75,7 +75,12 @@ fn findings(dir: &Path, args: &[&str]) -> Vec<(String, u64, String)> {
         .arg(".")
         .output()
         .unwrap();
-    let doc: Value = serde_json::from_slice(&output.stdout).unwrap();
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+/// `(path, line, code)` of every finding.
+fn findings(dir: &Path, args: &[&str]) -> Vec<(String, u64, String)> {
+    let doc = report(dir, args);
     let mut found: Vec<_> = doc["findings"]
         .as_array()
         .unwrap()
@@ -255,16 +260,10 @@ const GO_BROKEN_TEST: &str = "package store\n\nimport \"database/sql\"\n\nfunc s
 fn test_files_are_not_analysed_when_no_rule_reports_there() {
     let dir = project(&[("store/seed_test.go", GO_BROKEN_TEST)]);
     let notifications = |args: &[&str]| {
-        let output = Command::cargo_bin("txlint")
+        report(dir.path(), args)["notifications"]
+            .as_array()
             .unwrap()
-            .current_dir(dir.path())
-            .args(["check", "--no-cache", "--format", "json"])
-            .args(args)
-            .arg(".")
-            .output()
-            .unwrap();
-        let doc: Value = serde_json::from_slice(&output.stdout).unwrap();
-        doc["notifications"].as_array().unwrap().len()
+            .len()
     };
     assert_eq!(notifications(&[]), 0);
     assert_eq!(notifications(&["--include-tests"]), 1);
