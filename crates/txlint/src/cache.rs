@@ -37,6 +37,8 @@ use txlint_ir::{Diagnostic, FileId, Label, Language, Severity, TextRange};
 use txlint_rules::PackageFacts;
 use xxhash_rust::xxh3::xxh3_128;
 
+use crate::path_map::PathMap;
+
 pub const CACHE_DIR_NAME: &str = ".txlint_cache";
 
 /// What the rules found in one file: the cacheable part of checking it.
@@ -279,22 +281,22 @@ fn directory_file_name(source: &Path) -> String {
 /// run whose files all keep their stamps needs to read none of them.
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct ProjectSnapshot {
-    pub inputs: HashMap<PathBuf, String>,
-    pub digests: HashMap<PathBuf, u64>,
+    pub inputs: PathMap<String>,
+    pub digests: PathMap<u64>,
     /// Whether each path the run looked for was a file (`go.mod`, `__init__.py`, modules).
     #[serde(default)]
-    pub probes: HashMap<PathBuf, bool>,
+    pub probes: PathMap<bool>,
     /// The Go files of each package directory the run listed.
     #[serde(default)]
-    pub listings: HashMap<PathBuf, Vec<PathBuf>>,
+    pub listings: PathMap<Vec<PathBuf>>,
     /// The stamp of every file the run read (named or brought in), when it can be
     /// trusted (see [`Stamp::of`]).
     #[serde(default)]
-    pub stamps: HashMap<PathBuf, Stamp>,
+    pub stamps: PathMap<Stamp>,
     /// What came of each named file, by absolute path: its results, or why it was not
     /// checked. A file without one is read on the next run.
     #[serde(default)]
-    pub outcomes: HashMap<PathBuf, StoredOutcome>,
+    pub outcomes: PathMap<StoredOutcome>,
 }
 
 /// A file's size and modification time: while both hold, its content is taken to be

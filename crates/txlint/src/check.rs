@@ -36,7 +36,9 @@ use crate::config::{Overrides, Profile, Resolver};
 use crate::diff::ChangedLines;
 use crate::discover::{self, discover, supported_language};
 use crate::isolate::{self, fault_point, Bug};
+use crate::listing::{self, Listings};
 use crate::memory::{MemoryBudget, SetAsideFile};
+use crate::path_map::PathMap;
 use crate::progress::Progress;
 use crate::stats::Statistics;
 use crate::suppress::{self, Suppression};
@@ -109,6 +111,7 @@ pub fn run(args: &CheckArgs) -> Result<u8> {
     let options = discover::Options {
         no_ignore: args.no_ignore,
         force_exclude: args.force_exclude,
+        threads: args.jobs.map_or(0, usize::from),
     };
     let discovery = discover(&args.paths, options, &resolver).map_err(anyhow::Error::msg)?;
     let mut stderr = io::stderr().lock();
@@ -1320,12 +1323,47 @@ fn project_indexes(
     let mut passed_over: Vec<PassedOver> = Vec::new();
     let mut scanned: Vec<(usize, Prepared)> = Vec::new();
     for _ in 0..MAX_CONTEXT_ROUNDS {
-        // The files the lowered files need, not yet known.
+        // What each newly lowered file needs, asked in parallel (a file's context probes
+        // the file system), then the files not yet known, in order.
+        let fresh_targets: Vec<usize> = (0..stages.len())
+            .filter(|index| expanded_targets.insert(*index))
+            .collect();
+        let needs = |profile: usize, prepared: &Prepared| {
+            let paths = match &prepared.place {
+                Some(place) => prepared.context(place, fs),
+                None => Vec::new(),
+            };
+            (profile, prepared.language, paths)
+        };
+        let mut needed: Vec<(usize, Language, Vec<PathBuf>)> = fresh_targets
+            .par_iter()
+            .filter_map(|&index| {
+                let target = &targets[index];
+                match &stages[index] {
+                    Stage::Prepared(prepared) => Some(needs(profile_id(&target.profile), prepared)),
+                    Stage::Unparsed(_, imports) if !imports.is_empty() => {
+                        let place = locate(Language::Python, &real(target), fs);
+                        let scanned = imports_only(imports.clone(), place);
+                        Some(needs(profile_id(&target.profile), &scanned))
+                    }
+                    _ => None,
+                }
+            })
+            .collect();
+        needed.par_extend(
+            context[expanded_context..]
+                .par_iter()
+                .map(|(profile, prepared)| needs(*profile, prepared)),
+        );
+        needed.par_extend(
+            std::mem::take(&mut scanned)
+                .into_par_iter()
+                .map(|(profile, prepared)| needs(profile, &prepared)),
+        );
         let mut wanted: Vec<(usize, PathBuf)> = Vec::new();
-        let mut want = |profile: usize, prepared: &Prepared, wanted: &mut Vec<(usize, PathBuf)>| {
-            let Some(place) = &prepared.place else { return };
-            for path in prepared.context(place, fs) {
-                match prepared.language {
+        for (profile, language, paths) in needed {
+            for path in paths {
+                match language {
                     Language::Go => {
                         if !listed.insert(path.clone()) {
                             continue;
@@ -1343,28 +1381,6 @@ fn project_indexes(
                     }
                 }
             }
-        };
-        for (index, (stage, target)) in stages.iter().zip(targets).enumerate() {
-            if !expanded_targets.insert(index) {
-                continue;
-            }
-            match stage {
-                Stage::Prepared(prepared) => {
-                    want(profile_id(&target.profile), prepared, &mut wanted)
-                }
-                Stage::Unparsed(_, imports) if !imports.is_empty() => {
-                    let place = locate(Language::Python, &real(target), fs);
-                    let scanned = imports_only(imports.clone(), place);
-                    want(profile_id(&target.profile), &scanned, &mut wanted);
-                }
-                _ => {}
-            }
-        }
-        for (profile, prepared) in &context[expanded_context..] {
-            want(*profile, prepared, &mut wanted);
-        }
-        for (profile, prepared) in scanned.drain(..) {
-            want(profile, &prepared, &mut wanted);
         }
         expanded_context = context.len();
         let profiles: HashMap<usize, &Arc<Profile>> = targets
@@ -1769,8 +1785,8 @@ fn refresh_snapshot(
     let unstamped: Vec<PathBuf> = snapshot
         .inputs
         .keys()
-        .filter(|path| !snapshot.stamps.contains_key(*path))
-        .cloned()
+        .filter(|path| !snapshot.stamps.contains_key(path))
+        .map(Path::to_path_buf)
         .collect();
     for path in unstamped {
         if let Some(stamp) = Stamp::of(&path, run_started) {
@@ -1788,36 +1804,18 @@ fn refresh_snapshot(
 /// read.
 fn same_answers(snapshot: &ProjectSnapshot) -> bool {
     // Probes are many (each import of a Python module is looked for under every root)
-    // and share few directories: one listing a directory answers all of its probes.
-    let mut by_directory: HashMap<&Path, Vec<(&std::ffi::OsStr, bool)>> = HashMap::new();
-    for (path, existed) in &snapshot.probes {
-        match (path.parent(), path.file_name()) {
-            (Some(directory), Some(name)) => by_directory
-                .entry(directory)
-                .or_default()
-                .push((name, *existed)),
-            _ => return false,
-        }
-    }
-    let same_probes = by_directory.par_iter().all(|(directory, probes)| {
-        let Ok(entries) = std::fs::read_dir(directory) else {
-            return probes.iter().all(|(_, existed)| !existed);
-        };
-        let names: HashSet<std::ffi::OsString> = entries
-            .filter_map(|entry| entry.ok())
-            .map(|entry| entry.file_name())
-            .collect();
-        probes.iter().all(|(name, existed)| {
-            // A listed name may be a directory or a link: only then is it looked at.
-            let is_file = names.contains(*name) && directory.join(name).is_file();
-            is_file == *existed
-        })
-    });
+    // and share few directories: one listing answers all of a directory's probes, and
+    // most probed directories are absent, known so from their parent's listing.
+    let listings = Listings::default();
+    let probes: Vec<(&Path, &bool)> = snapshot.probes.iter().collect();
+    let same_probes = probes
+        .par_iter()
+        .all(|(path, existed)| listings.is_file(path) == **existed);
     same_probes
         && snapshot
             .listings
             .par_iter()
-            .all(|(directory, files)| go_files_in(directory) == *files)
+            .all(|(directory, files)| go_files_listed(&listings, directory) == *files)
 }
 
 /// A warm run that reads no source file: when the last run of these named files left a
@@ -1839,7 +1837,7 @@ fn take_stamped_project(
     }
     let cache = single_cache(targets, caches)?;
     let snapshot = cache.snapshot(named)?;
-    let stamped = |path: &PathBuf| {
+    let stamped = |path: &Path| {
         snapshot
             .stamps
             .get(path)
@@ -1966,14 +1964,16 @@ fn second_chance(
 }
 
 /// The Go files of a directory.
-fn go_files_in(directory: &Path) -> Vec<PathBuf> {
-    let Ok(entries) = std::fs::read_dir(directory) else {
+fn go_files_listed(listings: &Listings, directory: &Path) -> Vec<PathBuf> {
+    let Some(entries) = listings.of(directory) else {
         return Vec::new();
     };
     let mut files: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok())
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "go") && p.is_file())
+        .iter()
+        .filter(|(name, kind)| {
+            **kind == listing::Kind::File && Path::new(name).extension().is_some_and(|e| e == "go")
+        })
+        .map(|(name, _)| directory.join(name))
         .collect();
     files.sort();
     files
@@ -2611,9 +2611,12 @@ mod tests {
 /// directory asks about the same `go.mod` and `__init__.py` files.
 #[derive(Default)]
 struct ProjectFiles {
-    is_file: std::sync::Mutex<HashMap<PathBuf, bool>>,
+    /// Every answer of `is_file`, for the project snapshot.
+    is_file: std::sync::Mutex<PathMap<bool>>,
+    /// The directories listed to answer `is_file` and `go_files_in`.
+    directories: Listings,
     /// The Go files of each directory listed, as listed.
-    listings: std::sync::Mutex<HashMap<PathBuf, Vec<PathBuf>>>,
+    listings: std::sync::Mutex<PathMap<Vec<PathBuf>>>,
     /// How much of the run's lowered code may be kept (the file system is where a file
     /// set aside is read again).
     memory: MemoryBudget,
@@ -2622,7 +2625,7 @@ struct ProjectFiles {
 impl ProjectFiles {
     /// The Go files of a directory, recorded for the project snapshot.
     fn go_files_in(&self, directory: &Path) -> Vec<PathBuf> {
-        let files = go_files_in(directory);
+        let files = go_files_listed(&self.directories, directory);
         if let Ok(mut listings) = self.listings.lock() {
             listings.insert(directory.to_path_buf(), files.clone());
         }
@@ -2631,12 +2634,8 @@ impl ProjectFiles {
 
     /// What the project index asked of the file system, for the project snapshot: a run
     /// that would get other answers may find other files.
-    fn answers(&self) -> (HashMap<PathBuf, bool>, HashMap<PathBuf, Vec<PathBuf>>) {
-        let probes = self
-            .is_file
-            .lock()
-            .map(|m| m.iter().map(|(p, b)| (p.clone(), *b)).collect())
-            .unwrap_or_default();
+    fn answers(&self) -> (PathMap<bool>, PathMap<Vec<PathBuf>>) {
+        let probes = self.is_file.lock().map(|m| m.clone()).unwrap_or_default();
         let listings = self.listings.lock().map(|l| l.clone()).unwrap_or_default();
         (probes, listings)
     }
@@ -2647,7 +2646,7 @@ impl ProjectFs for ProjectFiles {
         if let Some(known) = self.is_file.lock().ok().and_then(|m| m.get(path).copied()) {
             return known;
         }
-        let found = path.is_file();
+        let found = self.directories.is_file(path);
         if let Ok(mut known) = self.is_file.lock() {
             known.insert(path.to_path_buf(), found);
         }

@@ -14,6 +14,7 @@ use ignore::WalkBuilder;
 use txlint_ir::Language;
 
 use crate::config::Resolver;
+use crate::path_map::PathMap;
 
 /// Directories never searched unless named on the command line: vendored and generated
 /// code that the project does not own.
@@ -34,6 +35,8 @@ pub struct Options {
     pub no_ignore: bool,
     /// `--force-exclude`: exclusions apply to paths named on the command line too.
     pub force_exclude: bool,
+    /// Threads of the directory walk (0: as many as the machine has cores).
+    pub threads: usize,
 }
 
 #[derive(Debug, Default)]
@@ -122,13 +125,23 @@ pub fn discover(
             *file = stripped.to_path_buf();
         }
     }
-    found.sort();
+    // In `Path`'s order (component by component): for the plain paths a walk yields, that
+    // is the order of their bytes with each separator made the smallest byte, and
+    // comparing components was a tenth of a warm run.
+    found.sort_by_cached_key(|(file, _)| {
+        let mut key = file.as_os_str().as_encoded_bytes().to_vec();
+        key.iter_mut().filter(|b| **b == b'/').for_each(|b| *b = 0);
+        key
+    });
     // The same file named twice (`a.go` and `$PWD/a.go`, or through a symlink) is
     // checked once.
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = PathMap::default();
     // Resolved once and kept: the report and --diff-base need it too.
     for (file, real) in found {
-        if seen.insert(real.clone().unwrap_or_else(|| file.clone())) {
+        if seen
+            .insert(real.clone().unwrap_or_else(|| file.clone()), ())
+            .is_none()
+        {
             discovery.files.push(file);
             discovery.real.push(real);
         }
@@ -162,19 +175,20 @@ pub fn special_kind(metadata: &std::fs::Metadata) -> Option<&'static str> {
     Some("not a regular file")
 }
 
-/// The checkable files below `root`; what it passes over goes into `discovery`.
+/// The checkable files below `root`; what it passes over goes into `discovery`. The walk
+/// runs on `options.threads` threads, as rg's does; `discover` sorts what it finds.
 fn walk(
     root: &Path,
     options: Options,
     resolver: &Arc<Resolver>,
     discovery: &mut Discovery,
 ) -> Vec<PathBuf> {
-    let mut files = Vec::new();
     let filter_resolver = resolver.clone();
     let walker = WalkBuilder::new(root)
         .standard_filters(!options.no_ignore)
         .hidden(true)
         .require_git(false)
+        .threads(options.threads)
         .filter_entry(move |entry| {
             if entry.depth() == 0 {
                 return true; // named on the command line
@@ -200,24 +214,59 @@ fn walk(
                 }
             }
         })
-        .build();
-    for entry in walker {
+        .build_parallel();
+    let found = std::sync::Mutex::new(Walked::default());
+    walker.run(|| {
+        let found = &found;
+        let mut mine = Walked::default();
+        Box::new(move |entry| {
+            mine.visit(entry);
+            // Handed over at every entry, since the walk gives no end-of-thread hook;
+            // the lock is uncontended most of the time.
+            if !mine.is_empty() {
+                let mut all = found.lock().unwrap_or_else(|e| e.into_inner());
+                all.append(&mut mine);
+            }
+            ignore::WalkState::Continue
+        })
+    });
+    let mut found = found.into_inner().unwrap_or_else(|e| e.into_inner());
+    // The threads finish in any order; the notices are said in path order.
+    found.passed_over.sort();
+    found.unreadable.sort();
+    found.walk_errors.sort();
+    discovery.passed_over.append(&mut found.passed_over);
+    discovery.unreadable.append(&mut found.unreadable);
+    discovery.walk_errors.append(&mut found.walk_errors);
+    found.files
+}
+
+/// What walk threads found.
+#[derive(Default)]
+struct Walked {
+    files: Vec<PathBuf>,
+    passed_over: Vec<(PathBuf, &'static str)>,
+    unreadable: Vec<(PathBuf, String)>,
+    walk_errors: Vec<String>,
+}
+
+impl Walked {
+    fn visit(&mut self, entry: Result<ignore::DirEntry, ignore::Error>) {
         match entry {
             Ok(entry) => {
                 let Some(file_type) = entry.file_type() else {
-                    continue;
+                    return;
                 };
                 let supported = supported_language(entry.path()).is_some();
                 if file_type.is_file() && supported {
-                    files.push(entry.into_path());
+                    self.files.push(entry.into_path());
                 } else if file_type.is_symlink() && entry.depth() > 0 {
                     // Not followed: a link may lead out of the project, or in a loop, or
                     // to a file checked under its own name. Only links to something
                     // that could be checked are worth mentioning.
                     let to_directory = std::fs::metadata(entry.path()).is_ok_and(|m| m.is_dir());
                     if supported || to_directory {
-                        discovery
-                            .passed_over
+                        self.passed_over
                             .push((entry.into_path(), "a symbolic link, not followed"));
                     }
                 } else if !file_type.is_file() && !file_type.is_dir() && supported {
@@ -225,18 +274,31 @@ fn walk(
                         .ok()
                         .and_then(|m| special_kind(&m))
                         .unwrap_or("not a regular file");
-                    discovery.passed_over.push((entry.into_path(), kind));
+                    self.passed_over.push((entry.into_path(), kind));
                 }
             }
             Err(error) => match (error_path(&error), error.io_error()) {
-                (Some(path), Some(io)) => discovery
-                    .unreadable
-                    .push((path.to_path_buf(), io.to_string())),
-                _ => discovery.walk_errors.push(error.to_string()),
+                (Some(path), Some(io)) => {
+                    self.unreadable.push((path.to_path_buf(), io.to_string()))
+                }
+                _ => self.walk_errors.push(error.to_string()),
             },
         }
     }
-    files
+
+    fn is_empty(&self) -> bool {
+        self.files.is_empty()
+            && self.passed_over.is_empty()
+            && self.unreadable.is_empty()
+            && self.walk_errors.is_empty()
+    }
+
+    fn append(&mut self, other: &mut Walked) {
+        self.files.append(&mut other.files);
+        self.passed_over.append(&mut other.passed_over);
+        self.unreadable.append(&mut other.unreadable);
+        self.walk_errors.append(&mut other.walk_errors);
+    }
 }
 
 /// The path an error of the walk is about.

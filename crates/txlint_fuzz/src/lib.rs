@@ -26,6 +26,9 @@ mod cli;
 #[path = "../../txlint/src/config/mod.rs"]
 #[allow(dead_code)]
 mod config;
+#[path = "../../txlint/src/path_map.rs"]
+#[allow(dead_code)]
+mod path_map;
 #[path = "../../txlint/src/suppress.rs"]
 #[allow(dead_code)]
 mod suppress;

@@ -563,32 +563,46 @@ impl ProjectIndex {
         // Round 0: every exported function, saying nothing yet (or what it said in the
         // previous index). Which functions exist never changes, so after the first real
         // round only the files that looked up an entry that changed are computed again.
+        let skeletons: Vec<Option<Arc<Exports>>> = located
+            .par_iter()
+            .map(|file| {
+                if previous.files.contains_key(&file.id) {
+                    return None;
+                }
+                let relowered;
+                let whole = match file.set_aside {
+                    None => Ok(file.ir),
+                    Some(SetAside {
+                        skeleton: Some(skeleton),
+                    }) => Err(skeleton),
+                    Some(SetAside { skeleton: None }) => {
+                        relowered = relower(file.id);
+                        Ok(relowered.as_ref().unwrap_or(file.ir))
+                    }
+                };
+                Some(match whole {
+                    Ok(ir) => Arc::new(skeleton(ir, settings)),
+                    Err(skeleton) => Arc::clone(&skeleton.0),
+                })
+            })
+            .collect();
         let mut dirty: Vec<bool> = Vec::with_capacity(located.len());
         let mut exports: Vec<Arc<Exports>> = Vec::with_capacity(located.len());
         let mut logs: Vec<BTreeSet<EntryKey>> = Vec::with_capacity(located.len());
-        for file in &located {
-            match previous.files.get(&file.id) {
-                Some(known) => {
+        for (file, skeleton) in located.iter().zip(skeletons) {
+            // A file of the previous index keeps what it said there.
+            let known = match skeleton {
+                Some(_) => None,
+                None => previous.files.get(&file.id),
+            };
+            match (known, skeleton) {
+                (Some(known), _) => {
                     exports.push(known.clone());
                     logs.push(previous.lookups.remove(&file.id).unwrap_or_default());
                     dirty.push(false);
                 }
-                None => {
-                    let relowered;
-                    let whole = match file.set_aside {
-                        None => Ok(file.ir),
-                        Some(SetAside {
-                            skeleton: Some(skeleton),
-                        }) => Err(skeleton),
-                        Some(SetAside { skeleton: None }) => {
-                            relowered = relower(file.id);
-                            Ok(relowered.as_ref().unwrap_or(file.ir))
-                        }
-                    };
-                    exports.push(match whole {
-                        Ok(ir) => Arc::new(skeleton(ir, settings)),
-                        Err(skeleton) => Arc::clone(&skeleton.0),
-                    });
+                (None, skeleton) => {
+                    exports.push(skeleton.unwrap_or_default());
                     logs.push(BTreeSet::new());
                     dirty.push(true);
                 }

@@ -16,7 +16,7 @@ pub mod patterns;
 pub mod show;
 pub mod test_code;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Component, Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -24,6 +24,7 @@ use txlint_ir::{Language, Severity};
 use txlint_rules::models::Models;
 use txlint_rules::{Settings, RULES};
 
+use crate::path_map::PathMap;
 use model::{ConfigFile, FailOn, Level, LibraryModel, Pyproject, UncheckedFiles};
 use patterns::{Pattern, PatternSet};
 
@@ -414,8 +415,8 @@ pub struct Resolver {
     fixed: Option<Arc<Profile>>,
     /// Built-in defaults and the command line, for paths no file governs.
     default: Arc<Profile>,
-    by_directory: Mutex<HashMap<PathBuf, Arc<Profile>>>,
-    by_config_file: Mutex<HashMap<PathBuf, Arc<Profile>>>,
+    by_directory: Mutex<PathMap<Arc<Profile>>>,
+    by_config_file: Mutex<PathMap<Arc<Profile>>>,
     /// The first configuration error met during a directory walk, where the walker's
     /// filter cannot return it.
     first_error: Mutex<Option<String>>,
@@ -440,8 +441,8 @@ impl Resolver {
             overrides,
             fixed,
             default,
-            by_directory: Mutex::new(HashMap::new()),
-            by_config_file: Mutex::new(HashMap::new()),
+            by_directory: Mutex::default(),
+            by_config_file: Mutex::default(),
             first_error: Mutex::new(None),
         })
     }
