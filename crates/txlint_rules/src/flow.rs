@@ -7,8 +7,8 @@
 //! at most once per state: linear in the size of the function.
 
 use txlint_ir::ir::{
-    Binding, BlockId, CallId, Callee, Cfg, Event, Function, JumpKind, NoReturnKind, Operand,
-    ResultUse, Terminator, VarId,
+    Binding, BlockId, CallId, Callee, Cfg, Event, Function, JumpKind, NilTest, NoReturnKind,
+    Operand, ResultUse, Terminator, VarId, VarKind,
 };
 use txlint_ir::TextRange;
 
@@ -25,33 +25,39 @@ enum Phase {
 
 /// One state of the resource on one path: its phase, whether a deferred end is
 /// registered (it runs at every exit), whether the acquire's error value is still
-/// intact, so that a nil test on it tells whether the acquire succeeded, and whether the
-/// resource's guard counter has changed since the acquire (see [`Resource::guard`]).
+/// intact, so that a nil test on it tells whether the acquire succeeded, whether the
+/// resource's guard counter has changed since the acquire (see [`Resource::guard`]), and
+/// whether the function's success flag is set (see [`success_flag`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct State {
     phase: Phase,
     covered: bool,
     fresh: bool,
     counted: bool,
+    flagged: bool,
 }
 
 impl State {
+    /// A flag is false until assigned: Python cannot read a local before, and Go's zero
+    /// value is `false`.
     const START: State = State {
         phase: Phase::Absent,
         covered: false,
         fresh: false,
         counted: false,
+        flagged: false,
     };
 
     fn bit(self) -> States {
-        1 << ((self.phase as u32) * 8
-            + u32::from(self.covered) * 4
-            + u32::from(self.fresh) * 2
-            + u32::from(self.counted))
+        1 << ((self.phase as u32) * 16
+            + u32::from(self.covered) * 8
+            + u32::from(self.fresh) * 4
+            + u32::from(self.counted) * 2
+            + u32::from(self.flagged))
     }
 
     fn from_index(index: u32) -> State {
-        let phase = match index / 8 {
+        let phase = match index / 16 {
             0 => Phase::Absent,
             1 => Phase::Open,
             2 => Phase::Done,
@@ -59,9 +65,10 @@ impl State {
         };
         State {
             phase,
-            covered: index & 4 != 0,
-            fresh: index & 2 != 0,
-            counted: index & 1 != 0,
+            covered: index & 8 != 0,
+            fresh: index & 4 != 0,
+            counted: index & 2 != 0,
+            flagged: index & 1 != 0,
         }
     }
 
@@ -72,24 +79,34 @@ impl State {
 }
 
 /// A set of [`State`]s, one bit each.
-type States = u32;
+type States = u64;
+
+/// The indexes of the states in a set.
+fn members(states: States) -> impl Iterator<Item = u32> {
+    let mut rest = states;
+    std::iter::from_fn(move || {
+        (rest != 0).then(|| {
+            let index = rest.trailing_zeros();
+            rest &= rest - 1;
+            index
+        })
+    })
+}
 
 /// Applies `f` to each state of a set.
 fn map_states(states: States, f: impl Fn(State) -> State) -> States {
-    (0..32u32)
-        .filter(|i| states & (1 << i) != 0)
-        .fold(0, |acc, i| acc | f(State::from_index(i)).bit())
+    members(states).fold(0, |acc, i| acc | f(State::from_index(i)).bit())
 }
 
 /// The states of a set for which `keep` holds.
 fn filter_states(states: States, keep: impl Fn(State) -> bool) -> States {
-    (0..32u32)
-        .filter(|i| states & (1 << i) != 0 && keep(State::from_index(*i)))
+    members(states)
+        .filter(|i| keep(State::from_index(*i)))
         .fold(0, |acc, i| acc | (1 << i))
 }
 
 fn any(states: States, f: impl Fn(State) -> bool) -> bool {
-    (0..32u32).any(|i| states & (1 << i) != 0 && f(State::from_index(i)))
+    members(states).any(|i| f(State::from_index(i)))
 }
 
 /// What an event does to the tracked resource.
@@ -301,6 +318,61 @@ struct Analysis<'a> {
     /// Blocks that run the exits of `with` bodies left by a database error on its way to
     /// the `except` clauses (see [`Analysis::database_error_targets`]).
     database_detours: std::collections::HashSet<BlockId>,
+    /// The function's success flag, if it has one (see [`success_flag`]).
+    flag: Option<VarId>,
+}
+
+/// A local boolean that the function only ever sets to `True` or `False` and tests in a
+/// branch: `ok = False … conn.commit(); ok = True … finally: if not ok: conn.rollback()`.
+/// Which way the test goes on each path follows from where the flag was last set, so a
+/// path that skips the rollback is one that committed. The first such variable is
+/// followed. A closure that sets it is not seen (a variable it captures is another
+/// function's); that can only hide a finding, never make one.
+fn success_flag(function: &Function, resource: &Resource) -> Option<VarId> {
+    let tested = function
+        .cfg
+        .blocks
+        .iter()
+        .filter_map(|block| match &block.terminator {
+            Terminator::Branch {
+                nil_test:
+                    Some(NilTest {
+                        operand: Operand::Var(v),
+                        ..
+                    }),
+                ..
+            } => Some(*v),
+            _ => None,
+        });
+    let mut candidates: Vec<VarId> = tested.collect();
+    candidates.sort();
+    candidates.dedup();
+    candidates.into_iter().find(|v| {
+        let local = function
+            .vars
+            .get(v.index())
+            .is_some_and(|var| var.kind == VarKind::Local);
+        let definitions = function.definitions(*v);
+        local
+            && !resource.aliases.contains(v)
+            && resource.error_var != Some(*v)
+            && resource.guard != Some(*v)
+            && !resource.type_tests.contains(v)
+            && !definitions.is_empty()
+            && definitions.iter().all(|d| truth_of(d).is_some())
+    })
+}
+
+/// Whether a literal is true or false, when it is a boolean one.
+fn truth_of(operand: &Operand) -> Option<bool> {
+    match operand {
+        Operand::Const(text) => match text.as_str() {
+            "True" | "true" => Some(true),
+            "False" | "false" => Some(false),
+            _ => None,
+        },
+        _ => None,
+    }
 }
 
 /// Runs the analysis of `resource` over `function`.
@@ -314,6 +386,7 @@ pub(crate) fn analyze(
         resource,
         model,
         database_detours: Default::default(),
+        flag: success_flag(function, resource),
     };
     if resource.exits.exception_edges {
         analysis.database_detours = analysis.find_database_detours();
@@ -402,6 +475,7 @@ impl Analysis<'_> {
                 covered: s.covered,
                 fresh,
                 counted: false,
+                flagged: s.flagged,
             });
         }
         let mut record = record;
@@ -442,6 +516,10 @@ impl Analysis<'_> {
         };
         let states = match self.assigns_guard(event) {
             Some(counted) => map_states(states, |s| State { counted, ..s }),
+            None => states,
+        };
+        let states = match self.assigns_flag(event) {
+            Some(flagged) => map_states(states, |s| State { flagged, ..s }),
             None => states,
         };
         match self.model.effect(event) {
@@ -599,6 +677,19 @@ impl Analysis<'_> {
             },
             _ => None,
         }
+    }
+
+    /// Whether an event sets the success flag, and to what.
+    fn assigns_flag(&self, event: &Event) -> Option<bool> {
+        let flag = Binding::Var(self.flag?);
+        let Event::Assign {
+            targets, values, ..
+        } = event
+        else {
+            return None;
+        };
+        let index = targets.iter().position(|t| *t == flag)?;
+        values.get(index).and_then(truth_of)
     }
 
     fn record_terminator(&self, block: BlockId, states: States, outcome: &mut Outcome) {
@@ -798,6 +889,16 @@ impl Analysis<'_> {
         else {
             return plain();
         };
+        if self.flag.is_some_and(|f| test.operand == Operand::Var(f)) {
+            // The flag is false (falsy) on the nil edge, true on the other.
+            let unset = filter_states(states, |s| !s.flagged);
+            let set = filter_states(states, |s| s.flagged);
+            return if test.then_is_nil {
+                vec![(*then_block, unset), (*else_block, set)]
+            } else {
+                vec![(*then_block, set), (*else_block, unset)]
+            };
+        }
         if self
             .resource
             .guard
