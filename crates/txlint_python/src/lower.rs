@@ -1613,18 +1613,17 @@ impl<'s> Lowerer<'s> {
             }
         }
         for (condition, consequence) in branches {
-            let nil_test = condition.and_then(|c| self.nil_test(c));
-            if let Some(condition) = condition {
-                self.header(condition);
-            }
             let then_block = self.new_block();
             let else_block = self.new_block();
-            self.frame().cfg.terminate(Terminator::Branch {
-                range: condition.map_or(range(node), range),
-                nil_test,
-                then_block,
-                else_block,
-            });
+            match condition {
+                Some(condition) => self.branch_on(condition, then_block, else_block, 0),
+                None => self.frame().cfg.terminate(Terminator::Branch {
+                    range: range(node),
+                    nil_test: None,
+                    then_block,
+                    else_block,
+                }),
+            }
             self.frame().cfg.switch_to(then_block);
             if let Some(consequence) = consequence {
                 self.statements(consequence);
@@ -1636,6 +1635,45 @@ impl<'s> Lowerer<'s> {
             self.statements(otherwise);
         }
         self.frame().cfg.goto_and_switch(join);
+    }
+
+    /// Branches to `then_block` or `else_block` on a condition, one test at a time as
+    /// Python evaluates it: `a and b` tests `b` only where `a` held, `a or b` only where it
+    /// did not, and `not (…)` swaps the targets. So each part's nil test decides its own
+    /// edge (`if conn and not conn.closed:`), and a call in `b` runs only on its paths.
+    fn branch_on(&mut self, condition: Node, then_block: BlockId, else_block: BlockId, depth: u32) {
+        let inner = unparen(condition);
+        if depth < MAX_DEPTH {
+            if inner.kind() == "not_operator" {
+                if let Some(argument) = field(inner, fields().argument) {
+                    if unparen(argument).kind() == "boolean_operator" {
+                        return self.branch_on(argument, else_block, then_block, depth + 1);
+                    }
+                }
+            }
+            if inner.kind() == "boolean_operator" {
+                let operator = field(inner, fields().operator).map(|o| self.text(o).to_string());
+                let left = field(inner, fields().left);
+                let right = field(inner, fields().right);
+                if let (Some(operator), Some(left), Some(right)) = (operator, left, right) {
+                    let middle = self.new_block();
+                    match operator.as_str() {
+                        "and" => self.branch_on(left, middle, else_block, depth + 1),
+                        _ => self.branch_on(left, then_block, middle, depth + 1),
+                    }
+                    self.frame().cfg.switch_to(middle);
+                    return self.branch_on(right, then_block, else_block, depth + 1);
+                }
+            }
+        }
+        let nil_test = self.nil_test(condition);
+        self.header(condition);
+        self.frame().cfg.terminate(Terminator::Branch {
+            range: range(condition),
+            nil_test,
+            then_block,
+            else_block,
+        });
     }
 
     /// Recognises `x is None`, `x is not None`, `x == None`, `x != None` (either order),
@@ -1733,16 +1771,7 @@ impl<'s> Lowerer<'s> {
             Some(c) if matches!(unparen(c).kind(), "true") || self.text(unparen(c)) == "1" => {
                 self.frame().cfg.terminate(Terminator::Goto(body));
             }
-            Some(c) => {
-                let nil_test = self.nil_test(c);
-                self.header(c);
-                self.frame().cfg.terminate(Terminator::Branch {
-                    range: range(c),
-                    nil_test,
-                    then_block: body,
-                    else_block: otherwise,
-                });
-            }
+            Some(c) => self.branch_on(c, body, otherwise, 0),
             None => self.frame().cfg.terminate(Terminator::Goto(body)),
         }
         self.loop_body(node, body, exit, header);

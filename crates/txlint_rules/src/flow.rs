@@ -139,6 +139,11 @@ pub(crate) trait ResourceModel {
     fn did_nothing_when_nil(&self, _operand: &Operand) -> bool {
         false
     }
+    /// Whether this operand, where it is true (set, non-zero), says the resource is over:
+    /// `conn.closed` of the connection that holds the transaction.
+    fn over_when_set(&self, _operand: &Operand) -> bool {
+        false
+    }
     /// Whether a branch on this call's value ends the resource on its `false` edge:
     /// `for rows.Next() { … }` leaves the loop with the rows closed (database/sql and pgx
     /// close them when `Next` finds no further row).
@@ -912,6 +917,20 @@ impl Analysis<'_> {
                 vec![(*then_block, zero), (*else_block, other)]
             } else {
                 vec![(*then_block, other), (*else_block, zero)]
+            };
+        }
+        if self.model.over_when_set(&test.operand) {
+            let over = map_states(states, |s| match s.phase {
+                Phase::Open => State {
+                    phase: Phase::Done,
+                    ..s
+                },
+                _ => s,
+            });
+            return if test.then_is_nil {
+                vec![(*then_block, states), (*else_block, over)]
+            } else {
+                vec![(*then_block, over), (*else_block, states)]
             };
         }
         let failed = |s: State, needs_fresh: bool| {

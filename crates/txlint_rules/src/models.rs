@@ -125,6 +125,9 @@ pub struct Driver {
     /// end a transaction begun with a raw `BEGIN`.
     #[serde(default)]
     pub autocommit_methods_send_nothing: bool,
+    /// An attribute that is true once the connection is closed (`conn.closed`).
+    #[serde(default)]
+    pub closed_attribute: Option<String>,
 }
 
 /// A database whose transactions the rules describe.

@@ -4283,6 +4283,18 @@ pub(crate) fn writes(models: &Models, function: &Function, call: &txlint_ir::ir:
 }
 
 impl ResourceModel for ConnectionModel<'_> {
+    fn over_when_set(&self, operand: &Operand) -> bool {
+        let Operand::Field(base, attribute) = operand else {
+            return false;
+        };
+        let closed = self
+            .models
+            .drivers
+            .get(self.holder.driver)
+            .and_then(|d| d.closed_attribute.as_deref());
+        closed == Some(attribute.as_str()) && self.is_holder(base)
+    }
+
     fn effect(&self, event: &Event) -> Effect {
         match event {
             Event::Call(id) => {
