@@ -280,3 +280,65 @@ fn a_warm_run_over_unchanged_stamps_parses_nothing_and_reports_the_same() {
     let (_, log) = run(dir.path(), &[]);
     assert!(!log.contains(STAMPED), "{log}");
 }
+
+/// Sets a directory's modification time back, as `age` does for a file.
+fn age_directory(directory: &Path, seconds_back: u64) {
+    let when = std::time::SystemTime::now() - std::time::Duration::from_secs(seconds_back);
+    fs::File::open(directory)
+        .unwrap()
+        .set_modified(when)
+        .unwrap();
+}
+
+const WITNESSED: &str =
+    "txlint: file system lookups: the directories that answered them are unchanged";
+
+#[test]
+fn a_warm_run_trusts_unchanged_directories_and_sees_a_module_that_appears() {
+    // `setup.py` marks the project's top: no import is looked for above it (in the
+    // temporary directory's parents, modified all the time by others).
+    let dir = project(&[
+        (
+            "app.py",
+            "from helpers import connect\n\n\ndef read_one():\n    conn = connect()\n    cur = conn.cursor()\n    cur.execute(\"SELECT 1\")\n    return cur.fetchone()\n",
+        ),
+        ("setup.py", ""),
+    ]);
+    // The cache outside the project, so that making it changes no directory of it.
+    let cache = tempfile::TempDir::new().unwrap();
+    let cache_dir = cache.path().to_str().unwrap();
+    let args = ["--format", "json", "--cache-dir", cache_dir];
+    age(dir.path(), "app.py", 3600);
+    age(dir.path(), "setup.py", 3600);
+    age_directory(dir.path(), 3600);
+    let (first, log) = run(dir.path(), &args);
+    assert!(!log.contains(STAMPED), "{log}");
+    assert_eq!(json_findings(&first), 0);
+    // Nothing changed: the lookups (`helpers.py`, `helpers/__init__.py`, …) are answered
+    // by the unchanged project directory, without listing it.
+    let (second, log) = run(dir.path(), &args);
+    assert!(log.contains(STAMPED) && log.contains(WITNESSED), "{log}");
+    assert_eq!(first, second);
+    // The module `app.py` imports appears: its directory's time changes, and even set back
+    // to another old time, the next run sees it.
+    write(
+        dir.path(),
+        "helpers/__init__.py",
+        "import psycopg2\n\nCONN = psycopg2.connect(\"\")\n\n\ndef connect():\n    return CONN\n",
+    );
+    age(dir.path(), "helpers/__init__.py", 1800);
+    age_directory(&dir.path().join("helpers"), 1800);
+    age_directory(dir.path(), 1800);
+    let (third, log) = run(dir.path(), &args);
+    assert!(!log.contains(WITNESSED), "{log}");
+    assert_eq!(json_findings(&third), 1);
+    assert_eq!(
+        third,
+        run(dir.path(), &["--format", "json", "--no-cache"]).0
+    );
+}
+
+fn json_findings(report: &[u8]) -> u64 {
+    let report: serde_json::Value = serde_json::from_slice(report).unwrap();
+    report["summary"]["findings"].as_u64().unwrap()
+}

@@ -297,6 +297,11 @@ pub struct ProjectSnapshot {
     /// checked. A file without one is read on the next run.
     #[serde(default)]
     pub outcomes: PathMap<StoredOutcome>,
+    /// The directories whose listings decided every probe and listing above, with their
+    /// stamps (see `listing.rs`): while each keeps its stamp, the file system answers the
+    /// same without being asked. `None` when some answer had no such witness.
+    #[serde(default)]
+    pub witnesses: Option<PathMap<Stamp>>,
 }
 
 /// A file's size and modification time: while both hold, its content is taken to be
@@ -306,6 +311,10 @@ pub struct Stamp {
     size: u64,
     seconds: u64,
     nanos: u32,
+    /// The inode, where there is one: a directory replaced by another of the same time is
+    /// still told apart.
+    #[serde(default)]
+    inode: u64,
 }
 
 /// A file modified this close to the start of a run may be modified again within the
@@ -325,6 +334,7 @@ impl Stamp {
             size: metadata.len(),
             seconds: modified.as_secs(),
             nanos: modified.subsec_nanos(),
+            inode: inode(&metadata),
         })
     }
 
@@ -335,6 +345,16 @@ impl Stamp {
         let modified = SystemTime::UNIX_EPOCH + Duration::new(stamp.seconds, stamp.nanos);
         (modified + RACY < started).then_some(stamp)
     }
+}
+
+#[cfg(unix)]
+fn inode(metadata: &fs::Metadata) -> u64 {
+    std::os::unix::fs::MetadataExt::ino(metadata)
+}
+
+#[cfg(not(unix))]
+fn inode(_: &fs::Metadata) -> u64 {
+    0
 }
 
 /// A named file's outcome, as the project snapshot keeps it.

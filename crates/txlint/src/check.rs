@@ -36,7 +36,7 @@ use crate::config::{Overrides, Profile, Resolver};
 use crate::diff::ChangedLines;
 use crate::discover::{self, discover, supported_language};
 use crate::isolate::{self, fault_point, Bug};
-use crate::listing::{self, Listings};
+use crate::listing::Listings;
 use crate::memory::{MemoryBudget, SetAsideFile};
 use crate::path_map::PathMap;
 use crate::progress::Progress;
@@ -1726,9 +1726,11 @@ fn save_snapshots(
         }
     }
     let (probes, listings) = fs.answers();
+    let witnesses = fs.witnesses(run_started);
     for (profile, mut snapshot) in snapshots {
         snapshot.probes = probes.clone();
         snapshot.listings = listings.clone();
+        snapshot.witnesses = witnesses.clone();
         if let Some(cache) = caches.get(&profile) {
             cache.save_snapshot(named, &snapshot);
         }
@@ -1818,6 +1820,16 @@ fn same_answers(snapshot: &ProjectSnapshot) -> bool {
             .all(|(directory, files)| go_files_listed(&listings, directory) == *files)
 }
 
+/// Whether every directory whose listing decided the snapshot's answers keeps its stamp:
+/// then the file system would answer the same (see `listing.rs`).
+fn witnessed_unchanged(snapshot: &ProjectSnapshot) -> bool {
+    snapshot.witnesses.as_ref().is_some_and(|witnesses| {
+        witnesses
+            .par_iter()
+            .all(|(directory, stamp)| Stamp::now(directory).as_ref() == Some(stamp))
+    })
+}
+
 /// A warm run that reads no source file: when the last run of these named files left a
 /// snapshot in which every named file has an outcome, and every file it read (named or
 /// brought in for the project index) still has the stamp it had then, and the file
@@ -1847,8 +1859,12 @@ fn take_stamped_project(
         && targets
             .iter()
             .all(|t| snapshot.stamps.contains_key(&real_path(t)));
-    if !unchanged || !same_answers(&snapshot) {
+    let witnessed = witnessed_unchanged(&snapshot);
+    if !unchanged || !(witnessed || same_answers(&snapshot)) {
         return None;
+    }
+    if args.verbose && witnessed {
+        eprintln!("txlint: file system lookups: the directories that answered them are unchanged");
     }
     let checked: Option<Vec<Checked>> = targets
         .par_iter()
@@ -1965,18 +1981,7 @@ fn second_chance(
 
 /// The Go files of a directory.
 fn go_files_listed(listings: &Listings, directory: &Path) -> Vec<PathBuf> {
-    let Some(entries) = listings.of(directory) else {
-        return Vec::new();
-    };
-    let mut files: Vec<PathBuf> = entries
-        .iter()
-        .filter(|(name, kind)| {
-            **kind == listing::Kind::File && Path::new(name).extension().is_some_and(|e| e == "go")
-        })
-        .map(|(name, _)| directory.join(name))
-        .collect();
-    files.sort();
-    files
+    listings.files_with_extension(directory, "go")
 }
 
 /// A Python context file that was passed over: where it sits and what it imports.
@@ -2634,6 +2639,22 @@ impl ProjectFiles {
 
     /// What the project index asked of the file system, for the project snapshot: a run
     /// that would get other answers may find other files.
+    /// The directories that decided every answer, with stamps that can be trusted (see
+    /// [`Stamp::of`]); `None` when some answer had no witness or one was modified just
+    /// before the run.
+    fn witnesses(&self, run_started: SystemTime) -> Option<PathMap<Stamp>> {
+        let directories = self.directories.witnesses()?;
+        let stamps: Option<Vec<(PathBuf, Stamp)>> = directories
+            .into_par_iter()
+            .map(|directory| Stamp::of(&directory, run_started).map(|s| (directory, s)))
+            .collect();
+        let mut witnesses = PathMap::default();
+        for (directory, stamp) in stamps? {
+            witnesses.insert(directory, stamp);
+        }
+        Some(witnesses)
+    }
+
     fn answers(&self) -> (PathMap<bool>, PathMap<Vec<PathBuf>>) {
         let probes = self.is_file.lock().map(|m| m.clone()).unwrap_or_default();
         let listings = self.listings.lock().map(|l| l.clone()).unwrap_or_default();

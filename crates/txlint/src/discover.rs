@@ -125,14 +125,9 @@ pub fn discover(
             *file = stripped.to_path_buf();
         }
     }
-    // In `Path`'s order (component by component): for the plain paths a walk yields, that
-    // is the order of their bytes with each separator made the smallest byte, and
-    // comparing components was a tenth of a warm run.
-    found.sort_by_cached_key(|(file, _)| {
-        let mut key = file.as_os_str().as_encoded_bytes().to_vec();
-        key.iter_mut().filter(|b| **b == b'/').for_each(|b| *b = 0);
-        key
-    });
+    // In `Path`'s order, through a key computed once per path (comparing components
+    // pairwise was a tenth of a warm run).
+    found.sort_by_cached_key(|(file, _)| component_key(file));
     // The same file named twice (`a.go` and `$PWD/a.go`, or through a symlink) is
     // checked once.
     let mut seen = PathMap::default();
@@ -147,6 +142,27 @@ pub fn discover(
         }
     }
     Ok(discovery)
+}
+
+/// Bytes that sort as `Path`'s `Ord` sorts paths: component by component, each as its kind
+/// (in `Component`'s order) then its text, with a separator below every byte of a name.
+fn component_key(path: &Path) -> Vec<u8> {
+    let mut key = Vec::with_capacity(path.as_os_str().len() + 8);
+    for (index, component) in path.components().enumerate() {
+        if index > 0 {
+            key.push(0);
+        }
+        let (kind, text): (u8, &[u8]) = match component {
+            Component::Prefix(prefix) => (1, prefix.as_os_str().as_encoded_bytes()),
+            Component::RootDir => (2, b""),
+            Component::CurDir => (3, b""),
+            Component::ParentDir => (4, b""),
+            Component::Normal(name) => (5, name.as_encoded_bytes()),
+        };
+        key.push(kind);
+        key.extend_from_slice(text);
+    }
+    key
 }
 
 /// What a path that is neither a regular file nor a directory is (symbolic links are
@@ -389,6 +405,21 @@ fn is_gitignored(path: &Path, is_dir: bool) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn files_sort_as_paths_do() {
+        let mut paths: Vec<PathBuf> = [
+            "a.b/c.go", "a/b.go", "a/./z.go", "a-b/x.go", "/r/a.go", "../up.go", "a//c.go",
+            "ab.go", "a/b/c.go", "-x.go", "./d.go",
+        ]
+        .iter()
+        .map(PathBuf::from)
+        .collect();
+        let mut by_key = paths.clone();
+        by_key.sort_by_cached_key(|p| component_key(p));
+        paths.sort();
+        assert_eq!(by_key, paths);
+    }
 
     #[test]
     fn gitignore_decides_from_the_closest_file() {

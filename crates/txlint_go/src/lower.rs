@@ -1010,6 +1010,11 @@ impl<'s> Lowerer<'s> {
                 fill_assigned(&mut call.result, &binding);
             }
         }
+        // `v, ok = m[k]` (and `<-ch`, `x.(T)` in assignments) binds more targets than it
+        // has values: the extra ones get a value the analyses cannot know.
+        if values.len() < bindings.len() {
+            values.resize(bindings.len(), Operand::Other);
+        }
         let (targets, values): (Vec<Binding>, Vec<Operand>) = bindings
             .into_iter()
             .zip(values)
@@ -1148,6 +1153,7 @@ impl<'s> Lowerer<'s> {
             Some(NilTest {
                 operand: Operand::Call(CallId(u32::try_from(id).ok()?)),
                 then_is_nil,
+                by_truth: false,
             })
         });
         let nil_test = nil_test.or_else(|| self.error_matched(condition, first_call));
@@ -1220,6 +1226,7 @@ impl<'s> Lowerer<'s> {
             Some(operand @ Operand::Var(_)) if matcher && call.args.len() == 2 => Some(NilTest {
                 operand: operand.clone(),
                 then_is_nil: false,
+                by_truth: false,
             }),
             _ => None,
         }
@@ -1254,9 +1261,15 @@ impl<'s> Lowerer<'s> {
             .nil_tested(condition)
             .or_else(|| self.zero_tested(condition))?;
         let operand = self.peek_operand(tested)?;
+        // A bare path is a boolean's truth (`!` is split off before).
+        let by_truth = matches!(
+            unparen(condition).kind(),
+            "identifier" | "selector_expression"
+        );
         Some(NilTest {
             operand,
             then_is_nil,
+            by_truth,
         })
     }
 

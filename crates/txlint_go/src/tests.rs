@@ -712,6 +712,7 @@ func f(items []int) {
         Some(NilTest {
             operand: n.clone(),
             then_is_nil,
+            by_truth: false,
         })
     };
     // The loop's own test, `n == 0`, `0 != n`; a call's length is not a path.

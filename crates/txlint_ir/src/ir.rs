@@ -622,6 +622,9 @@ pub struct NilTest {
     pub operand: Operand,
     /// True when the `then` edge is taken if the operand is nil.
     pub then_is_nil: bool,
+    /// Whether the test is the operand's truth value (`if ok`, `if not conn.closed`, Go
+    /// `if !done`) rather than a comparison with nil, `None` or zero.
+    pub by_truth: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1316,6 +1316,16 @@ impl<'s> Lowerer<'s> {
                 for child in named_children(*only) {
                     self.expr(child, ResultUse::Used);
                 }
+                // `n += 1` gives a variable a new value the analyses cannot know.
+                let left = field(*only, fields().left).map(unparen);
+                if let Some(left) = left.filter(|l| l.kind() == "identifier") {
+                    let target = self.binding(left);
+                    self.push(Event::Assign {
+                        targets: vec![target],
+                        values: vec![Operand::Other],
+                        range: range(*only),
+                    });
+                }
             }
             _ if call_node(*only).is_some() => {
                 self.expr(*only, ResultUse::Discarded);
@@ -1712,6 +1722,7 @@ impl<'s> Lowerer<'s> {
             "not_operator" => (field(condition, fields().argument)?, true),
             _ => (condition, false),
         };
+        let by_truth = condition.kind() != "comparison_operator";
         let tested = unparen(tested);
         let tested = match tested.kind() {
             "named_expression" => field(tested, fields().name)?,
@@ -1722,6 +1733,7 @@ impl<'s> Lowerer<'s> {
         Some(NilTest {
             operand,
             then_is_nil,
+            by_truth,
         })
     }
 

@@ -1321,15 +1321,15 @@ def g(command):
 #[test]
 fn nil_tests_on_branches() {
     let cases = [
-        ("x is None", true),
-        ("x is not None", false),
-        ("x == None", true),
-        ("None != x", false),
-        ("x", false),
-        ("not x", true),
-        ("(x := conn.get()) is None", true),
+        ("x is None", true, false),
+        ("x is not None", false, false),
+        ("x == None", true, false),
+        ("None != x", false, false),
+        ("x", false, true),
+        ("not x", true, true),
+        ("(x := conn.get()) is None", true, false),
     ];
-    for (condition, then_is_nil) in cases {
+    for (condition, then_is_nil, by_truth) in cases {
         let source = format!("def f(conn, x):\n    if {condition}:\n        pass\n");
         let ir = lower(&source);
         let f = function(&ir, "f");
@@ -1346,7 +1346,8 @@ fn nil_tests_on_branches() {
             test,
             Some(NilTest {
                 operand: Operand::Var(var(f, "x")),
-                then_is_nil
+                then_is_nil,
+                by_truth
             }),
             "{condition}"
         );
@@ -1367,7 +1368,8 @@ fn nil_tests_on_branches() {
         [
             Some(NilTest {
                 operand: Operand::Field(Box::new(Operand::Var(var(f, "res"))), "error".into()),
-                then_is_nil: false
+                then_is_nil: false,
+                by_truth: false
             }),
             None
         ]

@@ -327,12 +327,13 @@ struct Analysis<'a> {
     flag: Option<VarId>,
 }
 
-/// A local boolean that the function only ever sets to `True` or `False` and tests in a
-/// branch: `ok = False … conn.commit(); ok = True … finally: if not ok: conn.rollback()`.
-/// Which way the test goes on each path follows from where the flag was last set, so a
-/// path that skips the rollback is one that committed. The first such variable is
-/// followed. A closure that sets it is not seen (a variable it captures is another
-/// function's); that can only hide a finding, never make one.
+/// A local boolean that the function only ever sets to `True` or `False` and tests by its
+/// truth in a branch: `ok = False … conn.commit(); ok = True … finally: if not ok:
+/// conn.rollback()`. Which way the test goes on each path follows from where the flag was
+/// last set, so a path that skips the rollback is one that committed. The first such
+/// variable is followed. Only a flag every write of which the function shows is taken: not
+/// one declared with a type (Go's `var done bool` has no write to reset it in a loop),
+/// handed to a call (`Scan(&found)`), or in a function with closures (which may set it).
 fn success_flag(function: &Function, resource: &Resource) -> Option<VarId> {
     let tested = function
         .cfg
@@ -343,6 +344,7 @@ fn success_flag(function: &Function, resource: &Resource) -> Option<VarId> {
                 nil_test:
                     Some(NilTest {
                         operand: Operand::Var(v),
+                        by_truth: true,
                         ..
                     }),
                 ..
@@ -352,19 +354,43 @@ fn success_flag(function: &Function, resource: &Resource) -> Option<VarId> {
     let mut candidates: Vec<VarId> = tested.collect();
     candidates.sort();
     candidates.dedup();
+    if candidates.is_empty() || has_closures(function) {
+        return None;
+    }
     candidates.into_iter().find(|v| {
         let local = function
             .vars
             .get(v.index())
-            .is_some_and(|var| var.kind == VarKind::Local);
+            .is_some_and(|var| var.kind == VarKind::Local && var.ty.is_none());
+        let handed = function.calls.iter().any(|call| {
+            call.args
+                .iter()
+                .chain(call.keywords.iter().map(|(_, value)| value))
+                .any(|arg| *arg == Operand::Var(*v))
+        });
         let definitions = function.definitions(*v);
         local
+            && !handed
             && !resource.aliases.contains(v)
             && resource.error_var != Some(*v)
             && resource.guard != Some(*v)
             && !resource.type_tests.contains(v)
             && !definitions.is_empty()
             && definitions.iter().all(|d| truth_of(d).is_some())
+    })
+}
+
+/// Whether the function makes a closure (a function literal, a lambda, a nested `def`).
+fn has_closures(function: &Function) -> bool {
+    let closure = |operand: &Operand| matches!(operand, Operand::Closure(_));
+    function.calls.iter().any(|call| {
+        call.args.iter().any(closure)
+            || call.keywords.iter().any(|(_, value)| closure(value))
+            || matches!(&call.callee, Callee::Other(callee) if closure(callee))
+    }) || function.events().any(|event| match event {
+        Event::Assign { values, .. } => values.iter().any(closure),
+        Event::Use { operand, .. } => closure(operand),
+        _ => false,
     })
 }
 
@@ -484,6 +510,11 @@ impl Analysis<'_> {
             });
         }
         let mut record = record;
+        // `tx, committed = nil, false` sets the flag as it drops the holder.
+        let states = match self.assigns_flag(event) {
+            Some(flagged) => map_states(states, |s| State { flagged, ..s }),
+            None => states,
+        };
         if let Some(range) = self.overwrites_holder(event) {
             if any(states, State::exposed) {
                 if let Some(outcome) = record.as_deref_mut() {
@@ -521,10 +552,6 @@ impl Analysis<'_> {
         };
         let states = match self.assigns_guard(event) {
             Some(counted) => map_states(states, |s| State { counted, ..s }),
-            None => states,
-        };
-        let states = match self.assigns_flag(event) {
-            Some(flagged) => map_states(states, |s| State { flagged, ..s }),
             None => states,
         };
         match self.model.effect(event) {
@@ -919,7 +946,7 @@ impl Analysis<'_> {
                 vec![(*then_block, other), (*else_block, zero)]
             };
         }
-        if self.model.over_when_set(&test.operand) {
+        if test.by_truth && self.model.over_when_set(&test.operand) {
             let over = map_states(states, |s| match s.phase {
                 Phase::Open => State {
                     phase: Phase::Done,

@@ -1102,6 +1102,7 @@ impl<'s> Lowerer<'s> {
             operand @ Operand::Var(_) => Some(NilTest {
                 operand,
                 then_is_nil,
+                by_truth: false,
             }),
             _ => None,
         }
@@ -1161,6 +1162,7 @@ impl<'s> Lowerer<'s> {
                 nil_test: Some(NilTest {
                     operand: scrutinee.clone(),
                     then_is_nil: failed == 0,
+                    by_truth: false,
                 }),
                 then_block: arm_blocks[0],
                 else_block: arm_blocks[1],

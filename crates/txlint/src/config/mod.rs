@@ -499,7 +499,12 @@ impl Resolver {
 
     /// Remembers an error met where it cannot be returned (a walker's filter).
     pub fn record_error(&self, error: String) {
-        lock(&self.first_error).get_or_insert(error);
+        // The walk runs on several threads: of several errors, the same one is kept
+        // whatever their order.
+        let mut kept = lock(&self.first_error);
+        if kept.as_ref().is_none_or(|k| error < *k) {
+            *kept = Some(error);
+        }
     }
 
     pub fn take_error(&self) -> Option<String> {
