@@ -285,10 +285,10 @@ pub struct ProjectSnapshot {
     pub digests: PathMap<u64>,
     /// Whether each path the run looked for was a file (`go.mod`, `__init__.py`, modules).
     #[serde(default)]
-    pub probes: PathMap<bool>,
+    pub probes: Deferred<PathMap<bool>>,
     /// The Go files of each package directory the run listed.
     #[serde(default)]
-    pub listings: PathMap<Vec<PathBuf>>,
+    pub listings: Deferred<PathMap<Vec<PathBuf>>>,
     /// The stamp of every file the run read (named or brought in), when it can be
     /// trusted (see [`Stamp::of`]).
     #[serde(default)]
@@ -302,6 +302,53 @@ pub struct ProjectSnapshot {
     /// same without being asked. `None` when some answer had no such witness.
     #[serde(default)]
     pub witnesses: Option<PathMap<Stamp>>,
+}
+
+/// A part of the snapshot that a warm run whose witnesses hold never reads (tens of
+/// thousands of probes): kept as its JSON text until asked for.
+#[derive(Debug, Default)]
+pub struct Deferred<T> {
+    raw: Option<Box<serde_json::value::RawValue>>,
+    value: std::sync::OnceLock<Option<T>>,
+}
+
+impl<T: serde::de::DeserializeOwned> Deferred<T> {
+    pub fn new(value: T) -> Deferred<T> {
+        Deferred {
+            raw: None,
+            value: std::sync::OnceLock::from(Some(value)),
+        }
+    }
+
+    /// The value, read from its text on first use; `None` when the text does not read
+    /// (a damaged snapshot proves nothing).
+    pub fn get(&self) -> Option<&T> {
+        self.value
+            .get_or_init(|| {
+                let raw = self.raw.as_ref()?;
+                serde_json::from_str(raw.get()).ok()
+            })
+            .as_ref()
+    }
+}
+
+impl<T: Serialize + serde::de::DeserializeOwned> Serialize for Deferred<T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match (self.value.get(), &self.raw) {
+            (Some(Some(value)), _) => value.serialize(serializer),
+            (_, Some(raw)) => raw.serialize(serializer),
+            _ => serializer.serialize_none(),
+        }
+    }
+}
+
+impl<'de, T> Deserialize<'de> for Deferred<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Ok(Deferred {
+            raw: Some(Deserialize::deserialize(deserializer)?),
+            value: std::sync::OnceLock::new(),
+        })
+    }
 }
 
 /// A file's size and modification time: while both hold, its content is taken to be
@@ -603,6 +650,25 @@ impl CachedDiagnostic {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn deferred_parts_read_on_demand_and_a_damaged_one_proves_nothing() {
+        let mut probes = PathMap::default();
+        probes.insert(PathBuf::from("/p/go.mod"), true);
+        let snapshot = ProjectSnapshot {
+            probes: Deferred::new(probes),
+            ..ProjectSnapshot::default()
+        };
+        let json = serde_json::to_string(&snapshot).unwrap();
+        let back: ProjectSnapshot = serde_json::from_str(&json).unwrap();
+        let read = back.probes.get().unwrap();
+        assert_eq!(read.get(Path::new("/p/go.mod")), Some(&true));
+        // Written again: the same text.
+        assert_eq!(serde_json::to_string(&back).unwrap(), json);
+        let damaged = json.replace("true", "\"yes\"");
+        let back: ProjectSnapshot = serde_json::from_str(&damaged).unwrap();
+        assert!(back.probes.get().is_none());
+    }
 
     fn sample() -> FileResults {
         let diagnostic = Diagnostic {

@@ -27,8 +27,8 @@ use txlint_rules::{
 
 use crate::baseline::{self, Baseline};
 use crate::cache::{
-    text_key, Cache, FileNotice, FileResults, NewEntry, ProjectSnapshot, Stamp, StoredOutcome,
-    CACHE_DIR_NAME,
+    text_key, Cache, Deferred, FileNotice, FileResults, NewEntry, ProjectSnapshot, Stamp,
+    StoredOutcome, CACHE_DIR_NAME,
 };
 use crate::cli::{CheckArgs, ColorChoice, OutputFormat};
 use crate::config::patterns::slashed;
@@ -1728,8 +1728,8 @@ fn save_snapshots(
     let (probes, listings) = fs.answers();
     let witnesses = fs.witnesses(run_started);
     for (profile, mut snapshot) in snapshots {
-        snapshot.probes = probes.clone();
-        snapshot.listings = listings.clone();
+        snapshot.probes = Deferred::new(probes.clone());
+        snapshot.listings = Deferred::new(listings.clone());
         snapshot.witnesses = witnesses.clone();
         if let Some(cache) = caches.get(&profile) {
             cache.save_snapshot(named, &snapshot);
@@ -1809,13 +1809,15 @@ fn same_answers(snapshot: &ProjectSnapshot) -> bool {
     // and share few directories: one listing answers all of a directory's probes, and
     // most probed directories are absent, known so from their parent's listing.
     let listings = Listings::default();
-    let probes: Vec<(&Path, &bool)> = snapshot.probes.iter().collect();
+    let (Some(probes), Some(listed)) = (snapshot.probes.get(), snapshot.listings.get()) else {
+        return false;
+    };
+    let probes: Vec<(&Path, &bool)> = probes.iter().collect();
     let same_probes = probes
         .par_iter()
         .all(|(path, existed)| listings.is_file(path) == **existed);
     same_probes
-        && snapshot
-            .listings
+        && listed
             .par_iter()
             .all(|(directory, files)| go_files_listed(&listings, directory) == *files)
 }
