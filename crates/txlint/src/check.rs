@@ -1819,7 +1819,7 @@ fn same_answers(snapshot: &ProjectSnapshot) -> bool {
     same_probes
         && listed
             .par_iter()
-            .all(|(directory, files)| go_files_listed(&listings, directory) == *files)
+            .all(|(directory, files)| listings.files_with_extension(directory, "go") == *files)
 }
 
 /// Whether every directory whose listing decided the snapshot's answers keeps its stamp:
@@ -1979,11 +1979,6 @@ fn second_chance(
             Some((i, Stage::Prepared(Box::new(prepared))))
         })
         .collect()
-}
-
-/// The Go files of a directory.
-fn go_files_listed(listings: &Listings, directory: &Path) -> Vec<PathBuf> {
-    listings.files_with_extension(directory, "go")
 }
 
 /// A Python context file that was passed over: where it sits and what it imports.
@@ -2632,7 +2627,7 @@ struct ProjectFiles {
 impl ProjectFiles {
     /// The Go files of a directory, recorded for the project snapshot.
     fn go_files_in(&self, directory: &Path) -> Vec<PathBuf> {
-        let files = go_files_listed(&self.directories, directory);
+        let files = self.directories.files_with_extension(directory, "go");
         if let Ok(mut listings) = self.listings.lock() {
             listings.insert(directory.to_path_buf(), files.clone());
         }
