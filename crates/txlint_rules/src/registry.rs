@@ -5,9 +5,9 @@ use std::sync::OnceLock;
 
 use txlint_ir::{Diagnostic, Language, Severity};
 
+use crate::context::Context;
 use crate::docs::RuleDoc;
 use crate::rules;
-use crate::Context;
 
 pub(crate) type CheckFn = fn(&Context, &mut Vec<Diagnostic>);
 

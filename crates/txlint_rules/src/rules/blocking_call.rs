@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use txlint_ir::ir::{Callee, FuncId, Operand, VarId};
 use txlint_ir::Diagnostic;
 
-use crate::Context;
+use crate::context::Context;
 
 pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     if cx.ir.language == txlint_ir::Language::Rust {
@@ -23,12 +23,19 @@ pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         let call = function.call(open.call);
         let built = constructors
             .entry(open.function)
-            .or_insert_with(|| crate::blocking::constructed_vars(function));
-        let direct =
-            crate::blocking::go_blocking_call(cx.ir, function, built, &call.callee, blocking);
+            .or_insert_with(|| crate::semantics::blocking::constructed_vars(function));
+        let direct = crate::semantics::blocking::go_blocking_call(
+            cx.ir,
+            function,
+            built,
+            &call.callee,
+            blocking,
+        );
         let (message, label) = match direct {
             Some(what) => {
-                let Some(shown) = crate::blocking::shown_go_callee(function, &call.callee) else {
+                let Some(shown) =
+                    crate::semantics::blocking::shown_go_callee(function, &call.callee)
+                else {
                     continue;
                 };
                 let shown = match &call.callee {
@@ -52,7 +59,7 @@ pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                     continue;
                 };
                 let shown = cx.display(function, &Operand::Call(open.call));
-                crate::blocking::through_helper(&shown, &inner, what)
+                crate::semantics::blocking::through_helper(&shown, &inner, what)
             }
         };
         out.push(

@@ -3,7 +3,7 @@
 use txlint_ir::ir::ResultUse;
 use txlint_ir::Diagnostic;
 
-use crate::Context;
+use crate::context::Context;
 
 pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     if cx.ir.language == txlint_ir::Language::Python {

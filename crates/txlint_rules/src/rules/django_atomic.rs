@@ -7,9 +7,9 @@
 use txlint_ir::ir::{BlockId, CallId, Callee, Event, FuncId, Function, Operand, Terminator};
 use txlint_ir::{Diagnostic, TextRange};
 
-use crate::python::resolve;
+use crate::context::Context;
 use crate::rules::python_connections::guarded_calls;
-use crate::Context;
+use crate::semantics::python::resolve;
 
 /// Where a function runs inside an atomic block: the whole body of an `@atomic`
 /// function, or the `with transaction.atomic():` statements (by the context call).

@@ -10,11 +10,11 @@ use txlint_ir::ir::{
 };
 use txlint_ir::{Diagnostic, Language};
 
-use crate::flow::{self, Resource};
+use crate::context::Context;
+use crate::engine::aliases::base_handle;
+use crate::engine::flow::{self, Resource};
 use crate::models::listed;
-use crate::open::base_handle;
-use crate::transactions::HolderModel;
-use crate::Context;
+use crate::semantics::typed::transactions::HolderModel;
 
 pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     match cx.ir.language {
@@ -143,13 +143,13 @@ fn go_connections(cx: &Context) -> Vec<Held> {
     }) {
         return Vec::new();
     }
-    let handles = crate::rows::Handles::compute(cx.ir, cx.models, &cx.facts);
+    let handles = crate::semantics::go::rows::Handles::compute(cx.ir, cx.models, &cx.facts);
     let is_release = |name: &str| name == "Close" || name == "Release";
     let mut found = Vec::new();
     for (index, function) in cx.ir.functions.iter().enumerate() {
         let id = FuncId(index as u32);
         // Withheld with a notice (see `FileFacts::crowded`).
-        if crate::facts::too_many_acquires(cx.models, function) {
+        if crate::semantics::typed::facts::too_many_acquires(cx.models, function) {
             continue;
         }
         for (call_index, call) in function.calls.iter().enumerate() {
@@ -165,7 +165,7 @@ fn go_connections(cx: &Context) -> Vec<Held> {
             let Some(Binding::Var(conn)) = bindings.first() else {
                 continue;
             };
-            let aliases = crate::transactions::aliases_of(function, *conn);
+            let aliases = crate::engine::aliases::aliases_of(function, *conn);
             let acquire = CallId(call_index as u32);
             let resource = Resource::go_call(acquire, call.range, aliases.clone(), bindings);
             let model = HolderModel {
@@ -212,7 +212,7 @@ fn rust_connections(cx: &Context, transactions: &[Held]) -> Vec<Held> {
     for (index, function) in cx.ir.functions.iter().enumerate() {
         let id = FuncId(index as u32);
         // Withheld with a notice (see `FileFacts::crowded`).
-        if crate::facts::too_many_acquires(cx.models, function) {
+        if crate::semantics::typed::facts::too_many_acquires(cx.models, function) {
             continue;
         }
         for (call_index, call) in function.calls.iter().enumerate() {
@@ -226,7 +226,8 @@ fn rust_connections(cx: &Context, transactions: &[Held]) -> Vec<Held> {
             let typed = match &pool {
                 Operand::Var(v) => function.var(*v).ty.as_deref().is_some_and(pool_type),
                 Operand::Field(base, field) => {
-                    crate::facts::field_type(cx.ir, function, base, field).is_some_and(pool_type)
+                    crate::semantics::typed::facts::field_type(cx.ir, function, base, field)
+                        .is_some_and(pool_type)
                 }
                 _ => false,
             };
@@ -237,11 +238,11 @@ fn rust_connections(cx: &Context, transactions: &[Held]) -> Vec<Held> {
                 continue;
             }
             let acquire = CallId(call_index as u32);
-            let Some(conn) = crate::rust::bound_var(cx.models, function, acquire) else {
+            let Some(conn) = crate::semantics::rust::bound_var(cx.models, function, acquire) else {
                 continue;
             };
-            let aliases = crate::transactions::aliases_of(function, conn);
-            let model = crate::rust::GuardModel {
+            let aliases = crate::engine::aliases::aliases_of(function, conn);
+            let model = crate::semantics::rust::GuardModel {
                 models: cx.models,
                 file: cx.ir,
                 helpers: cx.rust_summaries(),
@@ -254,7 +255,7 @@ fn rust_connections(cx: &Context, transactions: &[Held]) -> Vec<Held> {
                 Event::Call(acquire),
                 call.range,
                 aliases.clone(),
-                crate::rust::GUARD_EXITS,
+                crate::semantics::rust::GUARD_EXITS,
             );
             let outcome = flow::analyze(function, &resource, &model);
             if let Some(mut held) = held(cx, id, acquire, &aliases, &outcome.open_events) {

@@ -7,10 +7,10 @@
 use txlint_ir::ir::{BlockId, CallId, Callee, Event, FuncId, Function, Operand, Terminator};
 use txlint_ir::{Diagnostic, TextRange};
 
-use crate::flow::{self, Effect, Exit, ExitKind, ExitPolicy, Resource, ResourceModel};
+use crate::context::Context;
+use crate::engine::flow::{self, Effect, Exit, ExitKind, ExitPolicy, Resource, ResourceModel};
 use crate::models::Database;
-use crate::python::{in_with_body, writes, ConnectionModel, Holder, Mode, Owner};
-use crate::Context;
+use crate::semantics::python::{in_with_body, writes, ConnectionModel, Holder, Mode, Owner};
 
 /// How many opening statements per connection are tried as the start of a leak: bounds
 /// the work on huge functions (each try is linear).
@@ -150,9 +150,9 @@ fn begins_by_sql_before_writes(cx: &Context, model: &ConnectionModel) -> bool {
     driver.implicit == crate::models::Implicit::Dml
         && model.function.calls.iter().any(|call| {
             model.is_statement(call)
-                && crate::python::sql_text(model.function, call).is_some_and(|sql| {
-                    crate::sql_control::effect(&sql).begins
-                        || crate::sql_control::outermost_savepoint(&sql).is_some()
+                && crate::semantics::python::sql_text(model.function, call).is_some_and(|sql| {
+                    crate::engine::sql_control::effect(&sql).begins
+                        || crate::engine::sql_control::outermost_savepoint(&sql).is_some()
                 })
         })
 }
@@ -178,10 +178,9 @@ pub(crate) fn check_lost_write(cx: &Context, out: &mut Vec<Diagnostic>) {
             let autocommitted = |call: &txlint_ir::ir::Call| {
                 driver.plain_string_autocommits
                     && matches!(&call.callee, Callee::Method { name, .. } if name == "execute")
-                    && call
-                        .args
-                        .first()
-                        .is_some_and(|sql| crate::python::plain_sql_string(function, sql))
+                    && call.args.first().is_some_and(|sql| {
+                        crate::semantics::python::plain_sql_string(function, sql)
+                    })
             };
             let written = starts(&model, |call| {
                 writes(cx.models, function, call) && !autocommitted(call)
@@ -231,7 +230,7 @@ pub(crate) fn check_swallowed_error(cx: &Context, out: &mut Vec<Diagnostic>) {
             let Some(Event::Handler { catches, range }) = block.events.first() else {
                 continue;
             };
-            if !crate::python::catches_database_errors(cx.models, cx.ir, catches) {
+            if !crate::semantics::python::catches_database_errors(cx.models, cx.ir, catches) {
                 continue;
             }
             let guarded = guarded_calls(function, BlockId(block_index as u32));
@@ -375,7 +374,8 @@ fn is_request_view(cx: &Context, function: &txlint_ir::ir::Function) -> bool {
             .name
             .rsplit_once('.')
             .is_some_and(|(class, method)| {
-                crate::python::request_view_classes(cx.ir, cx.models, &cx.project).contains(class)
+                crate::semantics::python::request_view_classes(cx.ir, cx.models, &cx.project)
+                    .contains(class)
                     && !called_by_own_methods(cx.ir, class, method)
             });
     class_based
@@ -435,7 +435,7 @@ fn swallows_on(cx: &Context, model: &ConnectionModel) -> bool {
             let Some(Event::Handler { catches, range }) = block.events.first() else {
                 return false;
             };
-            if !crate::python::catches_database_errors(cx.models, cx.ir, catches) {
+            if !crate::semantics::python::catches_database_errors(cx.models, cx.ir, catches) {
                 return false;
             }
             let guarded = guarded_calls(function, BlockId(index as u32));
@@ -464,12 +464,12 @@ fn scoped_regions(function: &Function, model: &ConnectionModel, guarded: &[CallI
             Event::Call(context),
             function.call(context).range,
             Vec::new(),
-            crate::python_open::POLICY,
+            crate::semantics::python::open::POLICY,
         );
         let outcome = flow::analyze(
             function,
             &resource,
-            &crate::python_open::ScopedModel { context },
+            &crate::semantics::python::open::ScopedModel { context },
         );
         for (block, event) in outcome.open_events {
             if let Event::Call(call) = &function.cfg.block(block).events[event] {
@@ -652,7 +652,7 @@ fn harm(cx: &Context, model: &ConnectionModel) -> Option<Harm> {
 /// as conn: Store(conn).load()`), and the exception then takes the connection with it.
 fn outlives_every_call(cx: &Context, model: &ConnectionModel) -> bool {
     let function = model.function;
-    if crate::python::module_level(&model.holder.operand) {
+    if crate::semantics::python::module_level(&model.holder.operand) {
         return true;
     }
     match function.kind {
@@ -855,7 +855,7 @@ fn unknown_sql(function: &Function, call: &txlint_ir::ir::Call) -> bool {
     let Some(first) = call.args.first() else {
         return false;
     };
-    if crate::python::sql_values(function, first).is_some() {
+    if crate::semantics::python::sql_values(function, first).is_some() {
         return false;
     }
     match first {
@@ -874,13 +874,13 @@ fn hands_holder(cx: &Context, model: &ConnectionModel, call: &txlint_ir::ir::Cal
     let kinds = model.kinds();
     let of_holder = |operand: &Operand| {
         model.is_holder(operand)
-            || matches!(kinds.get(operand), Some(crate::python::Kind::Cursor { owner }) if model.is_holder(owner))
+            || matches!(kinds.get(operand), Some(crate::semantics::python::Kind::Cursor { owner }) if model.is_holder(owner))
     };
     match &call.callee {
         Callee::Method { receiver, .. } if of_holder(receiver) => return false,
         Callee::Path(path) => {
             let segments: Vec<&str> = path.iter().map(String::as_str).collect();
-            let name = crate::python::resolve(cx.ir, &segments);
+            let name = crate::semantics::python::resolve(cx.ir, &segments);
             if NOT_WRITERS.contains(&name.as_str()) {
                 return false;
             }

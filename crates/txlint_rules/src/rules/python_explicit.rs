@@ -8,11 +8,11 @@ use txlint_ir::ir::{
 };
 use txlint_ir::{Diagnostic, TextRange};
 
-use crate::facts::MAX_BEGINS_PER_FUNCTION;
-use crate::flow::{self, Effect, ExitKind, ExitPolicy, Resource, ResourceModel};
-use crate::python::{in_with_body, resolve, ConnectionModel, Kind, Mode};
-use crate::transactions::aliases_of;
-use crate::Context;
+use crate::context::Context;
+use crate::engine::aliases::aliases_of;
+use crate::engine::flow::{self, Effect, ExitKind, ExitPolicy, Resource, ResourceModel};
+use crate::semantics::python::{in_with_body, resolve, ConnectionModel, Kind, Mode};
+use crate::semantics::typed::facts::MAX_BEGINS_PER_FUNCTION;
 
 /// A begin and what ends it.
 pub(crate) struct ExplicitBegin {
@@ -80,8 +80,8 @@ impl ExplicitModel<'_> {
         let model = raw_model(self.cx, index, holder);
         if model.is_statement(call) {
             if let Some(name) = &self.begin.savepoint {
-                return crate::python::sql_text(self.function, call)
-                    .is_some_and(|sql| crate::sql_control::releases(&sql, name));
+                return crate::semantics::python::sql_text(self.function, call)
+                    .is_some_and(|sql| crate::engine::sql_control::releases(&sql, name));
             }
             return model
                 .facts
@@ -106,16 +106,16 @@ impl ExplicitModel<'_> {
 fn raw_model<'a>(
     cx: &'a Context,
     index: usize,
-    holder: &'a crate::python::Holder,
-) -> crate::python::ConnectionModel<'a> {
-    crate::python::ConnectionModel {
+    holder: &'a crate::semantics::python::Holder,
+) -> crate::semantics::python::ConnectionModel<'a> {
+    crate::semantics::python::ConnectionModel {
         file: cx.ir,
         models: cx.models,
         facts: cx.python(),
         function_id: FuncId(index as u32),
         function: &cx.ir.functions[index],
         holder,
-        mode: crate::python::Mode::Implicit,
+        mode: crate::semantics::python::Mode::Implicit,
     }
 }
 
@@ -138,7 +138,7 @@ impl ResourceModel for ExplicitModel<'_> {
     }
 
     fn catches_every_database_error(&self, catches: &[String]) -> bool {
-        crate::python::catches_every_database_error(self.cx.models, self.cx.ir, catches)
+        crate::semantics::python::catches_every_database_error(self.cx.models, self.cx.ir, catches)
     }
 
     fn raises_database_error(&self, event: &Event) -> bool {
@@ -159,7 +159,7 @@ impl ResourceModel for ExplicitModel<'_> {
     }
 
     fn catches_database_errors(&self, catches: &[String]) -> bool {
-        crate::python::can_catch_database_error(self.cx.ir, self.cx.models, catches)
+        crate::semantics::python::can_catch_database_error(self.cx.ir, self.cx.models, catches)
     }
 }
 
@@ -197,8 +197,8 @@ fn raw_begins(cx: &Context, index: usize, function: &Function) -> Vec<ExplicitBe
         // A parameter's mode is its caller's: sending `BEGIN` on it says it is autocommit.
         let own_begin = !holder.autocommit
             && driver.implicit == crate::models::Implicit::Any
-            && holder.owner != crate::python::Owner::Param;
-        if own_begin || holder.owner == crate::python::Owner::Local || driver.scoped {
+            && holder.owner != crate::semantics::python::Owner::Param;
+        if own_begin || holder.owner == crate::semantics::python::Owner::Local || driver.scoped {
             continue;
         }
         let model = raw_model(cx, index, holder);
@@ -226,10 +226,11 @@ fn raw_begins(cx: &Context, index: usize, function: &Function) -> Vec<ExplicitBe
         // begins nothing itself on the connection, and not on a parameter, which the
         // caller may hand over inside its own transaction (a nested savepoint).
         let sqlite = driver.database == Some(crate::models::Database::Sqlite);
-        if sqlite && !begun && holder.owner != crate::python::Owner::Param {
+        if sqlite && !begun && holder.owner != crate::semantics::python::Owner::Param {
             for &call_index in &statements {
-                let savepoint = crate::python::sql_text(function, &function.calls[call_index])
-                    .and_then(|sql| crate::sql_control::outermost_savepoint(&sql));
+                let savepoint =
+                    crate::semantics::python::sql_text(function, &function.calls[call_index])
+                        .and_then(|sql| crate::engine::sql_control::outermost_savepoint(&sql));
                 if savepoint.is_some() {
                     found.push(begin(call_index, savepoint));
                 }
@@ -500,12 +501,14 @@ pub(crate) fn check_commit_in_finally(cx: &Context, out: &mut Vec<Diagnostic>) {
             }
             let commits = match &call.callee {
                 Callee::Method { receiver, name, .. } => {
-                    let connection = crate::python::connection_of(function, kinds, receiver);
+                    let connection =
+                        crate::semantics::python::connection_of(function, kinds, receiver);
                     let rolls_back_connection = |c: &Call| match &c.callee {
                         Callee::Method { receiver, name, .. } => {
                             cx.models.connection.rollback.iter().any(|m| m == name)
-                                && crate::python::connection_of(function, kinds, receiver)
-                                    == connection
+                                && crate::semantics::python::connection_of(
+                                    function, kinds, receiver,
+                                ) == connection
                         }
                         _ => false,
                     };
@@ -527,7 +530,7 @@ pub(crate) fn check_commit_in_finally(cx: &Context, out: &mut Vec<Diagnostic>) {
                             &rolls_back_connection,
                             |c| match &c.callee {
                                 Callee::Method { receiver, .. } => matches!(
-                                    kinds.get(&crate::python::connection_of(function, kinds, receiver)),
+                                    kinds.get(&crate::semantics::python::connection_of(function, kinds, receiver)),
                                     Some(Kind::Connection { .. })
                                 ),
                                 _ => false,

@@ -8,9 +8,9 @@ use std::collections::{BTreeSet, HashMap};
 use txlint_ir::ir::{Binding, CallId, Event, FuncId, Function, Operand, ResultUse};
 use txlint_ir::{Diagnostic, TextRange};
 
-use crate::flow::{self, Effect, Resource, ResourceModel};
-use crate::python::{direct_borrow, ConnectionModel, Holder, Kind, Mode, LOCAL_POOL};
-use crate::Context;
+use crate::context::Context;
+use crate::engine::flow::{self, Effect, Resource, ResourceModel};
+use crate::semantics::python::{direct_borrow, ConnectionModel, Holder, Kind, Mode, LOCAL_POOL};
 
 /// A connection a function holds, from the call that borrowed it.
 struct Borrow {
@@ -26,7 +26,7 @@ pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     let bypasses: BTreeSet<(FuncId, CallId)> = cx
         .python_open_calls()
         .iter()
-        .filter(|open| crate::python_open::pool_bypass(cx, open).is_some())
+        .filter(|open| crate::semantics::python::open::pool_bypass(cx, open).is_some())
         .map(|open| (open.function, open.call))
         .collect();
     for (index, function) in cx.ir.functions.iter().enumerate() {
@@ -54,7 +54,7 @@ pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                 Event::Call(first.call),
                 function.call(first.call).range,
                 holder.aliases.clone(),
-                crate::python_open::POLICY,
+                crate::semantics::python::open::POLICY,
             );
             let outcome = flow::analyze(function, &resource, &model);
             for &(block, event) in &outcome.open_events {

@@ -4,8 +4,8 @@
 use txlint_ir::ir::Operand;
 use txlint_ir::Diagnostic;
 
-use crate::blocking::python_blocking_call;
-use crate::Context;
+use crate::context::Context;
+use crate::semantics::blocking::python_blocking_call;
 
 pub(crate) fn check_blocking(cx: &Context, out: &mut Vec<Diagnostic>) {
     let meta = crate::registry::rule("TX009").expect("registered");
@@ -27,7 +27,7 @@ pub(crate) fn check_blocking(cx: &Context, out: &mut Vec<Diagnostic>) {
                     continue;
                 };
                 let shown = cx.display(function, &Operand::Call(open.call));
-                crate::blocking::through_helper(&shown, &inner, what)
+                crate::semantics::blocking::through_helper(&shown, &inner, what)
             }
         };
         out.push(
@@ -43,7 +43,7 @@ pub(crate) fn check_blocking(cx: &Context, out: &mut Vec<Diagnostic>) {
 pub(crate) fn check_bypass(cx: &Context, out: &mut Vec<Diagnostic>) {
     let meta = crate::registry::rule("TX007").expect("registered");
     for open in cx.python_open_calls() {
-        let Some((receiver, name)) = crate::python_open::pool_bypass(cx, open) else {
+        let Some((receiver, name)) = crate::semantics::python::open::pool_bypass(cx, open) else {
             continue;
         };
         let function = cx.function(open.function);

@@ -4,9 +4,9 @@
 use txlint_ir::ir::{Callee, Event, Function, NoReturnKind, Operand, Terminator};
 use txlint_ir::Diagnostic;
 
-use crate::flow::reported_exits;
+use crate::context::Context;
+use crate::engine::flow::reported_exits;
 use crate::rules::unended_transaction::transaction_name;
-use crate::Context;
 
 pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     let meta = crate::registry::rule("TX012").expect("registered");

@@ -4,11 +4,11 @@
 use txlint_ir::ir::{Binding, Callee, Event, FileIr, Function, Operand, ResultUse};
 use txlint_ir::Diagnostic;
 
-use crate::flow::ExitKind;
-use crate::open::base_handle;
-use crate::Context;
+use crate::context::Context;
+use crate::engine::aliases::base_handle;
+use crate::engine::flow::ExitKind;
 
-fn guard_name(function: &Function, analysis: &crate::rust::GuardAnalysis) -> String {
+fn guard_name(function: &Function, analysis: &crate::semantics::rust::GuardAnalysis) -> String {
     analysis
         .resource
         .aliases
@@ -27,7 +27,12 @@ fn path_text(callee: &Callee) -> String {
 pub(crate) fn check_lost_write(cx: &Context, out: &mut Vec<Diagnostic>) {
     let meta = crate::registry::rule("TX011").expect("registered");
     for analysis in cx.rust_guards() {
-        let leaks = crate::rust::lost_write_exits(cx.ir, cx.models, cx.rust_summaries(), analysis);
+        let leaks = crate::semantics::rust::lost_write_exits(
+            cx.ir,
+            cx.models,
+            cx.rust_summaries(),
+            analysis,
+        );
         if leaks.is_empty() {
             continue;
         }
@@ -72,7 +77,12 @@ pub(crate) fn check_lost_write(cx: &Context, out: &mut Vec<Diagnostic>) {
 pub(crate) fn check_raw_begin(cx: &Context, out: &mut Vec<Diagnostic>) {
     let meta = crate::registry::rule("TX002").expect("registered");
     for analysis in cx.rust_guards() {
-        let leaks = crate::rust::ignored_on_drop(cx.ir, cx.models, cx.rust_summaries(), analysis);
+        let leaks = crate::semantics::rust::ignored_on_drop(
+            cx.ir,
+            cx.models,
+            cx.rust_summaries(),
+            analysis,
+        );
         if leaks.is_empty() {
             continue;
         }
@@ -102,8 +112,10 @@ pub(crate) fn check_raw_begin(cx: &Context, out: &mut Vec<Diagnostic>) {
         );
     }
     for function in &cx.ir.functions {
-        for begin in crate::rust::raw_begins(cx.models, cx.ir, function, cx.rust_summaries()) {
-            let leaks = crate::flow::reported_exits(&begin.outcome);
+        for begin in
+            crate::semantics::rust::raw_begins(cx.models, cx.ir, function, cx.rust_summaries())
+        {
+            let leaks = crate::engine::flow::reported_exits(&begin.outcome);
             // A function that begins on its caller's connection and returns successfully
             // with the transaction open does so for its caller: the caller's call of it is
             // the begin its own analysis follows.
@@ -164,7 +176,7 @@ fn open_calls<'a>(cx: &'a Context) -> Vec<(&'a Function, txlint_ir::ir::CallId, 
     }
     // Inside the closure of a closure API (`db.transaction(|txn| …)`, diesel's
     // `conn.transaction(|c| …)`): the handle outside is the closure's receiver.
-    for open in crate::open::open_calls(cx.ir, cx.models, &[]) {
+    for open in crate::semantics::typed::open::open_calls(cx.ir, cx.models, &[]) {
         let function = cx.function(open.function);
         calls
             .entry((function.range.start(), open.call))

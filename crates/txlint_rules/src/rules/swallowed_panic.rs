@@ -8,7 +8,7 @@ use txlint_ir::ir::{
 };
 use txlint_ir::{Diagnostic, Language, TextRange};
 
-use crate::Context;
+use crate::context::Context;
 
 pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     if cx.ir.language != Language::Go {

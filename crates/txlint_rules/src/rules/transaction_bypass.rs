@@ -4,9 +4,9 @@
 use txlint_ir::ir::{CallId, Callee, Function, Operand, ResultUse};
 use txlint_ir::Diagnostic;
 
+use crate::context::Context;
+use crate::engine::aliases::base_handle;
 use crate::models::listed;
-use crate::open::base_handle;
-use crate::Context;
 
 pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     if cx.ir.language == txlint_ir::Language::Rust {

@@ -15,8 +15,8 @@ use txlint_ir::ir::{Binding, Call, CallId, Callee, Event, FileIr, FuncId, Functi
 use txlint_ir::ir::{ResultUse, VarId, VarKind};
 use txlint_ir::Diagnostic;
 
+use crate::context::Context;
 use crate::models::{listed, Pools};
-use crate::Context;
 
 /// What one file says about pools: opens that are findings unless the package bounds
 /// its pools somewhere, and whether this file does.

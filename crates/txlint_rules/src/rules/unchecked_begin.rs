@@ -3,8 +3,8 @@
 use txlint_ir::ir::{Binding, Callee, ResultUse};
 use txlint_ir::Diagnostic;
 
+use crate::context::Context;
 use crate::models::BeginResults;
-use crate::Context;
 
 pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     let meta = crate::registry::rule("TX008").expect("registered");

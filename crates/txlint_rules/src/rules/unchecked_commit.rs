@@ -8,8 +8,8 @@ use txlint_ir::ir::{
 };
 use txlint_ir::{Diagnostic, Language, TextRange};
 
+use crate::context::Context;
 use crate::models::CommitReturns;
-use crate::Context;
 
 pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     if cx.ir.language == Language::Rust {
@@ -86,7 +86,7 @@ pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
 /// release's error, in the commit's function on every path to the commit, or in the
 /// function whose literal the commit is in (the deferred `if err == nil { _ = tx.Commit() }`
 /// of `ExecuteTx`, run only after a release that succeeded).
-fn committed_by_cockroach_release(cx: &Context, commit: &crate::Commit) -> bool {
+fn committed_by_cockroach_release(cx: &Context, commit: &crate::context::Commit) -> bool {
     if cx.ir.language != Language::Go {
         return false;
     }
@@ -102,10 +102,12 @@ fn committed_by_cockroach_release(cx: &Context, commit: &crate::Commit) -> bool 
     };
     let transaction = root(commit.function, *receiver);
     let releases = |sql: &str| {
-        crate::sql_control::controls(sql).iter().any(|control| {
-            matches!(control, crate::sql_control::Control::Release(name)
+        crate::engine::sql_control::controls(sql)
+            .iter()
+            .any(|control| {
+                matches!(control, crate::engine::sql_control::Control::Release(name)
                 if name.eq_ignore_ascii_case("cockroach_restart"))
-        })
+            })
     };
     // The error is kept (`_, err = tx.Exec(…)`) or handed back (`return tx.Exec(…)`).
     let checked = |result: &ResultUse| match result {
@@ -278,7 +280,7 @@ fn error_field_root(operand: &Operand) -> Option<VarId> {
 fn swallowed_after_logging(
     cx: &Context,
     function: &Function,
-    commit: &crate::Commit,
+    commit: &crate::context::Commit,
 ) -> Option<(TextRange, bool)> {
     if cx.ir.language != Language::Go
         || commit.returns != CommitReturns::Error
@@ -431,8 +433,12 @@ impl LoggingCalls<'_, '_> {
                 }
                 match receiver {
                     Operand::Call(inner) => self.is_logging(self.function.call(*inner)),
-                    _ => crate::facts::declared_type(self.cx.ir, self.function, receiver)
-                        .is_some_and(|ty| logging.types.iter().any(|t| t == ty)),
+                    _ => crate::semantics::typed::facts::declared_type(
+                        self.cx.ir,
+                        self.function,
+                        receiver,
+                    )
+                    .is_some_and(|ty| logging.types.iter().any(|t| t == ty)),
                 }
             }
             Callee::Other(_) => false,
@@ -443,7 +449,7 @@ impl LoggingCalls<'_, '_> {
 fn report_swallowed(
     cx: &Context,
     function: &Function,
-    commit: &crate::Commit,
+    commit: &crate::context::Commit,
     (exit, logged): (TextRange, bool),
     out: &mut Vec<Diagnostic>,
 ) {
@@ -538,8 +544,10 @@ fn is_handle(
         return false;
     }
     let declared = match operand {
-        Operand::Field(base, name) => crate::facts::field_type(cx.ir, function, base, name),
-        other => crate::facts::declared_type(cx.ir, function, other),
+        Operand::Field(base, name) => {
+            crate::semantics::typed::facts::field_type(cx.ir, function, base, name)
+        }
+        other => crate::semantics::typed::facts::declared_type(cx.ir, function, other),
     };
     if let Some(ty) = declared {
         let owned = ty.trim_start_matches('&');
@@ -558,7 +566,7 @@ fn is_handle(
     };
     function.calls.iter().enumerate().any(|(index, _)| {
         let id = CallId(index as u32);
-        let assigned = matches!(crate::facts::chain_result(cx.models, function, id),
+        let assigned = matches!(crate::semantics::typed::facts::chain_result(cx.models, function, id),
             ResultUse::Assigned(b) if b.as_slice() == [Binding::Var(*var)]);
         assigned && yields_handle(cx, function, library, id, depth)
     })
@@ -590,7 +598,7 @@ fn yields_handle(
             if is_handle(cx, function, library, receiver, depth + 1) {
                 return true;
             }
-            match crate::open::base_handle(function, receiver) {
+            match crate::engine::aliases::base_handle(function, receiver) {
                 Operand::Call(base) => matches!(&function.call(base).callee, Callee::Path(path)
                     if library.handle_functions.contains(&crate::models::resolve_rust_path(&path.join("::"), cx.ir))),
                 _ => false,

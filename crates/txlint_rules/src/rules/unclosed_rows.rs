@@ -2,9 +2,9 @@
 
 use txlint_ir::Diagnostic;
 
-use crate::flow::{reported_exits, ExitKind};
-use crate::rows::rows_name;
-use crate::Context;
+use crate::context::Context;
+use crate::engine::flow::{reported_exits, ExitKind};
+use crate::semantics::go::rows::rows_name;
 
 pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     let meta = crate::registry::rule("TX005").expect("registered");

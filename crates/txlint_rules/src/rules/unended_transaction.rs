@@ -4,9 +4,9 @@
 use txlint_ir::ir::{Callee, Function};
 use txlint_ir::Diagnostic;
 
-use crate::flow::{reported_exits, ExitKind};
-use crate::transactions::TxAnalysis;
-use crate::Context;
+use crate::context::Context;
+use crate::engine::flow::{reported_exits, ExitKind};
+use crate::semantics::typed::transactions::TxAnalysis;
 
 pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     if cx.ir.language == txlint_ir::Language::Rust {
@@ -79,10 +79,10 @@ pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
 /// Raw `BEGIN` statements (Go): through a pool, always; on one connection, when some path
 /// ends the transaction and another leaves it open.
 fn check_go_raw(cx: &Context, meta: &'static crate::registry::RuleMeta, out: &mut Vec<Diagnostic>) {
-    use crate::go_raw::RawHandle;
+    use crate::semantics::go::raw::RawHandle;
     for (index, function) in cx.ir.functions.iter().enumerate() {
         let id = txlint_ir::ir::FuncId(index as u32);
-        for begin in crate::go_raw::raw_begins(cx.ir, cx.models, id) {
+        for begin in crate::semantics::go::raw::raw_begins(cx.ir, cx.models, id) {
             let call = function.call(begin.call);
             let handle = &begin.handle_name;
             match (begin.handle, &begin.outcome) {

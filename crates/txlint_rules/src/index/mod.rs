@@ -23,12 +23,12 @@ use rayon::prelude::*;
 use txlint_ir::ir::{Callee, FileIr, FunctionKind};
 use txlint_ir::Language;
 
-use crate::facts::FileFacts;
 use crate::models::Models;
-use crate::python::{Handed, HandedTo, Kind, PyFacts, PySummary};
-use crate::rust_summary::RustSummary;
-use crate::transactions::{FileSummaries, Summary};
-use crate::wrapping::WrapParts;
+use crate::semantics::go::wrapping::WrapParts;
+use crate::semantics::python::{Handed, HandedTo, Kind, PyFacts, PySummary};
+use crate::semantics::rust::summary::RustSummary;
+use crate::semantics::typed::facts::FileFacts;
+use crate::semantics::typed::transactions::{FileSummaries, Summary};
 use crate::Settings;
 
 /// Where a file sits in its project.
@@ -714,7 +714,7 @@ impl ProjectIndex {
         self.python_handed
             .values()
             .flatten()
-            .any(|handed| handed.life == crate::python::HandedLife::LongLived)
+            .any(|handed| handed.life == crate::semantics::python::HandedLife::LongLived)
     }
 
     /// The facts computed for a file while resolving the index (once: they move out).
@@ -947,7 +947,7 @@ fn skeleton(ir: &FileIr, settings: &Settings) -> Exports {
     let models = settings.models().for_language(ir.language);
     let mut exports = Exports {
         go_wrapping: WrapParts::of_file(ir, models),
-        go_handle_globals: crate::transactions::handle_globals_of(ir, models),
+        go_handle_globals: crate::semantics::typed::transactions::handle_globals_of(ir, models),
         ..Exports::default()
     };
     for function in exported_functions(ir) {
@@ -1026,7 +1026,7 @@ fn is_exported(ir: &FileIr, function: &txlint_ir::ir::Function) -> bool {
                     FunctionKind::Literal => false,
                 }
         }
-        Language::Rust => crate::rust_summary::is_free_function(function),
+        Language::Rust => crate::semantics::rust::summary::is_free_function(function),
     }
 }
 
@@ -1036,7 +1036,7 @@ fn is_exported(ir: &FileIr, function: &txlint_ir::ir::Function) -> bool {
 pub struct Precomputed {
     pub(crate) go: Option<(FileSummaries, FileFacts)>,
     pub(crate) python: Option<PyFacts>,
-    pub(crate) rust: Option<crate::rust_summary::RustSummaries>,
+    pub(crate) rust: Option<crate::semantics::rust::summary::RustSummaries>,
 }
 
 /// The exports of one file: the summaries of its top-level functions.
@@ -1048,7 +1048,8 @@ fn exports_of(ir: &FileIr, settings: &Settings, view: &ProjectView) -> (Exports,
     match ir.language {
         Language::Go => {
             exports.go_wrapping = WrapParts::of_file(ir, models);
-            exports.go_handle_globals = crate::transactions::handle_globals_of(ir, models);
+            exports.go_handle_globals =
+                crate::semantics::typed::transactions::handle_globals_of(ir, models);
             let models = &*view.go_models(ir, models);
             let mut summaries = FileSummaries::compute(ir, models, view);
             let facts = FileFacts::compute(ir, models, &summaries);
@@ -1061,7 +1062,7 @@ fn exports_of(ir: &FileIr, settings: &Settings, view: &ProjectView) -> (Exports,
             precomputed.go = Some((summaries, facts));
         }
         Language::Python => {
-            let converted = crate::python::with_imported_receivers(ir, view);
+            let converted = crate::semantics::python::with_imported_receivers(ir, view);
             let ir = converted.as_ref().unwrap_or(ir);
             let facts = PyFacts::compute(ir, models, view);
             for (index, function) in ir.functions.iter().enumerate() {
@@ -1087,7 +1088,7 @@ fn exports_of(ir: &FileIr, settings: &Settings, view: &ProjectView) -> (Exports,
                         ..PySummary::default()
                     });
             }
-            for class in crate::python::request_view_classes(ir, models, view) {
+            for class in crate::semantics::python::request_view_classes(ir, models, view) {
                 exports.python.entry(class).or_default().request_view = true;
             }
             exports.python_handed = facts.handed_out(ir, view);
@@ -1105,7 +1106,8 @@ fn exports_of(ir: &FileIr, settings: &Settings, view: &ProjectView) -> (Exports,
         Language::Rust => {
             let summaries = FileSummaries::compute(ir, models, view);
             let facts = FileFacts::compute(ir, models, &summaries);
-            let rust = crate::rust_summary::RustSummaries::compute(ir, models, &facts, view);
+            let rust =
+                crate::semantics::rust::summary::RustSummaries::compute(ir, models, &facts, view);
             for (index, function) in ir.functions.iter().enumerate() {
                 if let Some(summary) = exported(index)
                     .then(|| rust.of(txlint_ir::ir::FuncId(index as u32)))
@@ -1248,8 +1250,8 @@ impl<'a> ProjectView<'a> {
         &self,
         file: &FileIr,
         models: &Models,
-    ) -> crate::transactions::HandleGlobals {
-        let mut own = crate::transactions::handle_globals_of(file, models);
+    ) -> crate::semantics::typed::transactions::HandleGlobals {
+        let mut own = crate::semantics::typed::transactions::handle_globals_of(file, models);
         let mut imported = HashMap::new();
         if let (Some(place), Language::Go) = (self.place, file.language) {
             if let Some(exports) = self.lookup(&place.own_unit(file), HANDLES) {
@@ -1266,7 +1268,7 @@ impl<'a> ProjectView<'a> {
                 }
             }
         }
-        crate::transactions::HandleGlobals::new(own, imported)
+        crate::semantics::typed::transactions::HandleGlobals::new(own, imported)
     }
 
     /// Whether a unit (a Go import path) is one of the project's.
@@ -1330,7 +1332,7 @@ impl<'a> ProjectView<'a> {
         } else {
             units.push((String::new(), None, own));
         }
-        crate::wrapping::file_models(base, &units)
+        crate::semantics::go::wrapping::file_models(base, &units)
     }
 
     /// The Rust function of another module of the crate a call path names.
@@ -1351,7 +1353,7 @@ impl<'a> ProjectView<'a> {
         &self,
         file: &FileIr,
         callee: &Callee,
-    ) -> Option<crate::facts::Wrapper> {
+    ) -> Option<crate::semantics::typed::facts::Wrapper> {
         let Callee::Path(path) = callee else {
             return None;
         };
@@ -1367,7 +1369,7 @@ impl<'a> ProjectView<'a> {
         };
         file.import_named(path.first()?)?;
         let segments: Vec<&str> = path.iter().map(String::as_str).collect();
-        let dotted = crate::python::resolve(file, &segments);
+        let dotted = crate::semantics::python::resolve(file, &segments);
         let absolute = self.absolute_module(&dotted)?;
         let (module, name) = absolute.rsplit_once('.')?;
         if let Some(summary) = self
@@ -1397,7 +1399,7 @@ impl<'a> ProjectView<'a> {
     /// `from app import models` (see [`PySummary::global`]).
     pub(crate) fn python_global(&self, file: &FileIr, segments: &[&str]) -> Option<&'a Kind> {
         file.import_named(segments.first()?)?;
-        let dotted = crate::python::resolve(file, segments);
+        let dotted = crate::semantics::python::resolve(file, segments);
         let absolute = self.absolute_module(&dotted)?;
         let (module, name) = absolute.rsplit_once('.')?;
         if let Some(kind) = self
@@ -1423,7 +1425,7 @@ impl<'a> ProjectView<'a> {
         if file.import_named(segments[0]).is_none() {
             return false;
         }
-        let dotted = crate::python::resolve(file, segments);
+        let dotted = crate::semantics::python::resolve(file, segments);
         let Some(absolute) = self.absolute_module(&dotted) else {
             return false;
         };
@@ -1454,7 +1456,8 @@ impl<'a> ProjectView<'a> {
             _ => {
                 file.import_named(path.first()?)?;
                 let segments: Vec<&str> = path.iter().map(String::as_str).collect();
-                let absolute = self.absolute_module(&crate::python::resolve(file, &segments))?;
+                let absolute =
+                    self.absolute_module(&crate::semantics::python::resolve(file, &segments))?;
                 let (module, class) = absolute.rsplit_once('.')?;
                 (module.to_string(), class.to_string())
             }
@@ -1508,7 +1511,7 @@ impl<'a> ProjectView<'a> {
     pub fn is_handed_connections(&self) -> bool {
         self.python_handed()
             .iter()
-            .any(|handed| handed.life == crate::python::HandedLife::LongLived)
+            .any(|handed| handed.life == crate::semantics::python::HandedLife::LongLived)
     }
 
     /// A dotted name with its relative prefix (`..app.db`) resolved against this file's

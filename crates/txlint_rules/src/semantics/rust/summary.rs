@@ -10,10 +10,10 @@ use txlint_ir::ir::{
     Binding, Callee, Event, FileIr, FuncId, Function, FunctionKind, Operand, VarId,
 };
 
-use crate::facts::{FileFacts, Wrapper};
+use crate::engine::aliases::aliases_of;
+use crate::index::ProjectView;
 use crate::models::Models;
-use crate::project::ProjectView;
-use crate::transactions::aliases_of;
+use crate::semantics::typed::facts::{FileFacts, Wrapper};
 
 /// Parameter positions as bits: a summary is copied into every file that calls the
 /// function, so it holds no allocation. Positions past 63 are never set (such a
@@ -261,7 +261,7 @@ pub(crate) fn statement_writes(
     function: &Function,
     call: &txlint_ir::ir::Call,
 ) -> bool {
-    crate::rust::writes(models, function, call)
+    crate::semantics::rust::writes(models, function, call)
 }
 
 /// A function being summarised, with what every round of it shares.
@@ -283,7 +283,7 @@ fn summarize(file: &FileIr, models: &Models, own: &Own, summaries: &RustSummarie
             .iter()
             .any(|l| l.is_commit(name) || l.is_rollback(name))
     };
-    let raw = crate::rust::raw_begins(models, file, function, summaries);
+    let raw = crate::semantics::rust::raw_begins(models, file, function, summaries);
     for (position, aliases) in own.aliases.iter().enumerate() {
         let holds = |operand: &Operand| matches!(operand, Operand::Var(v) if aliases.contains(v));
         for call in &function.calls {
@@ -297,7 +297,7 @@ fn summarize(file: &FileIr, models: &Models, own: &Own, summaries: &RustSummarie
                 Callee::Method { receiver, .. } => holds(receiver),
                 _ => false,
             } || call.args.iter().any(holds);
-            if on_param && crate::rust::raw_sql_end(function, call).is_some() {
+            if on_param && crate::semantics::rust::raw_sql_end(function, call).is_some() {
                 summary.raw_ends.set(position, true);
             }
             if let Callee::Method { receiver, name, .. } = &call.callee {

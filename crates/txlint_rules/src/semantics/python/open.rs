@@ -9,9 +9,9 @@ use std::collections::BTreeSet;
 use txlint_ir::ir::{BlockId, CallId, Callee, Event, FuncId, Function, Operand};
 use txlint_ir::TextRange;
 
-use crate::flow::{self, Effect, ExitPolicy, Resource, ResourceModel};
-use crate::python::{resolve, ConnectionModel, Kind, Mode};
-use crate::Context;
+use crate::context::Context;
+use crate::engine::flow::{self, Effect, ExitPolicy, Resource, ResourceModel};
+use crate::semantics::python::{resolve, ConnectionModel, Kind, Mode};
 
 /// A call made while a transaction may be open.
 pub(crate) struct PyOpenCall {

@@ -9,10 +9,12 @@ use txlint_ir::ir::{
 };
 use txlint_ir::TextRange;
 
-use crate::facts::{Begin, FileFacts, Wrapper};
-use crate::flow::{self, Effect, ExitPolicy, Outcome, Resource, ResourceModel};
+use crate::engine::aliases::aliases_of;
+use crate::engine::flow::{self, Effect, ExitPolicy, Outcome, Resource, ResourceModel};
+use crate::index::ProjectView;
 use crate::models::{BeginResults, Models};
-use crate::project::ProjectView;
+use crate::semantics::typed::facts::{Begin, FileFacts, Wrapper};
+use crate::semantics::{functions_by_name, resolve_by_name};
 
 const GO_BUILTINS: &[&str] = &[
     "append", "cap", "clear", "close", "complex", "copy", "delete", "imag", "len", "make", "max",
@@ -139,24 +141,24 @@ impl FileSummaries {
                         return None;
                     }
                     let handle =
-                        handle_globals.text(models, &crate::open::base_handle(function, receiver))?;
+                        handle_globals.text(models, &crate::engine::aliases::base_handle(function, receiver))?;
                     Some(GlobalStatement {
-                        call: crate::blocking::shown_go_callee(function, &call.callee)
+                        call: crate::semantics::blocking::shown_go_callee(function, &call.callee)
                             .unwrap_or_else(|| format!("{handle}.{name}")),
                         handle,
                         function: function.name.clone(),
                     })
                 });
-                let built = crate::blocking::constructed_vars(function);
+                let built = crate::semantics::blocking::constructed_vars(function);
                 let blocks = function.calls.iter().find_map(|call| {
-                    let what = crate::blocking::go_blocking_call(
+                    let what = crate::semantics::blocking::go_blocking_call(
                         file,
                         function,
                         &built,
                         &call.callee,
                         &models.blocking,
                     )?;
-                    Some((crate::blocking::shown_go_callee(function, &call.callee)?, what))
+                    Some((crate::semantics::blocking::shown_go_callee(function, &call.callee)?, what))
                 });
                 Summary {
                     ends,
@@ -371,7 +373,7 @@ pub(crate) fn handle_globals_of(file: &FileIr, models: &Models) -> BTreeSet<Stri
     for global in &file.globals {
         if crate::models::listed(
             &models.statements.handle_types,
-            &crate::rows::conventional_type(file, &global.ty),
+            &crate::semantics::go::rows::conventional_type(file, &global.ty),
         ) {
             found.insert(global.name.clone());
         }
@@ -395,7 +397,7 @@ pub(crate) fn handle_globals_of(file: &FileIr, models: &Models) -> BTreeSet<Stri
             }
             let written = format!(
                 "{}.{name}",
-                crate::rows::conventional_qualifier(file, qualifier)
+                crate::semantics::go::rows::conventional_qualifier(file, qualifier)
             );
             if !constructors.iter().any(|c| **c == written) {
                 continue;
@@ -417,50 +419,6 @@ fn external_key(callee: &Callee) -> Option<Vec<String>> {
         Callee::Method { name, .. } => Some(vec![".".to_string(), name.clone()]),
         Callee::Other(_) => None,
     }
-}
-
-/// The file's functions and methods by name (methods by their own short name), for
-/// calls to resolve.
-pub(crate) fn functions_by_name(file: &FileIr) -> HashMap<String, Vec<FuncId>> {
-    let mut by_name: HashMap<String, Vec<FuncId>> = HashMap::new();
-    for (index, function) in file.functions.iter().enumerate() {
-        let name = match function.kind {
-            FunctionKind::Function => function.name.as_str(),
-            FunctionKind::Method => function.name.rsplit('.').next().unwrap_or(&function.name),
-            FunctionKind::Literal => continue,
-        };
-        by_name
-            .entry(name.to_string())
-            .or_default()
-            .push(FuncId(index as u32));
-    }
-    by_name
-}
-
-/// The function a call refers to — `helper(…)` or `recv.helper(…)` — when its name
-/// identifies exactly one function (or method) of the file.
-pub(crate) fn resolve_by_name(
-    by_name: &HashMap<String, Vec<FuncId>>,
-    file: &FileIr,
-    callee: &Callee,
-) -> Option<FuncId> {
-    let (name, want_method) = match callee {
-        // Rust's `self.helper(…)` of the same `impl` is lowered as the path `Type::helper`.
-        Callee::Path(path) if path.len() == 1 => (
-            &path[0],
-            file.language == txlint_ir::Language::Rust && path[0].contains("::"),
-        ),
-        Callee::Method { name, .. } => (name, true),
-        _ => return None,
-    };
-    let mut candidates = by_name
-        .get(name)?
-        .iter()
-        .copied()
-        .filter(|&id| (file.function(id).kind == FunctionKind::Method) == want_method);
-    // The one candidate, or none when the name is ambiguous.
-    let only = candidates.next()?;
-    candidates.next().is_none().then_some(only)
 }
 
 /// For each parameter of `id`, whether the function calls it as a function: `f()` in its
@@ -754,32 +712,6 @@ fn zero_guard(function: &Function, begin: CallId) -> Option<VarId> {
             }
             _ => None,
         })
-}
-
-/// `var` and the local variables it is copied into (`t := tx`), transitively.
-pub(crate) fn aliases_of(function: &Function, var: VarId) -> Vec<VarId> {
-    let mut aliases = vec![var];
-    loop {
-        let before = aliases.len();
-        for event in function.events() {
-            if let Event::Assign {
-                targets, values, ..
-            } = event
-            {
-                for (target, value) in targets.iter().zip(values) {
-                    if let (Binding::Var(t), Operand::Var(v)) = (target, value) {
-                        let local = matches!(function.var(*t).kind, VarKind::Local);
-                        if local && aliases.contains(v) && !aliases.contains(t) {
-                            aliases.push(*t);
-                        }
-                    }
-                }
-            }
-        }
-        if aliases.len() == before {
-            return aliases;
-        }
-    }
 }
 
 /// How events affect a value held in local variables (a transaction, a rows cursor):

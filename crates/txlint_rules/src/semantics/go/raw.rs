@@ -13,9 +13,9 @@
 use txlint_ir::ir::{Binding, CallId, Callee, Event, FileIr, FuncId, Function, Operand, ResultUse};
 use txlint_ir::TextRange;
 
-use crate::flow::{self, Effect, Outcome, Resource, ResourceModel};
+use crate::engine::flow::{self, Effect, Outcome, Resource, ResourceModel};
 use crate::models::{listed, Models};
-use crate::rows::{conventional_qualifier, conventional_type};
+use crate::semantics::go::rows::{conventional_qualifier, conventional_type};
 
 /// The kind of handle a raw statement runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -128,7 +128,7 @@ pub(crate) fn handle_kind(
         Operand::Field(base, name) => typed(
             file,
             models,
-            crate::facts::field_type(file, function, base, name)?,
+            crate::semantics::typed::facts::field_type(file, function, base, name)?,
         ),
         Operand::Global(name) => typed(file, models, file.global_type(name)?),
         Operand::Call(id) => call_kind(file, models, function, *id, depth),
@@ -179,7 +179,7 @@ pub(crate) fn raw_begins(file: &FileIr, models: &Models, function_id: FuncId) ->
         let Some((receiver, sql)) = statement(models, function, call) else {
             continue;
         };
-        let effect = crate::sql_control::effect(&sql);
+        let effect = crate::engine::sql_control::effect(&sql);
         if effect.ends_open.is_some() {
             ends[index] = Some(receiver);
         }
@@ -187,7 +187,7 @@ pub(crate) fn raw_begins(file: &FileIr, models: &Models, function_id: FuncId) ->
             begins.push((CallId(index as u32), receiver));
         }
     }
-    if begins.len() > crate::facts::MAX_BEGINS_PER_FUNCTION {
+    if begins.len() > crate::semantics::typed::facts::MAX_BEGINS_PER_FUNCTION {
         return found;
     }
     for (id, receiver) in begins {
@@ -290,7 +290,7 @@ impl RawModel<'_> {
         };
         inner.calls.iter().any(|call| {
             let ends = statement(self.models, inner, call).is_some_and(|(receiver, sql)| {
-                captured(receiver) && crate::sql_control::effect(&sql).ends_open.is_some()
+                captured(receiver) && crate::engine::sql_control::effect(&sql).ends_open.is_some()
             });
             ends || call.args.iter().any(captured)
         })

@@ -5,17 +5,19 @@
 //! calls run while a guard is open (TX007, TX009). Raw `BEGIN` statements are separate
 //! resources (TX002).
 
+pub(crate) mod summary;
+
 use txlint_ir::ir::{Callee, Event, FileIr, FuncId, Function, Operand, ResultUse, VarId};
 use txlint_ir::TextRange;
 
-use crate::facts::{Begin, FileFacts};
-use crate::flow::{self, Effect, ExitPolicy, Outcome, Resource, ResourceModel};
+use crate::engine::aliases::aliases_of;
+use crate::engine::flow::{self, Effect, ExitPolicy, Outcome, Resource, ResourceModel};
 use crate::models::Models;
-use crate::rust_summary::RustSummaries;
-use crate::transactions::aliases_of;
+use crate::semantics::rust::summary::RustSummaries;
+use crate::semantics::typed::facts::{Begin, FileFacts};
 
 /// The same record as a Go transaction's: the begin, the guard, and its outcome.
-pub(crate) type GuardAnalysis = crate::transactions::TxAnalysis;
+pub(crate) type GuardAnalysis = crate::semantics::typed::transactions::TxAnalysis;
 
 /// The variable a begin's guard is bound to: `let mut tx = pool.begin().await?;` lowers to
 /// an assignment from the begin call (possibly through `?`/`.unwrap()` links).
@@ -46,7 +48,7 @@ pub(crate) fn bound_var(
             })
         })
         .or_else(
-            || match crate::facts::chain_result(models, function, call) {
+            || match crate::semantics::typed::facts::chain_result(models, function, call) {
                 txlint_ir::ir::ResultUse::Assigned(bindings) => match bindings.first() {
                     Some(txlint_ir::ir::Binding::Var(v)) => Some(*v),
                     _ => None,
@@ -144,7 +146,7 @@ impl GuardModel<'_> {
     /// Whether a call runs a statement on the guard: `….execute(&mut *tx)` or
     /// `tx.execute(sql, params)`.
     pub fn is_statement(&self, call: &txlint_ir::ir::Call) -> bool {
-        crate::rust_summary::statement_through(self.models, call, |a| self.is_alias(a))
+        crate::semantics::rust::summary::statement_through(self.models, call, |a| self.is_alias(a))
     }
 
     /// Whether a statement on the guard writes.
@@ -486,7 +488,7 @@ fn statement_connection(call: &txlint_ir::ir::Call) -> Option<VarId> {
 /// Whether the call's SQL ends the transaction open before it (`COMMIT`, `ROLLBACK`, and
 /// the end of `COMMIT; BEGIN`), `Some(true)` for a commit.
 pub(crate) fn raw_sql_end(function: &Function, call: &txlint_ir::ir::Call) -> Option<bool> {
-    sql_of(function, call).and_then(|sql| crate::sql_control::effect(&sql).ends_open)
+    sql_of(function, call).and_then(|sql| crate::engine::sql_control::effect(&sql).ends_open)
 }
 
 /// Whether a call ends a raw transaction: its own SQL, or a function of the crate that
@@ -644,7 +646,7 @@ pub(crate) fn raw_begins(
 ) -> Vec<RawBegin> {
     let begins = all_raw_begins(models, file, function, helpers);
     // Each analysis walks the function: past the limit, none (see `crowded_by_raw_begins`).
-    if begins.len() > crate::facts::MAX_BEGINS_PER_FUNCTION {
+    if begins.len() > crate::semantics::typed::facts::MAX_BEGINS_PER_FUNCTION {
         return Vec::new();
     }
     let params: Vec<VarId> = function
@@ -689,8 +691,9 @@ pub(crate) fn raw_begins(
             if *open == id {
                 return false;
             }
-            let own = crate::rust_summary::statement_through(models, call, on_connection)
-                && writes(models, function, call);
+            let own =
+                crate::semantics::rust::summary::statement_through(models, call, on_connection)
+                    && writes(models, function, call);
             own || helpers.callee(file, &call.callee).is_some_and(|h| {
                 call.args
                     .iter()
@@ -749,7 +752,8 @@ pub(crate) fn crowded_by_raw_begins(
         .iter()
         .enumerate()
         .filter(|(_, f)| {
-            all_raw_begins(models, file, f, helpers).len() > crate::facts::MAX_BEGINS_PER_FUNCTION
+            all_raw_begins(models, file, f, helpers).len()
+                > crate::semantics::typed::facts::MAX_BEGINS_PER_FUNCTION
         })
         .map(|(index, _)| FuncId(index as u32))
         .collect()
@@ -770,7 +774,7 @@ fn raw_begin_calls(models: &Models, function: &Function) -> Vec<txlint_ir::ir::C
         let Some(sql) = sql_of(function, call) else {
             continue;
         };
-        if crate::sql_control::effect(&sql).leaves_open {
+        if crate::engine::sql_control::effect(&sql).leaves_open {
             found.push(txlint_ir::ir::CallId(index as u32));
         }
     }

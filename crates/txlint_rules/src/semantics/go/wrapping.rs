@@ -14,9 +14,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use txlint_ir::ir::{Callee, FileIr, FunctionKind, Operand, Terminator, VarId};
 
-use crate::facts::LibraryId;
+use crate::engine::aliases::aliases_of;
 use crate::models::{CommitReturns, CommitSpec, Library, MethodSet, Models};
-use crate::transactions::aliases_of;
+use crate::semantics::typed::facts::LibraryId;
 
 /// What a package's declarations say about the transactions its types may wrap. Only
 /// syntax and the shipped models: it is the same in every round of the project index.

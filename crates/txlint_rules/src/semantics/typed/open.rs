@@ -3,8 +3,9 @@
 
 use txlint_ir::ir::{Binding, CallId, Callee, Event, FileIr, FuncId, Function, Operand, VarId};
 
+use crate::engine::aliases::base_handle;
 use crate::models::Models;
-use crate::transactions::TxAnalysis;
+use crate::semantics::typed::transactions::TxAnalysis;
 
 /// A call made while a transaction is open, and the handle the transaction came from,
 /// in the terms of the function the call is in.
@@ -13,18 +14,6 @@ pub(crate) struct OpenCall {
     pub call: CallId,
     /// The handle the transaction was begun on (`s.db`, `db`, `config.DB`), if known.
     pub origin: Option<Operand>,
-}
-
-/// Follows receivers through call chains: `s.db.WithContext(ctx).Where(…)` → `s.db`.
-pub(crate) fn base_handle(function: &Function, operand: &Operand) -> Operand {
-    let mut current = operand;
-    while let Operand::Call(id) = current {
-        match &function.call(*id).callee {
-            Callee::Method { receiver, .. } => current = receiver,
-            _ => break,
-        }
-    }
-    current.clone()
 }
 
 pub(crate) fn open_calls(

@@ -13,7 +13,7 @@ use txlint_ir::ir::{
 };
 
 use crate::models::{BeginResults, Library, Models};
-use crate::transactions::FileSummaries;
+use crate::semantics::typed::transactions::FileSummaries;
 
 /// A library, by index into [`Models::libraries`].
 pub(crate) type LibraryId = usize;
@@ -237,7 +237,7 @@ fn wrapper(
         .iter()
         .position(|l| l.project_wrapper && l.is_tx_type(declared, file))?;
     let begin = begun.iter().find_map(|(v, begin)| {
-        let copies = crate::transactions::aliases_of(function, *v);
+        let copies = crate::engine::aliases::aliases_of(function, *v);
         let placed = function.events().any(|event| {
             matches!(event, Event::Assign { targets, values, .. }
             if targets.iter().zip(values).any(|(target, value)| {
@@ -261,7 +261,7 @@ fn begun_on_parameter(function: &Function, begin: &Begin) -> Option<usize> {
     let Callee::Method { receiver, .. } = &function.call(begin.call).callee else {
         return None;
     };
-    match crate::open::base_handle(function, receiver) {
+    match crate::engine::aliases::base_handle(function, receiver) {
         Operand::Var(v) => function.params.iter().position(|&p| p == v),
         _ => None,
     }

@@ -3,6 +3,8 @@
 //! module globals; helper summaries; and the connection model the engine runs for the
 //! Python rules.
 
+pub(crate) mod open;
+
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use txlint_ir::ir::{
@@ -11,9 +13,9 @@ use txlint_ir::ir::{
 };
 use txlint_ir::TextRange;
 
-use crate::flow::{Effect, ResourceModel};
+use crate::engine::flow::{Effect, ResourceModel};
+use crate::index::ProjectView;
 use crate::models::{ContextExit, Implicit, Models};
-use crate::project::ProjectView;
 
 /// More passes than any chain of helpers in one file needs (see [`PyFacts::compute`]).
 const MAX_PASSES: usize = 16;
@@ -404,7 +406,7 @@ pub(crate) struct PyFacts {
     declared: Declared,
     /// Per function, on first use: what each call's SQL text does to the transaction
     /// (see [`PyFacts::sql_effect`]).
-    sql_effects: Vec<std::sync::OnceLock<Vec<Option<crate::sql_control::Effect>>>>,
+    sql_effects: Vec<std::sync::OnceLock<Vec<Option<crate::engine::sql_control::Effect>>>>,
 }
 
 /// Resolves a dotted name through the file's imports: `ConnectionPool` imported from
@@ -443,13 +445,12 @@ fn resolve_annotation(file: &FileIr, annotation: &str) -> String {
 
 impl PyFacts {
     pub fn compute(file: &FileIr, models: &Models, project: &ProjectView) -> PyFacts {
-        let by_name = crate::transactions::functions_by_name(file);
+        let by_name = crate::semantics::functions_by_name(file);
         let mut external = HashMap::new();
         for function in &file.functions {
             for call in &function.calls {
                 if let Callee::Path(path) = &call.callee {
-                    if crate::transactions::resolve_by_name(&by_name, file, &call.callee).is_none()
-                    {
+                    if crate::semantics::resolve_by_name(&by_name, file, &call.callee).is_none() {
                         if let Some(summary) = project.python_function(file, &call.callee) {
                             external.insert(path.clone(), summary.clone());
                         }
@@ -574,12 +575,12 @@ impl PyFacts {
         id: FuncId,
         function: &Function,
         call: &txlint_ir::ir::Call,
-    ) -> Option<crate::sql_control::Effect> {
+    ) -> Option<crate::engine::sql_control::Effect> {
         let effects = self.sql_effects.get(id.index())?.get_or_init(|| {
             function
                 .calls
                 .iter()
-                .map(|c| sql_text(function, c).map(|sql| crate::sql_control::effect(&sql)))
+                .map(|c| sql_text(function, c).map(|sql| crate::engine::sql_control::effect(&sql)))
                 .collect()
         });
         // The call's index among the function's calls, from where it sits in them.
@@ -588,7 +589,7 @@ impl PyFacts {
         let index = offset / std::mem::size_of::<txlint_ir::ir::Call>();
         match function.calls.get(index) {
             Some(found) if std::ptr::eq(found, call) => *effects.get(index)?,
-            _ => sql_text(function, call).map(|sql| crate::sql_control::effect(&sql)),
+            _ => sql_text(function, call).map(|sql| crate::engine::sql_control::effect(&sql)),
         }
     }
 
@@ -1247,7 +1248,7 @@ impl PyFacts {
 
     /// The file's function a call refers to: `helper(...)` or `self.helper(...)`.
     pub fn resolve_call(&self, file: &FileIr, callee: &Callee) -> Option<FuncId> {
-        crate::transactions::resolve_by_name(&self.by_name, file, callee)
+        crate::semantics::resolve_by_name(&self.by_name, file, callee)
     }
 
     /// The summary of the function a call refers to: the file's own, else another
@@ -2192,8 +2193,8 @@ fn transaction_scopes(
             continue;
         };
         let target = connection_of(function, kinds, receiver);
-        for control in crate::sql_control::controls(&sql) {
-            use crate::sql_control::Control;
+        for control in crate::engine::sql_control::controls(&sql) {
+            use crate::engine::sql_control::Control;
             match control {
                 Control::Begin => begun.push(target.clone()),
                 Control::Commit | Control::Rollback => ended.push(target.clone()),
@@ -3055,10 +3056,10 @@ fn holders(
         // A long-lived holder's local copies (`conn = self.conn`) are the same
         // connection: statements on them run on it.
         let aliases = match operand {
-            Operand::Var(v) => crate::transactions::aliases_of(function, *v),
+            Operand::Var(v) => crate::engine::aliases::aliases_of(function, *v),
             _ => copies_of(function, operand)
                 .into_iter()
-                .flat_map(|v| crate::transactions::aliases_of(function, v))
+                .flat_map(|v| crate::engine::aliases::aliases_of(function, v))
                 .collect(),
         };
         let context = context_of(
@@ -3425,10 +3426,12 @@ impl PyFacts {
             })
         });
         summary.blocks = function.calls.iter().find_map(|call| {
-            crate::blocking::python_blocking_call(file, models, function, call).or_else(|| {
-                self.callee_summary(file, &call.callee)
-                    .and_then(|helper| helper.blocks.clone())
-            })
+            crate::semantics::blocking::python_blocking_call(file, models, function, call).or_else(
+                || {
+                    self.callee_summary(file, &call.callee)
+                        .and_then(|helper| helper.blocks.clone())
+                },
+            )
         });
         // Methods are left out: a base class's `raise NotImplementedError` says nothing
         // of the override a call reaches.
@@ -3815,7 +3818,7 @@ impl ConnectionModel<'_> {
                     !texts.is_empty()
                         && texts
                             .iter()
-                            .all(|sql| crate::sql_control::touches_no_table(sql))
+                            .all(|sql| crate::engine::sql_control::touches_no_table(sql))
                 })
         {
             return false;

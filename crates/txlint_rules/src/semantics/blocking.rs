@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use txlint_ir::ir::{Binding, Callee, FileIr, Function, Operand, ResultUse, VarId};
 
 use crate::models::{listed, Blocking, Models};
-use crate::python::resolve;
+use crate::semantics::python::resolve;
 
 /// What a blocking call does ("makes an HTTP request"), if it is one.
 pub(crate) fn go_blocking_call(

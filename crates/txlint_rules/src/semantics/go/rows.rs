@@ -13,11 +13,12 @@ use txlint_ir::ir::{
     VarKind,
 };
 
-use crate::facts::{field_type, FileFacts};
-use crate::flow::{self, Outcome, Resource};
+use crate::engine::aliases::aliases_of;
+use crate::engine::flow::{self, Outcome, Resource};
 use crate::models::{listed, Models};
-use crate::transactions::{aliases_of, FileSummaries, HolderModel};
-use crate::wrapping::WrapParts;
+use crate::semantics::go::wrapping::WrapParts;
+use crate::semantics::typed::facts::{field_type, FileFacts};
+use crate::semantics::typed::transactions::{FileSummaries, HolderModel};
 
 pub(crate) struct RowsAnalysis {
     pub function: FuncId,
@@ -52,7 +53,7 @@ fn runner_of(function: &Function, models: &Models, receiver: &Operand) -> Operan
             Callee::Method { receiver, name, .. } => {
                 let call = function.call(*id);
                 if listed(&models.rows.runner_methods, name) && call.args.len() == 1 {
-                    return crate::open::base_handle(function, &call.args[0]);
+                    return crate::engine::aliases::base_handle(function, &call.args[0]);
                 }
                 current = receiver;
             }
@@ -91,13 +92,14 @@ fn closed_with_transaction(
                 .and_then(|owner| package.tx_field(owner.trim_start_matches('*'), name))
                 .is_some_and(closing);
             elsewhere
-                || crate::facts::field_type(file, function, base, name).is_some_and(|ty| {
-                    models
-                        .libraries
-                        .iter()
-                        .position(|l| l.is_tx_type(ty, file))
-                        .is_some_and(closing)
-                })
+                || crate::semantics::typed::facts::field_type(file, function, base, name)
+                    .is_some_and(|ty| {
+                        models
+                            .libraries
+                            .iter()
+                            .position(|l| l.is_tx_type(ty, file))
+                            .is_some_and(closing)
+                    })
         }
         _ => false,
     };
