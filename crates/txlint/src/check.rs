@@ -286,8 +286,9 @@ pub fn run(args: &CheckArgs) -> Result<u8> {
         })?;
     } else {
         // The rules enabled for some checked file (or, with no file, by the defaults).
-        let enabled_rules: Vec<_> = RULES
+        let enabled_rules: Vec<&txlint_rules::RuleMeta> = RULES
             .iter()
+            .copied()
             .filter(|r| match targets.is_empty() {
                 false => targets
                     .iter()

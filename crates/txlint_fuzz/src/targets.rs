@@ -312,7 +312,7 @@ fn render(
     )];
     let mut diagnostics = diagnostics.to_vec();
     diagnostics.sort_by(|a, b| (a.file, a.sort_key()).cmp(&(b.file, b.sort_key())));
-    let enabled: Vec<_> = RULES.iter().collect();
+    let enabled: Vec<_> = RULES.to_vec();
     let report = Report {
         tool_version: "fuzz",
         files: &files,

@@ -9,15 +9,15 @@ use txlint_ir::ir::{CallId, Callee, FileIr, FuncId, Function, Operand};
 use txlint_ir::{Diagnostic, FileId, Label, Language, TextRange};
 
 use crate::index::ProjectView;
+use crate::meta::RuleMeta;
 use crate::models::{CommitReturns, Models};
-use crate::registry::RuleMeta;
 use crate::semantics::go::rows::{self, RowsAnalysis};
 use crate::semantics::python::{self, open as python_open};
 use crate::semantics::rust::{self, summary as rust_summary};
 use crate::semantics::typed::facts::{operand_library, FileFacts};
 use crate::semantics::typed::open::{self, OpenCall};
 use crate::semantics::typed::transactions::{FileSummaries, TxAnalysis};
-use crate::Settings;
+use crate::settings::Settings;
 
 /// What a rule sees of a file.
 pub(crate) struct Context<'a> {

@@ -132,7 +132,7 @@ impl Fixture {
             diagnostics,
             suppressed: Vec::new(),
             notifications,
-            enabled_rules: RULES.iter().collect(),
+            enabled_rules: RULES.to_vec(),
         }
     }
 

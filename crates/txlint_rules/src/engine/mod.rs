@@ -6,3 +6,9 @@
 pub(crate) mod aliases;
 pub(crate) mod flow;
 pub mod sql_control;
+
+/// The most transaction begins one function may have for them to be analysed. Each
+/// begin's analysis walks the rest of the function, so the work grows with the square
+/// of their number: generated or pasted code with thousands of begins in one body would
+/// take seconds per file. Real functions have a handful.
+pub const MAX_BEGINS_PER_FUNCTION: usize = 200;

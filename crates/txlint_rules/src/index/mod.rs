@@ -29,7 +29,7 @@ use crate::semantics::python::{Handed, HandedTo, Kind, PyFacts, PySummary};
 use crate::semantics::rust::summary::RustSummary;
 use crate::semantics::typed::facts::FileFacts;
 use crate::semantics::typed::transactions::{FileSummaries, Summary};
-use crate::Settings;
+use crate::settings::Settings;
 
 /// Where a file sits in its project.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]

@@ -1,19 +1,17 @@
-//! One module per rule. Each exposes `check(cx, out)`, registered in `registry.rs`.
+//! One module per rule, named after the rule. Each has `check(cx, out)`, registered in
+//! `registry.rs`, and reads what the semantics computed through `Context`.
 
-pub(crate) mod blocking_call;
-pub(crate) mod deferred_commit;
-pub(crate) mod django_atomic;
-pub(crate) mod nested_acquire;
-pub(crate) mod python_connections;
-pub(crate) mod python_explicit;
-pub(crate) mod python_nested_acquire;
-pub(crate) mod python_open_rules;
-pub(crate) mod rollback_not_deferred;
-pub(crate) mod rust_rules;
-pub(crate) mod swallowed_panic;
-pub(crate) mod transaction_bypass;
-pub(crate) mod unbounded_pool;
-pub(crate) mod unchecked_begin;
-pub(crate) mod unchecked_commit;
-pub(crate) mod unclosed_rows;
-pub(crate) mod unended_transaction;
+pub(crate) mod blocking_call_in_transaction; // TX009
+pub(crate) mod connection_left_in_transaction; // TX004
+pub(crate) mod deferred_commit; // TX006
+pub(crate) mod lost_write; // TX011
+pub(crate) mod nested_acquire; // TX013
+pub(crate) mod rollback_not_deferred; // TX012
+pub(crate) mod swallowed_db_error; // TX003
+pub(crate) mod swallowed_panic; // TX014
+pub(crate) mod transaction_bypass; // TX007
+pub(crate) mod unbounded_pool; // TX010
+pub(crate) mod unchecked_begin; // TX008
+pub(crate) mod unchecked_commit; // TX001
+pub(crate) mod unclosed_rows; // TX005
+pub(crate) mod unended_transaction; // TX002

@@ -6,10 +6,14 @@ use txlint_ir::Diagnostic;
 
 use crate::context::Context;
 use crate::engine::flow::reported_exits;
-use crate::rules::unended_transaction::transaction_name;
+use crate::meta::{rule_meta, RuleMeta};
+use crate::semantics::typed::transactions::transaction_name;
+
+/// TX012 rollback-not-deferred.
+pub(crate) static RULE: RuleMeta = rule_meta!("TX012", "rollback-not-deferred", Warning, [Go]);
 
 pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
-    let meta = crate::registry::rule("TX012").expect("registered");
+    let meta = &RULE;
     for analysis in &cx.transactions {
         let outcome = &analysis.outcome;
         // One finding per root cause: a leak on a normal path is TX002's; a transaction

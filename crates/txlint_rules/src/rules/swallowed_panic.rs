@@ -9,12 +9,16 @@ use txlint_ir::ir::{
 use txlint_ir::{Diagnostic, Language, TextRange};
 
 use crate::context::Context;
+use crate::meta::{rule_meta, RuleMeta};
+
+/// TX014 swallowed-panic.
+pub(crate) static RULE: RuleMeta = rule_meta!("TX014", "swallowed-panic", Warning, [Go]);
 
 pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     if cx.ir.language != Language::Go {
         return;
     }
-    let meta = crate::registry::rule("TX014").expect("registered");
+    let meta = &RULE;
     for (index, (function, facts)) in cx.ir.functions.iter().zip(&cx.facts.functions).enumerate() {
         let Some(begin) = facts.begins.first() else {
             continue;

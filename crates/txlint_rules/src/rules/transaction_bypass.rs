@@ -6,16 +6,22 @@ use txlint_ir::Diagnostic;
 
 use crate::context::Context;
 use crate::engine::aliases::base_handle;
+use crate::meta::{rule_meta, RuleMeta};
 use crate::models::listed;
+use crate::semantics::rust::open::{open_calls, path_text};
+
+/// TX007 transaction-bypass.
+pub(crate) static RULE: RuleMeta =
+    rule_meta!("TX007", "transaction-bypass", Error, [Go, Python, Rust]);
 
 pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     if cx.ir.language == txlint_ir::Language::Rust {
-        return crate::rules::rust_rules::check_bypass(cx, out);
+        return check_rust(cx, out);
     }
     if cx.ir.language == txlint_ir::Language::Python {
-        return crate::rules::python_open_rules::check_bypass(cx, out);
+        return check_python(cx, out);
     }
-    let meta = crate::registry::rule("TX007").expect("registered");
+    let meta = &RULE;
     let is_global_handle = |operand: &Operand| {
         cx.summaries
             .handle_globals
@@ -99,7 +105,7 @@ fn report_helper(
     else {
         return;
     };
-    let meta = crate::registry::rule("TX007").expect("registered");
+    let meta = &RULE;
     let callee = cx.display(function, &Operand::Call(id));
     out.push(
         cx.diagnostic(
@@ -171,5 +177,67 @@ fn is_subquery(cx: &Context, function: &Function, call: CallId) -> bool {
             ResultUse::Argument(_) => return true,
             _ => return false,
         }
+    }
+}
+
+fn check_rust(cx: &Context, out: &mut Vec<Diagnostic>) {
+    let meta = &RULE;
+    for (function, id, origin) in open_calls(cx) {
+        let Some(origin) = origin else {
+            continue;
+        };
+        let call = function.call(id);
+        let shown = cx.display(function, &origin);
+        // A function of the crate handed the pool that runs statements on it.
+        if let Some(helper) = cx.rust_summaries().callee(cx.ir, &call.callee) {
+            let through = call
+                .args
+                .iter()
+                .enumerate()
+                .any(|(i, a)| *a == origin && helper.statements_at(i));
+            if through {
+                let name = path_text(&call.callee);
+                out.push(
+                    cx.diagnostic(meta, function, call.range, format!("`{name}` runs statements on `{shown}` outside the open transaction"))
+                        .primary_label("runs on the pool, not on the transaction")
+                        .help("pass the transaction to the function instead of the pool (`&mut tx`)")
+                        .note("the pool hands out another connection: the statement commits on its own and can wait on the transaction's locks")
+                        .build(),
+                );
+            }
+            continue;
+        }
+        let Callee::Method { name, .. } = &call.callee else {
+            continue;
+        };
+        if !cx.models.executors.methods.contains(name) || !call.args.contains(&origin) {
+            continue;
+        }
+        out.push(
+            cx.diagnostic(meta, function, call.range, format!("`{name}` runs on `{shown}` outside the open transaction"))
+                .primary_label("runs on the pool, not on the transaction")
+                .help("pass the transaction as the executor (`&mut *tx`)")
+                .note("the pool hands out another connection: the statement commits on its own and can wait on the transaction's locks")
+                .build(),
+        );
+    }
+}
+
+fn check_python(cx: &Context, out: &mut Vec<Diagnostic>) {
+    let meta = &RULE;
+    for open in cx.python_open_calls() {
+        let Some((receiver, name)) = crate::semantics::python::open::pool_bypass(cx, open) else {
+            continue;
+        };
+        let function = cx.function(open.function);
+        let call = function.call(open.call);
+        let shown = cx.display(function, receiver);
+        out.push(
+            cx.diagnostic(meta, function, call.range, format!("`{shown}.{name}` runs outside the open transaction"))
+                .primary_label("runs on the pool, not on the transaction's connection")
+                .help("run it on the connection (or session) the transaction belongs to")
+                .note("the pool hands out another connection: the statement commits on its own and can wait on the transaction's locks")
+                .build(),
+        );
     }
 }

@@ -16,12 +16,20 @@ use txlint_ir::ir::{ResultUse, VarId, VarKind};
 use txlint_ir::Diagnostic;
 
 use crate::context::Context;
+use crate::meta::{rule_meta, RuleMeta};
 use crate::models::{listed, Pools};
+
+/// TX010 unbounded-pool.
+pub(crate) static RULE: RuleMeta = rule_meta!("TX010", "unbounded-pool", Warning, [Go]);
+
+/// TX010 is a package-level rule: a file's pools are gathered by [`file_facts`] and
+/// reported by `check_package` when no file of the package bounds its pools.
+pub(crate) fn check(_cx: &Context, _out: &mut Vec<Diagnostic>) {}
 
 /// What one file says about pools: opens that are findings unless the package bounds
 /// its pools somewhere, and whether this file does.
 pub(crate) fn file_facts(cx: &Context) -> (Vec<Diagnostic>, bool) {
-    let meta = crate::registry::rule("TX010").expect("registered");
+    let meta = &RULE;
     let pools = &cx.models.pools;
     let mut opens = Vec::new();
     let mut bounds = false;

@@ -4,10 +4,14 @@ use txlint_ir::ir::{Binding, Callee, ResultUse};
 use txlint_ir::Diagnostic;
 
 use crate::context::Context;
+use crate::meta::{rule_meta, RuleMeta};
 use crate::models::BeginResults;
 
+/// TX008 unchecked-begin.
+pub(crate) static RULE: RuleMeta = rule_meta!("TX008", "unchecked-begin", Warning, [Go]);
+
 pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
-    let meta = crate::registry::rule("TX008").expect("registered");
+    let meta = &RULE;
     for (function, facts) in cx.ir.functions.iter().zip(&cx.facts.functions) {
         for begin in &facts.begins {
             let call = function.call(begin.call);

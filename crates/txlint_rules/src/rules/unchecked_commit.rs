@@ -9,7 +9,11 @@ use txlint_ir::ir::{
 use txlint_ir::{Diagnostic, Language, TextRange};
 
 use crate::context::Context;
+use crate::meta::{rule_meta, RuleMeta};
 use crate::models::CommitReturns;
+
+/// TX001 unchecked-commit.
+pub(crate) static RULE: RuleMeta = rule_meta!("TX001", "unchecked-commit", Error, [Go, Rust]);
 
 pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     if cx.ir.language == Language::Rust {
@@ -70,7 +74,7 @@ pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             ),
         };
         out.push(
-            cx.diagnostic(crate::registry::rule("TX001").expect("registered"), function, call.range, message)
+            cx.diagnostic(&RULE, function, call.range, message)
                 .primary_label("commit error ignored here")
                 .help(help)
                 .note("a failed commit (serialization failure, lost connection, deferred constraint) rolls the transaction back while the code carries on as if it succeeded")
@@ -467,7 +471,7 @@ fn report_swallowed(
     };
     out.push(
         cx.diagnostic(
-            crate::registry::rule("TX001").expect("registered"),
+            &RULE,
             function,
             function.call(commit.call).range,
             message,
@@ -516,7 +520,7 @@ fn check_closure_commits(cx: &Context, out: &mut Vec<Diagnostic>) {
             let shown = cx.display(function, receiver);
             out.push(
                 cx.diagnostic(
-                    crate::registry::rule("TX001").expect("registered"),
+                    &RULE,
                     function,
                     call.range,
                     format!("result of `{shown}.{name}(…)` is discarded: it is the {} commit's result", library.name),

@@ -4,10 +4,14 @@ use txlint_ir::Diagnostic;
 
 use crate::context::Context;
 use crate::engine::flow::{reported_exits, ExitKind};
+use crate::meta::{rule_meta, RuleMeta};
 use crate::semantics::go::rows::rows_name;
 
+/// TX005 unclosed-rows.
+pub(crate) static RULE: RuleMeta = rule_meta!("TX005", "unclosed-rows", Warning, [Go]);
+
 pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
-    let meta = crate::registry::rule("TX005").expect("registered");
+    let meta = &RULE;
     for analysis in cx.rows() {
         let exits = reported_exits(&analysis.outcome);
         if exits.is_empty() {

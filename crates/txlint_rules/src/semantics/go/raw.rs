@@ -187,7 +187,7 @@ pub(crate) fn raw_begins(file: &FileIr, models: &Models, function_id: FuncId) ->
             begins.push((CallId(index as u32), receiver));
         }
     }
-    if begins.len() > crate::semantics::typed::facts::MAX_BEGINS_PER_FUNCTION {
+    if begins.len() > crate::engine::MAX_BEGINS_PER_FUNCTION {
         return found;
     }
     for (id, receiver) in begins {

@@ -3,6 +3,8 @@
 //! module globals; helper summaries; and the connection model the engine runs for the
 //! Python rules.
 
+pub(crate) mod connections;
+pub(crate) mod explicit;
 pub(crate) mod open;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};

@@ -110,8 +110,8 @@ pub(crate) fn open_calls(cx: &Context) -> Vec<PyOpenCall> {
             }
         }
         // Explicit transactions (asyncpg `await tr.start()`, `trans = conn.begin()`).
-        for begin in crate::rules::python_explicit::begins(cx, index, function) {
-            let model = crate::rules::python_explicit::ExplicitModel {
+        for begin in crate::semantics::python::explicit::begins(cx, index, function) {
+            let model = crate::semantics::python::explicit::ExplicitModel {
                 cx,
                 function,
                 begin: &begin,

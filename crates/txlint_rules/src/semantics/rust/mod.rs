@@ -5,6 +5,7 @@
 //! calls run while a guard is open (TX007, TX009). Raw `BEGIN` statements are separate
 //! resources (TX002).
 
+pub(crate) mod open;
 pub(crate) mod summary;
 
 use txlint_ir::ir::{Callee, Event, FileIr, FuncId, Function, Operand, ResultUse, VarId};
@@ -646,7 +647,7 @@ pub(crate) fn raw_begins(
 ) -> Vec<RawBegin> {
     let begins = all_raw_begins(models, file, function, helpers);
     // Each analysis walks the function: past the limit, none (see `crowded_by_raw_begins`).
-    if begins.len() > crate::semantics::typed::facts::MAX_BEGINS_PER_FUNCTION {
+    if begins.len() > crate::engine::MAX_BEGINS_PER_FUNCTION {
         return Vec::new();
     }
     let params: Vec<VarId> = function
@@ -752,8 +753,7 @@ pub(crate) fn crowded_by_raw_begins(
         .iter()
         .enumerate()
         .filter(|(_, f)| {
-            all_raw_begins(models, file, f, helpers).len()
-                > crate::semantics::typed::facts::MAX_BEGINS_PER_FUNCTION
+            all_raw_begins(models, file, f, helpers).len() > crate::engine::MAX_BEGINS_PER_FUNCTION
         })
         .map(|(index, _)| FuncId(index as u32))
         .collect()

@@ -12,6 +12,7 @@ use txlint_ir::ir::{
     Binding, CallId, Callee, Event, FileIr, FuncId, Function, Operand, ResultUse, Terminator, VarId,
 };
 
+use crate::engine::MAX_BEGINS_PER_FUNCTION;
 use crate::models::{BeginResults, Library, Models};
 use crate::semantics::typed::transactions::FileSummaries;
 
@@ -42,12 +43,6 @@ pub(crate) struct FileFacts {
     /// dropped and their findings withheld (the file's report says so).
     pub crowded: Vec<FuncId>,
 }
-
-/// The most transaction begins one function may have for them to be analysed. Each
-/// begin's analysis walks the rest of the function, so the work grows with the square
-/// of their number: generated or pasted code with thousands of begins in one body would
-/// take seconds per file. Real functions have a handful.
-pub const MAX_BEGINS_PER_FUNCTION: usize = 200;
 
 /// Whether a function takes more connections out of pools (calls of a pool's acquire
 /// methods, by name: this only limits work) than [`MAX_BEGINS_PER_FUNCTION`]: each

@@ -1077,3 +1077,14 @@ impl ResourceModel for HolderModel<'_> {
         }
     }
 }
+
+/// The variable that holds the transaction: `tx`, or the session an xorm begin runs on.
+pub(crate) fn transaction_name(function: &Function, analysis: &TxAnalysis) -> String {
+    match analysis.resource.aliases.first() {
+        Some(var) => function.var(*var).name.clone(),
+        None => match &function.call(analysis.begin.call).callee {
+            Callee::Method { name, .. } => name.clone(),
+            _ => "tx".to_string(),
+        },
+    }
+}

@@ -1,5 +1,9 @@
-//! TX003 for Django: a database error caught inside `transaction.atomic()` without a
-//! savepoint of its own. Django marks the block for rollback: its later queries raise
+//! TX003 swallowed-db-error (Python): an `except` that catches a database error and
+//! carries on without rolling back leaves the connection in an aborted (or half-done)
+//! transaction for whoever uses it next.
+//!
+//! Django: a database error caught inside `transaction.atomic()` without a savepoint of
+//! its own. Django marks the block for rollback: its later queries raise
 //! `TransactionManagementError`, and when it ends, everything it wrote is rolled back
 //! without an error (LIBRARIES.md, "Django ORM"). The fix Django's documentation gives is
 //! an inner `with transaction.atomic():` around the statement that may fail.
@@ -8,8 +12,16 @@ use txlint_ir::ir::{BlockId, CallId, Callee, Event, FuncId, Function, Operand, T
 use txlint_ir::{Diagnostic, TextRange};
 
 use crate::context::Context;
-use crate::rules::python_connections::guarded_calls;
-use crate::semantics::python::resolve;
+use crate::engine::flow::ExitKind;
+use crate::meta::{rule_meta, RuleMeta};
+use crate::models::Database;
+use crate::semantics::python::connections::{
+    guarded_calls, holder_name, is_statement_at, label, model, swallowed,
+};
+use crate::semantics::python::{resolve, Mode, Owner};
+
+/// TX003 swallowed-db-error.
+pub(crate) static RULE: RuleMeta = rule_meta!("TX003", "swallowed-db-error", Error, [Python]);
 
 /// Where a function runs inside an atomic block: the whole body of an `@atomic`
 /// function, or the `with transaction.atomic():` statements (by the context call).
@@ -18,12 +30,12 @@ enum Region {
     With { call: CallId, range: TextRange },
 }
 
-pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
+fn check_django_atomic(cx: &Context, out: &mut Vec<Diagnostic>) {
     let django = &cx.models.django;
     if django.atomic.is_empty() {
         return;
     }
-    let meta = crate::registry::rule("TX003").expect("registered");
+    let meta = &RULE;
     for (index, function) in cx.ir.functions.iter().enumerate() {
         let id = FuncId(index as u32);
         let regions = atomic_regions(cx, id, function);
@@ -60,7 +72,7 @@ pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             if !unprotected {
                 continue;
             }
-            let Some((exit, returns)) = swallowed(cx, function, handler, region) else {
+            let Some((exit, returns)) = swallowed_in_atomic(cx, function, handler, region) else {
                 continue;
             };
             let mut diagnostic = cx
@@ -143,7 +155,7 @@ fn atomic_regions(cx: &Context, id: FuncId, function: &Function) -> Vec<Region> 
 /// Where the handler carries on inside the atomic block instead of leaving it by an
 /// exception: the first `return` (with `true`), or the normal end of the `with` block, that
 /// a path from the handler reaches without a `raise` or a call that never returns.
-fn swallowed(
+fn swallowed_in_atomic(
     cx: &Context,
     function: &Function,
     handler: BlockId,
@@ -194,4 +206,87 @@ fn swallowed(
         }
     }
     None
+}
+
+/// TX003 swallowed-db-error.
+pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
+    check_django_atomic(cx, out);
+    let meta = &RULE;
+    let facts = cx.python();
+    for (index, function) in cx.ir.functions.iter().enumerate() {
+        let id = FuncId(index as u32);
+        for (block_index, block) in function.cfg.blocks.iter().enumerate() {
+            let Some(Event::Handler { catches, range }) = block.events.first() else {
+                continue;
+            };
+            if !crate::semantics::python::catches_database_errors(cx.models, cx.ir, catches) {
+                continue;
+            }
+            let guarded = guarded_calls(function, BlockId(block_index as u32));
+            for holder in &facts.holders[index] {
+                let model = model(cx, id, holder, Mode::Aborted);
+                let Some(leaks) = swallowed(cx, &model, &guarded, (catches, *range)) else {
+                    continue;
+                };
+                let name = holder_name(cx, function, holder);
+                // What a failed statement does to the transaction depends on the database.
+                let database = cx.models.drivers[holder.driver].database;
+                let (message, used_again, state, note) = match database {
+                    Some(database @ (Database::Mysql | Database::Sqlite)) => {
+                        let db = if database == Database::Mysql { "MySQL" } else { "SQLite" };
+                        (
+                            format!("the database error is swallowed and `{name}` carries on in a transaction that has lost a statement"),
+                            "used again here in the transaction that lost the failed statement",
+                            "in the transaction that lost the failed statement",
+                            format!("{db} undoes only the failed statement and keeps the transaction open: its locks stay held, and a later commit saves the rest of the unit of work without the part that failed"),
+                        )
+                    }
+                    _ if cx.models.drivers[holder.driver].commit_flushes => (
+                        format!("the database error is swallowed and `{name}` is left needing a rollback"),
+                        "used again here while the session waits for a rollback",
+                        "with the session waiting for a rollback",
+                        if holder.owner == Owner::Scoped {
+                            "after a failed flush or commit a SQLAlchemy session refuses every later use with `PendingRollbackError` until `rollback()` (after a failed statement on PostgreSQL, its transaction is aborted); this session is the one the rest of the request (or thread) gets, until its registry removes it at teardown".to_string()
+                        } else {
+                            "after a failed flush or commit a SQLAlchemy session refuses every later use with `PendingRollbackError` until `rollback()` (after a failed statement on PostgreSQL, its transaction is aborted)".to_string()
+                        },
+                    ),
+                    _ => (
+                        format!("the database error is swallowed and `{name}` stays in an aborted transaction"),
+                        "used again here while its transaction is aborted",
+                        "in the aborted transaction",
+                        "after a failed statement PostgreSQL rejects every later statement (`current transaction is aborted`) until a rollback, and a pool receives the connection INERROR".to_string(),
+                    ),
+                };
+                let mut diagnostic = cx
+                    .diagnostic(meta, function, *range, message)
+                    .primary_label("catches the error without rollback or re-raise");
+                for exit in &leaks {
+                    let text = match exit.kind {
+                        ExitKind::Released if is_statement_at(&model, exit.range) => {
+                            used_again.to_string()
+                        }
+                        ExitKind::Return | ExitKind::FunctionEnd
+                            if holder.borrowed.is_some() && holder.owner == Owner::Local =>
+                        {
+                            format!("returns here without giving `{name}` back: the pool counts it lent, {state}")
+                        }
+                        _ => label(exit, state),
+                    };
+                    diagnostic = diagnostic.label(exit.range, &text);
+                }
+                out.push(
+                    diagnostic
+                        .help(if holder.borrowed.is_some() && holder.owner == Owner::Local {
+                            format!("call `{name}.rollback()` in the handler and give the connection back to its pool (in a `finally`), or re-raise")
+                        } else {
+                            format!("call `{name}.rollback()` in the handler, or re-raise")
+                        })
+                        .note(note)
+                        .build(),
+                );
+                break;
+            }
+        }
+    }
 }

@@ -1,22 +1,20 @@
-//! The Python connection rules: TX004 connection-left-in-transaction, TX003
-//! swallowed-db-error, TX011 lost-write. Each runs the path-sensitive engine on one
-//! connection holder from the point that opens what may leak: the statement that opened
-//! the implicit transaction (TX004), the `except` that swallowed an error (TX003), the
-//! first write (TX011).
-
+//! How a Python connection's implicit transaction goes through one function, for TX004
+//! connection-left-in-transaction, TX003 swallowed-db-error and TX011 lost-write: the
+//! connection model the engine runs from the statement that opens what may leak, the
+//! `except` blocks that swallow a database error, and what an exception leaves behind.
 use txlint_ir::ir::{BlockId, CallId, Callee, Event, FuncId, Function, Operand, Terminator};
-use txlint_ir::{Diagnostic, TextRange};
+use txlint_ir::TextRange;
 
 use crate::context::Context;
 use crate::engine::flow::{self, Effect, Exit, ExitKind, ExitPolicy, Resource, ResourceModel};
 use crate::models::Database;
-use crate::semantics::python::{in_with_body, writes, ConnectionModel, Holder, Mode, Owner};
+use crate::semantics::python::{in_with_body, ConnectionModel, Holder, Mode, Owner};
 
 /// How many opening statements per connection are tried as the start of a leak: bounds
 /// the work on huge functions (each try is linear).
-const MAX_STARTS: usize = 64;
+pub(crate) const MAX_STARTS: usize = 64;
 
-fn policy(returns: bool) -> ExitPolicy {
+pub(crate) fn policy(returns: bool) -> ExitPolicy {
     ExitPolicy {
         returns,
         raises: false,
@@ -26,11 +24,16 @@ fn policy(returns: bool) -> ExitPolicy {
     }
 }
 
-fn holder_name(cx: &Context, function: &Function, holder: &Holder) -> String {
+pub(crate) fn holder_name(cx: &Context, function: &Function, holder: &Holder) -> String {
     cx.display(function, &holder.operand)
 }
 
-fn model<'a>(cx: &'a Context, id: FuncId, holder: &'a Holder, mode: Mode) -> ConnectionModel<'a> {
+pub(crate) fn model<'a>(
+    cx: &'a Context,
+    id: FuncId,
+    holder: &'a Holder,
+    mode: Mode,
+) -> ConnectionModel<'a> {
     ConnectionModel {
         file: cx.ir,
         models: cx.models,
@@ -43,7 +46,10 @@ fn model<'a>(cx: &'a Context, id: FuncId, holder: &'a Holder, mode: Mode) -> Con
 }
 
 /// Statements on the holder that start what `keep` selects, in source order.
-fn starts(model: &ConnectionModel, keep: impl Fn(&txlint_ir::ir::Call) -> bool) -> Vec<CallId> {
+pub(crate) fn starts(
+    model: &ConnectionModel,
+    keep: impl Fn(&txlint_ir::ir::Call) -> bool,
+) -> Vec<CallId> {
     let mut calls: Vec<(TextRange, CallId)> = model
         .function
         .calls
@@ -62,7 +68,7 @@ fn starts(model: &ConnectionModel, keep: impl Fn(&txlint_ir::ir::Call) -> bool) 
 }
 
 /// The first start whose analysis finds a leak, with the leaking exits.
-fn first_leak(
+pub(crate) fn first_leak(
     model: &ConnectionModel,
     starts: &[CallId],
     exits: ExitPolicy,
@@ -79,7 +85,7 @@ fn first_leak(
     })
 }
 
-fn label(exit: &Exit, what: &str) -> String {
+pub(crate) fn label(exit: &Exit, what: &str) -> String {
     match exit.kind {
         ExitKind::Released => format!("goes back to the pool here {what}"),
         ExitKind::Return => format!("returns here {what}"),
@@ -89,223 +95,10 @@ fn label(exit: &Exit, what: &str) -> String {
     }
 }
 
-/// TX004 connection-left-in-transaction.
-pub(crate) fn check_left_in_transaction(cx: &Context, out: &mut Vec<Diagnostic>) {
-    let meta = crate::registry::rule("TX004").expect("registered");
-    let facts = cx.python();
-    for (index, function) in cx.ir.functions.iter().enumerate() {
-        let id = FuncId(index as u32);
-        for holder in &facts.holders[index] {
-            let model = model(cx, id, holder, Mode::Implicit);
-            if begins_by_sql_before_writes(cx, &model) {
-                continue;
-            }
-            let openers = starts(&model, |call| model.opens(call));
-            // A unit-of-work class that commits its own connection in a method of its
-            // own leaves the transaction open on purpose between calls.
-            // So does a wrapper that every maker builds around a connection of a `with`
-            // block: the block ends what the methods leave open.
-            let lives_on = holder.owner == Owner::Shared
-                && !facts.ended_by_caller(function, &holder.operand)
-                && !facts.holds_scoped_connection(function, &holder.operand);
-            let Some((start, leaks)) = first_leak(&model, &openers, policy(lives_on)) else {
-                if let Some(leak) = exception_leak(cx, &model) {
-                    out.push(exception_diagnostic(cx, meta, &model, &leak));
-                }
-                continue;
-            };
-            let name = holder_name(cx, function, holder);
-            let mut diagnostic = cx
-                .diagnostic(
-                    meta,
-                    function,
-                    function.call(start).range,
-                    format!("`{name}` is left in the transaction this statement opens"),
-                )
-                .primary_label("opens a transaction implicitly");
-            for exit in &leaks {
-                diagnostic =
-                    diagnostic.label(exit.range, &label(exit, "with the transaction still open"));
-            }
-            out.push(
-                diagnostic
-                    .help(format!("end it with `{name}.commit()` (or `rollback()` after reads) before the connection goes back or the function returns; or use `with pool.connection() as conn:` / autocommit for reads"))
-                    .note(match cx.models.drivers[holder.driver].database {
-                        // MySQL's drivers send no BEGIN: the server opens the transaction.
-                        Some(Database::Mysql) => "with autocommit off, this statement started an InnoDB transaction: until commit or rollback the session keeps its snapshot and locks (MySQL's `Sleep` with an open `trx` in `information_schema.innodb_trx`)",
-                        _ => "the driver sent BEGIN before the first statement: until commit or rollback the session is `idle in transaction`, holding its snapshot and locks, and a pool rolls it back with a warning when it is returned",
-                    })
-                    .build(),
-            );
-        }
-    }
-}
-
-/// Whether the function controls the transaction of a connection whose driver begins by
-/// itself only before writes (sqlite3) with SQL text: a `BEGIN`, or a `SAVEPOINT` set
-/// outside a transaction. Its writes then run inside that transaction and open nothing;
-/// TX002 follows it.
-fn begins_by_sql_before_writes(cx: &Context, model: &ConnectionModel) -> bool {
-    let driver = &cx.models.drivers[model.holder.driver];
-    driver.implicit == crate::models::Implicit::Dml
-        && model.function.calls.iter().any(|call| {
-            model.is_statement(call)
-                && crate::semantics::python::sql_text(model.function, call).is_some_and(|sql| {
-                    crate::engine::sql_control::effect(&sql).begins
-                        || crate::engine::sql_control::outermost_savepoint(&sql).is_some()
-                })
-        })
-}
-
-/// TX011 lost-write.
-pub(crate) fn check_lost_write(cx: &Context, out: &mut Vec<Diagnostic>) {
-    if cx.ir.language == txlint_ir::Language::Rust {
-        return crate::rules::rust_rules::check_lost_write(cx, out);
-    }
-    let meta = crate::registry::rule("TX011").expect("registered");
-    let facts = cx.python();
-    for (index, function) in cx.ir.functions.iter().enumerate() {
-        let id = FuncId(index as u32);
-        for holder in &facts.holders[index] {
-            let never = cx.models.drivers[holder.driver].implicit == crate::models::Implicit::Never;
-            if holder.autocommit || never {
-                continue;
-            }
-            let model = model(cx, id, holder, Mode::Writes);
-            let driver = &cx.models.drivers[holder.driver];
-            // SQLAlchemy 1.x: `conn.execute("UPDATE …")` commits by itself (2.x's
-            // `exec_driver_sql` also takes a plain string, and does not).
-            let autocommitted = |call: &txlint_ir::ir::Call| {
-                driver.plain_string_autocommits
-                    && matches!(&call.callee, Callee::Method { name, .. } if name == "execute")
-                    && call.args.first().is_some_and(|sql| {
-                        crate::semantics::python::plain_sql_string(function, sql)
-                    })
-            };
-            let written = starts(&model, |call| {
-                writes(cx.models, function, call) && !autocommitted(call)
-            });
-            // A local connection neither closed, returned, stored nor handed on dies with
-            // the function, and its uncommitted writes with it.
-            let dropped = holder.owner == Owner::Local;
-            let Some((start, leaks)) = first_leak(&model, &written, policy(dropped)) else {
-                continue;
-            };
-            let name = holder_name(cx, function, holder);
-            let mut diagnostic = cx
-                .diagnostic(
-                    meta,
-                    function,
-                    function.call(start).range,
-                    format!("writes on `{name}` are rolled back: nothing commits them"),
-                )
-                .primary_label("this write is never committed");
-            for exit in &leaks {
-                let label = match exit.kind {
-                    ExitKind::Return | ExitKind::FunctionEnd => {
-                        "the function ends here without a commit: the connection is dropped and the writes discarded"
-                    }
-                    _ => "closed here without a commit: the writes are discarded",
-                };
-                diagnostic = diagnostic.label(exit.range, label);
-            }
-            out.push(
-                diagnostic
-                    .help(format!("call `{name}.commit()` after the writes, or use a block that commits (`with engine.begin()`, `with Session.begin()`, `with conn:`)"))
-                    .note("closing a connection (or leaving `engine.connect()` / `Session(...)` blocks) rolls back the open transaction without an error")
-                    .build(),
-            );
-        }
-    }
-}
-
-/// TX003 swallowed-db-error.
-pub(crate) fn check_swallowed_error(cx: &Context, out: &mut Vec<Diagnostic>) {
-    crate::rules::django_atomic::check(cx, out);
-    let meta = crate::registry::rule("TX003").expect("registered");
-    let facts = cx.python();
-    for (index, function) in cx.ir.functions.iter().enumerate() {
-        let id = FuncId(index as u32);
-        for (block_index, block) in function.cfg.blocks.iter().enumerate() {
-            let Some(Event::Handler { catches, range }) = block.events.first() else {
-                continue;
-            };
-            if !crate::semantics::python::catches_database_errors(cx.models, cx.ir, catches) {
-                continue;
-            }
-            let guarded = guarded_calls(function, BlockId(block_index as u32));
-            for holder in &facts.holders[index] {
-                let model = model(cx, id, holder, Mode::Aborted);
-                let Some(leaks) = swallowed(cx, &model, &guarded, (catches, *range)) else {
-                    continue;
-                };
-                let name = holder_name(cx, function, holder);
-                // What a failed statement does to the transaction depends on the database.
-                let database = cx.models.drivers[holder.driver].database;
-                let (message, used_again, state, note) = match database {
-                    Some(database @ (Database::Mysql | Database::Sqlite)) => {
-                        let db = if database == Database::Mysql { "MySQL" } else { "SQLite" };
-                        (
-                            format!("the database error is swallowed and `{name}` carries on in a transaction that has lost a statement"),
-                            "used again here in the transaction that lost the failed statement",
-                            "in the transaction that lost the failed statement",
-                            format!("{db} undoes only the failed statement and keeps the transaction open: its locks stay held, and a later commit saves the rest of the unit of work without the part that failed"),
-                        )
-                    }
-                    _ if cx.models.drivers[holder.driver].commit_flushes => (
-                        format!("the database error is swallowed and `{name}` is left needing a rollback"),
-                        "used again here while the session waits for a rollback",
-                        "with the session waiting for a rollback",
-                        if holder.owner == Owner::Scoped {
-                            "after a failed flush or commit a SQLAlchemy session refuses every later use with `PendingRollbackError` until `rollback()` (after a failed statement on PostgreSQL, its transaction is aborted); this session is the one the rest of the request (or thread) gets, until its registry removes it at teardown".to_string()
-                        } else {
-                            "after a failed flush or commit a SQLAlchemy session refuses every later use with `PendingRollbackError` until `rollback()` (after a failed statement on PostgreSQL, its transaction is aborted)".to_string()
-                        },
-                    ),
-                    _ => (
-                        format!("the database error is swallowed and `{name}` stays in an aborted transaction"),
-                        "used again here while its transaction is aborted",
-                        "in the aborted transaction",
-                        "after a failed statement PostgreSQL rejects every later statement (`current transaction is aborted`) until a rollback, and a pool receives the connection INERROR".to_string(),
-                    ),
-                };
-                let mut diagnostic = cx
-                    .diagnostic(meta, function, *range, message)
-                    .primary_label("catches the error without rollback or re-raise");
-                for exit in &leaks {
-                    let text = match exit.kind {
-                        ExitKind::Released if is_statement_at(&model, exit.range) => {
-                            used_again.to_string()
-                        }
-                        ExitKind::Return | ExitKind::FunctionEnd
-                            if holder.borrowed.is_some() && holder.owner == Owner::Local =>
-                        {
-                            format!("returns here without giving `{name}` back: the pool counts it lent, {state}")
-                        }
-                        _ => label(exit, state),
-                    };
-                    diagnostic = diagnostic.label(exit.range, &text);
-                }
-                out.push(
-                    diagnostic
-                        .help(if holder.borrowed.is_some() && holder.owner == Owner::Local {
-                            format!("call `{name}.rollback()` in the handler and give the connection back to its pool (in a `finally`), or re-raise")
-                        } else {
-                            format!("call `{name}.rollback()` in the handler, or re-raise")
-                        })
-                        .note(note)
-                        .build(),
-                );
-                break;
-            }
-        }
-    }
-}
-
 /// Where the connection is used again, given back or left after the handler at `range`
 /// swallowed a database error its `try` body (`guarded`) raised on the holder, with no
 /// rollback: TX003's leaks. `None` when it does not swallow one.
-fn swallowed(
+pub(crate) fn swallowed(
     cx: &Context,
     model: &ConnectionModel,
     guarded: &[(CallId, Vec<Event>)],
@@ -367,7 +160,7 @@ fn swallowed(
 /// (`class Items(MethodView)`, also through classes of the project) that the class's own
 /// methods do not call: one they call (`self.delete_shared(…)`) is their helper, and they
 /// carry on after it returns.
-fn is_request_view(cx: &Context, function: &txlint_ir::ir::Function) -> bool {
+pub(crate) fn is_request_view(cx: &Context, function: &txlint_ir::ir::Function) -> bool {
     let connection = &cx.models.connection;
     let class_based = function.kind == txlint_ir::ir::FunctionKind::Method
         && function
@@ -390,7 +183,11 @@ fn is_request_view(cx: &Context, function: &txlint_ir::ir::Function) -> bool {
 }
 
 /// Whether a method of the class calls `self.<method>(…)`.
-fn called_by_own_methods(file: &txlint_ir::ir::FileIr, class: &str, method: &str) -> bool {
+pub(crate) fn called_by_own_methods(
+    file: &txlint_ir::ir::FileIr,
+    class: &str,
+    method: &str,
+) -> bool {
     file.functions.iter().any(|caller| {
         let Some(receiver) = caller.receiver else {
             return false;
@@ -409,7 +206,7 @@ fn called_by_own_methods(file: &txlint_ir::ir::FileIr, class: &str, method: &str
 /// Whether an `except` clause of the function swallows a database error raised on the
 /// holder (TX003's finding): the exception paths that clause does not catch are then
 /// not reported again as TX004, whose fix is the same rollback.
-fn swallows_on(cx: &Context, model: &ConnectionModel) -> bool {
+pub(crate) fn swallows_on(cx: &Context, model: &ConnectionModel) -> bool {
     let function = model.function;
     let swallowing = ConnectionModel {
         mode: Mode::Aborted,
@@ -445,7 +242,11 @@ fn swallows_on(cx: &Context, model: &ConnectionModel) -> bool {
 
 /// The calls that run inside scoped transactions on the holder whose `with` is among the
 /// guarded calls.
-fn scoped_regions(function: &Function, model: &ConnectionModel, guarded: &[CallId]) -> Vec<CallId> {
+pub(crate) fn scoped_regions(
+    function: &Function,
+    model: &ConnectionModel,
+    guarded: &[CallId],
+) -> Vec<CallId> {
     let mut inside = Vec::new();
     for &context in guarded {
         let is_context = model.facts.is_context(model.function_id, context);
@@ -481,7 +282,7 @@ fn scoped_regions(function: &Function, model: &ConnectionModel, guarded: &[CallI
 }
 
 /// Whether a statement call on the holder starts at `range`.
-fn is_statement_at(model: &ConnectionModel, range: TextRange) -> bool {
+pub(crate) fn is_statement_at(model: &ConnectionModel, range: TextRange) -> bool {
     model
         .function
         .calls
@@ -546,7 +347,7 @@ pub(crate) fn guarded_calls(function: &Function, handler: BlockId) -> Vec<(CallI
 }
 
 /// Calls that take a cursor or connection without writing through it.
-const NOT_WRITERS: &[&str] = &[
+pub(crate) const NOT_WRITERS: &[&str] = &[
     "print",
     "len",
     "list",
@@ -575,7 +376,7 @@ const NOT_WRITERS: &[&str] = &[
 
 /// What starts a sqlite3 write transaction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Start {
+pub(crate) enum Start {
     /// A statement whose SQL writes.
     Write,
     /// A statement whose SQL is not known (a parameter, a computed string).
@@ -587,7 +388,7 @@ enum Start {
 /// What an exception that carries a connection's transaction out of the function
 /// harms (see [`exception_leak`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Harm {
+pub(crate) enum Harm {
     /// A local sqlite3 or aiosqlite connection the function closes itself: the write lock
     /// stays held until the garbage collector frees the connection.
     Locked,
@@ -599,23 +400,23 @@ enum Harm {
 }
 
 /// A transaction that an exception can carry out of the function.
-struct ExceptionLeak {
-    harm: Harm,
+pub(crate) struct ExceptionLeak {
+    pub harm: Harm,
     /// The write that opened it, or the call handed the cursor or connection.
-    start: CallId,
+    pub start: CallId,
     /// What `start` is; the writes of all but [`Start::Write`] are known by the commit
     /// after them.
-    handed: Start,
+    pub handed: Start,
     /// Calls whose exception leaves the function directly with the transaction open.
-    raising: Vec<TextRange>,
+    pub raising: Vec<TextRange>,
     /// Exits through `try` statements that neither roll back nor close.
-    exits: Vec<Exit>,
+    pub exits: Vec<Exit>,
     /// The `close()` (sqlite3) or the commit (the others) the exception skips.
-    skipped: Option<TextRange>,
+    pub skipped: Option<TextRange>,
 }
 
 /// Which harm an exception path does to this holder's transaction, if any is followed.
-fn harm(cx: &Context, model: &ConnectionModel) -> Option<Harm> {
+pub(crate) fn harm(cx: &Context, model: &ConnectionModel) -> Option<Harm> {
     let holder = model.holder;
     let driver = &cx.models.drivers[holder.driver];
     if holder.autocommit || driver.scoped {
@@ -650,7 +451,7 @@ fn harm(cx: &Context, model: &ConnectionModel) -> Option<Harm> {
 /// whose life is not visible is not: callers often make it for one job (`Report(dsn).run()`)
 /// or hold its connection in a block that rolls back and closes (`with psycopg.connect(…)
 /// as conn: Store(conn).load()`), and the exception then takes the connection with it.
-fn outlives_every_call(cx: &Context, model: &ConnectionModel) -> bool {
+pub(crate) fn outlives_every_call(cx: &Context, model: &ConnectionModel) -> bool {
     let function = model.function;
     if crate::semantics::python::module_level(&model.holder.operand) {
         return true;
@@ -682,7 +483,7 @@ fn outlives_every_call(cx: &Context, model: &ConnectionModel) -> bool {
 /// - a connection of a pool that warns about what it is given back in a transaction
 ///   (psycopg_pool), given back by a `finally` that an exception reaches with the
 ///   transaction open.
-fn exception_leak(cx: &Context, model: &ConnectionModel) -> Option<ExceptionLeak> {
+pub(crate) fn exception_leak(cx: &Context, model: &ConnectionModel) -> Option<ExceptionLeak> {
     let harm = harm(cx, model)?;
     if harm != Harm::Locked && swallows_on(cx, model) {
         return None;
@@ -847,7 +648,7 @@ fn exception_leak(cx: &Context, model: &ConnectionModel) -> Option<ExceptionLeak
 
 /// Whether a statement's SQL is unknown here: its first argument is neither text nor a
 /// query construct the analysis reads (a parameter, an attribute, a computed value).
-fn unknown_sql(function: &Function, call: &txlint_ir::ir::Call) -> bool {
+pub(crate) fn unknown_sql(function: &Function, call: &txlint_ir::ir::Call) -> bool {
     // `executescript` commits first and runs the script as written: it opens nothing.
     if matches!(&call.callee, Callee::Method { name, .. } if name == "executescript") {
         return false;
@@ -870,7 +671,11 @@ fn unknown_sql(function: &Function, call: &txlint_ir::ir::Call) -> bool {
 /// Whether a call hands the holder, or a cursor of it, to code that may write through it:
 /// an argument of a call that is not a method of the connection or cursor, nor a builtin
 /// that only looks at it, nor a helper known to end or give back what it is given.
-fn hands_holder(cx: &Context, model: &ConnectionModel, call: &txlint_ir::ir::Call) -> bool {
+pub(crate) fn hands_holder(
+    cx: &Context,
+    model: &ConnectionModel,
+    call: &txlint_ir::ir::Call,
+) -> bool {
     let kinds = model.kinds();
     let of_holder = |operand: &Operand| {
         model.is_holder(operand)
@@ -911,78 +716,18 @@ fn hands_holder(cx: &Context, model: &ConnectionModel, call: &txlint_ir::ir::Cal
     !settled
 }
 
-/// The TX004 finding of a transaction an exception can leave open.
-fn exception_diagnostic(
-    cx: &Context,
-    meta: &'static crate::registry::RuleMeta,
-    model: &ConnectionModel,
-    leak: &ExceptionLeak,
-) -> Diagnostic {
-    const SHOWN: usize = 3;
-    let function = model.function;
-    let name = holder_name(cx, function, model.holder);
-    let start = function.call(leak.start).range;
-    let (message, primary) = match (leak.harm, leak.handed) {
-        (Harm::Aborted, _) => (
-            format!("an exception can leave `{name}` in the transaction this statement opens, and the connection lives on"),
-            "if this statement fails, PostgreSQL aborts the transaction; nothing on the way out rolls it back".to_string(),
-        ),
-        (Harm::ReturnedOpen, _) => (
-            format!("an exception can give `{name}` back to the pool in the transaction this statement opens"),
-            "if this statement, or a call after it, raises, nothing rolls back before the connection goes back".to_string(),
-        ),
-        (Harm::Locked, Start::Unknown) => (
-            format!("an exception can leave `{name}` in the write transaction this statement opens: the database stays locked"),
-            "its SQL is not known here, but the commit after it says it writes; an exception from here on skips the commit and the close".to_string(),
-        ),
-        (Harm::Locked, Start::Handed) => (
-            format!("an exception can leave `{name}` in the write transaction this call runs in: the database stays locked"),
-            "writes through the cursor or connection it is given (the code commits after it); an exception from it or after it skips the commit and the close".to_string(),
-        ),
-        (Harm::Locked, Start::Write) => (
-            format!("an exception can leave `{name}` in the write transaction this statement opens: the database stays locked"),
-            "opens a write transaction implicitly; an exception from here on skips the commit and the close".to_string(),
-        ),
-    };
-    let mut diagnostic = cx
-        .diagnostic(meta, function, start, message)
-        .primary_label(&primary);
-    for &range in leak.raising.iter().filter(|r| **r != start).take(SHOWN) {
-        diagnostic = diagnostic.label(
-            range,
-            "an exception here leaves the function with the transaction open",
-        );
-    }
-    for exit in leak.exits.iter().take(SHOWN) {
-        let text = match exit.kind {
-            ExitKind::Released => {
-                "goes back to the pool here, on the exception's way out, with the transaction still open".to_string()
-            }
-            _ => label(exit, "with the transaction still open"),
-        };
-        diagnostic = diagnostic.label(exit.range, &text);
-    }
-    if let Some(skipped) = leak.skipped {
-        diagnostic = diagnostic.label(
-            skipped,
-            match leak.harm {
-                Harm::Locked => "closed here only when nothing raised",
-                Harm::Aborted | Harm::ReturnedOpen => {
-                    "ends the transaction here only when nothing raised"
-                }
-            },
-        );
-    }
-    match leak.harm {
-        Harm::Locked => diagnostic
-            .help(format!("close it on every path: `try: … finally: {name}.close()` (or `with contextlib.closing(sqlite3.connect(…)) as {name}:`), and commit with `with {name}:`, which rolls back on an exception"))
-            .note("sqlite3 sent BEGIN before the first INSERT, UPDATE, DELETE or REPLACE and holds the database's write lock until commit, rollback or close; the exception's traceback keeps the frame, and the open connection in it, alive, and a sqlite3 connection is freed only by the cyclic garbage collector: until then every other connection's write fails with `database is locked`"),
-        Harm::Aborted => diagnostic
-            .help(format!("roll back on the way out (`except Exception: {name}.rollback(); raise`), or run the unit in `with {name}.transaction():` (psycopg 3) or `with {name}:` (psycopg2), which roll back when an exception leaves the block"))
-            .note("the connection outlives the call (kept on an object or in a module global): after a failed statement PostgreSQL rejects every later statement on it with `current transaction is aborted` until something rolls back, so one failure breaks every later caller; an exception after a successful write leaves it uncommitted, holding its locks, until a later commit on the connection saves it with someone else's work"),
-        Harm::ReturnedOpen => diagnostic
-            .help(format!("roll back before it goes back (`except Exception: {name}.rollback(); raise` inside the `try` that gives it back), or borrow it with `with pool.connection() as {name}:`, which commits, or rolls back on an exception, before giving it back"))
-            .note("psycopg_pool rolls back a connection given back in a transaction and logs `rolling back returned connection: … [INERROR]` (or `[INTRANS]`) each time: the failure itself is reported only by the caller's exception, and the pool's warnings are all that is left of it"),
-    }
-    .build()
+/// Whether the function controls the transaction of a connection whose driver begins by
+/// itself only before writes (sqlite3) with SQL text: a `BEGIN`, or a `SAVEPOINT` set
+/// outside a transaction. Its writes then run inside that transaction and open nothing;
+/// TX002 follows it.
+pub(crate) fn begins_by_sql_before_writes(cx: &Context, model: &ConnectionModel) -> bool {
+    let driver = &cx.models.drivers[model.holder.driver];
+    driver.implicit == crate::models::Implicit::Dml
+        && model.function.calls.iter().any(|call| {
+            model.is_statement(call)
+                && crate::semantics::python::sql_text(model.function, call).is_some_and(|sql| {
+                    crate::engine::sql_control::effect(&sql).begins
+                        || crate::engine::sql_control::outermost_savepoint(&sql).is_some()
+                })
+        })
 }
