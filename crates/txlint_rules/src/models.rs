@@ -234,6 +234,9 @@ pub struct ConnectionMethods {
     /// The classes of `errors` every database error derives from (by last name):
     /// a handler naming one catches whatever a statement raises.
     pub base_errors: Vec<String>,
+    /// The errors MySQL undoes by the failed statement alone (by last name); a deadlock,
+    /// also a database error, rolls back the whole transaction.
+    pub statement_errors: Vec<String>,
     /// Exception types no driver raises (`queue.*` for a whole module).
     pub not_driver_errors: Vec<String>,
 }

@@ -18,7 +18,7 @@ use crate::models::Database;
 use crate::semantics::python::connections::{
     guarded_calls, holder_name, is_statement_at, label, model, swallowed,
 };
-use crate::semantics::python::{resolve, Mode, Owner};
+use crate::semantics::python::{resolve, ConnectionModel, Mode, Owner};
 
 /// TX003 swallowed-db-error.
 pub(crate) static RULE: RuleMeta = rule_meta!("TX003", "swallowed-db-error", Error, [Python]);
@@ -224,7 +224,13 @@ pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             }
             let guarded = guarded_calls(function, BlockId(block_index as u32));
             for holder in &facts.holders[index] {
-                let model = model(cx, id, holder, Mode::Aborted);
+                let aborted = model(cx, id, holder, Mode::Aborted);
+                let handler = BlockId(block_index as u32);
+                let mode = match statement_undone_alone(cx, &aborted, &guarded, catches, handler) {
+                    true => Mode::StatementUndone,
+                    false => Mode::Aborted,
+                };
+                let model = model(cx, id, holder, mode);
                 let Some(leaks) = swallowed(cx, &model, &guarded, (catches, *range)) else {
                     continue;
                 };
@@ -232,6 +238,17 @@ pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                 // What a failed statement does to the transaction depends on the database.
                 let database = cx.models.drivers[holder.driver].database;
                 let (message, used_again, state, note) = match database {
+                    // Nothing of the transaction was lost, but it is still open.
+                    Some(database) if mode == Mode::StatementUndone => (
+                        format!("the database error is swallowed and `{name}` is left in an open transaction"),
+                        "",
+                        "with the transaction still open",
+                        match database {
+                            Database::Sqlite => "SQLite undoes only the failed statement, but the transaction stays open (the sqlite3 module began it before the write) and holds the database's write lock until a commit or rollback: every other writer gets `database is locked`",
+                            _ => "MySQL undoes only the failed statement, but the transaction stays open and keeps its locks until a commit or rollback",
+                        }
+                        .to_string(),
+                    ),
                     Some(database @ (Database::Mysql | Database::Sqlite)) => {
                         let db = if database == Database::Mysql { "MySQL" } else { "SQLite" };
                         (
@@ -289,4 +306,111 @@ pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             }
         }
     }
+}
+
+/// Whether the swallowed error leaves the transaction as it was before the statement that
+/// failed, so that carrying on loses nothing (the "insert, or skip it" idiom, `except
+/// IntegrityError: pass`): the database undoes a failed statement alone (SQLite; MySQL
+/// for the errors it undoes so, not a deadlock, which rolls back the whole transaction),
+/// the connection is not an ORM session (whose failed flush waits for a rollback on any
+/// database), and the `try` guards one statement that may write, made on the connection
+/// itself, not handed to code that may run more, and not repeated by a loop inside the
+/// `try`. Leaving with the transaction open, its locks held, is still a finding.
+fn statement_undone_alone(
+    cx: &Context,
+    model: &ConnectionModel,
+    guarded: &[(CallId, Vec<Event>)],
+    catches: &[String],
+    handler: BlockId,
+) -> bool {
+    let driver = &cx.models.drivers[model.holder.driver];
+    let undone_alone = match driver.database {
+        Some(Database::Sqlite) => true,
+        Some(Database::Mysql) => {
+            !catches.is_empty()
+                && catches.iter().all(|class| {
+                    let last = class.rsplit('.').next().unwrap_or(class);
+                    cx.models
+                        .connection
+                        .statement_errors
+                        .iter()
+                        .any(|e| e == last)
+                })
+        }
+        _ => false,
+    };
+    if !undone_alone || driver.commit_flushes {
+        return false;
+    }
+    let function = model.function;
+    let hands_on = guarded.iter().any(|(id, _)| {
+        let call = function.call(*id);
+        let mut handed = call.args.iter().chain(call.keywords.iter().map(|(_, v)| v));
+        handed.any(|operand| model.is_holder(operand))
+    });
+    let mut writes = guarded.iter().map(|(id, _)| *id).filter(|id| {
+        let call = function.call(*id);
+        model.is_statement(call) && !reads_only(function, call)
+    });
+    let (Some(write), None) = (writes.next(), writes.next()) else {
+        return false;
+    };
+    !hands_on
+        && model.calls_holder(&Event::Call(write))
+        && !repeated_inside_try(function, write, handler)
+}
+
+/// A statement whose SQL is known and is only `SELECT`s.
+fn reads_only(function: &Function, call: &txlint_ir::ir::Call) -> bool {
+    let Some(texts) = call
+        .args
+        .first()
+        .and_then(|sql| crate::semantics::python::sql_values(function, sql))
+    else {
+        return false;
+    };
+    !texts.is_empty()
+        && texts.iter().all(|sql| {
+            let verb: String = sql
+                .trim_start()
+                .chars()
+                .take_while(char::is_ascii_alphabetic)
+                .collect();
+            verb.eq_ignore_ascii_case("SELECT")
+        })
+}
+
+/// Whether a loop inside the `try` can run the call again after it succeeded: its block
+/// lies on a cycle that the handler cannot reach back into (a `try` inside the loop is
+/// entered afresh on each round, and its handler leads back to the loop).
+fn repeated_inside_try(function: &Function, call: CallId, handler: BlockId) -> bool {
+    let Some(home) = function
+        .cfg
+        .blocks
+        .iter()
+        .position(|block| block.events.contains(&Event::Call(call)))
+    else {
+        return true;
+    };
+    let home = BlockId(home as u32);
+    let on_cycle = function
+        .cfg
+        .successors(home)
+        .into_iter()
+        .any(|next| reaches(function, next, home));
+    on_cycle && !reaches(function, handler, home)
+}
+
+fn reaches(function: &Function, from: BlockId, to: BlockId) -> bool {
+    let mut seen = vec![false; function.cfg.blocks.len()];
+    let mut stack = vec![from];
+    while let Some(block) = stack.pop() {
+        if block == to {
+            return true;
+        }
+        if !std::mem::replace(&mut seen[block.index()], true) {
+            stack.extend(function.cfg.successors(block));
+        }
+    }
+    false
 }

@@ -3698,6 +3698,10 @@ pub(crate) enum Mode {
     Implicit,
     /// TX003: the aborted transaction after a swallowed error, until rollback.
     Aborted,
+    /// TX003 on a database that undoes a failed statement alone (SQLite, MySQL) when the
+    /// `try` guarded one write: the transaction is as it was before that statement, so
+    /// using it again is fine; leaving with it open (its locks held) is not.
+    StatementUndone,
     /// TX011: writes until commit; closing or a rolling-back exit loses them.
     Writes,
     /// TX004 on exception paths: as `Implicit`, with the exception of a statement routed
@@ -3718,6 +3722,11 @@ pub(crate) struct ConnectionModel<'a> {
 }
 
 impl ConnectionModel<'_> {
+    /// TX003's modes: what follows an `except` that swallowed a database error.
+    fn after_swallowed_error(&self) -> bool {
+        matches!(self.mode, Mode::Aborted | Mode::StatementUndone)
+    }
+
     pub(crate) fn kinds(&self) -> &HashMap<Operand, Kind> {
         &self.facts.kinds[self.function_id.index()]
     }
@@ -3916,7 +3925,7 @@ impl ConnectionModel<'_> {
             }
             // Rolling back to a savepoint clears a failed statement's error.
             if let Some(Kind::Savepoint { owner }) = self.kinds().get(receiver) {
-                if self.mode == Mode::Aborted
+                if self.after_swallowed_error()
                     && self.is_holder(owner)
                     && methods.rollback.iter().any(|m| m == name)
                 {
@@ -3928,7 +3937,7 @@ impl ConnectionModel<'_> {
         // for an aborted transaction `execute("ROLLBACK TO SAVEPOINT sp")`.
         if self.is_statement(call) {
             if let Some(effect) = self.facts.sql_effect(self.function_id, self.function, call) {
-                if effect.ends_open.is_some() || (self.mode == Mode::Aborted && effect.recovers) {
+                if effect.ends_open.is_some() || (self.after_swallowed_error() && effect.recovers) {
                     return true;
                 }
             }
@@ -4305,7 +4314,7 @@ impl ResourceModel for ConnectionModel<'_> {
             Event::Call(id) => {
                 let call = self.function.call(*id);
                 // A call that always raises (`abort(400)`) leaves like a `raise`.
-                if self.mode == Mode::Aborted
+                if self.after_swallowed_error()
                     && self.facts.never_returns(self.file, self.models, call)
                 {
                     return Effect::End;
@@ -4318,13 +4327,17 @@ impl ResourceModel for ConnectionModel<'_> {
                     // A write handed back to the pool uncommitted is TX004's finding.
                     return match self.mode {
                         Mode::Writes => Effect::End,
-                        Mode::Implicit | Mode::Aborted | Mode::Raised => Effect::Release,
+                        Mode::Implicit | Mode::Aborted | Mode::StatementUndone | Mode::Raised => {
+                            Effect::Release
+                        }
                     };
                 }
                 if self.closes(call) {
                     return match self.mode {
                         Mode::Writes => Effect::Release,
-                        Mode::Implicit | Mode::Aborted | Mode::Raised => Effect::End,
+                        Mode::Implicit | Mode::Aborted | Mode::StatementUndone | Mode::Raised => {
+                            Effect::End
+                        }
                     };
                 }
                 // Using the connection again while its transaction is aborted. (In the
@@ -4353,7 +4366,7 @@ impl ResourceModel for ConnectionModel<'_> {
             }
             // A handler that raises does not swallow the error: whatever `finally` does on
             // the way out, the caller learns of it (TX003 asks only about swallowing).
-            Event::Raise { .. } if self.mode == Mode::Aborted => Effect::End,
+            Event::Raise { .. } if self.after_swallowed_error() => Effect::End,
             // Leaving a connection or transaction context with an exception rolls back.
             Event::ScopeExit {
                 context,
@@ -4380,12 +4393,16 @@ impl ResourceModel for ConnectionModel<'_> {
                 // Given back as it is: a write is TX004's finding there, not TX011's.
                 Some(ContextExit::Release) => match self.mode {
                     Mode::Writes => Effect::End,
-                    Mode::Implicit | Mode::Aborted | Mode::Raised => Effect::Release,
+                    Mode::Implicit | Mode::Aborted | Mode::StatementUndone | Mode::Raised => {
+                        Effect::Release
+                    }
                 },
                 Some(ContextExit::Rollback | ContextExit::RollbackClose | ContextExit::Close) => {
                     match self.mode {
                         Mode::Writes => Effect::Release,
-                        Mode::Implicit | Mode::Aborted | Mode::Raised => Effect::End,
+                        Mode::Implicit | Mode::Aborted | Mode::StatementUndone | Mode::Raised => {
+                            Effect::End
+                        }
                     }
                 }
                 Some(ContextExit::None) | None => Effect::None,
@@ -4417,7 +4434,7 @@ impl ResourceModel for ConnectionModel<'_> {
     }
 
     fn exception_settles(&self) -> bool {
-        self.mode == Mode::Aborted
+        self.after_swallowed_error()
     }
 
     fn raises_database_error(&self, event: &Event) -> bool {
@@ -4491,7 +4508,8 @@ mod tests {
              def f():\n    \
                  cur = conn.cursor()\n    \
                  try:\n        \
-                     cur.execute(\"UPDATE t SET v = 1\")\n    \
+                     cur.execute(\"UPDATE t SET v = 1\")\n        \
+                     cur.execute(\"UPDATE u SET v = 1\")\n    \
                  except Exception:\n        \
                      pass\n    \
                  cur.execute(\"UPDATE t SET v = 2\")\n"
