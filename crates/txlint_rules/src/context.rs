@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 use txlint_ir::ir::{CallId, Callee, FileIr, FuncId, Function, Operand};
 use txlint_ir::{Diagnostic, FileId, Label, Language, TextRange};
 
-use crate::index::ProjectView;
+use crate::index::{Precomputed, ProjectView};
 use crate::meta::RuleMeta;
 use crate::models::{CommitReturns, Models};
 use crate::semantics::go::rows::{self, RowsAnalysis};
@@ -16,7 +16,7 @@ use crate::semantics::python::{self, open as python_open};
 use crate::semantics::rust::{self, summary as rust_summary};
 use crate::semantics::typed::facts::{operand_library, FileFacts};
 use crate::semantics::typed::open::{self, OpenCall};
-use crate::semantics::typed::transactions::{FileSummaries, TxAnalysis};
+use crate::semantics::typed::transactions::{self, FileSummaries, TxAnalysis};
 use crate::settings::Settings;
 
 /// What a rule sees of a file.
@@ -26,61 +26,96 @@ pub(crate) struct Context<'a> {
     pub settings: &'a Settings,
     pub models: &'a Models,
     pub project: ProjectView<'a>,
+    semantics: Semantics,
+}
+
+/// What the semantics know of the file, by its language: Go and Rust share the typed
+/// analyses, and each language adds its own, computed on first use.
+enum Semantics {
+    Go {
+        typed: Typed,
+        rows: OnceLock<Vec<RowsAnalysis>>,
+    },
+    Rust {
+        typed: Typed,
+        summaries: OnceLock<rust_summary::RustSummaries>,
+        guards: OnceLock<Vec<rust::GuardAnalysis>>,
+    },
+    Python {
+        facts: OnceLock<Box<python::PyFacts>>,
+        open_calls: OnceLock<Vec<python_open::PyOpenCall>>,
+    },
+}
+
+/// Go and Rust: which calls begin a transaction and which values hold one (`facts`), the
+/// helpers' summaries, every begin followed through the engine, and (on first use) the
+/// calls made while a transaction is open.
+pub(crate) struct Typed {
     pub facts: FileFacts,
     pub summaries: FileSummaries,
     /// The path-sensitive analysis of every begin in the file.
     pub transactions: Vec<TxAnalysis>,
-    rows: OnceLock<Vec<RowsAnalysis>>,
     open_calls: OnceLock<Vec<OpenCall>>,
-    python: OnceLock<python::PyFacts>,
-    python_open_calls: OnceLock<Vec<python_open::PyOpenCall>>,
-    rust_guards: OnceLock<Vec<rust::GuardAnalysis>>,
-    rust_summaries: OnceLock<rust_summary::RustSummaries>,
-}
-
-/// What the semantics settled before any rule runs; the rest is computed on first use.
-pub(crate) struct Resolved<'a> {
-    pub file: FileId,
-    pub ir: &'a FileIr,
-    pub settings: &'a Settings,
-    pub models: &'a Models,
-    pub project: ProjectView<'a>,
-    pub facts: FileFacts,
-    pub summaries: FileSummaries,
-    pub transactions: Vec<TxAnalysis>,
 }
 
 impl<'a> Context<'a> {
+    /// The context of a file; `precomputed` is what the project index already computed
+    /// for it, the rest is computed here or on first use.
     pub fn new(
-        resolved: Resolved<'a>,
-        python: Option<python::PyFacts>,
-        rust: Option<rust::summary::RustSummaries>,
+        file: FileId,
+        ir: &'a FileIr,
+        settings: &'a Settings,
+        models: &'a Models,
+        project: ProjectView<'a>,
+        precomputed: Precomputed,
     ) -> Self {
-        let Resolved {
-            file,
-            ir,
-            settings,
-            models,
-            project,
-            facts,
-            summaries,
-            transactions,
-        } = resolved;
+        let Precomputed { go, python, rust } = precomputed;
+        let typed = |precomputed: Option<(FileSummaries, FileFacts)>| {
+            let (summaries, facts) = precomputed.unwrap_or_else(|| {
+                let summaries = FileSummaries::compute(ir, models, &project);
+                let facts = FileFacts::compute(ir, models, &summaries);
+                (summaries, facts)
+            });
+            let transactions = transactions::analyze_file(ir, models, &facts, &summaries);
+            Typed {
+                facts,
+                summaries,
+                transactions,
+                open_calls: OnceLock::new(),
+            }
+        };
+        let semantics = match ir.language {
+            Language::Go => Semantics::Go {
+                typed: typed(go),
+                rows: OnceLock::new(),
+            },
+            Language::Rust => Semantics::Rust {
+                typed: typed(go),
+                summaries: rust.map(OnceLock::from).unwrap_or_default(),
+                guards: OnceLock::new(),
+            },
+            Language::Python => Semantics::Python {
+                facts: python
+                    .map(|f| OnceLock::from(Box::new(f)))
+                    .unwrap_or_default(),
+                open_calls: OnceLock::new(),
+            },
+        };
         Context {
             file,
             ir,
             settings,
             models,
             project,
-            facts,
-            summaries,
-            transactions,
-            rows: OnceLock::new(),
-            open_calls: OnceLock::new(),
-            python: python.map(OnceLock::from).unwrap_or_default(),
-            python_open_calls: OnceLock::new(),
-            rust_guards: OnceLock::new(),
-            rust_summaries: rust.map(OnceLock::from).unwrap_or_default(),
+            semantics,
+        }
+    }
+
+    /// The typed analyses of a Go or Rust file. Rules ask for them only there.
+    pub fn typed(&self) -> &Typed {
+        match &self.semantics {
+            Semantics::Go { typed, .. } | Semantics::Rust { typed, .. } => typed,
+            Semantics::Python { .. } => unreachable!("typed analyses of a Python file"),
         }
     }
 }
@@ -96,46 +131,76 @@ pub(crate) struct Commit<'a> {
 }
 
 impl<'a> Context<'a> {
-    /// The analysis of every rows cursor in the file, computed on first use.
+    /// The analysis of every rows cursor in a Go file, computed on first use.
     pub fn rows(&self) -> &[RowsAnalysis] {
-        self.rows.get_or_init(|| {
+        let Semantics::Go { typed, rows } = &self.semantics else {
+            unreachable!("rows of a {:?} file", self.ir.language);
+        };
+        rows.get_or_init(|| {
             let mut package = self.project.go_package_parts(self.ir, self.models);
             self.project
                 .add_imported_tx_interfaces(self.ir, &mut package);
-            rows::analyze_file(self.ir, self.models, &self.facts, &self.summaries, &package)
+            rows::analyze_file(
+                self.ir,
+                self.models,
+                &typed.facts,
+                &typed.summaries,
+                &package,
+            )
         })
     }
 
-    /// What the Python rules know about the file's values, computed on first use.
+    /// What the Python rules know about a Python file's values, computed on first use.
     pub fn python(&self) -> &python::PyFacts {
-        self.python
-            .get_or_init(|| python::PyFacts::compute(self.ir, self.models, &self.project))
+        let Semantics::Python { facts, .. } = &self.semantics else {
+            unreachable!("Python facts of a {:?} file", self.ir.language);
+        };
+        facts.get_or_init(|| {
+            Box::new(python::PyFacts::compute(
+                self.ir,
+                self.models,
+                &self.project,
+            ))
+        })
     }
 
     /// The analysis of every Rust transaction guard, computed on first use.
     pub fn rust_guards(&self) -> &[rust::GuardAnalysis] {
-        self.rust_guards.get_or_init(|| {
-            rust::analyze_file(self.ir, self.models, &self.facts, self.rust_summaries())
+        let Semantics::Rust { typed, guards, .. } = &self.semantics else {
+            unreachable!("guards of a {:?} file", self.ir.language);
+        };
+        guards.get_or_init(|| {
+            rust::analyze_file(self.ir, self.models, &typed.facts, self.rust_summaries())
         })
     }
 
-    /// The summaries of the crate's functions this file calls, computed on first use.
+    /// The summaries of the crate's functions a Rust file calls, computed on first use.
     pub fn rust_summaries(&self) -> &rust_summary::RustSummaries {
-        self.rust_summaries.get_or_init(|| {
-            rust_summary::RustSummaries::compute(self.ir, self.models, &self.facts, &self.project)
+        let Semantics::Rust {
+            typed, summaries, ..
+        } = &self.semantics
+        else {
+            unreachable!("Rust summaries of a {:?} file", self.ir.language);
+        };
+        summaries.get_or_init(|| {
+            rust_summary::RustSummaries::compute(self.ir, self.models, &typed.facts, &self.project)
         })
     }
 
     /// Python calls made while a transaction is open, computed on first use.
     pub fn python_open_calls(&self) -> &[python_open::PyOpenCall] {
-        self.python_open_calls
-            .get_or_init(|| python_open::open_calls(self))
+        let Semantics::Python { open_calls, .. } = &self.semantics else {
+            unreachable!("Python open calls of a {:?} file", self.ir.language);
+        };
+        open_calls.get_or_init(|| python_open::open_calls(self))
     }
 
-    /// Calls made while a transaction is open, computed on first use.
+    /// Go and Rust calls made while a transaction is open, computed on first use.
     pub fn open_calls(&self) -> &[OpenCall] {
-        self.open_calls
-            .get_or_init(|| open::open_calls(self.ir, self.models, &self.transactions))
+        let typed = self.typed();
+        typed
+            .open_calls
+            .get_or_init(|| open::open_calls(self.ir, self.models, &typed.transactions))
     }
 
     pub fn function(&self, id: FuncId) -> &'a Function {
@@ -149,7 +214,7 @@ impl<'a> Context<'a> {
             .ir
             .functions
             .iter()
-            .zip(&self.facts.functions)
+            .zip(&self.typed().facts.functions)
             .enumerate()
         {
             for (call_index, call) in function.calls.iter().enumerate() {

@@ -64,6 +64,7 @@ pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             None => {
                 // A function of the project that blocks, itself or deeper down.
                 let Some((inner, what)) = cx
+                    .typed()
                     .summaries
                     .callee_summary(cx.ir, &call.callee)
                     .and_then(|s| s.blocks.clone())

@@ -59,7 +59,7 @@ fn overwrites(function: &Function, id: CallId, aliases: &[VarId]) -> bool {
 /// of the same function came from, while that transaction is open.
 fn check_transactions(cx: &Context, out: &mut Vec<Diagnostic>) {
     let analyses = match cx.ir.language {
-        Language::Go => &cx.transactions[..],
+        Language::Go => &cx.typed().transactions[..],
         _ => cx.rust_guards(),
     };
     let mut held: Vec<Held> = analyses
@@ -77,6 +77,7 @@ fn check_transactions(cx: &Context, out: &mut Vec<Diagnostic>) {
     // Which calls begin a transaction, looked up once: a function with thousands of
     // begins would otherwise rescan its begins for every event of every one held.
     let begin_calls: HashSet<(FuncId, CallId)> = cx
+        .typed()
         .facts
         .functions
         .iter()
@@ -149,7 +150,7 @@ fn go_connections(cx: &Context) -> Vec<Held> {
     }) {
         return Vec::new();
     }
-    let handles = crate::semantics::go::rows::Handles::compute(cx.ir, cx.models, &cx.facts);
+    let handles = crate::semantics::go::rows::Handles::compute(cx.ir, cx.models, &cx.typed().facts);
     let is_release = |name: &str| name == "Close" || name == "Release";
     let mut found = Vec::new();
     for (index, function) in cx.ir.functions.iter().enumerate() {
@@ -181,7 +182,7 @@ fn go_connections(cx: &Context) -> Vec<Held> {
                 is_end_method: &is_release,
                 end_functions: &[],
                 aliases: &aliases,
-                summaries: &cx.summaries,
+                summaries: &cx.typed().summaries,
                 closed_when_false: &[],
                 own_type_results: Vec::new(),
             };

@@ -14,7 +14,7 @@ pub(crate) static RULE: RuleMeta = rule_meta!("TX012", "rollback-not-deferred", 
 
 pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     let meta = &RULE;
-    for analysis in &cx.transactions {
+    for analysis in &cx.typed().transactions {
         let outcome = &analysis.outcome;
         // One finding per root cause: a leak on a normal path is TX002's; a transaction
         // handed on is its new owner's.

@@ -19,7 +19,13 @@ pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         return;
     }
     let meta = &RULE;
-    for (index, (function, facts)) in cx.ir.functions.iter().zip(&cx.facts.functions).enumerate() {
+    for (index, (function, facts)) in cx
+        .ir
+        .functions
+        .iter()
+        .zip(&cx.typed().facts.functions)
+        .enumerate()
+    {
         let Some(begin) = facts.begins.first() else {
             continue;
         };

@@ -23,7 +23,8 @@ pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     }
     let meta = &RULE;
     let is_global_handle = |operand: &Operand| {
-        cx.summaries
+        cx.typed()
+            .summaries
             .handle_globals
             .text(cx.models, operand)
             .is_some()
@@ -92,10 +93,10 @@ fn report_helper(
     out: &mut Vec<Diagnostic>,
 ) {
     let call = function.call(id);
-    let Some(origin_text) = cx.summaries.handle_globals.text(cx.models, origin) else {
+    let Some(origin_text) = cx.typed().summaries.handle_globals.text(cx.models, origin) else {
         return;
     };
-    let Some(summary) = cx.summaries.callee_summary(cx.ir, &call.callee) else {
+    let Some(summary) = cx.typed().summaries.callee_summary(cx.ir, &call.callee) else {
         return;
     };
     let Some(statement) = summary

@@ -12,7 +12,7 @@ pub(crate) static RULE: RuleMeta = rule_meta!("TX008", "unchecked-begin", Warnin
 
 pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     let meta = &RULE;
-    for (function, facts) in cx.ir.functions.iter().zip(&cx.facts.functions) {
+    for (function, facts) in cx.ir.functions.iter().zip(&cx.typed().facts.functions) {
         for begin in &facts.begins {
             let call = function.call(begin.call);
             let discarded = match (begin.results, &call.result) {

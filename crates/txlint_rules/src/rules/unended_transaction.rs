@@ -28,7 +28,7 @@ pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     }
     let meta = &RULE;
     check_go_raw(cx, meta, out);
-    for analysis in &cx.transactions {
+    for analysis in &cx.typed().transactions {
         let exits = reported_exits(&analysis.outcome);
         if exits.is_empty() {
             continue;
