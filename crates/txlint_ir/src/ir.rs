@@ -598,6 +598,8 @@ pub enum Event {
     Handler {
         catches: Vec<String>,
         range: TextRange,
+        /// The `try` body the handler covers (empty when the body is missing).
+        body: TextRange,
     },
     /// Python: a `raise` statement, before the jump to a handler or `finally` it may take
     /// (so that the `finally` code on its way is known to run while the error propagates).

@@ -1888,7 +1888,9 @@ impl<'s> Lowerer<'s> {
         }
         // The body, covered by the handlers.
         self.frame().regions.push(Region::TryBody { dispatch });
-        if let Some(body) = field(node, fields().body) {
+        let body_node = field(node, fields().body);
+        let body_range = body_node.map_or(TextRange::empty(try_range.start()), range);
+        if let Some(body) = body_node {
             self.statements(body);
         }
         self.frame().regions.pop();
@@ -1932,6 +1934,7 @@ impl<'s> Lowerer<'s> {
             self.push(Event::Handler {
                 catches: clause.catches,
                 range: clause.range,
+                body: body_range,
             });
             if let Some(alias) = clause.alias {
                 self.bind_unknown(target_leaves(alias), range(alias));

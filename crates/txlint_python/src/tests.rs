@@ -893,18 +893,25 @@ def f(conn):
     let handlers: Vec<_> = targets[..2]
         .iter()
         .map(|b| match &f.cfg.block(*b).events[0] {
-            Event::Handler { catches, range } => (catches.clone(), text(source, *range)),
+            Event::Handler {
+                catches,
+                range,
+                body,
+            } => (catches.clone(), text(source, *range), text(source, *body)),
             other => panic!("handler block starts with {other:?}"),
         })
         .collect();
+    // Each handler knows the `try` body it covers.
+    let body = "cur = conn.cursor()\n        cur.execute(\"x\")\n        count = 0";
     assert_eq!(
         handlers,
         [
             (
                 vec!["ValueError".to_string(), "psycopg.Error".to_string()],
-                "except (ValueError, psycopg.Error) as e"
+                "except (ValueError, psycopg.Error) as e",
+                body
             ),
-            (vec!["KeyError".to_string()], "except KeyError"),
+            (vec!["KeyError".to_string()], "except KeyError", body),
         ]
     );
     // `as e` binds the exception.

@@ -1,7 +1,8 @@
 //! What a rule sees of a file: the IR, the settings and models in effect, and what the
-//! semantics computed for it (typed facts, the transactions followed through the engine,
-//! rows, Python connections, Rust guards), each computed once on first use. Rules read
-//! only this; the diagnostic builder gives their findings one shape.
+//! semantics computed for it by its language: for Go and Rust the typed facts and every
+//! transaction followed through the engine (up front, or taken from the project index),
+//! then rows, open calls, Rust guards and Python connections, each computed once on first
+//! use. Rules read only this; the diagnostic builder gives their findings one shape.
 
 use std::sync::OnceLock;
 
@@ -69,7 +70,11 @@ impl<'a> Context<'a> {
         project: ProjectView<'a>,
         precomputed: Precomputed,
     ) -> Self {
-        let Precomputed { go, python, rust } = precomputed;
+        let Precomputed {
+            typed: precomputed_typed,
+            python,
+            rust,
+        } = precomputed;
         let typed = |precomputed: Option<(FileSummaries, FileFacts)>| {
             let (summaries, facts) = precomputed.unwrap_or_else(|| {
                 let summaries = FileSummaries::compute(ir, models, &project);
@@ -86,11 +91,11 @@ impl<'a> Context<'a> {
         };
         let semantics = match ir.language {
             Language::Go => Semantics::Go {
-                typed: typed(go),
+                typed: typed(precomputed_typed),
                 rows: OnceLock::new(),
             },
             Language::Rust => Semantics::Rust {
-                typed: typed(go),
+                typed: typed(precomputed_typed),
                 summaries: rust.map(OnceLock::from).unwrap_or_default(),
                 guards: OnceLock::new(),
             },

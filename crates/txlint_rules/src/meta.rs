@@ -18,10 +18,8 @@ pub struct RuleMeta {
     pub default_severity: Severity,
     /// Languages the rule checks in this version. Empty: not implemented yet.
     pub implemented: &'static [Language],
-    #[doc(hidden)]
-    pub doc_source: &'static str,
-    #[doc(hidden)]
-    pub parsed_doc: OnceLock<RuleDoc>,
+    pub(crate) doc_source: &'static str,
+    pub(crate) parsed_doc: OnceLock<RuleDoc>,
 }
 
 impl RuleMeta {
@@ -74,7 +72,12 @@ macro_rules! rule_meta {
             name: $name,
             default_severity: txlint_ir::Severity::$severity,
             implemented: &[$(txlint_ir::Language::$lang),*],
-            doc_source: include_str!(concat!("../../../../rules/", $code, ".md")),
+            doc_source: include_str!(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../../rules/",
+                $code,
+                ".md"
+            )),
             parsed_doc: std::sync::OnceLock::new(),
         }
     };

@@ -344,14 +344,16 @@ fn rust_absolute(place: &Place, path: &str, file: Option<&FileIr>) -> Option<Str
         }
         first => match file.and_then(|f| f.import_named(first)) {
             Some(import) => {
-                // The import's path, itself resolved (`use super::db;`).
-                if !import.path.starts_with("crate::")
-                    && !import.path.starts_with("self::")
-                    && !import.path.starts_with("super::")
-                {
+                // The import's path, itself resolved (`use super::db;`), also through a
+                // module the file declares (`mod store; use store::Store;`), one step.
+                let head = import.path.split("::").next().unwrap_or_default();
+                let resolved = if in_crate_path(&import.path) {
+                    rust_absolute(place, &import.path, None)?
+                } else if head != first && imported_from_crate(file?, head) {
+                    rust_absolute(place, &import.path, file)?
+                } else {
                     return None;
-                }
-                let resolved = rust_absolute(place, &import.path, None)?;
+                };
                 segments.remove(0);
                 resolved.split("::").map(str::to_string).collect()
             }
@@ -362,6 +364,17 @@ fn rust_absolute(place: &Place, path: &str, file: Option<&FileIr>) -> Option<Str
     Some(base.join("::"))
 }
 
+fn in_crate_path(path: &str) -> bool {
+    path.starts_with("crate::") || path.starts_with("self::") || path.starts_with("super::")
+}
+
+/// Whether `name` is imported from the crate itself: `mod store;` (`self::store`), `use
+/// crate::db;`.
+fn imported_from_crate(file: &FileIr, name: &str) -> bool {
+    file.import_named(name)
+        .is_some_and(|import| in_crate_path(&import.path))
+}
+
 /// The module and name of the crate's function a call path names, if any: `db::begin`
 /// → (`crate::db`, `begin`); `begin` imported with `use crate::db::begin;` likewise. A
 /// single name not imported is the file's own, not looked up here.
@@ -369,10 +382,12 @@ fn rust_target(file: &FileIr, place: &Place, path: &[String]) -> Option<(String,
     // Most paths name another crate (`String::from`, `sqlx::query`): told apart before
     // anything is built.
     let first = path.first()?;
-    let in_crate =
-        |p: &str| p.starts_with("crate::") || p.starts_with("self::") || p.starts_with("super::");
     let relative = matches!(first.as_str(), "crate" | "self" | "super") && path.len() > 1;
-    if !relative && !file.import_named(first).is_some_and(|i| in_crate(&i.path)) {
+    let imported = file.import_named(first).is_some_and(|import| {
+        let head = import.path.split("::").next().unwrap_or_default();
+        in_crate_path(&import.path) || (head != first && imported_from_crate(file, head))
+    });
+    if !relative && !imported {
         return None;
     }
     let absolute = rust_absolute(place, &path.join("::"), Some(file))?;
@@ -1026,7 +1041,7 @@ fn is_exported(ir: &FileIr, function: &txlint_ir::ir::Function) -> bool {
                     FunctionKind::Literal => false,
                 }
         }
-        Language::Rust => crate::semantics::rust::summary::is_free_function(function),
+        Language::Rust => crate::semantics::rust::summary::is_summarized(function),
     }
 }
 
@@ -1034,7 +1049,8 @@ fn is_exported(ir: &FileIr, function: &txlint_ir::ir::Function) -> bool {
 /// of the file needs, when the index it was computed with is the final one for it.
 #[derive(Default)]
 pub struct Precomputed {
-    pub(crate) go: Option<(FileSummaries, FileFacts)>,
+    /// Go and Rust: the typed analyses' summaries and facts.
+    pub(crate) typed: Option<(FileSummaries, FileFacts)>,
     pub(crate) python: Option<PyFacts>,
     pub(crate) rust: Option<crate::semantics::rust::summary::RustSummaries>,
 }
@@ -1059,7 +1075,7 @@ fn exports_of(ir: &FileIr, settings: &Settings, view: &ProjectView) -> (Exports,
                     exports.add_go(function, summaries.summaries[index].clone());
                 }
             }
-            precomputed.go = Some((summaries, facts));
+            precomputed.typed = Some((summaries, facts));
         }
         Language::Python => {
             let converted = crate::semantics::python::with_imported_receivers(ir, view);
@@ -1116,7 +1132,7 @@ fn exports_of(ir: &FileIr, settings: &Settings, view: &ProjectView) -> (Exports,
                     exports.rust.insert(function.name.clone(), summary.clone());
                 }
             }
-            precomputed.go = Some((summaries, facts));
+            precomputed.typed = Some((summaries, facts));
             precomputed.rust = Some(rust);
         }
     }
@@ -1345,6 +1361,24 @@ impl<'a> ProjectView<'a> {
         // Most paths name no module of the crate (`String::from`, `sqlx::query`): the
         // modules are all known before the first round, so those are not logged.
         self.unit(&unit)?;
+        self.lookup(&unit, &name)?.rust.get(&name)
+    }
+
+    /// The method of a type of another module of the crate: `Store::save` for a call
+    /// `store.save(…)` on a receiver declared `&Store`, with `Store` imported from it.
+    pub(crate) fn rust_method(
+        &self,
+        file: &FileIr,
+        type_path: &[String],
+        method: &str,
+    ) -> Option<&'a RustSummary> {
+        let place = self.place?;
+        if file.language != Language::Rust {
+            return None;
+        }
+        let (unit, ty) = rust_target(file, place, type_path)?;
+        self.unit(&unit)?;
+        let name = format!("{ty}::{method}");
         self.lookup(&unit, &name)?.rust.get(&name)
     }
 

@@ -93,7 +93,11 @@ fn check_rust(cx: &Context, out: &mut Vec<Diagnostic>) {
         // A release at a call of the crate's own function: the guard was moved into it.
         let handed = |range: txlint_ir::TextRange| {
             function.calls.iter().any(|call| {
-                call.range == range && cx.rust_summaries().callee(cx.ir, &call.callee).is_some()
+                call.range == range
+                    && cx
+                        .rust_summaries()
+                        .callee(cx.ir, function, &call.callee)
+                        .is_some()
             })
         };
         let name = guard_name(function, analysis);

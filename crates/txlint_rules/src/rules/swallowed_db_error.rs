@@ -12,11 +12,11 @@ use txlint_ir::ir::{BlockId, CallId, Callee, Event, FuncId, Function, Operand, T
 use txlint_ir::{Diagnostic, TextRange};
 
 use crate::context::Context;
-use crate::engine::flow::ExitKind;
+use crate::engine::flow::{Effect, ExitKind, ResourceModel};
 use crate::meta::{rule_meta, RuleMeta};
 use crate::models::Database;
 use crate::semantics::python::connections::{
-    guarded_calls, holder_name, is_statement_at, label, model, swallowed,
+    guarded_calls, hands_holder, holder_name, is_statement_at, label, model, swallowed,
 };
 use crate::semantics::python::{resolve, ConnectionModel, Mode, Owner};
 
@@ -43,7 +43,7 @@ fn check_django_atomic(cx: &Context, out: &mut Vec<Diagnostic>) {
             continue;
         }
         for (block_index, block) in function.cfg.blocks.iter().enumerate() {
-            let Some(Event::Handler { catches, range }) = block.events.first() else {
+            let Some(Event::Handler { catches, range, .. }) = block.events.first() else {
                 continue;
             };
             let catches_db_error = catches.iter().any(|class| {
@@ -216,7 +216,12 @@ pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     for (index, function) in cx.ir.functions.iter().enumerate() {
         let id = FuncId(index as u32);
         for (block_index, block) in function.cfg.blocks.iter().enumerate() {
-            let Some(Event::Handler { catches, range }) = block.events.first() else {
+            let Some(Event::Handler {
+                catches,
+                range,
+                body,
+            }) = block.events.first()
+            else {
                 continue;
             };
             if !crate::semantics::python::catches_database_errors(cx.models, cx.ir, catches) {
@@ -225,13 +230,19 @@ pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             let guarded = guarded_calls(function, BlockId(block_index as u32));
             for holder in &facts.holders[index] {
                 let aborted = model(cx, id, holder, Mode::Aborted);
-                let handler = BlockId(block_index as u32);
+                let handler = (BlockId(block_index as u32), *body);
                 let mode = match statement_undone_alone(cx, &aborted, &guarded, catches, handler) {
                     true => Mode::StatementUndone,
                     false => Mode::Aborted,
                 };
                 let model = model(cx, id, holder, mode);
-                let Some(leaks) = swallowed(cx, &model, &guarded, (catches, *range)) else {
+                if mode == Mode::StatementUndone
+                    && (!ends_the_transaction(&model)
+                        || maybe_nothing_open(cx, &model, catches, *body))
+                {
+                    continue;
+                }
+                let Some(leaks) = swallowed(cx, &model, &guarded, (catches, *range, *body)) else {
                     continue;
                 };
                 let name = holder_name(cx, function, holder);
@@ -244,7 +255,7 @@ pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                         "",
                         "with the transaction still open",
                         match database {
-                            Database::Sqlite => "SQLite undoes only the failed statement, but the transaction stays open (the sqlite3 module began it before the write) and holds the database's write lock until a commit or rollback: every other writer gets `database is locked`",
+                            Database::Sqlite => "SQLite undoes only the failed statement, but the transaction stays open (the sqlite3 module sends `BEGIN` before running a write, so a write that failed while it ran has begun one) and holds the database's write lock until a commit or rollback: every other writer gets `database is locked`",
                             _ => "MySQL undoes only the failed statement, but the transaction stays open and keeps its locks until a commit or rollback",
                         }
                         .to_string(),
@@ -294,7 +305,9 @@ pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                 }
                 out.push(
                     diagnostic
-                        .help(if holder.borrowed.is_some() && holder.owner == Owner::Local {
+                        .help(if mode == Mode::StatementUndone {
+                            format!("end the transaction on this path too: `{name}.commit()` (or `rollback()`) in the handler or after the `try`, or re-raise")
+                        } else if holder.borrowed.is_some() && holder.owner == Owner::Local {
                             format!("call `{name}.rollback()` in the handler and give the connection back to its pool (in a `finally`), or re-raise")
                         } else {
                             format!("call `{name}.rollback()` in the handler, or re-raise")
@@ -313,15 +326,16 @@ pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
 /// IntegrityError: pass`): the database undoes a failed statement alone (SQLite; MySQL
 /// for the errors it undoes so, not a deadlock, which rolls back the whole transaction),
 /// the connection is not an ORM session (whose failed flush waits for a rollback on any
-/// database), and the `try` guards one statement that may write, made on the connection
-/// itself, not handed to code that may run more, and not repeated by a loop inside the
-/// `try`. Leaving with the transaction open, its locks held, is still a finding.
+/// database), and of the calls whose error can reach the handler (nested `try`s
+/// included) exactly one is a statement that may write, one statement on the connection
+/// itself, not repeated by a loop inside the `try`; none hands the connection (or a cursor
+/// of it) to other code or calls a function of the project, which may write too.
 fn statement_undone_alone(
     cx: &Context,
     model: &ConnectionModel,
     guarded: &[(CallId, Vec<Event>)],
     catches: &[String],
-    handler: BlockId,
+    (handler, try_body): (BlockId, TextRange),
 ) -> bool {
     let driver = &cx.models.drivers[model.holder.driver];
     let undone_alone = match driver.database {
@@ -343,21 +357,68 @@ fn statement_undone_alone(
         return false;
     }
     let function = model.function;
-    let hands_on = guarded.iter().any(|(id, _)| {
-        let call = function.call(*id);
-        let mut handed = call.args.iter().chain(call.keywords.iter().map(|(_, v)| v));
-        handed.any(|operand| model.is_holder(operand))
-    });
-    let mut writes = guarded.iter().map(|(id, _)| *id).filter(|id| {
-        let call = function.call(*id);
-        model.is_statement(call) && !reads_only(function, call)
-    });
-    let (Some(write), None) = (writes.next(), writes.next()) else {
+    let mut raising: Vec<CallId> = guarded.iter().map(|(id, _)| *id).collect();
+    for (index, block) in function.cfg.blocks.iter().enumerate() {
+        let Terminator::MayRaise { handler: to, .. } = block.terminator else {
+            continue;
+        };
+        if inside(function, BlockId(index as u32), try_body) && reaches(function, to, handler) {
+            raising.extend(block.events.iter().filter_map(|event| match event {
+                Event::Call(id) => Some(*id),
+                _ => None,
+            }));
+        }
+    }
+    raising.sort();
+    raising.dedup();
+    let mut writes = Vec::new();
+    for &id in &raising {
+        let call = function.call(id);
+        if several_statements(function, call) {
+            return false;
+        }
+        if model.is_statement(call) {
+            if !reads_only(function, call) {
+                writes.push(id);
+            }
+        } else if hands_holder(cx, model, call)
+            || model.facts.resolve_call(cx.ir, &call.callee).is_some()
+            || model.facts.callee_summary(cx.ir, &call.callee).is_some()
+        {
+            return false;
+        }
+    }
+    let [write] = writes[..] else {
         return false;
     };
-    !hands_on
-        && model.calls_holder(&Event::Call(write))
-        && !repeated_inside_try(function, write, handler)
+    model.calls_holder(&Event::Call(write)) && !repeated_inside_try(function, write, try_body)
+}
+
+/// Calls that run several statements, of which some may stay when a later one fails:
+/// `executemany`, `executescript`, `callproc`, and SQLite's `OR ROLLBACK` (which rolls back
+/// the whole transaction) and `OR FAIL` (which keeps what the statement did before it failed).
+fn several_statements(function: &Function, call: &txlint_ir::ir::Call) -> bool {
+    if let Callee::Method { name, .. } = &call.callee {
+        if matches!(name.as_str(), "executemany" | "executescript" | "callproc") {
+            return true;
+        }
+    }
+    let Some(texts) = call
+        .args
+        .first()
+        .and_then(|sql| crate::semantics::python::sql_values(function, sql))
+    else {
+        return false;
+    };
+    texts.iter().any(|sql| {
+        let words: Vec<String> = sql
+            .split_whitespace()
+            .map(str::to_ascii_uppercase)
+            .collect();
+        words
+            .windows(2)
+            .any(|pair| pair[0] == "OR" && matches!(pair[1].as_str(), "ROLLBACK" | "FAIL"))
+    })
 }
 
 /// A statement whose SQL is known and is only `SELECT`s.
@@ -380,10 +441,33 @@ fn reads_only(function: &Function, call: &txlint_ir::ir::Call) -> bool {
         })
 }
 
+/// Whether a block lies inside the `try` body: every range it holds does. A loop around
+/// the whole `try` has its header outside it, and so has code after it.
+fn inside(function: &Function, block: BlockId, try_body: TextRange) -> bool {
+    let data = function.cfg.block(block);
+    let event_ranges = data.events.iter().filter_map(|event| match event {
+        Event::Call(id) => Some(function.call(*id).range),
+        Event::Assign { range, .. } => Some(*range),
+        _ => None,
+    });
+    let terminator_range = match &data.terminator {
+        Terminator::Branch { range, .. }
+        | Terminator::Switch { range, .. }
+        | Terminator::Return { range, .. }
+        | Terminator::MayRaise { range, .. }
+        | Terminator::Raise { range }
+        | Terminator::NoReturn { range, .. } => Some(*range),
+        Terminator::Goto(_) | Terminator::Unreachable => None,
+    };
+    event_ranges
+        .chain(terminator_range)
+        .all(|range| try_body.contains_range(range))
+}
+
 /// Whether a loop inside the `try` can run the call again after it succeeded: its block
-/// lies on a cycle that the handler cannot reach back into (a `try` inside the loop is
-/// entered afresh on each round, and its handler leads back to the loop).
-fn repeated_inside_try(function: &Function, call: CallId, handler: BlockId) -> bool {
+/// lies on a cycle of blocks of the `try` body (a loop around the whole `try` does not
+/// count: each round enters the `try` afresh).
+fn repeated_inside_try(function: &Function, call: CallId, try_body: TextRange) -> bool {
     let Some(home) = function
         .cfg
         .blocks
@@ -393,12 +477,17 @@ fn repeated_inside_try(function: &Function, call: CallId, handler: BlockId) -> b
         return true;
     };
     let home = BlockId(home as u32);
-    let on_cycle = function
-        .cfg
-        .successors(home)
-        .into_iter()
-        .any(|next| reaches(function, next, home));
-    on_cycle && !reaches(function, handler, home)
+    let mut seen = vec![false; function.cfg.blocks.len()];
+    let mut stack = function.cfg.successors(home);
+    while let Some(block) = stack.pop() {
+        if block == home {
+            return true;
+        }
+        if !std::mem::replace(&mut seen[block.index()], true) && inside(function, block, try_body) {
+            stack.extend(function.cfg.successors(block));
+        }
+    }
+    false
 }
 
 fn reaches(function: &Function, from: BlockId, to: BlockId) -> bool {
@@ -413,4 +502,38 @@ fn reaches(function: &Function, from: BlockId, to: BlockId) -> bool {
         }
     }
     false
+}
+
+/// Whether the function ends the connection's transaction itself somewhere (commits,
+/// rolls back, closes it, or gives it back): then leaving with it open after the
+/// swallowed error skips what the path without the error does. A function that leaves
+/// the ending to its caller on every path leaves it so after the error too.
+fn ends_the_transaction(model: &ConnectionModel) -> bool {
+    (0..model.function.calls.len())
+        .any(|index| model.effect(&Event::Call(CallId(index as u32))) != Effect::None)
+}
+
+/// Whether the failed write may have left nothing open on SQLite: the handler catches only
+/// `OperationalError`, which is also what a statement that fails to prepare raises (`no
+/// such table`, an unknown column), before the sqlite3 module sends `BEGIN`, and no write
+/// on the connection comes before the `try` in the function. (`IntegrityError` is raised
+/// while the statement runs, after `BEGIN`.)
+fn maybe_nothing_open(
+    cx: &Context,
+    model: &ConnectionModel,
+    catches: &[String],
+    try_body: TextRange,
+) -> bool {
+    let driver = &cx.models.drivers[model.holder.driver];
+    let only_operational = !catches.is_empty()
+        && catches
+            .iter()
+            .all(|class| class.rsplit('.').next() == Some("OperationalError"));
+    driver.database == Some(Database::Sqlite)
+        && only_operational
+        && !model.function.calls.iter().any(|call| {
+            call.range.end() <= try_body.start()
+                && model.is_statement(call)
+                && !reads_only(model.function, call)
+        })
 }

@@ -190,7 +190,7 @@ fn check_rust(cx: &Context, out: &mut Vec<Diagnostic>) {
         let call = function.call(id);
         let shown = cx.display(function, &origin);
         // A function of the crate handed the pool that runs statements on it.
-        if let Some(helper) = cx.rust_summaries().callee(cx.ir, &call.callee) {
+        if let Some(helper) = cx.rust_summaries().callee(cx.ir, function, &call.callee) {
             let through = call
                 .args
                 .iter()

@@ -102,7 +102,7 @@ pub(crate) fn swallowed(
     cx: &Context,
     model: &ConnectionModel,
     guarded: &[(CallId, Vec<Event>)],
-    (catches, range): (&[String], TextRange),
+    (catches, range, body): (&[String], TextRange, TextRange),
 ) -> Option<Vec<Exit>> {
     let holder = model.holder;
     let function = model.function;
@@ -144,6 +144,7 @@ pub(crate) fn swallowed(
     let handler = Event::Handler {
         catches: catches.to_vec(),
         range,
+        body,
     };
     let resource = Resource::new(handler, range, holder.aliases.clone(), exits);
     let mut leaks = flow::reported_exits(&flow::analyze(function, &resource, model));
@@ -229,14 +230,19 @@ pub(crate) fn swallows_on(cx: &Context, model: &ConnectionModel) -> bool {
         .iter()
         .enumerate()
         .any(|(index, block)| {
-            let Some(Event::Handler { catches, range }) = block.events.first() else {
+            let Some(Event::Handler {
+                catches,
+                range,
+                body,
+            }) = block.events.first()
+            else {
                 return false;
             };
             if !crate::semantics::python::catches_database_errors(cx.models, cx.ir, catches) {
                 return false;
             }
             let guarded = guarded_calls(function, BlockId(index as u32));
-            swallowed(cx, &swallowing, &guarded, (catches, *range)).is_some()
+            swallowed(cx, &swallowing, &guarded, (catches, *range, *body)).is_some()
         })
 }
 

@@ -163,7 +163,7 @@ impl GuardModel<'_> {
         if self.is_statement(call) && self.writes(call) {
             return true;
         }
-        let Some(helper) = self.helpers.callee(self.file, &call.callee) else {
+        let Some(helper) = self.helpers.callee(self.file, self.function, &call.callee) else {
             return false;
         };
         call.args
@@ -218,7 +218,7 @@ impl ResourceModel for GuardModel<'_> {
         }
         // Moved into a function of the crate: its body says whether it ends the guard,
         // hands it on, or lets it drop (the writes then roll back at this call).
-        if let Some(helper) = self.helpers.callee(self.file, &call.callee) {
+        if let Some(helper) = self.helpers.callee(self.file, self.function, &call.callee) {
             let moved: Vec<usize> = call
                 .moved_args
                 .iter()
@@ -502,7 +502,7 @@ fn raw_end(
     call: &txlint_ir::ir::Call,
 ) -> Option<bool> {
     raw_sql_end(function, call).or_else(|| {
-        let helper = helpers.callee(file, &call.callee)?;
+        let helper = helpers.callee(file, function, &call.callee)?;
         call.args
             .iter()
             .enumerate()
@@ -528,7 +528,7 @@ impl ResourceModel for RawModel<'_> {
                 // Moved into another value or function (`Some(conn)`, `Wrapper::new(conn)`);
                 // a function of the crate keeps it only if its body says so.
                 let moved = |i: &usize| call.args.get(*i).is_some_and(|a| self.is_connection(a));
-                let escapes = match self.helpers.callee(self.file, &call.callee) {
+                let escapes = match self.helpers.callee(self.file, self.function, &call.callee) {
                     Some(helper) => call
                         .moved_args
                         .iter()
@@ -695,12 +695,14 @@ pub(crate) fn raw_begins(
             let own =
                 crate::semantics::rust::summary::statement_through(models, call, on_connection)
                     && writes(models, function, call);
-            own || helpers.callee(file, &call.callee).is_some_and(|h| {
-                call.args
-                    .iter()
-                    .enumerate()
-                    .any(|(i, a)| on_connection(a) && h.writes_at(i))
-            })
+            own || helpers
+                .callee(file, function, &call.callee)
+                .is_some_and(|h| {
+                    call.args
+                        .iter()
+                        .enumerate()
+                        .any(|(i, a)| on_connection(a) && h.writes_at(i))
+                })
         });
         found.push(RawBegin {
             call: id,
@@ -729,7 +731,7 @@ fn all_raw_begins(
             .map(|id| (id, statement_connection(function.call(id)), false))
             .collect();
     for (index, call) in function.calls.iter().enumerate() {
-        let Some(helper) = helpers.callee(file, &call.callee) else {
+        let Some(helper) = helpers.callee(file, function, &call.callee) else {
             continue;
         };
         let connection = call.args.iter().enumerate().find_map(|(i, a)| match a {
@@ -794,7 +796,7 @@ fn returns_held(
     values.iter().any(|v| match v {
         Operand::Call(id) => {
             let call = function.call(*id);
-            let helper = helpers.callee(file, &call.callee);
+            let helper = helpers.callee(file, function, &call.callee);
             call.args
                 .iter()
                 .enumerate()

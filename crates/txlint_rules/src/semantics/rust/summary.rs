@@ -4,6 +4,7 @@
 //! describe), never from the functions' names, resolved within the file to a fixed point
 //! and, through the project index, across the modules of the crate.
 
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 
 use txlint_ir::ir::{
@@ -77,18 +78,20 @@ impl RustSummary {
     }
 }
 
-/// Whether a function is one other code can call by a path: a free function, not a
-/// method or a closure.
-pub(crate) fn is_free_function(function: &Function) -> bool {
-    function.kind == FunctionKind::Function && function.parent.is_none()
+/// Whether a function gets a summary: a free function, or a method of an `impl` block
+/// (`Store::save`, named after the type), not a closure.
+pub(crate) fn is_summarized(function: &Function) -> bool {
+    function.parent.is_none()
+        && matches!(function.kind, FunctionKind::Function | FunctionKind::Method)
 }
 
-/// The file's free functions by name, `None` for a name defined twice (in two inline
-/// modules, under two `cfg`s): a call of it is not resolved.
-fn free_functions(file: &FileIr) -> HashMap<&str, Option<FuncId>> {
+/// The file's free functions by name and its methods by their full name (`Store::save`),
+/// `None` for a name defined twice (in two inline modules, under two `cfg`s): a call of
+/// it is not resolved.
+fn own_functions(file: &FileIr) -> HashMap<&str, Option<FuncId>> {
     let mut by_name: HashMap<&str, Option<FuncId>> = HashMap::new();
     for (index, function) in file.functions.iter().enumerate() {
-        if is_free_function(function) {
+        if is_summarized(function) {
             by_name
                 .entry(function.name.as_str())
                 .and_modify(|id| *id = None)
@@ -102,12 +105,59 @@ fn free_functions(file: &FileIr) -> HashMap<&str, Option<FuncId>> {
 /// other modules of its crate that it calls.
 #[derive(Debug, Default)]
 pub(crate) struct RustSummaries {
-    /// By function id: `Some` for the free functions.
+    /// By function id: `Some` for the free functions and methods.
     local: Vec<Option<RustSummary>>,
-    /// The free functions by name (see [`free_functions`]).
+    /// The free functions and methods by name (see [`own_functions`]).
     by_name: HashMap<String, Option<FuncId>>,
     /// Functions of other modules, by the path the file calls them with.
     external: HashMap<Vec<String>, RustSummary>,
+    /// Methods of other modules' types, by the receiver's type as declared and the
+    /// method's name.
+    external_methods: HashMap<(Vec<String>, String), RustSummary>,
+}
+
+/// The crate's own type a method call's receiver is declared with, as path segments:
+/// `store: &Store`, `repo: &mut db::Repo`, `s: Store`. Generic, boxed or shared
+/// receivers (`Arc<Store>`, `&dyn Repo`) are not followed: which `impl` runs is not
+/// known from the declaration.
+fn receiver_type(file: &FileIr, function: &Function, receiver: &Operand) -> Option<Vec<String>> {
+    let Operand::Var(var) = receiver else {
+        return None;
+    };
+    // Declared types are written without whitespace: `&'amutdb::Repo`.
+    let mut ty = function.var(*var).ty.as_deref()?;
+    if let Some(rest) = ty.strip_prefix('&') {
+        ty = rest;
+        // `&mut`: what follows is a type (`Store`) or a path the file imports (`db::Repo`);
+        // otherwise `mut` begins the type's own name (`&mutex::Guard`).
+        let without_mut = |ty: &'_ str| -> Option<usize> {
+            let rest = ty.strip_prefix("mut")?;
+            let head = rest.split("::").next().unwrap_or_default();
+            (rest.starts_with(char::is_uppercase) || file.import_named(head).is_some()).then_some(3)
+        };
+        let starts_type = |ty: &'_ str| {
+            let head = ty.split("::").next().unwrap_or_default();
+            ty.starts_with(char::is_uppercase) || file.import_named(head).is_some()
+        };
+        if let Some(lifetime) = ty.strip_prefix('\'') {
+            // The lifetime's name runs into what follows (`'amutdb::Repo`): the shortest
+            // name after which a type, or `mut` and a type, begins.
+            let split = (1..=lifetime.len())
+                .filter(|&at| lifetime.is_char_boundary(at))
+                .find(|&at| {
+                    let rest = &lifetime[at..];
+                    without_mut(rest).is_some() || starts_type(rest)
+                })?;
+            ty = &lifetime[split..];
+        }
+        if let Some(skip) = without_mut(ty) {
+            ty = &ty[skip..];
+        }
+    }
+    let segments: Vec<String> = ty.split("::").map(str::to_string).collect();
+    let plain = |s: &String| !s.is_empty() && s.chars().all(|c| c.is_alphanumeric() || c == '_');
+    (segments.iter().all(plain) && segments.last()?.starts_with(char::is_uppercase))
+        .then_some(segments)
 }
 
 /// Rounds of the file's own fixed point beyond one a function: facts only grow, so this
@@ -128,14 +178,46 @@ impl RustSummaries {
         file.import_named(name).is_none().then_some(id)
     }
 
-    /// The summary of the function a call names, if it is one of the crate's.
-    pub fn callee(&self, file: &FileIr, callee: &Callee) -> Option<&RustSummary> {
+    /// The file's own function or method a call of `function` names.
+    fn local_target(&self, file: &FileIr, function: &Function, callee: &Callee) -> Option<FuncId> {
+        if let Some(id) = self.local_function(file, callee) {
+            return Some(id);
+        }
+        let Callee::Method { receiver, name, .. } = callee else {
+            return None;
+        };
+        let [own] = receiver_type(file, function, receiver)?.try_into().ok()?;
+        if file.import_named(&own).is_some() {
+            return None;
+        }
+        *self.by_name.get(&format!("{own}::{name}"))?
+    }
+
+    /// The summary of the function a call of `function` names, if it is one of the
+    /// crate's: a free function, or a method called on a receiver declared with one of the
+    /// crate's types.
+    pub fn callee(
+        &self,
+        file: &FileIr,
+        function: &Function,
+        callee: &Callee,
+    ) -> Option<&RustSummary> {
         if let Some(id) = self.local_function(file, callee) {
             return self.local.get(id.index())?.as_ref();
         }
         match callee {
             Callee::Path(path) => self.external.get(path),
-            _ => None,
+            Callee::Method { receiver, name, .. } => {
+                let ty = receiver_type(file, function, receiver)?;
+                if let [own] = ty.as_slice() {
+                    if file.import_named(own).is_none() {
+                        let id = (*self.by_name.get(&format!("{own}::{name}"))?)?;
+                        return self.local.get(id.index())?.as_ref();
+                    }
+                }
+                self.external_methods.get(&(ty, name.clone()))
+            }
+            Callee::Other(_) => None,
         }
     }
 
@@ -150,7 +232,7 @@ impl RustSummaries {
         facts: &FileFacts,
         view: &ProjectView,
     ) -> RustSummaries {
-        let by_name: HashMap<String, Option<FuncId>> = free_functions(file)
+        let by_name: HashMap<String, Option<FuncId>> = own_functions(file)
             .into_iter()
             .map(|(name, id)| (name.to_string(), id))
             .collect();
@@ -158,14 +240,27 @@ impl RustSummaries {
             local: file
                 .functions
                 .iter()
-                .map(|f| is_free_function(f).then(RustSummary::default))
+                .map(|f| is_summarized(f).then(RustSummary::default))
                 .collect(),
             by_name,
             external: HashMap::new(),
+            external_methods: HashMap::new(),
         };
         let mut external = HashMap::new();
+        let mut external_methods = HashMap::new();
         for function in &file.functions {
             for call in &function.calls {
+                if let Callee::Method { receiver, name, .. } = &call.callee {
+                    let Some(ty) = receiver_type(file, function, receiver) else {
+                        continue;
+                    };
+                    if let Entry::Vacant(slot) = external_methods.entry((ty, name.clone())) {
+                        if let Some(summary) = view.rust_method(file, &slot.key().0, name) {
+                            slot.insert(summary.clone());
+                        }
+                    }
+                    continue;
+                }
                 let Callee::Path(path) = &call.callee else {
                     continue;
                 };
@@ -180,6 +275,7 @@ impl RustSummaries {
             }
         }
         summaries.external = external;
+        summaries.external_methods = external_methods;
         let wrappers = facts.wrappers(file, models);
         // What the rounds share: each parameter's copies, and the locals closures capture.
         let mut captured: Vec<Vec<VarId>> = vec![Vec::new(); file.functions.len()];
@@ -193,14 +289,14 @@ impl RustSummaries {
         let aliases: Vec<Vec<Vec<VarId>>> = file
             .functions
             .iter()
-            .map(|f| match is_free_function(f) {
+            .map(|f| match is_summarized(f) {
                 true => f.params.iter().map(|&p| aliases_of(f, p)).collect(),
                 false => Vec::new(),
             })
             .collect();
         // The first round summarises every function; a later one only those that call a
         // function of the file whose summary the round before changed.
-        let mut dirty: Vec<bool> = file.functions.iter().map(is_free_function).collect();
+        let mut dirty: Vec<bool> = file.functions.iter().map(is_summarized).collect();
         for _ in 0..file.functions.len() + EXTRA_ROUNDS {
             let mut changed: Vec<bool> = vec![false; file.functions.len()];
             for index in 0..file.functions.len() {
@@ -226,10 +322,10 @@ impl RustSummaries {
                 .functions
                 .iter()
                 .map(|f| {
-                    is_free_function(f)
+                    is_summarized(f)
                         && f.calls.iter().any(|call| {
                             summaries
-                                .local_function(file, &call.callee)
+                                .local_target(file, f, &call.callee)
                                 .is_some_and(|id| changed[id.index()])
                         })
                 })
@@ -305,7 +401,7 @@ fn summarize(file: &FileIr, models: &Models, own: &Own, summaries: &RustSummarie
                     summary.ends.set(position, true);
                 }
             }
-            let helper = summaries.callee(file, &call.callee);
+            let helper = summaries.callee(file, function, &call.callee);
             for (index, arg) in call.args.iter().enumerate() {
                 if !holds(arg) {
                     continue;
@@ -362,4 +458,48 @@ fn kept(function: &Function, aliases: &[VarId]) -> bool {
         _ => false,
     });
     returned || stored
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_receiver_type_is_read_from_its_declaration() {
+        let source = "mod db;\nmod mutex;\nuse db::Repo;\n\
+            fn f(a: &Store, b: &mut Store, c: &'a mut db::Repo, d: Arc<Store>, e: &dyn Repo, \
+            g: &mutex::Guard, h: Store, i: &mut mutex::Guard, j: u32) {}\n";
+        let ir = txlint_rust::lower_file(source);
+        let function = ir
+            .functions
+            .iter()
+            .find(|f| f.name == "f")
+            .expect("f is lowered");
+        let types: Vec<Option<String>> = function
+            .params
+            .iter()
+            .map(|p| receiver_type(&ir, function, &Operand::Var(*p)).map(|s| s.join("::")))
+            .collect();
+        let expected = [
+            Some("Store"),
+            Some("Store"),
+            Some("db::Repo"),
+            None,
+            None,
+            Some("mutex::Guard"),
+            Some("Store"),
+            Some("mutex::Guard"),
+            None,
+        ];
+        assert_eq!(
+            types,
+            expected.map(|t| t.map(str::to_string)).to_vec(),
+            "{:?}",
+            function
+                .params
+                .iter()
+                .map(|p| &function.var(*p).ty)
+                .collect::<Vec<_>>()
+        );
+    }
 }
