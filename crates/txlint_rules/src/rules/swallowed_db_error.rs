@@ -252,7 +252,7 @@ pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                     // Nothing of the transaction was lost, but it is still open.
                     Some(database) if mode == Mode::StatementUndone => (
                         format!("the database error is swallowed and `{name}` is left in an open transaction"),
-                        "",
+                        "used again here with the transaction still open",
                         "with the transaction still open",
                         match database {
                             Database::Sqlite => "SQLite undoes only the failed statement, but the transaction stays open (the sqlite3 module sends `BEGIN` before running a write, so a write that failed while it ran has begun one) and holds the database's write lock until a commit or rollback: every other writer gets `database is locked`",
@@ -403,11 +403,7 @@ fn several_statements(function: &Function, call: &txlint_ir::ir::Call) -> bool {
             return true;
         }
     }
-    let Some(texts) = call
-        .args
-        .first()
-        .and_then(|sql| crate::semantics::python::sql_values(function, sql))
-    else {
+    let Some(texts) = sql_texts(function, call) else {
         return false;
     };
     texts.iter().any(|sql| {
@@ -421,13 +417,17 @@ fn several_statements(function: &Function, call: &txlint_ir::ir::Call) -> bool {
     })
 }
 
-/// A statement whose SQL is known and is only `SELECT`s.
-fn reads_only(function: &Function, call: &txlint_ir::ir::Call) -> bool {
-    let Some(texts) = call
-        .args
+/// The SQL texts a statement may run, when they are known (a literal, or a local every
+/// assignment of which is one).
+fn sql_texts(function: &Function, call: &txlint_ir::ir::Call) -> Option<Vec<String>> {
+    call.args
         .first()
         .and_then(|sql| crate::semantics::python::sql_values(function, sql))
-    else {
+}
+
+/// A statement whose SQL is known and is only `SELECT`s.
+fn reads_only(function: &Function, call: &txlint_ir::ir::Call) -> bool {
+    let Some(texts) = sql_texts(function, call) else {
         return false;
     };
     !texts.is_empty()
