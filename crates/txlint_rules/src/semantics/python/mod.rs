@@ -3691,6 +3691,90 @@ fn summarize(models: &Models, function: &Function, kinds: &HashMap<Operand, Kind
     }
 }
 
+/// Methods nothing can call: a name-mangled private method (`def __load(self)`, not a
+/// dunder) that its file never names. Python rewrites `self.__load` inside the class to
+/// `self._Class__load`, so no other file reaches it without spelling that name (nor a
+/// subclass elsewhere, whose `self.__load` is its own); a reference anywhere in the file,
+/// a call, an attribute read, the mangled name in a string, keeps it.
+pub(crate) fn uncallable_methods(file: &FileIr) -> Vec<FuncId> {
+    fn private(function: &Function) -> Option<&str> {
+        let short = function.name.rsplit('.').next().unwrap_or(&function.name);
+        (function.kind == FunctionKind::Method
+            && function.parent.is_none()
+            && short.starts_with("__")
+            && !short.ends_with("__"))
+        .then_some(short)
+    }
+    let candidates: Vec<(FuncId, &str)> = file
+        .functions
+        .iter()
+        .enumerate()
+        .filter_map(|(index, f)| private(f).map(|short| (FuncId(index as u32), short)))
+        .collect();
+    if candidates.is_empty() {
+        return Vec::new();
+    }
+    let mut named: HashSet<&str> = HashSet::new();
+    let mut texts: Vec<&str> = Vec::new();
+    fn visit<'o>(operand: &'o Operand, named: &mut HashSet<&'o str>, texts: &mut Vec<&'o str>) {
+        match operand {
+            Operand::Field(base, name) | Operand::Item(base, name) => {
+                named.insert(name);
+                visit(base, named, texts);
+            }
+            Operand::Global(name) => {
+                named.insert(name);
+            }
+            Operand::Str(text) => texts.push(text),
+            Operand::TypeTest(inner) => visit(inner, named, texts),
+            Operand::Composite(_, fields) => {
+                for (_, value) in fields {
+                    visit(value, named, texts);
+                }
+            }
+            _ => {}
+        }
+    }
+    for function in &file.functions {
+        for call in &function.calls {
+            match &call.callee {
+                Callee::Method { receiver, name, .. } => {
+                    named.insert(name);
+                    visit(receiver, &mut named, &mut texts);
+                }
+                Callee::Path(path) => named.extend(path.iter().map(String::as_str)),
+                Callee::Other(operand) => visit(operand, &mut named, &mut texts),
+            }
+            for operand in call.args.iter().chain(call.keywords.iter().map(|(_, v)| v)) {
+                visit(operand, &mut named, &mut texts);
+            }
+        }
+        for event in function.events() {
+            if let Event::Assign { values, .. } = event {
+                for value in values {
+                    visit(value, &mut named, &mut texts);
+                }
+            }
+        }
+        for block in &function.cfg.blocks {
+            if let Terminator::Return { values, .. } = &block.terminator {
+                for value in values {
+                    visit(value, &mut named, &mut texts);
+                }
+            }
+        }
+    }
+    candidates
+        .into_iter()
+        .filter(|(_, short)| {
+            !named.contains(short)
+                && !named.iter().any(|n| n.ends_with(short))
+                && !texts.iter().any(|text| text.contains(short))
+        })
+        .map(|(id, _)| id)
+        .collect()
+}
+
 /// What a Python rule tracks about a connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Mode {
