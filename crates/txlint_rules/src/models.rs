@@ -234,6 +234,9 @@ pub struct ConnectionMethods {
     /// The classes of `errors` every database error derives from (by last name):
     /// a handler naming one catches whatever a statement raises.
     pub base_errors: Vec<String>,
+    /// Calls that return a connection inside a transaction its framework owns and ends
+    /// (import-resolved): a session bound to one joins that transaction.
+    pub joined_connections: Vec<String>,
     /// The errors MySQL undoes by the failed statement alone (by last name); a deadlock,
     /// also a database error, rolls back the whole transaction.
     pub statement_errors: Vec<String>,

@@ -26,7 +26,8 @@ pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     let facts = cx.python();
     for (index, function) in cx.ir.functions.iter().enumerate() {
         let id = FuncId(index as u32);
-        for holder in &facts.holders[index] {
+        // A session joined to its framework's transaction leaves nothing open of its own.
+        for holder in facts.holders[index].iter().filter(|h| !h.joined) {
             let model = model(cx, id, holder, Mode::Implicit);
             if begins_by_sql_before_writes(cx, &model) {
                 continue;

@@ -73,6 +73,9 @@ pub(crate) struct Holder {
     pub borrowed: Option<usize>,
     /// The `with` context call that produced it and what the context does at exit.
     pub context: Option<(CallId, ContextExit)>,
+    /// A session joined to a transaction its framework owns and ends (see
+    /// [`bound_to_joined_connection`]): nothing it leaves open or closes is its own.
+    pub joined: bool,
 }
 
 /// A connection a module hands to the constructor of a class of the project: a long-lived
@@ -557,7 +560,12 @@ impl PyFacts {
                     borrowed: facts.borrowed_locals(file, models, function, kinds),
                 };
                 let pooled = facts.pooled_contexts(file, function, contexts);
-                holders(models, function, kinds, contexts, (&locals, &pooled))
+                let mut holders = holders(models, function, kinds, contexts, (&locals, &pooled));
+                for holder in &mut holders {
+                    holder.joined = holder.owner == Owner::Local
+                        && bound_to_joined_connection(models, file, function, holder);
+                }
+                holders
             })
             .collect();
         facts.holders = holders;
@@ -3089,6 +3097,7 @@ fn holders(
             owner,
             borrowed,
             context,
+            joined: false,
         });
     }
     holders.sort_by_cached_key(|h| format!("{:?}", h.operand));
@@ -3689,6 +3698,56 @@ fn summarize(models: &Models, function: &Function, kinds: &HashMap<Operand, Kind
         instance_of: None,
         request_view: false,
     }
+}
+
+/// Whether a local session is made on a connection whose transaction someone else owns and
+/// ends (`Session(bind=op.get_bind())` in an alembic migration, which alembic commits): the
+/// session joins that transaction, and closing it ends nothing (`joined-connections` in the
+/// models).
+fn bound_to_joined_connection(
+    models: &Models,
+    file: &FileIr,
+    function: &Function,
+    holder: &Holder,
+) -> bool {
+    let Operand::Var(var) = holder.operand else {
+        return false;
+    };
+    let joined = |operand: &Operand| {
+        let call = match operand {
+            Operand::Call(id) => Some(*id),
+            Operand::Var(v) => match function.definitions(*v) {
+                [Operand::Call(id)] => Some(*id),
+                _ => None,
+            },
+            _ => None,
+        };
+        let segments: Vec<&str> = match call.map(|id| &function.call(id).callee) {
+            Some(Callee::Path(path)) => path.iter().map(String::as_str).collect(),
+            // `op.get_bind()` on an imported module.
+            Some(Callee::Method {
+                receiver: Operand::Global(module),
+                name,
+                ..
+            }) => vec![module.as_str(), name.as_str()],
+            _ => return false,
+        };
+        let name = resolve(file, &segments);
+        models.connection.joined_connections.contains(&name)
+    };
+    function.definitions(var).iter().any(|definition| {
+        let Operand::Call(id) = definition else {
+            return false;
+        };
+        let call = function.call(*id);
+        let bind = call
+            .keywords
+            .iter()
+            .find(|(name, _)| name == "bind")
+            .map(|(_, value)| value)
+            .or(call.args.first());
+        bind.is_some_and(joined)
+    })
 }
 
 /// Methods nothing can call: a name-mangled private method (`def __load(self)`, not a
