@@ -56,10 +56,7 @@ pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                     }
                     _ => shown,
                 };
-                (
-                    format!("`{shown}` {what} while a transaction is open"),
-                    "blocks with the transaction open".to_string(),
-                )
+                directly(&shown, what)
             }
             None => {
                 // A function of the project that blocks, itself or deeper down.
@@ -72,7 +69,7 @@ pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                     continue;
                 };
                 let shown = cx.display(function, &Operand::Call(open.call));
-                crate::semantics::blocking::through_helper(&shown, &inner, what)
+                through_helper(&shown, &inner, what)
             }
         };
         out.push(
@@ -131,17 +128,15 @@ fn check_rust(cx: &Context, out: &mut Vec<Diagnostic>) {
             }
             Callee::Other(_) => continue,
         };
+        let (message, label) = directly(&shown, what);
         out.push(
-            cx.diagnostic(
-                meta,
-                function,
-                call.range,
-                format!("`{shown}` {what} while a transaction is open"),
-            )
-            .primary_label("blocks with the transaction open")
-            .help("do it before the transaction begins or after it commits")
-            .note("the transaction's locks and its pooled connection are held for the whole call")
-            .build(),
+            cx.diagnostic(meta, function, call.range, message)
+                .primary_label(&label)
+                .help("do it before the transaction begins or after it commits")
+                .note(
+                    "the transaction's locks and its pooled connection are held for the whole call",
+                )
+                .build(),
         );
     }
 }
@@ -153,10 +148,7 @@ fn check_python(cx: &Context, out: &mut Vec<Diagnostic>) {
         let function = cx.function(open.function);
         let call = function.call(open.call);
         let (message, label) = match python_blocking_call(cx.ir, cx.models, function, call) {
-            Some((shown, what)) => (
-                format!("`{shown}` {what} while a transaction is open"),
-                "blocks with the transaction open".to_string(),
-            ),
+            Some((shown, what)) => directly(&shown, what),
             None => {
                 // A project function (of any module) that blocks, itself or deeper down.
                 let Some((inner, what)) = facts
@@ -166,7 +158,7 @@ fn check_python(cx: &Context, out: &mut Vec<Diagnostic>) {
                     continue;
                 };
                 let shown = cx.display(function, &Operand::Call(open.call));
-                crate::semantics::blocking::through_helper(&shown, &inner, what)
+                through_helper(&shown, &inner, what)
             }
         };
         out.push(
@@ -177,4 +169,21 @@ fn check_python(cx: &Context, out: &mut Vec<Diagnostic>) {
                 .build(),
         );
     }
+}
+
+/// The message and primary label of a finding at a blocking call made in the function.
+fn directly(shown: &str, what: &str) -> (String, String) {
+    (
+        format!("`{shown}` {what} while a transaction is open"),
+        "blocks with the transaction open".to_string(),
+    )
+}
+
+/// The message and primary label of a finding at a call of a project function that
+/// blocks (`inner` is the blocking call inside, `what` what it does).
+fn through_helper(shown: &str, inner: &str, what: &str) -> (String, String) {
+    (
+        format!("`{shown}` {what} (`{inner}`) while a transaction is open"),
+        format!("this function calls `{inner}`, which {what}"),
+    )
 }

@@ -16,7 +16,8 @@ use crate::engine::flow::{Effect, ExitKind, ResourceModel};
 use crate::meta::{rule_meta, RuleMeta};
 use crate::models::Database;
 use crate::semantics::python::connections::{
-    guarded_calls, hands_holder, holder_name, is_statement_at, label, model, swallowed,
+    database_handlers, guarded_calls, hands_holder, holder_name, is_statement_at, label, model,
+    swallowed, DatabaseHandler,
 };
 use crate::semantics::python::{resolve, ConnectionModel, Mode, Owner};
 
@@ -215,22 +216,17 @@ pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     let facts = cx.python();
     for (index, function) in cx.ir.functions.iter().enumerate() {
         let id = FuncId(index as u32);
-        for (block_index, block) in function.cfg.blocks.iter().enumerate() {
-            let Some(Event::Handler {
+        for handler in database_handlers(cx, function) {
+            let DatabaseHandler {
+                block,
                 catches,
                 range,
                 body,
-            }) = block.events.first()
-            else {
-                continue;
-            };
-            if !crate::semantics::python::catches_database_errors(cx.models, cx.ir, catches) {
-                continue;
-            }
-            let guarded = guarded_calls(function, BlockId(block_index as u32));
+            } = handler;
+            let guarded = guarded_calls(function, block);
             for holder in &facts.holders[index] {
                 let aborted = model(cx, id, holder, Mode::Aborted);
-                let handler = (BlockId(block_index as u32), *body);
+                let handler = (block, body);
                 let mode = match statement_undone_alone(cx, &aborted, &guarded, catches, handler) {
                     true => Mode::StatementUndone,
                     false => Mode::Aborted,
@@ -238,11 +234,11 @@ pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                 let model = model(cx, id, holder, mode);
                 if mode == Mode::StatementUndone
                     && (!ends_the_transaction(&model)
-                        || maybe_nothing_open(cx, &model, catches, *body))
+                        || maybe_nothing_open(cx, &model, catches, body))
                 {
                     continue;
                 }
-                let Some(leaks) = swallowed(cx, &model, &guarded, (catches, *range, *body)) else {
+                let Some(leaks) = swallowed(cx, &model, &guarded, (catches, range, body)) else {
                     continue;
                 };
                 let name = holder_name(cx, function, holder);
@@ -287,7 +283,7 @@ pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                     ),
                 };
                 let mut diagnostic = cx
-                    .diagnostic(meta, function, *range, message)
+                    .diagnostic(meta, function, range, message)
                     .primary_label("catches the error without rollback or re-raise");
                 for exit in &leaks {
                     let text = match exit.kind {

@@ -179,12 +179,3 @@ pub(crate) fn python_blocking_call(
         Callee::Other(_) => None,
     }
 }
-
-/// The message and primary label of a TX009 finding at a call of a project function that
-/// blocks (`inner` is the blocking call inside, `what` what it does).
-pub(crate) fn through_helper(shown: &str, inner: &str, what: &str) -> (String, String) {
-    (
-        format!("`{shown}` {what} (`{inner}`) while a transaction is open"),
-        format!("this function calls `{inner}`, which {what}"),
-    )
-}

@@ -224,25 +224,53 @@ pub(crate) fn swallows_on(cx: &Context, model: &ConnectionModel) -> bool {
     if handlers > MAX_STARTS {
         return true;
     }
+    database_handlers(cx, function).any(|handler| {
+        let guarded = guarded_calls(function, handler.block);
+        swallowed(
+            cx,
+            &swallowing,
+            &guarded,
+            (handler.catches, handler.range, handler.body),
+        )
+        .is_some()
+    })
+}
+
+/// An `except` clause that can catch a database error.
+pub(crate) struct DatabaseHandler<'f> {
+    /// The block the handler starts.
+    pub block: BlockId,
+    pub catches: &'f [String],
+    /// The `except` clause.
+    pub range: TextRange,
+    /// The `try` body it covers.
+    pub body: TextRange,
+}
+
+/// The function's `except` clauses that can catch a database error.
+pub(crate) fn database_handlers<'f>(
+    cx: &'f Context,
+    function: &'f Function,
+) -> impl Iterator<Item = DatabaseHandler<'f>> + 'f {
     function
         .cfg
         .blocks
         .iter()
         .enumerate()
-        .any(|(index, block)| {
-            let Some(Event::Handler {
+        .filter_map(move |(index, block)| match block.events.first() {
+            Some(Event::Handler {
                 catches,
                 range,
                 body,
-            }) = block.events.first()
-            else {
-                return false;
-            };
-            if !crate::semantics::python::catches_database_errors(cx.models, cx.ir, catches) {
-                return false;
+            }) if crate::semantics::python::catches_database_errors(cx.models, cx.ir, catches) => {
+                Some(DatabaseHandler {
+                    block: BlockId(index as u32),
+                    catches,
+                    range: *range,
+                    body: *body,
+                })
             }
-            let guarded = guarded_calls(function, BlockId(index as u32));
-            swallowed(cx, &swallowing, &guarded, (catches, *range, *body)).is_some()
+            _ => None,
         })
 }
 
