@@ -256,7 +256,9 @@ impl FileIr {
         if *built_for != self.imports.len() {
             return self.imports.iter().find(|i| i.local_name() == local_name);
         }
-        by_name.get(local_name).map(|&position| &self.imports[position])
+        by_name
+            .get(local_name)
+            .map(|&position| &self.imports[position])
     }
 }
 
@@ -907,6 +909,27 @@ mod tests {
         assert_eq!(import("github.com/jackc/pgx/v5", None).local_name(), "pgx");
         assert_eq!(import("gorm.io/gorm", Some("g")).local_name(), "g");
         assert_eq!(import("example.com/v2x", None).local_name(), "v2x");
+    }
+
+    #[test]
+    fn an_import_is_found_by_its_first_local_name_even_when_added_after_a_lookup() {
+        let import = |path: &str, alias: Option<&str>| Import {
+            path: path.into(),
+            alias: alias.map(Into::into),
+            range: TextRange::default(),
+        };
+        let mut file = FileIr::empty(Language::Go);
+        file.imports.push(import("database/sql", None));
+        file.imports.push(import("example.com/other/sql", None));
+        let path = |file: &FileIr, name: &str| file.import_named(name).map(|i| i.path.clone());
+        assert_eq!(path(&file, "sql").as_deref(), Some("database/sql"));
+        assert_eq!(path(&file, "pgx"), None);
+        file.imports.push(import("github.com/jackc/pgx/v5", None));
+        assert_eq!(
+            path(&file, "pgx").as_deref(),
+            Some("github.com/jackc/pgx/v5")
+        );
+        assert_eq!(path(&file, "sql").as_deref(), Some("database/sql"));
     }
 
     #[test]
