@@ -707,7 +707,7 @@ impl Models {
                 // docstring and test of a driver's own tree (issue 13). `, m` covers
                 // `import os, sqlite3`; `import m` also covers `import m.sub`.
                 let modules: BTreeSet<&str> = callables
-                    .filter_map(|c| c.rsplit_once('.').map(|(module, _)| module))
+                    .map(|c| c.rsplit_once('.').map_or(c.as_str(), |(module, _)| module))
                     .collect();
                 for module in modules {
                     let top = module.split('.').next().unwrap_or(module);
