@@ -1107,6 +1107,16 @@ fn exports_of(ir: &FileIr, settings: &Settings, view: &ProjectView) -> (Exports,
             for class in crate::semantics::python::request_view_classes(ir, models, view) {
                 exports.python.entry(class).or_default().request_view = true;
             }
+            for (class, _) in &ir.class_bases {
+                if let Some(exit) = crate::semantics::python::session_class_exit(ir, models, class)
+                {
+                    exports
+                        .python
+                        .entry(class.clone())
+                        .or_default()
+                        .session_exit = Some(exit);
+                }
+            }
             exports.python_handed = facts.handed_out(ir, view);
             for (name, kind) in &facts.exported_globals {
                 exports

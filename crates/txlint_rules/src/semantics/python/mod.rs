@@ -26,8 +26,14 @@ const MAX_PASSES: usize = 16;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Kind {
     /// A pool, engine or session factory (index into `Models::pool_kinds`); `autocommit`
-    /// when it was made to hand out connections in autocommit mode.
-    Pool { pool: usize, autocommit: bool },
+    /// when it was made to hand out connections in autocommit mode; `sessions_exit`, what
+    /// the `with` exit of the sessions it makes does when a project class decides it
+    /// (`sessionmaker(class_=CommittingSession)`, see [`session_class_exit`]).
+    Pool {
+        pool: usize,
+        autocommit: bool,
+        sessions_exit: Option<ContextExit>,
+    },
     /// A connection or session of a driver (index into `Models::drivers`).
     Connection { driver: usize, autocommit: bool },
     /// A cursor: its statements run on `owner`.
@@ -251,6 +257,10 @@ pub(crate) struct PySummary {
     /// derives from a modelled view base (`flask.views.MethodView`), itself or through
     /// classes of the project (`class ServerNode(PGChildNodeView)`).
     pub request_view: bool,
+    /// A class (filed under its name) whose `__exit__` decides what `with` does to its
+    /// instances (see [`session_class_exit`]): a session factory made with it
+    /// (`sessionmaker(class_=CommittingSession)` in another module) hands out such sessions.
+    pub session_exit: Option<ContextExit>,
 }
 
 impl PySummary {
@@ -272,6 +282,7 @@ impl PySummary {
             || self.returns_pool.is_some()
             || self.instance_of.is_some()
             || self.request_view
+            || self.session_exit.is_some()
     }
 }
 
@@ -461,6 +472,13 @@ impl PyFacts {
                         }
                     }
                 }
+                // The session class a factory is made with, from another module.
+                if let Some(path) = call.keyword(SESSION_CLASS).and_then(dotted_path) {
+                    let class = Callee::Path(path.clone());
+                    if let Some(summary) = project.python_function(file, &class) {
+                        external.insert(path, summary.clone());
+                    }
+                }
             }
         }
         let external_globals = imported_globals(file, project);
@@ -560,7 +578,8 @@ impl PyFacts {
                     borrowed: facts.borrowed_locals(file, models, function, kinds),
                 };
                 let pooled = facts.pooled_contexts(file, function, contexts);
-                let mut holders = holders(models, function, kinds, contexts, (&locals, &pooled));
+                let mut holders =
+                    holders(file, models, function, kinds, contexts, (&locals, &pooled));
                 for holder in &mut holders {
                     holder.joined = holder.owner == Owner::Local
                         && bound_to_joined_connection(models, file, function, holder);
@@ -1276,6 +1295,38 @@ impl PyFacts {
         }
     }
 
+    /// A session factory made with a class of the project that overrides `__exit__`
+    /// (`sessionmaker(class_=CommittingSession)`): its sessions exit `with` as that class
+    /// says, in this module or another.
+    fn with_session_class(
+        &self,
+        file: &FileIr,
+        models: &Models,
+        call: &txlint_ir::ir::Call,
+        kind: Kind,
+    ) -> Kind {
+        let Kind::Pool {
+            pool, autocommit, ..
+        } = kind
+        else {
+            return kind;
+        };
+        let class = call.keyword(SESSION_CLASS).and_then(dotted_path);
+        let sessions_exit = class
+            .filter(|_| models.pool_kinds[pool].factory)
+            .and_then(|path| match path.as_slice() {
+                [name] if file.class_bases.iter().any(|(c, _)| c == name) => {
+                    session_class_exit(file, models, name)
+                }
+                _ => self.external.get(&path)?.session_exit,
+            });
+        Kind::Pool {
+            pool,
+            autocommit,
+            sessions_exit,
+        }
+    }
+
     /// Whether the transaction of this holder is ended by its class for its callers.
     pub fn ended_by_caller(&self, function: &Function, holder: &Operand) -> bool {
         let Some((class, attribute)) = own_attribute(function, holder) else {
@@ -1536,7 +1587,11 @@ impl PyFacts {
     ) -> Option<Kind> {
         if let Some(helper) = self.callee_summary(file, &call.callee) {
             if let Some((pool, autocommit)) = helper.returns_pool {
-                return Some(Kind::Pool { pool, autocommit });
+                return Some(Kind::Pool {
+                    pool,
+                    autocommit,
+                    sessions_exit: None,
+                });
             }
             // A context-manager class binds its connection only as a `with` context.
             let bound = (in_with && helper.class_field.is_none()) || helper.class_exit.is_none();
@@ -1551,28 +1606,26 @@ impl PyFacts {
             Callee::Path(path) => {
                 let segments: Vec<&str> = path.iter().map(String::as_str).collect();
                 // Calling a session factory held in a variable: `SessionLocal()`.
-                if let [name] = segments.as_slice() {
-                    let operand = match function.vars.iter().position(|v| v.name == *name) {
-                        Some(index) => Operand::Var(VarId(index as u32)),
-                        None => Operand::Global((*name).to_string()),
-                    };
-                    if let Some(Kind::Pool { pool, autocommit }) = kinds.get(&operand) {
-                        if models.pool_kinds[*pool].factory {
-                            return Some(Kind::Connection {
-                                driver: driver_index(models, &models.pool_kinds[*pool].driver)?,
-                                autocommit: *autocommit,
-                            });
-                        }
+                match factory_kind(function, kinds, path) {
+                    Some(Kind::Pool {
+                        pool, autocommit, ..
+                    }) if models.pool_kinds[*pool].factory => {
+                        return Some(Kind::Connection {
+                            driver: driver_index(models, &models.pool_kinds[*pool].driver)?,
+                            autocommit: *autocommit,
+                        });
                     }
                     // A scoped session called (`Session()`) is that session.
-                    if let Some(kind @ Kind::Connection { driver, .. }) = kinds.get(&operand) {
-                        if models.drivers[*driver].scoped {
-                            return Some(kind.clone());
-                        }
+                    Some(kind @ Kind::Connection { driver, .. })
+                        if models.drivers[*driver].scoped =>
+                    {
+                        return Some(kind.clone());
                     }
+                    _ => {}
                 }
                 let keywords = call_keywords(call, mappings);
-                path_kind(file, models, &resolve(file, &segments), &keywords)
+                let kind = path_kind(file, models, &resolve(file, &segments), &keywords)?;
+                Some(self.with_session_class(file, models, call, kind))
             }
             Callee::Method { receiver, name, .. } => {
                 let base = strip_await(function, receiver);
@@ -2286,6 +2339,7 @@ fn kind_of_type(models: &Models, ty: &str) -> Option<Kind> {
         .map(|pool| Kind::Pool {
             pool,
             autocommit: false,
+            sessions_exit: None,
         })
 }
 
@@ -2312,7 +2366,11 @@ fn path_kind(
         return subclass_kind(file, models, name, keywords, 0);
     };
     let autocommit = any_flag(file, &models.pool_kinds[pool].autocommit, keywords);
-    Some(Kind::Pool { pool, autocommit })
+    Some(Kind::Pool {
+        pool,
+        autocommit,
+        sessions_exit: None,
+    })
 }
 
 /// The kind a top-level class of the file makes when it derives from a modelled one
@@ -2341,6 +2399,64 @@ fn subclass_kind(
             subclass_kind(file, models, &resolved, keywords, depth + 1)
         }
     })
+}
+
+/// The keyword argument of a session factory that names the class of its sessions
+/// (`sessionmaker(class_=…)`).
+const SESSION_CLASS: &str = "class_";
+
+/// `a.b.C` as the path `["a", "b", "C"]`, for a name or an attribute chain of one.
+fn dotted_path(operand: &Operand) -> Option<Vec<String>> {
+    match operand {
+        Operand::Global(name) => Some(vec![name.clone()]),
+        Operand::Field(base, name) => {
+            let mut path = dotted_path(base)?;
+            path.push(name.clone());
+            Some(path)
+        }
+        _ => None,
+    }
+}
+
+/// What `with` does to an instance of a class of the file that overrides `__exit__` (or
+/// `__aexit__`), read from that method: a session subclass whose exit commits when the
+/// block completed and rolls back after an exception (`self.commit()`, `self.rollback()`)
+/// ends the block like `with session.begin():`, and closes too when it calls the base
+/// class's exit or `self.close()`. `None` when the override neither commits nor rolls back
+/// (the base class's exit decides), and for a class without one.
+pub(crate) fn session_class_exit(
+    file: &FileIr,
+    models: &Models,
+    class: &str,
+) -> Option<ContextExit> {
+    let exit = file.functions.iter().find(|f| {
+        f.kind == FunctionKind::Method
+            && f.name.rsplit_once('.').is_some_and(|(owner, method)| {
+                owner == class && matches!(method, "__exit__" | "__aexit__")
+            })
+    })?;
+    let own = exit.receiver?;
+    let methods = &models.connection;
+    let on_self = |names: &[String]| {
+        exit.calls.iter().any(|call| {
+            matches!(&call.callee, Callee::Method { receiver: Operand::Var(v), name, .. }
+                if *v == own && names.contains(name))
+        })
+    };
+    let commits = on_self(&methods.commit);
+    let rolls_back = on_self(&methods.rollback);
+    let closes = on_self(&methods.close)
+        || exit
+            .calls
+            .iter()
+            .any(|call| matches!(call.callee.name(), Some("__exit__" | "__aexit__")));
+    match (commits, rolls_back, closes) {
+        (true, _, true) => Some(ContextExit::CommitClose),
+        (true, _, false) => Some(ContextExit::Commit),
+        (false, true, true) => Some(ContextExit::RollbackClose),
+        (false, true, false) => Some(ContextExit::Rollback),
+        (false, false, _) => None,
+    }
 }
 
 /// The operands a function names that are, or start with, a module global: call
@@ -2843,7 +2959,9 @@ fn method_kind(
 ) -> Option<Kind> {
     let methods = &models.connection;
     match receiver {
-        Kind::Pool { pool, autocommit } => {
+        Kind::Pool {
+            pool, autocommit, ..
+        } => {
             let pool = &models.pool_kinds[*pool];
             let hands_out = pool.acquire.iter().any(|m| m == method)
                 || pool.contexts.iter().any(|c| c.method == method);
@@ -3026,6 +3144,7 @@ struct Locals {
 }
 
 fn holders(
+    file: &FileIr,
     models: &Models,
     function: &Function,
     kinds: &HashMap<Operand, Kind>,
@@ -3073,6 +3192,7 @@ fn holders(
                 .collect(),
         };
         let context = context_of(
+            file,
             models,
             function,
             kinds,
@@ -3236,6 +3356,7 @@ pub(crate) fn catches_database_errors(models: &Models, file: &FileIr, catches: &
 /// The `with` context that produced a holder (`with pool.connection() as conn`), and
 /// what its exit does.
 fn context_of(
+    file: &FileIr,
     models: &Models,
     function: &Function,
     kinds: &HashMap<Operand, Kind>,
@@ -3262,7 +3383,7 @@ fn context_of(
         if let Some(&(_, exit)) = pooled_contexts.iter().find(|(c, _)| *c == id) {
             return Some((id, exit));
         }
-        Some((id, context_exit(models, function, kinds, id, driver)?))
+        Some((id, context_exit(file, models, function, kinds, id, driver)?))
     })
 }
 
@@ -3272,6 +3393,7 @@ fn context_of(
 /// a method that returns the connection it is called on
 /// (`with engine.connect().execution_options(…) as conn:`), that connection's.
 pub(crate) fn context_exit(
+    file: &FileIr,
     models: &Models,
     function: &Function,
     kinds: &HashMap<Operand, Kind>,
@@ -3287,16 +3409,51 @@ pub(crate) fn context_exit(
                 .map(|c| c.exit),
             Some(Kind::Connection { .. }) if models.connection.same_connection.contains(name) => {
                 match receiver {
-                    Operand::Call(inner) => context_exit(models, function, kinds, *inner, driver),
+                    Operand::Call(inner) => {
+                        context_exit(file, models, function, kinds, *inner, driver)
+                    }
                     // `with conn.execution_options(…) as c:` exits the connection itself.
                     _ => Some(models.drivers[driver].context_exit),
                 }
             }
             _ => None,
         },
+        // `with SessionLocal() as s:` from a factory made with a project session class.
+        Callee::Path(path)
+            if let Some(Kind::Pool {
+                sessions_exit: Some(exit),
+                ..
+            }) = factory_kind(function, kinds, path) =>
+        {
+            Some(*exit)
+        }
+        // `with CommittingSession(engine) as s:`, a session class of this file.
+        Callee::Path(path)
+            if let [class] = path.as_slice()
+                && let Some(exit) = session_class_exit(file, models, class) =>
+        {
+            Some(exit)
+        }
         // `with psycopg.connect() as conn:` / `with Session(engine) as s:`.
         _ => Some(models.drivers[driver].context_exit),
     }
+}
+
+/// The kind of the variable or module global a one-name call path names (`SessionLocal`
+/// in `SessionLocal()`).
+fn factory_kind<'k>(
+    function: &Function,
+    kinds: &'k HashMap<Operand, Kind>,
+    path: &[String],
+) -> Option<&'k Kind> {
+    let [name] = path else {
+        return None;
+    };
+    let operand = match function.vars.iter().position(|v| &v.name == name) {
+        Some(index) => Operand::Var(VarId(index as u32)),
+        None => Operand::Global(name.clone()),
+    };
+    kinds.get(&operand)
 }
 
 impl PyFacts {
@@ -3321,13 +3478,19 @@ impl PyFacts {
                     Operand::Call(id) => {
                         let helper = self.callee_summary(file, &function.call(*id).callee)?;
                         let (pool, autocommit) = helper.returns_pool?;
-                        Kind::Pool { pool, autocommit }
+                        Kind::Pool {
+                            pool,
+                            autocommit,
+                            sessions_exit: None,
+                        }
                     }
                     _ => return None,
                 },
             };
             match kind {
-                Kind::Pool { pool, autocommit } => Some((pool, autocommit)),
+                Kind::Pool {
+                    pool, autocommit, ..
+                } => Some((pool, autocommit)),
                 _ => None,
             }
         });
@@ -3697,6 +3860,7 @@ fn summarize(models: &Models, function: &Function, kinds: &HashMap<Operand, Kind
         returns_pool: None,
         instance_of: None,
         request_view: false,
+        session_exit: None,
     }
 }
 
@@ -4195,6 +4359,7 @@ impl ConnectionModel<'_> {
             // Another `with` block that binds the same variable (`with engine.connect()
             // as con:` twice in a function).
             (Some(c), _) if self.binds_holder(c) => context_exit(
+                self.file,
                 self.models,
                 self.function,
                 self.kinds(),
