@@ -3197,8 +3197,7 @@ fn holders(
             function,
             kinds,
             contexts,
-            operand,
-            *driver,
+            (operand, *driver),
             pooled_contexts,
         );
         let borrowed = match operand {
@@ -3361,8 +3360,7 @@ fn context_of(
     function: &Function,
     kinds: &HashMap<Operand, Kind>,
     contexts: &[bool],
-    holder: &Operand,
-    driver: usize,
+    (holder, driver): (&Operand, usize),
     pooled_contexts: &[(CallId, ContextExit)],
 ) -> Option<(CallId, ContextExit)> {
     function.calls.iter().enumerate().find_map(|(index, call)| {
