@@ -152,7 +152,7 @@ fn check_python(cx: &Context, out: &mut Vec<Diagnostic>) {
             None => {
                 // A project function (of any module) that blocks, itself or deeper down.
                 let Some((inner, what)) = facts
-                    .callee_summary(cx.ir, &call.callee)
+                    .callee_summary(cx.ir, function, &call.callee)
                     .and_then(|s| s.blocks.clone())
                 else {
                     continue;

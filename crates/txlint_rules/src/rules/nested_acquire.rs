@@ -528,7 +528,7 @@ fn borrowed_pool(
         return Some((facts.pool_key(function, &pool)?, kind));
     }
     facts
-        .callee_summary(cx.ir, &call.callee)
+        .callee_summary(cx.ir, function, &call.callee)
         .and_then(|summary| summary.borrows.clone())
 }
 

@@ -174,7 +174,7 @@ fn swallowed_in_atomic(
         for event in &block.events {
             match event {
                 Event::Call(call)
-                    if facts.never_returns(cx.ir, cx.models, function.call(*call)) =>
+                    if facts.never_returns(cx.ir, cx.models, (function, function.call(*call))) =>
                 {
                     stopped = true;
                     break;
@@ -378,8 +378,14 @@ fn statement_undone_alone(
                 writes.push(id);
             }
         } else if hands_holder(cx, model, call)
-            || model.facts.resolve_call(cx.ir, &call.callee).is_some()
-            || model.facts.callee_summary(cx.ir, &call.callee).is_some()
+            || model
+                .facts
+                .resolve_call(cx.ir, function, &call.callee)
+                .is_some()
+            || model
+                .facts
+                .callee_summary(cx.ir, function, &call.callee)
+                .is_some()
         {
             return false;
         }

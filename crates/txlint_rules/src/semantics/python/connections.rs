@@ -739,7 +739,7 @@ pub(crate) fn hands_holder(
     // A helper that commits, rolls back or closes it ends the transaction itself.
     let settled = model
         .facts
-        .callee_summary(cx.ir, &call.callee)
+        .callee_summary(cx.ir, model.function, &call.callee)
         .is_some_and(|summary| {
             positions.iter().any(|&i| {
                 summary.ends.get(i) == Some(&true)

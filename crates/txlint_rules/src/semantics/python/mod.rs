@@ -644,7 +644,7 @@ impl PyFacts {
         for (caller_index, caller) in file.functions.iter().enumerate() {
             for (call_index, call) in caller.calls.iter().enumerate() {
                 let callee = self
-                    .resolve_call(file, &call.callee)
+                    .resolve_call(file, caller, &call.callee)
                     .or_else(|| constructor(&call.callee));
                 if let Some(callee) = callee {
                     call_sites
@@ -798,7 +798,7 @@ impl PyFacts {
                 .iter()
                 .any(|(k, v)| k == "autocommit" && *v == on);
             let helper_yields = self
-                .callee_summary(file, &call.callee)
+                .callee_summary(file, function, &call.callee)
                 .is_some_and(|helper| helper.yields_autocommit);
             if asks || helper_yields {
                 values.push(target);
@@ -814,7 +814,7 @@ impl PyFacts {
             .calls
             .iter()
             .filter(|call| {
-                self.callee_summary(file, &call.callee)
+                self.callee_summary(file, function, &call.callee)
                     .is_some_and(|helper| helper.returns_shared)
             })
             .filter_map(|call| match &call.result {
@@ -853,7 +853,7 @@ impl PyFacts {
                     _ => None,
                 };
                 let pool = from_pool.or_else(|| {
-                    let helper = self.callee_summary(file, &call.callee)?;
+                    let helper = self.callee_summary(file, function, &call.callee)?;
                     helper.acquires?;
                     helper.borrows.as_ref().map(|(_, pool)| *pool)
                 })?;
@@ -880,7 +880,7 @@ impl PyFacts {
         (0..function.calls.len())
             .map(|i| CallId(i as u32))
             .filter_map(|id| {
-                let helper = self.callee_summary(file, &function.call(id).callee)?;
+                let helper = self.callee_summary(file, function, &function.call(id).callee)?;
                 if helper.yields_pooled {
                     return Some((id, ContextExit::Release));
                 }
@@ -1214,8 +1214,9 @@ impl PyFacts {
                         .any(|k| is(&k.release, name));
                     // `self._put_back(self.conn)`: a helper that gives back its parameter.
                     let position = call.args.iter().position(|a| *a == place)?;
-                    let helper_gives_back =
-                        self.callee_summary(file, &call.callee).is_some_and(|h| {
+                    let helper_gives_back = self
+                        .callee_summary(file, function, &call.callee)
+                        .is_some_and(|h| {
                             h.releases.get(position) == Some(&true)
                                 || h.closes.get(position) == Some(&true)
                         });
@@ -1261,7 +1262,7 @@ impl PyFacts {
             }
             if call.args.contains(&place) {
                 // A helper of the file or project that gives it back or closes it.
-                let helper = self.callee_summary(file, &call.callee)?;
+                let helper = self.callee_summary(file, function, &call.callee)?;
                 let position = call.args.iter().position(|a| *a == place)?;
                 if helper.releases.get(position) == Some(&true)
                     || helper.closes.get(position) == Some(&true)
@@ -1276,14 +1277,32 @@ impl PyFacts {
     }
 
     /// The file's function a call refers to: `helper(...)` or `self.helper(...)`.
-    pub fn resolve_call(&self, file: &FileIr, callee: &Callee) -> Option<FuncId> {
-        crate::semantics::resolve_by_name(&self.by_name, file, callee)
+    /// The function of the file that a call made in `caller` names. A plain name
+    /// (`helper(…)`) is the file's one function of that name. A method (`recv.name(…)`)
+    /// needs evidence of the receiver's class (see [`receiver_class`]): a method name
+    /// alone names nothing, `resp.json().get("token")` is not the file's `Client.get`.
+    pub fn resolve_call(
+        &self,
+        file: &FileIr,
+        caller: &Function,
+        callee: &Callee,
+    ) -> Option<FuncId> {
+        let Callee::Method { receiver, name, .. } = callee else {
+            return crate::semantics::resolve_by_name(&self.by_name, file, callee);
+        };
+        let class = receiver_class(file, caller, receiver, 0)?;
+        method_of_class(file, &self.by_name, &class, name, 0)
     }
 
-    /// The summary of the function a call refers to: the file's own, else another
-    /// module's through the file's imports.
-    pub fn callee_summary(&self, file: &FileIr, callee: &Callee) -> Option<&PySummary> {
-        match self.resolve_call(file, callee) {
+    /// The summary of the function a call made in `caller` refers to: the file's own,
+    /// else another module's through the file's imports.
+    pub fn callee_summary(
+        &self,
+        file: &FileIr,
+        caller: &Function,
+        callee: &Callee,
+    ) -> Option<&PySummary> {
+        match self.resolve_call(file, caller, callee) {
             Some(id) => Some(&self.summaries[id.index()]),
             None => match callee {
                 Callee::Path(path) => match path.as_slice() {
@@ -1517,9 +1536,11 @@ impl PyFacts {
                 let in_with = is_context(contexts, CallId(call_index as u32));
                 // `with UnitOfWork() as uow:`: the connection is `uow.<field>`.
                 if let (true, Operand::Var(_)) = (in_with, &target) {
-                    let unit = self.callee_summary(file, &call.callee).and_then(|h| {
-                        Some((h.class_field.clone()?, h.acquires?, h.acquires_autocommit))
-                    });
+                    let unit = self
+                        .callee_summary(file, function, &call.callee)
+                        .and_then(|h| {
+                            Some((h.class_field.clone()?, h.acquires?, h.acquires_autocommit))
+                        });
                     if let Some((field, driver, autocommit)) = unit {
                         kinds.insert(
                             Operand::Field(Box::new(target.clone()), field),
@@ -1585,7 +1606,7 @@ impl PyFacts {
         (call, in_with): (&txlint_ir::ir::Call, bool),
         mappings: &Mappings,
     ) -> Option<Kind> {
-        if let Some(helper) = self.callee_summary(file, &call.callee) {
+        if let Some(helper) = self.callee_summary(file, function, &call.callee) {
             if let Some((pool, autocommit)) = helper.returns_pool {
                 return Some(Kind::Pool {
                     pool,
@@ -2399,6 +2420,153 @@ fn subclass_kind(
             subclass_kind(file, models, &resolved, keywords, depth + 1)
         }
     })
+}
+
+/// How deep [`receiver_class`] and [`method_of_class`] follow captured variables and base
+/// classes: far more than code nests them.
+const CLASS_DEPTH: u8 = 8;
+
+/// The class of the file a method call's receiver is an instance of, when the code shows
+/// it: `self` or `cls` of one of the class's methods (also captured by a nested function),
+/// a local every assignment of which builds the class (`repo = Repository(conn)`), or a
+/// parameter annotated with it (`repo: Repository`).
+fn receiver_class(
+    file: &FileIr,
+    caller: &Function,
+    receiver: &Operand,
+    depth: u8,
+) -> Option<String> {
+    let is_class = |name: &str| file.class_bases.iter().any(|(class, _)| class == name);
+    let v = match receiver {
+        Operand::Var(v) => v,
+        // `self.store.save()`: the class whose instance the class's methods keep there.
+        Operand::Field(base, attribute) if depth < CLASS_DEPTH => {
+            let owner = receiver_class(file, caller, base, depth + 1)?;
+            return attribute_class(file, &owner, attribute);
+        }
+        _ => return None,
+    };
+    let var = caller.var(*v);
+    match var.kind {
+        VarKind::Receiver => {
+            let (class, _) = caller.name.rsplit_once('.')?;
+            is_class(class).then(|| class.to_string())
+        }
+        VarKind::Captured if depth < CLASS_DEPTH => {
+            let (outer, outer_var) = var.outer?;
+            receiver_class(
+                file,
+                file.function(outer),
+                &Operand::Var(outer_var),
+                depth + 1,
+            )
+        }
+        VarKind::Param => {
+            let annotation = var.ty.as_deref()?.trim_matches(|c| c == '"' || c == '\'');
+            is_class(annotation).then(|| annotation.to_string())
+        }
+        VarKind::Local => {
+            let mut classes = caller
+                .definitions(*v)
+                .iter()
+                .map(|definition| match definition {
+                    Operand::Call(id) => match &caller.call(*id).callee {
+                        Callee::Path(path) => match path.as_slice() {
+                            [class] if is_class(class) => Some(class.clone()),
+                            _ => None,
+                        },
+                        _ => None,
+                    },
+                    _ => None,
+                });
+            let first = classes.next()??;
+            classes.all(|c| c.as_ref() == Some(&first)).then_some(first)
+        }
+        _ => None,
+    }
+}
+
+/// The class of the file whose instance the methods of `owner` keep in
+/// `self.<attribute>`, when every such assignment builds one (`self.store = Store(conn)`).
+fn attribute_class(file: &FileIr, owner: &str, attribute: &str) -> Option<String> {
+    let is_class = |name: &str| file.class_bases.iter().any(|(class, _)| class == name);
+    let prefix = format!("{owner}.");
+    let mut classes = Vec::new();
+    for method in file.functions.iter().filter(|f| {
+        f.kind == FunctionKind::Method
+            && f.name
+                .strip_prefix(&prefix)
+                .is_some_and(|m| !m.contains('.'))
+    }) {
+        let Some(own) = method.receiver else {
+            continue;
+        };
+        let place = Operand::Field(Box::new(Operand::Var(own)), attribute.to_string());
+        let built = |value: &Operand| match value {
+            Operand::Call(id) => match &method.call(*id).callee {
+                Callee::Path(path) => match path.as_slice() {
+                    [class] if is_class(class) => Some(class.clone()),
+                    _ => None,
+                },
+                _ => None,
+            },
+            _ => None,
+        };
+        for event in method.events() {
+            if let Event::Assign {
+                targets, values, ..
+            } = event
+            {
+                for (target, value) in targets.iter().zip(values) {
+                    if *target == Binding::Place(place.clone()) {
+                        classes.push(built(value));
+                    }
+                }
+            }
+        }
+        for (position, call) in method.calls.iter().enumerate() {
+            if let ResultUse::Assigned(bindings) = &call.result {
+                if bindings.contains(&Binding::Place(place.clone())) {
+                    let whole = bindings.len() == 1;
+                    classes.push(
+                        whole
+                            .then(|| built(&Operand::Call(CallId(position as u32))))
+                            .flatten(),
+                    );
+                }
+            }
+        }
+    }
+    let first = classes.first()?.clone()?;
+    classes
+        .iter()
+        .all(|c| c.as_ref() == Some(&first))
+        .then_some(first)
+}
+
+/// The method `name` of a class of the file: its own, else one it inherits from a base
+/// class of the file.
+fn method_of_class(
+    file: &FileIr,
+    by_name: &HashMap<String, Vec<FuncId>>,
+    class: &str,
+    name: &str,
+    depth: u8,
+) -> Option<FuncId> {
+    let qualified = format!("{class}.{name}");
+    let own = by_name.get(name).and_then(|ids| {
+        ids.iter().copied().find(|&id| {
+            let function = file.function(id);
+            function.kind == FunctionKind::Method && function.name == qualified
+        })
+    });
+    if own.is_some() || depth >= CLASS_DEPTH {
+        return own;
+    }
+    let (_, bases) = file.class_bases.iter().find(|(c, _)| c == class)?;
+    bases
+        .iter()
+        .find_map(|base| method_of_class(file, by_name, base, name, depth + 1))
 }
 
 /// The keyword argument of a session factory that names the class of its sessions
@@ -3474,7 +3642,8 @@ impl PyFacts {
                 Some(kind) => kind.clone(),
                 None => match value {
                     Operand::Call(id) => {
-                        let helper = self.callee_summary(file, &function.call(*id).callee)?;
+                        let helper =
+                            self.callee_summary(file, function, &function.call(*id).callee)?;
                         let (pool, autocommit) = helper.returns_pool?;
                         Kind::Pool {
                             pool,
@@ -3501,7 +3670,7 @@ impl PyFacts {
                 let Some(Operand::Call(id)) = values.first() else {
                     return None;
                 };
-                let helper = self.callee_summary(file, &function.call(*id).callee)?;
+                let helper = self.callee_summary(file, function, &function.call(*id).callee)?;
                 if helper.class_exit.is_some() {
                     return None;
                 }
@@ -3524,7 +3693,7 @@ impl PyFacts {
                     Some(Operand::Var(v)) => assigned_call(function, *v),
                     _ => None,
                 };
-                call.and_then(|id| self.callee_summary(file, &function.call(id).callee))
+                call.and_then(|id| self.callee_summary(file, function, &function.call(id).callee))
                     .is_some_and(|helper| helper.returns_shared)
             });
         }
@@ -3548,12 +3717,14 @@ impl PyFacts {
                     let pool_release = matches!(&call.callee, Callee::Method { receiver, name, .. }
                         if matches!(kinds.get(receiver), Some(Kind::Pool { pool, .. })
                             if models.pool_kinds[*pool].release.iter().any(|m| m == name)));
-                    let helper_release = self.callee_summary(file, &call.callee).is_some_and(|h| {
-                        call.args
-                            .iter()
-                            .enumerate()
-                            .any(|(i, a)| *a == value && h.releases.get(i) == Some(&true))
-                    });
+                    let helper_release = self
+                        .callee_summary(file, function, &call.callee)
+                        .is_some_and(|h| {
+                            call.args
+                                .iter()
+                                .enumerate()
+                                .any(|(i, a)| *a == value && h.releases.get(i) == Some(&true))
+                        });
                     (pool_release && call.args.contains(&value)) || helper_release
                 });
                 // A helper that commits or rolls back after the block ends the
@@ -3572,7 +3743,7 @@ impl PyFacts {
         }
         // A parameter handed to a helper that gives it back, closes or ends it.
         for call in &function.calls {
-            let Some(helper) = self.callee_summary(file, &call.callee) else {
+            let Some(helper) = self.callee_summary(file, function, &call.callee) else {
                 continue;
             };
             for (position, param) in function.parameters_passed(call) {
@@ -3593,14 +3764,14 @@ impl PyFacts {
                 (!key.starts_with(LOCAL_POOL)).then_some((key, kind))
             });
             direct.or_else(|| {
-                self.callee_summary(file, &call.callee)
+                self.callee_summary(file, function, &call.callee)
                     .and_then(|helper| helper.borrows.clone())
             })
         });
         summary.blocks = function.calls.iter().find_map(|call| {
             crate::semantics::blocking::python_blocking_call(file, models, function, call).or_else(
                 || {
-                    self.callee_summary(file, &call.callee)
+                    self.callee_summary(file, function, &call.callee)
                         .and_then(|helper| helper.blocks.clone())
                 },
             )
@@ -3623,7 +3794,7 @@ impl PyFacts {
             };
             on_scoped
                 || self
-                    .callee_summary(file, &call.callee)
+                    .callee_summary(file, function, &call.callee)
                     .is_some_and(|helper| helper.ends_scoped)
         });
         summary.never_returns = function.kind == FunctionKind::Function
@@ -3648,7 +3819,7 @@ impl PyFacts {
             let data = cfg.block(block);
             let stops = data.events.iter().any(|event| {
                 matches!(event, Event::Call(id)
-                    if self.never_returns(file, models, function.call(*id)))
+                    if self.never_returns(file, models, (function, function.call(*id))))
             });
             if stops {
                 continue;
@@ -3667,7 +3838,7 @@ impl PyFacts {
         &self,
         file: &FileIr,
         models: &Models,
-        call: &txlint_ir::ir::Call,
+        (function, call): (&Function, &txlint_ir::ir::Call),
     ) -> bool {
         if let Callee::Path(path) = &call.callee {
             let segments: Vec<&str> = path.iter().map(String::as_str).collect();
@@ -3677,7 +3848,7 @@ impl PyFacts {
             // A builtin (`exit(1)`): a bare name the file neither imports nor defines.
             let builtin = segments.len() == 1
                 && !imported
-                && self.resolve_call(file, &call.callee).is_none()
+                && self.resolve_call(file, function, &call.callee).is_none()
                 && !file.globals.iter().any(|g| g.name == segments[0]);
             if (imported || builtin)
                 && models
@@ -3708,7 +3879,7 @@ impl PyFacts {
                 }
             }
         }
-        self.callee_summary(file, &call.callee)
+        self.callee_summary(file, function, &call.callee)
             .is_some_and(|helper| helper.never_returns)
     }
 
@@ -4169,7 +4340,7 @@ impl ConnectionModel<'_> {
             }
         }
         self.facts
-            .callee_summary(self.file, &call.callee)
+            .callee_summary(self.file, self.function, &call.callee)
             .is_some_and(|summary| {
                 call.args
                     .iter()
@@ -4209,9 +4380,11 @@ impl ConnectionModel<'_> {
         {
             if **base == *receiver {
                 let class_ends = self.holder.context.and_then(|(context, _)| {
-                    let helper = self
-                        .facts
-                        .callee_summary(self.file, &self.function.call(context).callee)?;
+                    let helper = self.facts.callee_summary(
+                        self.file,
+                        self.function,
+                        &self.function.call(context).callee,
+                    )?;
                     Some(helper.class_ends.contains(name))
                 });
                 if class_ends == Some(true) {
@@ -4248,7 +4421,7 @@ impl ConnectionModel<'_> {
             }
         }
         self.facts
-            .callee_summary(self.file, &call.callee)
+            .callee_summary(self.file, self.function, &call.callee)
             .is_some_and(|summary| {
                 // A helper that ends the request's scoped session itself.
                 (self.holder.owner == Owner::Scoped && summary.ends_scoped)
@@ -4265,7 +4438,9 @@ impl ConnectionModel<'_> {
     /// only sets and clears a savepoint: `Some(false)`.
     pub fn scoped_by_helper(&self, context: CallId) -> Option<bool> {
         let call = self.function.call(context);
-        let summary = self.facts.callee_summary(self.file, &call.callee)?;
+        let summary = self
+            .facts
+            .callee_summary(self.file, self.function, &call.callee)?;
         let on_field = match &call.callee {
             Callee::Method { receiver, .. } => {
                 summary.scope_fields.iter().find_map(|(field, ends)| {
@@ -4300,7 +4475,7 @@ impl ConnectionModel<'_> {
             || by_own_method()
             || self
                 .facts
-                .callee_summary(self.file, &call.callee)
+                .callee_summary(self.file, self.function, &call.callee)
                 .is_some_and(|summary| {
                     call.args
                         .iter()
@@ -4621,7 +4796,9 @@ impl ResourceModel for ConnectionModel<'_> {
                 let call = self.function.call(*id);
                 // A call that always raises (`abort(400)`) leaves like a `raise`.
                 if self.after_swallowed_error()
-                    && self.facts.never_returns(self.file, self.models, call)
+                    && self
+                        .facts
+                        .never_returns(self.file, self.models, (self.function, call))
                 {
                     return Effect::End;
                 }
@@ -4686,7 +4863,7 @@ impl ResourceModel for ConnectionModel<'_> {
                 None if self.mode == Mode::Raised
                     && context.is_some_and(|c| {
                         self.facts
-                            .resolve_call(self.file, &self.function.call(c).callee)
+                            .resolve_call(self.file, self.function, &self.function.call(c).callee)
                             .is_some()
                     }) =>
                 {
