@@ -253,6 +253,10 @@ pub struct Django {
     pub set_autocommit: Vec<String>,
     pub commit: Vec<String>,
     pub rollback: Vec<String>,
+    /// Methods that write in a savepoint of their own (`get_or_create`): the errors of
+    /// `savepointed_errors` they raise leave an enclosing atomic block usable.
+    pub savepointed: Vec<String>,
+    pub savepointed_errors: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -61,11 +61,28 @@ fn check_django_atomic(cx: &Context, out: &mut Vec<Diagnostic>) {
                 continue;
             };
             let handler = BlockId(block_index as u32);
+            // The handler catches only what a savepointed write raises after rolling back
+            // to its own savepoint (`except IntegrityError` around `get_or_create`).
+            let savepointed_errors = !catches.is_empty()
+                && catches.iter().all(|class| {
+                    let segments: Vec<&str> = class.split('.').collect();
+                    django
+                        .savepointed_errors
+                        .contains(&resolve(cx.ir, &segments))
+                });
+            let facts = cx.python();
             // A statement whose error leaves an inner atomic block on its way was rolled
             // back to that block's savepoint: the outer block is intact.
             // (Entering the inner block is no query.)
             let unprotected = guarded_calls(function, handler).iter().any(|(call, exits)| {
-                !is_atomic(cx, function.call(*call))
+                let c = function.call(*call);
+                let savepointed = savepointed_errors
+                    && (crate::semantics::python::is_savepointed(cx.models, c)
+                        || facts
+                            .callee_summary(cx.ir, function, &c.callee)
+                            .is_some_and(|helper| helper.savepointed));
+                !is_atomic(cx, c)
+                    && !savepointed
                     && !exits.iter().any(|exit| {
                         matches!(exit, Event::ScopeExit { context: Some(c), .. } if is_savepoint(cx, function.call(*c)))
                     })

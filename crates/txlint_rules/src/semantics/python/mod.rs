@@ -257,6 +257,10 @@ pub(crate) struct PySummary {
     /// derives from a modelled view base (`flask.views.MethodView`), itself or through
     /// classes of the project (`class ServerNode(PGChildNodeView)`).
     pub request_view: bool,
+    /// Every call it makes writes in a savepoint of its own (Django's `get_or_create`),
+    /// itself or through such a helper: an IntegrityError it raises leaves the caller's
+    /// atomic block usable (TX003).
+    pub savepointed: bool,
     /// A class (filed under its name) whose `__exit__` decides what `with` does to its
     /// instances (see [`session_class_exit`]): a session factory made with it
     /// (`sessionmaker(class_=CommittingSession)` in another module) hands out such sessions.
@@ -283,6 +287,7 @@ impl PySummary {
             || self.instance_of.is_some()
             || self.request_view
             || self.session_exit.is_some()
+            || self.savepointed
     }
 }
 
@@ -2428,8 +2433,9 @@ const CLASS_DEPTH: u8 = 8;
 
 /// The class of the file a method call's receiver is an instance of, when the code shows
 /// it: `self` or `cls` of one of the class's methods (also captured by a nested function),
-/// a local every assignment of which builds the class (`repo = Repository(conn)`), or a
-/// parameter annotated with it (`repo: Repository`).
+/// the class named (`Follow.from_request(…)`), a local every assignment of which builds the
+/// class (`repo = Repository(conn)`), an attribute the class's methods set so
+/// (`self.repo = Repository(conn)`), or a parameter annotated with it (`repo: Repository`).
 fn receiver_class(
     file: &FileIr,
     caller: &Function,
@@ -2439,6 +2445,8 @@ fn receiver_class(
     let is_class = |name: &str| file.class_bases.iter().any(|(class, _)| class == name);
     let v = match receiver {
         Operand::Var(v) => v,
+        // `Follow.from_request(…)`: the class itself, named.
+        Operand::Global(name) if is_class(name) => return Some(name.clone()),
         // `self.store.save()`: the class whose instance the class's methods keep there.
         Operand::Field(base, attribute) if depth < CLASS_DEPTH => {
             let owner = receiver_class(file, caller, base, depth + 1)?;
@@ -2567,6 +2575,17 @@ fn method_of_class(
     bases
         .iter()
         .find_map(|base| method_of_class(file, by_name, base, name, depth + 1))
+}
+
+/// A call of a method that writes in a savepoint of its own
+/// (`Model.objects.get_or_create(…)`, through an imported model or not).
+pub(crate) fn is_savepointed(models: &Models, call: &txlint_ir::ir::Call) -> bool {
+    let name = match &call.callee {
+        Callee::Method { name, .. } => name,
+        Callee::Path(path) if path.len() > 1 => &path[path.len() - 1],
+        _ => return false,
+    };
+    models.django.savepointed.contains(name)
 }
 
 /// The keyword argument of a session factory that names the class of its sessions
@@ -3800,6 +3819,14 @@ impl PyFacts {
         summary.never_returns = function.kind == FunctionKind::Function
             && function.name != "<module>"
             && self.always_raises(file, models, function);
+        summary.savepointed = function.name != "<module>"
+            && !function.calls.is_empty()
+            && function.calls.iter().all(|call| {
+                is_savepointed(models, call)
+                    || self
+                        .callee_summary(file, function, &call.callee)
+                        .is_some_and(|helper| helper.savepointed)
+            });
         summary
     }
 
@@ -4030,6 +4057,7 @@ fn summarize(models: &Models, function: &Function, kinds: &HashMap<Operand, Kind
         instance_of: None,
         request_view: false,
         session_exit: None,
+        savepointed: false,
     }
 }
 
