@@ -1295,6 +1295,15 @@ impl PyFacts {
         let Callee::Method { receiver, name, .. } = callee else {
             return crate::semantics::resolve_by_name(&self.by_name, file, callee);
         };
+        // Most method calls name no method of the file (`.append`, `.execute`): the
+        // receiver's class is not worth working out for them.
+        let candidates = self.by_name.get(name)?;
+        if !candidates
+            .iter()
+            .any(|&id| file.function(id).kind == FunctionKind::Method)
+        {
+            return None;
+        }
         let class = receiver_class(file, caller, receiver, 0)?;
         method_of_class(file, &self.by_name, &class, name, 0)
     }
@@ -2509,7 +2518,10 @@ fn attribute_class(file: &FileIr, owner: &str, attribute: &str) -> Option<String
         let Some(own) = method.receiver else {
             continue;
         };
-        let place = Operand::Field(Box::new(Operand::Var(own)), attribute.to_string());
+        let is_place = |binding: &Binding| {
+            matches!(binding, Binding::Place(Operand::Field(base, name))
+                if name == attribute && **base == Operand::Var(own))
+        };
         let built = |value: &Operand| match value {
             Operand::Call(id) => match &method.call(*id).callee {
                 Callee::Path(path) => match path.as_slice() {
@@ -2526,7 +2538,7 @@ fn attribute_class(file: &FileIr, owner: &str, attribute: &str) -> Option<String
             } = event
             {
                 for (target, value) in targets.iter().zip(values) {
-                    if *target == Binding::Place(place.clone()) {
+                    if is_place(target) {
                         classes.push(built(value));
                     }
                 }
@@ -2534,7 +2546,7 @@ fn attribute_class(file: &FileIr, owner: &str, attribute: &str) -> Option<String
         }
         for (position, call) in method.calls.iter().enumerate() {
             if let ResultUse::Assigned(bindings) = &call.result {
-                if bindings.contains(&Binding::Place(place.clone())) {
+                if bindings.iter().any(is_place) {
                     let whole = bindings.len() == 1;
                     classes.push(
                         whole
