@@ -1348,9 +1348,7 @@ impl PyFacts {
         let sessions_exit = class
             .filter(|_| models.pool_kinds[pool].factory)
             .and_then(|path| match path.as_slice() {
-                [name] if file.class_bases.iter().any(|(c, _)| c == name) => {
-                    session_class_exit(file, models, name)
-                }
+                [name] if is_file_class(file, name) => session_class_exit(file, models, name),
                 _ => self.external.get(&path)?.session_exit,
             });
         Kind::Pool {
@@ -2451,7 +2449,7 @@ fn receiver_class(
     receiver: &Operand,
     depth: u8,
 ) -> Option<String> {
-    let is_class = |name: &str| file.class_bases.iter().any(|(class, _)| class == name);
+    let is_class = |name: &str| is_file_class(file, name);
     let v = match receiver {
         Operand::Var(v) => v,
         // `Follow.from_request(…)`: the class itself, named.
@@ -2486,16 +2484,7 @@ fn receiver_class(
             let mut classes = caller
                 .definitions(*v)
                 .iter()
-                .map(|definition| match definition {
-                    Operand::Call(id) => match &caller.call(*id).callee {
-                        Callee::Path(path) => match path.as_slice() {
-                            [class] if is_class(class) => Some(class.clone()),
-                            _ => None,
-                        },
-                        _ => None,
-                    },
-                    _ => None,
-                });
+                .map(|definition| built_class(file, caller, definition));
             let first = classes.next()??;
             classes.all(|c| c.as_ref() == Some(&first)).then_some(first)
         }
@@ -2503,10 +2492,29 @@ fn receiver_class(
     }
 }
 
+/// Whether a name is one of the file's top-level classes.
+fn is_file_class(file: &FileIr, name: &str) -> bool {
+    file.class_bases.iter().any(|(class, _)| class == name)
+}
+
+/// The class of the file a value of `function` builds (`Repository(conn)`), if it is such
+/// a call.
+fn built_class(file: &FileIr, function: &Function, value: &Operand) -> Option<String> {
+    let Operand::Call(id) = value else {
+        return None;
+    };
+    match &function.call(*id).callee {
+        Callee::Path(path) => match path.as_slice() {
+            [class] if is_file_class(file, class) => Some(class.clone()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 /// The class of the file whose instance the methods of `owner` keep in
 /// `self.<attribute>`, when every such assignment builds one (`self.store = Store(conn)`).
 fn attribute_class(file: &FileIr, owner: &str, attribute: &str) -> Option<String> {
-    let is_class = |name: &str| file.class_bases.iter().any(|(class, _)| class == name);
     let prefix = format!("{owner}.");
     let mut classes = Vec::new();
     for method in file.functions.iter().filter(|f| {
@@ -2522,16 +2530,7 @@ fn attribute_class(file: &FileIr, owner: &str, attribute: &str) -> Option<String
             matches!(binding, Binding::Place(Operand::Field(base, name))
                 if name == attribute && **base == Operand::Var(own))
         };
-        let built = |value: &Operand| match value {
-            Operand::Call(id) => match &method.call(*id).callee {
-                Callee::Path(path) => match path.as_slice() {
-                    [class] if is_class(class) => Some(class.clone()),
-                    _ => None,
-                },
-                _ => None,
-            },
-            _ => None,
-        };
+        let built = |value: &Operand| built_class(file, method, value);
         for event in method.events() {
             if let Event::Assign {
                 targets, values, ..
