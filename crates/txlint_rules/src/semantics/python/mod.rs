@@ -1281,7 +1281,6 @@ impl PyFacts {
         Some(())
     }
 
-    /// The file's function a call refers to: `helper(...)` or `self.helper(...)`.
     /// The function of the file that a call made in `caller` names. A plain name
     /// (`helper(…)`) is the file's one function of that name. A method (`recv.name(…)`)
     /// needs evidence of the receiver's class (see [`receiver_class`]): a method name
