@@ -709,24 +709,16 @@ impl Models {
                     .chain(&self.django.atomic);
                 // In import shape only: a bare `sqlite3` or `psycopg` lets in every
                 // docstring and test of a driver's own tree (issue 13). `, m` covers
-                // `import os, sqlite3`; `import m` also covers `import m.sub`.
-                let modules: BTreeSet<&str> = callables
-                    .map(|c| c.rsplit_once('.').map_or(c.as_str(), |(module, _)| module))
-                    .collect();
+                // `import os, sqlite3`. Any module of the package counts, not only the
+                // callable's own: a file importing `django.http` or `django.conf` may hold a
+                // helper that matters through the project index (one that never returns,
+                // called from a handler; one that blocks), and only lowered files have
+                // summaries.
+                let modules: BTreeSet<&str> =
+                    callables.filter_map(|c| c.split('.').next()).collect();
                 for module in modules {
-                    let top = module.split('.').next().unwrap_or(module);
-                    for shape in ["import ", ", ", ","] {
-                        patterns.push(format!("{shape}{top}"));
-                    }
-                    // `from m.sub import x`, and the packages above it importing the
-                    // next name down (`from django.db import transaction`, `from django
-                    // import db`), but not their siblings: `from django.http import …`
-                    // reaches no transaction.
-                    patterns.push(format!("from {module}"));
-                    let mut above = module;
-                    while let Some((parent, _)) = above.rsplit_once('.') {
-                        patterns.push(format!("from {parent} import "));
-                        above = parent;
+                    for shape in ["import ", "from ", ", ", ","] {
+                        patterns.push(format!("{shape}{module}"));
                     }
                 }
                 // A module that defines a class-based view base (`from flask.views import

@@ -77,10 +77,7 @@ fn check_django_atomic(cx: &Context, out: &mut Vec<Diagnostic>) {
             let unprotected = guarded_calls(function, handler).iter().any(|(call, exits)| {
                 let c = function.call(*call);
                 let savepointed = savepointed_errors
-                    && (crate::semantics::python::is_savepointed(cx.models, c)
-                        || facts
-                            .callee_summary(cx.ir, function, &c.callee)
-                            .is_some_and(|helper| helper.savepointed));
+                    && facts.writes_in_own_savepoint(cx.ir, cx.models, function, c);
                 !is_atomic(cx, c)
                     && !savepointed
                     && !exits.iter().any(|exit| {
@@ -395,10 +392,7 @@ fn statement_undone_alone(
                 writes.push(id);
             }
         } else if hands_holder(cx, model, call)
-            || model
-                .facts
-                .resolve_call(cx.ir, function, &call.callee)
-                .is_some()
+            || model.facts.may_call_own_function(cx.ir, &call.callee)
             || model
                 .facts
                 .callee_summary(cx.ir, function, &call.callee)

@@ -648,8 +648,9 @@ impl PyFacts {
         };
         for (caller_index, caller) in file.functions.iter().enumerate() {
             for (call_index, call) in caller.calls.iter().enumerate() {
-                let callee = self
-                    .resolve_call(file, caller, &call.callee)
+                // Every call that may reach the function, by its name: a caller missed
+                // would let the others decide for it.
+                let callee = crate::semantics::resolve_by_name(&self.by_name, file, &call.callee)
                     .or_else(|| constructor(&call.callee));
                 if let Some(callee) = callee {
                     call_sites
@@ -1303,8 +1304,33 @@ impl PyFacts {
         {
             return None;
         }
-        let class = receiver_class(file, caller, receiver, 0)?;
+        let class = receiver_class(file, caller, receiver, &self.module_instances, 0)?;
         method_of_class(file, &self.by_name, &class, name, 0)
+            .or_else(|| method_of_subclass(file, &self.by_name, &class, name))
+    }
+
+    /// Whether a call writes only in a savepoint of its own: a project function that does
+    /// (its summary decides, also when it is named `get_or_create`), else one of Django's
+    /// savepointed methods (`Model.objects.get_or_create(…)`).
+    pub fn writes_in_own_savepoint(
+        &self,
+        file: &FileIr,
+        models: &Models,
+        caller: &Function,
+        call: &txlint_ir::ir::Call,
+    ) -> bool {
+        match self.callee_summary(file, caller, &call.callee) {
+            Some(helper) => helper.savepointed,
+            None => is_savepointed(models, call),
+        }
+    }
+
+    /// Whether a call may run one of the file's functions, whatever its receiver is: the
+    /// file's one method of that name counts (`stamper.stamp(…)` on a parameter). For
+    /// checks that must assume the worst of what a call does; [`PyFacts::resolve_call`] is
+    /// the function a call is known to run.
+    pub fn may_call_own_function(&self, file: &FileIr, callee: &Callee) -> bool {
+        crate::semantics::resolve_by_name(&self.by_name, file, callee).is_some()
     }
 
     /// The summary of the function a call made in `caller` refers to: the file's own,
@@ -2446,6 +2472,7 @@ fn receiver_class(
     file: &FileIr,
     caller: &Function,
     receiver: &Operand,
+    instances: &[(String, String)],
     depth: u8,
 ) -> Option<String> {
     let is_class = |name: &str| is_file_class(file, name);
@@ -2453,9 +2480,16 @@ fn receiver_class(
         Operand::Var(v) => v,
         // `Follow.from_request(…)`: the class itself, named.
         Operand::Global(name) if is_class(name) => return Some(name.clone()),
+        // `feed.fetch(…)` after `feed = FeedClient()` at module level.
+        Operand::Global(name) => {
+            return instances
+                .iter()
+                .find(|(global, class)| global == name && is_class(class))
+                .map(|(_, class)| class.clone());
+        }
         // `self.store.save()`: the class whose instance the class's methods keep there.
         Operand::Field(base, attribute) if depth < CLASS_DEPTH => {
-            let owner = receiver_class(file, caller, base, depth + 1)?;
+            let owner = receiver_class(file, caller, base, instances, depth + 1)?;
             return attribute_class(file, &owner, attribute);
         }
         _ => return None,
@@ -2472,6 +2506,7 @@ fn receiver_class(
                 file,
                 file.function(outer),
                 &Operand::Var(outer_var),
+                instances,
                 depth + 1,
             )
         }
@@ -2587,12 +2622,94 @@ fn method_of_class(
         .find_map(|base| method_of_class(file, by_name, base, name, depth + 1))
 }
 
+/// Whether a call of an `__exit__` method runs when the block completed: it is reached
+/// from the entry without taking the branch of a test that finds the exception type
+/// (its first parameter after `self`) set.
+fn runs_without_exception(exit: &Function, call: CallId) -> bool {
+    let exc_type = exit
+        .params
+        .iter()
+        .find(|p| Some(**p) != exit.receiver)
+        .copied();
+    let cfg = &exit.cfg;
+    let mut seen = vec![false; cfg.blocks.len()];
+    let mut stack = vec![txlint_ir::ir::Cfg::ENTRY];
+    while let Some(block) = stack.pop() {
+        if block.index() >= seen.len() || std::mem::replace(&mut seen[block.index()], true) {
+            continue;
+        }
+        let data = cfg.block(block);
+        if data
+            .events
+            .iter()
+            .any(|event| matches!(event, Event::Call(id) if *id == call))
+        {
+            return true;
+        }
+        match &data.terminator {
+            Terminator::Branch {
+                nil_test: Some(test),
+                then_block,
+                else_block,
+                ..
+            } if exc_type.is_some_and(|p| test.operand == Operand::Var(p)) => {
+                stack.push(if test.then_is_nil {
+                    *then_block
+                } else {
+                    *else_block
+                });
+            }
+            _ => stack.extend(cfg.successors(block)),
+        }
+    }
+    false
+}
+
+/// The one method `name` of the file's subclasses of `class` (at any depth): what
+/// `self.hook()` in a base class runs when only a subclass defines `hook`.
+fn method_of_subclass(
+    file: &FileIr,
+    by_name: &HashMap<String, Vec<FuncId>>,
+    class: &str,
+    name: &str,
+) -> Option<FuncId> {
+    let derives = |start: &str| {
+        let mut owner = start.to_string();
+        for _ in 0..CLASS_DEPTH {
+            let Some((_, bases)) = file.class_bases.iter().find(|(c, _)| *c == owner) else {
+                return false;
+            };
+            if bases.iter().any(|b| b == class) {
+                return true;
+            }
+            match bases.first() {
+                Some(base) => owner = base.clone(),
+                None => return false,
+            }
+        }
+        false
+    };
+    let mut found = by_name.get(name)?.iter().copied().filter(|&id| {
+        let function = file.function(id);
+        function.kind == FunctionKind::Method
+            && function
+                .name
+                .rsplit_once('.')
+                .is_some_and(|(owner, _)| derives(owner))
+    });
+    let only = found.next()?;
+    found.next().is_none().then_some(only)
+}
+
 /// A call of a method that writes in a savepoint of its own
-/// (`Model.objects.get_or_create(…)`, through an imported model or not).
-pub(crate) fn is_savepointed(models: &Models, call: &txlint_ir::ir::Call) -> bool {
+/// (`Model.objects.get_or_create(…)`, through an imported model or not), by its name:
+/// see [`PyFacts::writes_in_own_savepoint`].
+fn is_savepointed(models: &Models, call: &txlint_ir::ir::Call) -> bool {
     let name = match &call.callee {
         Callee::Method { name, .. } => name,
-        Callee::Path(path) if path.len() > 1 => &path[path.len() - 1],
+        // `Tag.objects.get_or_create(…)`: a manager of an imported model, not a function
+        // of an imported module (`tags.get_or_create(…)`).
+        Callee::Path(path) if path.len() > 2 => &path[path.len() - 1],
         _ => return false,
     };
     models.django.savepointed.contains(name)
@@ -2626,12 +2743,35 @@ pub(crate) fn session_class_exit(
     models: &Models,
     class: &str,
 ) -> Option<ContextExit> {
-    let exit = file.functions.iter().find(|f| {
+    session_class_exit_at(file, models, class, 0)
+}
+
+fn session_class_exit_at(
+    file: &FileIr,
+    models: &Models,
+    class: &str,
+    depth: u8,
+) -> Option<ContextExit> {
+    // An exit inherited from a session class of the file (`class Audited(Saving): pass`),
+    // or reached by the override through `super().__exit__(…)`.
+    let inherited = || {
+        let (_, bases) = file.class_bases.iter().find(|(c, _)| c == class)?;
+        (depth < CLASS_DEPTH)
+            .then(|| {
+                bases
+                    .iter()
+                    .find_map(|base| session_class_exit_at(file, models, base, depth + 1))
+            })
+            .flatten()
+    };
+    let Some(exit) = file.functions.iter().find(|f| {
         f.kind == FunctionKind::Method
             && f.name.rsplit_once('.').is_some_and(|(owner, method)| {
                 owner == class && matches!(method, "__exit__" | "__aexit__")
             })
-    })?;
+    }) else {
+        return inherited();
+    };
     let own = exit.receiver?;
     let methods = &models.connection;
     let on_self = |names: &[String]| {
@@ -2640,18 +2780,25 @@ pub(crate) fn session_class_exit(
                 if *v == own && names.contains(name))
         })
     };
-    let commits = on_self(&methods.commit);
+    // The commit must run when the block completed: not one under
+    // `if exc_type is not None:`.
+    let commits = exit.calls.iter().enumerate().any(|(index, call)| {
+        matches!(&call.callee, Callee::Method { receiver: Operand::Var(v), name, .. }
+            if *v == own && methods.commit.contains(name))
+            && runs_without_exception(exit, CallId(index as u32))
+    });
     let rolls_back = on_self(&methods.rollback);
-    let closes = on_self(&methods.close)
-        || exit
-            .calls
-            .iter()
-            .any(|call| matches!(call.callee.name(), Some("__exit__" | "__aexit__")));
+    let calls_base = exit
+        .calls
+        .iter()
+        .any(|call| matches!(call.callee.name(), Some("__exit__" | "__aexit__")));
+    let closes = on_self(&methods.close) || calls_base;
     match (commits, rolls_back, closes) {
         (true, _, true) => Some(ContextExit::CommitClose),
         (true, _, false) => Some(ContextExit::Commit),
         (false, true, true) => Some(ContextExit::RollbackClose),
         (false, true, false) => Some(ContextExit::Rollback),
+        (false, false, _) if calls_base => inherited(),
         (false, false, _) => None,
     }
 }
@@ -3831,12 +3978,10 @@ impl PyFacts {
             && self.always_raises(file, models, function);
         summary.savepointed = function.name != "<module>"
             && !function.calls.is_empty()
-            && function.calls.iter().all(|call| {
-                is_savepointed(models, call)
-                    || self
-                        .callee_summary(file, function, &call.callee)
-                        .is_some_and(|helper| helper.savepointed)
-            });
+            && function
+                .calls
+                .iter()
+                .all(|call| self.writes_in_own_savepoint(file, models, function, call));
         summary
     }
 
@@ -4901,8 +5046,7 @@ impl ResourceModel for ConnectionModel<'_> {
                 None if self.mode == Mode::Raised
                     && context.is_some_and(|c| {
                         self.facts
-                            .resolve_call(self.file, self.function, &self.function.call(c).callee)
-                            .is_some()
+                            .may_call_own_function(self.file, &self.function.call(c).callee)
                     }) =>
                 {
                     Effect::End
