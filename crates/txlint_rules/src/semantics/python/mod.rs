@@ -2721,15 +2721,12 @@ const SESSION_CLASS: &str = "class_";
 
 /// `a.b.C` as the path `["a", "b", "C"]`, for a name or an attribute chain of one.
 fn dotted_path(operand: &Operand) -> Option<Vec<String>> {
-    match operand {
-        Operand::Global(name) => Some(vec![name.clone()]),
-        Operand::Field(base, name) => {
-            let mut path = dotted_path(base)?;
-            path.push(name.clone());
-            Some(path)
-        }
-        _ => None,
-    }
+    Some(
+        global_segments(operand)?
+            .into_iter()
+            .map(str::to_string)
+            .collect(),
+    )
 }
 
 /// What `with` does to an instance of a class of the file that overrides `__exit__` (or
