@@ -1142,28 +1142,7 @@ impl PyFacts {
     ) -> Option<ContextExit> {
         let mut seen = ExitCalls::default();
         self.exit_calls(file, models, class, exit, field, driver, &mut seen, 0)?;
-        let exit = if seen.commit {
-            // Commits on a normal exit (and, with a rollback on an exception, is the
-            // scoped transaction of `with conn.transaction():`).
-            if seen.close {
-                ContextExit::CommitClose
-            } else {
-                ContextExit::Commit
-            }
-        } else if seen.rollback_always {
-            if seen.close {
-                ContextExit::RollbackClose
-            } else {
-                ContextExit::Rollback
-            }
-        } else if seen.close {
-            ContextExit::Close
-        } else if seen.release {
-            ContextExit::Release
-        } else {
-            return None;
-        };
-        Some(exit)
+        seen.context_exit()
     }
 
     /// The calls of an exit method (and of the class's own methods it calls) on the
@@ -2789,15 +2768,18 @@ fn session_class_exit_at(
         .calls
         .iter()
         .any(|call| matches!(call.callee.name(), Some("__exit__" | "__aexit__")));
-    let closes = on_self(&methods.close) || calls_base;
-    match (commits, rolls_back, closes) {
-        (true, _, true) => Some(ContextExit::CommitClose),
-        (true, _, false) => Some(ContextExit::Commit),
-        (false, true, true) => Some(ContextExit::RollbackClose),
-        (false, true, false) => Some(ContextExit::Rollback),
-        (false, false, _) if calls_base => inherited(),
-        (false, false, _) => None,
+    if !commits && !rolls_back {
+        return if calls_base { inherited() } else { None };
     }
+    ExitCalls {
+        commit: commits,
+        rollback: rolls_back,
+        // Its rollback runs on the exception's path; the commit, on the other.
+        rollback_always: rolls_back,
+        close: on_self(&methods.close) || calls_base,
+        release: false,
+    }
+    .context_exit()
 }
 
 /// The operands a function names that are, or start with, a module global: call
@@ -3366,6 +3348,34 @@ struct ExitCalls {
     rollback_always: bool,
     close: bool,
     release: bool,
+}
+
+impl ExitCalls {
+    /// What an exit that makes these calls does to the block's transaction.
+    fn context_exit(&self) -> Option<ContextExit> {
+        let exit = if self.commit {
+            // Commits on a normal exit (and, with a rollback on an exception, is the
+            // scoped transaction of `with conn.transaction():`).
+            if self.close {
+                ContextExit::CommitClose
+            } else {
+                ContextExit::Commit
+            }
+        } else if self.rollback_always {
+            if self.close {
+                ContextExit::RollbackClose
+            } else {
+                ContextExit::Rollback
+            }
+        } else if self.close {
+            ContextExit::Close
+        } else if self.release {
+            ContextExit::Release
+        } else {
+            return None;
+        };
+        Some(exit)
+    }
 }
 
 /// The class and method name of a method of a top-level class (`Transaction.__enter__`).
