@@ -32,10 +32,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, SystemTime};
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use txlint_ir::{Diagnostic, FileId, Label, Language, Severity, TextRange};
 use txlint_rules::PackageFacts;
-use xxhash_rust::xxh3::xxh3_128;
+use xxhash_rust::xxh3::{xxh3_128, xxh3_64};
 
 use crate::path_map::PathMap;
 
@@ -219,36 +220,48 @@ impl Cache {
         self.ensure_directory()?;
         // One write: serde_json writes token by token to an unbuffered file.
         let bytes = serde_json::to_vec(&cached)?;
-        let mut temporary = tempfile::NamedTempFile::new_in(&self.directory)?;
-        temporary.write_all(&bytes)?;
-        temporary
-            .persist(self.directory.join(directory_file_name(source)))
-            .map_err(|e| e.error)?;
-        Ok(())
+        self.persist(&directory_file_name(source), &bytes)
     }
 
     /// What the last run that resolved a project index for these named files saw (see
-    /// [`ProjectSnapshot`]).
+    /// [`ProjectSnapshot`]). Its file system answers stay on disk until asked for.
     pub fn snapshot(&self, named: &str) -> Option<ProjectSnapshot> {
-        let bytes = fs::read(self.directory.join(snapshot_file_name(named))).ok()?;
-        serde_json::from_slice(&bytes).ok()
+        let name = snapshot_file_name(named);
+        let bytes = fs::read(self.directory.join(&name)).ok()?;
+        let mut snapshot: ProjectSnapshot = serde_json::from_slice(&bytes).ok()?;
+        let answers = self.directory.join(answers_file_name(&name));
+        snapshot.answers = Deferred::on_disk(answers, snapshot.answers_digest);
+        Some(snapshot)
     }
 
-    /// Keeps what this run saw of its project for the next run with the same named files.
-    pub fn save_snapshot(&self, named: &str, snapshot: &ProjectSnapshot) {
+    /// Keeps what this run saw of its project for the next run with the same named files:
+    /// the file system's answers first, in a file of their own (a warm run whose witnesses
+    /// hold never reads them), then the rest, which names the answers' digest.
+    pub fn save_snapshot(&self, named: &str, snapshot: &mut ProjectSnapshot) {
         let written = (|| -> std::io::Result<()> {
             self.ensure_directory()?;
-            let bytes = serde_json::to_vec(snapshot)?;
-            let mut temporary = tempfile::NamedTempFile::new_in(&self.directory)?;
-            temporary.write_all(&bytes)?;
-            temporary
-                .persist(self.directory.join(snapshot_file_name(named)))
-                .map_err(|e| e.error)?;
-            Ok(())
+            let name = snapshot_file_name(named);
+            let answers = match snapshot.answers.get() {
+                Some(answers) => serde_json::to_vec(answers)?,
+                None => b"null".to_vec(),
+            };
+            snapshot.answers_digest = xxh3_64(&answers);
+            self.persist(&answers_file_name(&name), &answers)?;
+            self.persist(&name, &serde_json::to_vec(&*snapshot)?)
         })();
         if written.is_err() {
             self.write_errors.fetch_add(1, Ordering::Relaxed);
         }
+    }
+
+    /// Writes a file of this run key's directory whole, or not at all.
+    fn persist(&self, name: &str, bytes: &[u8]) -> std::io::Result<()> {
+        let mut temporary = tempfile::NamedTempFile::new_in(&self.directory)?;
+        temporary.write_all(bytes)?;
+        temporary
+            .persist(self.directory.join(name))
+            .map_err(|e| e.error)?;
+        Ok(())
     }
 
     /// The directory holding this run key's files.
@@ -281,86 +294,155 @@ fn directory_file_name(source: &Path) -> String {
 /// run whose files all keep their stamps needs to read none of them.
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct ProjectSnapshot {
-    pub inputs: PathMap<String>,
-    pub digests: PathMap<u64>,
-    /// Whether each path the run looked for was a file (`go.mod`, `__init__.py`, modules).
-    #[serde(default)]
-    pub probes: Deferred<PathMap<bool>>,
-    /// The Go files of each package directory the run listed.
-    #[serde(default)]
-    pub listings: Deferred<PathMap<Vec<PathBuf>>>,
-    /// The stamp of every file the run read (named or brought in), when it can be
-    /// trusted (see [`Stamp::of`]).
-    #[serde(default)]
-    pub stamps: PathMap<Stamp>,
-    /// What came of each named file, by absolute path: its results, or why it was not
-    /// checked. A file without one is read on the next run.
-    #[serde(default)]
-    pub outcomes: PathMap<StoredOutcome>,
-    /// The directories whose listings decided every probe and listing above, with their
-    /// stamps (see `listing.rs`): while each keeps its stamp, the file system answers the
-    /// same without being asked. `None` when some answer had no such witness.
+    /// Each file's path once: a warm run reads all of them.
+    files: PathMap<SnapshotFile>,
+    /// The directories whose listings decided every answer, with their stamps (see
+    /// `listing.rs`): while each keeps its stamp, the file system answers the same without
+    /// being asked. `None` when some answer had no such witness.
     #[serde(default)]
     pub witnesses: Option<PathMap<Stamp>>,
+    /// The digest of the answers' file as this snapshot was written with it, so that
+    /// answers written by another run are not taken for this one's.
+    #[serde(default)]
+    answers_digest: u64,
+    /// What the file system answered the run's lookups: in a file of their own.
+    #[serde(skip)]
+    pub answers: Deferred<Answers>,
 }
 
-/// A part of the snapshot that a warm run whose witnesses hold never reads (tens of
-/// thousands of probes): kept as its JSON text until asked for.
+/// What a snapshot knows of one file.
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct SnapshotFile {
+    /// The key of its text, for a Go or Python file the run read (named or brought in).
+    #[serde(rename = "i", default, skip_serializing_if = "Option::is_none")]
+    input: Option<String>,
+    /// The project digest a named file's results were cached under.
+    #[serde(rename = "d", default, skip_serializing_if = "Option::is_none")]
+    digest: Option<u64>,
+    /// Its stamp, when it can be trusted (see [`Stamp::of`]).
+    #[serde(rename = "s", default, skip_serializing_if = "Option::is_none")]
+    stamp: Option<Stamp>,
+    /// What came of a named file: its results, or why it was not checked. A file without
+    /// one is read on the next run.
+    #[serde(rename = "o", default, skip_serializing_if = "Option::is_none")]
+    outcome: Option<StoredOutcome>,
+}
+
+impl ProjectSnapshot {
+    pub fn input(&self, path: &Path) -> Option<&String> {
+        self.files.get(path)?.input.as_ref()
+    }
+
+    pub fn digest(&self, path: &Path) -> Option<u64> {
+        self.files.get(path)?.digest
+    }
+
+    pub fn stamp(&self, path: &Path) -> Option<&Stamp> {
+        self.files.get(path)?.stamp.as_ref()
+    }
+
+    pub fn outcome(&self, path: &Path) -> Option<&StoredOutcome> {
+        self.files.get(path)?.outcome.as_ref()
+    }
+
+    /// The files read, with the keys of their texts.
+    pub fn inputs(&self) -> impl ParallelIterator<Item = (&Path, &String)> {
+        self.files
+            .par_iter()
+            .filter_map(|(path, file)| Some((path, file.input.as_ref()?)))
+    }
+
+    /// The files read and not stamped.
+    pub fn unstamped(&self) -> impl Iterator<Item = &Path> {
+        self.files
+            .iter()
+            .filter(|(_, file)| file.input.is_some() && file.stamp.is_none())
+            .map(|(path, _)| path)
+    }
+
+    /// The stamped files, with their stamps.
+    pub fn stamps(&self) -> impl ParallelIterator<Item = (&Path, &Stamp)> {
+        self.files
+            .par_iter()
+            .filter_map(|(path, file)| Some((path, file.stamp.as_ref()?)))
+    }
+
+    pub fn set_input(&mut self, path: &Path, input: String) {
+        self.files.or_default(path).input = Some(input);
+    }
+
+    pub fn set_digest(&mut self, path: &Path, digest: u64) {
+        self.files.or_default(path).digest = Some(digest);
+    }
+
+    pub fn set_stamp(&mut self, path: &Path, stamp: Stamp) {
+        self.files.or_default(path).stamp = Some(stamp);
+    }
+
+    pub fn set_outcome(&mut self, path: &Path, outcome: StoredOutcome) {
+        self.files.or_default(path).outcome = Some(outcome);
+    }
+}
+
+/// What the file system answered a run: tens of thousands of probes on a large project.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Answers {
+    /// Whether each path the run looked for was a file (`go.mod`, `__init__.py`, modules).
+    pub probes: PathMap<bool>,
+    /// The Go files of each package directory the run listed.
+    pub listings: PathMap<Vec<PathBuf>>,
+}
+
+/// A part of the snapshot that a warm run whose witnesses hold never reads: left in its
+/// file until asked for.
 #[derive(Debug, Default)]
 pub struct Deferred<T> {
-    raw: Option<Box<serde_json::value::RawValue>>,
+    /// The file holding it and the digest its bytes must have.
+    source: Option<(PathBuf, u64)>,
     value: std::sync::OnceLock<Option<T>>,
 }
 
 impl<T: serde::de::DeserializeOwned> Deferred<T> {
     pub fn new(value: T) -> Deferred<T> {
         Deferred {
-            raw: None,
+            source: None,
             value: std::sync::OnceLock::from(Some(value)),
         }
     }
 
-    /// The value, read from its text on first use; `None` when the text does not read
-    /// (a damaged snapshot proves nothing).
+    fn on_disk(path: PathBuf, digest: u64) -> Deferred<T> {
+        Deferred {
+            source: Some((path, digest)),
+            value: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The value, read on first use; `None` when its file is missing, was written by
+    /// another run or does not read (such a snapshot proves nothing).
     pub fn get(&self) -> Option<&T> {
         self.value
             .get_or_init(|| {
-                let raw = self.raw.as_ref()?;
-                serde_json::from_str(raw.get()).ok()
+                let (path, digest) = self.source.as_ref()?;
+                let bytes = fs::read(path).ok()?;
+                if xxh3_64(&bytes) != *digest {
+                    return None;
+                }
+                serde_json::from_slice(&bytes).ok()
             })
             .as_ref()
-    }
-}
-
-impl<T: Serialize + serde::de::DeserializeOwned> Serialize for Deferred<T> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match (self.value.get(), &self.raw) {
-            (Some(Some(value)), _) => value.serialize(serializer),
-            (_, Some(raw)) => raw.serialize(serializer),
-            _ => serializer.serialize_none(),
-        }
-    }
-}
-
-impl<'de, T> Deserialize<'de> for Deferred<T> {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Ok(Deferred {
-            raw: Some(Deserialize::deserialize(deserializer)?),
-            value: std::sync::OnceLock::new(),
-        })
     }
 }
 
 /// A file's size and modification time: while both hold, its content is taken to be
 /// the one read when they were taken (as make, cargo and ruff do).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(into = "[u64; 4]", try_from = "[u64; 4]")]
 pub struct Stamp {
     size: u64,
     seconds: u64,
     nanos: u32,
     /// The inode, where there is one: a directory replaced by another of the same time is
     /// still told apart.
-    #[serde(default)]
     inode: u64,
 }
 
@@ -394,6 +476,31 @@ impl Stamp {
     }
 }
 
+/// Written as one short array: a snapshot holds one for every file of the project.
+impl From<Stamp> for [u64; 4] {
+    fn from(stamp: Stamp) -> [u64; 4] {
+        [
+            stamp.size,
+            stamp.seconds,
+            u64::from(stamp.nanos),
+            stamp.inode,
+        ]
+    }
+}
+
+impl TryFrom<[u64; 4]> for Stamp {
+    type Error = std::num::TryFromIntError;
+
+    fn try_from([size, seconds, nanos, inode]: [u64; 4]) -> Result<Stamp, Self::Error> {
+        Ok(Stamp {
+            size,
+            seconds,
+            nanos: u32::try_from(nanos)?,
+            inode,
+        })
+    }
+}
+
 #[cfg(unix)]
 fn inode(metadata: &fs::Metadata) -> u64 {
     std::os::unix::fs::MetadataExt::ino(metadata)
@@ -408,8 +515,10 @@ fn inode(_: &fs::Metadata) -> u64 {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct StoredOutcome {
     /// Its results; `None` when there were none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     results: Option<CachedFile>,
     /// Why it was not checked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     skipped: Option<String>,
 }
 
@@ -445,6 +554,11 @@ pub fn text_key(language: Language, text: &str) -> String {
 
 fn snapshot_file_name(named: &str) -> String {
     format!("project-{:032x}.json", xxh3_128(named.as_bytes()))
+}
+
+/// The file of a snapshot's file system answers.
+fn answers_file_name(snapshot: &str) -> String {
+    format!("{}.answers.json", snapshot.trim_end_matches(".json"))
 }
 
 /// The key of a file's entry: its language, its text, and the digest of the summaries
@@ -652,22 +766,67 @@ mod tests {
     use super::*;
 
     #[test]
-    fn deferred_parts_read_on_demand_and_a_damaged_one_proves_nothing() {
+    fn a_snapshot_round_trips_and_its_answers_are_read_on_demand() {
+        let root = tempfile::tempdir().unwrap();
+        let cache = Cache::open(root.path(), "profile");
         let mut probes = PathMap::default();
         probes.insert(PathBuf::from("/p/go.mod"), true);
-        let snapshot = ProjectSnapshot {
-            probes: Deferred::new(probes),
+        let stamp = Stamp {
+            size: 7,
+            seconds: 1_700_000_000,
+            nanos: 5,
+            inode: 42,
+        };
+        let mut snapshot = ProjectSnapshot {
+            answers: Deferred::new(Answers {
+                probes,
+                ..Answers::default()
+            }),
             ..ProjectSnapshot::default()
         };
-        let json = serde_json::to_string(&snapshot).unwrap();
-        let back: ProjectSnapshot = serde_json::from_str(&json).unwrap();
-        let read = back.probes.get().unwrap();
-        assert_eq!(read.get(Path::new("/p/go.mod")), Some(&true));
-        // Written again: the same text.
-        assert_eq!(serde_json::to_string(&back).unwrap(), json);
-        let damaged = json.replace("true", "\"yes\"");
-        let back: ProjectSnapshot = serde_json::from_str(&damaged).unwrap();
-        assert!(back.probes.get().is_none());
+        snapshot.set_input(Path::new("/p/a.go"), "key".into());
+        snapshot.set_stamp(Path::new("/p/a.go"), stamp);
+        snapshot.set_outcome(Path::new("/p/a.go"), StoredOutcome::default());
+        snapshot.set_digest(Path::new("/p/b.go"), 9);
+        cache.save_snapshot("named", &mut snapshot);
+
+        let back = cache.snapshot("named").unwrap();
+        assert_eq!(
+            back.input(Path::new("/p/a.go")).map(String::as_str),
+            Some("key")
+        );
+        assert_eq!(back.stamp(Path::new("/p/a.go")), Some(&stamp));
+        assert!(back.outcome(Path::new("/p/a.go")).is_some());
+        assert_eq!(back.digest(Path::new("/p/b.go")), Some(9));
+        assert!(back.input(Path::new("/p/b.go")).is_none());
+        assert!(cache.snapshot("other").is_none());
+        let answers = back.answers.get().unwrap();
+        assert_eq!(answers.probes.get(Path::new("/p/go.mod")), Some(&true));
+    }
+
+    #[test]
+    fn answers_written_by_another_run_prove_nothing() {
+        let root = tempfile::tempdir().unwrap();
+        let cache = Cache::open(root.path(), "profile");
+        let mut probes = PathMap::default();
+        probes.insert(PathBuf::from("/p/go.mod"), true);
+        let mut snapshot = ProjectSnapshot {
+            answers: Deferred::new(Answers {
+                probes,
+                ..Answers::default()
+            }),
+            ..ProjectSnapshot::default()
+        };
+        cache.save_snapshot("named", &mut snapshot);
+        let answers = cache
+            .directory()
+            .join(answers_file_name(&snapshot_file_name("named")));
+        // Another run's answers (they read well) under the same name.
+        let text = fs::read_to_string(&answers).unwrap();
+        fs::write(&answers, text.replace("true", "false")).unwrap();
+        assert!(cache.snapshot("named").unwrap().answers.get().is_none());
+        fs::remove_file(&answers).unwrap();
+        assert!(cache.snapshot("named").unwrap().answers.get().is_none());
     }
 
     fn sample() -> FileResults {

@@ -27,7 +27,7 @@ use txlint_rules::{
 
 use crate::baseline::{self, Baseline};
 use crate::cache::{
-    text_key, Cache, Deferred, FileNotice, FileResults, NewEntry, ProjectSnapshot, Stamp,
+    text_key, Answers, Cache, Deferred, FileNotice, FileResults, NewEntry, ProjectSnapshot, Stamp,
     StoredOutcome, CACHE_DIR_NAME,
 };
 use crate::cli::{CheckArgs, ColorChoice, OutputFormat};
@@ -60,6 +60,13 @@ struct Target {
     /// Code outside the tests cannot call into it (Go's `_test.go` files, Rust's `tests/`
     /// crates, Python's test modules).
     test_only: bool,
+}
+
+impl Target {
+    /// Its canonical path, or its absolute one when it has none.
+    fn real_or_absolute(&self) -> &Path {
+        self.real.as_deref().unwrap_or(&self.absolute)
+    }
 }
 
 /// The outcome of checking one file.
@@ -145,39 +152,30 @@ pub fn run(args: &CheckArgs) -> Result<u8> {
     }
     drop(stderr);
 
-    let mut targets = Vec::with_capacity(discovery.files.len());
-    for (path, real) in discovery.files.iter().zip(&discovery.real) {
-        let absolute = resolver.absolute(path);
-        if let Some(changed) = &changed {
-            if !changed.contains_file(real.as_ref().unwrap_or(&absolute)) {
-                continue;
-            }
-        }
-        let profile = resolver
-            .profile_for_file(&absolute)
-            .map_err(anyhow::Error::msg)?;
-        let root = profile.config.path().and_then(Path::parent).unwrap_or(&cwd);
-        let test_only = !profile.reports_in_any_tests()
-            && supported_language(path)
-                .is_some_and(|language| profile.is_test_file(language, &absolute, root));
-        targets.push(Target {
-            path: path.clone(),
-            real: real.clone(),
-            absolute,
-            profile,
-            test_only,
-        });
-    }
-    if args.verbose {
-        describe_profiles(&targets)?;
-    }
-
-    let caches = caches(args, &resolver, &targets)?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(args.jobs.map_or(0, usize::from))
         .stack_size(WORKER_STACK)
         .build()
         .context("could not start worker threads")?;
+    // On the worker threads: a warm run spends a tenth of its time here otherwise.
+    let targets = pool.install(|| {
+        discovery
+            .files
+            .par_iter()
+            .zip(&discovery.real)
+            .map(|(path, real)| target(path, real, &resolver, changed.as_ref(), &cwd))
+            .collect::<std::result::Result<Vec<_>, String>>()
+    });
+    let targets: Vec<Target> = targets
+        .map_err(anyhow::Error::msg)?
+        .into_iter()
+        .flatten()
+        .collect();
+    if args.verbose {
+        describe_profiles(&targets)?;
+    }
+
+    let caches = caches(args, &resolver, &targets)?;
     let progress = Progress::new(targets.len(), !args.quiet && io::stderr().is_terminal());
     let named = named_files(&targets);
     let checked = match pool.install(|| take_stamped_project(&targets, &caches, &named, args, &cwd))
@@ -210,11 +208,34 @@ pub fn run(args: &CheckArgs) -> Result<u8> {
     let mut reported: Vec<Diagnostic> = Vec::new();
     let mut suppressed: Vec<SuppressedDiagnostic> = Vec::new();
     let format = report_format(args.format);
-    for (index, (outcome, target)) in checked.into_iter().zip(&targets).enumerate() {
-        let display_path = outcome.display_path.clone();
-        let raw_path = outcome.raw_path.clone();
-        let language = outcome.language;
-        let package = package_findings.remove(&index).unwrap_or_default();
+    let packages: Vec<Vec<Diagnostic>> = (0..checked.len())
+        .map(|index| package_findings.remove(&index).unwrap_or_default())
+        .collect();
+    // Each file's report on the worker threads (a run with nothing to report still
+    // prepares every file), put together in the files' order.
+    let file_reports: Vec<_> = pool.install(|| {
+        checked
+            .into_par_iter()
+            .zip(&targets)
+            .zip(packages)
+            .enumerate()
+            .map(|(index, ((outcome, target), package))| {
+                let shown = (
+                    outcome.display_path.clone(),
+                    outcome.raw_path.clone(),
+                    outcome.language,
+                );
+                let report = isolate::catch(|| {
+                    report_file(index, outcome, target, package, args, format, &cwd)
+                });
+                (shown, report)
+            })
+            .collect()
+    });
+    for (index, ((display_path, raw_path, language), report)) in
+        file_reports.into_iter().enumerate()
+    {
+        let target = &targets[index];
         let unchecked = target.profile.unchecked_files;
         let package_bug = package_bugs.get(&index).map(|bug| Notification {
             level: unchecked,
@@ -227,7 +248,7 @@ pub fn run(args: &CheckArgs) -> Result<u8> {
             ),
             skipped: false,
         });
-        match isolate::catch(|| report_file(index, outcome, target, package, args, format, &cwd)) {
+        match report {
             Ok(file) => {
                 notifications.extend(file.notifications);
                 reported.extend(file.reported);
@@ -442,6 +463,35 @@ fn plural(count: usize, noun: &str) -> String {
 }
 
 /// Identifies a profile (profiles are shared behind `Arc`s, one per configuration).
+/// A discovered file as a target, with its profile; `None` when `--diff-base` leaves it
+/// out.
+fn target(
+    path: &Path,
+    real: &Option<PathBuf>,
+    resolver: &Resolver,
+    changed: Option<&ChangedLines>,
+    cwd: &Path,
+) -> std::result::Result<Option<Target>, String> {
+    let absolute = resolver.absolute(path);
+    if let Some(changed) = changed {
+        if !changed.contains_file(real.as_ref().unwrap_or(&absolute)) {
+            return Ok(None);
+        }
+    }
+    let profile = resolver.profile_for_file(&absolute)?;
+    let root = profile.config.path().and_then(Path::parent).unwrap_or(cwd);
+    let test_only = !profile.reports_in_any_tests()
+        && supported_language(path)
+            .is_some_and(|language| profile.is_test_file(language, &absolute, root));
+    Ok(Some(Target {
+        path: path.to_path_buf(),
+        real: real.clone(),
+        absolute,
+        profile,
+        test_only,
+    }))
+}
+
 fn profile_id(profile: &Arc<Profile>) -> usize {
     Arc::as_ptr(profile) as usize
 }
@@ -933,24 +983,34 @@ fn shown_path(path: &Path, cwd: Option<&Path>) -> ShownPath {
 
 /// [`shown_path`] for a path already resolved to `real`.
 fn shown_resolved(path: &Path, real: Option<&Path>, cwd: Option<&Path>) -> ShownPath {
-    let shown: PathBuf = match (real, cwd) {
-        (Some(real), Some(cwd)) => match real.strip_prefix(cwd) {
-            Ok(relative) => relative.to_path_buf(),
-            Err(_) => real.to_path_buf(),
-        },
+    let shown: &Path = match (real, cwd) {
+        (Some(real), Some(cwd)) => real.strip_prefix(cwd).unwrap_or(real),
         // Unreadable (a symlink loop): show it as it was given.
-        _ => path.to_path_buf(),
+        _ => path,
     };
-    let shown = shown.strip_prefix(".").unwrap_or(&shown);
-    let bytes = path_bytes(shown);
-    let text = String::from_utf8_lossy(&bytes).replace('\\', "/");
-    let raw = std::str::from_utf8(&bytes).is_err().then(|| {
-        bytes
-            .iter()
-            .map(|&b| if b == b'\\' { b'/' } else { b })
-            .collect()
-    });
-    ShownPath { text, raw }
+    let shown = shown.strip_prefix(".").unwrap_or(shown);
+    let slashed = |text: String| match text.contains('\\') {
+        true => text.replace('\\', "/"),
+        false => text,
+    };
+    match String::from_utf8(path_bytes(shown)) {
+        Ok(text) => ShownPath {
+            text: slashed(text),
+            raw: None,
+        },
+        Err(error) => {
+            let bytes = error.into_bytes();
+            ShownPath {
+                text: slashed(String::from_utf8_lossy(&bytes).into_owned()),
+                raw: Some(
+                    bytes
+                        .iter()
+                        .map(|&b| if b == b'\\' { b'/' } else { b })
+                        .collect(),
+                ),
+            }
+        }
+    }
 }
 
 /// A path's bytes: exact on Unix; elsewhere paths are Unicode (lossy for unpaired
@@ -1619,7 +1679,7 @@ fn take_unchanged_project(
         };
         if let Some(content) = content {
             let path = real(target);
-            if snapshot.inputs.get(&path) != Some(content) {
+            if snapshot.input(&path) != Some(content) {
                 return None;
             }
             seen.insert(path);
@@ -1627,8 +1687,7 @@ fn take_unchanged_project(
     }
     // And so is every file it brought in.
     let unchanged = snapshot
-        .inputs
-        .par_iter()
+        .inputs()
         .filter(|(path, _)| !seen.contains(*path))
         .all(|(path, content)| {
             let language = supported_language(path);
@@ -1645,7 +1704,7 @@ fn take_unchanged_project(
         .zip(targets)
         .enumerate()
         .filter_map(|(index, (stage, target))| {
-            let digest = snapshot.digests.get(&real(target)).copied();
+            let digest = snapshot.digest(&real(target));
             let file = match stage {
                 Stage::Pending(p) => Pending {
                     display_path: p.display_path.clone(),
@@ -1708,10 +1767,10 @@ fn save_snapshots(
         // Only files the index reads.
         let indexed = outcome.language.is_some_and(indexed_language);
         if let (Some(content), true) = (&outcome.content, indexed) {
-            snapshot.inputs.insert(path.clone(), content.clone());
+            snapshot.set_input(&path, content.clone());
         }
         if let Some(digest) = outcome.digest {
-            snapshot.digests.insert(path.clone(), digest);
+            snapshot.set_digest(&path, digest);
         }
         remember_outcome(snapshot, path, outcome, run_started);
     }
@@ -1721,19 +1780,21 @@ fn save_snapshots(
         .collect();
     for ((profile, path, content), (_, _, stamp)) in context.iter().zip(stamps) {
         let snapshot = snapshots.entry(*profile).or_default();
-        snapshot.inputs.insert(path.clone(), content.clone());
+        snapshot.set_input(path, content.clone());
         if let Some(stamp) = stamp {
-            snapshot.stamps.insert(path.clone(), stamp);
+            snapshot.set_stamp(path, stamp);
         }
     }
     let (probes, listings) = fs.answers();
     let witnesses = fs.witnesses(run_started);
     for (profile, mut snapshot) in snapshots {
-        snapshot.probes = Deferred::new(probes.clone());
-        snapshot.listings = Deferred::new(listings.clone());
+        snapshot.answers = Deferred::new(Answers {
+            probes: probes.clone(),
+            listings: listings.clone(),
+        });
         snapshot.witnesses = witnesses.clone();
         if let Some(cache) = caches.get(&profile) {
-            cache.save_snapshot(named, &snapshot);
+            cache.save_snapshot(named, &mut snapshot);
         }
     }
 }
@@ -1757,9 +1818,9 @@ fn remember_outcome(
         return;
     }
     if let Some(stamp) = Stamp::of(&path, run_started) {
-        snapshot.stamps.insert(path.clone(), stamp);
+        snapshot.set_stamp(&path, stamp);
         let stored = StoredOutcome::of(&outcome.results, outcome.skipped.as_deref());
-        snapshot.outcomes.insert(path, stored);
+        snapshot.set_outcome(&path, stored);
     }
 }
 
@@ -1780,25 +1841,20 @@ fn refresh_snapshot(
     let mut added = false;
     for (target, outcome) in targets.iter().zip(checked) {
         let path = real_path(target);
-        if !snapshot.outcomes.contains_key(&path) {
+        if snapshot.outcome(&path).is_none() {
             remember_outcome(&mut snapshot, path.clone(), outcome, run_started);
-            added |= snapshot.outcomes.contains_key(&path);
+            added |= snapshot.outcome(&path).is_some();
         }
     }
-    let unstamped: Vec<PathBuf> = snapshot
-        .inputs
-        .keys()
-        .filter(|path| !snapshot.stamps.contains_key(path))
-        .map(Path::to_path_buf)
-        .collect();
+    let unstamped: Vec<PathBuf> = snapshot.unstamped().map(Path::to_path_buf).collect();
     for path in unstamped {
         if let Some(stamp) = Stamp::of(&path, run_started) {
-            snapshot.stamps.insert(path, stamp);
+            snapshot.set_stamp(&path, stamp);
             added = true;
         }
     }
     if added {
-        cache.save_snapshot(named, &snapshot);
+        cache.save_snapshot(named, &mut snapshot);
     }
 }
 
@@ -1810,7 +1866,11 @@ fn same_answers(snapshot: &ProjectSnapshot) -> bool {
     // and share few directories: one listing answers all of a directory's probes, and
     // most probed directories are absent, known so from their parent's listing.
     let listings = Listings::default();
-    let (Some(probes), Some(listed)) = (snapshot.probes.get(), snapshot.listings.get()) else {
+    let Some(Answers {
+        probes,
+        listings: listed,
+    }) = snapshot.answers.get()
+    else {
         return false;
     };
     let probes: Vec<(&Path, &bool)> = probes.iter().collect();
@@ -1852,16 +1912,12 @@ fn take_stamped_project(
     }
     let cache = single_cache(targets, caches)?;
     let snapshot = cache.snapshot(named)?;
-    let stamped = |path: &Path| {
-        snapshot
-            .stamps
-            .get(path)
-            .is_some_and(|stamp| Stamp::now(path).as_ref() == Some(stamp))
-    };
-    let unchanged = snapshot.stamps.par_iter().all(|(path, _)| stamped(path))
+    let unchanged = snapshot
+        .stamps()
+        .all(|(path, stamp)| Stamp::now(path).as_ref() == Some(stamp))
         && targets
             .iter()
-            .all(|t| snapshot.stamps.contains_key(&real_path(t)));
+            .all(|t| snapshot.stamp(t.real_or_absolute()).is_some());
     let witnessed = witnessed_unchanged(&snapshot);
     if !unchanged || !(witnessed || same_answers(&snapshot)) {
         return None;
@@ -1873,11 +1929,8 @@ fn take_stamped_project(
         .par_iter()
         .enumerate()
         .map(|(index, target)| {
-            let path = real_path(target);
-            let (results, skipped) = snapshot
-                .outcomes
-                .get(&path)?
-                .restore(FileId(index as u32))?;
+            let path = target.real_or_absolute();
+            let (results, skipped) = snapshot.outcome(path)?.restore(FileId(index as u32))?;
             let ShownPath { text, raw } =
                 shown_resolved(&target.path, target.real.as_deref(), Some(cwd));
             let language = supported_language(&target.path)?;
@@ -1891,13 +1944,13 @@ fn take_stamped_project(
                 suppressions: Vec::new(),
                 cache_entry: None,
                 content: None,
-                digest: snapshot.digests.get(&path).copied(),
+                digest: snapshot.digest(path),
                 bug: false,
             };
             if keeps_text(&checked.results, &[], false) {
                 // The text read must be the one the results were found in.
                 let source = read_source(&target.path, args.max_file_size).ok()?;
-                let known = snapshot.inputs.get(&path);
+                let known = snapshot.input(path);
                 if known.is_some_and(|content| *content != text_key(language, &source)) {
                     return None;
                 }
@@ -1927,10 +1980,7 @@ fn single_cache<'a>(
 
 /// A target's canonical path, or its absolute one when it has none.
 fn real_path(target: &Target) -> PathBuf {
-    target
-        .real
-        .clone()
-        .unwrap_or_else(|| target.absolute.clone())
+    target.real_or_absolute().to_path_buf()
 }
 
 /// A file brought in for the project index: its profile, path and content hash.

@@ -73,6 +73,14 @@ impl<V> PathMap<V> {
         self.0.insert(PathKey(path), value)
     }
 
+    /// The value of `path`, inserted as the default when there is none.
+    pub fn or_default(&mut self, path: &Path) -> &mut V
+    where
+        V: Default,
+    {
+        self.0.entry(PathKey(path.to_path_buf())).or_default()
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = (&Path, &V)> {
         self.0.iter().map(|(k, v)| (k.0.as_path(), v))
     }

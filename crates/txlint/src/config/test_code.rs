@@ -16,16 +16,14 @@ pub fn is_test_path(language: Language, relative: &Path) -> bool {
         .file_name()
         .and_then(|n| n.to_str())
         .unwrap_or_default();
-    let directories: Vec<&str> = relative
-        .parent()
-        .into_iter()
-        .flat_map(Path::components)
-        .filter_map(|c| match c {
-            Component::Normal(part) => part.to_str(),
-            _ => None,
-        })
-        .collect();
-    let under = |names: &[&str]| directories.iter().any(|d| names.contains(d));
+    // Only Python and Rust look at the directories, and only when the name did not decide.
+    let under = |names: &[&str]| {
+        relative
+            .parent()
+            .into_iter()
+            .flat_map(Path::components)
+            .any(|c| matches!(c, Component::Normal(part) if part.to_str().is_some_and(|d| names.contains(&d))))
+    };
     match language {
         Language::Go => name.ends_with("_test.go"),
         Language::Python => {
