@@ -57,6 +57,20 @@ fn fill_assigned(use_: &mut ResultUse, bindings: &[Binding]) {
 
 /// Skips parentheses, invisible groups, `.await`, references and dereferences: they all
 /// denote their operand for the analyses.
+/// `a OP b` written as `b OP' a`: `0 < n` is `n > 0`.
+fn mirrored(op: syn::BinOp) -> Option<syn::BinOp> {
+    use syn::BinOp::{Eq, Ge, Gt, Le, Lt, Ne};
+    Some(match op {
+        Eq(t) => Eq(t),
+        Ne(t) => Ne(t),
+        Lt(_) => Gt(Default::default()),
+        Gt(_) => Lt(Default::default()),
+        Le(_) => Ge(Default::default()),
+        Ge(_) => Le(Default::default()),
+        _ => return None,
+    })
+}
+
 fn strip(mut expr: &Expr) -> &Expr {
     loop {
         expr = match expr {
@@ -1079,24 +1093,37 @@ impl<'s> Lowerer<'s> {
         }
     }
 
-    /// `count == 0` / `count != 0` on a local: a test of emptiness, like a nil test
-    /// (a write whose row count is 0 wrote nothing on that edge).
+    /// `count == 0` / `count != 0` on a local, and the comparisons that say the same of a
+    /// count (`count > 0`, `count >= 1`, `0 < count`, `count < 1`, `count <= 0`): a test of
+    /// emptiness, like a nil test (a write whose row count is 0 wrote nothing on that edge).
+    /// The counts are unsigned (`rows_affected()`, `execute`'s `u64`/`usize`), so `> 0`
+    /// is `!= 0`.
     fn zero_test(&mut self, cond: &Expr) -> Option<NilTest> {
         let Expr::Binary(b) = strip(cond) else {
             return None;
         };
-        let then_is_nil = match b.op {
-            syn::BinOp::Eq(_) => true,
-            syn::BinOp::Ne(_) => false,
+        let literal = |e: &Expr| match strip(e) {
+            Expr::Lit(l) => match &l.lit {
+                Lit::Int(i) => match i.base10_digits() {
+                    "0" => Some(0),
+                    "1" => Some(1),
+                    _ => None,
+                },
+                _ => None,
+            },
+            _ => None,
+        };
+        // The comparison as `count OP literal`.
+        let (local, op, bound) = match (literal(&b.left), literal(&b.right)) {
+            (None, Some(bound)) => (&b.left, b.op, bound),
+            (Some(bound), None) => (&b.right, mirrored(b.op)?, bound),
             _ => return None,
         };
-        let is_zero = |e: &Expr| matches!(strip(e), Expr::Lit(l) if matches!(&l.lit, Lit::Int(i) if i.base10_digits() == "0"));
-        let local = if is_zero(&b.right) {
-            &b.left
-        } else if is_zero(&b.left) {
-            &b.right
-        } else {
-            return None;
+        use syn::BinOp::{Eq, Ge, Gt, Le, Lt, Ne};
+        let then_is_nil = match (op, bound) {
+            (Eq(_), 0) | (Lt(_), 1) | (Le(_), 0) => true,
+            (Ne(_), 0) | (Gt(_), 0) | (Ge(_), 1) => false,
+            _ => return None,
         };
         match self.peek_operand(local)? {
             operand @ Operand::Var(_) => Some(NilTest {
