@@ -1156,7 +1156,9 @@ impl<'s> Lowerer<'s> {
                 by_truth: false,
             })
         });
-        let nil_test = nil_test.or_else(|| self.error_matched(condition, first_call));
+        let nil_test = nil_test
+            .or_else(|| self.error_matched(condition, first_call))
+            .or_else(|| self.sentinel_compared(condition));
         self.frame().cfg.terminate(Terminator::Branch {
             range: range(condition),
             nil_test,
@@ -1226,6 +1228,53 @@ impl<'s> Lowerer<'s> {
             Some(operand @ Operand::Var(_)) if matcher && call.args.len() == 2 => Some(NilTest {
                 operand: operand.clone(),
                 then_is_nil: false,
+                by_truth: false,
+            }),
+            _ => None,
+        }
+    }
+
+    /// `err == sql.ErrNoRows`, `err != io.EOF` (either order): a comparison with a sentinel
+    /// error, a package-level value that is never nil (`ErrX`, `EOF`). As with
+    /// `errors.Is`, the edge on which they are equal is a failure of `err`; the other edge
+    /// tells nothing, and the analyses take nothing from it.
+    fn sentinel_compared(&mut self, condition: Node) -> Option<NilTest> {
+        let condition = unparen(condition);
+        if condition.kind() != "binary_expression" {
+            return None;
+        }
+        let op = self.text(condition.child_by_field_id(fields().operator.get())?);
+        let then_is_nil = match op {
+            "==" => false,
+            "!=" => true,
+            _ => return None,
+        };
+        let left = unparen(condition.child_by_field_id(fields().left.get())?);
+        let right = unparen(condition.child_by_field_id(fields().right.get())?);
+        let sentinel = |node: Node| {
+            let name = match node.kind() {
+                "selector_expression" => self.text(node.child_by_field_id(fields().field.get())?),
+                "identifier" => self.text(node),
+                _ => return None,
+            };
+            let named = name == "EOF"
+                || name
+                    .strip_prefix("Err")
+                    .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_uppercase()));
+            named.then_some(())
+        };
+        let tested = match (sentinel(left), sentinel(right)) {
+            (None, Some(())) => left,
+            (Some(()), None) => right,
+            _ => return None,
+        };
+        if tested.kind() != "identifier" {
+            return None;
+        }
+        match self.peek_operand(tested)? {
+            operand @ Operand::Var(_) => Some(NilTest {
+                operand,
+                then_is_nil,
                 by_truth: false,
             }),
             _ => None,
