@@ -90,6 +90,9 @@ impl ModelSet {
                 // Blocking calls (`http.Post(`): a helper that makes one blocks whoever
                 // calls it with a transaction open (TX009 through summaries).
                 patterns.extend(m.blocking.functions.iter().map(|name| format!("{name}(")));
+                // Closing helpers (`func closeQuietly(c io.Closer)`): rows handed to one
+                // are closed by it, wherever it sits.
+                patterns.push("io.Closer".to_string());
                 patterns
             })
             .filter(|patterns| !patterns.is_empty())
