@@ -1104,6 +1104,25 @@ fn exports_of(ir: &FileIr, settings: &Settings, view: &ProjectView) -> (Exports,
                         ..PySummary::default()
                     });
             }
+            // Methods a class inherits from classes of its module, under its own name
+            // (`OrgaView.delete` from `BaseView.delete`): another module's subclass reaches
+            // them through `super()` or an instance.
+            for (class, method) in crate::semantics::python::inherited_methods(ir) {
+                let summary = facts.summary(method);
+                if summary.says_something() {
+                    exports
+                        .python
+                        .entry(format!(
+                            "{class}.{}",
+                            ir.function(method)
+                                .name
+                                .rsplit('.')
+                                .next()
+                                .unwrap_or_default()
+                        ))
+                        .or_insert_with(|| summary.clone());
+                }
+            }
             for class in crate::semantics::python::request_view_classes(ir, models, view) {
                 exports.python.entry(class).or_default().request_view = true;
             }

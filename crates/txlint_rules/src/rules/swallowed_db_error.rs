@@ -19,7 +19,7 @@ use crate::semantics::python::connections::{
     database_handlers, guarded_calls, hands_holder, holder_name, is_statement_at, label, model,
     swallowed, DatabaseHandler,
 };
-use crate::semantics::python::{resolve, ConnectionModel, Mode, Owner};
+use crate::semantics::python::{is_atomic_decorated, resolve, ConnectionModel, Mode, Owner};
 
 /// TX003 swallowed-db-error.
 pub(crate) static RULE: RuleMeta = rule_meta!("TX003", "swallowed-db-error", Error, [Python]);
@@ -78,8 +78,17 @@ fn check_django_atomic(cx: &Context, out: &mut Vec<Diagnostic>) {
                 let c = function.call(*call);
                 let savepointed = savepointed_errors
                     && facts.writes_in_own_savepoint(cx.ir, cx.models, function, c);
+                // A function decorated `@transaction.atomic` rolls back to its own
+                // savepoint whatever it raises.
+                let own_atomic = facts
+                    .callee_summary(cx.ir, function, &c.callee)
+                    .is_some_and(|helper| helper.own_atomic);
+                // `super()` only finds the base class's method.
+                let super_proxy = matches!(&c.callee, Callee::Path(path) if path.len() == 1 && path[0] == "super");
                 !is_atomic(cx, c)
                     && !savepointed
+                    && !own_atomic
+                    && !super_proxy
                     && !exits.iter().any(|exit| {
                         matches!(exit, Event::ScopeExit { context: Some(c), .. } if is_savepoint(cx, function.call(*c)))
                     })
@@ -139,12 +148,7 @@ fn is_savepoint(cx: &Context, call: &txlint_ir::ir::Call) -> bool {
 }
 
 fn atomic_regions(cx: &Context, id: FuncId, function: &Function) -> Vec<Region> {
-    let decorated = function.decorators.iter().any(|d| {
-        let name = d.split('(').next().unwrap_or(d);
-        let segments: Vec<&str> = name.split('.').collect();
-        cx.models.django.atomic.contains(&resolve(cx.ir, &segments))
-    });
-    if decorated {
+    if is_atomic_decorated(cx.ir, cx.models, function) {
         return vec![Region::Function];
     }
     let facts = cx.python();

@@ -261,6 +261,10 @@ pub(crate) struct PySummary {
     /// itself or through such a helper: an IntegrityError it raises leaves the caller's
     /// atomic block usable (TX003).
     pub savepointed: bool,
+    /// Decorated `@transaction.atomic` (Django): all it does runs in an atomic block of its
+    /// own, a savepoint when called inside another, so any database error it raises was
+    /// rolled back to that savepoint and leaves the caller's atomic block usable (TX003).
+    pub own_atomic: bool,
     /// A class (filed under its name) whose `__exit__` decides what `with` does to its
     /// instances (see [`session_class_exit`]): a session factory made with it
     /// (`sessionmaker(class_=CommittingSession)` in another module) hands out such sessions.
@@ -288,6 +292,7 @@ impl PySummary {
             || self.request_view
             || self.session_exit.is_some()
             || self.savepointed
+            || self.own_atomic
     }
 }
 
@@ -432,6 +437,16 @@ pub(crate) struct PyFacts {
 
 /// Resolves a dotted name through the file's imports: `ConnectionPool` imported from
 /// `psycopg_pool` is `psycopg_pool.ConnectionPool`.
+/// Whether a function is decorated with Django's `transaction.atomic` (also called,
+/// `@transaction.atomic(using="other")`): its body is an atomic block.
+pub(crate) fn is_atomic_decorated(file: &FileIr, models: &Models, function: &Function) -> bool {
+    function.decorators.iter().any(|decorator| {
+        let name = decorator.split('(').next().unwrap_or(decorator);
+        let segments: Vec<&str> = name.split('.').collect();
+        models.django.atomic.contains(&resolve(file, &segments))
+    })
+}
+
 pub(crate) fn resolve(file: &FileIr, segments: &[&str]) -> String {
     let Some((first, rest)) = segments.split_first() else {
         return String::new();
@@ -474,6 +489,17 @@ impl PyFacts {
                     if crate::semantics::resolve_by_name(&by_name, file, &call.callee).is_none() {
                         if let Some(summary) = project.python_function(file, &call.callee) {
                             external.insert(path.clone(), summary.clone());
+                        }
+                    }
+                }
+                // `super().save(…)` in a class whose base is imported: that base's method.
+                if let Callee::Method { receiver, name, .. } = &call.callee {
+                    for path in super_methods(file, function, receiver, name) {
+                        if let Some(summary) =
+                            project.python_function(file, &Callee::Path(path.clone()))
+                        {
+                            external.insert(path, summary.clone());
+                            break;
                         }
                     }
                 }
@@ -1283,6 +1309,12 @@ impl PyFacts {
         {
             return None;
         }
+        if let Some(bases) = super_bases(file, caller, receiver) {
+            // `super().save(…)`: the first base of the class (or of its bases) that has it.
+            return bases
+                .iter()
+                .find_map(|base| method_of_class(file, &self.by_name, base, name, 1));
+        }
         let class = receiver_class(file, caller, receiver, &self.module_instances, 0)?;
         method_of_class(file, &self.by_name, &class, name, 0)
             .or_else(|| method_of_subclass(file, &self.by_name, &class, name))
@@ -1327,7 +1359,12 @@ impl PyFacts {
                     [name] if self.classes.contains_key(name) => self.classes.get(name),
                     _ => self.external.get(path),
                 },
-                _ => None,
+                Callee::Method { receiver, name, .. } => {
+                    super_methods(file, caller, receiver, name)
+                        .iter()
+                        .find_map(|path| self.external.get(path))
+                }
+                Callee::Other(_) => None,
             },
         }
     }
@@ -2503,6 +2540,106 @@ fn receiver_class(
         }
         _ => None,
     }
+}
+
+/// The bases of the caller's class when the receiver is `super()` (with no arguments, or
+/// naming that class: `super(Child, self)`), in the caller, a method of a class of the file.
+fn super_bases<'f>(
+    file: &'f FileIr,
+    caller: &Function,
+    receiver: &Operand,
+) -> Option<&'f [String]> {
+    let Operand::Call(id) = receiver else {
+        return None;
+    };
+    let call = caller.call(*id);
+    if !matches!(&call.callee, Callee::Path(path) if path.len() == 1 && path[0] == "super") {
+        return None;
+    }
+    let (class, _) = caller.name.rsplit_once('.')?;
+    let named_class = match call.args.first() {
+        None => true,
+        Some(Operand::Global(name)) => name == class,
+        Some(_) => false,
+    };
+    if !named_class {
+        return None;
+    }
+    file.class_bases
+        .iter()
+        .find(|(c, _)| c == class)
+        .map(|(_, bases)| bases.as_slice())
+}
+
+/// The methods each top-level class of the file inherits from the file's other classes
+/// without overriding them, nearest base first: `(class, method)`.
+pub(crate) fn inherited_methods(file: &FileIr) -> Vec<(String, FuncId)> {
+    let mut methods: HashMap<&str, Vec<(&str, FuncId)>> = HashMap::new();
+    for (index, function) in file.functions.iter().enumerate() {
+        if function.kind != FunctionKind::Method || function.parent.is_some() {
+            continue;
+        }
+        if let Some((class, method)) = function.name.split_once('.') {
+            methods
+                .entry(class)
+                .or_default()
+                .push((method, FuncId(index as u32)));
+        }
+    }
+    let bases_of = |class: &str| {
+        file.class_bases
+            .iter()
+            .find(|(c, _)| c == class)
+            .map(|(_, bases)| bases.as_slice())
+            .unwrap_or_default()
+    };
+    let mut inherited = Vec::new();
+    for (class, _) in &file.class_bases {
+        let mut known: HashSet<&str> = methods
+            .get(class.as_str())
+            .map(|own| own.iter().map(|(name, _)| *name).collect())
+            .unwrap_or_default();
+        // Breadth first over the bases of the file, as far as `method_of_class` looks.
+        let mut level: Vec<&str> = bases_of(class).iter().map(String::as_str).collect();
+        for _ in 0..CLASS_DEPTH {
+            let mut next = Vec::new();
+            for base in level {
+                for &(name, id) in methods.get(base).into_iter().flatten() {
+                    if known.insert(name) {
+                        inherited.push((class.clone(), id));
+                    }
+                }
+                next.extend(bases_of(base).iter().map(String::as_str));
+            }
+            if next.is_empty() {
+                break;
+            }
+            level = next;
+        }
+    }
+    inherited
+}
+
+/// `Base.name` for each base of the caller's class that is not a class of the file, when
+/// the receiver is `super()`: the paths of the methods of imported bases it may reach.
+fn super_methods(
+    file: &FileIr,
+    caller: &Function,
+    receiver: &Operand,
+    name: &str,
+) -> Vec<Vec<String>> {
+    let Some(bases) = super_bases(file, caller, receiver) else {
+        return Vec::new();
+    };
+    bases
+        .iter()
+        .filter(|base| !is_file_class(file, base))
+        .map(|base| {
+            let mut path: Vec<String> = base.split('.').map(str::to_string).collect();
+            path.push(name.to_string());
+            path
+        })
+        .collect()
 }
 
 /// Whether a name is one of the file's top-level classes.
@@ -3983,6 +4120,7 @@ impl PyFacts {
         summary.never_returns = function.kind == FunctionKind::Function
             && function.name != "<module>"
             && self.always_raises(file, models, function);
+        summary.own_atomic = is_atomic_decorated(file, models, function);
         summary.savepointed = function.name != "<module>"
             && !function.calls.is_empty()
             && function
@@ -4220,6 +4358,7 @@ fn summarize(models: &Models, function: &Function, kinds: &HashMap<Operand, Kind
         request_view: false,
         session_exit: None,
         savepointed: false,
+        own_atomic: false,
     }
 }
 
