@@ -403,6 +403,35 @@ impl<'s> Lowerer<'s> {
                     });
                 }
             }
+            // Function literals in the initialisers (a table of migrations, of handlers)
+            // are functions like any other, named after the variable.
+            let owner = names
+                .first()
+                .map_or_else(|| "var".to_string(), |n| self.text(*n).to_string());
+            let mut count = 0;
+            for value in values {
+                self.lower_global_literals(value, &owner, &mut count);
+            }
+        }
+    }
+
+    /// Lowers the function literals of a package-level initialiser (those nested in them
+    /// are lowered with them), with no enclosing function. Iterative: an initialiser can be
+    /// a generated table nested deeper than the stack allows.
+    fn lower_global_literals(&mut self, node: Node, owner: &str, count: &mut usize) {
+        let mut pending = vec![node];
+        while let Some(node) = pending.pop() {
+            if node.kind() != "func_literal" {
+                pending.extend(named_children(node).into_iter().rev());
+                continue;
+            }
+            let Some(body) = node.child_by_field_id(fields().body.get()) else {
+                continue;
+            };
+            *count += 1;
+            let name = format!("{owner}.func{count}");
+            let keyword = node.child(0).map_or(range(node), range);
+            self.lower_body(node, body, name, FunctionKind::Literal, keyword, None, None);
         }
     }
 
