@@ -22,6 +22,7 @@ pub(crate) fn lower(source: &str, tree: &Tree) -> FileIr {
         functions: Vec::new(),
         frames: Vec::new(),
         depth: 0,
+        never_nil_known: HashMap::new(),
     };
     if root.has_error() {
         collect_syntax_errors(root, &mut lowerer.ir.syntax_errors);
@@ -189,6 +190,8 @@ struct Lowerer<'s> {
     /// The functions being lowered, innermost last.
     frames: Vec<Frame>,
     depth: u32,
+    /// [`Lowerer::never_nil`]'s answers, by top-level declaration (its start) and name.
+    never_nil_known: HashMap<(usize, String), bool>,
 }
 
 struct Frame {
@@ -1769,7 +1772,7 @@ impl<'s> Lowerer<'s> {
                         // type, whose name is never a local variable or a call.
                         let is_value =
                             operand.root_var().is_some() || matches!(operand, Operand::Call(_));
-                        if operator == Some("*") && is_value {
+                        if operator == Some("*") && is_value && !self.never_nil(inner) {
                             self.push(Event::PanicSite {
                                 kind: PanicKind::Dereference,
                                 range: range(node),
@@ -1813,6 +1816,121 @@ impl<'s> Lowerer<'s> {
                 Operand::Other
             }
         }
+    }
+
+    /// Whether `p` in `*p` is a local that every assignment in its function (literals
+    /// inside it included) gives an address of a new value, `p := &T{…}` or `new(T)`:
+    /// dereferencing it cannot panic. A parameter, a named result, `var p *T`, a copy, a
+    /// call's result or `&p` handed elsewhere may be nil.
+    fn never_nil(&mut self, pointer: Node) -> bool {
+        let pointer = unparen(pointer);
+        if pointer.kind() != "identifier" {
+            return false;
+        }
+        let name = self.text(pointer);
+        // The whole top-level declaration: a literal's captured variable is assigned
+        // around it.
+        let mut declaration = pointer;
+        while let Some(parent) = declaration.parent() {
+            if parent.kind() == "source_file" {
+                break;
+            }
+            declaration = parent;
+        }
+        let key = (declaration.start_byte(), name.to_string());
+        if let Some(known) = self.never_nil_known.get(&key) {
+            return *known;
+        }
+        let answer = self.only_fresh_addresses(declaration, name);
+        self.never_nil_known.insert(key, answer);
+        answer
+    }
+
+    /// Whether `name` is assigned in `declaration`, and only `&T{…}` or `new(T)`.
+    fn only_fresh_addresses(&self, declaration: Node, name: &str) -> bool {
+        let fresh = |value: Node| {
+            let value = unparen(value);
+            match value.kind() {
+                "unary_expression" => {
+                    value
+                        .child_by_field_id(fields().operator.get())
+                        .is_some_and(|op| self.text(op) == "&")
+                        && value
+                            .child_by_field_id(fields().operand.get())
+                            .is_some_and(|operand| unparen(operand).kind() == "composite_literal")
+                }
+                "call_expression" => value
+                    .child_by_field_id(fields().function.get())
+                    .is_some_and(|f| self.text(f) == "new"),
+                _ => false,
+            }
+        };
+        let mut assigned = false;
+        let mut pending = vec![declaration];
+        while let Some(node) = pending.pop() {
+            match node.kind() {
+                "short_var_declaration" | "assignment_statement" | "var_spec" => {
+                    let left: Vec<Node> = match node.kind() {
+                        "var_spec" => {
+                            let mut cursor = node.walk();
+                            node.children_by_field_id(fields().name, &mut cursor)
+                                .collect()
+                        }
+                        _ => node
+                            .child_by_field_id(fields().left.get())
+                            .map(named_children)
+                            .unwrap_or_default(),
+                    };
+                    let right: Vec<Node> = node
+                        .child_by_field_id(fields().right.get())
+                        .or_else(|| node.child_by_field_id(fields().value.get()))
+                        .map(named_children)
+                        .unwrap_or_default();
+                    for (index, target) in left.iter().enumerate() {
+                        if self.text(unparen(*target)) != name {
+                            continue;
+                        }
+                        if left.len() != right.len() || !right.get(index).is_some_and(|v| fresh(*v))
+                        {
+                            return false;
+                        }
+                        assigned = true;
+                    }
+                }
+                "parameter_declaration" | "variadic_parameter_declaration"
+                    if named_children(node)
+                        .iter()
+                        .any(|child| child.kind() == "identifier" && self.text(*child) == name) =>
+                {
+                    return false;
+                }
+                // `for _, p := range …`, `p := <-ch`, `switch p := x.(type)`.
+                "range_clause" | "receive_statement" | "type_switch_statement" => {
+                    let bound = node
+                        .child_by_field_id(fields().left.get())
+                        .or_else(|| node.child_by_field_id(fields().alias.get()))
+                        .map(named_children)
+                        .unwrap_or_default();
+                    if bound.iter().any(|n| self.text(unparen(*n)) == name) {
+                        return false;
+                    }
+                }
+                "unary_expression" => {
+                    let address = node
+                        .child_by_field_id(fields().operator.get())
+                        .is_some_and(|op| self.text(op) == "&");
+                    let of_name = node
+                        .child_by_field_id(fields().operand.get())
+                        .is_some_and(|operand| self.text(unparen(operand)) == name);
+                    if address && of_name {
+                        return false;
+                    }
+                }
+                _ => {}
+            }
+            pending.extend(named_children(node));
+        }
+        assigned
     }
 
     /// The converted operand of `(*T)(x)` and `(*pkg.T)(x)`: a call whose function is a
