@@ -726,14 +726,12 @@ pub(crate) fn hands_holder(
         }
         _ => {}
     }
-    let positions: Vec<usize> = call
+    let handed = call
         .args
         .iter()
-        .enumerate()
-        .filter(|(_, a)| of_holder(a))
-        .map(|(i, _)| i)
-        .collect();
-    if positions.is_empty() {
+        .chain(call.keywords.iter().map(|(_, value)| value))
+        .any(of_holder);
+    if !handed {
         return false;
     }
     // A helper that commits, rolls back or closes it ends the transaction itself.
@@ -741,10 +739,11 @@ pub(crate) fn hands_holder(
         .facts
         .callee_summary(cx.ir, model.function, &call.callee)
         .is_some_and(|summary| {
-            positions.iter().any(|&i| {
-                summary.ends.get(i) == Some(&true)
-                    || summary.releases.get(i) == Some(&true)
-                    || summary.closes.get(i) == Some(&true)
+            summary.bound(call).any(|(i, a)| {
+                of_holder(a)
+                    && (summary.ends.get(i) == Some(&true)
+                        || summary.releases.get(i) == Some(&true)
+                        || summary.closes.get(i) == Some(&true))
             })
         });
     !settled

@@ -198,6 +198,9 @@ pub(crate) struct PySummary {
     /// attribute it keeps (`return self.conn` after connecting once). The caller's
     /// variable is that long-lived connection, not one of its own.
     pub returns_shared: bool,
+    /// The names of its parameters (the receiver left out), so that a call's keyword
+    /// arguments reach the parameter they name (`create(db_session=session)`).
+    pub params: Vec<String>,
     /// Parameters it gives back to a pool (`putconn(conn)`).
     pub releases: Vec<bool>,
     /// Parameters it closes (`conn.close()`): closing ends the transaction (the server
@@ -272,6 +275,19 @@ pub(crate) struct PySummary {
 }
 
 impl PySummary {
+    /// A call's arguments with the parameter each binds: positional ones by position,
+    /// keyword ones by the parameter of that name.
+    pub fn bound<'c>(
+        &'c self,
+        call: &'c txlint_ir::ir::Call,
+    ) -> impl Iterator<Item = (usize, &'c Operand)> + 'c {
+        let keywords = call.keywords.iter().filter_map(|(name, value)| {
+            let position = self.params.iter().position(|p| p == name)?;
+            Some((position, value))
+        });
+        call.args.iter().enumerate().chain(keywords)
+    }
+
     /// Whether the summary says anything a caller's analysis can use.
     pub fn says_something(&self) -> bool {
         self.acquires.is_some()
@@ -1217,19 +1233,22 @@ impl PyFacts {
                     }
                     continue;
                 }
-                if call.args.contains(&place) {
-                    let gives_back = models
-                        .pool_kinds
-                        .iter()
-                        .filter(|k| driver_index(models, &k.driver) == Some(driver))
-                        .any(|k| is(&k.release, name));
+                if passes(call, &place) {
+                    let gives_back = call.args.contains(&place)
+                        && models
+                            .pool_kinds
+                            .iter()
+                            .filter(|k| driver_index(models, &k.driver) == Some(driver))
+                            .any(|k| is(&k.release, name));
                     // `self._put_back(self.conn)`: a helper that gives back its parameter.
-                    let position = call.args.iter().position(|a| *a == place)?;
                     let helper_gives_back = self
                         .callee_summary(file, function, &call.callee)
                         .is_some_and(|h| {
-                            h.releases.get(position) == Some(&true)
-                                || h.closes.get(position) == Some(&true)
+                            h.bound(call).any(|(position, a)| {
+                                *a == place
+                                    && (h.releases.get(position) == Some(&true)
+                                        || h.closes.get(position) == Some(&true))
+                            })
                         });
                     if gives_back || helper_gives_back {
                         seen.release = true;
@@ -1271,13 +1290,14 @@ impl PyFacts {
                 }
                 continue;
             }
-            if call.args.contains(&place) {
+            if passes(call, &place) {
                 // A helper of the file or project that gives it back or closes it.
                 let helper = self.callee_summary(file, function, &call.callee)?;
-                let position = call.args.iter().position(|a| *a == place)?;
-                if helper.releases.get(position) == Some(&true)
-                    || helper.closes.get(position) == Some(&true)
-                {
+                if helper.bound(call).any(|(position, a)| {
+                    *a == place
+                        && (helper.releases.get(position) == Some(&true)
+                            || helper.closes.get(position) == Some(&true))
+                }) {
                     seen.release = true;
                 } else {
                     return None;
@@ -2640,6 +2660,11 @@ fn super_methods(
             path
         })
         .collect()
+}
+
+/// Whether a call is given `operand`, positionally or by keyword.
+fn passes(call: &txlint_ir::ir::Call, operand: &Operand) -> bool {
+    call.args.contains(operand) || call.keywords.iter().any(|(_, value)| value == operand)
 }
 
 /// Whether a name is one of the file's top-level classes.
@@ -4040,9 +4065,7 @@ impl PyFacts {
                     let helper_release = self
                         .callee_summary(file, function, &call.callee)
                         .is_some_and(|h| {
-                            call.args
-                                .iter()
-                                .enumerate()
+                            h.bound(call)
                                 .any(|(i, a)| *a == value && h.releases.get(i) == Some(&true))
                         });
                     (pool_release && call.args.contains(&value)) || helper_release
@@ -4066,7 +4089,15 @@ impl PyFacts {
             let Some(helper) = self.callee_summary(file, function, &call.callee) else {
                 continue;
             };
-            for (position, param) in function.parameters_passed(call) {
+            let passed = helper
+                .bound(call)
+                .filter_map(|(position, argument)| match argument {
+                    Operand::Var(v) => {
+                        Some((position, function.params.iter().position(|p| p == v)?))
+                    }
+                    _ => None,
+                });
+            for (position, param) in passed {
                 if helper.releases.get(position) == Some(&true) {
                     summary.releases[param] = true;
                 }
@@ -4334,7 +4365,13 @@ fn summarize(models: &Models, function: &Function, kinds: &HashMap<Operand, Kind
             }
         }
     }
+    let params = function
+        .params
+        .iter()
+        .map(|param| function.var(*param).name.clone())
+        .collect();
     PySummary {
+        params,
         acquires,
         acquires_autocommit,
         returns_shared,
@@ -4671,9 +4708,8 @@ impl ConnectionModel<'_> {
         self.facts
             .callee_summary(self.file, self.function, &call.callee)
             .is_some_and(|summary| {
-                call.args
-                    .iter()
-                    .enumerate()
+                summary
+                    .bound(call)
                     .any(|(i, a)| self.is_holder(a) && summary.releases.get(i) == Some(&true))
             })
     }
@@ -4754,10 +4790,8 @@ impl ConnectionModel<'_> {
             .is_some_and(|summary| {
                 // A helper that ends the request's scoped session itself.
                 (self.holder.owner == Owner::Scoped && summary.ends_scoped)
-                    || call
-                        .args
-                        .iter()
-                        .enumerate()
+                    || summary
+                        .bound(call)
                         .any(|(i, a)| self.is_holder(a) && summary.ends.get(i) == Some(&true))
             })
     }
@@ -4806,9 +4840,8 @@ impl ConnectionModel<'_> {
                 .facts
                 .callee_summary(self.file, self.function, &call.callee)
                 .is_some_and(|summary| {
-                    call.args
-                        .iter()
-                        .enumerate()
+                    summary
+                        .bound(call)
                         .any(|(i, a)| self.is_holder(a) && summary.closes.get(i) == Some(&true))
                 })
     }
