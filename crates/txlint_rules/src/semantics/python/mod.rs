@@ -2174,6 +2174,9 @@ fn apply_autocommit(file: &FileIr, kinds: &mut [HashMap<Operand, Kind>]) {
                 }
             }
         }
+        // `if not conn.autocommit: raise …`: past the guard the connection is in autocommit
+        // mode (a driver that insists on it, as a listener does).
+        switched.extend(autocommit_guards(function));
         for call in &function.calls {
             if let Callee::Method { receiver, name, .. } = &call.callee {
                 let by_keyword = name == "set_session" && call.keyword("autocommit") == Some(&on);
@@ -2658,6 +2661,48 @@ fn super_methods(
             let mut path: Vec<String> = base.split('.').map(str::to_string).collect();
             path.push(name.to_string());
             path
+        })
+        .collect()
+}
+
+/// The connections a function refuses unless they are in autocommit mode: a test of
+/// `x.autocommit` whose false edge only raises (`if not conn.autocommit: raise …`).
+fn autocommit_guards(function: &Function) -> Vec<Operand> {
+    let cfg = &function.cfg;
+    let raises = |block: txlint_ir::ir::BlockId| {
+        let mut block = block;
+        // Through the blocks a `raise` statement's arguments may take.
+        for _ in 0..cfg.blocks.len() {
+            match &cfg.blocks[block.index()].terminator {
+                Terminator::Raise { .. } => return true,
+                Terminator::Goto(next) => block = *next,
+                _ => return false,
+            }
+        }
+        false
+    };
+    cfg.blocks
+        .iter()
+        .filter_map(|block| {
+            let Terminator::Branch {
+                nil_test: Some(test),
+                then_block,
+                else_block,
+                ..
+            } = &block.terminator
+            else {
+                return None;
+            };
+            let Operand::Field(connection, attribute) = &test.operand else {
+                return None;
+            };
+            let refused = if test.then_is_nil {
+                *then_block
+            } else {
+                *else_block
+            };
+            (test.by_truth && attribute == "autocommit" && raises(refused))
+                .then(|| (**connection).clone())
         })
         .collect()
 }
