@@ -37,9 +37,12 @@ pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             // own leaves the transaction open on purpose between calls.
             // So does a wrapper that every maker builds around a connection of a `with`
             // block: the block ends what the methods leave open.
+            // And so does an object that borrows its connection from whoever makes it,
+            // unless a maker is seen handing it a long-lived one.
             let lives_on = holder.owner == Owner::Shared
                 && !facts.ended_by_caller(function, &holder.operand)
-                && !facts.holds_scoped_connection(function, &holder.operand);
+                && !facts.holds_scoped_connection(function, &holder.operand)
+                && !facts.holds_borrowed_connection(function, &holder.operand);
             let Some((start, leaks)) = first_leak(&model, &openers, policy(lives_on)) else {
                 if let Some(leak) = exception_leak(cx, &model) {
                     out.push(exception_diagnostic(cx, meta, &model, &leak));

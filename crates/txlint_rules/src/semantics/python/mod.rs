@@ -141,6 +141,27 @@ impl HandedParam {
 }
 
 /// The attributes of the instance `__init__` stores a value in (`self.conn = conn`).
+/// `(class, attribute)` for each attribute a class's `__init__` stores one of its
+/// parameters in.
+fn borrowed_fields(file: &FileIr) -> Vec<(String, String)> {
+    let mut fields = Vec::new();
+    for init in file
+        .functions
+        .iter()
+        .filter(|f| f.kind == FunctionKind::Method && f.name.ends_with(".__init__"))
+    {
+        let (Some((class, _)), Some(receiver)) = (init.name.rsplit_once('.'), init.receiver) else {
+            continue;
+        };
+        for param in &init.params {
+            for attribute in stored_in_attributes(init, receiver, &Operand::Var(*param)) {
+                fields.push((class.to_string(), attribute));
+            }
+        }
+    }
+    fields
+}
+
 fn stored_in_attributes(init: &Function, receiver: VarId, value: &Operand) -> Vec<String> {
     init.events()
         .filter_map(|event| match event {
@@ -445,6 +466,10 @@ pub(crate) struct PyFacts {
     /// `(class, attribute)`: attributes `__init__` stores a handed connection in that every
     /// module hands a `with`-scoped one (see [`HandedLife::Scoped`]).
     scoped_fields: Vec<(String, String)>,
+    /// `(class, attribute)`: attributes `__init__` stores one of its parameters in
+    /// (`self.connection = connection`) that no module is seen handing a connection that
+    /// is neither scoped nor ended there: the object borrows what its maker owns.
+    borrowed_fields: Vec<(String, String)>,
     declared: Declared,
     /// Per function, on first use: what each call's SQL text does to the transaction
     /// (see [`PyFacts::sql_effect`]).
@@ -549,6 +574,7 @@ impl PyFacts {
             module: project.module().to_string(),
             handed_in: project.python_handed(),
             handed_fields: Vec::new(),
+            borrowed_fields: Vec::new(),
             scoped_fields: Vec::new(),
             declared: Declared::of(file, models),
             sql_effects: file.functions.iter().map(|_| Default::default()).collect(),
@@ -603,6 +629,16 @@ impl PyFacts {
         );
         facts.instance_globals = instance_globals(file, &facts.summaries, &facts.module_instances);
         facts.handed_fields = facts.handed_fields(file, HandedLife::LongLived);
+        let unscoped = facts.handed_fields(file, HandedLife::Other);
+        let built_here = facts.built_with_connections(file, models);
+        facts.borrowed_fields = borrowed_fields(file)
+            .into_iter()
+            .filter(|field| {
+                !facts.handed_fields.contains(field)
+                    && !unscoped.contains(field)
+                    && !built_here.contains(&field.0)
+            })
+            .collect();
         facts.scoped_fields = facts.handed_fields(file, HandedLife::Scoped);
         let not_scoped = [
             &facts.handed_fields,
@@ -957,6 +993,73 @@ impl PyFacts {
             self.handed_fields
                 .iter()
                 .any(|(c, a)| c == class && a == attribute)
+        })
+    }
+
+    /// The file's classes that the file itself makes around a connection that is not in
+    /// autocommit mode (`Catalog(psycopg.connect(dsn))`): a maker is seen.
+    fn built_with_connections(&self, file: &FileIr, models: &Models) -> Vec<String> {
+        let mut classes = Vec::new();
+        for (function, kinds) in file.functions.iter().zip(&self.kinds) {
+            let constructions: Vec<(&String, &txlint_ir::ir::Call)> = function
+                .calls
+                .iter()
+                .filter_map(|call| match &call.callee {
+                    Callee::Path(path) => match path.as_slice() {
+                        [class] if is_file_class(file, class) => Some((class, call)),
+                        _ => None,
+                    },
+                    _ => None,
+                })
+                .collect();
+            if constructions.is_empty() {
+                continue;
+            }
+            let mappings = mapping_entries(function);
+            let kind = |operand: &Operand| match operand {
+                Operand::Call(id) => self.kind_of_call(
+                    file,
+                    models,
+                    kinds,
+                    function,
+                    (function.call(*id), false),
+                    &mappings,
+                ),
+                other => kinds.get(other).cloned(),
+            };
+            for (class, call) in constructions {
+                let handed = call
+                    .args
+                    .iter()
+                    .chain(call.keywords.iter().map(|(_, value)| value))
+                    .any(|argument| {
+                        matches!(
+                            kind(argument),
+                            Some(Kind::Connection {
+                                autocommit: false,
+                                ..
+                            })
+                        )
+                    });
+                if handed {
+                    classes.push(class.clone());
+                }
+            }
+        }
+        classes
+    }
+
+    /// Whether a holder of a method is an attribute its class's `__init__` stores one of
+    /// its parameters in, no module of the project is seen handing it a connection that
+    /// lives on (a module's, or a function's own that no block ends), and the module keeps
+    /// no instance of the class: the object borrows a connection whose owner ends its
+    /// transaction (`Impl(dialect, self.connection)` inside a migration's own block).
+    pub fn holds_borrowed_connection(&self, method: &Function, holder: &Operand) -> bool {
+        own_attribute(method, holder).is_some_and(|(class, attribute)| {
+            self.borrowed_fields
+                .iter()
+                .any(|(c, a)| c == class && a == attribute)
+                && !self.kept_at_module_level(class)
         })
     }
 
