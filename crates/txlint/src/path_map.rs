@@ -73,6 +73,17 @@ impl<V> PathMap<V> {
         self.0.insert(PathKey(path), value)
     }
 
+    /// The value of `path`: the one already there, else `value`, inserted.
+    pub fn or_insert(&mut self, path: &Path, value: V) -> V
+    where
+        V: Clone,
+    {
+        self.0
+            .entry(PathKey(path.to_path_buf()))
+            .or_insert(value)
+            .clone()
+    }
+
     /// The value of `path`, inserted as the default when there is none.
     pub fn or_default(&mut self, path: &Path) -> &mut V
     where

@@ -1,4 +1,4 @@
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::num::NonZeroU16;
 use std::sync::OnceLock;
 
@@ -22,7 +22,8 @@ pub(crate) fn lower(source: &str, tree: &Tree) -> FileIr {
         functions: Vec::new(),
         frames: Vec::new(),
         depth: 0,
-        never_nil_known: HashMap::new(),
+        fresh_pointers_known: HashMap::new(),
+        sentinels: HashSet::new(),
     };
     if root.has_error() {
         collect_syntax_errors(root, &mut lowerer.ir.syntax_errors);
@@ -190,8 +191,10 @@ struct Lowerer<'s> {
     /// The functions being lowered, innermost last.
     frames: Vec<Frame>,
     depth: u32,
-    /// [`Lowerer::never_nil`]'s answers, by top-level declaration (its start) and name.
-    never_nil_known: HashMap<(usize, String), bool>,
+    /// The file's package-level errors made with `errors.New` or `fmt.Errorf`.
+    sentinels: HashSet<String>,
+    /// [`Lowerer::fresh_pointers`] of each top-level declaration walked, by its start.
+    fresh_pointers_known: HashMap<usize, HashSet<String>>,
 }
 
 struct Frame {
@@ -243,6 +246,7 @@ impl<'s> Lowerer<'s> {
     }
 
     fn lower_source_file(&mut self, root: Node) {
+        self.sentinels = self.declared_errors(root);
         for item in named_children(root) {
             match item.kind() {
                 "package_clause" => {
@@ -262,6 +266,36 @@ impl<'s> Lowerer<'s> {
         if self.ir.imports.iter().any(|i| is_test_framework(&i.path)) {
             self.ir.test_code.push(range(root));
         }
+    }
+
+    /// `var ErrX = errors.New("…")` (or `fmt.Errorf`) at package level: the names.
+    fn declared_errors(&self, root: Node) -> HashSet<String> {
+        let mut names = HashSet::new();
+        for item in named_children(root) {
+            if item.kind() != "var_declaration" {
+                continue;
+            }
+            for spec in var_specs(item) {
+                let values: Vec<Node> = spec
+                    .child_by_field_id(fields().value.get())
+                    .map(named_children)
+                    .unwrap_or_default();
+                let mut cursor = spec.walk();
+                let targets: Vec<Node> = spec
+                    .children_by_field_id(fields().name, &mut cursor)
+                    .collect();
+                for (target, value) in targets.iter().zip(&values) {
+                    let made = unparen(*value).kind() == "call_expression"
+                        && unparen(*value)
+                            .child_by_field_id(fields().function.get())
+                            .is_some_and(|f| matches!(self.text(f), "errors.New" | "fmt.Errorf"));
+                    if made {
+                        names.insert(self.text(*target).to_string());
+                    }
+                }
+            }
+        }
+        names
     }
 
     fn lower_imports(&mut self, node: Node) {
@@ -1186,6 +1220,7 @@ impl<'s> Lowerer<'s> {
                 operand: Operand::Call(CallId(u32::try_from(id).ok()?)),
                 then_is_nil,
                 by_truth: false,
+                one_sided: false,
             })
         });
         let nil_test = nil_test
@@ -1261,6 +1296,7 @@ impl<'s> Lowerer<'s> {
                 operand: operand.clone(),
                 then_is_nil: false,
                 by_truth: false,
+                one_sided: true,
             }),
             _ => None,
         }
@@ -1283,19 +1319,33 @@ impl<'s> Lowerer<'s> {
         };
         let left = unparen(condition.child_by_field_id(fields().left.get())?);
         let right = unparen(condition.child_by_field_id(fields().right.get())?);
-        let sentinel = |node: Node| {
-            let name = match node.kind() {
-                "selector_expression" => self.text(node.child_by_field_id(fields().field.get())?),
-                "identifier" => self.text(node),
-                _ => return None,
+        // `pkg.ErrX` of an imported package, or an `ErrX` this file declares with
+        // `errors.New`/`fmt.Errorf`: values that are never nil.
+        let mut sentinel = |node: Node| {
+            let named = |name: &str| {
+                name == "EOF"
+                    || name
+                        .strip_prefix("Err")
+                        .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_uppercase()))
             };
-            let named = name == "EOF"
-                || name
-                    .strip_prefix("Err")
-                    .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_uppercase()));
-            named.then_some(())
+            match node.kind() {
+                "selector_expression" => {
+                    let package = node.child_by_field_id(fields().operand.get())?;
+                    let field = self.text(node.child_by_field_id(fields().field.get())?);
+                    let imported = package.kind() == "identifier"
+                        && self.lookup(self.text(package)).is_none()
+                        && self.imports_package(self.text(package));
+                    (imported && named(field)).then_some(())
+                }
+                "identifier" => {
+                    let name = self.text(node);
+                    (self.lookup(name).is_none() && self.sentinels.contains(name)).then_some(())
+                }
+                _ => None,
+            }
         };
-        let tested = match (sentinel(left), sentinel(right)) {
+        let (left_sentinel, right_sentinel) = (sentinel(left), sentinel(right));
+        let tested = match (left_sentinel, right_sentinel) {
             (None, Some(())) => left,
             (Some(()), None) => right,
             _ => return None,
@@ -1308,9 +1358,31 @@ impl<'s> Lowerer<'s> {
                 operand,
                 then_is_nil,
                 by_truth: false,
+                one_sided: true,
             }),
             _ => None,
         }
+    }
+
+    /// Whether the file imports a package under this name (its alias, or the last segment
+    /// of its path that is not a major version: `github.com/jackc/pgx/v5` is `pgx`).
+    fn imports_package(&self, name: &str) -> bool {
+        self.ir.imports.iter().any(|import| match &import.alias {
+            Some(alias) => alias == name,
+            None => {
+                let mut segments = import.path.rsplit('/');
+                let last = segments.next().unwrap_or_default();
+                let is_version = last
+                    .strip_prefix('v')
+                    .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+                let base = if is_version {
+                    segments.next().unwrap_or_default()
+                } else {
+                    last
+                };
+                base == name || base.split('.').next() == Some(name)
+            }
+        })
     }
 
     /// The expression `x` of `x == nil`, `x != nil` (either order), and whether the
@@ -1351,6 +1423,7 @@ impl<'s> Lowerer<'s> {
             operand,
             then_is_nil,
             by_truth,
+            one_sided: false,
         })
     }
 
@@ -1837,17 +1910,16 @@ impl<'s> Lowerer<'s> {
             }
             declaration = parent;
         }
-        let key = (declaration.start_byte(), name.to_string());
-        if let Some(known) = self.never_nil_known.get(&key) {
-            return *known;
+        let start = declaration.start_byte();
+        if !self.fresh_pointers_known.contains_key(&start) {
+            let names = self.fresh_pointers(declaration);
+            self.fresh_pointers_known.insert(start, names);
         }
-        let answer = self.only_fresh_addresses(declaration, name);
-        self.never_nil_known.insert(key, answer);
-        answer
+        self.fresh_pointers_known[&start].contains(name)
     }
 
-    /// Whether `name` is assigned in `declaration`, and only `&T{…}` or `new(T)`.
-    fn only_fresh_addresses(&self, declaration: Node, name: &str) -> bool {
+    /// The names a top-level declaration assigns, and only ever `&T{…}` or `new(T)`.
+    fn fresh_pointers(&self, declaration: Node) -> HashSet<String> {
         let fresh = |value: Node| {
             let value = unparen(value);
             match value.kind() {
@@ -1865,7 +1937,10 @@ impl<'s> Lowerer<'s> {
                 _ => false,
             }
         };
-        let mut assigned = false;
+        // One walk: the names given a fresh address somewhere, and those given anything
+        // else (or bound as a parameter, a range or receive variable, or handed as `&p`).
+        let mut fresh_names: HashSet<&str> = HashSet::new();
+        let mut other_names: HashSet<&str> = HashSet::new();
         let mut pending = vec![declaration];
         while let Some(node) = pending.pop() {
             match node.kind() {
@@ -1887,22 +1962,21 @@ impl<'s> Lowerer<'s> {
                         .map(named_children)
                         .unwrap_or_default();
                     for (index, target) in left.iter().enumerate() {
-                        if self.text(unparen(*target)) != name {
-                            continue;
-                        }
-                        if left.len() != right.len() || !right.get(index).is_some_and(|v| fresh(*v))
-                        {
-                            return false;
-                        }
-                        assigned = true;
+                        let name = self.text(unparen(*target));
+                        let is_fresh = left.len() == right.len()
+                            && right.get(index).is_some_and(|v| fresh(*v));
+                        match is_fresh {
+                            true => fresh_names.insert(name),
+                            false => other_names.insert(name),
+                        };
                     }
                 }
-                "parameter_declaration" | "variadic_parameter_declaration"
-                    if named_children(node)
-                        .iter()
-                        .any(|child| child.kind() == "identifier" && self.text(*child) == name) =>
-                {
-                    return false;
+                "parameter_declaration" | "variadic_parameter_declaration" => {
+                    for child in named_children(node) {
+                        if child.kind() == "identifier" {
+                            other_names.insert(self.text(child));
+                        }
+                    }
                 }
                 // `for _, p := range …`, `p := <-ch`, `switch p := x.(type)`.
                 "range_clause" | "receive_statement" | "type_switch_statement" => {
@@ -1911,26 +1985,28 @@ impl<'s> Lowerer<'s> {
                         .or_else(|| node.child_by_field_id(fields().alias.get()))
                         .map(named_children)
                         .unwrap_or_default();
-                    if bound.iter().any(|n| self.text(unparen(*n)) == name) {
-                        return false;
+                    for n in bound {
+                        other_names.insert(self.text(unparen(n)));
                     }
                 }
                 "unary_expression" => {
                     let address = node
                         .child_by_field_id(fields().operator.get())
                         .is_some_and(|op| self.text(op) == "&");
-                    let of_name = node
-                        .child_by_field_id(fields().operand.get())
-                        .is_some_and(|operand| self.text(unparen(operand)) == name);
-                    if address && of_name {
-                        return false;
+                    if let (true, Some(operand)) =
+                        (address, node.child_by_field_id(fields().operand.get()))
+                    {
+                        other_names.insert(self.text(unparen(operand)));
                     }
                 }
                 _ => {}
             }
             pending.extend(named_children(node));
         }
-        assigned
+        fresh_names
+            .difference(&other_names)
+            .map(|name| name.to_string())
+            .collect()
     }
 
     /// The converted operand of `(*T)(x)` and `(*pkg.T)(x)`: a call whose function is a

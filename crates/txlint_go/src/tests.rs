@@ -713,6 +713,7 @@ func f(items []int) {
             operand: n.clone(),
             then_is_nil,
             by_truth: false,
+            one_sided: false,
         })
     };
     // The loop's own test, `n == 0`, `0 != n`; a call's length is not a path.

@@ -653,6 +653,10 @@ pub struct NilTest {
     /// Whether the test is the operand's truth value (`if ok`, `if not conn.closed`, Go
     /// `if !done`) rather than a comparison with nil, `None` or zero.
     pub by_truth: bool,
+    /// Only the edge on which the operand is not nil tells anything: `errors.Is(err, X)`
+    /// or `err == sql.ErrNoRows` being true says `err` is set, being false says nothing
+    /// (it may be another error).
+    pub one_sided: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1734,6 +1734,7 @@ impl<'s> Lowerer<'s> {
             operand,
             then_is_nil,
             by_truth,
+            one_sided: false,
         })
     }
 

@@ -1354,7 +1354,8 @@ fn nil_tests_on_branches() {
             Some(NilTest {
                 operand: Operand::Var(var(f, "x")),
                 then_is_nil,
-                by_truth
+                by_truth,
+                one_sided: false,
             }),
             "{condition}"
         );
@@ -1376,7 +1377,8 @@ fn nil_tests_on_branches() {
             Some(NilTest {
                 operand: Operand::Field(Box::new(Operand::Var(var(f, "res"))), "error".into()),
                 then_is_nil: false,
-                by_truth: false
+                by_truth: false,
+                one_sided: false,
             }),
             None
         ]

@@ -1130,6 +1130,7 @@ impl<'s> Lowerer<'s> {
                 operand,
                 then_is_nil,
                 by_truth: false,
+                one_sided: false,
             }),
             _ => None,
         }
@@ -1190,6 +1191,7 @@ impl<'s> Lowerer<'s> {
                     operand: scrutinee.clone(),
                     then_is_nil: failed == 0,
                     by_truth: false,
+                    one_sided: false,
                 }),
                 then_block: arm_blocks[0],
                 else_block: arm_blocks[1],

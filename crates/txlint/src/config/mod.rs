@@ -485,11 +485,14 @@ impl Resolver {
                 None => self.default.clone(),
             },
         };
-        self.by_directory
+        // Threads that raced here keep the profile inserted first: every file of a
+        // configuration must share one profile (one project index, one cache).
+        let kept = self
+            .by_directory
             .write()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .insert(directory.to_path_buf(), profile.clone());
-        Ok(profile)
+            .or_insert(directory, profile);
+        Ok(kept)
     }
 
     fn profile_for_config_file(&self, file: &Path) -> Result<Arc<Profile>, String> {
@@ -497,8 +500,7 @@ impl Resolver {
             return Ok(known.clone());
         }
         let profile = Arc::new(Profile::new(LoadedConfig::load(file)?, &self.overrides)?);
-        lock(&self.by_config_file).insert(file.to_path_buf(), profile.clone());
-        Ok(profile)
+        Ok(lock(&self.by_config_file).or_insert(file, profile))
     }
 
     /// The profile of the working directory's closest configuration: where the cache

@@ -345,6 +345,7 @@ fn success_flag(function: &Function, resource: &Resource) -> Option<VarId> {
                     Some(NilTest {
                         operand: Operand::Var(v),
                         by_truth: true,
+                        one_sided: false,
                         ..
                     }),
                 ..

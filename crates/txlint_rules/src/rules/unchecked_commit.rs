@@ -351,6 +351,11 @@ fn failure_branch(function: &Function, commit: CallId, error: VarId) -> Option<B
                 else_block,
                 ..
             } if test.operand == Operand::Var(error) => {
+                // `err != sql.ErrTxDone` is no check of the error: the branch where it
+                // holds may have `err` nil or another error.
+                if test.one_sided {
+                    return None;
+                }
                 return Some(if test.then_is_nil {
                     *else_block
                 } else {
