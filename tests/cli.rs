@@ -1604,3 +1604,44 @@ fn a_commit_error_checked_and_dropped_is_not_said_to_be_logged() {
         "{report}"
     );
 }
+
+/// Files named one by one under a directory with a configuration are resolved on several
+/// threads: they must all get the one profile of that configuration, so that they are
+/// analysed as one project (the helper of another file is seen by every file).
+#[test]
+fn files_of_one_configuration_share_one_project_whatever_the_threads() {
+    let mut files: Vec<(String, Vec<u8>)> = vec![
+        ("go.mod".into(), b"module example.com/shared\n\ngo 1.22\n".to_vec()),
+        ("pkg/txlint.toml".into(), Vec::new()),
+        (
+            "pkg/helper.go".into(),
+            b"package pkg\n\nimport \"database/sql\"\n\nvar Pool *sql.DB\n\nfunc mustPositive(n int) {\n\tif n < 0 {\n\t\tpanic(\"negative\")\n\t}\n}\n"
+                .to_vec(),
+        ),
+    ];
+    for i in 0..24 {
+        let body = format!(
+            "package pkg\n\nimport \"database/sql\"\n\nfunc Q{i}(db *sql.DB, n int) error {{\n\ttx, err := db.Begin()\n\tif err != nil {{\n\t\treturn err\n\t}}\n\tmustPositive(n)\n\tif _, err := tx.Exec(\"UPDATE t SET n = $1\", n); err != nil {{\n\t\t_ = tx.Rollback()\n\t\treturn err\n\t}}\n\treturn tx.Commit()\n}}\n"
+        );
+        files.push((format!("pkg/q{i}.go"), body.into_bytes()));
+    }
+    let borrowed: Vec<(&str, &[u8])> = files
+        .iter()
+        .map(|(path, content)| (path.as_str(), content.as_slice()))
+        .collect();
+    let dir = project(&borrowed);
+    let named: Vec<String> = (0..24).map(|i| format!("pkg/q{i}.go")).collect();
+    let mut args: Vec<&str> = vec!["--no-cache", "--exit-zero", "-j", "2"];
+    args.extend(named.iter().map(String::as_str));
+    for _ in 0..8 {
+        let report = json_output(dir.path(), &args);
+        let tx012 = finding_codes(&report)
+            .iter()
+            .filter(|(_, code, _)| code == "TX012")
+            .count();
+        assert_eq!(
+            tx012, 24,
+            "every file sees the panicking helper of helper.go"
+        );
+    }
+}

@@ -462,7 +462,6 @@ fn plural(count: usize, noun: &str) -> String {
     }
 }
 
-/// Identifies a profile (profiles are shared behind `Arc`s, one per configuration).
 /// A discovered file as a target, with its profile; `None` when `--diff-base` leaves it
 /// out.
 fn target(
@@ -492,6 +491,7 @@ fn target(
     }))
 }
 
+/// Identifies a profile (profiles are shared behind `Arc`s, one per configuration).
 fn profile_id(profile: &Arc<Profile>) -> usize {
     Arc::as_ptr(profile) as usize
 }

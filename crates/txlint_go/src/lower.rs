@@ -24,6 +24,7 @@ pub(crate) fn lower(source: &str, tree: &Tree) -> FileIr {
         depth: 0,
         fresh_pointers_known: HashMap::new(),
         sentinels: HashSet::new(),
+        global_literals: 0,
     };
     if root.has_error() {
         collect_syntax_errors(root, &mut lowerer.ir.syntax_errors);
@@ -193,6 +194,8 @@ struct Lowerer<'s> {
     depth: u32,
     /// The file's package-level errors made with `errors.New` or `fmt.Errorf`.
     sentinels: HashSet<String>,
+    /// Function literals of package-level initialisers lowered so far.
+    global_literals: usize,
     /// [`Lowerer::fresh_pointers`] of each top-level declaration walked, by its start.
     fresh_pointers_known: HashMap<usize, HashSet<String>>,
 }
@@ -414,8 +417,9 @@ impl<'s> Lowerer<'s> {
         }
     }
 
-    /// Records the types of package-level variables. Their initialisers are not lowered:
-    /// no function runs them in a way the analyses follow.
+    /// Records the types of package-level variables, and lowers the function literals of
+    /// their initialisers (the rest of an initialiser runs in no function the analyses
+    /// follow).
     fn lower_globals(&mut self, node: Node) {
         for spec in var_specs(node) {
             let values: Vec<Node> = spec
@@ -441,13 +445,13 @@ impl<'s> Lowerer<'s> {
                 }
             }
             // Function literals in the initialisers (a table of migrations, of handlers)
-            // are functions like any other, named after the variable.
-            let owner = names
-                .first()
-                .map_or_else(|| "var".to_string(), |n| self.text(*n).to_string());
-            let mut count = 0;
-            for value in values {
-                self.lower_global_literals(value, &owner, &mut count);
+            // are functions like any other, named after their variable and numbered in the
+            // file, so that no two share a name (`var _ = func…` twice).
+            for (i, value) in values.iter().enumerate() {
+                let owner = names
+                    .get(i)
+                    .map_or_else(|| "var".to_string(), |n| self.text(*n).to_string());
+                self.lower_global_literals(*value, &owner);
             }
         }
     }
@@ -455,7 +459,7 @@ impl<'s> Lowerer<'s> {
     /// Lowers the function literals of a package-level initialiser (those nested in them
     /// are lowered with them), with no enclosing function. Iterative: an initialiser can be
     /// a generated table nested deeper than the stack allows.
-    fn lower_global_literals(&mut self, node: Node, owner: &str, count: &mut usize) {
+    fn lower_global_literals(&mut self, node: Node, owner: &str) {
         let mut pending = vec![node];
         while let Some(node) = pending.pop() {
             if node.kind() != "func_literal" {
@@ -465,8 +469,8 @@ impl<'s> Lowerer<'s> {
             let Some(body) = node.child_by_field_id(fields().body.get()) else {
                 continue;
             };
-            *count += 1;
-            let name = format!("{owner}.func{count}");
+            self.global_literals += 1;
+            let name = format!("{owner}.func{}", self.global_literals);
             let keyword = node.child(0).map_or(range(node), range);
             self.lower_body(node, body, name, FunctionKind::Literal, keyword, None, None);
         }

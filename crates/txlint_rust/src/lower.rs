@@ -55,8 +55,6 @@ fn fill_assigned(use_: &mut ResultUse, bindings: &[Binding]) {
     }
 }
 
-/// Skips parentheses, invisible groups, `.await`, references and dereferences: they all
-/// denote their operand for the analyses.
 /// `a OP b` written as `b OP' a`: `0 < n` is `n > 0`.
 fn mirrored(op: syn::BinOp) -> Option<syn::BinOp> {
     use syn::BinOp::{Eq, Ge, Gt, Le, Lt, Ne};
@@ -71,6 +69,8 @@ fn mirrored(op: syn::BinOp) -> Option<syn::BinOp> {
     })
 }
 
+/// Skips parentheses, invisible groups, `.await`, references and dereferences: they all
+/// denote their operand for the analyses.
 fn strip(mut expr: &Expr) -> &Expr {
     loop {
         expr = match expr {

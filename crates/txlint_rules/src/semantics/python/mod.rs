@@ -476,8 +476,6 @@ pub(crate) struct PyFacts {
     sql_effects: Vec<std::sync::OnceLock<Vec<Option<crate::engine::sql_control::Effect>>>>,
 }
 
-/// Resolves a dotted name through the file's imports: `ConnectionPool` imported from
-/// `psycopg_pool` is `psycopg_pool.ConnectionPool`.
 /// Whether a function is decorated with Django's `transaction.atomic` (also called,
 /// `@transaction.atomic(using="other")`): its body is an atomic block.
 pub(crate) fn is_atomic_decorated(file: &FileIr, models: &Models, function: &Function) -> bool {
@@ -488,6 +486,8 @@ pub(crate) fn is_atomic_decorated(file: &FileIr, models: &Models, function: &Fun
     })
 }
 
+/// Resolves a dotted name through the file's imports: `ConnectionPool` imported from
+/// `psycopg_pool` is `psycopg_pool.ConnectionPool`.
 pub(crate) fn resolve(file: &FileIr, segments: &[&str]) -> String {
     let Some((first, rest)) = segments.split_first() else {
         return String::new();
@@ -1432,11 +1432,13 @@ impl PyFacts {
         {
             return None;
         }
-        if let Some(bases) = super_bases(file, caller, receiver) {
-            // `super().save(…)`: the first base of the class (or of its bases) that has it.
-            return bases
+        if let Some(class) = super_class(file, caller, receiver) {
+            // `super().save(…)`: the first class after this one in its method resolution
+            // order that has it, when every class of that order is the file's.
+            return method_resolution_order(file, class)?
                 .iter()
-                .find_map(|base| method_of_class(file, &self.by_name, base, name, 1));
+                .skip(1)
+                .find_map(|c| own_method(file, &self.by_name, c, name));
         }
         let class = receiver_class(file, caller, receiver, &self.module_instances, 0)?;
         method_of_class(file, &self.by_name, &class, name, 0)
@@ -2277,9 +2279,15 @@ fn apply_autocommit(file: &FileIr, kinds: &mut [HashMap<Operand, Kind>]) {
                 }
             }
         }
-        // `if not conn.autocommit: raise …`: past the guard the connection is in autocommit
-        // mode (a driver that insists on it, as a listener does).
-        switched.extend(autocommit_guards(function));
+        // `if not self.conn.autocommit: raise …` in `__init__`: once the object exists, its
+        // connection is in autocommit mode (a driver that insists on it, as a listener does).
+        if function.name.ends_with(".__init__") {
+            switched.extend(
+                autocommit_guards(function)
+                    .into_iter()
+                    .filter(|guarded| matches!(guarded, Operand::Field(base, _) if receiver.as_ref() == Some(&**base))),
+            );
+        }
         for call in &function.calls {
             if let Callee::Method { receiver, name, .. } = &call.callee {
                 let by_keyword = name == "set_session" && call.keyword("autocommit") == Some(&on);
@@ -2668,18 +2676,17 @@ fn receiver_class(
     }
 }
 
-/// The bases of the caller's class when the receiver is `super()` (with no arguments, or
-/// naming that class: `super(Child, self)`), in the caller, a method of a class of the file.
-fn super_bases<'f>(
-    file: &'f FileIr,
-    caller: &Function,
-    receiver: &Operand,
-) -> Option<&'f [String]> {
+/// The caller's class when the receiver is `super()` (with no arguments, or naming that
+/// class: `super(Child, self)`), in a method of a top-level class of the file.
+fn super_class<'c>(file: &FileIr, caller: &'c Function, receiver: &Operand) -> Option<&'c str> {
     let Operand::Call(id) = receiver else {
         return None;
     };
     let call = caller.call(*id);
     if !matches!(&call.callee, Callee::Path(path) if path.len() == 1 && path[0] == "super") {
+        return None;
+    }
+    if caller.kind != FunctionKind::Method || caller.parent.is_some() {
         return None;
     }
     let (class, _) = caller.name.rsplit_once('.')?;
@@ -2688,17 +2695,64 @@ fn super_bases<'f>(
         Some(Operand::Global(name)) => name == class,
         Some(_) => false,
     };
-    if !named_class {
-        return None;
+    (named_class && is_file_class(file, class)).then_some(class)
+}
+
+/// The method a class defines itself (not inherited).
+fn own_method(
+    file: &FileIr,
+    by_name: &HashMap<String, Vec<FuncId>>,
+    class: &str,
+    name: &str,
+) -> Option<FuncId> {
+    let qualified = format!("{class}.{name}");
+    by_name.get(name)?.iter().copied().find(|&id| {
+        let function = file.function(id);
+        function.kind == FunctionKind::Method && function.name == qualified
+    })
+}
+
+/// Python's method resolution order of a class (C3 linearisation: the class, then its
+/// bases' orders merged), when the class and all its ancestors are classes of the file
+/// (`object` aside); `None` when one is not, or the bases admit no order.
+fn method_resolution_order(file: &FileIr, class: &str) -> Option<Vec<String>> {
+    fn linearise(file: &FileIr, class: &str, depth: u8) -> Option<Vec<String>> {
+        if depth > CLASS_DEPTH {
+            return None;
+        }
+        let (_, bases) = file.class_bases.iter().find(|(c, _)| c == class)?;
+        let bases: Vec<&String> = bases.iter().filter(|b| b.as_str() != "object").collect();
+        let mut sequences: Vec<Vec<String>> = bases
+            .iter()
+            .map(|base| linearise(file, base, depth + 1))
+            .collect::<Option<_>>()?;
+        sequences.push(bases.iter().map(|b| b.to_string()).collect());
+        let mut order = vec![class.to_string()];
+        loop {
+            sequences.retain(|sequence| !sequence.is_empty());
+            if sequences.is_empty() {
+                return Some(order);
+            }
+            // The first head that is in no other sequence's tail.
+            let head = sequences
+                .iter()
+                .map(|s| &s[0])
+                .find(|candidate| sequences.iter().all(|s| !s[1..].contains(candidate)))?;
+            let head = head.clone();
+            for sequence in &mut sequences {
+                if sequence.first() == Some(&head) {
+                    sequence.remove(0);
+                }
+            }
+            order.push(head);
+        }
     }
-    file.class_bases
-        .iter()
-        .find(|(c, _)| c == class)
-        .map(|(_, bases)| bases.as_slice())
+    linearise(file, class, 0)
 }
 
 /// The methods each top-level class of the file inherits from the file's other classes
-/// without overriding them, nearest base first: `(class, method)`.
+/// without overriding them, in its method resolution order (only for a class whose whole
+/// order is the file's): `(class, method)`.
 pub(crate) fn inherited_methods(file: &FileIr) -> Vec<(String, FuncId)> {
     let mut methods: HashMap<&str, Vec<(&str, FuncId)>> = HashMap::new();
     for (index, function) in file.functions.iter().enumerate() {
@@ -2712,60 +2766,51 @@ pub(crate) fn inherited_methods(file: &FileIr) -> Vec<(String, FuncId)> {
                 .push((method, FuncId(index as u32)));
         }
     }
-    let bases_of = |class: &str| {
-        file.class_bases
-            .iter()
-            .find(|(c, _)| c == class)
-            .map(|(_, bases)| bases.as_slice())
-            .unwrap_or_default()
-    };
     let mut inherited = Vec::new();
-    for (class, _) in &file.class_bases {
-        let mut known: HashSet<&str> = methods
-            .get(class.as_str())
-            .map(|own| own.iter().map(|(name, _)| *name).collect())
-            .unwrap_or_default();
-        // Breadth first over the bases of the file, as far as `method_of_class` looks.
-        let mut level: Vec<&str> = bases_of(class).iter().map(String::as_str).collect();
-        for _ in 0..CLASS_DEPTH {
-            let mut next = Vec::new();
-            for base in level {
-                for &(name, id) in methods.get(base).into_iter().flatten() {
-                    if known.insert(name) {
-                        inherited.push((class.clone(), id));
-                    }
+    for (class, bases) in &file.class_bases {
+        if bases.is_empty() {
+            continue;
+        }
+        let Some(order) = method_resolution_order(file, class) else {
+            continue;
+        };
+        let mut known: HashSet<&str> = HashSet::new();
+        for (position, ancestor) in order.iter().enumerate() {
+            for &(name, id) in methods.get(ancestor.as_str()).into_iter().flatten() {
+                if known.insert(name) && position > 0 {
+                    inherited.push((class.clone(), id));
                 }
-                next.extend(bases_of(base).iter().map(String::as_str));
             }
-            if next.is_empty() {
-                break;
-            }
-            level = next;
         }
     }
     inherited
 }
 
-/// `Base.name` for each base of the caller's class that is not a class of the file, when
-/// the receiver is `super()`: the paths of the methods of imported bases it may reach.
+/// `Base.name` when the receiver is `super()` in a class whose one base is imported: the
+/// method of that base (or one it inherits in its module) is the one Python finds.
 fn super_methods(
     file: &FileIr,
     caller: &Function,
     receiver: &Operand,
     name: &str,
 ) -> Vec<Vec<String>> {
-    let Some(bases) = super_bases(file, caller, receiver) else {
+    let Some(class) = super_class(file, caller, receiver) else {
         return Vec::new();
     };
-    bases
+    let bases = file
+        .class_bases
         .iter()
-        .filter(|base| !is_file_class(file, base))
-        .map(|base| {
+        .find(|(c, _)| c == class)
+        .map(|(_, bases)| bases.as_slice())
+        .unwrap_or_default();
+    match bases {
+        [base] if !is_file_class(file, base) => {
             let mut path: Vec<String> = base.split('.').map(str::to_string).collect();
             path.push(name.to_string());
-            path
-        })
-        .collect()
+            vec![path]
+        }
+        _ => Vec::new(),
+    }
 }
 
 /// The connections a function refuses unless they are in autocommit mode: a test of
@@ -4299,7 +4344,15 @@ impl PyFacts {
         summary.never_returns = function.kind == FunctionKind::Function
             && function.name != "<module>"
             && self.always_raises(file, models, function);
-        summary.own_atomic = is_atomic_decorated(file, models, function);
+        // Only a plain `@transaction.atomic`: `savepoint=False` makes no savepoint, and
+        // `using=` may name another database than the caller's block.
+        summary.own_atomic = function.decorators.iter().any(|decorator| {
+            let plain = decorator.strip_suffix("()").unwrap_or(decorator);
+            !plain.contains('(') && {
+                let segments: Vec<&str> = plain.split('.').collect();
+                models.django.atomic.contains(&resolve(file, &segments))
+            }
+        });
         summary.savepointed = function.name != "<module>"
             && !function.calls.is_empty()
             && function
