@@ -62,6 +62,11 @@ pub(crate) fn open_calls(
             {
                 continue;
             }
+            if let Callee::Method { receiver, .. } = &call.callee {
+                if project_typed(file, models, function, receiver) {
+                    continue;
+                }
+            }
             let Some(literal) = call.args.iter().find_map(|a| match a {
                 Operand::Closure(id) => Some(*id),
                 _ => None,
@@ -195,4 +200,48 @@ fn captured(literal: &Function, parent: FuncId, var: VarId) -> Option<VarId> {
         .iter()
         .position(|v| v.outer == Some((parent, var)))
         .map(|i| VarId(i as u32))
+}
+
+/// Whether a Go receiver is declared with a type of the project (no package qualifier) that
+/// embeds no modelled library type in any declaration the file shows: its methods are the
+/// project's own, whatever they are called (ory's `p.Transaction(ctx, fn)` passes the
+/// transaction through the context, not as a GORM callback's argument).
+fn project_typed(file: &FileIr, models: &Models, function: &Function, receiver: &Operand) -> bool {
+    // In Go a library's type is always written with its package (`*gorm.DB`); Rust imports
+    // them by name (`&DatabaseConnection`).
+    if file.language != txlint_ir::Language::Go {
+        return false;
+    }
+    let declared = match receiver {
+        Operand::Var(v) => function.var(*v).ty.as_deref(),
+        Operand::Field(base, name) => {
+            crate::semantics::typed::facts::field_type(file, function, base, name)
+        }
+        Operand::Global(name) => file.global_type(name),
+        _ => None,
+    };
+    let Some(declared) = declared else {
+        return false;
+    };
+    let bare = declared.trim_start_matches('*');
+    if bare.is_empty() || bare.contains(['.', '[', '{', ' ']) {
+        return false;
+    }
+    let of_library = |ty: &str| {
+        let Some((qualifier, _)) = ty.trim_start_matches('*').split_once('.') else {
+            return false;
+        };
+        file.import_named(qualifier).is_some_and(|import| {
+            models.libraries.iter().any(|library| {
+                library
+                    .imports
+                    .iter()
+                    .any(|p| crate::models::path_matches(p, &import.path))
+            })
+        })
+    };
+    !file
+        .fields
+        .iter()
+        .any(|field| field.owner == bare && field.embedded && of_library(&field.ty))
 }
