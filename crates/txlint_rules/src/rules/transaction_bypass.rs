@@ -67,6 +67,16 @@ pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         if !bypasses {
             continue;
         }
+        // A single connection (`*pgx.Conn`) is one session: its statements run inside the
+        // transaction begun on it.
+        if matches!(
+            crate::semantics::go::raw::handle_kind(cx.ir, cx.models, function, origin, 0),
+            Some(crate::semantics::go::raw::RawHandle::Connection {
+                returned_as_is: false
+            })
+        ) {
+            continue;
+        }
         let shown = cx.display(function, &handle);
         out.push(
             cx.diagnostic(
