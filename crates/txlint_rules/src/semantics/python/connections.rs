@@ -457,7 +457,11 @@ pub(crate) fn harm(cx: &Context, model: &ConnectionModel) -> Option<Harm> {
         return None;
     }
     match (driver.implicit, holder.owner) {
-        (crate::models::Implicit::Dml, Owner::Local) => Some(Harm::Locked),
+        (crate::models::Implicit::Dml, Owner::Local)
+            if !private_database(model.function, &holder.operand) =>
+        {
+            Some(Harm::Locked)
+        }
         (crate::models::Implicit::Any, _) if driver.database != Some(Database::Postgresql) => None,
         (crate::models::Implicit::Any, Owner::Shared)
             if !cx.python().ended_by_caller(model.function, &holder.operand)
@@ -474,6 +478,31 @@ pub(crate) fn harm(cx: &Context, model: &ConnectionModel) -> Option<Harm> {
         }
         _ => None,
     }
+}
+
+/// Whether a local connection is made on a private in-memory database
+/// (`sqlite3.connect(":memory:")`, a `mode=memory` URI without `cache=shared`): no other
+/// connection sees it, so the write lock it keeps locks nobody out.
+fn private_database(function: &Function, holder: &Operand) -> bool {
+    let Operand::Var(v) = holder else {
+        return false;
+    };
+    let in_memory = |operand: Option<&Operand>| {
+        matches!(operand, Some(Operand::Str(name))
+            if name == ":memory:"
+                || (name.starts_with("file:")
+                    && name.contains("mode=memory")
+                    && !name.contains("cache=shared")))
+    };
+    let definitions = function.definitions(*v);
+    !definitions.is_empty()
+        && definitions.iter().all(|definition| match definition {
+            Operand::Call(id) => {
+                let call = function.call(*id);
+                in_memory(call.args.first()) || in_memory(call.keyword("database"))
+            }
+            _ => false,
+        })
 }
 
 /// Whether a long-lived holder is evidently shared by later calls: a module global, an
