@@ -1311,18 +1311,8 @@ impl<'s> Lowerer<'s> {
     /// `errors.Is`, the edge on which they are equal is a failure of `err`; the other edge
     /// tells nothing, and the analyses take nothing from it.
     fn sentinel_compared(&mut self, condition: Node) -> Option<NilTest> {
-        let condition = unparen(condition);
-        if condition.kind() != "binary_expression" {
-            return None;
-        }
-        let op = self.text(condition.child_by_field_id(fields().operator.get())?);
-        let then_is_nil = match op {
-            "==" => false,
-            "!=" => true,
-            _ => return None,
-        };
-        let left = unparen(condition.child_by_field_id(fields().left.get())?);
-        let right = unparen(condition.child_by_field_id(fields().right.get())?);
+        let (equal, left, right) = self.equality(condition)?;
+        let then_is_nil = !equal;
         // `pkg.ErrX` of an imported package, or an `ErrX` this file declares with
         // `errors.New`/`fmt.Errorf`: values that are never nil.
         let mut sentinel = |node: Node| {
@@ -1389,21 +1379,26 @@ impl<'s> Lowerer<'s> {
         })
     }
 
-    /// The expression `x` of `x == nil`, `x != nil` (either order), and whether the
-    /// `then` edge is taken when it is nil.
-    fn nil_tested<'t>(&self, condition: Node<'t>) -> Option<(Node<'t>, bool)> {
+    /// `a == b` (true) or `a != b` (false), with its operands without parentheses.
+    fn equality<'t>(&self, condition: Node<'t>) -> Option<(bool, Node<'t>, Node<'t>)> {
         let condition = unparen(condition);
         if condition.kind() != "binary_expression" {
             return None;
         }
-        let op = self.text(condition.child_by_field_id(fields().operator.get())?);
-        let then_is_nil = match op {
+        let equal = match self.text(condition.child_by_field_id(fields().operator.get())?) {
             "==" => true,
             "!=" => false,
             _ => return None,
         };
         let left = unparen(condition.child_by_field_id(fields().left.get())?);
         let right = unparen(condition.child_by_field_id(fields().right.get())?);
+        Some((equal, left, right))
+    }
+
+    /// The expression `x` of `x == nil`, `x != nil` (either order), and whether the
+    /// `then` edge is taken when it is nil.
+    fn nil_tested<'t>(&self, condition: Node<'t>) -> Option<(Node<'t>, bool)> {
+        let (then_is_nil, left, right) = self.equality(condition)?;
         match (left.kind(), right.kind()) {
             (_, "nil") => Some((left, then_is_nil)),
             ("nil", _) => Some((right, then_is_nil)),
