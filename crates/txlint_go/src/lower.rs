@@ -1328,7 +1328,11 @@ impl<'s> Lowerer<'s> {
                     let field = self.text(node.child_by_field_id(fields().field.get())?);
                     let imported = package.kind() == "identifier"
                         && self.lookup(self.text(package)).is_none()
-                        && self.imports_package(self.text(package));
+                        && self
+                            .ir
+                            .imports
+                            .iter()
+                            .any(|import| import.local_name() == self.text(package));
                     (imported && named(field)).then_some(())
                 }
                 "identifier" => {
@@ -1356,27 +1360,6 @@ impl<'s> Lowerer<'s> {
             }),
             _ => None,
         }
-    }
-
-    /// Whether the file imports a package under this name (its alias, or the last segment
-    /// of its path that is not a major version: `github.com/jackc/pgx/v5` is `pgx`).
-    fn imports_package(&self, name: &str) -> bool {
-        self.ir.imports.iter().any(|import| match &import.alias {
-            Some(alias) => alias == name,
-            None => {
-                let mut segments = import.path.rsplit('/');
-                let last = segments.next().unwrap_or_default();
-                let is_version = last
-                    .strip_prefix('v')
-                    .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
-                let base = if is_version {
-                    segments.next().unwrap_or_default()
-                } else {
-                    last
-                };
-                base == name || base.split('.').next() == Some(name)
-            }
-        })
     }
 
     /// `a == b` (true) or `a != b` (false), with its operands without parentheses.

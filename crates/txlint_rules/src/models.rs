@@ -494,6 +494,13 @@ pub struct MethodSet {
 }
 
 impl Models {
+    /// Whether an import path is one of a modelled library's.
+    pub fn is_library_import(&self, path: &str) -> bool {
+        self.libraries
+            .iter()
+            .any(|library| library.imports.iter().any(|p| path_matches(p, path)))
+    }
+
     /// The shipped models of a language (empty for a language without models yet).
     pub fn builtin(language: Language) -> &'static Models {
         static GO: OnceLock<Models> = OnceLock::new();

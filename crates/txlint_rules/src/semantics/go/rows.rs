@@ -398,13 +398,9 @@ fn type_evidence(file: &FileIr, models: &Models, ty: &str) -> Option<Evidence> {
     if listed(&models.rows.handle_types, &conventional_type(file, ty)) {
         return Some(Evidence::Handle);
     }
-    let library_type = file.import_named(qualifier).is_some_and(|import| {
-        models.libraries.iter().any(|l| {
-            l.imports
-                .iter()
-                .any(|p| crate::models::path_matches(p, &import.path))
-        })
-    });
+    let library_type = file
+        .import_named(qualifier)
+        .is_some_and(|import| models.is_library_import(&import.path));
     (!library_type).then_some(Evidence::Unknown)
 }
 

@@ -479,7 +479,16 @@ pub(crate) struct PyFacts {
 /// Whether a function is decorated with Django's `transaction.atomic` (also called,
 /// `@transaction.atomic(using="other")`): its body is an atomic block.
 pub(crate) fn is_atomic_decorated(file: &FileIr, models: &Models, function: &Function) -> bool {
-    function.decorators.iter().any(|decorator| {
+    atomic_decorators(file, models, function).next().is_some()
+}
+
+/// The texts of a function's Django `transaction.atomic` decorators.
+fn atomic_decorators<'f>(
+    file: &'f FileIr,
+    models: &'f Models,
+    function: &'f Function,
+) -> impl Iterator<Item = &'f String> + 'f {
+    function.decorators.iter().filter(move |decorator| {
         let name = decorator.split('(').next().unwrap_or(decorator);
         let segments: Vec<&str> = name.split('.').collect();
         models.django.atomic.contains(&resolve(file, &segments))
@@ -2940,13 +2949,7 @@ fn method_of_class(
     name: &str,
     depth: u8,
 ) -> Option<FuncId> {
-    let qualified = format!("{class}.{name}");
-    let own = by_name.get(name).and_then(|ids| {
-        ids.iter().copied().find(|&id| {
-            let function = file.function(id);
-            function.kind == FunctionKind::Method && function.name == qualified
-        })
-    });
+    let own = own_method(file, by_name, class, name);
     if own.is_some() || depth >= CLASS_DEPTH {
         return own;
     }
@@ -4346,12 +4349,11 @@ impl PyFacts {
             && self.always_raises(file, models, function);
         // Only a plain `@transaction.atomic`: `savepoint=False` makes no savepoint, and
         // `using=` may name another database than the caller's block.
-        summary.own_atomic = function.decorators.iter().any(|decorator| {
-            let plain = decorator.strip_suffix("()").unwrap_or(decorator);
-            !plain.contains('(') && {
-                let segments: Vec<&str> = plain.split('.').collect();
-                models.django.atomic.contains(&resolve(file, &segments))
-            }
+        summary.own_atomic = atomic_decorators(file, models, function).any(|decorator| {
+            !decorator
+                .strip_suffix("()")
+                .unwrap_or(decorator)
+                .contains('(')
         });
         summary.savepointed = function.name != "<module>"
             && !function.calls.is_empty()

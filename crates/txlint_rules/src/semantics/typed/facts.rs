@@ -672,13 +672,7 @@ fn may_be_handle(
     receiver: &Operand,
     summaries: &FileSummaries,
 ) -> bool {
-    let declared = match receiver {
-        Operand::Var(v) => function.var(*v).ty.as_deref(),
-        Operand::Field(base, name) => field_type(file, function, base, name),
-        Operand::Global(name) => file.global_type(name),
-        _ => None,
-    };
-    let Some(declared) = declared else {
+    let Some(declared) = receiver_type(file, function, receiver) else {
         return true;
     };
     let bare = declared.trim_start_matches('*');
@@ -696,13 +690,23 @@ fn may_be_handle(
     let Some(import) = file.import_named(qualifier) else {
         return true;
     };
-    let modelled = models.libraries.iter().any(|library| {
-        library
-            .imports
-            .iter()
-            .any(|p| crate::models::path_matches(p, &import.path))
-    });
-    modelled || summaries.is_project_import(&import.path)
+    models.is_library_import(&import.path) || summaries.is_project_import(&import.path)
+}
+
+/// The type a receiver (a local, a field path or a package variable) is declared with,
+/// when the file shows it: a field's from its owner's struct when that is known (see
+/// [`field_type`]).
+pub(crate) fn receiver_type<'f>(
+    file: &'f FileIr,
+    function: &'f Function,
+    operand: &Operand,
+) -> Option<&'f str> {
+    match operand {
+        Operand::Var(v) => function.var(*v).ty.as_deref(),
+        Operand::Field(base, name) => field_type(file, function, base, name),
+        Operand::Global(name) => file.global_type(name),
+        _ => None,
+    }
 }
 
 /// Whether an operand is the value of a call of one of `methods`: in its receiver chain

@@ -212,15 +212,8 @@ fn project_typed(file: &FileIr, models: &Models, function: &Function, receiver: 
     if file.language != txlint_ir::Language::Go {
         return false;
     }
-    let declared = match receiver {
-        Operand::Var(v) => function.var(*v).ty.as_deref(),
-        Operand::Field(base, name) => {
-            crate::semantics::typed::facts::field_type(file, function, base, name)
-        }
-        Operand::Global(name) => file.global_type(name),
-        _ => None,
-    };
-    let Some(declared) = declared else {
+    let Some(declared) = crate::semantics::typed::facts::receiver_type(file, function, receiver)
+    else {
         return false;
     };
     let bare = declared.trim_start_matches('*');
@@ -231,14 +224,8 @@ fn project_typed(file: &FileIr, models: &Models, function: &Function, receiver: 
         let Some((qualifier, _)) = ty.trim_start_matches('*').split_once('.') else {
             return false;
         };
-        file.import_named(qualifier).is_some_and(|import| {
-            models.libraries.iter().any(|library| {
-                library
-                    .imports
-                    .iter()
-                    .any(|p| crate::models::path_matches(p, &import.path))
-            })
-        })
+        file.import_named(qualifier)
+            .is_some_and(|import| models.is_library_import(&import.path))
     };
     !file
         .fields
