@@ -1,7 +1,7 @@
 //! TX007 transaction-bypass: while a transaction is open, a statement runs on the handle
 //! the transaction came from (or a package-level handle) instead of the transaction.
 
-use txlint_ir::ir::{CallId, Callee, Function, Operand, ResultUse};
+use txlint_ir::ir::{Binding, CallId, Callee, Function, Operand, ResultUse};
 use txlint_ir::Diagnostic;
 
 use crate::context::Context;
@@ -169,8 +169,10 @@ fn statement_in_chain(cx: &Context, function: &Function, call: CallId) -> bool {
 }
 
 /// Whether the chain that `call` starts only builds a query (every link a builder
-/// method) and ends up as an argument of another call: a subquery. A chain that runs
-/// something (`scan(db.QueryRowContext(…))`) is a statement wherever its result goes.
+/// method) and ends up as a value of another expression: an argument of another call or
+/// a field of a composite literal (`gorm.ViewOption{Query: db.Raw(…)}`), a subquery the
+/// library renders into another statement. A chain that runs something
+/// (`scan(db.QueryRowContext(…))`) is a statement wherever its result goes.
 fn is_subquery(cx: &Context, function: &Function, call: CallId) -> bool {
     let builders = &cx.models.statements.builder_methods;
     let mut current = call;
@@ -185,7 +187,12 @@ fn is_subquery(cx: &Context, function: &Function, call: CallId) -> bool {
         }
         match &link.result {
             ResultUse::Receiver(outer) => current = *outer,
-            ResultUse::Argument(_) => return true,
+            ResultUse::Argument(_) | ResultUse::Used => return true,
+            // Stored in an aggregate or a field, not run here.
+            ResultUse::Assigned(bindings) => {
+                return !bindings.is_empty()
+                    && bindings.iter().all(|b| matches!(b, Binding::Place(_)));
+            }
             _ => return false,
         }
     }
