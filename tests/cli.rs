@@ -1412,6 +1412,49 @@ fn a_connection_handed_to_a_constructor_elsewhere_reaches_the_class_and_the_cach
     assert!(dir.path().join(".txlint_cache").is_dir());
 }
 
+const SAVES_OR_SAYS_WHY: &[u8] = b"from flask_sqlalchemy import SQLAlchemy\n\ndb = SQLAlchemy()\n\n\ndef save(row):\n    try:\n        db.session.add(row)\n        db.session.commit()\n    except Exception as exc:\n        return False, str(exc)\n    return True, None\n";
+
+/// A view of another module calling `store.save`: it takes the value, or drops it.
+fn view_calling_save(call: &str) -> String {
+    format!("from flask import Flask\n\nfrom store import save\n\napp = Flask(__name__)\n\n\n@app.post(\"/rows\")\ndef create(row):\n    {call}\n    return \"ok\"\n")
+}
+
+/// TX003 follows a helper's callers in other modules: the helper's file is unchanged,
+/// yet its cached result follows what a caller elsewhere does with the returned failure.
+#[test]
+fn a_failure_returned_as_a_value_follows_the_callers_in_other_modules_and_the_cache_follows() {
+    let dir = project(&[
+        ("store.py", SAVES_OR_SAYS_WHY),
+        (
+            "views.py",
+            view_calling_save("ok, why = save(row)").as_bytes(),
+        ),
+    ]);
+    let codes = |args: &[&str]| finding_codes(&json_output(dir.path(), args));
+    // The caller takes the value: the failure was handed on.
+    assert!(codes(&["."]).is_empty());
+    // Named alone, a module's importers are not read (its imports are): no caller is
+    // known, and the helper is reported as when no module calls it.
+    assert_eq!(
+        codes(&["store.py"]),
+        [("store.py".to_string(), "TX003".to_string(), 10)]
+    );
+    // The caller drops it: the session waits for a rollback the caller never makes.
+    fs::write(dir.path().join("views.py"), view_calling_save("save(row)")).unwrap();
+    let expected = [("store.py".to_string(), "TX003".to_string(), 10)];
+    assert_eq!(codes(&["."]), expected);
+    assert_eq!(codes(&["store.py"]), expected);
+    assert_eq!(codes(&["--no-cache", "."]), expected);
+    // And back.
+    fs::write(
+        dir.path().join("views.py"),
+        view_calling_save("ok, why = save(row)"),
+    )
+    .unwrap();
+    assert!(codes(&["."]).is_empty());
+    assert!(dir.path().join(".txlint_cache").is_dir());
+}
+
 const SHARED_CONNECTION_MODULE: &[u8] =
     b"import psycopg2\n\nconn = psycopg2.connect(\"dbname=app\")\n";
 

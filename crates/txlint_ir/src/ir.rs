@@ -575,6 +575,17 @@ pub enum ResultUse {
     Used,
 }
 
+impl ResultUse {
+    /// Whether the call's results are thrown away: a statement of its own, deferred or
+    /// spawned.
+    pub fn is_dropped(&self) -> bool {
+        matches!(
+            self,
+            ResultUse::Discarded | ResultUse::Deferred | ResultUse::Spawned
+        )
+    }
+}
+
 /// Where one assigned value goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Binding {
@@ -626,6 +637,8 @@ pub enum Event {
         range: TextRange,
         /// The `try` body the handler covers (empty when the body is missing).
         body: TextRange,
+        /// The whole `except` clause, its body included.
+        clause: TextRange,
     },
     /// Python: a `raise` statement, before the jump to a handler or `finally` it may take
     /// (so that the `finally` code on its way is known to run while the error propagates).

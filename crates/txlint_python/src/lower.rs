@@ -412,6 +412,8 @@ struct ExceptClause<'t> {
     catches: Vec<String>,
     /// `except T as e`, without the body.
     range: TextRange,
+    /// The clause with its body.
+    whole: TextRange,
     alias: Option<Node<'t>>,
     body: Option<Node<'t>>,
 }
@@ -1936,6 +1938,7 @@ impl<'s> Lowerer<'s> {
                 catches: clause.catches,
                 range: clause.range,
                 body: body_range,
+                clause: clause.whole,
             });
             if let Some(alias) = clause.alias {
                 self.bind_unknown(target_leaves(alias), range(alias));
@@ -2007,6 +2010,7 @@ impl<'s> Lowerer<'s> {
         ExceptClause {
             catches,
             range: span(clause.start_byte(), end),
+            whole: range(clause),
             alias,
             body,
         }

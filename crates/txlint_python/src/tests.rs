@@ -897,6 +897,7 @@ def f(conn):
                 catches,
                 range,
                 body,
+                ..
             } => (catches.clone(), text(source, *range), text(source, *body)),
             other => panic!("handler block starts with {other:?}"),
         })

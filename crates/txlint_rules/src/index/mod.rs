@@ -453,6 +453,28 @@ struct Exports {
     /// it makes their instances (`Store(config.conn)`). A fact about the class's module,
     /// gathered from every unit (see [`ProjectIndex::python_handed`]).
     python_handed: Vec<Handed>,
+    /// Python: this unit's calls of other modules' functions that hand a failure back as
+    /// a value (see [`PySummary::fails_as_value`]), and whether each drops the value. A
+    /// fact about the callee's module (see [`ProjectIndex::python_callers`]).
+    python_calls: Vec<CallOf>,
+}
+
+/// A call of another module's function: the module (its key), the entry, and whether the
+/// call throws the result away.
+#[derive(Debug, Clone, PartialEq)]
+struct CallOf {
+    module: UnitKey,
+    entry: String,
+    dropped: bool,
+}
+
+/// How the project's modules call one function of another module.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Callers {
+    /// Calls found.
+    pub calls: usize,
+    /// Of those, the ones that throw the result away (a call made a statement of its own).
+    pub dropped: usize,
 }
 
 impl Exports {
@@ -486,6 +508,7 @@ impl Exports {
         self.go_handle_globals.extend(other.go_handle_globals);
         self.rust.extend(other.rust);
         self.python_handed.extend(other.python_handed);
+        self.python_calls.extend(other.python_calls);
     }
 }
 
@@ -508,6 +531,9 @@ pub struct ProjectIndex {
     /// By the module of the class: the long-lived connections the units hand to its
     /// classes' constructors, gathered from every unit's exports.
     python_handed: HashMap<UnitKey, Vec<HandedTo>>,
+    /// By module and entry: how the units call that module's functions that hand a
+    /// failure back as a value, gathered from every unit's exports.
+    python_callers: HashMap<UnitKey, BTreeMap<String, Callers>>,
     /// The Python modules by the names they have above their roots (see
     /// [`namespace_aliases`]).
     python_aliases: HashMap<UnitKey, UnitKey>,
@@ -634,6 +660,7 @@ impl ProjectIndex {
         }
         let mut index = ProjectIndex {
             python_handed: handed_by_module(&units),
+            python_callers: callers_by_module(&units),
             python_aliases: aliases_of
                 .iter()
                 .flat_map(|(key, aliases)| aliases.iter().map(move |a| (a.clone(), key.clone())))
@@ -714,6 +741,7 @@ impl ProjectIndex {
             let changed = with_aliases(changed_entries(&index.units, &units));
             dirty = logs.iter().map(|log| !log.is_disjoint(&changed)).collect();
             index.python_handed = handed_by_module(&units);
+            index.python_callers = callers_by_module(&units);
             index.units = units;
         }
         index.lookups = located.iter().map(|f| f.id).zip(logs).collect();
@@ -900,6 +928,24 @@ fn handed_by_module(units: &Units) -> HashMap<UnitKey, Vec<HandedTo>> {
     for handed in by_module.values_mut() {
         handed.sort_by_cached_key(|h| format!("{h:?}"));
         handed.dedup();
+    }
+    by_module
+}
+
+/// How the units call other modules' functions (see [`Exports::python_calls`]). Read
+/// only by the check, after the fixed point: no summary depends on it.
+fn callers_by_module(units: &Units) -> HashMap<UnitKey, BTreeMap<String, Callers>> {
+    let mut by_module: HashMap<UnitKey, BTreeMap<String, Callers>> = HashMap::new();
+    for exports in units.values() {
+        for call in &exports.python_calls {
+            let callers = by_module
+                .entry(call.module.clone())
+                .or_default()
+                .entry(call.entry.clone())
+                .or_default();
+            callers.calls += 1;
+            callers.dropped += usize::from(call.dropped);
+        }
     }
     by_module
 }
@@ -1137,6 +1183,19 @@ fn exports_of(ir: &FileIr, settings: &Settings, view: &ProjectView) -> (Exports,
                 }
             }
             exports.python_handed = facts.handed_out(ir, view);
+            exports.python_calls = ir
+                .functions
+                .iter()
+                .flat_map(|function| &function.calls)
+                .filter_map(|call| {
+                    let (module, entry, summary) = view.python_target(ir, &call.callee)?;
+                    summary.fails_as_value.then_some(CallOf {
+                        module,
+                        entry,
+                        dropped: call.result.is_dropped(),
+                    })
+                })
+                .collect();
             for (name, kind) in &facts.exported_globals {
                 exports
                     .python
@@ -1427,6 +1486,17 @@ impl<'a> ProjectView<'a> {
     /// `helper(…)` after `from app.db import helper`, `db.helper(…)` after
     /// `from ..app import db` or `import app.db as db`.
     pub(crate) fn python_function(&self, file: &FileIr, callee: &Callee) -> Option<&'a PySummary> {
+        self.python_target(file, callee)
+            .map(|(_, _, summary)| summary)
+    }
+
+    /// [`ProjectView::python_function`] with the module (its key) and the entry the
+    /// summary is filed under.
+    fn python_target(
+        &self,
+        file: &FileIr,
+        callee: &Callee,
+    ) -> Option<(UnitKey, String, &'a PySummary)> {
         let Callee::Path(path) = callee else {
             return None;
         };
@@ -1439,7 +1509,7 @@ impl<'a> ProjectView<'a> {
             .python_lookup(module, name)
             .and_then(|e| e.python.get(name))
         {
-            return Some(summary);
+            return Some((self.python_key(module)?, name.to_string(), summary));
         }
         // A method: `Backend.get_engine` of a class of module `app.backend`, or of the
         // class of an instance the module keeps (`backend = Backend(…)`).
@@ -1454,7 +1524,38 @@ impl<'a> ProjectView<'a> {
             None => owner,
         };
         let method = format!("{class}.{name}");
-        self.python_lookup(module, &method)?.python.get(&method)
+        let summary = self.python_lookup(module, &method)?.python.get(&method)?;
+        Some((self.python_key(module)?, method, summary))
+    }
+
+    /// How the project's other modules call this module's `entry` (a function, or a
+    /// method as `Class.method`), when it hands a failure back as a value. Under the
+    /// module's own key, and the names it has above its root.
+    pub(crate) fn python_callers(&self, entry: &str) -> Callers {
+        let mut callers = Callers::default();
+        for key in self.own_python_keys() {
+            if let Some(found) = self
+                .index
+                .python_callers
+                .get(&key)
+                .and_then(|entries| entries.get(entry))
+            {
+                callers.calls += found.calls;
+                callers.dropped += found.dropped;
+            }
+        }
+        callers
+    }
+
+    /// This Python module's key and the keys of the names it has above its root.
+    fn own_python_keys(&self) -> Vec<UnitKey> {
+        let Some(place) = self.place else {
+            return Vec::new();
+        };
+        let key = (place.root.clone(), place.unit_key().to_string());
+        let mut keys = namespace_aliases(&key);
+        keys.insert(0, key);
+        keys
     }
 
     /// The kind of another module's global a name of the file reaches through its
@@ -1546,14 +1647,8 @@ impl<'a> ProjectView<'a> {
     /// What the units of the project hand to the constructors of this file's classes.
     /// Under the module's own key, and the names it has above its root.
     pub(crate) fn python_handed(&self) -> Vec<HandedTo> {
-        let Some(place) = self.place else {
-            return Vec::new();
-        };
-        let key = (place.root.clone(), place.unit_key().to_string());
-        let mut keys = namespace_aliases(&key);
-        keys.insert(0, key);
         let mut handed = Vec::new();
-        for key in keys {
+        for key in self.own_python_keys() {
             if let Some(log) = self.log {
                 log.borrow_mut().insert((key.clone(), HANDED.to_string()));
             }
@@ -1676,6 +1771,12 @@ impl<'a> ProjectView<'a> {
         // What other units hand to this module's classes.
         if file.language == Language::Python {
             format!("{:?}", self.python_handed()).hash(&mut hasher);
+            // How other modules call this module's functions (TX003 follows the callers).
+            for key in self.own_python_keys() {
+                if let Some(entries) = self.index.python_callers.get(&key) {
+                    format!("{entries:?}").hash(&mut hasher);
+                }
+            }
         }
         hasher.finish()
     }

@@ -141,10 +141,21 @@ pub(crate) fn swallowed(
         exception_edges: true,
         ..policy(holder.owner != Owner::Local || holder.borrowed.is_some())
     };
+    // The clause's event as the function has it: the analysis starts where it is.
+    let clause = function
+        .events()
+        .find_map(|event| match event {
+            Event::Handler {
+                range: r, clause, ..
+            } if *r == range => Some(*clause),
+            _ => None,
+        })
+        .unwrap_or(range);
     let handler = Event::Handler {
         catches: catches.to_vec(),
         range,
         body,
+        clause,
     };
     let resource = Resource::new(handler, range, holder.aliases.clone(), exits);
     let mut leaks = flow::reported_exits(&flow::analyze(function, &resource, model));
@@ -153,7 +164,68 @@ pub(crate) fn swallowed(
     if holder.owner == Owner::Scoped && is_request_view(cx, function) {
         leaks.retain(|exit| !matches!(exit.kind, ExitKind::Return | ExitKind::FunctionEnd));
     }
+    // A helper whose handler returns the failure as a value to callers that all take the
+    // value has passed the error on, as a re-raise would: what the session needs is the
+    // callers' to decide (a view that turns it into an error response ends the request).
+    if holder.owner == Owner::Scoped && callers_take_the_value(cx, model.function_id) {
+        leaks.retain(|exit| {
+            let handed_back = exit.kind == ExitKind::Return
+                && clause.contains_range(exit.range)
+                && returns_a_value(function, exit);
+            !handed_back
+        });
+    }
     (!leaks.is_empty()).then_some(leaks)
+}
+
+/// Whether the function's callers are known and none throws its result away: the callers
+/// in its module and, for a function other modules can import (a module-level function,
+/// or a method of a class that is a request's view, or private, whose calls all come from
+/// its module), the calls the project index found in the others. Every module importing a
+/// function that may hand a failure back is read for the index (its summary says so).
+fn callers_take_the_value(cx: &Context, id: FuncId) -> bool {
+    let file = cx.ir;
+    let function = file.function(id);
+    let facts = cx.python();
+    let mut callers = crate::index::Callers::default();
+    for caller in &file.functions {
+        for call in &caller.calls {
+            if facts.resolve_call(file, caller, &call.callee) == Some(id) {
+                callers.calls += 1;
+                callers.dropped += usize::from(call.result.is_dropped());
+            }
+        }
+    }
+    let short = function.name.rsplit('.').next().unwrap_or(&function.name);
+    match function.kind {
+        txlint_ir::ir::FunctionKind::Function if !function.name.contains('.') => {
+            let elsewhere = cx.project.python_callers(&function.name);
+            callers.calls += elsewhere.calls;
+            callers.dropped += elsewhere.dropped;
+        }
+        txlint_ir::ir::FunctionKind::Method => {
+            let private = short.starts_with('_') && !short.starts_with("__");
+            let of_view = || {
+                function.name.rsplit_once('.').is_some_and(|(class, _)| {
+                    crate::semantics::python::request_view_classes(file, cx.models, &cx.project)
+                        .contains(class)
+                })
+            };
+            if !private && !of_view() {
+                return false;
+            }
+        }
+        _ => return false,
+    }
+    callers.calls > 0 && callers.dropped == 0
+}
+
+/// Whether the `return` an exit stands for hands a value back.
+fn returns_a_value(function: &Function, exit: &Exit) -> bool {
+    function.cfg.blocks.iter().any(|block| {
+        matches!(&block.terminator, Terminator::Return { range, values, implicit: false }
+            if *range == exit.range && !values.is_empty())
+    })
 }
 
 /// Whether a function is a web request's view: decorated with a call of a routing method
@@ -262,6 +334,7 @@ pub(crate) fn database_handlers<'f>(
                 catches,
                 range,
                 body,
+                ..
             }) if crate::semantics::python::catches_database_errors(cx.models, cx.ir, catches) => {
                 Some(DatabaseHandler {
                     block: BlockId(index as u32),

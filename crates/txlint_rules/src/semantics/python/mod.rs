@@ -293,6 +293,10 @@ pub(crate) struct PySummary {
     /// instances (see [`session_class_exit`]): a session factory made with it
     /// (`sessionmaker(class_=CommittingSession)` in another module) hands out such sessions.
     pub session_exit: Option<ContextExit>,
+    /// Uses a registry-scoped session (`db.session`), catches exceptions and returns
+    /// values: it may hand a swallowed failure back to its callers as a value (`return
+    /// False, str(e)`), which TX003 follows to see what the callers do with it.
+    pub fails_as_value: bool,
 }
 
 impl PySummary {
@@ -328,6 +332,7 @@ impl PySummary {
             || self.instance_of.is_some()
             || self.request_view
             || self.session_exit.is_some()
+            || self.fails_as_value
             || self.savepointed
             || self.own_atomic
     }
@@ -4355,6 +4360,11 @@ impl PyFacts {
                 .unwrap_or(decorator)
                 .contains('(')
         });
+        summary.fails_as_value = function.name != "<module>"
+            && kinds.values().any(|kind| {
+                matches!(kind, Kind::Connection { driver, .. } if models.drivers[*driver].scoped)
+            })
+            && handles_and_returns_values(function);
         summary.savepointed = function.name != "<module>"
             && !function.calls.is_empty()
             && function
@@ -4599,7 +4609,21 @@ fn summarize(models: &Models, function: &Function, kinds: &HashMap<Operand, Kind
         session_exit: None,
         savepointed: false,
         own_atomic: false,
+        fails_as_value: false,
     }
+}
+
+/// Whether the function has an `except` handler and a `return` with a value: it may hand
+/// a failure it caught back to its callers (which `return` a handler's path reaches is
+/// TX003's to decide).
+fn handles_and_returns_values(function: &Function) -> bool {
+    function
+        .events()
+        .any(|event| matches!(event, Event::Handler { .. }))
+        && function.cfg.blocks.iter().any(|block| {
+            matches!(&block.terminator, Terminator::Return { values, implicit: false, .. }
+                if !values.is_empty())
+        })
 }
 
 /// Whether a local session is made on a connection whose transaction someone else owns and
