@@ -9,8 +9,8 @@
 use std::collections::HashMap;
 
 use txlint_ir::ir::{
-    Binding, CallId, Callee, Event, FileIr, FuncId, Function, Import, Operand, ResultUse, VarId,
-    VarKind,
+    Binding, CallId, Callee, Event, FileIr, FuncId, Function, FunctionKind, Import, Operand,
+    ResultUse, VarId, VarKind,
 };
 
 use crate::engine::aliases::aliases_of;
@@ -120,11 +120,58 @@ fn closed_with_transaction(
             {
                 return true;
             }
+            if callback_querier(file, models, id, *tx)
+                && models
+                    .libraries
+                    .iter()
+                    .enumerate()
+                    .any(|(library, l)| closing(library) && l.is_imported_by(file))
+                && !models.libraries.iter().enumerate().any(|(library, l)| {
+                    !closing(library)
+                        && listed(&models.rows.libraries, &l.name)
+                        && l.is_imported_by(file)
+                })
+            {
+                return true;
+            }
             let definitions = function.definitions(*tx);
             !definitions.is_empty() && definitions.iter().all(field_closes)
         }
         other => field_closes(other),
     }
+}
+
+/// Whether a variable is the querier a transaction runner of the project hands its
+/// callback: a parameter, declared with a type of the project, of a function literal that
+/// returns only an `error` and is passed straight to a call (`store.DoTx(ctx, func(rd
+/// Reader) error { … })`). The runner supplies the querier and ends what it runs on when
+/// the callback returns, with the error deciding how; with database/sql that end closes
+/// the rows.
+fn callback_querier(file: &FileIr, models: &Models, id: FuncId, var: VarId) -> bool {
+    let function = file.function(id);
+    if function.kind != FunctionKind::Literal
+        || !function.params.contains(&var)
+        || function.result_types.as_slice() != ["error"]
+    {
+        return false;
+    }
+    let Some(declared) = function.var(var).ty.as_deref() else {
+        return false;
+    };
+    let name = declared.trim_start_matches('*');
+    let of_the_project = match name.split_once('.') {
+        None => true,
+        Some((qualifier, _)) => file
+            .import_named(qualifier)
+            .is_some_and(|import| !models.is_library_import(&import.path)),
+    };
+    let passed_to_a_runner = function.parent.is_some_and(|parent| {
+        file.function(parent)
+            .calls
+            .iter()
+            .any(|call| call.args.contains(&Operand::Closure(id)))
+    });
+    of_the_project && passed_to_a_runner
 }
 
 /// Analyses every rows-returning query of the file. Only files that import one of the
