@@ -167,20 +167,32 @@ const EXTRA_ROUNDS: usize = 4;
 impl RustSummaries {
     /// The file's own free function a call names (`helper(…)`), when exactly one has
     /// that name and the name is not imported from elsewhere.
-    fn local_function(&self, file: &FileIr, callee: &Callee) -> Option<FuncId> {
+    fn local_function(&self, file: &FileIr, caller: &Function, callee: &Callee) -> Option<FuncId> {
         let Callee::Path(path) = callee else {
             return None;
         };
-        let [name] = path.as_slice() else {
-            return None;
-        };
-        let id = (*self.by_name.get(name)?)?;
-        file.import_named(name).is_none().then_some(id)
+        match path.as_slice() {
+            [name] => {
+                let id = (*self.by_name.get(name)?)?;
+                file.import_named(name).is_none().then_some(id)
+            }
+            // An associated function of one of the file's types (`Store::append(&tx, …)`),
+            // or of the caller's own (`Self::append`).
+            [ty, name] => {
+                let ty = match ty.as_str() {
+                    "Self" => caller.name.rsplit_once("::")?.0,
+                    ty if file.import_named(ty).is_none() => ty,
+                    _ => return None,
+                };
+                *self.by_name.get(&format!("{ty}::{name}"))?
+            }
+            _ => None,
+        }
     }
 
     /// The file's own function or method a call of `function` names.
     fn local_target(&self, file: &FileIr, function: &Function, callee: &Callee) -> Option<FuncId> {
-        if let Some(id) = self.local_function(file, callee) {
+        if let Some(id) = self.local_function(file, function, callee) {
             return Some(id);
         }
         let Callee::Method { receiver, name, .. } = callee else {
@@ -202,7 +214,7 @@ impl RustSummaries {
         function: &Function,
         callee: &Callee,
     ) -> Option<&RustSummary> {
-        if let Some(id) = self.local_function(file, callee) {
+        if let Some(id) = self.local_function(file, function, callee) {
             return self.local.get(id.index())?.as_ref();
         }
         match callee {
@@ -265,11 +277,21 @@ impl RustSummaries {
                     continue;
                 };
                 if external.contains_key(path)
-                    || summaries.local_function(file, &call.callee).is_some()
+                    || summaries
+                        .local_function(file, function, &call.callee)
+                        .is_some()
                 {
                     continue;
                 }
-                if let Some(summary) = view.rust_function(file, path) {
+                // A free function, or an associated function of a type of another module
+                // (`Store::append(&tx, …)` with `Store` imported).
+                let summary = view.rust_function(file, path).or_else(|| {
+                    let (name, ty) = path.split_last()?;
+                    (!ty.is_empty())
+                        .then(|| view.rust_method(file, ty, name))
+                        .flatten()
+                });
+                if let Some(summary) = summary {
                     external.insert(path.clone(), summary.clone());
                 }
             }
