@@ -227,6 +227,10 @@ pub struct ConnectionMethods {
     pub request_views: Vec<String>,
     /// Base classes whose methods are a request's views (see python.toml).
     pub request_view_bases: Vec<String>,
+    /// Web application types, as the file's imports resolve them (see python.toml).
+    pub app_types: Vec<String>,
+    /// Methods of such an application whose `with` block is an application context.
+    pub app_contexts: Vec<String>,
     pub orm_writes: Vec<String>,
     pub write_verbs: Vec<String>,
     pub write_constructs: Vec<String>,

@@ -364,7 +364,8 @@ pub(crate) fn scoped_regions(
                     && is_context
             }
             _ => false,
-        } || (is_context && model.scoped_by_helper(context).is_some());
+        } || (is_context && model.scoped_by_helper(context).is_some())
+            || (is_context && model.holder.owner == Owner::Scoped && app_context(model, context));
         if !scoped {
             continue;
         }
@@ -386,6 +387,83 @@ pub(crate) fn scoped_regions(
         }
     }
     inside
+}
+
+/// Whether a `with` call opens a web application's context (`with app.app_context():`):
+/// when the block exits, the teardown removes the registry's scoped session.
+fn app_context(model: &ConnectionModel, call: CallId) -> bool {
+    let function = model.function;
+    let connection = &model.models.connection;
+    match &function.call(call).callee {
+        Callee::Method { receiver, name, .. } => {
+            connection.app_contexts.contains(name)
+                && is_app(model.file, function, receiver, &connection.app_types)
+        }
+        // An imported application is called as a path: `current_app.app_context()`.
+        Callee::Path(path) => match path.split_last() {
+            Some((name, [owner])) => {
+                connection.app_contexts.contains(name)
+                    && is_app(
+                        model.file,
+                        function,
+                        &Operand::Global(owner.clone()),
+                        &connection.app_types,
+                    )
+            }
+            _ => false,
+        },
+        Callee::Other(_) => false,
+    }
+}
+
+/// Whether an operand is a web application: annotated with one of `types` or made by
+/// one (`app = Flask(__name__)`, here or at module level), or one of them itself
+/// (`current_app`), as the file's imports resolve the names.
+fn is_app(
+    file: &txlint_ir::ir::FileIr,
+    function: &Function,
+    operand: &Operand,
+    types: &[String],
+) -> bool {
+    let is_type = |dotted: &str| {
+        let segments: Vec<&str> = dotted.split('.').collect();
+        let resolved = crate::semantics::python::resolve(file, &segments);
+        types.contains(&resolved)
+    };
+    let made_by_type = |function: &Function, operand: &Operand| match operand {
+        Operand::Call(id) => match &function.call(*id).callee {
+            Callee::Path(path) => is_type(&path.join(".")),
+            _ => false,
+        },
+        _ => false,
+    };
+    let var_is_app = |function: &Function, var: txlint_ir::ir::VarId| {
+        function.var(var).ty.as_deref().is_some_and(is_type)
+            || function
+                .definitions(var)
+                .iter()
+                .any(|definition| made_by_type(function, definition))
+    };
+    match operand {
+        Operand::Var(var) => var_is_app(function, *var),
+        Operand::Global(name) => {
+            is_type(name)
+                || file
+                    .functions
+                    .iter()
+                    .filter(|f| f.name == "<module>")
+                    .any(|module| {
+                        module
+                            .vars
+                            .iter()
+                            .position(|v| v.name == *name)
+                            .is_some_and(|index| {
+                                var_is_app(module, txlint_ir::ir::VarId(index as u32))
+                            })
+                    })
+        }
+        _ => false,
+    }
 }
 
 /// Whether a statement call on the holder starts at `range`.
