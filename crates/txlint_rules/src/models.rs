@@ -166,6 +166,20 @@ pub enum ContextExit {
     None,
 }
 
+impl ContextExit {
+    /// Whether the exit ends the block's transaction (commits, rolls back or closes).
+    pub fn ends_transaction(&self) -> bool {
+        matches!(
+            self,
+            ContextExit::Commit
+                | ContextExit::CommitClose
+                | ContextExit::Close
+                | ContextExit::Rollback
+                | ContextExit::RollbackClose
+        )
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct PoolKind {

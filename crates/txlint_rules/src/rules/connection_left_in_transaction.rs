@@ -38,9 +38,11 @@ pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             // So does a wrapper that every maker builds around a connection of a `with`
             // block: the block ends what the methods leave open.
             // And so does an object that borrows its connection from whoever makes it,
-            // unless a maker is seen handing it a long-lived one.
+            // unless a maker is seen handing it a long-lived one, or a context manager
+            // whose `with` block ends the connection it made.
             let lives_on = holder.owner == Owner::Shared
                 && !facts.ended_by_caller(function, &holder.operand)
+                && !facts.ended_at_block_exit(function, &holder.operand)
                 && !facts.holds_scoped_connection(function, &holder.operand)
                 && !facts.holds_borrowed_connection(function, &holder.operand);
             let Some((start, leaks)) = first_leak(&model, &openers, policy(lives_on)) else {

@@ -1120,23 +1120,13 @@ impl PyFacts {
         for ((function, kinds), holders) in
             file.functions.iter().zip(&self.kinds).zip(&self.holders)
         {
-            let ends_at_exit = |exit: &ContextExit| {
-                matches!(
-                    exit,
-                    ContextExit::Commit
-                        | ContextExit::CommitClose
-                        | ContextExit::Close
-                        | ContextExit::Rollback
-                        | ContextExit::RollbackClose
-                )
-            };
             let scoped = |operand: &Operand| {
                 holders.iter().any(|holder| {
                     holder.operand == *operand
                         && holder
                             .context
                             .as_ref()
-                            .is_some_and(|(_, exit)| ends_at_exit(exit))
+                            .is_some_and(|(_, exit)| exit.ends_transaction())
                 })
             };
             // Module-level code names the module's globals as its own variables
@@ -1539,6 +1529,23 @@ impl PyFacts {
     }
 
     /// Whether the transaction of this holder is ended by its class for its callers.
+    /// Whether a method's connection attribute (`self.conn`) is the one its class's `with`
+    /// block works on and ends when the block exits: `__enter__` connects and returns the
+    /// instance, `__exit__` commits, rolls back or closes the attribute. The transaction its
+    /// reads leave open lasts as long as the block, not as long as some later write.
+    pub fn ended_at_block_exit(&self, function: &Function, holder: &Operand) -> bool {
+        let Some((class, attribute)) = own_attribute(function, holder) else {
+            return false;
+        };
+        self.classes.get(class).is_some_and(|summary| {
+            summary.class_field.as_deref() == Some(attribute)
+                && summary
+                    .class_exit
+                    .as_ref()
+                    .is_some_and(ContextExit::ends_transaction)
+        })
+    }
+
     pub fn ended_by_caller(&self, function: &Function, holder: &Operand) -> bool {
         let Some((class, attribute)) = own_attribute(function, holder) else {
             return false;
