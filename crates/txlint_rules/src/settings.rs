@@ -89,7 +89,21 @@ impl ModelSet {
                     .collect();
                 // Blocking calls (`http.Post(`): a helper that makes one blocks whoever
                 // calls it with a transaction open (TX009 through summaries).
-                patterns.extend(m.blocking.functions.iter().map(|name| format!("{name}(")));
+                // So do a client's methods (`client.Do(req)`) and commands
+                // (`exec.Command(…)`).
+                patterns.extend(
+                    m.blocking
+                        .functions
+                        .iter()
+                        .chain(&m.blocking.command_constructors)
+                        .map(|name| format!("{name}(")),
+                );
+                patterns.extend(
+                    m.blocking
+                        .client_methods
+                        .iter()
+                        .map(|name| format!(".{name}(")),
+                );
                 // Closing helpers (`func closeQuietly(c io.Closer)`): rows handed to one
                 // are closed by it, wherever it sits.
                 patterns.push("io.Closer".to_string());
