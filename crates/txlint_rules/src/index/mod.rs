@@ -439,9 +439,10 @@ pub type Relower<'a> = &'a (dyn Fn(usize) -> Option<FileIr> + Sync);
 #[derive(Debug, Clone, Default, PartialEq)]
 struct Exports {
     go: BTreeMap<String, Summary>,
-    /// Go methods by their short name, of whichever type: a call `x.name(…)` is
-    /// resolved only when the package has one method of that name.
-    go_methods: BTreeMap<String, Vec<Summary>>,
+    /// Go methods by their short name, each with its receiver's type (`Store` for
+    /// `(*Store).Save`): a call `x.name(…)` is resolved to the method of `x`'s declared
+    /// type, or, when that is not known, to the package's only method of that name.
+    go_methods: BTreeMap<String, Vec<(String, Summary)>>,
     python: BTreeMap<String, PySummary>,
     /// Go: the unit's transaction wrapper types, in parts (see [`WrapParts`]).
     go_wrapping: WrapParts,
@@ -481,11 +482,15 @@ impl Exports {
     fn add_go(&mut self, function: &txlint_ir::ir::Function, summary: Summary) {
         match function.kind {
             FunctionKind::Method => {
-                let short = function.name.rsplit('.').next().unwrap_or(&function.name);
+                let (owner, short) = function
+                    .name
+                    .rsplit_once('.')
+                    .unwrap_or(("", &function.name));
+                let owner = owner.trim_start_matches("(*").trim_end_matches(')');
                 self.go_methods
                     .entry(short.to_string())
                     .or_default()
-                    .push(summary);
+                    .push((owner.to_string(), summary));
             }
             _ => {
                 self.go.insert(function.name.clone(), summary);
@@ -1321,6 +1326,18 @@ impl<'a> ProjectView<'a> {
     /// `pkg.Helper(…)` in a package of the module, `x.helper(…)` when the package has one
     /// method of that name.
     pub(crate) fn go_function(&self, file: &FileIr, callee: &Callee) -> Option<&'a Summary> {
+        self.go_function_on(file, callee, None)
+    }
+
+    /// [`ProjectView::go_function`], knowing the declared type of a method call's
+    /// receiver (`Store` for `s *Store`): then only that type's method of the name is
+    /// the call's, though the package's other types have one too or its file was not read.
+    pub(crate) fn go_function_on(
+        &self,
+        file: &FileIr,
+        callee: &Callee,
+        receiver_type: Option<&str>,
+    ) -> Option<&'a Summary> {
         let place = self.place?;
         if file.language != Language::Go {
             return None;
@@ -1334,16 +1351,25 @@ impl<'a> ProjectView<'a> {
                 }
                 _ => None,
             },
-            // `s.rollback(tx, err)`: the package's only method of that name.
-            Callee::Method { name, .. } => match self
-                .lookup(&place.own_unit(file), &format!(".{name}"))?
-                .go_methods
-                .get(name)?
-                .as_slice()
-            {
-                [only] => Some(only),
-                _ => None,
-            },
+            // `s.rollback(tx, err)`: the method of `s`'s type, or the package's only
+            // method of that name.
+            Callee::Method { name, .. } => {
+                let methods = self
+                    .lookup(&place.own_unit(file), &format!(".{name}"))?
+                    .go_methods
+                    .get(name)?;
+                match (receiver_type, methods.as_slice()) {
+                    (Some(ty), _) => {
+                        let mut of_type = methods.iter().filter(|(owner, _)| owner == ty);
+                        match (of_type.next(), of_type.next()) {
+                            (Some((_, only)), None) => Some(only),
+                            _ => None,
+                        }
+                    }
+                    (None, [(_, only)]) => Some(only),
+                    (None, _) => None,
+                }
+            }
             _ => None,
         }
     }

@@ -172,13 +172,31 @@ impl FileSummaries {
             })
             .collect();
         let mut external = HashMap::new();
+        // What each method call reaches, by name: the summaries are keyed by the name
+        // alone, so a name is kept only when all its calls reach the same method.
+        let mut methods: HashMap<Vec<String>, Vec<Option<&Summary>>> = HashMap::new();
         for function in &file.functions {
             for call in &function.calls {
                 let Some(key) = external_key(&call.callee) else {
                     continue;
                 };
                 if resolve_by_name(&by_name, file, &call.callee).is_none() {
-                    if let Some(summary) = project.go_function(file, &call.callee) {
+                    if let Callee::Method { receiver, .. } = &call.callee {
+                        let receiver_type = match receiver {
+                            Operand::Var(var) => function
+                                .var(*var)
+                                .ty
+                                .as_deref()
+                                .map(|ty| ty.trim_start_matches('*'))
+                                .filter(|ty| !ty.contains('.')),
+                            _ => None,
+                        };
+                        let found = project.go_function_on(file, &call.callee, receiver_type);
+                        methods.entry(key).or_default().push(found);
+                        continue;
+                    }
+                    let found = project.go_function(file, &call.callee);
+                    if let Some(summary) = found {
                         external.insert(key, summary.clone());
                     } else if let Some(begins) = project.rust_begins(file, &call.callee) {
                         // A function of another module of the crate that returns a guard
@@ -191,6 +209,13 @@ impl FileSummaries {
                             },
                         );
                     }
+                }
+            }
+        }
+        for (key, reached) in methods {
+            if let [Some(first), rest @ ..] = reached.as_slice() {
+                if rest.iter().all(|other| *other == Some(*first)) {
+                    external.insert(key, (*first).clone());
                 }
             }
         }
