@@ -23,6 +23,25 @@ pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     for commit in cx.commits() {
         let function = cx.function(commit.function);
         let call = function.call(commit.call);
+        let lost_late = commit.returns == CommitReturns::Error
+            && !error_discarded(
+                function,
+                &cx.models.executors.discarding_methods,
+                &call.result,
+            )
+            && lost_in_deferred_literal(cx, &commit);
+        if lost_late {
+            let receiver = cx.display(function, commit.receiver);
+            let call_text = cx.method_call(function, &commit);
+            out.push(
+                cx.diagnostic(&RULE, function, call.range, format!("error returned by `{receiver}.{call_text}` is assigned after the function's results are fixed"))
+                    .primary_label("a deferred call assigns it to a local that is no named result: the caller never sees it")
+                    .help("declare the error as a named result (`func …() (err error)`) so that the deferred assignment becomes the returned error")
+                    .note("a failed commit (serialization failure, lost connection, deferred constraint) rolls the transaction back while the code carries on as if it succeeded")
+                    .build(),
+            );
+            continue;
+        }
         let discarded = match commit.returns {
             CommitReturns::Error => error_discarded(
                 function,
@@ -163,6 +182,91 @@ fn error_discarded(function: &Function, discarding: &[String], result: &ResultUs
         ResultUse::Argument(outer) => function.call(*outer).callee.is_plain("drop"),
         _ => false,
     }
+}
+
+/// Go: whether a deferred function literal assigns the commit's error to a variable of
+/// the enclosing function that is no named result (`err = tx.Commit()` in `defer func()
+/// { … }()`) and does not read it afterwards: the function's results were fixed before
+/// the deferred call ran, so the error reaches nobody.
+fn lost_in_deferred_literal(cx: &Context, commit: &crate::context::Commit) -> bool {
+    if cx.ir.language != Language::Go {
+        return false;
+    }
+    let function = cx.function(commit.function);
+    let ResultUse::Assigned(bindings) = &function.call(commit.call).result else {
+        return false;
+    };
+    let [Binding::Var(var)] = bindings.as_slice() else {
+        return false;
+    };
+    let Some((outer_function, outer_var)) = function.var(*var).outer else {
+        return false;
+    };
+    if cx.function(outer_function).var(outer_var).kind != txlint_ir::ir::VarKind::Local {
+        return false;
+    }
+    let deferred = function.parent.is_some_and(|parent| {
+        cx.function(parent).calls.iter().any(|call| {
+            call.result == ResultUse::Deferred
+                && matches!(&call.callee, Callee::Other(Operand::Closure(id)) if *id == commit.function)
+        })
+    });
+    deferred && !read_after(function, commit.call, *var)
+}
+
+/// Whether a path from a call reads a variable (in a later event or a terminator).
+fn read_after(function: &Function, call: CallId, var: VarId) -> bool {
+    let mentions = |operand: &Operand| operand.root_var() == Some(var);
+    let reads = |event: &Event| match event {
+        Event::Use { operand, .. } => mentions(operand),
+        Event::Assign { values, .. } => values.iter().any(mentions),
+        Event::Call(id) => {
+            let call = function.call(*id);
+            call.args.iter().any(mentions)
+                || matches!(&call.callee, Callee::Method { receiver, .. } if mentions(receiver))
+        }
+        _ => false,
+    };
+    let terminator_reads = |terminator: &Terminator| match terminator {
+        Terminator::Return { values, .. } => values.iter().any(mentions),
+        Terminator::Branch {
+            nil_test: Some(test),
+            ..
+        } => mentions(&test.operand),
+        _ => false,
+    };
+    let Some((start, position)) = function
+        .cfg
+        .blocks
+        .iter()
+        .enumerate()
+        .find_map(|(b, block)| {
+            block
+                .events
+                .iter()
+                .position(|e| *e == Event::Call(call))
+                .map(|p| (b, p))
+        })
+    else {
+        return true;
+    };
+    let first = &function.cfg.blocks[start];
+    if first.events[position + 1..].iter().any(reads) || terminator_reads(&first.terminator) {
+        return true;
+    }
+    let mut seen = vec![false; function.cfg.blocks.len()];
+    let mut stack = function.cfg.successors(BlockId(start as u32));
+    while let Some(block) = stack.pop() {
+        if std::mem::replace(&mut seen[block.index()], true) {
+            continue;
+        }
+        let block_data = function.cfg.block(block);
+        if block_data.events.iter().any(reads) || terminator_reads(&block_data.terminator) {
+            return true;
+        }
+        stack.extend(function.cfg.successors(block));
+    }
+    false
 }
 
 /// [`error_discarded`] for uses that cannot involve calls (GORM's `.Error` field).
