@@ -111,6 +111,10 @@ pub struct Driver {
     /// request (TX003), but the registry ends what a read left open (no TX004).
     #[serde(default)]
     pub scoped: bool,
+    /// A scoped session whose registry's scope is a web application's context (Flask-
+    /// SQLAlchemy's `db.session`): the context's teardown removes it, rolling back.
+    #[serde(default)]
+    pub app_context_scoped: bool,
     /// `commit()` runs the pending writes first (an ORM session's flush): a failed commit
     /// leaves the session to be rolled back, like a failed statement (TX003).
     #[serde(default)]

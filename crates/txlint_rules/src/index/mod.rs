@@ -20,7 +20,7 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use txlint_ir::ir::{Callee, FileIr, FunctionKind};
+use txlint_ir::ir::{Callee, FileIr, FunctionKind, Operand};
 use txlint_ir::Language;
 
 use crate::models::Models;
@@ -448,6 +448,9 @@ struct Exports {
     go_wrapping: WrapParts,
     /// Go: the unit's package-level database handles (see `handle_globals_of`).
     go_handle_globals: BTreeSet<String>,
+    /// Go: the unit's struct fields, each with the import path its type's qualifier names
+    /// when that is a modelled library's (see [`ProjectView::with_package_fields`]).
+    go_fields: Vec<(txlint_ir::ir::FieldDecl, Option<String>)>,
     /// Rust: the free functions of a module.
     rust: BTreeMap<String, RustSummary>,
     /// Python: the long-lived connections this unit hands to classes of the project when
@@ -486,11 +489,10 @@ impl Exports {
                     .name
                     .rsplit_once('.')
                     .unwrap_or(("", &function.name));
-                let owner = owner.trim_start_matches("(*").trim_end_matches(')');
                 self.go_methods
                     .entry(short.to_string())
                     .or_default()
-                    .push((owner.to_string(), summary));
+                    .push((bare_go_type(owner).to_string(), summary));
             }
             _ => {
                 self.go.insert(function.name.clone(), summary);
@@ -511,6 +513,7 @@ impl Exports {
         self.python.extend(other.python);
         self.go_wrapping.merge(&other.go_wrapping);
         self.go_handle_globals.extend(other.go_handle_globals);
+        self.go_fields.extend(other.go_fields);
         self.rust.extend(other.rust);
         self.python_handed.extend(other.python_handed);
         self.python_calls.extend(other.python_calls);
@@ -830,6 +833,37 @@ const WRAPPING: &str = "#wrapping";
 /// The entry a file looks up to see a unit's package-level database handles.
 const HANDLES: &str = "#handles";
 
+/// A Go type as a method's receiver or a declaration names it, bare: `(*Store)`,
+/// `(Store)`, `*Store`, `Store[T]` and `*Remote[string]` are `Store` and `Remote`.
+pub(crate) fn bare_go_type(ty: &str) -> &str {
+    let ty = ty.trim_start_matches('(').trim_end_matches(')');
+    let ty = ty.trim_start_matches('*');
+    ty.split('[').next().unwrap_or(ty)
+}
+
+/// The entry a file looks up to see the struct fields of its package.
+const FIELDS: &str = "#fields";
+
+/// Go: the file's struct fields, each with the import path its type's qualifier names
+/// when that is a modelled library's (`client *gorm.DB`).
+fn fields_of(ir: &FileIr, models: &Models) -> Vec<(txlint_ir::ir::FieldDecl, Option<String>)> {
+    if ir.language != Language::Go {
+        return Vec::new();
+    }
+    ir.fields
+        .iter()
+        .map(|field| {
+            let bare = field.ty.trim_start_matches(['*', '[', ']']);
+            let library = bare
+                .split_once('.')
+                .and_then(|(qualifier, _)| ir.import_named(qualifier))
+                .filter(|import| models.is_library_import(&import.path))
+                .map(|import| import.path.clone());
+            (field.clone(), library)
+        })
+        .collect()
+}
+
 /// A unit and a name looked up in it (`.name` for a Go method).
 type EntryKey = (UnitKey, String);
 
@@ -991,6 +1025,9 @@ fn changed_entries(before: &Units, after: &Units) -> BTreeSet<EntryKey> {
         if old.go_wrapping != new.go_wrapping {
             differ(WRAPPING.to_string());
         }
+        if old.go_fields != new.go_fields {
+            differ(FIELDS.to_string());
+        }
         if old.go_handle_globals != new.go_handle_globals {
             differ(HANDLES.to_string());
         }
@@ -1014,6 +1051,7 @@ fn skeleton(ir: &FileIr, settings: &Settings) -> Exports {
     let mut exports = Exports {
         go_wrapping: WrapParts::of_file(ir, models),
         go_handle_globals: crate::semantics::typed::transactions::handle_globals_of(ir, models),
+        go_fields: fields_of(ir, models),
         ..Exports::default()
     };
     for function in exported_functions(ir) {
@@ -1117,6 +1155,9 @@ fn exports_of(ir: &FileIr, settings: &Settings, view: &ProjectView) -> (Exports,
             exports.go_wrapping = WrapParts::of_file(ir, models);
             exports.go_handle_globals =
                 crate::semantics::typed::transactions::handle_globals_of(ir, models);
+            exports.go_fields = fields_of(ir, models);
+            let converted = view.with_package_fields(ir);
+            let ir = converted.as_ref().unwrap_or(ir);
             let models = &*view.go_models(ir, models);
             let mut summaries = FileSummaries::compute(ir, models, view);
             let facts = FileFacts::compute(ir, models, &summaries);
@@ -1188,16 +1229,28 @@ fn exports_of(ir: &FileIr, settings: &Settings, view: &ProjectView) -> (Exports,
                 }
             }
             exports.python_handed = facts.handed_out(ir, view);
+            // Only module-level functions: TX003 follows no other module's calls of a
+            // method.
             exports.python_calls = ir
                 .functions
                 .iter()
-                .flat_map(|function| &function.calls)
-                .filter_map(|call| {
+                .flat_map(|function| function.calls.iter().map(move |call| (function, call)))
+                .filter_map(|(function, call)| {
                     let (module, entry, summary) = view.python_target(ir, &call.callee)?;
-                    summary.fails_as_value.then_some(CallOf {
-                        module,
-                        entry,
-                        dropped: call.result.is_dropped(),
+                    (summary.fails_as_value && !entry.contains('.')).then(|| {
+                        let from_view = || {
+                            crate::semantics::python::connections::is_request_view_in(
+                                ir, models, view, function,
+                            )
+                        };
+                        CallOf {
+                            module,
+                            entry,
+                            dropped: crate::semantics::python::connections::drops_the_value(
+                                &call.result,
+                                from_view,
+                            ),
+                        }
                     })
                 })
                 .collect();
@@ -1351,27 +1404,119 @@ impl<'a> ProjectView<'a> {
                 }
                 _ => None,
             },
-            // `s.rollback(tx, err)`: the method of `s`'s type, or the package's only
-            // method of that name.
+            // `s.rollback(tx, err)`: the method of `s`'s type (or of a type it embeds), or,
+            // that type unknown, the package's only method of that name.
             Callee::Method { name, .. } => {
+                let unit = place.own_unit(file);
                 let methods = self
-                    .lookup(&place.own_unit(file), &format!(".{name}"))?
+                    .lookup(&unit, &format!(".{name}"))?
                     .go_methods
                     .get(name)?;
-                match (receiver_type, methods.as_slice()) {
-                    (Some(ty), _) => {
-                        let mut of_type = methods.iter().filter(|(owner, _)| owner == ty);
-                        match (of_type.next(), of_type.next()) {
-                            (Some((_, only)), None) => Some(only),
-                            _ => None,
-                        }
+                let Some(ty) = receiver_type else {
+                    return match methods.as_slice() {
+                        [(_, only)] => Some(only),
+                        _ => None,
+                    };
+                };
+                let ty = bare_go_type(ty);
+                // Another package's type (`bus *events.Bus`) has none of this package's
+                // methods.
+                if ty.contains('.') {
+                    return None;
+                }
+                let of_type = |ty: &str| {
+                    let mut found = methods.iter().filter(|(owner, _)| owner == ty);
+                    match (found.next(), found.next()) {
+                        (Some((_, only)), None) => Some(only),
+                        _ => None,
                     }
-                    (None, [(_, only)]) => Some(only),
-                    (None, _) => None,
+                };
+                if let Some(own) = of_type(ty) {
+                    return Some(own);
+                }
+                // Promoted from a type the struct embeds (`type Store struct{ *base }`).
+                let fields = &self.lookup(&unit, FIELDS)?.go_fields;
+                let mut promoted = fields
+                    .iter()
+                    .filter(|(field, _)| field.owner == ty && field.embedded)
+                    .filter_map(|(field, _)| of_type(bare_go_type(&field.ty)));
+                match (promoted.next(), promoted.next()) {
+                    (Some(only), None) => Some(only),
+                    _ => None,
                 }
             }
             _ => None,
         }
+    }
+
+    /// A Go file with the struct fields other files of its package declare that it uses
+    /// (`e.client.Begin()` with `client *gorm.DB` in `engine.go`), and the imports of the
+    /// modelled libraries their types name (the file may never import gorm): a field's
+    /// declared type is the evidence the file's own text lacks, for a library's handle
+    /// and for the project's own types alike. `None` when nothing is missing.
+    pub(crate) fn with_package_fields(&self, file: &FileIr) -> Option<FileIr> {
+        let place = self.place?;
+        if file.language != Language::Go {
+            return None;
+        }
+        let exports = self.lookup(&place.own_unit(file), FIELDS)?;
+        let used = |name: &str| {
+            file.functions.iter().any(|function| {
+                function.events().any(|event| match event {
+                    txlint_ir::ir::Event::Call(id) => {
+                        let mut receiver = match &function.call(*id).callee {
+                            Callee::Method { receiver, .. } => receiver,
+                            _ => return false,
+                        };
+                        loop {
+                            match receiver {
+                                Operand::Field(_, field) if field == name => return true,
+                                Operand::Field(base, _) => receiver = base,
+                                Operand::Call(inner) => match &function.call(*inner).callee {
+                                    Callee::Method { receiver: r, .. } => receiver = r,
+                                    _ => return false,
+                                },
+                                _ => return false,
+                            }
+                        }
+                    }
+                    _ => false,
+                })
+            })
+        };
+        let missing: Vec<&(txlint_ir::ir::FieldDecl, Option<String>)> = exports
+            .go_fields
+            .iter()
+            .filter(|(field, _)| {
+                !file
+                    .fields
+                    .iter()
+                    .any(|own| own.owner == field.owner && own.name == field.name)
+            })
+            .collect();
+        // All of them once one is used: a field's type is known as the package's own by
+        // the fields its struct declares (`cache *Journal` is no handle).
+        if !missing.iter().any(|(field, _)| used(&field.name)) {
+            return None;
+        }
+        let mut converted = file.clone();
+        for (field, path) in missing {
+            converted.fields.push(field.clone());
+            let Some(path) = path else {
+                continue;
+            };
+            let import = txlint_ir::ir::Import {
+                path: path.clone(),
+                alias: None,
+                range: txlint_ir::TextRange::default(),
+            };
+            if !converted.imports.iter().any(|i| i.path == *path)
+                && converted.import_named(import.local_name()).is_none()
+            {
+                converted.imports.push(import);
+            }
+        }
+        Some(converted)
     }
 
     /// The package-level database handles a Go file can name: its own, its package's and

@@ -170,7 +170,7 @@ fn statement_in_chain(cx: &Context, function: &Function, call: CallId) -> bool {
 
 /// Whether the chain that `call` starts only builds a query (every link a builder
 /// method) and ends up as a value of another expression: an argument of another call or
-/// a field of a composite literal (`gorm.ViewOption{Query: db.Raw(…)}`), a subquery the
+/// an element of a composite literal (`gorm.ViewOption{Query: db.Raw(…)}`), a subquery the
 /// library renders into another statement. A chain that runs something
 /// (`scan(db.QueryRowContext(…))`) is a statement wherever its result goes.
 fn is_subquery(cx: &Context, function: &Function, call: CallId) -> bool {
@@ -188,10 +188,10 @@ fn is_subquery(cx: &Context, function: &Function, call: CallId) -> bool {
         match &link.result {
             ResultUse::Receiver(outer) => current = *outer,
             ResultUse::Argument(_) | ResultUse::Used => return true,
-            // Stored in an aggregate or a field, not run here.
+            // An element of a composite literal: rendered by whatever receives the
+            // literal. One stored in a field or a variable may be run later, there.
             ResultUse::Assigned(bindings) => {
-                return !bindings.is_empty()
-                    && bindings.iter().all(|b| matches!(b, Binding::Place(_)));
+                return bindings == &[Binding::Place(Operand::Other)];
             }
             _ => return false,
         }

@@ -33,10 +33,20 @@ pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         if lost_late {
             let receiver = cx.display(function, commit.receiver);
             let call_text = cx.method_call(function, &commit);
+            let returns_error = function.parent.is_some_and(|parent| {
+                cx.function(parent)
+                    .result_types
+                    .iter()
+                    .any(|ty| ty == "error")
+            });
             out.push(
                 cx.diagnostic(&RULE, function, call.range, format!("error returned by `{receiver}.{call_text}` is assigned after the function's results are fixed"))
-                    .primary_label("a deferred call assigns it to a local that is no named result: the caller never sees it")
-                    .help("declare the error as a named result (`func …() (err error)`) so that the deferred assignment becomes the returned error")
+                    .primary_label("a deferred call assigns it to a local that is no named result: nothing reads it")
+                    .help(if returns_error {
+                        "declare the error as a named result (`func …() (err error)`) so that the deferred assignment becomes the returned error"
+                    } else {
+                        "handle the error in the deferred function (log it, or record it where the caller looks), or commit before returning"
+                    })
                     .note("a failed commit (serialization failure, lost connection, deferred constraint) rolls the transaction back while the code carries on as if it succeeded")
                     .build(),
             );
@@ -205,13 +215,33 @@ fn lost_in_deferred_literal(cx: &Context, commit: &crate::context::Commit) -> bo
     if cx.function(outer_function).var(outer_var).kind != txlint_ir::ir::VarKind::Local {
         return false;
     }
-    let deferred = function.parent.is_some_and(|parent| {
-        cx.function(parent).calls.iter().any(|call| {
-            call.result == ResultUse::Deferred
-                && matches!(&call.callee, Callee::Other(Operand::Closure(id)) if *id == commit.function)
+    let Some(parent) = function.parent else {
+        return false;
+    };
+    let deferred_literals: Vec<FuncId> = cx
+        .function(parent)
+        .calls
+        .iter()
+        .filter(|call| call.result == ResultUse::Deferred)
+        .filter_map(|call| match &call.callee {
+            Callee::Other(Operand::Closure(id)) => Some(*id),
+            _ => None,
         })
+        .collect();
+    if !deferred_literals.contains(&commit.function) {
+        return false;
+    }
+    // Another deferred literal that sees the same variable may read it later (one
+    // deferred before this one runs after it).
+    let shared = deferred_literals.iter().any(|&other| {
+        other != commit.function
+            && cx
+                .function(other)
+                .vars
+                .iter()
+                .any(|v| v.outer == Some((outer_function, outer_var)))
     });
-    deferred && !read_after(function, commit.call, *var)
+    !shared && !read_after(function, commit.call, *var)
 }
 
 /// Whether a path from a call reads a variable (in a later event or a terminator).

@@ -69,7 +69,7 @@ fn runner_of(function: &Function, models: &Models, receiver: &Operand) -> Operan
 fn closed_with_transaction(
     file: &FileIr,
     (models, package): (&Models, &WrapParts),
-    facts: &FileFacts,
+    (facts, summaries): (&FileFacts, &FileSummaries),
     id: FuncId,
     handle: &Operand,
 ) -> bool {
@@ -120,7 +120,7 @@ fn closed_with_transaction(
             {
                 return true;
             }
-            if callback_querier(file, models, id, *tx)
+            if callback_querier(file, summaries, id, *tx)
                 && models
                     .libraries
                     .iter()
@@ -147,7 +147,7 @@ fn closed_with_transaction(
 /// Reader) error { … })`). The runner supplies the querier and ends what it runs on when
 /// the callback returns, with the error deciding how; with database/sql that end closes
 /// the rows.
-fn callback_querier(file: &FileIr, models: &Models, id: FuncId, var: VarId) -> bool {
+fn callback_querier(file: &FileIr, summaries: &FileSummaries, id: FuncId, var: VarId) -> bool {
     let function = file.function(id);
     if function.kind != FunctionKind::Literal
         || !function.params.contains(&var)
@@ -159,11 +159,13 @@ fn callback_querier(file: &FileIr, models: &Models, id: FuncId, var: VarId) -> b
         return false;
     };
     let name = declared.trim_start_matches('*');
+    // Declared in the package, or in a package of the module (not the standard
+    // library's or a third party's: `boil.ContextExecutor` is anybody's).
     let of_the_project = match name.split_once('.') {
         None => true,
         Some((qualifier, _)) => file
             .import_named(qualifier)
-            .is_some_and(|import| !models.is_library_import(&import.path)),
+            .is_some_and(|import| summaries.is_project_import(&import.path)),
     };
     let passed_to_a_runner = function.parent.is_some_and(|parent| {
         file.function(parent)
@@ -220,7 +222,7 @@ pub(crate) fn analyze_file(
             // ends (database/sql's `*sql.Tx`, sqlx's): they live no longer than it, and a
             // transaction that is not ended is TX002's.
             let handle = runner_of(function, models, receiver);
-            if closed_with_transaction(file, (models, package), facts, id, &handle) {
+            if closed_with_transaction(file, (models, package), (facts, summaries), id, &handle) {
                 continue;
             }
             let aliases = aliases_of(function, *rows);

@@ -192,32 +192,45 @@ fn callers_take_the_value(cx: &Context, id: FuncId) -> bool {
         for call in &caller.calls {
             if facts.resolve_call(file, caller, &call.callee) == Some(id) {
                 callers.calls += 1;
-                callers.dropped += usize::from(call.result.is_dropped());
+                let from_view = || is_request_view_in(file, cx.models, &cx.project, caller);
+                callers.dropped += usize::from(drops_the_value(&call.result, from_view));
             }
         }
     }
-    let short = function.name.rsplit('.').next().unwrap_or(&function.name);
     match function.kind {
         txlint_ir::ir::FunctionKind::Function if !function.name.contains('.') => {
             let elsewhere = cx.project.python_callers(&function.name);
             callers.calls += elsewhere.calls;
             callers.dropped += elsewhere.dropped;
         }
+        // A method of a request's view class: the framework calls its views, and its own
+        // methods (in this module) call its helpers. Any other class may have subclasses
+        // or instances elsewhere whose calls are not seen.
         txlint_ir::ir::FunctionKind::Method => {
-            let private = short.starts_with('_') && !short.starts_with("__");
-            let of_view = || {
-                function.name.rsplit_once('.').is_some_and(|(class, _)| {
-                    crate::semantics::python::request_view_classes(file, cx.models, &cx.project)
-                        .contains(class)
-                })
-            };
-            if !private && !of_view() {
+            let of_view = function.name.rsplit_once('.').is_some_and(|(class, _)| {
+                crate::semantics::python::request_view_classes(file, cx.models, &cx.project)
+                    .contains(class)
+            });
+            if !of_view {
                 return false;
             }
         }
         _ => return false,
     }
     callers.calls > 0 && callers.dropped == 0
+}
+
+/// Whether a call throws away the value a helper hands back: a statement of its own, or a
+/// `return` of it from a function that is no request's view (whose own callers, not seen
+/// here, decide; a view's return ends the request with it).
+pub(crate) fn drops_the_value(
+    result: &txlint_ir::ir::ResultUse,
+    from_view: impl FnOnce() -> bool,
+) -> bool {
+    match result {
+        txlint_ir::ir::ResultUse::Returned => !from_view(),
+        other => other.is_dropped(),
+    }
 }
 
 /// Whether the `return` an exit stands for hands a value back.
@@ -234,15 +247,25 @@ fn returns_a_value(function: &Function, exit: &Exit) -> bool {
 /// methods do not call: one they call (`self.delete_shared(…)`) is their helper, and they
 /// carry on after it returns.
 pub(crate) fn is_request_view(cx: &Context, function: &txlint_ir::ir::Function) -> bool {
-    let connection = &cx.models.connection;
+    is_request_view_in(cx.ir, cx.models, &cx.project, function)
+}
+
+/// [`is_request_view`] of a function of `file`, as the project index sees it.
+pub(crate) fn is_request_view_in(
+    file: &txlint_ir::ir::FileIr,
+    models: &crate::models::Models,
+    project: &crate::index::ProjectView,
+    function: &txlint_ir::ir::Function,
+) -> bool {
+    let connection = &models.connection;
     let class_based = function.kind == txlint_ir::ir::FunctionKind::Method
         && function
             .name
             .rsplit_once('.')
             .is_some_and(|(class, method)| {
-                crate::semantics::python::request_view_classes(cx.ir, cx.models, &cx.project)
+                crate::semantics::python::request_view_classes(file, models, project)
                     .contains(class)
-                    && !called_by_own_methods(cx.ir, class, method)
+                    && !called_by_own_methods(file, class, method)
             });
     class_based
         || function.decorators.iter().any(|decorator| {
@@ -365,7 +388,9 @@ pub(crate) fn scoped_regions(
             }
             _ => false,
         } || (is_context && model.scoped_by_helper(context).is_some())
-            || (is_context && model.holder.owner == Owner::Scoped && app_context(model, context));
+            || (is_context
+                && model.models.drivers[model.holder.driver].app_context_scoped
+                && app_context(model, context));
         if !scoped {
             continue;
         }
@@ -438,11 +463,12 @@ fn is_app(
         _ => false,
     };
     let var_is_app = |function: &Function, var: txlint_ir::ir::VarId| {
+        let definitions = function.definitions(var);
         function.var(var).ty.as_deref().is_some_and(is_type)
-            || function
-                .definitions(var)
-                .iter()
-                .any(|definition| made_by_type(function, definition))
+            || (!definitions.is_empty()
+                && definitions
+                    .iter()
+                    .all(|definition| made_by_type(function, definition)))
     };
     match operand {
         Operand::Var(var) => var_is_app(function, *var),

@@ -1528,7 +1528,6 @@ impl PyFacts {
         }
     }
 
-    /// Whether the transaction of this holder is ended by its class for its callers.
     /// Whether a method's connection attribute (`self.conn`) is the one its class's `with`
     /// block works on and ends when the block exits: `__enter__` connects and returns the
     /// instance, `__exit__` commits, rolls back or closes the attribute. The transaction its
@@ -1546,6 +1545,7 @@ impl PyFacts {
         })
     }
 
+    /// Whether the transaction of this holder is ended by its class for its callers.
     pub fn ended_by_caller(&self, function: &Function, holder: &Operand) -> bool {
         let Some((class, attribute)) = own_attribute(function, holder) else {
             return false;

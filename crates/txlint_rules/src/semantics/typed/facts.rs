@@ -13,7 +13,7 @@ use txlint_ir::ir::{
 };
 
 use crate::engine::MAX_BEGINS_PER_FUNCTION;
-use crate::models::{BeginResults, Library, Models};
+use crate::models::{listed, BeginResults, Library, Models};
 use crate::semantics::typed::transactions::FileSummaries;
 
 /// A library, by index into [`Models::libraries`].
@@ -599,7 +599,7 @@ fn begin_of(
     // A method of a type declared in this file is the project's own, not a library's:
     // `func (c counter) Begin() (counter, error)`. Wrappers that return a transaction
     // are recognised through their summary above.
-    if local_struct_type(file, function, receiver) {
+    if local_struct_type(file, models, function, receiver) {
         return None;
     }
     let receiver_lib = operand_library(file, models, function, facts, receiver);
@@ -768,11 +768,24 @@ pub(crate) fn declared_type<'f>(
     }
 }
 
-/// Whether an operand's declared type is a struct declared in this file.
-fn local_struct_type(file: &FileIr, function: &Function, operand: &Operand) -> bool {
+/// Whether an operand's declared type is a struct of the project (declared in this file,
+/// or in another of its package) that does not embed a library's handle: the methods of
+/// one that embeds `*sql.DB` (`type datastore struct{ *sql.DB }`) are the handle's.
+fn local_struct_type(
+    file: &FileIr,
+    models: &Models,
+    function: &Function,
+    operand: &Operand,
+) -> bool {
     declared_type(file, function, operand).is_some_and(|ty| {
         let bare = bare_type_name(ty);
-        file.fields.iter().any(|f| f.owner == bare)
+        let mut fields = file.fields.iter().filter(|f| f.owner == bare).peekable();
+        fields.peek().is_some()
+            && !fields.any(|f| {
+                f.embedded
+                    && (listed(&models.statements.handle_types, &f.ty)
+                        || models.libraries.iter().any(|l| l.is_tx_type(&f.ty, file)))
+            })
     })
 }
 

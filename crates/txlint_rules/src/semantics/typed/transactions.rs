@@ -183,12 +183,7 @@ impl FileSummaries {
                 if resolve_by_name(&by_name, file, &call.callee).is_none() {
                     if let Callee::Method { receiver, .. } = &call.callee {
                         let receiver_type = match receiver {
-                            Operand::Var(var) => function
-                                .var(*var)
-                                .ty
-                                .as_deref()
-                                .map(|ty| ty.trim_start_matches('*'))
-                                .filter(|ty| !ty.contains('.')),
+                            Operand::Var(var) => function.var(*var).ty.as_deref(),
                             _ => None,
                         };
                         let found = project.go_function_on(file, &call.callee, receiver_type);
