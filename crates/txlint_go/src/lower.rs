@@ -1827,7 +1827,11 @@ impl<'s> Lowerer<'s> {
                         // type, whose name is never a local variable or a call.
                         let is_value =
                             operand.root_var().is_some() || matches!(operand, Operand::Call(_));
-                        if operator == Some("*") && is_value && !self.never_nil(inner) {
+                        if operator == Some("*")
+                            && is_value
+                            && !self.never_nil(inner)
+                            && !self.nil_guarded(inner)
+                        {
                             self.push(Event::PanicSite {
                                 kind: PanicKind::Dereference,
                                 range: range(node),
@@ -1898,6 +1902,119 @@ impl<'s> Lowerer<'s> {
             self.fresh_pointers_known.insert(start, names);
         }
         self.fresh_pointers_known[&start].contains(name)
+    }
+
+    /// Whether `p` in `*p` (a name or a selector, `f.ParentID`) was tested not nil on the
+    /// way: the dereference is inside the branch an enclosing `if` takes when it is not
+    /// nil (`if p != nil && … { … *p … }`, the `else` of `if p == nil`), or follows, in an
+    /// enclosing block, an `if p == nil { return }` whose branch always leaves (return,
+    /// continue, break, goto, panic). Assignments to `p` in between are not looked for.
+    fn nil_guarded(&self, pointer: Node) -> bool {
+        let pointer = unparen(pointer);
+        if !matches!(pointer.kind(), "identifier" | "selector_expression") {
+            return false;
+        }
+        let text = self.text(pointer);
+        // The conjuncts of a condition (`a && b && c`).
+        fn conjuncts<'t>(node: Node<'t>, out: &mut Vec<Node<'t>>) {
+            let node = unparen(node);
+            if node.kind() == "binary_expression"
+                && node
+                    .child_by_field_id(fields().operator.get())
+                    .is_some_and(|op| op.kind() == "&&")
+            {
+                for part in named_children(node) {
+                    conjuncts(part, out);
+                }
+            } else {
+                out.push(node);
+            }
+        }
+        // Whether a condition is `<text> <op> nil` (either way round).
+        let compares = |condition: Node, op: &str| {
+            let condition = unparen(condition);
+            if condition.kind() != "binary_expression" {
+                return false;
+            }
+            let Some(operator) = condition.child_by_field_id(fields().operator.get()) else {
+                return false;
+            };
+            let (Some(left), Some(right)) = (
+                condition.child_by_field_id(fields().left.get()),
+                condition.child_by_field_id(fields().right.get()),
+            ) else {
+                return false;
+            };
+            let (left, right) = (unparen(left), unparen(right));
+            operator.kind() == op
+                && ((self.text(left) == text && right.kind() == "nil")
+                    || (self.text(right) == text && left.kind() == "nil"))
+        };
+        let leaves = |block: Node| {
+            // A block's statements may sit in a `statement_list`.
+            let mut last = named_children(block).last().copied();
+            while let Some(list) = last.filter(|l| l.kind() == "statement_list") {
+                last = named_children(list).last().copied();
+            }
+            last.is_some_and(|last| {
+                matches!(
+                    last.kind(),
+                    "return_statement"
+                        | "continue_statement"
+                        | "break_statement"
+                        | "goto_statement"
+                ) || (last.kind() == "expression_statement"
+                    && self.text(last).starts_with("panic("))
+            })
+        };
+        let mut child = pointer;
+        while let Some(parent) = child.parent() {
+            match parent.kind() {
+                "function_declaration" | "method_declaration" | "func_literal" => return false,
+                "if_statement" => {
+                    let condition = parent.child_by_field_id(fields().condition.get());
+                    let in_consequence = parent
+                        .child_by_field_id(fields().consequence.get())
+                        .is_some_and(|c| c.id() == child.id());
+                    let in_alternative = parent
+                        .child_by_field_id(fields().alternative.get())
+                        .is_some_and(|a| a.id() == child.id());
+                    if let Some(condition) = condition {
+                        let mut parts = Vec::new();
+                        conjuncts(condition, &mut parts);
+                        if in_consequence && parts.iter().any(|part| compares(*part, "!=")) {
+                            return true;
+                        }
+                        if in_alternative && compares(condition, "==") {
+                            return true;
+                        }
+                    }
+                }
+                "block" | "statement_list" => {
+                    // An earlier `if p == nil { return }` in this block.
+                    let mut sibling = child.prev_named_sibling();
+                    while let Some(statement) = sibling {
+                        if statement.kind() == "if_statement"
+                            && statement
+                                .child_by_field_id(fields().alternative.get())
+                                .is_none()
+                            && statement
+                                .child_by_field_id(fields().condition.get())
+                                .is_some_and(|c| compares(c, "=="))
+                            && statement
+                                .child_by_field_id(fields().consequence.get())
+                                .is_some_and(&leaves)
+                        {
+                            return true;
+                        }
+                        sibling = statement.prev_named_sibling();
+                    }
+                }
+                _ => {}
+            }
+            child = parent;
+        }
+        false
     }
 
     /// The names a top-level declaration assigns, and only ever `&T{…}` or `new(T)`.
