@@ -1460,30 +1460,29 @@ impl<'a> ProjectView<'a> {
             return None;
         }
         let exports = self.lookup(&place.own_unit(file), FIELDS)?;
-        let used = |name: &str| {
-            file.functions.iter().any(|function| {
-                function.events().any(|event| match event {
-                    txlint_ir::ir::Event::Call(id) => {
-                        let mut receiver = match &function.call(*id).callee {
-                            Callee::Method { receiver, .. } => receiver,
-                            _ => return false,
-                        };
-                        loop {
-                            match receiver {
-                                Operand::Field(_, field) if field == name => return true,
-                                Operand::Field(base, _) => receiver = base,
-                                Operand::Call(inner) => match &function.call(*inner).callee {
-                                    Callee::Method { receiver: r, .. } => receiver = r,
-                                    _ => return false,
-                                },
-                                _ => return false,
-                            }
+        // The fields the file's calls go through (`e.client` in `e.client.Begin()`).
+        let mut used: std::collections::HashSet<&str> = std::collections::HashSet::new();
+        for function in &file.functions {
+            for call in &function.calls {
+                let Callee::Method { receiver, .. } = &call.callee else {
+                    continue;
+                };
+                let mut receiver = receiver;
+                loop {
+                    match receiver {
+                        Operand::Field(base, field) => {
+                            used.insert(field.as_str());
+                            receiver = base;
                         }
+                        Operand::Call(inner) => match &function.call(*inner).callee {
+                            Callee::Method { receiver: r, .. } => receiver = r,
+                            _ => break,
+                        },
+                        _ => break,
                     }
-                    _ => false,
-                })
-            })
-        };
+                }
+            }
+        }
         let missing: Vec<&(txlint_ir::ir::FieldDecl, Option<String>)> = exports
             .go_fields
             .iter()
@@ -1496,7 +1495,10 @@ impl<'a> ProjectView<'a> {
             .collect();
         // All of them once one is used: a field's type is known as the package's own by
         // the fields its struct declares (`cache *Journal` is no handle).
-        if !missing.iter().any(|(field, _)| used(&field.name)) {
+        if !missing
+            .iter()
+            .any(|(field, _)| used.contains(field.name.as_str()))
+        {
             return None;
         }
         let mut converted = file.clone();

@@ -179,10 +179,10 @@ pub(crate) fn swallowed(
 }
 
 /// Whether the function's callers are known and none throws its result away: the callers
-/// in its module and, for a function other modules can import (a module-level function,
-/// or a method of a class that is a request's view, or private, whose calls all come from
-/// its module), the calls the project index found in the others. Every module importing a
-/// function that may hand a failure back is read for the index (its summary says so).
+/// in its module and, for a module-level function, the calls the project index found in
+/// the modules that import it (every module importing a function that may hand a failure
+/// back is read for the index: its summary says so). A method is followed only in a
+/// request's view class, whose calls come from the framework and its own methods.
 fn callers_take_the_value(cx: &Context, id: FuncId) -> bool {
     let file = cx.ir;
     let function = file.function(id);
