@@ -184,6 +184,12 @@ impl FileSummaries {
                     if let Callee::Method { receiver, .. } = &call.callee {
                         let receiver_type = match receiver {
                             Operand::Var(var) => function.var(*var).ty.as_deref(),
+                            // A chain rooted at a value of another package's type
+                            // (`tx.Where(…).First(…)` on `tx *gorm.DB`) never reaches this
+                            // package's types: Go's imports have no cycles.
+                            Operand::Call(_) => chain_root(function, receiver)
+                                .and_then(|root| function.var(root).ty.as_deref())
+                                .filter(|ty| crate::index::bare_go_type(ty).contains('.')),
                             _ => None,
                         };
                         let found = project.go_function_on(file, &call.callee, receiver_type);
@@ -433,6 +439,21 @@ pub(crate) fn handle_globals_of(file: &FileIr, models: &Models) -> BTreeSet<Stri
 }
 
 /// How a call of another file's function is filed: its path, or `.name` for a method.
+/// The variable a chain of method calls starts from (`tx` in `tx.Where(…).First(…)`).
+fn chain_root(function: &Function, operand: &Operand) -> Option<VarId> {
+    let mut current = operand;
+    loop {
+        match current {
+            Operand::Var(var) => return Some(*var),
+            Operand::Call(id) => match &function.call(*id).callee {
+                Callee::Method { receiver, .. } => current = receiver,
+                _ => return None,
+            },
+            _ => return None,
+        }
+    }
+}
+
 fn external_key(callee: &Callee) -> Option<Vec<String>> {
     match callee {
         Callee::Path(path) => Some(path.clone()),
