@@ -1930,25 +1930,12 @@ impl<'s> Lowerer<'s> {
                 out.push(node);
             }
         }
-        // Whether a condition is `<text> <op> nil` (either way round).
-        let compares = |condition: Node, op: &str| {
-            let condition = unparen(condition);
-            if condition.kind() != "binary_expression" {
-                return false;
-            }
-            let Some(operator) = condition.child_by_field_id(fields().operator.get()) else {
-                return false;
-            };
-            let (Some(left), Some(right)) = (
-                condition.child_by_field_id(fields().left.get()),
-                condition.child_by_field_id(fields().right.get()),
-            ) else {
-                return false;
-            };
-            let (left, right) = (unparen(left), unparen(right));
-            operator.kind() == op
-                && ((self.text(left) == text && right.kind() == "nil")
-                    || (self.text(right) == text && left.kind() == "nil"))
+        // Whether a condition is `<text> == nil` (`is_nil`) or `<text> != nil`.
+        let compares = |condition: Node, is_nil: bool| {
+            self.nil_tested(condition)
+                .is_some_and(|(tested, then_is_nil)| {
+                    then_is_nil == is_nil && self.text(tested) == text
+                })
         };
         let leaves = |block: Node| {
             // A block's statements may sit in a `statement_list`.
@@ -1982,10 +1969,10 @@ impl<'s> Lowerer<'s> {
                     if let Some(condition) = condition {
                         let mut parts = Vec::new();
                         conjuncts(condition, &mut parts);
-                        if in_consequence && parts.iter().any(|part| compares(*part, "!=")) {
+                        if in_consequence && parts.iter().any(|part| compares(*part, false)) {
                             return true;
                         }
-                        if in_alternative && compares(condition, "==") {
+                        if in_alternative && compares(condition, true) {
                             return true;
                         }
                     }
@@ -2000,7 +1987,7 @@ impl<'s> Lowerer<'s> {
                                 .is_none()
                             && statement
                                 .child_by_field_id(fields().condition.get())
-                                .is_some_and(|c| compares(c, "=="))
+                                .is_some_and(|c| compares(c, true))
                             && statement
                                 .child_by_field_id(fields().consequence.get())
                                 .is_some_and(&leaves)

@@ -813,9 +813,14 @@ impl Cfg {
 
     /// Blocks reachable from the entry, in depth-first preorder.
     pub fn reachable(&self) -> Vec<BlockId> {
+        self.reachable_from(&[Cfg::ENTRY])
+    }
+
+    /// Blocks reachable from these (themselves included), in depth-first preorder.
+    pub fn reachable_from(&self, starts: &[BlockId]) -> Vec<BlockId> {
         let mut seen = vec![false; self.blocks.len()];
         let mut order = Vec::new();
-        let mut stack = vec![Cfg::ENTRY];
+        let mut stack: Vec<BlockId> = starts.iter().rev().copied().collect();
         while let Some(b) = stack.pop() {
             if self.blocks.is_empty() || std::mem::replace(&mut seen[b.index()], true) {
                 continue;

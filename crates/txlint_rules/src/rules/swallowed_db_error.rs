@@ -508,17 +508,7 @@ fn repeated_inside_try(function: &Function, call: CallId, try_body: TextRange) -
 }
 
 fn reaches(function: &Function, from: BlockId, to: BlockId) -> bool {
-    let mut seen = vec![false; function.cfg.blocks.len()];
-    let mut stack = vec![from];
-    while let Some(block) = stack.pop() {
-        if block == to {
-            return true;
-        }
-        if !std::mem::replace(&mut seen[block.index()], true) {
-            stack.extend(function.cfg.successors(block));
-        }
-    }
-    false
+    function.cfg.reachable_from(&[from]).contains(&to)
 }
 
 /// Whether the function ends the connection's transaction itself somewhere (commits,

@@ -284,19 +284,13 @@ fn read_after(function: &Function, call: CallId, var: VarId) -> bool {
     if first.events[position + 1..].iter().any(reads) || terminator_reads(&first.terminator) {
         return true;
     }
-    let mut seen = vec![false; function.cfg.blocks.len()];
-    let mut stack = function.cfg.successors(BlockId(start as u32));
-    while let Some(block) = stack.pop() {
-        if std::mem::replace(&mut seen[block.index()], true) {
-            continue;
-        }
-        let block_data = function.cfg.block(block);
-        if block_data.events.iter().any(reads) || terminator_reads(&block_data.terminator) {
-            return true;
-        }
-        stack.extend(function.cfg.successors(block));
-    }
-    false
+    let cfg = &function.cfg;
+    cfg.reachable_from(&cfg.successors(BlockId(start as u32)))
+        .into_iter()
+        .any(|block| {
+            let block = cfg.block(block);
+            block.events.iter().any(reads) || terminator_reads(&block.terminator)
+        })
 }
 
 /// [`error_discarded`] for uses that cannot involve calls (GORM's `.Error` field).

@@ -593,7 +593,7 @@ fn begin_of(
     // results are returned or passed on.
     let bound = match chain_result(models, function, id) {
         ResultUse::Assigned(bindings) => Some(bindings.len()),
-        ResultUse::Discarded | ResultUse::Deferred | ResultUse::Spawned => Some(0),
+        dropped if dropped.is_dropped() => Some(0),
         _ => None,
     };
     // A method of a type declared in this file is the project's own, not a library's:

@@ -9,7 +9,7 @@ use txlint_ir::ir::{
 };
 use txlint_ir::TextRange;
 
-use crate::engine::aliases::aliases_of;
+use crate::engine::aliases::{aliases_of, base_handle};
 use crate::engine::flow::{self, Effect, ExitPolicy, Outcome, Resource, ResourceModel};
 use crate::index::ProjectView;
 use crate::models::{BeginResults, Models};
@@ -141,7 +141,7 @@ impl FileSummaries {
                         return None;
                     }
                     let handle =
-                        handle_globals.text(models, &crate::engine::aliases::base_handle(function, receiver))?;
+                        handle_globals.text(models, &base_handle(function, receiver))?;
                     Some(GlobalStatement {
                         call: crate::semantics::blocking::shown_go_callee(function, &call.callee)
                             .unwrap_or_else(|| format!("{handle}.{name}")),
@@ -187,9 +187,14 @@ impl FileSummaries {
                             // A chain rooted at a value of another package's type
                             // (`tx.Where(…).First(…)` on `tx *gorm.DB`) never reaches this
                             // package's types: Go's imports have no cycles.
-                            Operand::Call(_) => chain_root(function, receiver)
-                                .and_then(|root| function.var(root).ty.as_deref())
-                                .filter(|ty| crate::index::bare_go_type(ty).contains('.')),
+                            Operand::Call(_) => match base_handle(function, receiver) {
+                                Operand::Var(root) => function
+                                    .var(root)
+                                    .ty
+                                    .as_deref()
+                                    .filter(|ty| crate::index::bare_go_type(ty).contains('.')),
+                                _ => None,
+                            },
                             _ => None,
                         };
                         let found = project.go_function_on(file, &call.callee, receiver_type);
@@ -439,21 +444,6 @@ pub(crate) fn handle_globals_of(file: &FileIr, models: &Models) -> BTreeSet<Stri
 }
 
 /// How a call of another file's function is filed: its path, or `.name` for a method.
-/// The variable a chain of method calls starts from (`tx` in `tx.Where(…).First(…)`).
-fn chain_root(function: &Function, operand: &Operand) -> Option<VarId> {
-    let mut current = operand;
-    loop {
-        match current {
-            Operand::Var(var) => return Some(*var),
-            Operand::Call(id) => match &function.call(*id).callee {
-                Callee::Method { receiver, .. } => current = receiver,
-                _ => return None,
-            },
-            _ => return None,
-        }
-    }
-}
-
 fn external_key(callee: &Callee) -> Option<Vec<String>> {
     match callee {
         Callee::Path(path) => Some(path.clone()),
