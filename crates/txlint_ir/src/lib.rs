@@ -9,6 +9,7 @@
 mod diagnostic;
 pub mod ir;
 mod line_index;
+pub mod parse_thread;
 mod text;
 
 pub use diagnostic::{Diagnostic, Label, Severity};

@@ -17,9 +17,10 @@
 
 mod lower;
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::cell::RefCell;
 
 use txlint_ir::ir::{FileIr, NotParsed, ParseDeadline};
+use txlint_ir::parse_thread::{ParseThread, Ran};
 use txlint_ir::{Language, TextRange};
 
 /// Parses and lowers one Python source file.
@@ -70,46 +71,46 @@ fn lower_normalized(source: &str, deadline: &ParseDeadline) -> FileIr {
     }
 }
 
-/// Parser threads given up on that are still running (see [`parse_watched`]).
-static ABANDONED_PARSES: AtomicUsize = AtomicUsize::new(0);
-
 /// How many parses [`parse_watched`] gave up on are still running: their threads end
 /// when tree-sitter returns (a fuzzer waits for them rather than pile them up).
 pub fn abandoned_parses() -> usize {
-    ABANDONED_PARSES.load(Ordering::SeqCst)
+    txlint_ir::parse_thread::abandoned_jobs()
 }
 
-/// Parses `source` on a thread of its own and waits for it until the deadline, and as
-/// long again: tree-sitter-python's recovery at the end of some broken inputs runs where
-/// the progress callback that enforces the budget is never called (thousands of `/* `
-/// lines after an open block: seconds and gigabytes in `ts_parser__accept`). Such a parse
-/// is given up on, and its thread left to finish on its own: the file is reported as not
-/// checked, and the run goes on. Real code parses in a twentieth of its budget.
+/// Stack of the parser thread: tree-sitter parses with a heap-allocated stack of its own.
+const PARSE_STACK: usize = 2 * 1024 * 1024;
+
+/// Parses `source` on a [`ParseThread`] the calling thread keeps and waits for it until
+/// the deadline, and as long again: tree-sitter-python's recovery at the end of some
+/// broken inputs runs where the progress callback that enforces the budget is never called
+/// (thousands of `/* ` lines after an open block: seconds and gigabytes in
+/// `ts_parser__accept`). Such a parse is given up on, and its thread left to finish on its
+/// own (the next parse starts a new one): the file is reported as not checked, and the run
+/// goes on. Real code parses in a twentieth of its budget.
 fn parse_watched(source: &str, deadline: &ParseDeadline) -> Option<tree_sitter::Tree> {
-    let text: std::sync::Arc<str> = std::sync::Arc::from(source);
-    let (sender, receiver) = std::sync::mpsc::sync_channel(1);
-    let budget = *deadline;
-    let spawned = std::thread::Builder::new()
-        .name("python-parse".into())
-        .spawn(move || {
-            let tree = parse_new(&text, &budget);
-            if sender.send(tree).is_err() {
-                ABANDONED_PARSES.fetch_sub(1, Ordering::SeqCst);
-            }
-        });
-    if spawned.is_err() {
-        // No thread to be had: parse here, unwatched.
-        return parse_new(source, deadline);
+    thread_local! {
+        static PARSER: RefCell<Option<ParseThread>> = const { RefCell::new(None) };
     }
+    let text: std::sync::Arc<str> = std::sync::Arc::from(source);
+    let budget = *deadline;
     let wait = deadline.remaining() * 2 + std::time::Duration::from_millis(50);
-    match receiver.recv_timeout(wait) {
-        Ok(tree) => tree,
-        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
-            // Counted before `receiver` goes, so before the thread can fail to send.
-            ABANDONED_PARSES.fetch_add(1, Ordering::SeqCst);
-            None
+    let ran = PARSER.with(|slot| {
+        let mut slot = slot.borrow_mut();
+        if slot.is_none() {
+            *slot = ParseThread::spawn("python-parse", PARSE_STACK).ok();
         }
-        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => None,
+        let thread = slot.as_ref()?;
+        let ran = thread.run(move || parse_new(&text, &budget), Some(wait));
+        if !matches!(ran, Ran::Done(_) | Ran::Panicked(_)) {
+            *slot = None;
+        }
+        Some(ran)
+    });
+    match ran {
+        Some(Ran::Done(tree)) => tree,
+        Some(Ran::TimedOut | Ran::Panicked(_) | Ran::Gone) => None,
+        // No thread to be had: parse here, unwatched.
+        None => parse_new(source, deadline),
     }
 }
 

@@ -11,31 +11,49 @@ mod positions;
 mod recover;
 mod spans;
 
+use std::cell::RefCell;
+
 use txlint_ir::ir::FileIr;
+use txlint_ir::parse_thread::{ParseThread, Ran};
 use txlint_ir::{Language, TextRange};
 
-/// Stack of the thread that parses and lowers one file. syn's parser and the drop of its
+/// Stack of the thread that parses and lowers files. syn's parser and the drop of its
 /// tree recurse once per nesting level; lowering itself is depth-bounded. The memory is
 /// only reserved: pages are touched as deep as the file nests.
 const STACK_SIZE: usize = 256 * 1024 * 1024;
 
 /// Parses and lowers one Rust source file.
 ///
-/// The work runs on a thread of its own: it gets a stack deep enough for syn's recursive
-/// parser, and proc-macro2's thread-local source map (which records every parsed file to
-/// resolve span positions, and is never cleared) is freed with the thread.
+/// The work runs on a [`ParseThread`] the calling thread keeps: it has a stack deep enough
+/// for syn's recursive parser. proc-macro2's thread-local source map, which records every
+/// parsed file to resolve span positions, is emptied before each file (the IR keeps byte
+/// offsets, never spans), so it holds one file at a time.
 pub fn lower_file(source: &str) -> FileIr {
-    std::thread::scope(|scope| {
-        let spawned = std::thread::Builder::new()
-            .name("txlint-rust".into())
-            .stack_size(STACK_SIZE)
-            .spawn_scoped(scope, || lower::lower(source));
-        match spawned {
-            Ok(handle) => handle.join().unwrap_or_else(|_| unparsable(source)),
-            // No thread available: lower on the caller's stack.
-            Err(_) => lower::lower(source),
+    thread_local! {
+        static PARSER: RefCell<Option<ParseThread>> = const { RefCell::new(None) };
+    }
+    let owned = source.to_string();
+    let job = move || {
+        proc_macro2::extra::invalidate_current_thread_spans();
+        lower::lower(&owned)
+    };
+    let ran = PARSER.with(|slot| {
+        let mut slot = slot.borrow_mut();
+        if slot.is_none() {
+            *slot = ParseThread::spawn("txlint-rust", STACK_SIZE).ok();
         }
-    })
+        let ran = slot.as_ref().map(|thread| thread.run(job, None));
+        if !matches!(ran, Some(Ran::Done(_) | Ran::Panicked(_))) {
+            *slot = None;
+        }
+        ran
+    });
+    match ran {
+        Some(Ran::Done(ir)) => ir,
+        Some(Ran::Panicked(_)) => unparsable(source),
+        // No thread to be had: lower on the caller's stack.
+        Some(Ran::TimedOut | Ran::Gone) | None => lower::lower(source),
+    }
 }
 
 /// The IR of a file that could not be lowered: no functions, all of it a syntax error.
