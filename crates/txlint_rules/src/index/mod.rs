@@ -538,7 +538,7 @@ pub struct ProjectIndex {
     unit_digests: std::sync::Mutex<HashMap<UnitKey, u64>>,
     /// By the module of the class: the long-lived connections the units hand to its
     /// classes' constructors, gathered from every unit's exports.
-    python_handed: HashMap<UnitKey, Vec<HandedTo>>,
+    python_handed: HandedByModule,
     /// By module and entry: how the units call that module's functions that hand a
     /// failure back as a value, gathered from every unit's exports.
     python_callers: HashMap<UnitKey, BTreeMap<String, Callers>>,
@@ -657,7 +657,8 @@ impl ProjectIndex {
                 }
             }
         }
-        let units = merge_units(&located, &exports, None);
+        let members = unit_members(&located);
+        let units = merge_units(&members, &exports, None);
         let mut aliases_of: HashMap<UnitKey, Vec<UnitKey>> = HashMap::new();
         for file in located.iter().filter(|f| f.ir.language == Language::Python) {
             let place = file.place.expect("located files have a place");
@@ -696,10 +697,14 @@ impl ProjectIndex {
             }
             all
         };
-        let changed = with_aliases(changed_entries(&previous.units, &index.units));
-        for (dirty, log) in dirty.iter_mut().zip(&logs) {
-            *dirty |= !log.is_disjoint(&changed);
-        }
+        let changed = with_aliases(changed_entries(
+            (&previous.units, &index.units),
+            (&previous.python_handed, &index.python_handed),
+        ));
+        dirty
+            .par_iter_mut()
+            .zip(&logs)
+            .for_each(|(dirty, log)| *dirty |= !log.is_disjoint(&changed));
         let max_rounds = located.len() + EXTRA_ROUNDS;
         while index.rounds < max_rounds && dirty.iter().any(|d| *d) {
             index.rounds += 1;
@@ -745,10 +750,17 @@ impl ProjectIndex {
                     };
                 }
             }
-            let units = merge_units(&located, &exports, Some((&index.units, &dirty)));
-            let changed = with_aliases(changed_entries(&index.units, &units));
-            dirty = logs.iter().map(|log| !log.is_disjoint(&changed)).collect();
-            index.python_handed = handed_by_module(&units);
+            let units = merge_units(&members, &exports, Some((&index.units, &dirty)));
+            let handed = handed_by_module(&units);
+            let changed = with_aliases(changed_entries(
+                (&index.units, &units),
+                (&index.python_handed, &handed),
+            ));
+            dirty = logs
+                .par_iter()
+                .map(|log| !log.is_disjoint(&changed))
+                .collect();
+            index.python_handed = handed;
             index.python_callers = callers_by_module(&units);
             index.units = units;
         }
@@ -788,14 +800,10 @@ type UnitKey = (String, String);
 /// The exports of each unit.
 type Units = HashMap<UnitKey, Arc<Exports>>;
 
-/// The exports of each unit: those of its files together. A unit of one file shares its
-/// file's exports; with the units of the round before and which files that round computed,
-/// a unit none of whose files was computed keeps its exports as they were.
-fn merge_units(
-    files: &[&ProjectFile],
-    exports: &[Arc<Exports>],
-    before: Option<(&Units, &[bool])>,
-) -> Units {
+/// The files of each unit, by their index among the located files.
+type Members = Vec<(UnitKey, Vec<usize>)>;
+
+fn unit_members(files: &[&ProjectFile]) -> Members {
     let mut members: HashMap<UnitKey, Vec<usize>> = HashMap::new();
     for (index, file) in files.iter().enumerate() {
         let place = file.place.expect("located files have a place");
@@ -804,25 +812,36 @@ fn merge_units(
             .or_default()
             .push(index);
     }
+    members.into_iter().collect()
+}
+
+/// The exports of each unit: those of its files together. A unit of one file shares its
+/// file's exports; with the units of the round before and which files that round computed,
+/// a unit none of whose files was computed keeps its exports as they were.
+fn merge_units(
+    members: &Members,
+    exports: &[Arc<Exports>],
+    before: Option<(&Units, &[bool])>,
+) -> Units {
     members
-        .into_iter()
+        .par_iter()
         .map(|(unit, indexes)| {
             let unchanged = before.and_then(|(units, computed)| {
                 let fresh = indexes.iter().any(|&i| computed[i]);
-                units.get(&unit).filter(|_| !fresh)
+                units.get(unit).filter(|_| !fresh)
             });
             let merged = match (unchanged, indexes.as_slice()) {
                 (Some(kept), _) => Arc::clone(kept),
                 (None, [only]) => Arc::clone(&exports[*only]),
                 (None, _) => {
                     let mut merged = Exports::default();
-                    for &i in &indexes {
+                    for &i in indexes {
                         merged.merge(Exports::clone(&exports[i]));
                     }
                     Arc::new(merged)
                 }
             };
-            (unit, merged)
+            (unit.clone(), merged)
         })
         .collect()
 }
@@ -952,7 +971,10 @@ fn namespace_candidates<'r>(place: &'r Place, unit: &'r str) -> impl Iterator<It
 const HANDED: &str = "#handed";
 
 /// What the units hand to the classes of each module (see [`Exports::python_handed`]).
-fn handed_by_module(units: &Units) -> HashMap<UnitKey, Vec<HandedTo>> {
+type HandedByModule = HashMap<UnitKey, Vec<HandedTo>>;
+
+/// What the units hand to the classes of each module (see [`Exports::python_handed`]).
+fn handed_by_module(units: &Units) -> HandedByModule {
     let mut by_module: HashMap<UnitKey, Vec<HandedTo>> = HashMap::new();
     for exports in units.values() {
         for handed in &exports.python_handed {
@@ -989,12 +1011,15 @@ fn callers_by_module(units: &Units) -> HashMap<UnitKey, BTreeMap<String, Callers
     by_module
 }
 
-/// The entries whose summaries differ between two indexes (added and removed included).
-fn changed_entries(before: &Units, after: &Units) -> BTreeSet<EntryKey> {
+/// The entries whose summaries differ between two indexes (added and removed included),
+/// given the units of each and what they hand to each module's classes.
+fn changed_entries(
+    (before, after): (&Units, &Units),
+    (handed_before, handed_after): (&HandedByModule, &HandedByModule),
+) -> BTreeSet<EntryKey> {
     let empty = Arc::new(Exports::default());
     let mut changed = BTreeSet::new();
     // What is handed to a module's classes comes from other units.
-    let (handed_before, handed_after) = (handed_by_module(before), handed_by_module(after));
     for module in handed_before.keys().chain(handed_after.keys()) {
         if handed_before.get(module) != handed_after.get(module) {
             changed.insert((module.clone(), HANDED.to_string()));
@@ -1218,15 +1243,8 @@ fn exports_of(ir: &FileIr, settings: &Settings, view: &ProjectView) -> (Exports,
             for class in crate::semantics::python::request_view_classes(ir, models, view) {
                 exports.python.entry(class).or_default().request_view = true;
             }
-            for (class, _) in &ir.class_bases {
-                if let Some(exit) = crate::semantics::python::session_class_exit(ir, models, class)
-                {
-                    exports
-                        .python
-                        .entry(class.clone())
-                        .or_default()
-                        .session_exit = Some(exit);
-                }
+            for (class, exit) in crate::semantics::python::session_class_exits(ir, models) {
+                exports.python.entry(class).or_default().session_exit = Some(exit);
             }
             exports.python_handed = facts.handed_out(ir, view);
             // Only module-level functions: TX003 follows no other module's calls of a

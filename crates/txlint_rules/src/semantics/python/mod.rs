@@ -479,6 +479,10 @@ pub(crate) struct PyFacts {
     /// Per function, on first use: what each call's SQL text does to the transaction
     /// (see [`PyFacts::sql_effect`]).
     sql_effects: Vec<std::sync::OnceLock<Vec<Option<crate::engine::sql_control::Effect>>>>,
+    /// The class of the instance each `(class, attribute)` holds, found once (see
+    /// [`attribute_class`]: a call on `self.store` asks it, and each asking reads every
+    /// method of the class).
+    attribute_classes: std::sync::Mutex<HashMap<(String, String), Option<String>>>,
 }
 
 /// Whether a function is decorated with Django's `transaction.atomic` (also called,
@@ -592,6 +596,7 @@ impl PyFacts {
             scoped_fields: Vec::new(),
             declared: Declared::of(file, models),
             sql_effects: file.functions.iter().map(|_| Default::default()).collect(),
+            attribute_classes: Default::default(),
         };
         // Summaries need kinds, and kinds of calls to helpers need summaries: repeated
         // until neither changes (a helper of a helper of a helper). The cap is far above
@@ -1444,7 +1449,7 @@ impl PyFacts {
                 .skip(1)
                 .find_map(|c| own_method(file, &self.by_name, c, name));
         }
-        let class = receiver_class(file, caller, receiver, &self.module_instances, 0)?;
+        let class = self.receiver_class(file, caller, receiver, 0)?;
         method_of_class(file, &self.by_name, &class, name, 0)
             .or_else(|| method_of_subclass(file, &self.by_name, &class, name))
     }
@@ -2634,66 +2639,77 @@ fn subclass_kind(
 /// classes: far more than code nests them.
 const CLASS_DEPTH: u8 = 8;
 
-/// The class of the file a method call's receiver is an instance of, when the code shows
-/// it: `self` or `cls` of one of the class's methods (also captured by a nested function),
-/// the class named (`Follow.from_request(…)`), a local every assignment of which builds the
-/// class (`repo = Repository(conn)`), an attribute the class's methods set so
-/// (`self.repo = Repository(conn)`), or a parameter annotated with it (`repo: Repository`).
-fn receiver_class(
-    file: &FileIr,
-    caller: &Function,
-    receiver: &Operand,
-    instances: &[(String, String)],
-    depth: u8,
-) -> Option<String> {
-    let is_class = |name: &str| is_file_class(file, name);
-    let v = match receiver {
-        Operand::Var(v) => v,
-        // `Follow.from_request(…)`: the class itself, named.
-        Operand::Global(name) if is_class(name) => return Some(name.clone()),
-        // `feed.fetch(…)` after `feed = FeedClient()` at module level.
-        Operand::Global(name) => {
-            return instances
-                .iter()
-                .find(|(global, class)| global == name && is_class(class))
-                .map(|(_, class)| class.clone());
+impl PyFacts {
+    /// The class of the file a method call's receiver is an instance of, when the code shows
+    /// it: `self` or `cls` of one of the class's methods (also captured by a nested function),
+    /// the class named (`Follow.from_request(…)`), a local every assignment of which builds the
+    /// class (`repo = Repository(conn)`), an attribute the class's methods set so
+    /// (`self.repo = Repository(conn)`), or a parameter annotated with it (`repo: Repository`).
+    fn receiver_class(
+        &self,
+        file: &FileIr,
+        caller: &Function,
+        receiver: &Operand,
+        depth: u8,
+    ) -> Option<String> {
+        let instances = &self.module_instances;
+        let is_class = |name: &str| is_file_class(file, name);
+        let v = match receiver {
+            Operand::Var(v) => v,
+            // `Follow.from_request(…)`: the class itself, named.
+            Operand::Global(name) if is_class(name) => return Some(name.clone()),
+            // `feed.fetch(…)` after `feed = FeedClient()` at module level.
+            Operand::Global(name) => {
+                return instances
+                    .iter()
+                    .find(|(global, class)| global == name && is_class(class))
+                    .map(|(_, class)| class.clone());
+            }
+            // `self.store.save()`: the class whose instance the class's methods keep there.
+            Operand::Field(base, attribute) if depth < CLASS_DEPTH => {
+                let owner = self.receiver_class(file, caller, base, depth + 1)?;
+                let key = (owner, attribute.clone());
+                if let Some(known) = self.attribute_classes.lock().ok()?.get(&key) {
+                    return known.clone();
+                }
+                let class = attribute_class(file, &key.0, attribute);
+                self.attribute_classes
+                    .lock()
+                    .ok()?
+                    .insert(key, class.clone());
+                return class;
+            }
+            _ => return None,
+        };
+        let var = caller.var(*v);
+        match var.kind {
+            VarKind::Receiver => {
+                let (class, _) = caller.name.rsplit_once('.')?;
+                is_class(class).then(|| class.to_string())
+            }
+            VarKind::Captured if depth < CLASS_DEPTH => {
+                let (outer, outer_var) = var.outer?;
+                self.receiver_class(
+                    file,
+                    file.function(outer),
+                    &Operand::Var(outer_var),
+                    depth + 1,
+                )
+            }
+            VarKind::Param => {
+                let annotation = var.ty.as_deref()?.trim_matches(|c| c == '"' || c == '\'');
+                is_class(annotation).then(|| annotation.to_string())
+            }
+            VarKind::Local => {
+                let mut classes = caller
+                    .definitions(*v)
+                    .iter()
+                    .map(|definition| built_class(file, caller, definition));
+                let first = classes.next()??;
+                classes.all(|c| c.as_ref() == Some(&first)).then_some(first)
+            }
+            _ => None,
         }
-        // `self.store.save()`: the class whose instance the class's methods keep there.
-        Operand::Field(base, attribute) if depth < CLASS_DEPTH => {
-            let owner = receiver_class(file, caller, base, instances, depth + 1)?;
-            return attribute_class(file, &owner, attribute);
-        }
-        _ => return None,
-    };
-    let var = caller.var(*v);
-    match var.kind {
-        VarKind::Receiver => {
-            let (class, _) = caller.name.rsplit_once('.')?;
-            is_class(class).then(|| class.to_string())
-        }
-        VarKind::Captured if depth < CLASS_DEPTH => {
-            let (outer, outer_var) = var.outer?;
-            receiver_class(
-                file,
-                file.function(outer),
-                &Operand::Var(outer_var),
-                instances,
-                depth + 1,
-            )
-        }
-        VarKind::Param => {
-            let annotation = var.ty.as_deref()?.trim_matches(|c| c == '"' || c == '\'');
-            is_class(annotation).then(|| annotation.to_string())
-        }
-        VarKind::Local => {
-            let mut classes = caller
-                .definitions(*v)
-                .iter()
-                .map(|definition| built_class(file, caller, definition));
-            let first = classes.next()??;
-            classes.all(|c| c.as_ref() == Some(&first)).then_some(first)
-        }
-        _ => None,
     }
 }
 
@@ -3089,12 +3105,47 @@ pub(crate) fn session_class_exit(
     models: &Models,
     class: &str,
 ) -> Option<ContextExit> {
-    session_class_exit_at(file, models, class, 0)
+    let exits = exit_methods(file);
+    if exits.is_empty() {
+        return None;
+    }
+    session_class_exit_at(file, models, &exits, class, 0)
+}
+
+/// [`session_class_exit`] of each class of the file that has one (a file of hundreds of
+/// classes asks once, not once a class).
+pub(crate) fn session_class_exits(file: &FileIr, models: &Models) -> Vec<(String, ContextExit)> {
+    let exits = exit_methods(file);
+    if exits.is_empty() {
+        return Vec::new();
+    }
+    file.class_bases
+        .iter()
+        .filter_map(|(class, _)| {
+            let exit = session_class_exit_at(file, models, &exits, class, 0)?;
+            Some((class.clone(), exit))
+        })
+        .collect()
+}
+
+/// The first `__exit__` or `__aexit__` method of each class of the file.
+fn exit_methods(file: &FileIr) -> HashMap<&str, &Function> {
+    let mut exits = HashMap::new();
+    for function in &file.functions {
+        if function.kind != FunctionKind::Method {
+            continue;
+        }
+        if let Some((owner, "__exit__" | "__aexit__")) = function.name.rsplit_once('.') {
+            exits.entry(owner).or_insert(function);
+        }
+    }
+    exits
 }
 
 fn session_class_exit_at(
     file: &FileIr,
     models: &Models,
+    exits: &HashMap<&str, &Function>,
     class: &str,
     depth: u8,
 ) -> Option<ContextExit> {
@@ -3106,16 +3157,11 @@ fn session_class_exit_at(
             .then(|| {
                 bases
                     .iter()
-                    .find_map(|base| session_class_exit_at(file, models, base, depth + 1))
+                    .find_map(|base| session_class_exit_at(file, models, exits, base, depth + 1))
             })
             .flatten()
     };
-    let Some(exit) = file.functions.iter().find(|f| {
-        f.kind == FunctionKind::Method
-            && f.name.rsplit_once('.').is_some_and(|(owner, method)| {
-                owner == class && matches!(method, "__exit__" | "__aexit__")
-            })
-    }) else {
+    let Some(exit) = exits.get(class).copied() else {
         return inherited();
     };
     let own = exit.receiver?;
