@@ -44,6 +44,12 @@ use crate::stats::Statistics;
 use crate::suppress::{self, Suppression};
 use crate::{EXIT_ERROR, EXIT_FINDINGS};
 
+/// Items in a job of the parallel passes over files that parse or analyse them. A file
+/// can cost a thousand times another; rayon otherwise cuts a slice into a few runs per
+/// thread, and the last run of heavy files (a tree's Rust crates, sorted last) leaves the
+/// other workers idle with nothing to take.
+pub(crate) const ONE_FILE_A_JOB: usize = 1;
+
 /// Stack for worker threads: lowering recurses over the syntax tree.
 const WORKER_STACK: usize = 16 * 1024 * 1024;
 
@@ -574,6 +580,7 @@ fn check_targets(
     let (mut stages, prefilters): (Vec<Stage>, Vec<Prefilter>) = pool.install(|| {
         targets
             .par_iter()
+            .with_max_len(ONE_FILE_A_JOB)
             .enumerate()
             .map(|(index, target)| first_phase(index, target, false))
             .unzip()
@@ -591,6 +598,7 @@ fn check_targets(
     let promoted: Vec<(usize, Stage)> = pool.install(|| {
         targets
             .par_iter()
+            .with_max_len(ONE_FILE_A_JOB)
             .zip(&prefilters)
             .enumerate()
             .filter(|(_, (target, prefilter))| {
@@ -626,6 +634,7 @@ fn check_targets(
     let mut checked: Vec<Checked> = pool.install(|| {
         stages
             .into_par_iter()
+            .with_max_len(ONE_FILE_A_JOB)
             .zip(targets)
             .enumerate()
             .map(|(index, (stage, target))| {
@@ -1451,6 +1460,7 @@ fn project_indexes(
         type Loaded = (usize, PathBuf, String, Option<Prepared>, Skipped);
         let loaded: Vec<Loaded> = wanted
             .par_iter()
+            .with_max_len(ONE_FILE_A_JOB)
             .filter_map(|(profile, path)| {
                 let settings = &profiles[profile].settings;
                 let index = indexes.get(profile);
@@ -1539,6 +1549,7 @@ fn project_indexes(
             passed_over = keep;
             let retried: Vec<(usize, Prepared)> = retry
                 .into_par_iter()
+                .with_max_len(ONE_FILE_A_JOB)
                 .filter_map(|file| {
                     let text = read_source(&file.path, args.max_file_size).ok()?;
                     let settings = &profiles[&file.profile].settings;
@@ -1634,6 +1645,7 @@ fn lower_waiting(
     pool.install(|| {
         stages
             .par_iter_mut()
+            .with_max_len(ONE_FILE_A_JOB)
             .zip(targets)
             .for_each(|(stage, target)| {
                 if !matches!(stage, Stage::Pending(_)) {
@@ -2001,6 +2013,7 @@ fn second_chance(
 ) -> Vec<(usize, Stage)> {
     stages
         .par_iter()
+        .with_max_len(ONE_FILE_A_JOB)
         .zip(targets)
         .enumerate()
         .filter_map(|(i, (stage, target))| {

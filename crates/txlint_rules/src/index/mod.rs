@@ -614,6 +614,7 @@ impl ProjectIndex {
         // round only the files that looked up an entry that changed are computed again.
         let skeletons: Vec<Option<Arc<Exports>>> = located
             .par_iter()
+            .with_max_len(1)
             .map(|file| {
                 if previous.files.contains_key(&file.id) {
                     return None;
@@ -709,8 +710,11 @@ impl ProjectIndex {
         while index.rounds < max_rounds && dirty.iter().any(|d| *d) {
             index.rounds += 1;
             index.computed += dirty.iter().filter(|d| **d).count();
+            // A job a file: the files to compute may sit together, and cost a thousand
+            // times as much as one another.
             let fresh: Vec<Option<Computed>> = located
                 .par_iter()
+                .with_max_len(1)
                 .zip(&dirty)
                 .map(|(file, dirty)| {
                     if !dirty {
