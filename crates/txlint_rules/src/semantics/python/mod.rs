@@ -620,10 +620,12 @@ impl PyFacts {
             let mut shared = shared_kinds(file, &kinds, &facts.module_instances);
             property_kinds(file, &summaries, &mut shared);
             let classes = facts.class_summaries(file, models, &kinds);
-            let settled = kinds == facts.kinds
-                && summaries == facts.summaries
-                && shared == facts.shared
-                && classes == facts.classes;
+            // The kinds of a pass follow from the summaries, shared kinds and classes of
+            // the pass before (and the file): when this pass left those as they were, the
+            // next would compute the same kinds again. A file with nothing to say settles
+            // after one pass.
+            let settled =
+                summaries == facts.summaries && shared == facts.shared && classes == facts.classes;
             facts.kinds = kinds;
             facts.summaries = summaries;
             facts.shared = shared;
