@@ -13,7 +13,7 @@
 
 use std::borrow::Cow;
 use std::cell::RefCell;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -702,10 +702,11 @@ impl ProjectIndex {
             (&previous.units, &index.units),
             (&previous.python_handed, &index.python_handed),
         ));
+        let changed = Changed::from_iter(changed);
         dirty
             .par_iter_mut()
             .zip(&logs)
-            .for_each(|(dirty, log)| *dirty |= !log.is_disjoint(&changed));
+            .for_each(|(dirty, log)| *dirty |= changed.meets(log));
         let max_rounds = located.len() + EXTRA_ROUNDS;
         while index.rounds < max_rounds && dirty.iter().any(|d| *d) {
             index.rounds += 1;
@@ -760,10 +761,8 @@ impl ProjectIndex {
                 (&index.units, &units),
                 (&index.python_handed, &handed),
             ));
-            dirty = logs
-                .par_iter()
-                .map(|log| !log.is_disjoint(&changed))
-                .collect();
+            let changed = Changed::from_iter(changed);
+            dirty = logs.par_iter().map(|log| changed.meets(log)).collect();
             index.python_handed = handed;
             index.python_callers = callers_by_module(&units);
             index.units = units;
@@ -802,7 +801,7 @@ impl ProjectIndex {
 type UnitKey = (String, String);
 
 /// The exports of each unit.
-type Units = HashMap<UnitKey, Arc<Exports>>;
+type Units = HashMap<UnitKey, Arc<Exports>, foldhash::fast::RandomState>;
 
 /// The files of each unit, by their index among the located files.
 type Members = Vec<(UnitKey, Vec<usize>)>;
@@ -889,6 +888,21 @@ fn fields_of(ir: &FileIr, models: &Models) -> Vec<(txlint_ir::ir::FieldDecl, Opt
 
 /// A unit and a name looked up in it (`.name` for a Go method).
 type EntryKey = (UnitKey, String);
+
+/// The entries a round changed, hashed: each file's lookups are checked against them, and
+/// in an ordered set each check compared long absolute roots over and over.
+struct Changed(HashSet<EntryKey, foldhash::fast::RandomState>);
+
+impl Changed {
+    fn from_iter(entries: BTreeSet<EntryKey>) -> Changed {
+        Changed(entries.into_iter().collect())
+    }
+
+    /// Whether a file that looked up these entries must be computed again.
+    fn meets(&self, looked_up: &BTreeSet<EntryKey>) -> bool {
+        !self.0.is_empty() && looked_up.iter().any(|entry| self.0.contains(entry))
+    }
+}
 
 /// Files that mark a Python project's own directory: imports are not looked for above it.
 const PROJECT_MARKERS: [&str; 5] = [
