@@ -75,8 +75,9 @@ fn reparsed_with_new_of_values(
     }
 }
 
-/// `source` with every `new(` whose argument does not start like a type literal renamed
-/// `nEw(`; `None` when there is none.
+/// `source` with every `new(` whose argument is a value renamed `nEw(`: one that does not
+/// start like a type literal, or a slice or map composite literal (`new([]string{"a"})`);
+/// `None` when there is none.
 fn new_calls_renamed(source: &str) -> Option<String> {
     const TYPE_STARTS: [&str; 7] = ["[", "map[", "chan", "<-", "struct", "func", "interface"];
     let bytes = source.as_bytes();
@@ -88,7 +89,9 @@ fn new_calls_renamed(source: &str) -> Option<String> {
             continue;
         }
         let argument = source[at + 4..].trim_start();
-        if TYPE_STARTS.iter().any(|start| argument.starts_with(start)) {
+        let literal = (argument.starts_with('[') || argument.starts_with("map["))
+            && is_composite_literal(argument);
+        if !literal && TYPE_STARTS.iter().any(|start| argument.starts_with(start)) {
             continue;
         }
         renamed[at + 1] = b'E';
@@ -96,6 +99,32 @@ fn new_calls_renamed(source: &str) -> Option<String> {
     }
     // One ASCII letter for another keeps the text UTF-8.
     any.then(|| String::from_utf8(renamed).ok()).flatten()
+}
+
+/// Whether the argument text of a `new(` that starts like a slice, array or map type goes
+/// on into a composite literal: a `{` outside brackets and parentheses, before the call's
+/// `)`, that does not open the fields of a `struct` or the methods of an `interface`.
+fn is_composite_literal(argument: &str) -> bool {
+    let mut depth = 0usize;
+    let mut skipping = 0usize;
+    for (at, byte) in argument.bytes().enumerate() {
+        match byte {
+            b'(' | b'[' => depth += 1,
+            b')' | b']' if depth == 0 => return false,
+            b')' | b']' => depth -= 1,
+            b'{' if skipping > 0 => skipping += 1,
+            b'{' if depth == 0 => {
+                let head = argument[..at].trim_end();
+                if !(head.ends_with("struct") || head.ends_with("interface")) {
+                    return true;
+                }
+                skipping = 1;
+            }
+            b'}' if skipping > 0 => skipping -= 1,
+            _ => {}
+        }
+    }
+    false
 }
 
 /// How many ERROR and MISSING nodes a tree has.

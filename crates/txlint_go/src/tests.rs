@@ -148,6 +148,60 @@ func f(n int64) (*int64, *[]int, *Store) {
 }
 
 #[test]
+fn new_of_a_composite_literal_parses_as_go_1_26_allows() {
+    let ir = lower(
+        r#"package p
+
+type Filter struct{ Status *[]string }
+
+func f() (*Filter, *map[string]int, *[]struct{ X int }, *[]struct{ X int }) {
+	a := &Filter{Status: new([]string{"PENDING"})}
+	b := new(map[string]int{"a": 1})
+	c := new([]struct{ X int })
+	d := new([]struct{ X int }{{1}})
+	return a, b, c, d
+}
+"#,
+    );
+    assert!(ir.syntax_errors.is_empty(), "{:?}", ir.syntax_errors);
+    let types: Vec<_> = function(&ir, "f")
+        .vars
+        .iter()
+        .map(|v| (v.name.as_str(), v.ty.clone()))
+        .collect();
+    // A type stays a type; the literals say nothing of theirs that a text could.
+    assert!(
+        types
+            .iter()
+            .any(|(name, ty)| *name == "c"
+                && ty.as_deref().is_some_and(|t| t.starts_with("*[]struct"))),
+        "{types:?}"
+    );
+    assert!(types.contains(&("b", None)), "{types:?}");
+    assert!(types.contains(&("d", None)), "{types:?}");
+}
+
+#[test]
+fn composite_literals_are_told_from_types_in_new() {
+    for (argument, literal) in [
+        ("[]string{\"a\"})", true),
+        ("map[string]int{})", true),
+        ("[]int)", false),
+        ("map[string][]int)", false),
+        ("[]struct{ X int })", false),
+        ("[]struct{ X int }{{1}})", true),
+        ("[]interface{ M() })", false),
+        ("[2]int{1, 2})", true),
+    ] {
+        assert_eq!(
+            crate::is_composite_literal(argument),
+            literal,
+            "new({argument}"
+        );
+    }
+}
+
+#[test]
 fn methods_params_and_result_uses() {
     let ir = lower(
         r#"package p
