@@ -77,6 +77,21 @@ pub(crate) struct FileSummaries {
     pub handle_globals: HandleGlobals,
 }
 
+/// The function literals a function defers (`defer func() { … }()`): they run at each of
+/// its exits.
+fn deferred_literals(function: &Function) -> Vec<FuncId> {
+    function
+        .events()
+        .filter_map(|event| match event {
+            Event::Defer(call) => match &function.call(*call).callee {
+                Callee::Other(Operand::Closure(literal)) => Some(*literal),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect()
+}
+
 fn end_methods(models: &Models) -> impl Fn(&str) -> bool + '_ {
     move |name| models.libraries.iter().any(|l| l.ends_by_method(name))
 }
@@ -104,7 +119,9 @@ impl FileSummaries {
             .iter()
             .enumerate()
             .map(|(index, function)| {
-                let calls = calls_params(file, FuncId(index as u32), &descendants[index]);
+                let id = FuncId(index as u32);
+                let calls = calls_params(file, id, &descendants[index]);
+                let deferred = deferred_literals(function);
                 let ends = function
                     .params
                     .iter()
@@ -119,6 +136,15 @@ impl FileSummaries {
                                 // The method value `tx.Rollback` handed to a call that runs
                                 // it (a timeout or retry helper).
                                 || call.args.iter().any(end_of_p)
+                        })
+                        // A deferred literal that ends it (`defer func() { if err :=
+                        // rows.Close(); err != nil { log(err) } }()`).
+                        || deferred.iter().any(|&literal| {
+                            let literal = file.function(literal);
+                            literal.calls.iter().any(|call| {
+                                matches!(&call.callee, Callee::Method { receiver: Operand::Var(v), name, .. }
+                                    if is_end(name) && literal.var(*v).outer == Some((id, p)))
+                            })
                         })
                     })
                     .collect();
