@@ -452,6 +452,21 @@ fn swallowed_after_logging(
                 .iter()
                 .any(|event| logs.logs_error(event, *error));
         match &block.terminator {
+            // The error tested again. Against one error (`err != nil && err !=
+            // sql.ErrTxDone`): that error is let go on purpose, and the path where it is
+            // another one goes on. Against nil: the path where it is set goes on.
+            Terminator::Branch {
+                nil_test: Some(test),
+                then_block,
+                else_block,
+                ..
+            } if test.operand == Operand::Var(*error) => {
+                let goes_on = match (test.one_sided, test.then_is_nil) {
+                    (true, true) | (false, false) => *then_block,
+                    (true, false) | (false, true) => *else_block,
+                };
+                stack.push((goes_on, logged));
+            }
             Terminator::Return { values, range, .. } => {
                 if matches!(values.last(), Some(Operand::Const(nil)) if nil == "nil") {
                     return Some((*range, logged));
