@@ -3,13 +3,15 @@
 //! reports success for work that was rolled back or never done.
 
 use txlint_ir::ir::{
-    Binding, Callee, Event, FileIr, FuncId, Function, Operand, ResultUse, Terminator, VarId,
+    Binding, Call, Callee, Event, FileIr, FuncId, Function, Operand, ResultUse, Terminator, VarId,
     VarKind,
 };
 use txlint_ir::{Diagnostic, Language, TextRange};
 
 use crate::context::Context;
 use crate::meta::{rule_meta, RuleMeta};
+use crate::models::Models;
+use crate::semantics::go::logging::LoggingCalls;
 
 /// TX014 swallowed-panic.
 pub(crate) static RULE: RuleMeta = rule_meta!("TX014", "swallowed-panic", Warning, [Go]);
@@ -40,7 +42,7 @@ pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             let Callee::Other(Operand::Closure(literal)) = &function.call(*call).callee else {
                 continue;
             };
-            let Some(recover) = swallowing_recover(cx.ir, id, *literal) else {
+            let Some(recover) = swallowing_recover(cx.ir, cx.models, id, *literal) else {
                 continue;
             };
             let literal_function = cx.ir.function(*literal);
@@ -57,9 +59,15 @@ pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
 }
 
 /// The `recover()` call of a deferred literal that stops a panic and leaves the error
-/// result of `owner` alone: no `panic(…)` again, no program exit, and no assignment to
-/// `owner`'s named `error` result (a literal cannot change unnamed ones).
-fn swallowing_recover(file: &FileIr, owner: FuncId, literal: FuncId) -> Option<TextRange> {
+/// result of `owner` alone: no `panic(…)` again, no program exit, no assignment to
+/// `owner`'s named `error` result (a literal cannot change unnamed ones), and the
+/// recovered value handed to no call but a log line.
+fn swallowing_recover(
+    file: &FileIr,
+    models: &Models,
+    owner: FuncId,
+    literal: FuncId,
+) -> Option<TextRange> {
     let function = file.function(literal);
     let recover = function
         .calls
@@ -74,7 +82,75 @@ fn swallowing_recover(file: &FileIr, owner: FuncId, literal: FuncId) -> Option<T
     if repanics || exits || sets_named_result(file, owner, function) {
         return None;
     }
+    let logs = LoggingCalls {
+        file,
+        models,
+        function,
+    };
+    let recovered = match &recover.result {
+        ResultUse::Assigned(bindings) => match bindings.as_slice() {
+            [Binding::Var(value)] => Some(*value),
+            _ => None,
+        },
+        _ => None,
+    };
+    if recovered.is_some_and(|value| reported(&logs, value, 0)) {
+        return None;
+    }
     Some(recover.range)
+}
+
+/// Whether the recovered value (or a value made from it, `fmt.Errorf("panic: %v", r)`)
+/// reaches a call that reports it some other way than a log line: the middleware that
+/// answers the request with it (`http.Error(w, fmt.Sprint(r), 500)`), the framework's
+/// failure response. The function's caller may see nil, but the failure is not silent.
+fn reported(logs: &LoggingCalls, value: VarId, depth: usize) -> bool {
+    const HOPS: usize = 4;
+    let function = logs.function;
+    depth <= HOPS
+        && function.calls.iter().any(|call| {
+            LoggingCalls::handed_error(call, value) && reaches_a_report(logs, call, value, depth)
+        })
+}
+
+fn reaches_a_report(logs: &LoggingCalls, call: &Call, value: VarId, depth: usize) -> bool {
+    if logs.only_logged(call) || prints(logs, call) {
+        return false;
+    }
+    match &call.result {
+        ResultUse::Discarded => true,
+        ResultUse::Argument(outer) | ResultUse::Receiver(outer) => {
+            reaches_a_report(logs, logs.function.call(*outer), value, depth)
+        }
+        ResultUse::Assigned(bindings) => bindings.iter().any(|binding| {
+            matches!(binding, Binding::Var(made) if *made != value && reported(logs, *made, depth + 1))
+        }),
+        _ => false,
+    }
+}
+
+/// `fmt.Print…` and `fmt.Fprint…(os.Stderr, …)`: log lines without a logging package.
+fn prints(logs: &LoggingCalls, call: &Call) -> bool {
+    let Callee::Path(path) = &call.callee else {
+        return false;
+    };
+    let [package, name] = path.as_slice() else {
+        return false;
+    };
+    let is_fmt = logs
+        .file
+        .import_named(package)
+        .is_some_and(|import| import.path == "fmt");
+    let standard_stream = |operand: Option<&Operand>| match operand {
+        Some(Operand::Field(base, stream)) => {
+            matches!(&**base, Operand::Global(os) if logs.file.import_named(os).is_some_and(|i| i.path == "os"))
+                && (stream == "Stderr" || stream == "Stdout")
+        }
+        _ => false,
+    };
+    is_fmt
+        && (name.starts_with("Print")
+            || name.starts_with("Fprint") && standard_stream(call.args.first()))
 }
 
 /// Whether the literal assigns one of the owner's named `error` results (captured),

@@ -3,7 +3,7 @@
 use std::collections::{HashMap, HashSet};
 
 use txlint_ir::ir::{
-    Binding, BlockId, Call, CallId, Callee, Event, FuncId, Function, JumpKind, Operand, ResultUse,
+    Binding, BlockId, CallId, Callee, Event, FuncId, Function, JumpKind, Operand, ResultUse,
     Terminator, VarId,
 };
 use txlint_ir::{Diagnostic, Language, TextRange};
@@ -11,6 +11,7 @@ use txlint_ir::{Diagnostic, Language, TextRange};
 use crate::context::Context;
 use crate::meta::{rule_meta, RuleMeta};
 use crate::models::CommitReturns;
+use crate::semantics::go::logging::LoggingCalls;
 
 /// TX001 unchecked-commit.
 pub(crate) static RULE: RuleMeta = rule_meta!("TX001", "unchecked-commit", Error, [Go, Rust]);
@@ -428,7 +429,11 @@ fn swallowed_after_logging(
         return None;
     };
     let failed = failure_branch(function, commit.call, *error)?;
-    let logs = LoggingCalls { cx, function };
+    let logs = LoggingCalls {
+        file: cx.ir,
+        models: cx.models,
+        function,
+    };
     // Depth-first over the paths from the failure branch: a path that does anything with
     // the error but log it (returns, stores, wraps, tests or sends it), ends the program,
     // or leaves a loop iteration is not swallowing it.
@@ -510,92 +515,6 @@ fn failure_branch(function: &Function, commit: CallId, error: VarId) -> Option<B
         }
     }
     None
-}
-
-struct LoggingCalls<'a, 'c> {
-    cx: &'a Context<'c>,
-    function: &'a Function,
-}
-
-impl LoggingCalls<'_, '_> {
-    /// Whether a call is handed `error`, as its receiver or an argument.
-    fn handed_error(call: &Call, error: VarId) -> bool {
-        let mentions = |op: &Operand| op.root_var() == Some(error);
-        matches!(&call.callee, Callee::Method { receiver, .. } if mentions(receiver))
-            || call.args.iter().any(mentions)
-    }
-
-    /// Whether an event leaves `error` alone or only hands it to a log line.
-    fn leaves_error_alone(&self, event: &Event, error: VarId) -> bool {
-        let mentions = |op: &Operand| op.root_var() == Some(error);
-        match event {
-            Event::Call(id) => {
-                let call = self.function.call(*id);
-                !Self::handed_error(call, error) || self.only_logged(call)
-            }
-            Event::Assign {
-                targets, values, ..
-            } => !values.iter().any(mentions) && !targets.contains(&Binding::Var(error)),
-            Event::Send { value, .. } => !mentions(value),
-            _ => true,
-        }
-    }
-
-    /// Whether an event logs the error (a logging call it reaches, `log.Print(err)`).
-    fn logs_error(&self, event: &Event, error: VarId) -> bool {
-        match event {
-            Event::Call(id) => {
-                let call = self.function.call(*id);
-                Self::handed_error(call, error) && self.only_logged(call)
-            }
-            _ => false,
-        }
-    }
-
-    /// Whether a call's value ends in a log line: it is a logging call whose result is
-    /// dropped, or it feeds one (`err.Error()` as an argument, `logrus.WithError(err)` as
-    /// the receiver of `.Error(…)`).
-    fn only_logged(&self, call: &Call) -> bool {
-        match &call.result {
-            ResultUse::Discarded => self.is_logging(call),
-            ResultUse::Argument(outer) | ResultUse::Receiver(outer) => {
-                self.only_logged(self.function.call(*outer))
-            }
-            _ => false,
-        }
-    }
-
-    fn is_logging(&self, call: &Call) -> bool {
-        let logging = &self.cx.models.logging;
-        let ends_program = |name: &str| name.starts_with("Fatal") || name.starts_with("Panic");
-        match &call.callee {
-            Callee::Path(path) => match path.as_slice() {
-                [package, name] => {
-                    !ends_program(name)
-                        && self.cx.ir.imports.iter().any(|import| {
-                            import.local_name() == package
-                                && logging.packages.contains(&import.path)
-                        })
-                }
-                _ => false,
-            },
-            Callee::Method { receiver, name, .. } => {
-                if ends_program(name) {
-                    return false;
-                }
-                match receiver {
-                    Operand::Call(inner) => self.is_logging(self.function.call(*inner)),
-                    _ => crate::semantics::typed::facts::declared_type(
-                        self.cx.ir,
-                        self.function,
-                        receiver,
-                    )
-                    .is_some_and(|ty| logging.types.iter().any(|t| t == ty)),
-                }
-            }
-            Callee::Other(_) => false,
-        }
-    }
 }
 
 fn report_swallowed(
