@@ -2456,7 +2456,8 @@ fn is_context_manager(file: &FileIr, function: &Function) -> bool {
 /// The receiver fields and parameters on which a `@contextmanager` that yields both
 /// begins a transaction or sets a savepoint by SQL text (`execute("BEGIN")`,
 /// `execute(f"SAVEPOINT {name}")`) and ends it (`COMMIT`, `ROLLBACK`, `RELEASE …`,
-/// `ROLLBACK TO …` as text, or the driver's `commit()` / `rollback()`). Where the yield
+/// `ROLLBACK TO …` as text, or the driver's `commit()` / `rollback()`), or opens a `with`
+/// block of a transaction scoped to it (`with self._session.begin():`). Where the yield
 /// stands between them is not checked: a helper that begins and ends around nothing is
 /// not written.
 fn transaction_scopes(
@@ -2470,13 +2471,28 @@ fn transaction_scopes(
         return (Vec::new(), Vec::new());
     }
     let methods = &models.connection;
+    let contexts = context_calls(function);
     // Transactions begun and ended; savepoints set and released or rolled back to.
     let (mut begun, mut ended) = (Vec::new(), Vec::new());
     let (mut set, mut cleared) = (Vec::new(), Vec::new());
-    for call in &function.calls {
+    for (index, call) in function.calls.iter().enumerate() {
         let Callee::Method { receiver, name, .. } = &call.callee else {
             continue;
         };
+        // `with self._session.begin(): yield …`: a transaction of a connection scoped to
+        // the block, committed when it completes and rolled back on an exception.
+        if methods.scoped_transactions.contains(name)
+            && is_context(&contexts, CallId(index as u32))
+            && matches!(kinds.get(receiver), Some(Kind::Connection { .. }))
+        {
+            let scoped = if methods.savepoints.contains(name) {
+                (&mut set, &mut cleared)
+            } else {
+                (&mut begun, &mut ended)
+            };
+            scoped.0.push(receiver.clone());
+            scoped.1.push(receiver.clone());
+        }
         if methods
             .commit
             .iter()
