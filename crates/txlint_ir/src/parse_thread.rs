@@ -66,7 +66,10 @@ impl ParseThread {
         job: impl FnOnce() -> T + Send + 'static,
         wait: Option<Duration>,
     ) -> Ran<T> {
-        let (sender, receiver) = mpsc::sync_channel(1);
+        // A rendezvous: a job that finishes after its caller stopped waiting finds no
+        // receiver and counts itself out, however close the two come (with a buffer its
+        // send could succeed into the slot of a caller that had just given up).
+        let (sender, receiver) = mpsc::sync_channel(0);
         let wrapped: Job = Box::new(move || {
             let outcome = catch_unwind(AssertUnwindSafe(job));
             // The caller may have stopped waiting; the outcome is then dropped here.

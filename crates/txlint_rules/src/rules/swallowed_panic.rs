@@ -103,7 +103,8 @@ fn swallowing_recover(
 /// Whether the recovered value (or a value made from it, `fmt.Errorf("panic: %v", r)`)
 /// reaches a call that reports it some other way than a log line: the middleware that
 /// answers the request with it (`http.Error(w, fmt.Sprint(r), 500)`), the framework's
-/// failure response. The function's caller may see nil, but the failure is not silent.
+/// failure response (`c.Failure(err)`). The function's caller may see nil, but the failure
+/// is not silent. A call named like a log line (`s.log.Errorf`) is one, whoever made it.
 fn reported(logs: &LoggingCalls, value: VarId, depth: usize) -> bool {
     const HOPS: usize = 4;
     let function = logs.function;
@@ -118,7 +119,7 @@ fn reaches_a_report(logs: &LoggingCalls, call: &Call, value: VarId, depth: usize
         return false;
     }
     match &call.result {
-        ResultUse::Discarded => true,
+        ResultUse::Discarded => answers_a_request(logs, call) || !named_like_a_log_line(call),
         ResultUse::Argument(outer) | ResultUse::Receiver(outer) => {
             reaches_a_report(logs, logs.function.call(*outer), value, depth)
         }
@@ -127,6 +128,27 @@ fn reaches_a_report(logs: &LoggingCalls, call: &Call, value: VarId, depth: usize
         }),
         _ => false,
     }
+}
+
+/// Whether a call writes to an `http.ResponseWriter` it is given (`http.Error(w, …)`).
+fn answers_a_request(logs: &LoggingCalls, call: &Call) -> bool {
+    call.args.iter().any(|arg| {
+        matches!(arg, Operand::Var(v)
+            if logs.function.var(*v).ty.as_deref() == Some("http.ResponseWriter"))
+    })
+}
+
+/// A call whose name says it writes a log line, whatever its receiver: a project's own
+/// logger (`s.log.Errorf(…)`), Go's `println`. Not taken as reporting the failure.
+fn named_like_a_log_line(call: &Call) -> bool {
+    const LOG_WORDS: [&str; 12] = [
+        "print", "log", "debug", "info", "warn", "error", "fatal", "trace", "notice", "crit",
+        "alert", "emerg",
+    ];
+    call.callee.name().is_some_and(|name| {
+        let name = name.to_ascii_lowercase();
+        LOG_WORDS.iter().any(|word| name.starts_with(word))
+    })
 }
 
 /// `fmt.Print…` and `fmt.Fprint…(os.Stderr, …)`: log lines without a logging package.

@@ -2472,6 +2472,27 @@ fn transaction_scopes(
     }
     let methods = &models.connection;
     let contexts = context_calls(function);
+    let yields: Vec<TextRange> = function
+        .events()
+        .filter_map(|event| match event {
+            Event::Yield { range, .. } => Some(*range),
+            _ => None,
+        })
+        .collect();
+    // Whether the `with` block a context call opens holds a `yield`.
+    let yields_inside = |call: CallId| {
+        let header = function.events().find_map(|event| match event {
+            Event::ScopeExit {
+                context: Some(context),
+                range,
+                ..
+            } if *context == call => Some(*range),
+            _ => None,
+        });
+        header
+            .and_then(|header| file.with_blocks.iter().find(|(h, _)| *h == header))
+            .is_some_and(|(_, block)| yields.iter().any(|y| block.contains_range(*y)))
+    };
     // Transactions begun and ended; savepoints set and released or rolled back to.
     let (mut begun, mut ended) = (Vec::new(), Vec::new());
     let (mut set, mut cleared) = (Vec::new(), Vec::new());
@@ -2483,6 +2504,7 @@ fn transaction_scopes(
         // the block, committed when it completes and rolled back on an exception.
         if methods.scoped_transactions.contains(name)
             && is_context(&contexts, CallId(index as u32))
+            && yields_inside(CallId(index as u32))
             && matches!(kinds.get(receiver), Some(Kind::Connection { .. }))
         {
             let scoped = if methods.savepoints.contains(name) {

@@ -4,8 +4,8 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use txlint_ir::ir::{
-    Binding, CallId, Callee, Event, FileIr, FuncId, Function, FunctionKind, Operand, ResultUse,
-    Terminator, VarId, VarKind,
+    Binding, BlockId, CallId, Callee, Cfg, Event, FileIr, FuncId, Function, FunctionKind, Operand,
+    ResultUse, Terminator, VarId, VarKind,
 };
 use txlint_ir::TextRange;
 
@@ -77,6 +77,23 @@ pub(crate) struct FileSummaries {
     pub handle_globals: HandleGlobals,
 }
 
+/// Whether every way from the function's entry to a `return` goes through `block`.
+fn on_every_path(function: &Function, block: BlockId) -> bool {
+    let cfg = &function.cfg;
+    let mut seen = vec![false; cfg.blocks.len()];
+    let mut stack = vec![Cfg::ENTRY];
+    while let Some(current) = stack.pop() {
+        if current == block || std::mem::replace(&mut seen[current.index()], true) {
+            continue;
+        }
+        if matches!(cfg.block(current).terminator, Terminator::Return { .. }) {
+            return false;
+        }
+        stack.extend(cfg.successors(current));
+    }
+    true
+}
+
 /// The function literals a function defers (`defer func() { … }()`): they run at each of
 /// its exits.
 fn deferred_literals(function: &Function) -> Vec<FuncId> {
@@ -138,12 +155,22 @@ impl FileSummaries {
                                 || call.args.iter().any(end_of_p)
                         })
                         // A deferred literal that ends it (`defer func() { if err :=
-                        // rows.Close(); err != nil { log(err) } }()`).
+                        // rows.Close(); err != nil { log(err) } }()`). One that recovers
+                        // may end it only when a panic is under way (`if r := recover();
+                        // r != nil { rows.Close(); panic(r) }`): there, only an end on
+                        // every way through the literal counts.
                         || deferred.iter().any(|&literal| {
                             let literal = file.function(literal);
-                            literal.calls.iter().any(|call| {
+                            let recovers =
+                                literal.calls.iter().any(|c| c.callee.is_plain("recover"));
+                            literal.calls.iter().enumerate().any(|(index, call)| {
                                 matches!(&call.callee, Callee::Method { receiver: Operand::Var(v), name, .. }
                                     if is_end(name) && literal.var(*v).outer == Some((id, p)))
+                                    && (!recovers
+                                        || literal
+                                            .cfg
+                                            .block_of(&Event::Call(CallId(index as u32)))
+                                            .is_some_and(|block| on_every_path(literal, block)))
                             })
                         })
                     })
