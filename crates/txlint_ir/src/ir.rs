@@ -763,6 +763,22 @@ impl Cfg {
             .map(|i| BlockId(i as u32))
     }
 
+    /// Whether every way from the entry to a `return` goes through `block`.
+    pub fn on_every_way_out(&self, block: BlockId) -> bool {
+        let mut seen = vec![false; self.blocks.len()];
+        let mut stack = vec![Cfg::ENTRY];
+        while let Some(id) = stack.pop() {
+            if id == block || std::mem::replace(&mut seen[id.index()], true) {
+                continue;
+            }
+            if matches!(self.block(id).terminator, Terminator::Return { .. }) {
+                return false;
+            }
+            stack.extend(self.successors(id));
+        }
+        true
+    }
+
     /// Whether every path from the entry to `target` passes an event that `passes` accepts
     /// before it (`false` when `target` is not in the graph).
     pub fn always_before(&self, target: &Event, passes: impl Fn(&Event) -> bool) -> bool {

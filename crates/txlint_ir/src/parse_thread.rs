@@ -8,9 +8,11 @@
 //! thread and runs that caller's parses one after the other.
 
 use std::any::Any;
+use std::cell::RefCell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::thread::LocalKey;
 use std::time::Duration;
 
 type Job = Box<dyn FnOnce() + Send>;
@@ -100,6 +102,31 @@ impl ParseThread {
             Err(payload) => Ran::Panicked(payload),
         }
     }
+}
+
+/// The thread-local slot a front-end keeps its [`ParseThread`] in.
+pub type KeptThread = RefCell<Option<ParseThread>>;
+
+/// Runs `job` on the [`ParseThread`] kept in `slot`, starting it (named `name`, with a
+/// stack of `stack_size` bytes) on first use and again after one was given up on or is
+/// gone. `None` when no thread can be started: the caller does the work itself.
+pub fn run_kept<T: Send + 'static>(
+    slot: &'static LocalKey<KeptThread>,
+    (name, stack_size): (&str, usize),
+    job: impl FnOnce() -> T + Send + 'static,
+    wait: Option<Duration>,
+) -> Option<Ran<T>> {
+    slot.with(|slot| {
+        let mut slot = slot.borrow_mut();
+        if slot.is_none() {
+            *slot = ParseThread::spawn(name, stack_size).ok();
+        }
+        let ran = slot.as_ref()?.run(job, wait);
+        if !matches!(ran, Ran::Done(_) | Ran::Panicked(_)) {
+            *slot = None;
+        }
+        Some(ran)
+    })
 }
 
 #[cfg(test)]

@@ -20,7 +20,7 @@ mod lower;
 use std::cell::RefCell;
 
 use txlint_ir::ir::{FileIr, NotParsed, ParseDeadline};
-use txlint_ir::parse_thread::{ParseThread, Ran};
+use txlint_ir::parse_thread::{run_kept, KeptThread, Ran};
 use txlint_ir::{Language, TextRange};
 
 /// Parses and lowers one Python source file.
@@ -80,7 +80,7 @@ pub fn abandoned_parses() -> usize {
 /// Stack of the parser thread: tree-sitter parses with a heap-allocated stack of its own.
 const PARSE_STACK: usize = 2 * 1024 * 1024;
 
-/// Parses `source` on a [`ParseThread`] the calling thread keeps and waits for it until
+/// Parses `source` on a parser thread the calling thread keeps and waits for it until
 /// the deadline, and as long again: tree-sitter-python's recovery at the end of some
 /// broken inputs runs where the progress callback that enforces the budget is never called
 /// (thousands of `/* ` lines after an open block: seconds and gigabytes in
@@ -89,23 +89,13 @@ const PARSE_STACK: usize = 2 * 1024 * 1024;
 /// goes on. Real code parses in a twentieth of its budget.
 fn parse_watched(source: &str, deadline: &ParseDeadline) -> Option<tree_sitter::Tree> {
     thread_local! {
-        static PARSER: RefCell<Option<ParseThread>> = const { RefCell::new(None) };
+        static PARSER: KeptThread = const { RefCell::new(None) };
     }
     let text: std::sync::Arc<str> = std::sync::Arc::from(source);
     let budget = *deadline;
     let wait = deadline.remaining() * 2 + std::time::Duration::from_millis(50);
-    let ran = PARSER.with(|slot| {
-        let mut slot = slot.borrow_mut();
-        if slot.is_none() {
-            *slot = ParseThread::spawn("python-parse", PARSE_STACK).ok();
-        }
-        let thread = slot.as_ref()?;
-        let ran = thread.run(move || parse_new(&text, &budget), Some(wait));
-        if !matches!(ran, Ran::Done(_) | Ran::Panicked(_)) {
-            *slot = None;
-        }
-        Some(ran)
-    });
+    let job = move || parse_new(&text, &budget);
+    let ran = run_kept(&PARSER, ("python-parse", PARSE_STACK), job, Some(wait));
     match ran {
         Some(Ran::Done(tree)) => tree,
         Some(Ran::TimedOut | Ran::Panicked(_) | Ran::Gone) => None,

@@ -14,7 +14,7 @@ mod spans;
 use std::cell::RefCell;
 
 use txlint_ir::ir::FileIr;
-use txlint_ir::parse_thread::{ParseThread, Ran};
+use txlint_ir::parse_thread::{run_kept, KeptThread, Ran};
 use txlint_ir::{Language, TextRange};
 
 /// Stack of the thread that parses and lowers files. syn's parser and the drop of its
@@ -24,30 +24,20 @@ const STACK_SIZE: usize = 256 * 1024 * 1024;
 
 /// Parses and lowers one Rust source file.
 ///
-/// The work runs on a [`ParseThread`] the calling thread keeps: it has a stack deep enough
+/// The work runs on a parser thread the calling thread keeps: it has a stack deep enough
 /// for syn's recursive parser. proc-macro2's thread-local source map, which records every
 /// parsed file to resolve span positions, is emptied before each file (the IR keeps byte
 /// offsets, never spans), so it holds one file at a time.
 pub fn lower_file(source: &str) -> FileIr {
     thread_local! {
-        static PARSER: RefCell<Option<ParseThread>> = const { RefCell::new(None) };
+        static PARSER: KeptThread = const { RefCell::new(None) };
     }
     let owned = source.to_string();
     let job = move || {
         proc_macro2::extra::invalidate_current_thread_spans();
         lower::lower(&owned)
     };
-    let ran = PARSER.with(|slot| {
-        let mut slot = slot.borrow_mut();
-        if slot.is_none() {
-            *slot = ParseThread::spawn("txlint-rust", STACK_SIZE).ok();
-        }
-        let ran = slot.as_ref().map(|thread| thread.run(job, None));
-        if !matches!(ran, Some(Ran::Done(_) | Ran::Panicked(_))) {
-            *slot = None;
-        }
-        ran
-    });
+    let ran = run_kept(&PARSER, ("txlint-rust", STACK_SIZE), job, None);
     match ran {
         Some(Ran::Done(ir)) => ir,
         Some(Ran::Panicked(_)) => unparsable(source),

@@ -2466,12 +2466,6 @@ fn transaction_scopes(
     function: &Function,
     kinds: &HashMap<Operand, Kind>,
 ) -> Scopes {
-    let yields = function.events().any(|e| matches!(e, Event::Yield { .. }));
-    if !yields || !is_context_manager(file, function) {
-        return (Vec::new(), Vec::new());
-    }
-    let methods = &models.connection;
-    let contexts = context_calls(function);
     let yields: Vec<TextRange> = function
         .events()
         .filter_map(|event| match event {
@@ -2479,6 +2473,11 @@ fn transaction_scopes(
             _ => None,
         })
         .collect();
+    if yields.is_empty() || !is_context_manager(file, function) {
+        return (Vec::new(), Vec::new());
+    }
+    let methods = &models.connection;
+    let contexts = context_calls(function);
     // Whether the `with` block a context call opens holds a `yield`.
     let yields_inside = |call: CallId| {
         let header = function.events().find_map(|event| match event {

@@ -4,8 +4,8 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use txlint_ir::ir::{
-    Binding, BlockId, CallId, Callee, Cfg, Event, FileIr, FuncId, Function, FunctionKind, Operand,
-    ResultUse, Terminator, VarId, VarKind,
+    Binding, CallId, Callee, Event, FileIr, FuncId, Function, FunctionKind, Operand, ResultUse,
+    Terminator, VarId, VarKind,
 };
 use txlint_ir::TextRange;
 
@@ -75,23 +75,6 @@ pub(crate) struct FileSummaries {
     project_imports: HashSet<String>,
     /// The package-level database handles the file can name.
     pub handle_globals: HandleGlobals,
-}
-
-/// Whether every way from the function's entry to a `return` goes through `block`.
-fn on_every_path(function: &Function, block: BlockId) -> bool {
-    let cfg = &function.cfg;
-    let mut seen = vec![false; cfg.blocks.len()];
-    let mut stack = vec![Cfg::ENTRY];
-    while let Some(current) = stack.pop() {
-        if current == block || std::mem::replace(&mut seen[current.index()], true) {
-            continue;
-        }
-        if matches!(cfg.block(current).terminator, Terminator::Return { .. }) {
-            return false;
-        }
-        stack.extend(cfg.successors(current));
-    }
-    true
 }
 
 /// The function literals a function defers (`defer func() { … }()`): they run at each of
@@ -170,7 +153,7 @@ impl FileSummaries {
                                         || literal
                                             .cfg
                                             .block_of(&Event::Call(CallId(index as u32)))
-                                            .is_some_and(|block| on_every_path(literal, block)))
+                                            .is_some_and(|block| literal.cfg.on_every_way_out(block)))
                             })
                         })
                     })
