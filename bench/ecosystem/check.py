@@ -40,7 +40,7 @@ EXTENSIONS = {"go": (".go",), "python": (".py", ".pyi"), "rust": (".rs",)}
 TEST_PATH = {
     "go": re.compile(r"(^|/)[^/]*_test\.go$"),
     "python": re.compile(r"(^|/)(test_[^/]*\.py|[^/]*_test\.py|conftest\.py)$|(^|/)tests?/"),
-    "rust": re.compile(r"(^|/)(tests|benches)/"),
+    "rust": re.compile(r"(^|/)(tests|benches|examples)/"),
 }
 
 

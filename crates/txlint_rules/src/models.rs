@@ -337,6 +337,10 @@ pub struct Rows {
     /// Libraries whose transactions close their open rows when they end.
     #[serde(default)]
     pub closed_with_transaction: Vec<String>,
+    /// Methods that give a prepared statement bound to their receiver: the rows of a
+    /// statement prepared on such a transaction are the transaction's.
+    #[serde(default)]
+    pub statement_methods: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -594,6 +598,10 @@ impl Models {
                 &other.rows.handle_functions,
             ),
             (&mut self.rows.handle_methods, &other.rows.handle_methods),
+            (
+                &mut self.rows.statement_methods,
+                &other.rows.statement_methods,
+            ),
             (&mut self.rows.libraries, &other.rows.libraries),
             (&mut self.blocking.functions, &other.blocking.functions),
             (

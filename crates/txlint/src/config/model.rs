@@ -64,7 +64,7 @@ pub struct ConfigFile {
     /// the default: the rules whose documentation says they report in tests (see
     /// `txlint rules`). Test code is Go `_test.go` files; Python `test_*.py`,
     /// `*_test.py`, `conftest.py` and files under `tests/` or `test/`; Rust files under
-    /// `tests/` or `benches/`, `#[cfg(test)]` items and `#[test]` functions; and
+    /// `tests/`, `benches/` or `examples/`, `#[cfg(test)]` items and `#[test]` functions; and
     /// `test-paths`.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(with = "Vec<String>")]

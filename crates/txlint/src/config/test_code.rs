@@ -8,9 +8,10 @@ use txlint_ir::Language;
 
 /// Whether a file is test code by its path relative to the project: Go `_test.go`;
 /// Python `test_*.py`, `*_test.py`, `conftest.py` and anything under a `tests/` or
-/// `test/` directory; Rust anything under `tests/` or `benches/` (integration tests and
-/// benchmarks) and `tests.rs` module files (`#[cfg(test)]` items are found by the
-/// front-end).
+/// `test/` directory; Rust anything under `tests/`, `benches/` or `examples/` (Cargo's
+/// integration tests, benchmarks and example programs: targets built with the
+/// dev-dependencies, which demonstrate behaviour on purpose) and `tests.rs` module files
+/// (`#[cfg(test)]` items are found by the front-end).
 pub fn is_test_path(language: Language, relative: &Path) -> bool {
     let name = relative
         .file_name()
@@ -37,7 +38,7 @@ pub fn is_test_path(language: Language, relative: &Path) -> bool {
                 || under(&["tests", "test"])
         }
         // `tests.rs` is by convention the file of a `#[cfg(test)] mod tests;`.
-        Language::Rust => under(&["tests", "benches"]) || name == "tests.rs",
+        Language::Rust => under(&["tests", "benches", "examples"]) || name == "tests.rs",
     }
 }
 
@@ -69,9 +70,11 @@ mod tests {
     }
 
     #[test]
-    fn rust_integration_tests_and_benches() {
+    fn rust_integration_tests_benches_and_examples() {
         assert!(test(Language::Rust, "tests/postgres/main.rs"));
         assert!(test(Language::Rust, "crates/db/benches/insert.rs"));
+        assert!(test(Language::Rust, "queue-rs/examples/isolation.rs"));
+        assert!(!test(Language::Rust, "src/example.rs"));
         assert!(test(Language::Rust, "src/store/tests.rs"));
         assert!(!test(Language::Rust, "src/testing.rs"));
         assert!(!test(Language::Rust, "src/lib.rs"));

@@ -185,6 +185,7 @@ fn go_connections(cx: &Context) -> Vec<Held> {
                 summaries: &cx.typed().summaries,
                 closed_when_false: &[],
                 own_type_results: Vec::new(),
+                chains_share_session: false,
             };
             let outcome = flow::analyze(function, &resource, &model);
             if let Some(mut held) = held(cx, id, acquire, &aliases, &outcome.open_events) {

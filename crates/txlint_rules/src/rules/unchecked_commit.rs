@@ -17,8 +17,10 @@ use crate::semantics::go::logging::LoggingCalls;
 pub(crate) static RULE: RuleMeta = rule_meta!("TX001", "unchecked-commit", Error, [Go, Rust]);
 
 pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
-    if cx.ir.language == Language::Rust {
-        check_closure_commits(cx, out);
+    match cx.ir.language {
+        Language::Rust => check_closure_commits(cx, out),
+        Language::Go => check_go_closure_commits(cx, out),
+        _ => {}
     }
     let mut checked = CheckedHandles::default();
     for commit in cx.commits() {
@@ -595,6 +597,80 @@ fn check_closure_commits(cx: &Context, out: &mut Vec<Diagnostic>) {
                 .primary_label("commit error ignored here")
                 .help(format!("propagate it: `{shown}.{name}(…)?`, or handle the `Err` with `match` / `if let Err(e)`"))
                 .note("the transaction commits when the closure returns `Ok`; a storage error while committing is only in this result, and the writes are not applied")
+                .build(),
+            );
+        }
+    }
+}
+
+/// Go closure APIs that begin, run the callback, then commit and return the commit's
+/// error (or the callback's): GORM's `db.Transaction(func(tx *gorm.DB) error {…})`, bun's
+/// `RunInTx`, pgx's `BeginFunc`/`BeginTxFunc`, xorm's `Transaction`. Their error thrown
+/// away (a statement, `_ =`, `res, _ :=`) is a discarded commit error. The evidence is the
+/// callback's parameter declared with a transaction type of the library the file imports;
+/// a project type's own method of that name (a wrapper) proves nothing.
+fn check_go_closure_commits(cx: &Context, out: &mut Vec<Diagnostic>) {
+    let libraries: Vec<&crate::models::Library> = cx
+        .models
+        .libraries
+        .iter()
+        .filter(|l| !l.closure.is_empty() && l.is_imported_by(cx.ir))
+        .collect();
+    if libraries.is_empty() {
+        return;
+    }
+    for function in &cx.ir.functions {
+        for call in &function.calls {
+            let Some(name) = call.callee.name() else {
+                continue;
+            };
+            let error_dropped = call.result.is_dropped()
+                || matches!(&call.result, ResultUse::Assigned(bindings) if bindings.last() == Some(&Binding::Blank));
+            if !error_dropped {
+                continue;
+            }
+            let Some(library) = libraries.iter().find(|library| {
+                library.closure.iter().any(|c| c == name)
+                    && call.args.iter().any(|arg| {
+                        let Operand::Closure(literal) = arg else {
+                            return false;
+                        };
+                        let literal = cx.ir.function(*literal);
+                        literal.params.iter().any(|&p| {
+                            literal
+                                .var(p)
+                                .ty
+                                .as_deref()
+                                .is_some_and(|ty| library.is_tx_type(ty, cx.ir))
+                        })
+                    })
+            }) else {
+                continue;
+            };
+            if let Callee::Method { receiver, .. } = &call.callee {
+                if crate::semantics::typed::open::project_typed(
+                    cx.ir, cx.models, function, receiver,
+                ) {
+                    continue;
+                }
+            }
+            let shown = match &call.callee {
+                Callee::Method { receiver, name, .. } => {
+                    format!("{}.{name}", cx.display(function, receiver))
+                }
+                Callee::Path(path) => path.join("."),
+                Callee::Other(_) => continue,
+            };
+            out.push(
+                cx.diagnostic(
+                    &RULE,
+                    function,
+                    call.range,
+                    format!("error returned by `{shown}(…)` is discarded: it is the {} transaction's commit error (or the callback's)", library.name),
+                )
+                .primary_label("commit error ignored here")
+                .help(format!("check it: `if err := {shown}(…); err != nil {{ return err }}`, or return it"))
+                .note("the call commits after the callback returns nil; a failed commit (serialization failure, lost connection, deferred constraint) rolls everything back and is reported only through this error")
                 .build(),
             );
         }

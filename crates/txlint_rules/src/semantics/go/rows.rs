@@ -65,13 +65,15 @@ fn runner_of(function: &Function, models: &Models, receiver: &Operand) -> Operan
 
 /// Whether a handle is a transaction of a library that closes its rows when it ends:
 /// a variable the analyses know as one, a struct field declared with its type
-/// (`m.Tx` of `struct{ *sql.Tx }`, `h.tx`), or a local copied only from such fields.
+/// (`m.Tx` of `struct{ *sql.Tx }`, `h.tx`), a local copied only from such fields, or (with
+/// `through_statements`) a statement prepared on one of these.
 fn closed_with_transaction(
     file: &FileIr,
     (models, package): (&Models, &WrapParts),
     (facts, summaries): (&FileFacts, &FileSummaries),
     id: FuncId,
     handle: &Operand,
+    through_statements: bool,
 ) -> bool {
     let function = file.function(id);
     let closing = |library: usize| {
@@ -135,7 +137,38 @@ fn closed_with_transaction(
                 return true;
             }
             let definitions = function.definitions(*tx);
-            !definitions.is_empty() && definitions.iter().all(field_closes)
+            if !definitions.is_empty() && definitions.iter().all(field_closes) {
+                return true;
+            }
+            if !through_statements {
+                return false;
+            }
+            // A statement prepared on such a transaction (`stmt, err :=
+            // tx.PrepareContext(…)`): every value it is given is one.
+            let mut prepared = function.calls.iter().filter(|call| {
+                matches!(&call.result, ResultUse::Assigned(bindings) if bindings.first() == Some(&Binding::Var(*tx)))
+            });
+            !definitions.is_empty()
+                && definitions
+                    .iter()
+                    .all(|d| matches!(d, Operand::Call(_) | Operand::Other))
+                && prepared.clone().next().is_some()
+                && prepared.all(|call| match &call.callee {
+                    Callee::Method { receiver, name, .. }
+                        if listed(&models.rows.statement_methods, name) =>
+                    {
+                        let on = runner_of(function, models, receiver);
+                        closed_with_transaction(
+                            file,
+                            (models, package),
+                            (facts, summaries),
+                            id,
+                            &on,
+                            false,
+                        )
+                    }
+                    _ => false,
+                })
         }
         other => field_closes(other),
     }
@@ -222,7 +255,14 @@ pub(crate) fn analyze_file(
             // ends (database/sql's `*sql.Tx`, sqlx's): they live no longer than it, and a
             // transaction that is not ended is TX002's.
             let handle = runner_of(function, models, receiver);
-            if closed_with_transaction(file, (models, package), (facts, summaries), id, &handle) {
+            if closed_with_transaction(
+                file,
+                (models, package),
+                (facts, summaries),
+                id,
+                &handle,
+                true,
+            ) {
                 continue;
             }
             let aliases = aliases_of(function, *rows);
@@ -250,6 +290,7 @@ pub(crate) fn analyze_file(
                 summaries,
                 closed_when_false: &models.rows.next_methods,
                 own_type_results: Vec::new(),
+                chains_share_session: false,
             };
             let outcome = flow::analyze(function, &resource, &model);
             analyses.push(RowsAnalysis {

@@ -206,7 +206,12 @@ fn captured(literal: &Function, parent: FuncId, var: VarId) -> Option<VarId> {
 /// embeds no modelled library type in any declaration the file shows: its methods are the
 /// project's own, whatever they are called (ory's `p.Transaction(ctx, fn)` passes the
 /// transaction through the context, not as a GORM callback's argument).
-fn project_typed(file: &FileIr, models: &Models, function: &Function, receiver: &Operand) -> bool {
+pub(crate) fn project_typed(
+    file: &FileIr,
+    models: &Models,
+    function: &Function,
+    receiver: &Operand,
+) -> bool {
     // In Go a library's type is always written with its package (`*gorm.DB`); Rust imports
     // them by name (`&DatabaseConnection`).
     if file.language != txlint_ir::Language::Go {

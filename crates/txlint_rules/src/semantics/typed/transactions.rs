@@ -92,6 +92,25 @@ fn deferred_literals(function: &Function) -> Vec<FuncId> {
         .collect()
 }
 
+/// The value a chain of method calls starts from (`tx` of `tx.WithContext(ctx)`).
+fn chain_root<'f>(function: &'f Function, operand: &'f Operand) -> &'f Operand {
+    let mut current = operand;
+    while let Operand::Call(id) = current {
+        match &function.call(*id).callee {
+            Callee::Method { receiver, .. } => current = receiver,
+            _ => break,
+        }
+    }
+    current
+}
+
+/// Whether a library's handles share their session along a chain of method calls: GORM's
+/// every method returns a `*gorm.DB` on the same connection or transaction, so
+/// `tx.WithContext(ctx).Commit()` commits `tx`'s transaction.
+fn chains_share_session(library: &crate::models::Library) -> bool {
+    library.commit.returns == crate::models::CommitReturns::Handle
+}
+
 fn end_methods(models: &Models) -> impl Fn(&str) -> bool + '_ {
     move |name| models.libraries.iter().any(|l| l.ends_by_method(name))
 }
@@ -130,9 +149,17 @@ impl FileSummaries {
                             matches!(operand, Operand::Field(base, name)
                                 if **base == Operand::Var(p) && is_end(name))
                         };
+                        // A GORM parameter ends by a chain too (`db.WithContext(ctx).Commit()`).
+                        let chains_share = function.var(p).ty.as_deref().is_some_and(|ty| {
+                            models
+                                .libraries
+                                .iter()
+                                .any(|l| chains_share_session(l) && l.is_tx_type(ty, file))
+                        });
                         function.calls.iter().any(|call| {
-                            matches!(&call.callee, Callee::Method { receiver: Operand::Var(v), name, .. }
-                                if *v == p && is_end(name))
+                            matches!(&call.callee, Callee::Method { receiver, name, .. }
+                                if is_end(name) && (*receiver == Operand::Var(p)
+                                    || chains_share && *chain_root(function, receiver) == Operand::Var(p)))
                                 // The method value `tx.Rollback` handed to a call that runs
                                 // it (a timeout or retry helper).
                                 || call.args.iter().any(end_of_p)
@@ -586,6 +613,7 @@ pub(crate) fn analyze_file(
                     .iter()
                     .map(|ty| library.is_tx_type(ty, file))
                     .collect(),
+                chains_share_session: chains_share_session(library),
             };
             let outcome = flow::analyze(function, &resource, &model);
             analyses.push(TxAnalysis {
@@ -799,6 +827,10 @@ pub(crate) struct HolderModel<'a> {
     /// position gives back a value made from it, as a decorator's `return p.wrap(tx), nil`
     /// through a function-valued field.
     pub own_type_results: Vec<bool>,
+    /// Whether every method called on the value returns a handle on the same session, so
+    /// that an end at the end of a chain rooted at it ends it too (GORM:
+    /// `tx.WithContext(ctx).Commit()` commits `tx`'s transaction).
+    pub chains_share_session: bool,
 }
 
 impl HolderModel<'_> {
@@ -1023,7 +1055,10 @@ impl ResourceModel for HolderModel<'_> {
                 let call = self.function.call(*id);
                 match &call.callee {
                     Callee::Method { receiver, name, .. }
-                        if self.is_alias(receiver) && self.is_end_method(name) =>
+                        if self.is_end_method(name)
+                            && (self.is_alias(receiver)
+                                || self.chains_share_session
+                                    && self.is_alias(chain_root(self.function, receiver))) =>
                     {
                         return if deferred {
                             Effect::DeferredEnd
