@@ -1412,6 +1412,46 @@ fn a_connection_handed_to_a_constructor_elsewhere_reaches_the_class_and_the_cach
     assert!(dir.path().join(".txlint_cache").is_dir());
 }
 
+/// `give_back` of a pool module, rolling back first or not.
+fn pool_module(rolls_back: bool) -> String {
+    let rollback = if rolls_back {
+        "    conn.rollback()\n"
+    } else {
+        ""
+    };
+    format!("from psycopg2.pool import ThreadedConnectionPool\n\npool = ThreadedConnectionPool(1, 4, \"dbname=app\")\n\n\ndef borrow():\n    return pool.getconn()\n\n\ndef give_back(conn):\n{rollback}    pool.putconn(conn)\n")
+}
+
+const REPORT_THROUGH_PACKAGE: &[u8] = b"from ledger.db import borrow, give_back\n\n\ndef total():\n    conn = borrow()\n    cur = conn.cursor()\n    cur.execute(\"SELECT sum(amount) FROM entries\")\n    row = cur.fetchone()\n    give_back(conn)\n    return row\n";
+
+/// A package's `__init__` re-exports the pool helpers of one of its modules: the caller
+/// reaches their summaries through it, and its cached result follows the module that
+/// defines them, which it never names.
+#[test]
+fn helpers_reexported_by_a_package_are_followed_and_the_cache_follows_their_module() {
+    let dir = project(&[
+        ("ledger/__init__.py", b""),
+        (
+            "ledger/db/__init__.py",
+            b"from .pool import borrow, give_back\n",
+        ),
+        ("ledger/db/pool.py", pool_module(false).as_bytes()),
+        ("ledger/report.py", REPORT_THROUGH_PACKAGE),
+    ]);
+    let codes = |args: &[&str]| finding_codes(&json_output(dir.path(), args));
+    let expected = [("ledger/report.py".to_string(), "TX004".to_string(), 7)];
+    assert_eq!(codes(&["."]), expected);
+    assert_eq!(codes(&["ledger/report.py"]), expected);
+    // The helper now ends the read's transaction before giving the connection back.
+    fs::write(dir.path().join("ledger/db/pool.py"), pool_module(true)).unwrap();
+    assert!(codes(&["."]).is_empty());
+    assert!(codes(&["ledger/report.py"]).is_empty());
+    // And back.
+    fs::write(dir.path().join("ledger/db/pool.py"), pool_module(false)).unwrap();
+    assert_eq!(codes(&["."]), expected);
+    assert!(dir.path().join(".txlint_cache").is_dir());
+}
+
 const SAVES_OR_SAYS_WHY: &[u8] = b"from flask_sqlalchemy import SQLAlchemy\n\ndb = SQLAlchemy()\n\n\ndef save(row):\n    try:\n        db.session.add(row)\n        db.session.commit()\n    except Exception as exc:\n        return False, str(exc)\n    return True, None\n";
 
 /// A view of another module calling `store.save`: it takes the value, or drops it.

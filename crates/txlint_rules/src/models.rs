@@ -425,6 +425,11 @@ pub struct Library {
     /// back). On PostgreSQL and MySQL a failed commit ends the transaction.
     #[serde(default)]
     pub failed_commit_keeps_transaction: bool,
+    /// Whether the handle a begin is called on is always one connection (rusqlite's
+    /// `Connection`): statements on it while the transaction is open run inside the
+    /// transaction, not beside it on another connection of a pool.
+    #[serde(default)]
+    pub single_connection: bool,
     /// Rust: functions whose call begins a transaction, as paths from the crate root
     /// (`lmdb_zero::WriteTransaction::new`). A call's path is resolved through the file's
     /// imports (`WriteTransaction::new` after `use lmdb_zero::WriteTransaction`), so the

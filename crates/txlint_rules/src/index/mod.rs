@@ -975,6 +975,11 @@ fn namespace_aliases(key: &UnitKey) -> Vec<UnitKey> {
 /// by (not a directory: no file has it).
 const ANY_ROOT: &str = "*";
 
+/// How many re-exports a Python name is followed through (`from .stock import Stock` in
+/// a package's `__init__`, imported from the package by another module): enough for a
+/// package of packages, and an end to a cycle of them.
+const MAX_REEXPORTS: usize = 4;
+
 /// The keys a module a file of this place imports as `unit` may have above its root.
 fn namespace_candidates<'r>(place: &'r Place, unit: &'r str) -> impl Iterator<Item = UnitKey> + 'r {
     Path::new(&place.root)
@@ -1298,6 +1303,12 @@ fn exports_of(ir: &FileIr, settings: &Settings, view: &ProjectView) -> (Exports,
                         global: Some(kind.clone()),
                         ..PySummary::default()
                     });
+            }
+            for (name, target) in view.python_reexports(ir) {
+                exports.python.entry(name).or_insert_with(|| PySummary {
+                    reexport_of: Some(target),
+                    ..PySummary::default()
+                });
             }
             precomputed.python = Some(facts);
         }
@@ -1712,29 +1723,86 @@ impl<'a> ProjectView<'a> {
         file.import_named(path.first()?)?;
         let segments: Vec<&str> = path.iter().map(String::as_str).collect();
         let dotted = crate::semantics::python::resolve(file, &segments);
-        let absolute = self.absolute_module(&dotted)?;
-        let (module, name) = absolute.rsplit_once('.')?;
-        if let Some(summary) = self
-            .python_lookup(module, name)
-            .and_then(|e| e.python.get(name))
-        {
-            return Some((self.python_key(module)?, name.to_string(), summary));
+        let mut absolute = self.absolute_module(&dotted)?;
+        // Each turn follows one re-export (`from .stock import Stock` in a package's
+        // `__init__`); a chain longer than this, or a cycle, is given up.
+        for _ in 0..MAX_REEXPORTS {
+            let (module, name) = absolute.rsplit_once('.')?;
+            if let Some(summary) = self
+                .python_lookup(module, name)
+                .and_then(|e| e.python.get(name))
+            {
+                match &summary.reexport_of {
+                    Some(target) => {
+                        absolute = target.clone();
+                        continue;
+                    }
+                    None => return Some((self.python_key(module)?, name.to_string(), summary)),
+                }
+            }
+            // A method: `Backend.get_engine` of a class of module `app.backend`, or of the
+            // class of an instance the module keeps (`backend = Backend(…)`).
+            let (module, owner) = module.rsplit_once('.')?;
+            let exports = self.python_lookup(module, owner)?;
+            let owner_summary = exports.python.get(owner);
+            if let Some(target) = owner_summary.and_then(|s| s.reexport_of.as_ref()) {
+                absolute = format!("{target}.{name}");
+                continue;
+            }
+            let class = match owner_summary.and_then(|s| s.instance_of.as_ref()) {
+                Some(class) => class.as_str(),
+                None => owner,
+            };
+            let method = format!("{class}.{name}");
+            let summary = self.python_lookup(module, &method)?.python.get(&method)?;
+            return Some((self.python_key(module)?, method, summary));
         }
-        // A method: `Backend.get_engine` of a class of module `app.backend`, or of the
-        // class of an instance the module keeps (`backend = Backend(…)`).
-        let (module, owner) = module.rsplit_once('.')?;
-        let exports = self.python_lookup(module, owner)?;
-        let class = match exports
-            .python
-            .get(owner)
-            .and_then(|s| s.instance_of.as_ref())
+        None
+    }
+
+    /// The names a Python package's `__init__` imports from other modules of the project,
+    /// with the absolute dotted path each stands for: what it re-exports (see
+    /// [`PySummary::reexport_of`]).
+    pub(crate) fn python_reexports(&self, file: &FileIr) -> Vec<(String, String)> {
+        // Only a package's `__init__`, the place a package offers its modules' names:
+        // every module imports names of others, and filing them all would make each
+        // module depend on what its imports import.
+        if !self
+            .place
+            .is_some_and(|place| place.unit.ends_with(".__init__"))
         {
-            Some(class) => class.as_str(),
-            None => owner,
-        };
-        let method = format!("{class}.{name}");
-        let summary = self.python_lookup(module, &method)?.python.get(&method)?;
-        Some((self.python_key(module)?, method, summary))
+            return Vec::new();
+        }
+        file.imports
+            .iter()
+            .filter_map(|import| {
+                let name = import.local_name();
+                if name.contains('.') || name == "*" {
+                    return None;
+                }
+                let absolute = self.absolute_module(&import.path)?;
+                let (module, _) = absolute.rsplit_once('.')?;
+                self.python_key(module)?;
+                Some((name.to_string(), absolute))
+            })
+            .collect()
+    }
+
+    /// Where a name of another module leads once its re-exports are followed:
+    /// `(module, name)` of the definition (the name itself when it is no re-export).
+    fn python_defined_at(&self, module: &str, name: &str) -> (String, String) {
+        let mut at = (module.to_string(), name.to_string());
+        for _ in 0..MAX_REEXPORTS {
+            let target = self
+                .python_lookup(&at.0, &at.1)
+                .and_then(|e| e.python.get(&at.1))
+                .and_then(|s| s.reexport_of.as_ref());
+            match target.and_then(|t| t.rsplit_once('.')) {
+                Some((m, n)) => at = (m.to_string(), n.to_string()),
+                None => break,
+            }
+        }
+        at
     }
 
     /// How the project's other modules call this module's `entry` (a function, or a
@@ -1832,7 +1900,7 @@ impl<'a> ProjectView<'a> {
                 let absolute =
                     self.absolute_module(&crate::semantics::python::resolve(file, &segments))?;
                 let (module, class) = absolute.rsplit_once('.')?;
-                (module.to_string(), class.to_string())
+                self.python_defined_at(module, class)
             }
         };
         let init = format!("{class}.__init__");
@@ -1907,26 +1975,47 @@ impl<'a> ProjectView<'a> {
     /// of the project whose summary says something, or a module that has one: the file
     /// can then hold a connection, and is checked like the others.
     pub fn imports_python_helpers(&self, imports: &[txlint_ir::ir::Import]) -> bool {
-        let helpful = |exports: &Exports| exports.python.values().any(PySummary::says_something);
         imports.iter().any(|import| {
-            let Some(absolute) = self.absolute_module(&import.path) else {
-                return false;
-            };
-            if self.python_unit(&absolute).is_some_and(helpful) {
-                return true;
-            }
-            // A helper, an instance that has helpful methods, or a class with one
-            // (`Backend.get_engine`).
-            absolute.rsplit_once('.').is_some_and(|(module, name)| {
-                self.python_unit(module).is_some_and(|exports| {
-                    exports.python.iter().any(|(entry, summary)| {
-                        let member = entry
-                            .strip_prefix(name)
-                            .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'));
-                        member && summary.says_something()
+            self.absolute_module(&import.path)
+                .is_some_and(|absolute| self.python_helpful(&absolute, MAX_REEXPORTS))
+        })
+    }
+
+    /// Whether an absolute dotted name is a module with a helper, or a helper, an
+    /// instance that has helpful methods or a class with one (`Backend.get_engine`),
+    /// following up to `reexports` re-exports.
+    fn python_helpful(&self, absolute: &str, reexports: usize) -> bool {
+        let helpful = |exports: &Exports| {
+            exports.python.values().any(|summary| {
+                summary.says_something()
+                    // One level only: a module re-exporting many names, each from a
+                    // module re-exporting many, would multiply the lookups.
+                    || summary.reexport_of.as_ref().is_some_and(|target| {
+                        reexports > 0 && self.python_helpful(target, 0)
                     })
-                })
             })
+        };
+        if self.python_unit(absolute).is_some_and(helpful) {
+            return true;
+        }
+        let Some((module, name)) = absolute.rsplit_once('.') else {
+            return false;
+        };
+        let Some(exports) = self.python_unit(module) else {
+            return false;
+        };
+        if let Some(target) = exports
+            .python
+            .get(name)
+            .and_then(|s| s.reexport_of.as_ref())
+        {
+            return reexports > 0 && self.python_helpful(target, reexports - 1);
+        }
+        exports.python.iter().any(|(entry, summary)| {
+            let member = entry
+                .strip_prefix(name)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'));
+            member && summary.says_something()
         })
     }
 
@@ -1953,6 +2042,36 @@ impl<'a> ProjectView<'a> {
                     }
                 }
                 Language::Rust => {}
+            }
+        }
+        if file.language == Language::Python {
+            // The modules the imported ones re-export from (a package's `__init__` with
+            // `from .stock import Stock`): what their names stand for is defined there.
+            let mut frontier: Vec<UnitKey> = units.iter().cloned().collect();
+            for _ in 0..MAX_REEXPORTS {
+                let mut next = Vec::new();
+                for unit in &frontier {
+                    let Some(exports) = self.index.units.get(unit) else {
+                        continue;
+                    };
+                    for target in exports
+                        .python
+                        .values()
+                        .filter_map(|s| s.reexport_of.as_ref())
+                    {
+                        let Some((module, _)) = target.rsplit_once('.') else {
+                            continue;
+                        };
+                        let found = self.python_key(module).unwrap_or_else(|| key(module));
+                        if units.insert(found.clone()) {
+                            next.push(found);
+                        }
+                    }
+                }
+                if next.is_empty() {
+                    break;
+                }
+                frontier = next;
             }
         }
         units

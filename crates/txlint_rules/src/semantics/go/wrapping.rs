@@ -298,6 +298,7 @@ impl WrapParts {
                 rollback: MethodSet { methods: rollbacks },
                 closure: Vec::new(),
                 failed_commit_keeps_transaction: false,
+                single_connection: false,
                 begin_constructors: Vec::new(),
                 begin_needs_import: false,
                 closure_result_is_commit: false,

@@ -297,6 +297,10 @@ pub(crate) struct PySummary {
     /// values: it may hand a swallowed failure back to its callers as a value (`return
     /// False, str(e)`), which TX003 follows to see what the callers do with it.
     pub fails_as_value: bool,
+    /// A name the module imports from another module of the project and so offers
+    /// (`from .stock import Stock` in a package's `__init__`): the absolute dotted path
+    /// it stands for (`shop.models.stock.Stock`). Lookups of the name follow it.
+    pub reexport_of: Option<String>,
 }
 
 impl PySummary {
@@ -502,6 +506,34 @@ fn atomic_decorators<'f>(
         let segments: Vec<&str> = name.split('.').collect();
         models.django.atomic.contains(&resolve(file, &segments))
     })
+}
+
+/// Whether everything a function calls runs inside one `with transaction.atomic():` block
+/// of its own (Django; plain `atomic()`, as for the decorator): the same as decorating it.
+fn runs_in_own_atomic_block(file: &FileIr, models: &Models, function: &Function) -> bool {
+    let plain_atomic = |call: &txlint_ir::ir::Call| {
+        let Callee::Path(path) = &call.callee else {
+            return false;
+        };
+        let segments: Vec<&str> = path.iter().map(String::as_str).collect();
+        call.args.is_empty()
+            && call.keywords.is_empty()
+            && models.django.atomic.contains(&resolve(file, &segments))
+    };
+    let Some(atomic) = function.calls.iter().find(|call| plain_atomic(call)) else {
+        return false;
+    };
+    let Some(&(_, statement)) = file
+        .with_blocks
+        .iter()
+        .find(|(header, _)| header.contains_range(atomic.range))
+    else {
+        return false;
+    };
+    function
+        .calls
+        .iter()
+        .all(|call| statement.contains_range(call.range))
 }
 
 /// Resolves a dotted name through the file's imports: `ConnectionPool` imported from
@@ -4451,7 +4483,7 @@ impl PyFacts {
                 .strip_suffix("()")
                 .unwrap_or(decorator)
                 .contains('(')
-        });
+        }) || runs_in_own_atomic_block(file, models, function);
         summary.fails_as_value = function.name != "<module>"
             && kinds.values().any(|kind| {
                 matches!(kind, Kind::Connection { driver, .. } if models.drivers[*driver].scoped)
@@ -4702,6 +4734,7 @@ fn summarize(models: &Models, function: &Function, kinds: &HashMap<Operand, Kind
         savepointed: false,
         own_atomic: false,
         fails_as_value: false,
+        reexport_of: None,
     }
 }
 

@@ -35,8 +35,11 @@ pub(crate) fn open_calls<'a>(
         std::collections::BTreeMap::new();
     for analysis in cx.rust_guards() {
         let function = cx.function(analysis.function);
+        // A begin on a single connection (rusqlite) has no other handle: statements on
+        // the connection it was called on run inside the transaction.
+        let single = cx.models.libraries[analysis.begin.library].single_connection;
         let origin = match &function.call(analysis.begin.call).callee {
-            Callee::Method { receiver, .. } => Some(base_handle(function, receiver)),
+            Callee::Method { receiver, .. } if !single => Some(base_handle(function, receiver)),
             _ => None,
         };
         for &(block, index) in &analysis.outcome.open_events {
