@@ -438,8 +438,8 @@ pub struct Library {
     #[serde(default)]
     pub begin_constructors: Vec<String>,
     /// Rust: the library's `begin` methods count only in a file that imports its crate.
-    /// The key-value stores' begin names (`write_txn`, `begin_write`) are plain words
-    /// that other code uses too; the SQL libraries predate this key.
+    /// Begin names (`transaction`, `begin`, `write_txn`) are plain words that other code
+    /// uses too, on types of its own (an in-memory batch's `transaction()`).
     #[serde(default)]
     pub begin_needs_import: bool,
     /// Rust: the result of the library's closure API is the commit's result (sled's

@@ -1109,6 +1109,7 @@ fn skeleton(ir: &FileIr, settings: &Settings) -> Exports {
                 let summary = Summary {
                     ends: vec![false; params],
                     keeps: vec![false; params],
+                    only_returns: vec![false; params],
                     calls: vec![false; params],
                     ..Summary::default()
                 };

@@ -13,7 +13,7 @@ use crate::engine::aliases::{aliases_of, base_handle};
 use crate::engine::flow::{self, Effect, ExitPolicy, Outcome, Resource, ResourceModel};
 use crate::index::ProjectView;
 use crate::models::{BeginResults, Models};
-use crate::semantics::typed::facts::{Begin, FileFacts, Wrapper};
+use crate::semantics::typed::facts::{Begin, FileFacts, FunctionFacts, Wrapper};
 use crate::semantics::{functions_by_name, resolve_by_name};
 
 const GO_BUILTINS: &[&str] = &[
@@ -42,6 +42,10 @@ pub(crate) struct Summary {
     /// Parameters the function returns, stores or hands to a goroutine (or to a helper
     /// that does).
     pub keeps: Vec<bool>,
+    /// Parameters the function keeps only by returning them, itself (`return tx`, not
+    /// stored, not handed to a helper that keeps them): a caller that uses the result
+    /// only as a receiver whose result it drops keeps nothing (`withOptions(tx).Create(x)`).
+    pub only_returns: Vec<bool>,
     /// Function-valued parameters the function calls, itself, in a literal of its body
     /// (`go func() { done <- f() }()`) or through a helper it hands them to: a method
     /// value `tx.Rollback` passed there is run (`defer try(tx.Rollback, "rollback")`).
@@ -185,7 +189,14 @@ impl FileSummaries {
                         })
                     })
                     .collect();
-                let keeps = function.params.iter().map(|&p| keeps_var(function, p)).collect();
+                let (keeps, only_returns) = function
+                    .params
+                    .iter()
+                    .map(|&p| {
+                        let (stored, returned) = keeps_var(function, p);
+                        (stored || returned, returned && !stored)
+                    })
+                    .unzip();
                 let panics = function
                     .calls
                     .iter()
@@ -226,6 +237,7 @@ impl FileSummaries {
                 Summary {
                     ends,
                     keeps,
+                    only_returns,
                     calls,
                     panics,
                     begins: None,
@@ -376,6 +388,9 @@ impl FileSummaries {
                     summary.ends[param] = true;
                 } else {
                     summary.keeps[param] = true;
+                    if let Some(only) = summary.only_returns.get_mut(param) {
+                        *only = false;
+                    }
                 }
             }
         }
@@ -545,7 +560,9 @@ fn calls_params(file: &FileIr, id: FuncId, bodies: &[FuncId]) -> Vec<bool> {
 }
 
 /// Whether a function returns, stores, sends or spawns with a variable.
-fn keeps_var(function: &Function, var: VarId) -> bool {
+/// Whether a function keeps a variable's value: `(stored, returned)`, stored in a place,
+/// sent, handed to a goroutine or to a constructor (`append`, `New…`); returned as is.
+fn keeps_var(function: &Function, var: VarId) -> (bool, bool) {
     let is = |op: &Operand| *op == Operand::Var(var);
     let stored = function.events().any(|event| match event {
         Event::Assign {
@@ -570,7 +587,7 @@ fn keeps_var(function: &Function, var: VarId) -> bool {
     let returned = function.cfg.blocks.iter().any(
         |b| matches!(&b.terminator, Terminator::Return { values, .. } if values.iter().any(is)),
     );
-    stored || returned
+    (stored, returned)
 }
 
 /// A begin and the analysis of its transaction.
@@ -579,6 +596,24 @@ pub(crate) struct TxAnalysis {
     pub begin: Begin,
     pub resource: Resource,
     pub outcome: Outcome,
+}
+
+/// Whether a begin's receiver is a transaction object of its own (`sp, err :=
+/// tx.Begin(ctx)` on pgx's `tx` from `pool.Begin(ctx)`): a transaction another begin of the
+/// function gave, as a distinct object (`(tx, err)` or `tx` results; not GORM's handle or
+/// xorm's session, on which `Begin` is the begin itself).
+fn begins_on_a_transaction(function: &Function, facts: &FunctionFacts, begin: &Begin) -> bool {
+    let Callee::Method { receiver, .. } = &function.call(begin.call).callee else {
+        return false;
+    };
+    let Operand::Var(var) = chain_root(function, receiver) else {
+        return false;
+    };
+    facts.begins.iter().any(|outer| {
+        outer.call != begin.call
+            && matches!(outer.results, BeginResults::TxError | BeginResults::Tx)
+            && matches!(&function.call(outer.call).result, ResultUse::Assigned(bindings) if bindings.first() == Some(&Binding::Var(*var)))
+    })
 }
 
 /// Analyses every begin of every function in the file.
@@ -594,6 +629,12 @@ pub(crate) fn analyze_file(
     {
         let id = FuncId(index as u32);
         for begin in &function_facts.begins {
+            // A begin on a transaction is a savepoint inside it (pgx `tx.Begin(ctx)`), or
+            // an error (GORM): the outer transaction's end ends it, and its connection is
+            // the outer one's, which that transaction's own analysis follows.
+            if begins_on_a_transaction(function, function_facts, begin) {
+                continue;
+            }
             let Some(resource) = resource_for(function, begin) else {
                 continue;
             };
@@ -1014,10 +1055,12 @@ impl HolderModel<'_> {
                     Effect::End
                 };
             }
-            if positions
-                .iter()
-                .any(|&i| summary.keeps.get(i) == Some(&true))
-            {
+            let kept = |i: usize| {
+                summary.keeps.get(i) == Some(&true)
+                    && (summary.only_returns.get(i) != Some(&true)
+                        || !self.result_dropped_through_receivers(call))
+            };
+            if positions.iter().any(|&i| kept(i)) {
                 return Effect::Escape;
             }
         }
@@ -1044,6 +1087,39 @@ impl HolderModel<'_> {
             return Effect::Escape;
         }
         Effect::None
+    }
+}
+
+impl HolderModel<'_> {
+    /// Whether a call's result goes nowhere but into receivers of further calls whose
+    /// own result is dropped or only its `Error` field read (`withOptions(tx, k).
+    /// AutoMigrate(&T{}).Error`), none of them an end: what the call returns is not kept.
+    fn result_dropped_through_receivers(&self, call: &txlint_ir::ir::Call) -> bool {
+        let mut result = &call.result;
+        loop {
+            match result {
+                ResultUse::Discarded => return true,
+                ResultUse::Field { name, then } => {
+                    return name == "Error"
+                        && matches!(
+                            **then,
+                            ResultUse::Discarded | ResultUse::Assigned(_) | ResultUse::Used
+                        )
+                }
+                ResultUse::Receiver(outer) => {
+                    let outer = self.function.call(*outer);
+                    if outer
+                        .callee
+                        .name()
+                        .is_some_and(|name| self.is_end_method(name))
+                    {
+                        return false;
+                    }
+                    result = &outer.result;
+                }
+                _ => return false,
+            }
+        }
     }
 }
 
