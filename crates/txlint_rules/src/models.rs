@@ -791,6 +791,36 @@ impl Library {
             .any(|import| self.imports.iter().any(|p| path_matches(p, &import.path)))
     }
 
+    /// Rust: whether the file uses this library's crate, by a `use` or by a path through
+    /// it (`pool: &sqlx::PgPool`, `sqlx::query(…)`, `-> tokio_postgres::Client`).
+    pub fn is_used_by(&self, file: &FileIr) -> bool {
+        if self.is_imported_by(file) {
+            return true;
+        }
+        let through_crate = |text: &str| {
+            self.imports.iter().any(|krate| {
+                text.match_indices(krate.as_str()).any(|(at, _)| {
+                    let before = text[..at].chars().next_back();
+                    text[at + krate.len()..].starts_with("::")
+                        && !before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == ':')
+                })
+            })
+        };
+        file.functions.iter().any(|function| {
+            function
+                .vars
+                .iter()
+                .filter_map(|v| v.ty.as_deref())
+                .any(through_crate)
+                || function.result_types.iter().any(|ty| through_crate(ty))
+                || function.calls.iter().any(|call| {
+                    matches!(&call.callee, txlint_ir::ir::Callee::Path(path)
+                        if path.first().is_some_and(|first| self.imports.contains(first)))
+                })
+        }) || file.fields.iter().any(|field| through_crate(&field.ty))
+            || file.globals.iter().any(|global| through_crate(&global.ty))
+    }
+
     /// Whether a declared type (whitespace removed) is one of this library's transaction
     /// types. `qualifier_alias` maps the type's package qualifier back to the name the
     /// library is normally imported under, for files that import it under an alias.

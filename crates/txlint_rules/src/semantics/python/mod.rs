@@ -231,6 +231,10 @@ pub(crate) struct PySummary {
     pub ends: Vec<bool>,
     /// A `@contextmanager` that yields only autocommit connections.
     pub yields_autocommit: bool,
+    /// A context manager that sets the autocommit mode of the connection it yields from one
+    /// of its parameters, by position (`conn.set_autocommit(autocommit)` before `yield
+    /// conn`): a call that passes `True` there yields an autocommit connection.
+    pub yields_autocommit_from: Option<usize>,
     /// A `@contextmanager` that yields a pooled connection (`acquires` says of which
     /// driver) and gives it back to the pool when the block ends, as it is.
     pub yields_pooled: bool,
@@ -326,6 +330,7 @@ impl PySummary {
             || self.closes.contains(&true)
             || self.ends.contains(&true)
             || self.yields_autocommit
+            || self.yields_autocommit_from.is_some()
             || !self.scope_fields.is_empty()
             || !self.scope_params.is_empty()
             || self.borrows.is_some()
@@ -936,7 +941,14 @@ impl PyFacts {
                 .any(|(k, v)| k == "autocommit" && *v == on);
             let helper_yields = self
                 .callee_summary(file, function, &call.callee)
-                .is_some_and(|helper| helper.yields_autocommit);
+                .is_some_and(|helper| {
+                    helper.yields_autocommit
+                        || helper.yields_autocommit_from.is_some_and(|position| {
+                            helper
+                                .bound(call)
+                                .any(|(at, value)| at == position && *value == on)
+                        })
+                });
             if asks || helper_yields {
                 values.push(target);
             }
@@ -1855,9 +1867,17 @@ impl PyFacts {
             // A context-manager class binds its connection only as a `with` context.
             let bound = (in_with && helper.class_field.is_none()) || helper.class_exit.is_none();
             if let (Some(driver), true) = (helper.acquires, bound) {
+                // `with self._conn(autocommit=True) as conn` on a context manager that
+                // sets its connection's mode from that parameter.
+                let on = Operand::Const("True".into());
+                let asked = helper.yields_autocommit_from.is_some_and(|position| {
+                    helper
+                        .bound(call)
+                        .any(|(at, value)| at == position && *value == on)
+                });
                 return Some(Kind::Connection {
                     driver,
-                    autocommit: helper.acquires_autocommit,
+                    autocommit: helper.acquires_autocommit || asked,
                 });
             }
         }
@@ -2615,6 +2635,55 @@ fn yields_only(file: &FileIr, function: &Function, values: &[Operand]) -> bool {
         return false;
     };
     context_manager && values.contains(first) && yielded.all(|v| values.contains(v))
+}
+
+/// The parameter, by position, from which a context manager sets the autocommit mode of
+/// the one local connection it yields: `conn.set_autocommit(flag)`,
+/// `conn.set_session(autocommit=flag)` or `conn.autocommit = flag`.
+fn yields_autocommit_from(file: &FileIr, function: &Function) -> Option<usize> {
+    if !is_context_manager(file, function) {
+        return None;
+    }
+    let mut yielded = function.events().filter_map(|e| match e {
+        Event::Yield { value, .. } => Some(value),
+        _ => None,
+    });
+    let conn @ Operand::Var(_) = yielded.next()? else {
+        return None;
+    };
+    if !yielded.all(|v| v == conn) {
+        return None;
+    }
+    let position = |value: &Operand| match value {
+        Operand::Var(v) => function.params.iter().position(|p| p == v),
+        _ => None,
+    };
+    let by_call = function.calls.iter().find_map(|call| match &call.callee {
+        Callee::Method { receiver, name, .. } if receiver == conn => match name.as_str() {
+            "set_autocommit" => call.args.first().and_then(position),
+            "set_session" => call.keyword("autocommit").and_then(position),
+            _ => None,
+        },
+        _ => None,
+    });
+    by_call.or_else(|| {
+        function.events().find_map(|event| match event {
+            Event::Assign {
+                targets, values, ..
+            } => targets
+                .iter()
+                .zip(values)
+                .find_map(|(target, value)| match target {
+                    Binding::Place(Operand::Field(base, name))
+                        if **base == *conn && name == "autocommit" =>
+                    {
+                        position(value)
+                    }
+                    _ => None,
+                }),
+            _ => None,
+        })
+    })
 }
 
 fn strip_await(_function: &Function, operand: &Operand) -> Operand {
@@ -4301,6 +4370,7 @@ impl PyFacts {
         kinds: &HashMap<Operand, Kind>,
     ) -> PySummary {
         let mut summary = summarize(models, function, kinds);
+        summary.yields_autocommit_from = yields_autocommit_from(file, function);
         // `return _engine` (a module global made by `create_engine`), or what a helper
         // that gives a pool gives.
         summary.returns_pool = function.cfg.blocks.iter().find_map(|block| {
@@ -4716,6 +4786,7 @@ fn summarize(models: &Models, function: &Function, kinds: &HashMap<Operand, Kind
         closes,
         ends,
         yields_autocommit: false,
+        yields_autocommit_from: None,
         yields_pooled: false,
         scope_fields: Vec::new(),
         scope_params: Vec::new(),

@@ -628,7 +628,8 @@ fn begin_of(
         return None;
     }
     if models.libraries[library].begin_needs_import
-        && !models.libraries[library].is_imported_by(file)
+        && receiver_lib.is_none()
+        && !models.libraries[library].is_used_by(file)
     {
         return None;
     }
