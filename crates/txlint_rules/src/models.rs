@@ -438,8 +438,8 @@ pub struct Library {
     #[serde(default)]
     pub begin_constructors: Vec<String>,
     /// Rust: the library's `begin` methods count only in a file that imports its crate.
-    /// Begin names (`transaction`, `begin`, `write_txn`) are plain words that other code
-    /// uses too, on types of its own (an in-memory batch's `transaction()`).
+    /// The key-value stores' begin names (`write_txn`, `begin_write`) are plain words
+    /// that other code uses too; the SQL libraries predate this key.
     #[serde(default)]
     pub begin_needs_import: bool,
     /// Rust: the result of the library's closure API is the commit's result (sled's
@@ -789,36 +789,6 @@ impl Library {
         file.imports
             .iter()
             .any(|import| self.imports.iter().any(|p| path_matches(p, &import.path)))
-    }
-
-    /// Rust: whether the file uses this library's crate, by a `use` or by a path through
-    /// it (`pool: &sqlx::PgPool`, `sqlx::query(…)`, `-> tokio_postgres::Client`).
-    pub fn is_used_by(&self, file: &FileIr) -> bool {
-        if self.is_imported_by(file) {
-            return true;
-        }
-        let through_crate = |text: &str| {
-            self.imports.iter().any(|krate| {
-                text.match_indices(krate.as_str()).any(|(at, _)| {
-                    let before = text[..at].chars().next_back();
-                    text[at + krate.len()..].starts_with("::")
-                        && !before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == ':')
-                })
-            })
-        };
-        file.functions.iter().any(|function| {
-            function
-                .vars
-                .iter()
-                .filter_map(|v| v.ty.as_deref())
-                .any(through_crate)
-                || function.result_types.iter().any(|ty| through_crate(ty))
-                || function.calls.iter().any(|call| {
-                    matches!(&call.callee, txlint_ir::ir::Callee::Path(path)
-                        if path.first().is_some_and(|first| self.imports.contains(first)))
-                })
-        }) || file.fields.iter().any(|field| through_crate(&field.ty))
-            || file.globals.iter().any(|global| through_crate(&global.ty))
     }
 
     /// Whether a declared type (whitespace removed) is one of this library's transaction

@@ -619,11 +619,20 @@ fn check_go_closure_commits(cx: &Context, out: &mut Vec<Diagnostic>) {
     if libraries.is_empty() {
         return;
     }
-    for function in &cx.ir.functions {
+    let facts = &cx.typed().facts;
+    for (index, function) in cx.ir.functions.iter().enumerate() {
         for call in &function.calls {
             let Some(name) = call.callee.name() else {
                 continue;
             };
+            // On a transaction it is a savepoint, whose error dropped is the documented
+            // way to undo only the inner work (GORM's nested `tx.Transaction(…)` returning
+            // an error on purpose); the outer transaction's commit is what counts.
+            if let Callee::Method { receiver, .. } = &call.callee {
+                if on_a_transaction(cx, function, &facts.functions[index], receiver) {
+                    continue;
+                }
+            }
             let error_dropped = call.result.is_dropped()
                 || matches!(&call.result, ResultUse::Assigned(bindings) if bindings.last() == Some(&Binding::Blank));
             if !error_dropped {
@@ -675,6 +684,39 @@ fn check_go_closure_commits(cx: &Context, out: &mut Vec<Diagnostic>) {
             );
         }
     }
+}
+
+/// Whether a receiver (the root of its call chain) is a transaction: a variable a begin
+/// of the function gave, or a parameter of a function literal declared with a transaction
+/// type (the callback of a closure API).
+fn on_a_transaction(
+    cx: &Context,
+    function: &Function,
+    facts: &crate::semantics::typed::facts::FunctionFacts,
+    receiver: &Operand,
+) -> bool {
+    let mut root = receiver;
+    while let Operand::Call(id) = root {
+        match &function.call(*id).callee {
+            Callee::Method { receiver, .. } => root = receiver,
+            _ => break,
+        }
+    }
+    let Operand::Var(var) = root else {
+        return false;
+    };
+    let from_begin = facts.begins.iter().any(|begin| {
+        matches!(&function.call(begin.call).result, ResultUse::Assigned(bindings) if bindings.first() == Some(&Binding::Var(*var)))
+    });
+    let callback_tx = function.kind == txlint_ir::ir::FunctionKind::Literal
+        && function.params.contains(var)
+        && function.var(*var).ty.as_deref().is_some_and(|ty| {
+            cx.models
+                .libraries
+                .iter()
+                .any(|library| library.is_tx_type(ty, cx.ir))
+        });
+    from_begin || callback_tx
 }
 
 /// Whether an operand is a handle of a closure-commit library: declared with one of its

@@ -528,17 +528,26 @@ fn runs_in_own_atomic_block(file: &FileIr, models: &Models, function: &Function)
     let Some(atomic) = function.calls.iter().find(|call| plain_atomic(call)) else {
         return false;
     };
-    let Some(&(_, statement)) = file
+    let Some(&(header, statement)) = file
         .with_blocks
         .iter()
         .find(|(header, _)| header.contains_range(atomic.range))
     else {
         return false;
     };
-    function
+    // The header enters nothing else: `atomic() if flag else nullcontext()` may not
+    // enter the block at all.
+    let only_atomic_in_header = function
         .calls
         .iter()
-        .all(|call| statement.contains_range(call.range))
+        .filter(|call| header.contains_range(call.range))
+        .count()
+        == 1;
+    only_atomic_in_header
+        && function
+            .calls
+            .iter()
+            .all(|call| statement.contains_range(call.range))
 }
 
 /// Resolves a dotted name through the file's imports: `ConnectionPool` imported from
@@ -2644,46 +2653,55 @@ fn yields_autocommit_from(file: &FileIr, function: &Function) -> Option<usize> {
     if !is_context_manager(file, function) {
         return None;
     }
-    let mut yielded = function.events().filter_map(|e| match e {
-        Event::Yield { value, .. } => Some(value),
-        _ => None,
-    });
-    let conn @ Operand::Var(_) = yielded.next()? else {
-        return None;
-    };
-    if !yielded.all(|v| v == conn) {
-        return None;
-    }
     let position = |value: &Operand| match value {
         Operand::Var(v) => function.params.iter().position(|p| p == v),
         _ => None,
     };
-    let by_call = function.calls.iter().find_map(|call| match &call.callee {
-        Callee::Method { receiver, name, .. } if receiver == conn => match name.as_str() {
-            "set_autocommit" => call.args.first().and_then(position),
-            "set_session" => call.keyword("autocommit").and_then(position),
+    // The parameter each yielded connection's mode is set from (a pooled local in one
+    // branch, a kept attribute in the other): all must be set, from the same one.
+    let set_from = |conn: &Operand| {
+        let by_call = function.calls.iter().find_map(|call| match &call.callee {
+            Callee::Method { receiver, name, .. } if receiver == conn => match name.as_str() {
+                "set_autocommit" => call.args.first().and_then(position),
+                "set_session" => call.keyword("autocommit").and_then(position),
+                _ => None,
+            },
             _ => None,
-        },
-        _ => None,
-    });
-    by_call.or_else(|| {
-        function.events().find_map(|event| match event {
-            Event::Assign {
-                targets, values, ..
-            } => targets
-                .iter()
-                .zip(values)
-                .find_map(|(target, value)| match target {
-                    Binding::Place(Operand::Field(base, name))
-                        if **base == *conn && name == "autocommit" =>
-                    {
-                        position(value)
-                    }
-                    _ => None,
-                }),
-            _ => None,
+        });
+        by_call.or_else(|| {
+            function.events().find_map(|event| match event {
+                Event::Assign {
+                    targets, values, ..
+                } => targets
+                    .iter()
+                    .zip(values)
+                    .find_map(|(target, value)| match target {
+                        Binding::Place(Operand::Field(base, name))
+                            if **base == *conn && name == "autocommit" =>
+                        {
+                            position(value)
+                        }
+                        _ => None,
+                    }),
+                _ => None,
+            })
         })
-    })
+    };
+    let mut found: Option<usize> = None;
+    for event in function.events() {
+        let Event::Yield { value, .. } = event else {
+            continue;
+        };
+        if !matches!(value, Operand::Var(_) | Operand::Field(..)) {
+            return None;
+        }
+        let at = set_from(value)?;
+        if found.is_some_and(|f| f != at) {
+            return None;
+        }
+        found = Some(at);
+    }
+    found
 }
 
 fn strip_await(_function: &Function, operand: &Operand) -> Operand {

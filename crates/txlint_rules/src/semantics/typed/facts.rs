@@ -628,8 +628,7 @@ fn begin_of(
         return None;
     }
     if models.libraries[library].begin_needs_import
-        && receiver_lib.is_none()
-        && !models.libraries[library].is_used_by(file)
+        && !models.libraries[library].is_imported_by(file)
     {
         return None;
     }

@@ -334,7 +334,11 @@ impl FileSummaries {
                         if helper.ends.get(position) == Some(&true) && !own.ends[param] {
                             grown.push((index, param, true));
                         }
-                        if helper.keeps.get(position) == Some(&true) && !own.keeps[param] {
+                        // Kept by a helper (stored there, or returned to this function):
+                        // no longer kept only by being returned.
+                        if helper.keeps.get(position) == Some(&true)
+                            && (!own.keeps[param] || own.only_returns.get(param) == Some(&true))
+                        {
                             grown.push((index, param, false));
                         }
                         if helper.calls.get(position) == Some(&true) && !own.calls[param] {
