@@ -695,14 +695,8 @@ fn on_a_transaction(
     facts: &crate::semantics::typed::facts::FunctionFacts,
     receiver: &Operand,
 ) -> bool {
-    let mut root = receiver;
-    while let Operand::Call(id) = root {
-        match &function.call(*id).callee {
-            Callee::Method { receiver, .. } => root = receiver,
-            _ => break,
-        }
-    }
-    let Operand::Var(var) = root else {
+    let Operand::Var(var) = crate::semantics::typed::transactions::chain_root(function, receiver)
+    else {
         return false;
     };
     let from_begin = facts.begins.iter().any(|begin| {

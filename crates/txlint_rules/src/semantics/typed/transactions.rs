@@ -97,7 +97,7 @@ fn deferred_literals(function: &Function) -> Vec<FuncId> {
 }
 
 /// The value a chain of method calls starts from (`tx` of `tx.WithContext(ctx)`).
-fn chain_root<'f>(function: &'f Function, operand: &'f Operand) -> &'f Operand {
+pub(crate) fn chain_root<'f>(function: &'f Function, operand: &'f Operand) -> &'f Operand {
     let mut current = operand;
     while let Operand::Call(id) = current {
         match &function.call(*id).callee {
