@@ -1724,41 +1724,32 @@ impl<'a> ProjectView<'a> {
         file.import_named(path.first()?)?;
         let segments: Vec<&str> = path.iter().map(String::as_str).collect();
         let dotted = crate::semantics::python::resolve(file, &segments);
-        let mut absolute = self.absolute_module(&dotted)?;
-        // Each turn follows one re-export (`from .stock import Stock` in a package's
-        // `__init__`); a chain longer than this, or a cycle, is given up.
-        for _ in 0..MAX_REEXPORTS {
-            let (module, name) = absolute.rsplit_once('.')?;
-            if let Some(summary) = self
-                .python_lookup(module, name)
-                .and_then(|e| e.python.get(name))
-            {
-                match &summary.reexport_of {
-                    Some(target) => {
-                        absolute = target.clone();
-                        continue;
-                    }
-                    None => return Some((self.python_key(module)?, name.to_string(), summary)),
-                }
-            }
-            // A method: `Backend.get_engine` of a class of module `app.backend`, or of the
-            // class of an instance the module keeps (`backend = Backend(…)`).
-            let (module, owner) = module.rsplit_once('.')?;
-            let exports = self.python_lookup(module, owner)?;
-            let owner_summary = exports.python.get(owner);
-            if let Some(target) = owner_summary.and_then(|s| s.reexport_of.as_ref()) {
-                absolute = format!("{target}.{name}");
-                continue;
-            }
-            let class = match owner_summary.and_then(|s| s.instance_of.as_ref()) {
-                Some(class) => class.as_str(),
-                None => owner,
-            };
-            let method = format!("{class}.{name}");
-            let summary = self.python_lookup(module, &method)?.python.get(&method)?;
-            return Some((self.python_key(module)?, method, summary));
+        let absolute = self.absolute_module(&dotted)?;
+        let (module, name) = absolute.rsplit_once('.')?;
+        // Through the re-exports (`from .stock import Stock` in a package's `__init__`).
+        let (module, name) = self.python_defined_at(module, name);
+        if let Some(summary) = self
+            .python_lookup(&module, &name)
+            .and_then(|e| e.python.get(&name))
+        {
+            return Some((self.python_key(&module)?, name, summary));
         }
-        None
+        // A method: `Backend.get_engine` of a class of module `app.backend`, or of the
+        // class of an instance the module keeps (`backend = Backend(…)`).
+        let (module, owner) = module.rsplit_once('.')?;
+        let (module, owner) = self.python_defined_at(module, owner);
+        let exports = self.python_lookup(&module, &owner)?;
+        let class = match exports
+            .python
+            .get(&owner)
+            .and_then(|s| s.instance_of.as_ref())
+        {
+            Some(class) => class.as_str(),
+            None => owner.as_str(),
+        };
+        let method = format!("{class}.{name}");
+        let summary = self.python_lookup(&module, &method)?.python.get(&method)?;
+        Some((self.python_key(&module)?, method, summary))
     }
 
     /// The names a Python package's `__init__` imports from other modules of the project,
