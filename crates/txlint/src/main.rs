@@ -29,11 +29,39 @@ use cli::{Cli, Command};
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// tree-sitter allocates its parsers and trees with C's `malloc`, and glibc gives each
+/// parsing thread an arena of its own that keeps freed pages resident: three 64 MiB arenas
+/// of a cold run's peak RSS on the ecosystem trees, for about 12 MiB of live trees. Routed
+/// to mimalloc, those pages are reused like the rest.
+#[allow(unsafe_code)]
+fn route_tree_sitter_allocations() {
+    use std::ffi::c_void;
+    unsafe extern "C" fn zeroed(count: usize, size: usize) -> *mut c_void {
+        match count.checked_mul(size) {
+            // SAFETY: mi_zalloc is C's calloc for a size that did not overflow.
+            Some(bytes) => unsafe { libmimalloc_sys::mi_zalloc(bytes) },
+            None => std::ptr::null_mut(),
+        }
+    }
+    // SAFETY: called first thing in `main`, before any parser or tree exists (nothing
+    // allocated by the old functions is freed by the new ones); the four are mimalloc's
+    // thread-safe malloc, calloc, realloc and free, which accept frees from other threads.
+    unsafe {
+        tree_sitter::set_allocator(
+            Some(libmimalloc_sys::mi_malloc),
+            Some(zeroed),
+            Some(libmimalloc_sys::mi_realloc),
+            Some(libmimalloc_sys::mi_free),
+        );
+    }
+}
+
 /// Exit codes: 0 clean, 1 findings, 2 usage or fatal error.
 pub(crate) const EXIT_FINDINGS: u8 = 1;
 pub(crate) const EXIT_ERROR: u8 = 2;
 
 fn main() -> ExitCode {
+    route_tree_sitter_allocations();
     isolate::install_hook();
     let cli = Cli::parse();
     // A bug outside the per-file isolation (see `isolate`) still ends with one line and
