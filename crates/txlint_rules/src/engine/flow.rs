@@ -324,7 +324,7 @@ struct Analysis<'a> {
     /// the `except` clauses (see [`Analysis::database_error_targets`]).
     database_detours: std::collections::HashSet<BlockId>,
     /// The function's success flag, if it has one (see [`success_flag`]).
-    flag: Option<VarId>,
+    flag: Option<Flag>,
 }
 
 /// A local boolean that the function only ever sets to `True` or `False` and tests by its
@@ -334,7 +334,12 @@ struct Analysis<'a> {
 /// variable is followed. Only a flag every write of which the function shows is taken: not
 /// one declared with a type (Go's `var done bool` has no write to reset it in a loop),
 /// handed to a call (`Scan(&found)`), or in a function with closures (which may set it).
-fn success_flag(function: &Function, resource: &Resource) -> Option<VarId> {
+///
+/// A boolean parameter the function never assigns is such a flag too, fixed for the whole
+/// call: `if transaction: BEGIN … finally: if transaction: COMMIT` takes both tests the same
+/// way. Its value is unknown at entry (see [`Flag::fixed`]). Only an untyped or `bool`
+/// parameter: the truth of a list or an object can change while the function runs.
+fn success_flag(function: &Function, resource: &Resource) -> Option<Flag> {
     let tested = function
         .cfg
         .blocks
@@ -358,27 +363,42 @@ fn success_flag(function: &Function, resource: &Resource) -> Option<VarId> {
     if candidates.is_empty() || has_closures(function) {
         return None;
     }
-    candidates.into_iter().find(|v| {
-        let local = function
-            .vars
-            .get(v.index())
-            .is_some_and(|var| var.kind == VarKind::Local && var.ty.is_none());
+    candidates.into_iter().find_map(|v| {
+        let var = function.vars.get(v.index())?;
+        let local = var.kind == VarKind::Local && var.ty.is_none();
+        let fixed = var.kind == VarKind::Param && matches!(var.ty.as_deref(), None | Some("bool"));
         let handed = function.calls.iter().any(|call| {
             call.args
                 .iter()
                 .chain(call.keywords.iter().map(|(_, value)| value))
-                .any(|arg| *arg == Operand::Var(*v))
+                .any(|arg| *arg == Operand::Var(v))
         });
-        let definitions = function.definitions(*v);
-        local
-            && !handed
-            && !resource.aliases.contains(v)
-            && resource.error_var != Some(*v)
-            && resource.guard != Some(*v)
-            && !resource.type_tests.contains(v)
-            && !definitions.is_empty()
-            && definitions.iter().all(|d| truth_of(d).is_some())
+        let definitions = function.definitions(v);
+        let followed = !handed
+            && !resource.aliases.contains(&v)
+            && resource.error_var != Some(v)
+            && resource.guard != Some(v)
+            && !resource.type_tests.contains(&v);
+        let set_by_literals =
+            !definitions.is_empty() && definitions.iter().all(|d| truth_of(d).is_some());
+        match (followed, local && set_by_literals, fixed && definitions.is_empty()) {
+            (true, true, _) => Some(Flag {
+                var: v,
+                fixed: false,
+            }),
+            (true, _, true) => Some(Flag { var: v, fixed: true }),
+            _ => None,
+        }
     })
+}
+
+/// The flag a function's paths are told apart by (see [`success_flag`]).
+#[derive(Debug, Clone, Copy)]
+struct Flag {
+    var: VarId,
+    /// A parameter never assigned: either value at entry, the same on every test. A local
+    /// starts unset.
+    fixed: bool,
 }
 
 /// Whether the function makes a closure (a function literal, a lambda, a nested `def`).
@@ -428,7 +448,17 @@ pub(crate) fn analyze(
     if cfg.blocks.is_empty() {
         return Outcome::default();
     }
-    in_states[Cfg::ENTRY.index()] = State::START.bit();
+    in_states[Cfg::ENTRY.index()] = match analysis.flag {
+        Some(Flag { fixed: true, .. }) => {
+            State::START.bit()
+                | State {
+                    flagged: true,
+                    ..State::START
+                }
+                .bit()
+        }
+        _ => State::START.bit(),
+    };
     let mut worklist = vec![Cfg::ENTRY];
     let mut queued = vec![false; cfg.blocks.len()];
     queued[Cfg::ENTRY.index()] = true;
@@ -714,7 +744,7 @@ impl Analysis<'_> {
 
     /// Whether an event sets the success flag, and to what.
     fn assigns_flag(&self, event: &Event) -> Option<bool> {
-        let flag = Binding::Var(self.flag?);
+        let flag = Binding::Var(self.flag?.var);
         let Event::Assign {
             targets, values, ..
         } = event
@@ -922,7 +952,7 @@ impl Analysis<'_> {
         else {
             return plain();
         };
-        if self.flag.is_some_and(|f| test.operand == Operand::Var(f)) {
+        if self.flag.is_some_and(|f| test.operand == Operand::Var(f.var)) {
             // The flag is false (falsy) on the nil edge, true on the other.
             let unset = filter_states(states, |s| !s.flagged);
             let set = filter_states(states, |s| s.flagged);
