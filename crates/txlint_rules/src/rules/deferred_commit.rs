@@ -1,14 +1,14 @@
-//! TX006 deferred-commit: `defer tx.Commit()` in Go, a commit in Python's `finally` that
-//! also runs after a failed statement.
+//! TX006 deferred-commit: `defer tx.Commit()` in Go, a commit (or `COMMIT` as SQL text) in
+//! Python's `finally` that also runs after a failed statement.
 
 use txlint_ir::ir::{
-    BlockId, Call, CallId, Callee, Event, FuncId, Function, ResultUse, Terminator,
+    BlockId, Call, CallId, Callee, Event, FuncId, Function, Operand, ResultUse, Terminator,
 };
 use txlint_ir::Diagnostic;
 
 use crate::context::Context;
 use crate::meta::{rule_meta, RuleMeta};
-use crate::semantics::python::{resolve, Kind};
+use crate::semantics::python::{connection_of, is_context_manager, resolve, Kind};
 
 /// TX006 deferred-commit.
 pub(crate) static RULE: RuleMeta = rule_meta!("TX006", "deferred-commit", Error, [Go, Python]);
@@ -41,12 +41,42 @@ pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// Python TX006: `commit()` inside a `finally` block.
+/// Python TX006: `commit()`, or `COMMIT` sent as SQL text, inside a `finally` block.
 fn check_python(cx: &Context, out: &mut Vec<Diagnostic>) {
-    let meta = &RULE;
     let facts = cx.python();
     for (index, function) in cx.ir.functions.iter().enumerate() {
         let kinds = &facts.kinds[index];
+        let id = FuncId(index as u32);
+        let on_connection = |receiver: &Operand| {
+            let connection = connection_of(function, kinds, receiver);
+            matches!(kinds.get(&connection), Some(Kind::Connection { .. })).then_some(connection)
+        };
+        // What a call does to the transaction of a recognised connection: `Some(true)` for
+        // `commit()` or `COMMIT` as text, `Some(false)` for a rollback either way.
+        let ends = |call: &Call| -> Option<(Operand, bool, bool)> {
+            let Callee::Method { receiver, name, .. } = &call.callee else {
+                return None;
+            };
+            let methods = &cx.models.connection;
+            let method = if methods.commit.iter().any(|m| m == name) {
+                Some(true)
+            } else if methods.rollback.iter().any(|m| m == name) {
+                Some(false)
+            } else {
+                None
+            };
+            let (committed, raw) = match method {
+                Some(committed) => (committed, false),
+                None if methods.statements.iter().any(|m| m == name) => {
+                    (facts.sql_effect(id, function, call)?.ends_open?, true)
+                }
+                None => return None,
+            };
+            Some((on_connection(receiver)?, committed, raw))
+        };
+        // The `with` body of a `@contextmanager` runs at its `yield`: a statement failing
+        // there comes back into the generator as an exception.
+        let body_at_yield = is_context_manager(cx.ir, function);
         for (call_index, call) in function.calls.iter().enumerate() {
             let inside_finally = cx
                 .ir
@@ -56,62 +86,62 @@ fn check_python(cx: &Context, out: &mut Vec<Diagnostic>) {
             if !inside_finally {
                 continue;
             }
-            let commits = match &call.callee {
-                Callee::Method { receiver, name, .. } => {
-                    let connection =
-                        crate::semantics::python::connection_of(function, kinds, receiver);
-                    let rolls_back_connection = |c: &Call| match &c.callee {
-                        Callee::Method { receiver, name, .. } => {
-                            cx.models.connection.rollback.iter().any(|m| m == name)
-                                && crate::semantics::python::connection_of(
-                                    function, kinds, receiver,
-                                ) == connection
-                        }
-                        _ => false,
-                    };
-                    cx.models.connection.commit.iter().any(|m| m == name)
-                        && matches!(kinds.get(&connection), Some(Kind::Connection { .. }))
+            let target = CallId(call_index as u32);
+            let commit = match &call.callee {
+                Callee::Method { .. } => match ends(call) {
+                    Some((connection, true, raw)) => {
+                        let rolls_back_connection = |c: &Call| {
+                            ends(c).is_some_and(|(other, committed, _)| {
+                                !committed && other == connection
+                            })
+                        };
                         // `finally: conn.rollback(); …; conn.commit()` commits only the
                         // cleanup's own work: the try body's is already rolled back.
-                        && !always_rolled_back_before(
-                            function,
-                            CallId(call_index as u32),
-                            &rolls_back_connection,
-                        )
-                        // Only an error path commits partial work: one from a failed
-                        // database call that reaches the commit with no rollback on the way
-                        // (`except Exception: conn.rollback(); raise` covers them all).
-                        && failure_reaches_unrolled(
-                            function,
-                            CallId(call_index as u32),
-                            &rolls_back_connection,
-                            |c| match &c.callee {
-                                Callee::Method { receiver, .. } => matches!(
-                                    kinds.get(&crate::semantics::python::connection_of(function, kinds, receiver)),
-                                    Some(Kind::Connection { .. })
-                                ),
-                                _ => false,
-                            },
-                        )
-                }
+                        let unrolled = !always_rolled_back_before(function, target, &rolls_back_connection)
+                            // Only an error path commits partial work: one from a failed
+                            // database call that reaches the commit with no rollback on
+                            // the way (`except Exception: conn.rollback(); raise` covers
+                            // them all).
+                            && failure_reaches_unrolled(
+                                function,
+                                target,
+                                &rolls_back_connection,
+                                |c| match &c.callee {
+                                    Callee::Method { receiver, .. } => on_connection(receiver).is_some(),
+                                    _ => false,
+                                },
+                                body_at_yield,
+                            );
+                        unrolled.then_some(raw)
+                    }
+                    _ => None,
+                },
                 Callee::Path(path) => {
                     let segments: Vec<&str> = path.iter().map(String::as_str).collect();
-                    cx.models.django.commit.contains(&resolve(cx.ir, &segments))
+                    cx.models
+                        .django
+                        .commit
+                        .contains(&resolve(cx.ir, &segments))
+                        .then_some(false)
                 }
-                Callee::Other(_) => false,
+                Callee::Other(_) => None,
             };
-            if commits {
-                out.push(
-                    cx.diagnostic(meta, function, call.range, "`commit()` in `finally` commits on error paths too".to_string())
-                        .primary_label("runs whether the block succeeded or not")
-                        .help("commit at the end of the `try` body, and roll back in `except` (or use `with conn:` / `with conn.transaction():`)")
-                        .note("after an exception the partial work is committed, or the commit fails and replaces the original exception")
-                        .build(),
-                );
-            }
+            let Some(raw) = commit else {
+                continue;
+            };
+            let message = match raw {
+                true => "`COMMIT` sent in `finally` commits on error paths too",
+                false => "`commit()` in `finally` commits on error paths too",
+            };
+            out.push(
+                cx.diagnostic(&RULE, function, call.range, message.to_string())
+                    .primary_label("runs whether the block succeeded or not")
+                    .help("commit at the end of the `try` body, and roll back in `except` (or use `with conn:` / `with conn.transaction():`)")
+                    .note("after an exception the partial work is committed, or the commit fails and replaces the original exception")
+                    .build(),
+            );
         }
     }
-    let _ = FuncId(0);
 }
 
 /// The index of the block a call is in.
@@ -124,11 +154,13 @@ fn home_block(function: &Function, target: CallId) -> Option<usize> {
 
 /// Whether a path from the exception edge of a database call (`is_database`) reaches
 /// `target` without passing a call that `is_rollback` accepts.
+/// With `body_at_yield`, a `yield` is such a call: what the `with` body ran there.
 fn failure_reaches_unrolled(
     function: &Function,
     target: CallId,
     is_rollback: &dyn Fn(&Call) -> bool,
     is_database: impl Fn(&Call) -> bool,
+    body_at_yield: bool,
 ) -> bool {
     let rolls_back =
         |event: &Event| matches!(event, Event::Call(id) if is_rollback(function.call(*id)));
@@ -144,6 +176,9 @@ fn failure_reaches_unrolled(
             (Terminator::MayRaise { handler, .. }, Some(Event::Call(id)))
                 if is_database(function.call(*id)) && !is_rollback(function.call(*id)) =>
             {
+                Some(*handler)
+            }
+            (Terminator::MayRaise { handler, .. }, Some(Event::Yield { .. })) if body_at_yield => {
                 Some(*handler)
             }
             _ => None,

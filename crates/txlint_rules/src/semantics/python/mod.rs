@@ -2504,7 +2504,7 @@ type Scopes = (Vec<(String, bool)>, Vec<(usize, bool)>);
 type Mappings = HashMap<Operand, Vec<(String, Operand)>>;
 
 /// Whether a function is decorated `@contextmanager` or `@asynccontextmanager`.
-fn is_context_manager(file: &FileIr, function: &Function) -> bool {
+pub(crate) fn is_context_manager(file: &FileIr, function: &Function) -> bool {
     function.decorators.iter().any(|d| {
         let segments: Vec<&str> = d.split('.').collect();
         matches!(
