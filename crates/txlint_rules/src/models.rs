@@ -325,6 +325,10 @@ pub struct Rows {
     pub closing_functions: Vec<String>,
     /// Methods that advance to the next row and close the row set when there is none.
     pub next_methods: Vec<String>,
+    /// Methods whose non-nil result says the row set is closed already (rows' `Err`: only
+    /// a failed `Next` or `Close` sets it).
+    #[serde(default)]
+    pub error_methods: Vec<String>,
     /// Declared types of the handles whose query methods return a row set, written
     /// with the package name the library is normally imported under.
     pub handle_types: Vec<String>,
@@ -597,6 +601,7 @@ impl Models {
                 &other.rows.closing_functions,
             ),
             (&mut self.rows.next_methods, &other.rows.next_methods),
+            (&mut self.rows.error_methods, &other.rows.error_methods),
             (&mut self.rows.handle_types, &other.rows.handle_types),
             (
                 &mut self.rows.handle_functions,

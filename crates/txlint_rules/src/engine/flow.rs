@@ -150,6 +150,11 @@ pub(crate) trait ResourceModel {
     fn ends_when_false(&self, _call: CallId) -> bool {
         false
     }
+    /// Whether a nil test of this call's value ends the resource on its non-nil edge:
+    /// `if err := rows.Err(); err != nil` finds the rows closed already.
+    fn ends_when_non_nil(&self, _call: CallId) -> bool {
+        false
+    }
     /// Whether an exception raised by this event is a database error: a statement, commit
     /// or rollback on the resource or the connection it holds.
     fn raises_database_error(&self, _event: &Event) -> bool {
@@ -381,12 +386,19 @@ fn success_flag(function: &Function, resource: &Resource) -> Option<Flag> {
             && !resource.type_tests.contains(&v);
         let set_by_literals =
             !definitions.is_empty() && definitions.iter().all(|d| truth_of(d).is_some());
-        match (followed, local && set_by_literals, fixed && definitions.is_empty()) {
+        match (
+            followed,
+            local && set_by_literals,
+            fixed && definitions.is_empty(),
+        ) {
             (true, true, _) => Some(Flag {
                 var: v,
                 fixed: false,
             }),
-            (true, _, true) => Some(Flag { var: v, fixed: true }),
+            (true, _, true) => Some(Flag {
+                var: v,
+                fixed: true,
+            }),
             _ => None,
         }
     })
@@ -399,6 +411,26 @@ struct Flag {
     /// A parameter never assigned: either value at entry, the same on every test. A local
     /// starts unset.
     fixed: bool,
+}
+
+/// The call whose value a nil test tests: the call itself (`rows.Err() != nil`), or the one
+/// that last set the tested variable in the block (`err := rows.Err(); err != nil`).
+fn tested_call(events: &[Event], function: &Function, operand: &Operand) -> Option<CallId> {
+    let var = match operand {
+        Operand::Call(id) => return Some(*id),
+        Operand::Var(var) => Binding::Var(*var),
+        _ => return None,
+    };
+    events.iter().rev().find_map(|event| match event {
+        Event::Call(id) => match &function.call(*id).result {
+            ResultUse::Assigned(bindings) if bindings.contains(&var) => {
+                Some((bindings.first() == Some(&var)).then_some(*id))
+            }
+            _ => None,
+        },
+        Event::Assign { targets, .. } if targets.contains(&var) => Some(None),
+        _ => None,
+    })?
 }
 
 /// Whether the function makes a closure (a function literal, a lambda, a nested `def`).
@@ -952,7 +984,26 @@ impl Analysis<'_> {
         else {
             return plain();
         };
-        if self.flag.is_some_and(|f| test.operand == Operand::Var(f.var)) {
+        if let Some(call) = tested_call(&data.events, self.function, &test.operand) {
+            if !test.by_truth && self.model.ends_when_non_nil(call) {
+                let ended = map_states(states, |s| match s.phase {
+                    Phase::Open => State {
+                        phase: Phase::Done,
+                        ..s
+                    },
+                    _ => s,
+                });
+                return if test.then_is_nil {
+                    vec![(*then_block, states), (*else_block, ended)]
+                } else {
+                    vec![(*then_block, ended), (*else_block, states)]
+                };
+            }
+        }
+        if self
+            .flag
+            .is_some_and(|f| test.operand == Operand::Var(f.var))
+        {
             // The flag is false (falsy) on the nil edge, true on the other.
             let unset = filter_states(states, |s| !s.flagged);
             let set = filter_states(states, |s| s.flagged);

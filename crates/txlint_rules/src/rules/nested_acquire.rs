@@ -184,6 +184,7 @@ fn go_connections(cx: &Context) -> Vec<Held> {
                 aliases: &aliases,
                 summaries: &cx.typed().summaries,
                 closed_when_false: &[],
+                closed_when_non_nil: &[],
                 own_type_results: Vec::new(),
                 chains_share_session: false,
             };

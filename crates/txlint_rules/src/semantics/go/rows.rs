@@ -289,6 +289,7 @@ pub(crate) fn analyze_file(
                 aliases: &resource.aliases,
                 summaries,
                 closed_when_false: &models.rows.next_methods,
+                closed_when_non_nil: &models.rows.error_methods,
                 own_type_results: Vec::new(),
                 chains_share_session: false,
             };

@@ -653,6 +653,7 @@ pub(crate) fn analyze_file(
                 aliases: &resource.aliases,
                 summaries,
                 closed_when_false: &[],
+                closed_when_non_nil: &[],
                 own_type_results: function
                     .result_types
                     .iter()
@@ -867,6 +868,8 @@ pub(crate) struct HolderModel<'a> {
     pub summaries: &'a FileSummaries,
     /// Methods whose `false` result means the value closed itself (rows' `Next`).
     pub closed_when_false: &'a [String],
+    /// Methods whose non-nil result means the value is closed already (rows' `Err`).
+    pub closed_when_non_nil: &'a [String],
     /// For each result the function declares, whether it has the value's own type (a
     /// transaction type of its library): a call handed the value and returned in such a
     /// position gives back a value made from it, as a decorator's `return p.wrap(tx), nil`
@@ -1232,6 +1235,11 @@ impl ResourceModel for HolderModel<'_> {
     fn ends_when_false(&self, call: CallId) -> bool {
         matches!(&self.function.call(call).callee, Callee::Method { receiver, name, .. }
             if self.is_alias(receiver) && self.closed_when_false.iter().any(|m| m == name))
+    }
+
+    fn ends_when_non_nil(&self, call: CallId) -> bool {
+        matches!(&self.function.call(call).callee, Callee::Method { receiver, name, .. }
+            if self.is_alias(receiver) && self.closed_when_non_nil.iter().any(|m| m == name))
     }
 
     fn panic_site(&self, event: &Event) -> Option<TextRange> {
