@@ -1,14 +1,20 @@
 //! TX006 deferred-commit: `defer tx.Commit()` in Go, a commit (or `COMMIT` as SQL text) in
 //! Python's `finally` that also runs after a failed statement.
 
+use std::collections::HashSet;
+
 use txlint_ir::ir::{
-    BlockId, Call, CallId, Callee, Event, FuncId, Function, Operand, ResultUse, Terminator,
+    Binding, BlockId, Call, CallId, Callee, Event, FuncId, Function, NilTest, Operand, ResultUse,
+    Terminator, VarId, VarKind,
 };
 use txlint_ir::Diagnostic;
 
 use crate::context::Context;
 use crate::meta::{rule_meta, RuleMeta};
-use crate::semantics::python::{connection_of, is_context_manager, resolve, Kind};
+use crate::semantics::python::{
+    can_catch_database_error, catches_every_database_error, connection_of, is_context_manager,
+    resolve, Kind,
+};
 
 /// TX006 deferred-commit.
 pub(crate) static RULE: RuleMeta = rule_meta!("TX006", "deferred-commit", Error, [Go, Python]);
@@ -77,6 +83,10 @@ fn check_python(cx: &Context, out: &mut Vec<Diagnostic>) {
         // The `with` body of a `@contextmanager` runs at its `yield`: a statement failing
         // there comes back into the generator as an exception.
         let body_at_yield = is_context_manager(cx.ir, function);
+        let catching = Catching {
+            every: &|catches| catches_every_database_error(cx.models, cx.ir, catches),
+            some: &|catches| can_catch_database_error(cx.ir, cx.models, catches),
+        };
         for (call_index, call) in function.calls.iter().enumerate() {
             let inside_finally = cx
                 .ir
@@ -110,6 +120,7 @@ fn check_python(cx: &Context, out: &mut Vec<Diagnostic>) {
                                     Callee::Method { receiver, .. } => on_connection(receiver).is_some(),
                                     _ => false,
                                 },
+                                &catching,
                                 body_at_yield,
                             );
                         unrolled.then_some(raw)
@@ -154,12 +165,15 @@ fn home_block(function: &Function, target: CallId) -> Option<usize> {
 
 /// Whether a path from the exception edge of a database call (`is_database`) reaches
 /// `target` without passing a call that `is_rollback` accepts.
-/// With `body_at_yield`, a `yield` is such a call: what the `with` body ran there.
+/// With `body_at_yield`, a `yield` is such a call: what the `with` body ran there. A
+/// database error goes only to the `except` clauses that can catch one, and past them only
+/// when none catches every one (`except sqlite3.Error:` does).
 fn failure_reaches_unrolled(
     function: &Function,
     target: CallId,
     is_rollback: &dyn Fn(&Call) -> bool,
     is_database: impl Fn(&Call) -> bool,
+    catching: &Catching,
     body_at_yield: bool,
 ) -> bool {
     let rolls_back =
@@ -168,27 +182,33 @@ fn failure_reaches_unrolled(
     let Some(home) = home_block(function, target) else {
         return false;
     };
-    let mut seen = vec![false; blocks.len()];
-    let mut stack: Vec<BlockId> = blocks
+    // A path also carries the boolean a literal last set on it, so that a branch on that
+    // flag goes one way only: `except Error: ok = False` … `finally: if ok: COMMIT else:
+    // ROLLBACK` sends the failure to the rollback.
+    let mut seen: HashSet<(BlockId, Option<(VarId, bool)>)> = HashSet::new();
+    let mut stack: Vec<(BlockId, Option<(VarId, bool)>)> = blocks
         .iter()
         .filter_map(|block| match (&block.terminator, block.events.last()) {
             // A rollback that fails leaves nothing of its own to commit.
             (Terminator::MayRaise { handler, .. }, Some(Event::Call(id)))
                 if is_database(function.call(*id)) && !is_rollback(function.call(*id)) =>
             {
-                Some(*handler)
+                Some(catching.clauses(function, *handler))
             }
             (Terminator::MayRaise { handler, .. }, Some(Event::Yield { .. })) if body_at_yield => {
-                Some(*handler)
+                Some(vec![*handler])
             }
             _ => None,
         })
+        .flatten()
+        .map(|block| (block, None))
         .collect();
-    while let Some(id) = stack.pop() {
-        if std::mem::replace(&mut seen[id.index()], true) {
+    while let Some((id, flag)) = stack.pop() {
+        if !seen.insert((id, flag)) {
             continue;
         }
-        let events = &blocks[id.index()].events;
+        let block = &blocks[id.index()];
+        let events = &block.events;
         if id.index() == home {
             let before = events.iter().take_while(|e| **e != Event::Call(target));
             if !before.clone().any(rolls_back) {
@@ -199,18 +219,126 @@ fn failure_reaches_unrolled(
         if events.iter().any(rolls_back) {
             continue;
         }
+        let flag = events
+            .iter()
+            .fold(flag, |flag, event| set_flag(function, event, flag));
         // Calls other than the database's are taken not to raise on the way (a `log`
         // before the handler's rollback): only their normal edge is followed.
-        match (&blocks[id.index()].terminator, events.last()) {
+        match (&block.terminator, events.last()) {
             (Terminator::MayRaise { normal, .. }, Some(Event::Call(call)))
                 if !is_database(function.call(*call)) =>
             {
-                stack.push(*normal)
+                stack.push((*normal, flag))
             }
-            _ => stack.extend(function.cfg.successors(id)),
+            (
+                Terminator::Branch {
+                    nil_test:
+                        Some(NilTest {
+                            operand: Operand::Var(tested),
+                            then_is_nil,
+                            by_truth: true,
+                            ..
+                        }),
+                    then_block,
+                    else_block,
+                    ..
+                },
+                _,
+            ) if flag.is_some_and(|(var, _)| var == *tested) => {
+                let set = flag.is_some_and(|(_, value)| value);
+                let taken = if set != *then_is_nil {
+                    then_block
+                } else {
+                    else_block
+                };
+                stack.push((*taken, flag));
+            }
+            _ => stack.extend(function.cfg.successors(id).into_iter().map(|s| (s, flag))),
         }
     }
     false
+}
+
+/// Which `except` clauses catch a database error, by their classes.
+struct Catching<'a> {
+    /// The clause catches every one (`except Exception:`, `except psycopg2.Error:`).
+    every: &'a dyn Fn(&[String]) -> bool,
+    /// The clause can catch one (not `except KeyError:`).
+    some: &'a dyn Fn(&[String]) -> bool,
+}
+
+impl Catching<'_> {
+    /// Where a database error raised into `handler` goes: when it only dispatches to the
+    /// `except` clauses of its `try`, the clauses that can catch it, and the way on past
+    /// them unless one catches every database error.
+    fn clauses(&self, function: &Function, handler: BlockId) -> Vec<BlockId> {
+        let cfg = &function.cfg;
+        let dispatch = cfg.block(handler);
+        let Terminator::Switch { targets, .. } = &dispatch.terminator else {
+            return vec![handler];
+        };
+        if !dispatch.events.is_empty() {
+            return vec![handler];
+        }
+        let catches = |entry: BlockId| match cfg.block(entry).events.first() {
+            Some(Event::Handler { catches, .. }) => Some(catches.clone()),
+            _ => None,
+        };
+        let caught = targets
+            .iter()
+            .any(|&entry| catches(entry).is_some_and(|c| (self.every)(&c)));
+        targets
+            .iter()
+            .copied()
+            .filter(|&entry| match catches(entry) {
+                Some(c) => (self.some)(&c),
+                None => !caught,
+            })
+            .collect()
+    }
+}
+
+/// The flag a path carries after an event: a local set to `True` or `False` becomes it, any
+/// other write to the carried variable forgets it.
+fn set_flag(
+    function: &Function,
+    event: &Event,
+    flag: Option<(VarId, bool)>,
+) -> Option<(VarId, bool)> {
+    let written =
+        |bindings: &[Binding]| flag.is_some_and(|(var, _)| bindings.contains(&Binding::Var(var)));
+    match event {
+        Event::Assign {
+            targets, values, ..
+        } => {
+            let literal =
+                targets
+                    .iter()
+                    .zip(values)
+                    .find_map(|(target, value)| match (target, value) {
+                        (Binding::Var(var), Operand::Const(text))
+                            if function.var(*var).kind == VarKind::Local =>
+                        {
+                            match text.as_str() {
+                                "True" | "true" => Some((*var, true)),
+                                "False" | "false" => Some((*var, false)),
+                                _ => None,
+                            }
+                        }
+                        _ => None,
+                    });
+            match literal {
+                Some(set) => Some(set),
+                None if written(targets) => None,
+                None => flag,
+            }
+        }
+        Event::Call(id) => match &function.call(*id).result {
+            ResultUse::Assigned(bindings) if written(bindings) => None,
+            _ => flag,
+        },
+        _ => flag,
+    }
 }
 
 /// Whether every path from the function's entry to `target` runs a call that
