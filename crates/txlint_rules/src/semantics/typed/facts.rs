@@ -181,13 +181,25 @@ fn wrapper(
     let begun: Vec<(VarId, &Begin)> = facts
         .begins
         .iter()
-        .filter(|b| b.results != BeginResults::Error)
-        .filter_map(|b| match &function.call(b.call).result {
-            ResultUse::Assigned(bindings) => match bindings.first() {
-                Some(Binding::Var(v)) => Some((*v, b)),
+        .filter_map(|b| {
+            let call = function.call(b.call);
+            match (&call.result, &call.callee) {
+                // xorm's `s.Begin()` makes the session it is called on the transaction.
+                (
+                    _,
+                    Callee::Method {
+                        receiver: Operand::Var(v),
+                        ..
+                    },
+                ) if b.results == BeginResults::Error => Some((*v, b)),
+                (ResultUse::Assigned(bindings), _) if b.results != BeginResults::Error => {
+                    match bindings.first() {
+                        Some(Binding::Var(v)) => Some((*v, b)),
+                        _ => None,
+                    }
+                }
                 _ => None,
-            },
-            _ => None,
+            }
         })
         .collect();
     let returned = function.cfg.blocks.iter().find_map(|block| {
