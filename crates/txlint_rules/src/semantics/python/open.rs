@@ -53,6 +53,14 @@ pub(crate) const POLICY: ExitPolicy = ExitPolicy {
     reacquire: false,
 };
 
+/// [`POLICY`] following exceptions too: a call in an `except` clause inside the transaction
+/// (`with transaction.atomic(): … try: … except ValueError: requests.get(…)`) runs while
+/// it is open. An exception that leaves a `with` block leaves its transaction first.
+const OPEN_CALLS_POLICY: ExitPolicy = ExitPolicy {
+    exception_edges: true,
+    ..POLICY
+};
+
 pub(crate) fn open_calls(cx: &Context) -> Vec<PyOpenCall> {
     let facts = cx.python();
     let mut found: BTreeSet<(FuncId, CallId, bool)> = BTreeSet::new();
@@ -103,7 +111,7 @@ pub(crate) fn open_calls(cx: &Context) -> Vec<PyOpenCall> {
                     Event::Call(opener),
                     function.call(opener).range,
                     holder.aliases.clone(),
-                    POLICY,
+                    OPEN_CALLS_POLICY,
                 );
                 let outcome = flow::analyze(function, &resource, &model);
                 record(&outcome, false);
@@ -120,7 +128,7 @@ pub(crate) fn open_calls(cx: &Context) -> Vec<PyOpenCall> {
                 Event::Call(begin.call),
                 function.call(begin.call).range,
                 begin.holders.clone(),
-                POLICY,
+                OPEN_CALLS_POLICY,
             );
             let outcome = flow::analyze(function, &resource, &model);
             record(&outcome, true);
@@ -131,7 +139,12 @@ pub(crate) fn open_calls(cx: &Context) -> Vec<PyOpenCall> {
             if !scoped_transaction(cx, id, kinds, call, call_id) {
                 continue;
             }
-            let resource = Resource::new(Event::Call(call_id), call.range, Vec::new(), POLICY);
+            let resource = Resource::new(
+                Event::Call(call_id),
+                call.range,
+                Vec::new(),
+                OPEN_CALLS_POLICY,
+            );
             let outcome = flow::analyze(function, &resource, &ScopedModel { context: call_id });
             record(&outcome, true);
         }
