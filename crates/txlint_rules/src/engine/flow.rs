@@ -371,7 +371,10 @@ fn success_flag(function: &Function, resource: &Resource) -> Option<Flag> {
     candidates.into_iter().find_map(|v| {
         let var = function.vars.get(v.index())?;
         let local = var.kind == VarKind::Local && var.ty.is_none();
-        let fixed = var.kind == VarKind::Param && matches!(var.ty.as_deref(), None | Some("bool"));
+        // Declared `bool`: an untyped parameter may be a list its own methods empty.
+        let fixed = var.kind == VarKind::Param
+            && var.ty.as_deref() == Some("bool")
+            && only_tested(function, v);
         let handed = function.calls.iter().any(|call| {
             call.args
                 .iter()
@@ -402,6 +405,28 @@ fn success_flag(function: &Function, resource: &Resource) -> Option<Flag> {
             _ => None,
         }
     })
+}
+
+/// Whether nothing can change a variable out of sight: it is never copied (`p := &atomic`),
+/// handed on, called on, sent or returned.
+fn only_tested(function: &Function, var: VarId) -> bool {
+    let it = Operand::Var(var);
+    let mentioned_by_call = function.calls.iter().any(|call| {
+        call.args
+            .iter()
+            .chain(call.keywords.iter().map(|(_, value)| value))
+            .any(|arg| *arg == it)
+            || matches!(&call.callee, Callee::Method { receiver, .. } if *receiver == it)
+    });
+    let mentioned_by_event = function.events().any(|event| match event {
+        Event::Assign { values, .. } => values.contains(&it),
+        Event::Send { value, .. } => *value == it,
+        _ => false,
+    });
+    let returned = function.cfg.blocks.iter().any(|block| {
+        matches!(&block.terminator, Terminator::Return { values, .. } if values.contains(&it))
+    });
+    !mentioned_by_call && !mentioned_by_event && !returned
 }
 
 /// The flag a function's paths are told apart by (see [`success_flag`]).
@@ -1000,9 +1025,10 @@ impl Analysis<'_> {
                 };
             }
         }
-        if self
-            .flag
-            .is_some_and(|f| test.operand == Operand::Var(f.var))
+        if test.by_truth
+            && self
+                .flag
+                .is_some_and(|f| test.operand == Operand::Var(f.var))
         {
             // The flag is false (falsy) on the nil edge, true on the other.
             let unset = filter_states(states, |s| !s.flagged);

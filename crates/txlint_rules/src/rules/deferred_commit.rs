@@ -1,11 +1,11 @@
 //! TX006 deferred-commit: `defer tx.Commit()` in Go, a commit (or `COMMIT` as SQL text) in
 //! Python's `finally` that also runs after a failed statement.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use txlint_ir::ir::{
-    Binding, BlockId, Call, CallId, Callee, Event, FuncId, Function, NilTest, Operand, ResultUse,
-    Terminator, VarId, VarKind,
+    Binding, BlockId, Call, CallId, Callee, Cfg, Event, FuncId, Function, NilTest, Operand,
+    ResultUse, Terminator, VarId, VarKind,
 };
 use txlint_ir::Diagnostic;
 
@@ -184,25 +184,32 @@ fn failure_reaches_unrolled(
     };
     // A path also carries the boolean a literal last set on it, so that a branch on that
     // flag goes one way only: `except Error: ok = False` … `finally: if ok: COMMIT else:
-    // ROLLBACK` sends the failure to the rollback.
-    let mut seen: HashSet<(BlockId, Option<(VarId, bool)>)> = HashSet::new();
-    let mut stack: Vec<(BlockId, Option<(VarId, bool)>)> = blocks
-        .iter()
-        .filter_map(|block| match (&block.terminator, block.events.last()) {
+    // ROLLBACK` sends the failure to the rollback, and so does `ok = False` before the
+    // `try` with `ok = True` after its last statement.
+    let carried = flags_at_ends(function);
+    let mut seen: HashSet<(BlockId, Flag)> = HashSet::new();
+    let mut stack: Vec<(BlockId, Flag)> = Vec::new();
+    for (index, block) in blocks.iter().enumerate() {
+        let clauses = match (&block.terminator, block.events.last()) {
             // A rollback that fails leaves nothing of its own to commit.
             (Terminator::MayRaise { handler, .. }, Some(Event::Call(id)))
                 if is_database(function.call(*id)) && !is_rollback(function.call(*id)) =>
             {
-                Some(catching.clauses(function, *handler))
+                catching.clauses(function, *handler)
             }
             (Terminator::MayRaise { handler, .. }, Some(Event::Yield { .. })) if body_at_yield => {
-                Some(vec![*handler])
+                vec![*handler]
             }
-            _ => None,
-        })
-        .flatten()
-        .map(|block| (block, None))
-        .collect();
+            _ => continue,
+        };
+        let flags = carried
+            .get(&BlockId(index as u32))
+            .cloned()
+            .unwrap_or_default();
+        for clause in clauses {
+            stack.extend(flags.iter().map(|flag| (clause, *flag)));
+        }
+    }
     while let Some((id, flag)) = stack.pop() {
         if !seen.insert((id, flag)) {
             continue;
@@ -230,33 +237,64 @@ fn failure_reaches_unrolled(
             {
                 stack.push((*normal, flag))
             }
-            (
-                Terminator::Branch {
-                    nil_test:
-                        Some(NilTest {
-                            operand: Operand::Var(tested),
-                            then_is_nil,
-                            by_truth: true,
-                            ..
-                        }),
-                    then_block,
-                    else_block,
-                    ..
-                },
-                _,
-            ) if flag.is_some_and(|(var, _)| var == *tested) => {
-                let set = flag.is_some_and(|(_, value)| value);
-                let taken = if set != *then_is_nil {
-                    then_block
-                } else {
-                    else_block
-                };
-                stack.push((*taken, flag));
-            }
-            _ => stack.extend(function.cfg.successors(id).into_iter().map(|s| (s, flag))),
+            _ => stack.extend(following(function, id, flag).into_iter().map(|s| (s, flag))),
         }
     }
     false
+}
+
+/// The boolean a path last set by a literal, if any: `(variable, value)`.
+type Flag = Option<(VarId, bool)>;
+
+/// The flags paths from the entry carry out of each block (at its last event).
+fn flags_at_ends(function: &Function) -> HashMap<BlockId, Vec<Flag>> {
+    let mut ends: HashMap<BlockId, Vec<Flag>> = HashMap::new();
+    let mut seen: HashSet<(BlockId, Flag)> = HashSet::new();
+    let mut stack: Vec<(BlockId, Flag)> = vec![(Cfg::ENTRY, None)];
+    while let Some((id, flag)) = stack.pop() {
+        if !seen.insert((id, flag)) {
+            continue;
+        }
+        let flag = function
+            .cfg
+            .block(id)
+            .events
+            .iter()
+            .fold(flag, |flag, event| set_flag(function, event, flag));
+        let out = ends.entry(id).or_default();
+        if !out.contains(&flag) {
+            out.push(flag);
+        }
+        stack.extend(following(function, id, flag).into_iter().map(|s| (s, flag)));
+    }
+    ends
+}
+
+/// The blocks a path goes to from `id` carrying `flag`: one side of a branch on the flag,
+/// every successor otherwise.
+fn following(function: &Function, id: BlockId, flag: Flag) -> Vec<BlockId> {
+    match &function.cfg.block(id).terminator {
+        Terminator::Branch {
+            nil_test:
+                Some(NilTest {
+                    operand: Operand::Var(tested),
+                    then_is_nil,
+                    by_truth: true,
+                    ..
+                }),
+            then_block,
+            else_block,
+            ..
+        } if flag.is_some_and(|(var, _)| var == *tested) => {
+            let set = flag.is_some_and(|(_, value)| value);
+            vec![if set != *then_is_nil {
+                *then_block
+            } else {
+                *else_block
+            }]
+        }
+        _ => function.cfg.successors(id).into_iter().collect(),
+    }
 }
 
 /// Which `except` clauses catch a database error, by their classes.
@@ -284,27 +322,27 @@ impl Catching<'_> {
             Some(Event::Handler { catches, .. }) => Some(catches.clone()),
             _ => None,
         };
-        let caught = targets
-            .iter()
-            .any(|&entry| catches(entry).is_some_and(|c| (self.every)(&c)));
-        targets
-            .iter()
-            .copied()
-            .filter(|&entry| match catches(entry) {
-                Some(c) => (self.some)(&c),
-                None => !caught,
-            })
-            .collect()
+        // Clauses are tried in order: none after one that catches every database error
+        // sees one, nor does the way on past the `try`.
+        let mut clauses = Vec::new();
+        for &entry in targets {
+            match catches(entry) {
+                Some(c) if (self.every)(&c) => {
+                    clauses.push(entry);
+                    return clauses;
+                }
+                Some(c) if (self.some)(&c) => clauses.push(entry),
+                Some(_) => {}
+                None => clauses.push(entry),
+            }
+        }
+        clauses
     }
 }
 
 /// The flag a path carries after an event: a local set to `True` or `False` becomes it, any
 /// other write to the carried variable forgets it.
-fn set_flag(
-    function: &Function,
-    event: &Event,
-    flag: Option<(VarId, bool)>,
-) -> Option<(VarId, bool)> {
+fn set_flag(function: &Function, event: &Event, flag: Flag) -> Flag {
     let written =
         |bindings: &[Binding]| flag.is_some_and(|(var, _)| bindings.contains(&Binding::Var(var)));
     match event {
