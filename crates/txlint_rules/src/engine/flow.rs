@@ -98,6 +98,17 @@ fn map_states(states: States, f: impl Fn(State) -> State) -> States {
     members(states).fold(0, |acc, i| acc | f(State::from_index(i)).bit())
 }
 
+/// The states with an open resource ended: what an edge that shows it over leaves.
+fn ended(states: States) -> States {
+    map_states(states, |s| match s.phase {
+        Phase::Open => State {
+            phase: Phase::Done,
+            ..s
+        },
+        _ => s,
+    })
+}
+
 /// The states of a set for which `keep` holds.
 fn filter_states(states: States, keep: impl Fn(State) -> bool) -> States {
     members(states)
@@ -614,13 +625,7 @@ impl Analysis<'_> {
             }
             // Nothing refers to it any more: later ends through the variable end the
             // new value, not this one.
-            return map_states(states, |s| match s.phase {
-                Phase::Open => State {
-                    phase: Phase::Done,
-                    ..s
-                },
-                _ => s,
-            });
+            return ended(states);
         }
         if let Some(site) = self.model.panic_site(event) {
             if any(states, State::exposed) && !self.asserts_acquire_error(event, states) {
@@ -644,13 +649,7 @@ impl Analysis<'_> {
         };
         match self.model.effect(event) {
             Effect::None => states,
-            Effect::End => map_states(states, |s| match s.phase {
-                Phase::Open => State {
-                    phase: Phase::Done,
-                    ..s
-                },
-                _ => s,
-            }),
+            Effect::End => ended(states),
             Effect::DeferredEnd => {
                 if let Some(outcome) = record {
                     outcome.deferred = true;
@@ -666,13 +665,7 @@ impl Analysis<'_> {
                         });
                     }
                 }
-                map_states(states, |s| match s.phase {
-                    Phase::Open => State {
-                        phase: Phase::Done,
-                        ..s
-                    },
-                    _ => s,
-                })
+                ended(states)
             }
             Effect::Escape => {
                 if let Some(outcome) = record {
@@ -947,13 +940,7 @@ impl Analysis<'_> {
         {
             return if self.resource.exits.exception_edges {
                 let raised = if self.model.exception_settles() {
-                    map_states(raised, |s| match s.phase {
-                        Phase::Open => State {
-                            phase: Phase::Done,
-                            ..s
-                        },
-                        _ => s,
-                    })
+                    ended(raised)
                 } else {
                     raised
                 };
@@ -990,13 +977,7 @@ impl Analysis<'_> {
                 _ => None,
             });
             if tested.is_some_and(|id| self.model.ends_when_false(id)) {
-                let ended = map_states(states, |s| match s.phase {
-                    Phase::Open => State {
-                        phase: Phase::Done,
-                        ..s
-                    },
-                    _ => s,
-                });
+                let ended = ended(states);
                 return vec![(*then_block, states), (*else_block, ended)];
             }
         }
@@ -1011,13 +992,7 @@ impl Analysis<'_> {
         };
         if let Some(call) = tested_call(&data.events, self.function, &test.operand) {
             if !test.by_truth && self.model.ends_when_non_nil(call) {
-                let ended = map_states(states, |s| match s.phase {
-                    Phase::Open => State {
-                        phase: Phase::Done,
-                        ..s
-                    },
-                    _ => s,
-                });
+                let ended = ended(states);
                 return if test.then_is_nil {
                     vec![(*then_block, states), (*else_block, ended)]
                 } else {
@@ -1055,13 +1030,7 @@ impl Analysis<'_> {
             };
         }
         if test.by_truth && self.model.over_when_set(&test.operand) {
-            let over = map_states(states, |s| match s.phase {
-                Phase::Open => State {
-                    phase: Phase::Done,
-                    ..s
-                },
-                _ => s,
-            });
+            let over = ended(states);
             return if test.then_is_nil {
                 vec![(*then_block, states), (*else_block, over)]
             } else {

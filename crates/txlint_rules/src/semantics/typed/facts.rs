@@ -9,8 +9,7 @@
 use std::collections::HashMap;
 
 use txlint_ir::ir::{
-    Binding, BlockId, CallId, Callee, Cfg, Event, FileIr, FuncId, Function, Operand, ResultUse,
-    Terminator, VarId,
+    Binding, CallId, Callee, Event, FileIr, FuncId, Function, Operand, ResultUse, Terminator, VarId,
 };
 
 use crate::engine::MAX_BEGINS_PER_FUNCTION;
@@ -168,23 +167,6 @@ impl WrapperLookup<'_> {
 /// Whether a function returns, as its first result, a transaction begun in its body.
 /// A begin that returns only an error (xorm's `err = sess.Begin()`) binds no
 /// transaction: returning that error makes no wrapper.
-/// Whether a `return` is reachable from the entry without passing block `avoid`.
-fn returns_avoiding(function: &Function, avoid: BlockId) -> bool {
-    let cfg = &function.cfg;
-    let mut seen = vec![false; cfg.blocks.len()];
-    let mut stack = vec![Cfg::ENTRY];
-    while let Some(id) = stack.pop() {
-        if id == avoid || std::mem::replace(&mut seen[id.index()], true) {
-            continue;
-        }
-        if matches!(cfg.block(id).terminator, Terminator::Return { .. }) {
-            return true;
-        }
-        stack.extend(cfg.successors(id));
-    }
-    false
-}
-
 fn wrapper(
     file: &FileIr,
     models: &Models,
@@ -251,7 +233,7 @@ fn wrapper(
             || function
                 .cfg
                 .block_of(&Event::Call(begin.call))
-                .is_some_and(|at| !returns_avoiding(function, at))
+                .is_some_and(|at| function.cfg.on_every_way_out(at))
     };
     if let Some(begin) = returned.filter(|b| begun_on_every_path(b)) {
         return Some(Wrapper {
