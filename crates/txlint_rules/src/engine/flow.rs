@@ -353,8 +353,9 @@ struct Analysis<'a> {
 ///
 /// A boolean parameter the function never assigns is such a flag too, fixed for the whole
 /// call: `if transaction: BEGIN … finally: if transaction: COMMIT` takes both tests the same
-/// way. Its value is unknown at entry (see [`Flag::fixed`]). Only an untyped or `bool`
-/// parameter: the truth of a list or an object can change while the function runs.
+/// way. Its value is unknown at entry (see [`Flag::fixed`]). Only a parameter declared
+/// `bool` that nothing can change out of sight (see [`only_tested`]): the truth of a list
+/// or an object can change while the function runs.
 fn success_flag(function: &Function, resource: &Resource) -> Option<Flag> {
     let tested = function
         .cfg
