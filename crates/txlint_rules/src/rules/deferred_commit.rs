@@ -57,8 +57,8 @@ fn check_python(cx: &Context, out: &mut Vec<Diagnostic>) {
             let connection = connection_of(function, kinds, receiver);
             matches!(kinds.get(&connection), Some(Kind::Connection { .. })).then_some(connection)
         };
-        // What a call does to the transaction of a recognised connection: `Some(true)` for
-        // `commit()` or `COMMIT` as text, `Some(false)` for a rollback either way.
+        // The recognised connection whose transaction a call ends, whether it commits
+        // (`commit()`, `COMMIT` as text) or rolls back, and whether as SQL text.
         let ends = |call: &Call| -> Option<(Operand, bool, bool)> {
             let Callee::Method { receiver, name, .. } = &call.callee else {
                 return None;
