@@ -489,9 +489,10 @@ impl Exports {
                     .name
                     .rsplit_once('.')
                     .unwrap_or(("", &function.name));
+                // Most names have one method: a first push would make room for four.
                 self.go_methods
                     .entry(short.to_string())
-                    .or_default()
+                    .or_insert_with(|| Vec::with_capacity(1))
                     .push((bare_go_type(owner).to_string(), summary));
             }
             _ => {
@@ -1103,28 +1104,14 @@ fn skeleton(ir: &FileIr, settings: &Settings) -> Exports {
         ..Exports::default()
     };
     for function in exported_functions(ir) {
-        let params = function.params.len();
         match ir.language {
             Language::Go => {
-                let summary = Summary {
-                    ends: vec![false; params],
-                    keeps: vec![false; params],
-                    only_returns: vec![false; params],
-                    calls: vec![false; params],
-                    ..Summary::default()
-                };
-                exports.add_go(function, summary);
+                exports.add_go(function, Summary::default());
             }
             Language::Python => {
-                exports.python.insert(
-                    function.name.clone(),
-                    PySummary {
-                        releases: vec![false; params],
-                        closes: vec![false; params],
-                        ends: vec![false; params],
-                        ..PySummary::default()
-                    },
-                );
+                exports
+                    .python
+                    .insert(function.name.clone(), PySummary::default());
             }
             Language::Rust => {
                 exports
@@ -2207,7 +2194,8 @@ mod tests {
                 .view(Some(&place))
                 .go_function(file, &call)
                 .unwrap()
-                .ends[0]
+                .ends
+                .has(0)
         };
         assert!(ends(&store));
         assert!(!ends(&tests));

@@ -64,7 +64,7 @@ pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                     .typed()
                     .summaries
                     .callee_summary(cx.ir, &call.callee)
-                    .and_then(|s| s.blocks.clone())
+                    .and_then(|s| s.blocks.as_deref().cloned())
                 else {
                     continue;
                 };

@@ -9,6 +9,7 @@
 
 pub(crate) mod blocking;
 pub(crate) mod go;
+pub(crate) mod param_flags;
 pub(crate) mod python;
 pub(crate) mod rust;
 pub(crate) mod typed;

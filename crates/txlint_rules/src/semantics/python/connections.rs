@@ -947,9 +947,7 @@ pub(crate) fn hands_holder(
         .is_some_and(|summary| {
             summary.bound(call).any(|(i, a)| {
                 of_holder(a)
-                    && (summary.ends.get(i) == Some(&true)
-                        || summary.releases.get(i) == Some(&true)
-                        || summary.closes.get(i) == Some(&true))
+                    && (summary.ends.has(i) || summary.releases.has(i) || summary.closes.has(i))
             })
         });
     !settled

@@ -18,6 +18,7 @@ use txlint_ir::TextRange;
 use crate::engine::flow::{Effect, ResourceModel};
 use crate::index::ProjectView;
 use crate::models::{ContextExit, Implicit, Models};
+use crate::semantics::param_flags::ParamFlags;
 
 /// More passes than any chain of helpers in one file needs (see [`PyFacts::compute`]).
 const MAX_PASSES: usize = 16;
@@ -223,12 +224,12 @@ pub(crate) struct PySummary {
     /// arguments reach the parameter they name (`create(db_session=session)`).
     pub params: Vec<String>,
     /// Parameters it gives back to a pool (`putconn(conn)`).
-    pub releases: Vec<bool>,
+    pub releases: ParamFlags,
     /// Parameters it closes (`conn.close()`): closing ends the transaction (the server
     /// rolls it back), where a pool may hand the connection out again as it is.
-    pub closes: Vec<bool>,
+    pub closes: ParamFlags,
     /// Parameters it commits or rolls back.
-    pub ends: Vec<bool>,
+    pub ends: ParamFlags,
     /// A `@contextmanager` that yields only autocommit connections.
     pub yields_autocommit: bool,
     /// A context manager that sets the autocommit mode of the connection it yields from one
@@ -326,9 +327,9 @@ impl PySummary {
         self.acquires.is_some()
             || self.yields_pooled
             || self.returns_shared
-            || self.releases.contains(&true)
-            || self.closes.contains(&true)
-            || self.ends.contains(&true)
+            || !self.releases.is_empty()
+            || !self.closes.is_empty()
+            || !self.ends.is_empty()
             || self.yields_autocommit
             || self.yields_autocommit_from.is_some()
             || !self.scope_fields.is_empty()
@@ -1412,9 +1413,7 @@ impl PyFacts {
                         .callee_summary(file, function, &call.callee)
                         .is_some_and(|h| {
                             h.bound(call).any(|(position, a)| {
-                                *a == place
-                                    && (h.releases.get(position) == Some(&true)
-                                        || h.closes.get(position) == Some(&true))
+                                *a == place && (h.releases.has(position) || h.closes.has(position))
                             })
                         });
                     if gives_back || helper_gives_back {
@@ -1461,9 +1460,7 @@ impl PyFacts {
                 // A helper of the file or project that gives it back or closes it.
                 let helper = self.callee_summary(file, function, &call.callee)?;
                 if helper.bound(call).any(|(position, a)| {
-                    *a == place
-                        && (helper.releases.get(position) == Some(&true)
-                            || helper.closes.get(position) == Some(&true))
+                    *a == place && (helper.releases.has(position) || helper.closes.has(position))
                 }) {
                     seen.release = true;
                 } else {
@@ -4478,8 +4475,7 @@ impl PyFacts {
                     let helper_release = self
                         .callee_summary(file, function, &call.callee)
                         .is_some_and(|h| {
-                            h.bound(call)
-                                .any(|(i, a)| *a == value && h.releases.get(i) == Some(&true))
+                            h.bound(call).any(|(i, a)| *a == value && h.releases.has(i))
                         });
                     (pool_release && call.args.contains(&value)) || helper_release
                 });
@@ -4511,14 +4507,14 @@ impl PyFacts {
                     _ => None,
                 });
             for (position, param) in passed {
-                if helper.releases.get(position) == Some(&true) {
-                    summary.releases[param] = true;
+                if helper.releases.has(position) {
+                    summary.releases.set(param);
                 }
-                if helper.closes.get(position) == Some(&true) {
-                    summary.closes[param] = true;
+                if helper.closes.has(position) {
+                    summary.closes.set(param);
                 }
-                if helper.ends.get(position) == Some(&true) {
-                    summary.ends[param] = true;
+                if helper.ends.has(position) {
+                    summary.ends.set(param);
                 }
             }
         }
@@ -4760,9 +4756,9 @@ fn summarize(models: &Models, function: &Function, kinds: &HashMap<Operand, Kind
         Operand::Var(v) => function.params.iter().position(|p| p == v),
         _ => None,
     };
-    let mut releases = vec![false; function.params.len()];
-    let mut closes = vec![false; function.params.len()];
-    let mut ends = vec![false; function.params.len()];
+    let mut releases = ParamFlags::default();
+    let mut closes = ParamFlags::default();
+    let mut ends = ParamFlags::default();
     for call in &function.calls {
         let Callee::Method { receiver, name, .. } = &call.callee else {
             continue;
@@ -4771,14 +4767,14 @@ fn summarize(models: &Models, function: &Function, kinds: &HashMap<Operand, Kind
             if models.pool_kinds[*pool].release.iter().any(|m| m == name) {
                 for arg in &call.args {
                     if let Some(i) = param_index(arg) {
-                        releases[i] = true;
+                        releases.set(i);
                     }
                 }
             }
         }
         if let Some(i) = param_index(receiver) {
             if methods.close.iter().any(|m| m == name) {
-                closes[i] = true;
+                closes.set(i);
             }
             if methods
                 .commit
@@ -4786,7 +4782,7 @@ fn summarize(models: &Models, function: &Function, kinds: &HashMap<Operand, Kind
                 .chain(&methods.rollback)
                 .any(|m| m == name)
             {
-                ends[i] = true;
+                ends.set(i);
             }
         }
     }
@@ -5151,7 +5147,7 @@ impl ConnectionModel<'_> {
             .is_some_and(|summary| {
                 summary
                     .bound(call)
-                    .any(|(i, a)| self.is_holder(a) && summary.releases.get(i) == Some(&true))
+                    .any(|(i, a)| self.is_holder(a) && summary.releases.has(i))
             })
     }
 
@@ -5233,7 +5229,7 @@ impl ConnectionModel<'_> {
                 (self.holder.owner == Owner::Scoped && summary.ends_scoped)
                     || summary
                         .bound(call)
-                        .any(|(i, a)| self.is_holder(a) && summary.ends.get(i) == Some(&true))
+                        .any(|(i, a)| self.is_holder(a) && summary.ends.has(i))
             })
     }
 
@@ -5283,7 +5279,7 @@ impl ConnectionModel<'_> {
                 .is_some_and(|summary| {
                     summary
                         .bound(call)
-                        .any(|(i, a)| self.is_holder(a) && summary.closes.get(i) == Some(&true))
+                        .any(|(i, a)| self.is_holder(a) && summary.closes.has(i))
                 })
     }
 

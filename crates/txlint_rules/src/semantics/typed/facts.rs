@@ -158,7 +158,7 @@ impl WrapperLookup<'_> {
                 if let Some(name) = &wrapper.wrapped {
                     wrapper.library = self.models.libraries.iter().position(|l| &l.name == name)?;
                 }
-                Some(wrapper)
+                Some(*wrapper)
             }
         }
     }

@@ -13,6 +13,7 @@ use crate::engine::aliases::{aliases_of, base_handle};
 use crate::engine::flow::{self, Effect, ExitPolicy, Outcome, Resource, ResourceModel};
 use crate::index::ProjectView;
 use crate::models::{BeginResults, Models};
+use crate::semantics::param_flags::ParamFlags;
 use crate::semantics::typed::facts::{Begin, FileFacts, FunctionFacts, Wrapper};
 use crate::semantics::{functions_by_name, resolve_by_name};
 
@@ -38,30 +39,30 @@ pub(crate) struct GlobalStatement {
 pub(crate) struct Summary {
     /// Parameters on which the function calls a commit or rollback method, itself or
     /// through a helper it hands them to.
-    pub ends: Vec<bool>,
+    pub ends: ParamFlags,
     /// Parameters the function returns, stores or hands to a goroutine (or to a helper
     /// that does).
-    pub keeps: Vec<bool>,
+    pub keeps: ParamFlags,
     /// Parameters the function keeps only by returning them, itself (`return tx`, not
     /// stored, not handed to a helper that keeps them): a caller that uses the result
     /// only as a receiver whose result it drops keeps nothing (`withOptions(tx).Create(x)`).
-    pub only_returns: Vec<bool>,
+    pub only_returns: ParamFlags,
     /// Function-valued parameters the function calls, itself, in a literal of its body
     /// (`go func() { done <- f() }()`) or through a helper it hands them to: a method
     /// value `tx.Rollback` passed there is run (`defer try(tx.Rollback, "rollback")`).
-    pub calls: Vec<bool>,
+    pub calls: ParamFlags,
     /// Whether the body calls `panic` (directly).
     pub panics: bool,
     /// A transaction the function begins and returns: its calls are begins too.
-    pub begins: Option<Wrapper>,
+    pub begins: Option<Box<Wrapper>>,
     /// A package-level handle (`config.DB`) the function runs a statement on, itself or
     /// through a helper: called while a transaction of that handle is open, the statement
     /// runs outside it (TX007).
-    pub global_statement: Option<GlobalStatement>,
+    pub global_statement: Option<Box<GlobalStatement>>,
     /// A blocking call the function makes, itself or through a helper: the call as shown
     /// and what it does (`("http.Post", "blocks")`). Called while a transaction is open,
     /// it holds the transaction for as long (TX009).
-    pub blocks: Option<(String, &'static str)>,
+    pub blocks: Option<Box<(String, &'static str)>>,
 }
 
 /// Facts about the whole file that the transaction analyses share.
@@ -189,7 +190,7 @@ impl FileSummaries {
                         })
                     })
                     .collect();
-                let (keeps, only_returns) = function
+                let (keeps, only_returns): (Vec<bool>, Vec<bool>) = function
                     .params
                     .iter()
                     .map(|&p| {
@@ -236,13 +237,13 @@ impl FileSummaries {
                 });
                 Summary {
                     ends,
-                    keeps,
-                    only_returns,
+                    keeps: keeps.into_iter().collect(),
+                    only_returns: only_returns.into_iter().collect(),
                     calls,
                     panics,
                     begins: None,
-                    global_statement,
-                    blocks,
+                    global_statement: global_statement.map(Box::new),
+                    blocks: blocks.map(Box::new),
                 }
             })
             .collect();
@@ -285,7 +286,7 @@ impl FileSummaries {
                         external.insert(
                             key,
                             Summary {
-                                begins: Some(begins),
+                                begins: Some(Box::new(begins)),
                                 ..Summary::default()
                             },
                         );
@@ -331,23 +332,23 @@ impl FileSummaries {
                     };
                     for (position, param) in function.parameters_passed(call) {
                         let own = &self.summaries[index];
-                        if helper.ends.get(position) == Some(&true) && !own.ends[param] {
+                        if helper.ends.has(position) && !own.ends.has(param) {
                             grown.push((index, param, true));
                         }
                         // Kept by a helper (stored there, or returned to this function):
                         // no longer kept only by being returned.
-                        if helper.keeps.get(position) == Some(&true)
-                            && (!own.keeps[param] || own.only_returns.get(param) == Some(&true))
+                        if helper.keeps.has(position)
+                            && (!own.keeps.has(param) || own.only_returns.has(param))
                         {
                             grown.push((index, param, false));
                         }
-                        if helper.calls.get(position) == Some(&true) && !own.calls[param] {
+                        if helper.calls.has(position) && !own.calls.has(param) {
                             called.push((index, param));
                         }
                     }
                 }
             }
-            let mut reached: Vec<(usize, GlobalStatement)> = Vec::new();
+            let mut reached: Vec<(usize, Box<GlobalStatement>)> = Vec::new();
             for (index, function) in file.functions.iter().enumerate() {
                 if self.summaries[index].global_statement.is_some() {
                     continue;
@@ -361,7 +362,7 @@ impl FileSummaries {
                     reached.push((index, handle));
                 }
             }
-            let mut blocking: Vec<(usize, (String, &'static str))> = Vec::new();
+            let mut blocking: Vec<(usize, Box<(String, &'static str)>)> = Vec::new();
             for (index, function) in file.functions.iter().enumerate() {
                 if self.summaries[index].blocks.is_some() {
                     continue;
@@ -378,7 +379,7 @@ impl FileSummaries {
                 return;
             }
             for (index, param) in called {
-                self.summaries[index].calls[param] = true;
+                self.summaries[index].calls.set(param);
             }
             for (index, blocks) in blocking {
                 self.summaries[index].blocks = Some(blocks);
@@ -389,12 +390,10 @@ impl FileSummaries {
             for (index, param, ends) in grown {
                 let summary = &mut self.summaries[index];
                 if ends {
-                    summary.ends[param] = true;
+                    summary.ends.set(param);
                 } else {
-                    summary.keeps[param] = true;
-                    if let Some(only) = summary.only_returns.get_mut(param) {
-                        *only = false;
-                    }
+                    summary.keeps.set(param);
+                    summary.only_returns.unset(param);
                 }
             }
         }
@@ -403,7 +402,7 @@ impl FileSummaries {
     /// Records which functions return a transaction they begin (from the file's facts).
     pub fn record_wrappers(&mut self, file: &FileIr, models: &Models, facts: &FileFacts) {
         for (summary, wrapper) in self.summaries.iter_mut().zip(facts.wrappers(file, models)) {
-            summary.begins = wrapper;
+            summary.begins = wrapper.map(Box::new);
         }
     }
 
@@ -537,7 +536,7 @@ fn external_key(callee: &Callee) -> Option<Vec<String>> {
 /// For each parameter of `id`, whether the function calls it as a function: `f()` in its
 /// body, in a copy of it, or in a literal of the body that captures it (`bodies`: the
 /// function and the literals nested in it).
-fn calls_params(file: &FileIr, id: FuncId, bodies: &[FuncId]) -> Vec<bool> {
+fn calls_params(file: &FileIr, id: FuncId, bodies: &[FuncId]) -> ParamFlags {
     let function = file.function(id);
     function
         .params
@@ -1026,7 +1025,7 @@ impl HolderModel<'_> {
                     || self
                         .summaries
                         .callee_summary(self.file, &call.callee)
-                        .is_some_and(|summary| summary.calls.get(i) == Some(&true)))
+                        .is_some_and(|summary| summary.calls.has(i)))
         });
         if method_value_run {
             return if deferred {
@@ -1054,7 +1053,7 @@ impl HolderModel<'_> {
             if positions
                 .iter()
                 .filter(|i| passed_directly(i))
-                .any(|&i| summary.ends.get(i) == Some(&true))
+                .any(|&i| summary.ends.has(i))
             {
                 return if deferred {
                     Effect::DeferredEnd
@@ -1063,8 +1062,8 @@ impl HolderModel<'_> {
                 };
             }
             let kept = |i: usize| {
-                summary.keeps.get(i) == Some(&true)
-                    && (summary.only_returns.get(i) != Some(&true)
+                summary.keeps.has(i)
+                    && (!summary.only_returns.has(i)
                         || !self.result_dropped_through_receivers(call))
             };
             if positions.iter().any(|&i| kept(i)) {
