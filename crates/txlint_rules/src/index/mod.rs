@@ -429,7 +429,7 @@ impl Skeleton {
 
 /// A file's exports computed in one round, the facts found on the way (not kept for a
 /// file set aside) and the entries it looked up.
-type Computed = (Exports, Option<Precomputed>, BTreeSet<EntryKey>);
+type Computed = (Exports, Option<Precomputed>, Lookups);
 
 /// Lowers a file set aside again, by its [`ProjectFile::id`] (`None`: it can no longer be
 /// read). The binary's: the rules never touch the file system.
@@ -530,7 +530,7 @@ pub struct ProjectIndex {
     /// Each file's exports, by [`ProjectFile::id`], for [`ProjectIndex::resolve_from`].
     files: HashMap<usize, Arc<Exports>>,
     /// The entries each file looked up, by id, for [`ProjectIndex::resolve_from`].
-    lookups: HashMap<usize, BTreeSet<EntryKey>>,
+    lookups: HashMap<usize, Lookups>,
     /// The facts each file's last computation found, by id: computed with the final
     /// exports of every unit the file sees, so its check can take them as they are.
     precomputed: std::sync::Mutex<HashMap<usize, Precomputed>>,
@@ -639,7 +639,7 @@ impl ProjectIndex {
             .collect();
         let mut dirty: Vec<bool> = Vec::with_capacity(located.len());
         let mut exports: Vec<Arc<Exports>> = Vec::with_capacity(located.len());
-        let mut logs: Vec<BTreeSet<EntryKey>> = Vec::with_capacity(located.len());
+        let mut logs: Vec<Lookups> = Vec::with_capacity(located.len());
         for (file, skeleton) in located.iter().zip(skeletons) {
             // A file of the previous index keeps what it said there.
             let known = match skeleton {
@@ -654,7 +654,7 @@ impl ProjectIndex {
                 }
                 (None, skeleton) => {
                     exports.push(skeleton.unwrap_or_default());
-                    logs.push(BTreeSet::new());
+                    logs.push(Lookups::default());
                     dirty.push(true);
                 }
             }
@@ -686,24 +686,24 @@ impl ProjectIndex {
         };
         // A changed module is also changed under the names it has above its root, and
         // under each of its names whatever the root (see `ProjectView::python_lookup`).
-        let with_aliases = |changed: BTreeSet<EntryKey>| -> BTreeSet<EntryKey> {
-            let mut all = changed.clone();
+        let with_aliases = |changed: BTreeSet<EntryKey>| -> Changed {
+            let mut all = HashSet::with_capacity_and_hasher(changed.len(), Default::default());
             for (key, entry) in changed {
+                all.insert(entry_hash(&key.0, &key.1, &entry));
                 let Some(aliases) = aliases_of.get(&key) else {
                     continue;
                 };
                 for name in std::iter::once(&key).chain(aliases) {
-                    all.insert((name.clone(), entry.clone()));
-                    all.insert(((ANY_ROOT.to_string(), name.1.clone()), entry.clone()));
+                    all.insert(entry_hash(&name.0, &name.1, &entry));
+                    all.insert(entry_hash(ANY_ROOT, &name.1, &entry));
                 }
             }
-            all
+            Changed(all)
         };
         let changed = with_aliases(changed_entries(
             (&previous.units, &index.units),
             (&previous.python_handed, &index.python_handed),
         ));
-        let changed = Changed::from_iter(changed);
         dirty
             .par_iter_mut()
             .zip(&logs)
@@ -730,7 +730,7 @@ impl ProjectIndex {
                         (None, None) => file.ir,
                         (None, Some(_)) => return None,
                     };
-                    let log = RefCell::new(BTreeSet::new());
+                    let log = RefCell::new(Vec::new());
                     let view = ProjectView {
                         index: &index,
                         place: file.place,
@@ -738,7 +738,7 @@ impl ProjectIndex {
                     };
                     let (exports, facts) = exports_of(ir, settings, &view);
                     let facts = file.set_aside.is_none().then_some(facts);
-                    Some((exports, facts, log.into_inner()))
+                    Some((exports, facts, Lookups::from(log.into_inner())))
                 })
                 .collect();
             for (((slot, fresh), file), log) in exports
@@ -762,7 +762,6 @@ impl ProjectIndex {
                 (&index.units, &units),
                 (&index.python_handed, &handed),
             ));
-            let changed = Changed::from_iter(changed);
             dirty = logs.par_iter().map(|log| changed.meets(log)).collect();
             index.python_handed = handed;
             index.python_callers = callers_by_module(&units);
@@ -890,18 +889,36 @@ fn fields_of(ir: &FileIr, models: &Models) -> Vec<(txlint_ir::ir::FieldDecl, Opt
 /// A unit and a name looked up in it (`.name` for a Go method).
 type EntryKey = (UnitKey, String);
 
-/// The entries a round changed, hashed: each file's lookups are checked against them, and
-/// in an ordered set each check compared long absolute roots over and over.
-struct Changed(HashSet<EntryKey, foldhash::fast::RandomState>);
+/// An entry as a file's lookups and a round's changes hold it: a hash of its root, unit
+/// and name. Kept for every lookup of every file, the keys themselves (two long absolute
+/// paths each) were a large part of a big project's memory. Two entries that share a hash
+/// only make a file computed again that needed not be.
+type EntryHash = u64;
+
+fn entry_hash(root: &str, unit: &str, entry: &str) -> EntryHash {
+    use std::hash::BuildHasher;
+    foldhash::fast::FixedState::with_seed(0).hash_one((root, unit, entry))
+}
+
+/// The entries a file looked up while its exports were computed, sorted, once each.
+#[derive(Default)]
+struct Lookups(Box<[EntryHash]>);
+
+impl From<Vec<EntryHash>> for Lookups {
+    fn from(mut entries: Vec<EntryHash>) -> Lookups {
+        entries.sort_unstable();
+        entries.dedup();
+        Lookups(entries.into_boxed_slice())
+    }
+}
+
+/// The entries a round changed.
+struct Changed(HashSet<EntryHash, foldhash::fast::RandomState>);
 
 impl Changed {
-    fn from_iter(entries: BTreeSet<EntryKey>) -> Changed {
-        Changed(entries.into_iter().collect())
-    }
-
     /// Whether a file that looked up these entries must be computed again.
-    fn meets(&self, looked_up: &BTreeSet<EntryKey>) -> bool {
-        !self.0.is_empty() && looked_up.iter().any(|entry| self.0.contains(entry))
+    fn meets(&self, looked_up: &Lookups) -> bool {
+        !self.0.is_empty() && looked_up.0.iter().any(|entry| self.0.contains(entry))
     }
 }
 
@@ -1327,7 +1344,7 @@ pub struct ProjectView<'a> {
     place: Option<&'a Place>,
     /// The entries the file looked up, found or not, while its exports are computed: it
     /// is computed again only when one of them changes.
-    log: Option<&'a RefCell<BTreeSet<EntryKey>>>,
+    log: Option<&'a RefCell<Vec<EntryHash>>>,
 }
 
 impl<'a> ProjectView<'a> {
@@ -1389,12 +1406,10 @@ impl<'a> ProjectView<'a> {
         if let (Some(log), Some(place)) = (self.log, self.place) {
             let mut log = log.borrow_mut();
             match &key {
-                Some(key) => {
-                    log.insert((key.clone(), entry.to_string()));
-                }
+                Some(key) => log.push(entry_hash(&key.0, &key.1, entry)),
                 None => {
-                    log.insert(((place.root.clone(), unit.to_string()), entry.to_string()));
-                    log.insert(((ANY_ROOT.to_string(), unit.to_string()), entry.to_string()));
+                    log.push(entry_hash(&place.root, unit, entry));
+                    log.push(entry_hash(ANY_ROOT, unit, entry));
                 }
             }
         }
@@ -1404,8 +1419,7 @@ impl<'a> ProjectView<'a> {
     /// The exports of `unit`, noting that the file looks up `entry` in them.
     fn lookup(&self, unit: &str, entry: &str) -> Option<&'a Exports> {
         if let (Some(log), Some(place)) = (self.log, self.place) {
-            log.borrow_mut()
-                .insert(((place.root.clone(), unit.to_string()), entry.to_string()));
+            log.borrow_mut().push(entry_hash(&place.root, unit, entry));
         }
         self.unit(unit)
     }
@@ -1906,7 +1920,7 @@ impl<'a> ProjectView<'a> {
         let mut handed = Vec::new();
         for key in self.own_python_keys() {
             if let Some(log) = self.log {
-                log.borrow_mut().insert((key.clone(), HANDED.to_string()));
+                log.borrow_mut().push(entry_hash(&key.0, &key.1, HANDED));
             }
             handed.extend(
                 self.index
