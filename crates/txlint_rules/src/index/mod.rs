@@ -438,12 +438,14 @@ pub type Relower<'a> = &'a (dyn Fn(usize) -> Option<FileIr> + Sync);
 /// The summaries a unit offers to the other files of the project.
 #[derive(Debug, Clone, Default, PartialEq)]
 struct Exports {
-    go: BTreeMap<String, Summary>,
+    // Summaries are boxed: a map's node makes room for eleven values, and most files
+    // have a few functions.
+    go: BTreeMap<String, Box<Summary>>,
     /// Go methods by their short name, each with its receiver's type (`Store` for
     /// `(*Store).Save`): a call `x.name(…)` is resolved to the method of `x`'s declared
     /// type, or, when that is not known, to the package's only method of that name.
     go_methods: BTreeMap<String, Vec<(String, Summary)>>,
-    python: BTreeMap<String, PySummary>,
+    python: BTreeMap<String, Box<PySummary>>,
     /// Go: the unit's transaction wrapper types, in parts (see [`WrapParts`]).
     go_wrapping: WrapParts,
     /// Go: the unit's package-level database handles (see `handle_globals_of`).
@@ -496,7 +498,7 @@ impl Exports {
                     .push((bare_go_type(owner).to_string(), summary));
             }
             _ => {
-                self.go.insert(function.name.clone(), summary);
+                self.go.insert(function.name.clone(), Box::new(summary));
             }
         }
     }
@@ -1126,9 +1128,7 @@ fn skeleton(ir: &FileIr, settings: &Settings) -> Exports {
                 exports.add_go(function, Summary::default());
             }
             Language::Python => {
-                exports
-                    .python
-                    .insert(function.name.clone(), PySummary::default());
+                exports.python.insert(function.name.clone(), Box::default());
             }
             Language::Rust => {
                 exports
@@ -1230,7 +1230,7 @@ fn exports_of(ir: &FileIr, settings: &Settings, view: &ProjectView) -> (Exports,
                 if exported(index) {
                     exports.python.insert(
                         function.name.clone(),
-                        facts.summary(txlint_ir::ir::FuncId(index as u32)).clone(),
+                        Box::new(facts.summary(txlint_ir::ir::FuncId(index as u32)).clone()),
                     );
                 }
             }
@@ -1238,16 +1238,15 @@ fn exports_of(ir: &FileIr, settings: &Settings, view: &ProjectView) -> (Exports,
                 exports
                     .python
                     .entry(class.clone())
-                    .or_insert_with(|| summary.clone());
+                    .or_insert_with(|| Box::new(summary.clone()));
             }
             for (name, class) in &facts.instance_globals {
-                exports
-                    .python
-                    .entry(name.clone())
-                    .or_insert_with(|| PySummary {
+                exports.python.entry(name.clone()).or_insert_with(|| {
+                    Box::new(PySummary {
                         instance_of: Some(class.clone()),
                         ..PySummary::default()
-                    });
+                    })
+                });
             }
             // Methods a class inherits from classes of its module, under its own name
             // (`OrgaView.delete` from `BaseView.delete`): another module's subclass reaches
@@ -1265,7 +1264,7 @@ fn exports_of(ir: &FileIr, settings: &Settings, view: &ProjectView) -> (Exports,
                                 .next()
                                 .unwrap_or_default()
                         ))
-                        .or_insert_with(|| summary.clone());
+                        .or_insert_with(|| Box::new(summary.clone()));
                 }
             }
             for class in crate::semantics::python::request_view_classes(ir, models, view) {
@@ -1301,18 +1300,19 @@ fn exports_of(ir: &FileIr, settings: &Settings, view: &ProjectView) -> (Exports,
                 })
                 .collect();
             for (name, kind) in &facts.exported_globals {
-                exports
-                    .python
-                    .entry(name.clone())
-                    .or_insert_with(|| PySummary {
+                exports.python.entry(name.clone()).or_insert_with(|| {
+                    Box::new(PySummary {
                         global: Some(kind.clone()),
                         ..PySummary::default()
-                    });
+                    })
+                });
             }
             for (name, target) in view.python_reexports(ir) {
-                exports.python.entry(name).or_insert_with(|| PySummary {
-                    reexport_of: Some(target),
-                    ..PySummary::default()
+                exports.python.entry(name).or_insert_with(|| {
+                    Box::new(PySummary {
+                        reexport_of: Some(target),
+                        ..PySummary::default()
+                    })
                 });
             }
             precomputed.python = Some(facts);
@@ -1446,10 +1446,14 @@ impl<'a> ProjectView<'a> {
         }
         match callee {
             Callee::Path(path) => match path.as_slice() {
-                [name] => self.lookup(&place.own_unit(file), name)?.go.get(name),
+                [name] => self
+                    .lookup(&place.own_unit(file), name)?
+                    .go
+                    .get(name)
+                    .map(|s| &**s),
                 [package, name] => {
                     let import = file.import_named(package)?;
-                    self.lookup(&import.path, name)?.go.get(name)
+                    self.lookup(&import.path, name)?.go.get(name).map(|s| &**s)
                 }
                 _ => None,
             },
