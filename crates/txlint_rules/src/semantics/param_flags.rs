@@ -1,7 +1,7 @@
 //! One yes-or-no fact per parameter of a function, as bits. The project index keeps a
 //! summary of every function of a project, several facts each, and most summaries say
 //! nothing of most parameters: then nothing is allocated (a `Vec<bool>` a fact cost a
-//! heap block per function and fact, a third of a large project's peak memory).
+//! heap block per function and fact, skeletons that say nothing included).
 
 /// The parameters (by position) a fact holds for.
 #[derive(Debug, Default, Clone, PartialEq, Eq, Hash)]
