@@ -902,7 +902,8 @@ fn entry_hash(root: &str, unit: &str, entry: &str) -> EntryHash {
     foldhash::fast::FixedState::with_seed(0).hash_one((root, unit, entry))
 }
 
-/// The entries a file looked up while its exports were computed, sorted, once each.
+/// The entries a file looked up while its exports were computed, once each (sorted to drop
+/// the repeats).
 #[derive(Default)]
 struct Lookups(Box<[EntryHash]>);
 
@@ -1125,7 +1126,11 @@ fn skeleton(ir: &FileIr, settings: &Settings) -> Exports {
     for function in exported_functions(ir) {
         match ir.language {
             Language::Go => {
-                exports.add_go(function, Summary::default());
+                let summary = Summary {
+                    arity: function.params.len(),
+                    ..Summary::default()
+                };
+                exports.add_go(function, summary);
             }
             Language::Python => {
                 exports.python.insert(function.name.clone(), Box::default());

@@ -37,6 +37,10 @@ pub(crate) struct GlobalStatement {
 
 #[derive(Debug, Default, Clone, PartialEq)]
 pub(crate) struct Summary {
+    /// How many parameters the function has: methods of one name but different arities
+    /// have different summaries even when they say nothing (a call's name keeps a summary
+    /// only when every method it may reach has the same one).
+    pub arity: usize,
     /// Parameters on which the function calls a commit or rollback method, itself or
     /// through a helper it hands them to.
     pub ends: ParamFlags,
@@ -236,6 +240,7 @@ impl FileSummaries {
                     Some((crate::semantics::blocking::shown_go_callee(function, &call.callee)?, what))
                 });
                 Summary {
+                    arity: function.params.len(),
                     ends,
                     keeps: keeps.into_iter().collect(),
                     only_returns: only_returns.into_iter().collect(),
@@ -533,9 +538,9 @@ fn external_key(callee: &Callee) -> Option<Vec<String>> {
     }
 }
 
-/// For each parameter of `id`, whether the function calls it as a function: `f()` in its
-/// body, in a copy of it, or in a literal of the body that captures it (`bodies`: the
-/// function and the literals nested in it).
+/// The parameters of `id` the function calls as functions: `f()` in its body, in a copy
+/// of it, or in a literal of the body that captures it (`bodies`: the function and the
+/// literals nested in it).
 fn calls_params(file: &FileIr, id: FuncId, bodies: &[FuncId]) -> ParamFlags {
     let function = file.function(id);
     function
