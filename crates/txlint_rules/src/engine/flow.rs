@@ -98,15 +98,17 @@ fn map_states(states: States, f: impl Fn(State) -> State) -> States {
     members(states).fold(0, |acc, i| acc | f(State::from_index(i)).bit())
 }
 
-/// The states with an open resource ended: what an edge that shows it over leaves.
-fn ended(states: States) -> States {
+/// The states with an open resource moved to `phase`, the others as they are.
+fn open_becomes(states: States, phase: Phase) -> States {
     map_states(states, |s| match s.phase {
-        Phase::Open => State {
-            phase: Phase::Done,
-            ..s
-        },
+        Phase::Open => State { phase, ..s },
         _ => s,
     })
+}
+
+/// The states with an open resource ended: what an edge that shows it over leaves.
+fn ended(states: States) -> States {
+    open_becomes(states, Phase::Done)
 }
 
 /// The states of a set for which `keep` holds.
@@ -1191,13 +1193,7 @@ fn event_range(function: &Function, event: &Event) -> TextRange {
 }
 
 fn escape(states: States) -> States {
-    map_states(states, |s| match s.phase {
-        Phase::Open => State {
-            phase: Phase::Escaped,
-            ..s
-        },
-        _ => s,
-    })
+    open_becomes(states, Phase::Escaped)
 }
 
 /// Whether a continue exit only matters when the loop acquires again: a `continue` with
