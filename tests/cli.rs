@@ -1460,10 +1460,13 @@ fn view_calling_save(call: &str) -> String {
 }
 
 /// TX003 follows a helper's callers in other modules: the helper's file is unchanged,
-/// yet its cached result follows what a caller elsewhere does with the returned failure.
+/// yet its cached result follows what a caller elsewhere does with the returned failure,
+/// whether the whole project or the helper's module alone is named (pre-commit names the
+/// changed files: the project's other modules that may import it are read all the same).
 #[test]
 fn a_failure_returned_as_a_value_follows_the_callers_in_other_modules_and_the_cache_follows() {
     let dir = project(&[
+        ("requirements.txt", b"flask-sqlalchemy\n"),
         ("store.py", SAVES_OR_SAYS_WHY),
         (
             "views.py",
@@ -1473,18 +1476,14 @@ fn a_failure_returned_as_a_value_follows_the_callers_in_other_modules_and_the_ca
     let codes = |args: &[&str]| finding_codes(&json_output(dir.path(), args));
     // The caller takes the value: the failure was handed on.
     assert!(codes(&["."]).is_empty());
-    // Named alone, a module's importers are not read (its imports are): no caller is
-    // known, and the helper is reported as when no module calls it.
-    assert_eq!(
-        codes(&["store.py"]),
-        [("store.py".to_string(), "TX003".to_string(), 10)]
-    );
+    assert!(codes(&["store.py"]).is_empty());
     // The caller drops it: the session waits for a rollback the caller never makes.
     fs::write(dir.path().join("views.py"), view_calling_save("save(row)")).unwrap();
     let expected = [("store.py".to_string(), "TX003".to_string(), 10)];
     assert_eq!(codes(&["."]), expected);
     assert_eq!(codes(&["store.py"]), expected);
     assert_eq!(codes(&["--no-cache", "."]), expected);
+    assert_eq!(codes(&["--no-cache", "store.py"]), expected);
     // And back.
     fs::write(
         dir.path().join("views.py"),
@@ -1492,7 +1491,114 @@ fn a_failure_returned_as_a_value_follows_the_callers_in_other_modules_and_the_ca
     )
     .unwrap();
     assert!(codes(&["."]).is_empty());
+    assert!(codes(&["store.py"]).is_empty());
+    // A new module that drops the failure: the helper's module, named alone, sees it.
+    fs::create_dir_all(dir.path().join("admin")).unwrap();
+    fs::write(
+        dir.path().join("admin/bulk.py"),
+        view_calling_save("save(row)"),
+    )
+    .unwrap();
+    assert_eq!(codes(&["store.py"]), expected);
+    fs::remove_file(dir.path().join("admin/bulk.py")).unwrap();
+    assert!(codes(&["store.py"]).is_empty());
     assert!(dir.path().join(".txlint_cache").is_dir());
+}
+
+/// Where the modules that may import a named one are looked for: the project's own
+/// directory (the first with `requirements.txt`, `pyproject.toml`, `setup.py`,
+/// `setup.cfg` or `.git`), not a directory of loose scripts; and test modules, which a run
+/// over the project does not analyse either, are not callers.
+#[test]
+fn callers_of_a_named_module_are_the_projects_and_not_its_tests() {
+    let loose = project(&[
+        ("store.py", SAVES_OR_SAYS_WHY),
+        (
+            "views.py",
+            view_calling_save("ok, why = save(row)").as_bytes(),
+        ),
+    ]);
+    let codes = |dir: &Path, args: &[&str]| finding_codes(&json_output(dir, args));
+    let reported = [("store.py".to_string(), "TX003".to_string(), 10)];
+    // No project: the file is checked with what it imports, as before.
+    assert_eq!(codes(loose.path(), &["--no-cache", "store.py"]), reported);
+    assert!(codes(loose.path(), &["--no-cache", "."]).is_empty());
+    // Only a test takes the value: in the project, nobody does.
+    let tested = project(&[
+        ("pyproject.toml", b"[project]\nname = \"shop\"\n"),
+        ("store.py", SAVES_OR_SAYS_WHY),
+        (
+            "tests/test_store.py",
+            b"from store import save\n\n\ndef test_save(row):\n    ok, why = save(row)\n    assert ok, why\n",
+        ),
+    ]);
+    assert_eq!(codes(tested.path(), &["--no-cache", "."]), reported);
+    assert_eq!(codes(tested.path(), &["--no-cache", "store.py"]), reported);
+}
+
+/// A finding must not depend on which files were named: every file of every fixture that
+/// is a directory (a project of several files), named alone, gets exactly the findings it
+/// gets when its directory is named.
+#[test]
+fn each_file_of_a_directory_fixture_named_alone_gets_the_findings_of_the_whole() {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let mut directories = Vec::new();
+    for language in ["go", "python", "rust"] {
+        for rule in fs::read_dir(fixtures.join(language)).unwrap() {
+            let rule = rule.unwrap().path();
+            if !rule.is_dir() {
+                continue;
+            }
+            for entry in fs::read_dir(&rule).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    directories.push(path);
+                }
+            }
+        }
+    }
+    directories.sort();
+    assert!(directories.len() > 50, "{}", directories.len());
+    let mut differences = Vec::new();
+    for directory in &directories {
+        let whole = finding_codes(&json_output(directory, &["--no-cache", "."]));
+        let mut sources: Vec<PathBuf> = walkdir(directory)
+            .into_iter()
+            .filter(|p| {
+                matches!(
+                    p.extension().and_then(|e| e.to_str()),
+                    Some("go" | "py" | "rs")
+                )
+            })
+            .collect();
+        sources.sort();
+        for source in sources {
+            let relative = source.strip_prefix(directory).unwrap().to_str().unwrap();
+            let alone = finding_codes(&json_output(directory, &["--no-cache", relative]));
+            let expected: Vec<_> = whole.iter().filter(|f| f.0 == relative).cloned().collect();
+            if alone != expected {
+                differences.push(format!(
+                    "{}: alone {alone:?}, in the whole {expected:?}",
+                    source.display()
+                ));
+            }
+        }
+    }
+    assert!(differences.is_empty(), "{}", differences.join("\n"));
+}
+
+/// The files below a directory, recursively.
+fn walkdir(directory: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in fs::read_dir(directory).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(walkdir(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
 }
 
 const SHARED_CONNECTION_MODULE: &[u8] =
@@ -1579,7 +1685,7 @@ fn a_session_registry_reexported_by_a_package_counts_whichever_files_are_named()
 
 /// TX010 is decided per package: a file that only bounds the pool (`SetMaxOpenConns`)
 /// and imports no database package must still be read, or the pool opened in another
-/// file of the package is reported as unbounded.
+/// file of the package is reported as unbounded; also when it is not named.
 #[test]
 fn a_pool_bound_in_a_file_without_database_imports_counts_for_its_package() {
     let opens = "package accounts\n\nimport \"database/sql\"\n\ntype Repo struct{ db *sql.DB }\n\nfunc New(dsn string) (*Repo, error) {\n\tdb, err := sql.Open(\"postgres\", dsn)\n\tif err != nil {\n\t\treturn nil, err\n\t}\n\treturn &Repo{db: db}, nil\n}\n";
@@ -1591,6 +1697,27 @@ fn a_pool_bound_in_a_file_without_database_imports_counts_for_its_package() {
     ]);
     let report = json_output(dir.path(), &["--no-cache", "."]);
     assert_eq!(finding_codes(&report), Vec::new());
+    // The same when the file that opens the pool is named alone (pre-commit), from the
+    // cache too, and the cache follows the other file.
+    let alone = |args: &[&str]| finding_codes(&json_output(dir.path(), args));
+    let reported = [("repo.go".to_string(), "TX010".to_string(), 8)];
+    assert!(alone(&["--no-cache", "repo.go"]).is_empty());
+    assert!(alone(&["repo.go"]).is_empty());
+    assert!(alone(&["repo.go"]).is_empty());
+    fs::write(
+        dir.path().join("limits.go"),
+        "package accounts\n\nfunc (r *Repo) Limit(n int) {}\n",
+    )
+    .unwrap();
+    assert_eq!(alone(&["repo.go"]), reported);
+    fs::write(dir.path().join("limits.go"), bounds).unwrap();
+    assert!(alone(&["repo.go"]).is_empty());
+    // A test file of the package bounds nothing for it: a run over the package does not
+    // analyse it.
+    fs::remove_file(dir.path().join("limits.go")).unwrap();
+    fs::write(dir.path().join("limits_test.go"), bounds).unwrap();
+    assert_eq!(alone(&["repo.go"]), reported);
+    assert_eq!(alone(&["."]), reported);
     // Without the bound the same package is reported.
     let dir = project(&[("repo.go", opens.as_bytes())]);
     let report = json_output(dir.path(), &["--no-cache", "."]);

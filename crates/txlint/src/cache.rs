@@ -308,7 +308,15 @@ pub struct ProjectSnapshot {
     /// What the file system answered the run's lookups: in a file of their own.
     #[serde(skip)]
     pub answers: Deferred<Answers>,
+    /// The Go packages (directory, package name) that a file the run read but did not
+    /// check bounds the pools of (TX010).
+    #[serde(default)]
+    pub bounded_packages: BoundedPackages,
 }
+
+/// Go packages, as (directory, package name), in which a file not checked by the run
+/// bounds the pools: TX010 reports nothing in them, as a run over the package would not.
+pub type BoundedPackages = std::collections::BTreeSet<(PathBuf, String)>;
 
 /// What a snapshot knows of one file.
 #[derive(Debug, Default, Serialize, Deserialize)]

@@ -3,7 +3,7 @@
 //! which findings are reported (per-file ignores, suppression comments, the baseline,
 //! `--diff-base`) and render one report.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
@@ -21,14 +21,15 @@ use txlint_report::{
     Notification, Report, SourceFile, SuppressedDiagnostic,
 };
 use txlint_rules::{
-    check_file_in, check_package, context_of, locate, PackageFacts, Place, Precomputed, Prefilter,
-    ProjectFile, ProjectFs, ProjectIndex, ProjectView, SetAside, Settings, Skeleton, RULES,
+    check_file_in, check_package, context_of, locate, python_project_directory, PackageFacts,
+    Place, Precomputed, Prefilter, ProjectFile, ProjectFs, ProjectIndex, ProjectView, SetAside,
+    Settings, Skeleton, RULES,
 };
 
 use crate::baseline::{self, Baseline};
 use crate::cache::{
-    text_key, Answers, Cache, Deferred, FileNotice, FileResults, NewEntry, ProjectSnapshot, Stamp,
-    StoredOutcome, CACHE_DIR_NAME,
+    text_key, Answers, BoundedPackages, Cache, Deferred, FileNotice, FileResults, NewEntry,
+    ProjectSnapshot, Stamp, StoredOutcome, CACHE_DIR_NAME,
 };
 use crate::cli::{CheckArgs, ColorChoice, OutputFormat};
 use crate::config::patterns::slashed;
@@ -183,8 +184,10 @@ pub fn run(args: &CheckArgs) -> Result<u8> {
 
     let caches = caches(args, &resolver, &targets)?;
     let progress = Progress::new(targets.len(), !args.quiet && io::stderr().is_terminal());
-    let named = named_files(&targets);
-    let checked = match pool.install(|| take_stamped_project(&targets, &caches, &named, args, &cwd))
+    let importers = pool.install(|| possible_importers(&targets, args, options, &resolver, &cwd));
+    let named = named_files(&targets, &importers);
+    let (checked, bounded) = match pool
+        .install(|| take_stamped_project(&targets, &caches, &named, args, &cwd))
     {
         Some(checked) => {
             progress.finish();
@@ -194,7 +197,7 @@ pub fn run(args: &CheckArgs) -> Result<u8> {
             checked
         }
         None => check_targets(
-            &targets,
+            (&targets, &importers),
             (&caches, &named, run_started),
             args,
             &cwd,
@@ -205,7 +208,7 @@ pub fn run(args: &CheckArgs) -> Result<u8> {
         describe_caches(&caches)?;
     }
 
-    let (mut package_findings, package_bugs) = package_diagnostics(&targets, &checked);
+    let (mut package_findings, package_bugs) = package_diagnostics(&targets, &checked, &bounded);
     let mut files = Vec::with_capacity(checked.len());
     let mut notifications = unreadable_notifications(&discovery.unreadable, &cwd);
     notifications.extend(unsupported_notifications(&discovery.unsupported, &cwd));
@@ -537,12 +540,12 @@ fn caches(
 /// Phases 1 to 3 for every named file: read, lower, resolve the project index, check
 /// (each step from the cache where it can be), then store what the cache keeps.
 fn check_targets(
-    targets: &[Target],
+    (targets, importers): (&[Target], &[PossibleImporters]),
     (caches, named, run_started): (&HashMap<usize, Arc<Cache>>, &str, SystemTime),
     args: &CheckArgs,
     cwd: &Path,
     (pool, progress): (&rayon::ThreadPool, &Progress),
-) -> Vec<Checked> {
+) -> (Vec<Checked>, BoundedPackages) {
     // Phase 1: read and scan every file. Without a cache, lower it at once; with one,
     // it waits (a Rust file is checked or taken from the cache here: it has no index).
     let fs = ProjectFiles {
@@ -625,9 +628,13 @@ fn check_targets(
         lower_waiting(targets, &mut stages, &fs, pool);
     }
     let lowered = started.elapsed();
-    let (indexes, context) = match warm {
-        true => (HashMap::new(), Vec::new()),
-        false => pool.install(|| project_indexes(targets, &mut stages, args, &fs)),
+    let (indexes, context, bounded) = match &unchanged {
+        Some(snapshot) => (
+            HashMap::new(),
+            Vec::new(),
+            snapshot.bounded_packages.clone(),
+        ),
+        None => pool.install(|| project_indexes(targets, importers, &mut stages, args, &fs)),
     };
     let indexed = started.elapsed();
     // Phase 3: check each file with its view of the index.
@@ -681,11 +688,11 @@ fn check_targets(
             caches,
             targets,
             &checked,
-            (&context, &fs),
+            (&context, &bounded, &fs),
             (named, run_started),
         ),
     }
-    checked
+    (checked, bounded)
 }
 
 /// Writes what the workers analysed afresh to the cache of each file's profile.
@@ -859,11 +866,25 @@ fn language_title(language: Language) -> &'static str {
 /// the index of the package's first file (the package's findings are then withheld).
 type PackageResults = (HashMap<usize, Vec<Diagnostic>>, HashMap<usize, Bug>);
 
-fn package_diagnostics(targets: &[Target], checked: &[Checked]) -> PackageResults {
+fn package_diagnostics(
+    targets: &[Target],
+    checked: &[Checked],
+    bounded: &BoundedPackages,
+) -> PackageResults {
     let mut packages: BTreeMap<(&Path, &str), Vec<(usize, &PackageFacts)>> = BTreeMap::new();
+    // A file of the package that was read but not checked bounds its pools.
+    let bounds = PackageFacts {
+        bounds_pools: true,
+        ..PackageFacts::default()
+    };
+    let mut bounded_elsewhere: BTreeSet<(&Path, &str)> = BTreeSet::new();
     for (index, (target, outcome)) in targets.iter().zip(checked).enumerate() {
         if let Some(package) = &outcome.results.package.package {
             let directory = target.path.parent().unwrap_or(Path::new(""));
+            let real = target.real_or_absolute().parent().map(Path::to_path_buf);
+            if real.is_some_and(|real| bounded.contains(&(real, package.clone()))) {
+                bounded_elsewhere.insert((directory, package.as_str()));
+            }
             packages
                 .entry((directory, package.as_str()))
                 .or_default()
@@ -872,8 +893,11 @@ fn package_diagnostics(targets: &[Target], checked: &[Checked]) -> PackageResult
     }
     let mut by_file: HashMap<usize, Vec<Diagnostic>> = HashMap::new();
     let mut bugs = HashMap::new();
-    for files in packages.values() {
-        let facts: Vec<&PackageFacts> = files.iter().map(|(_, facts)| *facts).collect();
+    for (package, files) in &packages {
+        let mut facts: Vec<&PackageFacts> = files.iter().map(|(_, facts)| *facts).collect();
+        if bounded_elsewhere.contains(package) {
+            facts.push(&bounds);
+        }
         let found = isolate::catch(|| {
             for (index, _) in files {
                 fault_point("package", &targets[*index].path);
@@ -1371,10 +1395,11 @@ fn lower_pending(pending: Pending, target: &Target, fs: &ProjectFiles) -> Prepar
 /// `get_connection()` of one that does). Repeated until nothing more comes in.
 fn project_indexes(
     targets: &[Target],
+    importers: &[PossibleImporters],
     stages: &mut [Stage],
     args: &CheckArgs,
     fs: &ProjectFiles,
-) -> (HashMap<usize, ProjectIndex>, Vec<ReadFile>) {
+) -> (HashMap<usize, ProjectIndex>, Vec<ReadFile>, BoundedPackages) {
     let real = |t: &Target| t.real.clone().unwrap_or_else(|| t.absolute.clone());
     let mut known: HashSet<PathBuf> = targets.iter().map(real).collect();
     let mut listed: HashSet<PathBuf> = HashSet::new();
@@ -1392,6 +1417,33 @@ fn project_indexes(
     // what they import (a package's `__init__` re-exporting another module's `db`).
     let mut passed_over: Vec<PassedOver> = Vec::new();
     let mut scanned: Vec<(usize, Prepared)> = Vec::new();
+    let mut bounded = BoundedPackages::new();
+    // The modules that may import a named one come in first, when they name it; the
+    // others are only read (their contents go into the snapshot: an edit may add the
+    // import).
+    let mut importing: Vec<(usize, PathBuf)> = Vec::new();
+    // `None` for a module to bring in, its content's key for one only read.
+    let sorted: Vec<(usize, PathBuf, Option<String>)> = importers
+        .par_iter()
+        .flat_map(|importers| {
+            importers.files.par_iter().filter_map(move |file| {
+                let text = read_source(file, args.max_file_size).ok()?;
+                let key =
+                    (!importers.mentioned_in(&text)).then(|| text_key(Language::Python, &text));
+                Some((importers.profile, file.clone(), key))
+            })
+        })
+        .collect();
+    for (profile, file, key) in sorted {
+        match key {
+            None => {
+                if known.insert(file.clone()) {
+                    importing.push((profile, file));
+                }
+            }
+            Some(key) => read.push((profile, file, key)),
+        }
+    }
     for _ in 0..MAX_CONTEXT_ROUNDS {
         // What each newly lowered file needs, asked in parallel (a file's context probes
         // the file system), then the files not yet known, in order.
@@ -1430,7 +1482,7 @@ fn project_indexes(
                 .into_par_iter()
                 .map(|(profile, prepared)| needs(profile, &prepared)),
         );
-        let mut wanted: Vec<(usize, PathBuf)> = Vec::new();
+        let mut wanted: Vec<(usize, PathBuf)> = std::mem::take(&mut importing);
         for (profile, language, paths) in needed {
             for path in paths {
                 match language {
@@ -1457,8 +1509,7 @@ fn project_indexes(
             .iter()
             .map(|t| (profile_id(&t.profile), &t.profile))
             .collect();
-        type Loaded = (usize, PathBuf, String, Option<Prepared>, Skipped);
-        let loaded: Vec<Loaded> = wanted
+        let loaded: Vec<(usize, PathBuf, ContextFile)> = wanted
             .par_iter()
             .with_max_len(ONE_FILE_A_JOB)
             .filter_map(|(profile, path)| {
@@ -1467,14 +1518,25 @@ fn project_indexes(
                 isolate::catch(|| load_context(path, settings, index, args.max_file_size, fs))
                     .ok()
                     .flatten()
-                    .map(|(content, prepared, skipped)| {
-                        (*profile, path.clone(), content, prepared, skipped)
-                    })
+                    .map(|file| (*profile, path.clone(), file))
             })
             .collect();
         let mut grew = false;
-        for (profile, path, content, prepared, skipped) in loaded {
+        for (profile, path, file) in loaded {
+            let ContextFile {
+                content,
+                prepared,
+                skipped,
+                bounds_pools,
+            } = file;
             read.push((profile, path.clone(), content));
+            // What a run over the package would have found in it (its tests aside).
+            let test = path.to_string_lossy().ends_with("_test.go");
+            if let (Some(package), Some(directory)) = (bounds_pools, path.parent()) {
+                if !test || profiles[&profile].reports_in_any_tests() {
+                    bounded.insert((directory.to_path_buf(), package));
+                }
+            }
             if let Some(prepared) = prepared {
                 context.push((profile, prepared));
                 grew = true;
@@ -1605,7 +1667,7 @@ fn project_indexes(
         }
         current = true;
     }
-    (indexes, read)
+    (indexes, read, bounded)
 }
 
 /// A Python file passed over, as the index sees it: its imports only, to follow them.
@@ -1625,14 +1687,114 @@ fn imports_only(imports: Vec<Import>, place: Option<Place>) -> Prepared {
     }
 }
 
-/// The files named on the command line, for the project snapshot's name.
-fn named_files(targets: &[Target]) -> String {
+/// The Python modules of a named file's project that the run does not check and that may
+/// import it. A module's findings can depend on its callers elsewhere (what they do with a
+/// failure it returns, what they hand its classes' constructors), and must not depend on
+/// which files were named: pre-commit names the changed files only.
+struct PossibleImporters {
+    profile: usize,
+    /// The names a module importing a named one must mention: the parts of their dotted
+    /// names (`app.store` is imported as `store` after `from app import store`, or as the
+    /// package `app` re-exporting it).
+    names: Vec<String>,
+    files: Vec<PathBuf>,
+}
+
+impl PossibleImporters {
+    /// Whether a module's text mentions one of the names, as a whole word.
+    fn mentioned_in(&self, text: &str) -> bool {
+        let word = |c: char| c.is_alphanumeric() || c == '_';
+        self.names.iter().any(|name| {
+            text.match_indices(name.as_str()).any(|(at, _)| {
+                !text[..at].ends_with(word) && !text[at + name.len()..].starts_with(word)
+            })
+        })
+    }
+}
+
+/// For each project directory of the named Python files that the named directories do not
+/// cover (or all of them with `--diff-base`, which checks the changed files only): its
+/// Python files that the run does not check and that are not tests (a test module calls
+/// into the project; nothing of it is analysed in a run over the whole project either).
+/// A file of no project (no `pyproject.toml`, `setup.py`, `setup.cfg`,
+/// `requirements.txt` or `.git` up to where its imports are looked for) has none.
+fn possible_importers(
+    targets: &[Target],
+    args: &CheckArgs,
+    options: discover::Options,
+    resolver: &Arc<Resolver>,
+    cwd: &Path,
+) -> Vec<PossibleImporters> {
+    let named_directories: Vec<PathBuf> = match args.diff_base {
+        Some(_) => Vec::new(),
+        None => args
+            .paths
+            .iter()
+            .filter(|path| path.is_dir())
+            .filter_map(|path| std::fs::canonicalize(path).ok())
+            .collect(),
+    };
+    let probes = ProjectFiles::default();
+    let mut projects: BTreeMap<PathBuf, (usize, BTreeSet<String>)> = BTreeMap::new();
+    for target in targets {
+        if target.test_only || supported_language(&target.path) != Some(Language::Python) {
+            continue;
+        }
+        let Some(place) = locate(Language::Python, target.real_or_absolute(), &probes) else {
+            continue;
+        };
+        let Some(directory) = python_project_directory(&place, &probes) else {
+            continue;
+        };
+        if named_directories.iter().any(|d| directory.starts_with(d)) {
+            continue;
+        }
+        let (_, names) = projects
+            .entry(directory)
+            .or_insert_with(|| (profile_id(&target.profile), BTreeSet::new()));
+        names.extend(
+            place
+                .unit
+                .split('.')
+                .filter(|part| !matches!(*part, "__init__" | "__main__" | ""))
+                .map(str::to_string),
+        );
+    }
+    let checked: HashSet<&Path> = targets.iter().map(Target::real_or_absolute).collect();
+    projects
+        .into_iter()
+        .map(|(directory, (profile, names))| {
+            let files = discover::python_files_below(&directory, options, resolver)
+                .into_par_iter()
+                .filter(|file| !checked.contains(file.as_path()))
+                .filter(|file| {
+                    let real = Some(file.clone());
+                    matches!(target(file, &real, resolver, None, cwd), Ok(Some(t)) if !t.test_only)
+                })
+                .collect();
+            PossibleImporters {
+                profile,
+                names: names.into_iter().collect(),
+                files,
+            }
+        })
+        .collect()
+}
+
+/// The files named on the command line, for the project snapshot's name, and the
+/// modules that may import them: one more or one fewer of those is another project.
+fn named_files(targets: &[Target], importers: &[PossibleImporters]) -> String {
     let mut paths: Vec<String> = targets
         .iter()
         .map(|t| t.absolute.to_string_lossy().into_owned())
         .collect();
     paths.sort();
-    paths.join("\n")
+    let mut named = paths.join("\n");
+    for file in importers.iter().flat_map(|i| &i.files) {
+        named.push_str("\n? ");
+        named.push_str(&file.to_string_lossy());
+    }
+    named
 }
 
 /// Lowers the files that waited for the project snapshot.
@@ -1769,7 +1931,7 @@ fn save_snapshots(
     caches: &HashMap<usize, Arc<Cache>>,
     targets: &[Target],
     checked: &[Checked],
-    (context, fs): (&[ReadFile], &ProjectFiles),
+    (context, bounded, fs): (&[ReadFile], &BoundedPackages, &ProjectFiles),
     (named, run_started): (&str, SystemTime),
 ) {
     let mut snapshots: HashMap<usize, ProjectSnapshot> = HashMap::new();
@@ -1805,6 +1967,7 @@ fn save_snapshots(
             listings: listings.clone(),
         });
         snapshot.witnesses = witnesses.clone();
+        snapshot.bounded_packages = bounded.clone();
         if let Some(cache) = caches.get(&profile) {
             cache.save_snapshot(named, &mut snapshot);
         }
@@ -1918,7 +2081,7 @@ fn take_stamped_project(
     named: &str,
     args: &CheckArgs,
     cwd: &Path,
-) -> Option<Vec<Checked>> {
+) -> Option<(Vec<Checked>, BoundedPackages)> {
     if args.report_unused_ignores || targets.is_empty() {
         return None;
     }
@@ -1974,7 +2137,7 @@ fn take_stamped_project(
         .collect();
     let checked = checked?;
     cache.count_hits(checked.iter().filter(|c| c.skipped.is_none()).count());
-    Some(checked)
+    Some((checked, snapshot.bounded_packages))
 }
 
 /// The cache of the targets' one profile: a run over several configurations takes the
@@ -2065,7 +2228,7 @@ fn load_context(
     index: Option<&ProjectIndex>,
     max_size: u64,
     fs: &ProjectFiles,
-) -> Option<(String, Option<Prepared>, Skipped)> {
+) -> Option<ContextFile> {
     let language = supported_language(path)?;
     let text = read_source(path, max_size).ok()?;
     let content = text_key(language, &text);
@@ -2077,27 +2240,49 @@ fn load_context(
             index.is_some_and(|index| index.view(place.as_ref()).imports_python_helpers(imports))
         });
     if !may_matter {
-        let skipped = imports
-            .filter(|imports| !imports.is_empty())
-            .map(|imports| (place, imports));
-        return Some((content, None, skipped));
+        // Kept with no import too: a module another one hands a long-lived connection
+        // (`finish(settings.conn)`) is tried again once the index knows it.
+        let skipped = imports.map(|imports| (place, imports));
+        return Some(ContextFile {
+            content,
+            prepared: None,
+            skipped,
+            bounds_pools: None,
+        });
     }
+    let ir = lower(language, &text, path);
+    let bounds_pools = txlint_rules::bounds_pools(&ir, settings)
+        .then(|| ir.package.clone())
+        .flatten();
     let prepared = Prepared {
         display_path: path.display().to_string(),
         raw_path: None,
         language,
         content: content.clone(),
-        ir: lower(language, &text, path),
+        ir,
         suppressions: Vec::new(),
         text: String::new(),
         place,
         set_aside: None,
     };
-    Some((
+    Some(ContextFile {
         content,
-        Some(prepared.within_budget(path, settings, fs)),
-        None,
-    ))
+        prepared: Some(prepared.within_budget(path, settings, fs)),
+        skipped: None,
+        bounds_pools,
+    })
+}
+
+/// What [`load_context`] made of a file.
+struct ContextFile {
+    /// Its content's key, for the project snapshot.
+    content: String,
+    /// Lowered, when it can matter.
+    prepared: Option<Prepared>,
+    /// A Python file passed over: where it sits and what it imports.
+    skipped: Skipped,
+    /// A Go file that bounds pools (TX010): the name of its package.
+    bounds_pools: Option<String>,
 }
 
 /// The index of each profile over its lowered files and the context files.

@@ -144,6 +144,25 @@ pub fn discover(
     Ok(discovery)
 }
 
+/// The Python files a run over `directory` would check, sorted: the walk's exclusions
+/// apply, and what it would say of the entries it passes over is not said (the directory
+/// was not named). A configuration error met on the way leaves the files it hid out.
+pub fn python_files_below(
+    directory: &Path,
+    options: Options,
+    resolver: &Arc<Resolver>,
+) -> Vec<PathBuf> {
+    let mut unsaid = Discovery::default();
+    let mut files: Vec<PathBuf> = walk(directory, options, resolver, &mut unsaid)
+        .into_iter()
+        .filter(|file| supported_language(file) == Some(Language::Python))
+        .collect();
+    // Said by the run's own walk when it meets it; not a reason to stop here.
+    resolver.take_error();
+    files.sort_by_cached_key(|file| component_key(file));
+    files
+}
+
 /// Bytes that sort as `Path`'s `Ord` sorts paths: component by component, each as its kind
 /// (in `Component`'s order) then its text, with a separator below every byte of a name.
 fn component_key(path: &Path) -> Vec<u8> {

@@ -934,6 +934,22 @@ const PROJECT_MARKERS: [&str; 5] = [
     ".git/HEAD",
 ];
 
+/// The directory a Python file's project runs from: the first directory with a
+/// [`PROJECT_MARKERS`] file, from its root up as far as its imports are looked for
+/// (`place.namespace_levels`). `None` when none has one: a loose script, whose
+/// surroundings are no project to search.
+pub fn python_project_directory(place: &Place, fs: &dyn ProjectFs) -> Option<PathBuf> {
+    Path::new(&place.root)
+        .ancestors()
+        .take(place.namespace_levels + 1)
+        .find(|directory| {
+            PROJECT_MARKERS
+                .iter()
+                .any(|m| fs.is_file(&directory.join(m)))
+        })
+        .map(Path::to_path_buf)
+}
+
 /// How many directories above a Python root an absolute import is looked for: up to
 /// [`NAMESPACE_LEVELS`], and not past the first that has a [`PROJECT_MARKERS`] file (none
 /// when the root has one).

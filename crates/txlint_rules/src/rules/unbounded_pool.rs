@@ -32,34 +32,40 @@ pub(crate) fn file_facts(cx: &Context) -> (Vec<Diagnostic>, bool) {
     let meta = &RULE;
     let pools = &cx.models.pools;
     let mut opens = Vec::new();
-    let mut bounds = false;
+    let bounds = bounds_pools(cx.ir, pools);
     for (id, function) in cx.ir.functions.iter().enumerate() {
         let id = FuncId(id as u32);
         for (index, call) in function.calls.iter().enumerate() {
-            match &call.callee {
-                Callee::Method { name, .. } if listed(&pools.bound_methods, name) => bounds = true,
-                Callee::Path(path) if path.len() == 2 => {
-                    let name = path.join(".");
-                    if !listed(&pools.open_functions, &name)
-                        || sessionless(cx, function, pools, call)
-                        || dry_run(function, pools, call)
-                        || !kept_for_the_program(cx.ir, id, pools, CallId(index as u32))
-                    {
-                        continue;
-                    }
-                    opens.push(
-                        cx.diagnostic(meta, function, call.range, format!("pool opened by `{name}` is never bounded with `SetMaxOpenConns` in this package"))
-                            .primary_label("pool opened here")
-                            .help("call `SetMaxOpenConns` on it (for GORM, on the `*sql.DB` from `db.DB()`), with `SetMaxIdleConns` and `SetConnMaxLifetime`")
-                            .note("without a bound, every leaked or slow transaction takes one more server connection until PostgreSQL refuses new ones")
-                            .build(),
-                    );
-                }
-                _ => {}
+            let Callee::Path(path) = &call.callee else {
+                continue;
+            };
+            let name = path.join(".");
+            if path.len() != 2
+                || !listed(&pools.open_functions, &name)
+                || sessionless(cx, function, pools, call)
+                || dry_run(function, pools, call)
+                || !kept_for_the_program(cx.ir, id, pools, CallId(index as u32))
+            {
+                continue;
             }
+            opens.push(
+                cx.diagnostic(meta, function, call.range, format!("pool opened by `{name}` is never bounded with `SetMaxOpenConns` in this package"))
+                    .primary_label("pool opened here")
+                    .help("call `SetMaxOpenConns` on it (for GORM, on the `*sql.DB` from `db.DB()`), with `SetMaxIdleConns` and `SetConnMaxLifetime`")
+                    .note("without a bound, every leaked or slow transaction takes one more server connection until PostgreSQL refuses new ones")
+                    .build(),
+            );
         }
     }
     (opens, bounds)
+}
+
+/// Whether a file bounds a pool (`SetMaxOpenConns`), as [`file_facts`] says: a file of the
+/// package that the run does not check answers for the package all the same.
+pub(crate) fn bounds_pools(ir: &FileIr, pools: &Pools) -> bool {
+    ir.functions.iter().flat_map(|f| &f.calls).any(|call| {
+        matches!(&call.callee, Callee::Method { name, .. } if listed(&pools.bound_methods, name))
+    })
 }
 
 /// Whether the open names a database whose sessions an unbounded pool cannot exhaust:
