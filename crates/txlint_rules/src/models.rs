@@ -731,9 +731,21 @@ impl Models {
             Language::Rust => {
                 // tokio-postgres's `start` only ever follows `build_transaction()`, itself
                 // a trigger; the bare word let in most of any large Rust tree.
+                let begins: BTreeSet<&String> = self
+                    .libraries
+                    .iter()
+                    .flat_map(|l| l.begin.iter().flat_map(|b| &b.methods))
+                    .collect();
                 for m in methods.filter(|m| *m != "start") {
                     patterns.push(format!(".{m}("));
                     patterns.push(format!(".{m}::<"));
+                    // A type of the crate with a begin's name of its own
+                    // (`fn transaction(&mut self)`): the index must know it, or its calls on
+                    // a value of unshown type are taken for the library's.
+                    if begins.contains(m) {
+                        patterns.push(format!("fn {m}("));
+                        patterns.push(format!("fn {m}<"));
+                    }
                 }
                 for krate in imports {
                     patterns.push(format!("{krate}::"));

@@ -548,6 +548,11 @@ pub struct ProjectIndex {
     /// The Python modules by the names they have above their roots (see
     /// [`namespace_aliases`]).
     python_aliases: HashMap<UnitKey, UnitKey>,
+    /// By Rust crate (its root): the methods its own types define, each with the types
+    /// that define it (`transaction` → `TimelineState` for `impl TimelineState { fn
+    /// transaction(&mut self) … }`). Which functions exist never changes between rounds
+    /// (see the skeletons).
+    rust_methods: HashMap<String, HashMap<String, BTreeSet<String>>>,
     /// Every name a Python module of the index has, under its root or above it.
     python_names: std::collections::HashSet<String>,
     /// How many rounds the fixed point took (for `-v` and the tests).
@@ -674,6 +679,7 @@ impl ProjectIndex {
         let mut index = ProjectIndex {
             python_handed: handed_by_module(&units),
             python_callers: callers_by_module(&units),
+            rust_methods: methods_by_crate(&units),
             python_aliases: aliases_of
                 .iter()
                 .flat_map(|(key, aliases)| aliases.iter().map(move |a| (a.clone(), key.clone())))
@@ -767,6 +773,7 @@ impl ProjectIndex {
             dirty = logs.par_iter().map(|log| changed.meets(log)).collect();
             index.python_handed = handed;
             index.python_callers = callers_by_module(&units);
+            index.rust_methods = methods_by_crate(&units);
             index.units = units;
         }
         index.lookups = located.iter().map(|f| f.id).zip(logs).collect();
@@ -1069,6 +1076,24 @@ fn callers_by_module(units: &Units) -> HashMap<UnitKey, BTreeMap<String, Callers
         }
     }
     by_module
+}
+
+/// By Rust crate root, the methods the crate's types define and the types defining each.
+fn methods_by_crate(units: &Units) -> HashMap<String, HashMap<String, BTreeSet<String>>> {
+    let mut by_crate: HashMap<String, HashMap<String, BTreeSet<String>>> = HashMap::new();
+    for (key, exports) in units {
+        for name in exports.rust.keys() {
+            if let Some((ty, method)) = name.rsplit_once("::") {
+                by_crate
+                    .entry(key.0.clone())
+                    .or_default()
+                    .entry(method.to_string())
+                    .or_default()
+                    .insert(ty.to_string());
+            }
+        }
+    }
+    by_crate
 }
 
 /// The entries whose summaries differ between two indexes (added and removed included),
@@ -1715,6 +1740,12 @@ impl<'a> ProjectView<'a> {
         self.unit(&unit)?;
         let name = format!("{ty}::{method}");
         self.lookup(&unit, &name)?.rust.get(&name)
+    }
+
+    /// The types of this Rust file's crate that define a method of this name: a call of it
+    /// on a value whose type the code does not show may be the crate's own.
+    pub(crate) fn rust_types_with_method(&self, name: &str) -> Option<&'a BTreeSet<String>> {
+        self.index.rust_methods.get(&self.place?.root)?.get(name)
     }
 
     /// The guard a Rust function of another module returns after beginning it.

@@ -643,6 +643,20 @@ fn begin_of(
         Some(r) if matches(&models.libraries[r]) => r,
         _ => pick(file, models, matches)?,
     };
+    // A name the crate's own types define too: not on a receiver of unshown type, nor on
+    // one declared with such a type, unless the library's crate types it.
+    if let Some(types) = wrappers.summaries.shadowed_begins.get(name.as_str()) {
+        let own = match declared_type(file, function, receiver) {
+            None => true,
+            Some(ty) => types.contains(bare_type_name(ty)),
+        };
+        if receiver_lib.is_none()
+            && own
+            && !typed_by_library(file, function, receiver, &models.libraries[library])
+        {
+            return None;
+        }
+    }
     let spec = models.libraries[library].begin_spec(name, call.args.len())?;
     if !spec.on.is_empty() && !made_by(function, receiver, &spec.on) {
         return None;
@@ -676,6 +690,48 @@ fn begin_of(
         results: spec.results,
         origin: None,
     })
+}
+
+/// Rust: whether a receiver is declared with a type of one of the library's crates
+/// (`conn: &mut rusqlite::Connection`, or `Connection` after `use rusqlite::Connection`).
+fn typed_by_library(
+    file: &FileIr,
+    function: &Function,
+    receiver: &Operand,
+    library: &Library,
+) -> bool {
+    let Some(declared) = declared_type(file, function, receiver) else {
+        return false;
+    };
+    // Type texts have no whitespace (`&'amutConnection`): every way of reading the
+    // reference's lifetime and `mut` off the front is tried.
+    let owned = declared.trim_start_matches('&');
+    let after_lifetime: Vec<&str> = match owned.strip_prefix('\'') {
+        // Lifetimes are lower case (`'a`, `'conn`, `'_`).
+        Some(rest) => rest
+            .char_indices()
+            .skip(1)
+            .take_while(|(i, _)| {
+                rest[..*i]
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+            })
+            .map(|(i, _)| &rest[i..])
+            .collect(),
+        None => vec![owned],
+    };
+    after_lifetime
+        .iter()
+        .flat_map(|ty| [Some(*ty), ty.strip_prefix("mut")])
+        .flatten()
+        .any(|ty| {
+            crate::models::rust_type_path(ty, file).is_some_and(|path| {
+                library
+                    .imports
+                    .iter()
+                    .any(|import| crate::models::path_matches(import, &path))
+            })
+        })
 }
 
 /// Whether what the code declares of a begin's receiver allows it to be a database handle:

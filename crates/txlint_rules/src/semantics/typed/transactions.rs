@@ -7,7 +7,7 @@ use txlint_ir::ir::{
     Binding, CallId, Callee, Event, FileIr, FuncId, Function, FunctionKind, Operand, ResultUse,
     Terminator, VarId, VarKind,
 };
-use txlint_ir::TextRange;
+use txlint_ir::{Language, TextRange};
 
 use crate::engine::aliases::{aliases_of, base_handle};
 use crate::engine::flow::{self, Effect, ExitPolicy, Outcome, Resource, ResourceModel};
@@ -84,6 +84,49 @@ pub(crate) struct FileSummaries {
     project_imports: HashSet<String>,
     /// The package-level database handles the file can name.
     pub handle_globals: HandleGlobals,
+    /// Rust: the begin methods of the libraries (`transaction`, `begin`) that types of the
+    /// crate also define, with those types. Called on a value whose type the code does not
+    /// show, such a call may be the crate's own (an in-memory batch's `transaction()`).
+    pub shadowed_begins: HashMap<String, BTreeSet<String>>,
+}
+
+/// The libraries' begin method names that types of the Rust file's crate define too, with
+/// those types: in this file or, through the project index, in another module of the crate.
+fn shadowed_begins(
+    file: &FileIr,
+    models: &Models,
+    project: &ProjectView,
+) -> HashMap<String, BTreeSet<String>> {
+    let mut shadowed: HashMap<String, BTreeSet<String>> = HashMap::new();
+    let begins: BTreeSet<&String> = models
+        .libraries
+        .iter()
+        .flat_map(|library| &library.begin)
+        .flat_map(|spec| &spec.methods)
+        .collect();
+    for function in file
+        .functions
+        .iter()
+        .filter(|f| f.kind == FunctionKind::Method)
+    {
+        if let Some((ty, method)) = function.name.rsplit_once("::") {
+            if begins.contains(&method.to_string()) {
+                shadowed
+                    .entry(method.to_string())
+                    .or_default()
+                    .insert(ty.to_string());
+            }
+        }
+    }
+    for name in begins {
+        if let Some(types) = project.rust_types_with_method(name) {
+            shadowed
+                .entry(name.clone())
+                .or_default()
+                .extend(types.iter().cloned());
+        }
+    }
+    shadowed
 }
 
 /// The function literals a function defers (`defer func() { … }()`): they run at each of
@@ -312,6 +355,10 @@ impl FileSummaries {
             .filter(|import| project.is_project_unit(&import.path))
             .map(|import| import.path.clone())
             .collect();
+        let shadowed_begins = match file.language {
+            Language::Rust => shadowed_begins(file, models, project),
+            _ => HashMap::new(),
+        };
         let mut summaries = FileSummaries {
             summaries,
             by_name,
@@ -319,6 +366,7 @@ impl FileSummaries {
             external,
             project_imports,
             handle_globals,
+            shadowed_begins,
         };
         summaries.close_over_helpers(file);
         summaries
