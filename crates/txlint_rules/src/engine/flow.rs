@@ -194,6 +194,12 @@ pub(crate) trait ResourceModel {
     fn end_fails_open(&self, _event: &Event) -> bool {
         false
     }
+    /// For a deferred end that runs only when a local of the function is not nil
+    /// (`defer func() { if err != nil { tx.Rollback() } }()` with `err` a local, not a
+    /// named result): that local. At a `return` that leaves it nil the end does not run.
+    fn deferred_end_unless_nil(&self, _event: &Event) -> Option<VarId> {
+        None
+    }
 }
 
 /// One resource of a function.
@@ -329,6 +335,9 @@ pub(crate) struct Outcome {
     pub escapes: bool,
     /// Whether a deferred end is registered on some path.
     pub deferred: bool,
+    /// The local a deferred end waits for to be non-nil, when a `return` leaks only
+    /// because that local is nil there (see [`ResourceModel::deferred_end_unless_nil`]).
+    pub deferred_end_skipped: Option<VarId>,
     /// Ranges of events evaluated while the resource may be open (deferred end or not),
     /// with the index of the block, in program order.
     pub open_events: Vec<(BlockId, usize)>,
@@ -343,6 +352,10 @@ struct Analysis<'a> {
     database_detours: std::collections::HashSet<BlockId>,
     /// The function's success flag, if it has one (see [`success_flag`]).
     flag: Option<Flag>,
+    /// The local every deferred end of the resource is conditioned on, when there is one
+    /// and no success flag: the `flagged` bit then says the local is known to be nil (see
+    /// [`ResourceModel::deferred_end_unless_nil`]).
+    nil_guard: Option<VarId>,
 }
 
 /// A local boolean that the function only ever sets to `True` or `False` and tests by its
@@ -419,6 +432,24 @@ fn success_flag(function: &Function, resource: &Resource) -> Option<Flag> {
             _ => None,
         }
     })
+}
+
+/// The local every deferred end of a resource is conditioned on (see
+/// [`ResourceModel::deferred_end_unless_nil`]): none when some deferred end is not, or two
+/// are conditioned on different locals.
+fn nil_guard(function: &Function, model: &dyn ResourceModel) -> Option<VarId> {
+    let mut guard = None;
+    for event in function.events() {
+        if !matches!(event, Event::Defer(_)) || model.effect(event) != Effect::DeferredEnd {
+            continue;
+        }
+        let condition = model.deferred_end_unless_nil(event)?;
+        if guard.is_some_and(|g| g != condition) {
+            return None;
+        }
+        guard = Some(condition);
+    }
+    guard
 }
 
 /// Whether nothing can change a variable out of sight: it is never copied (`p := &atomic`),
@@ -510,7 +541,11 @@ pub(crate) fn analyze(
         model,
         database_detours: Default::default(),
         flag: success_flag(function, resource),
+        nil_guard: None,
     };
+    if analysis.flag.is_none() {
+        analysis.nil_guard = nil_guard(function, model);
+    }
     if resource.exits.exception_edges {
         analysis.database_detours = analysis.find_database_detours();
     }
@@ -641,6 +676,14 @@ impl Analysis<'_> {
     }
 
     fn apply(&self, event: &Event, states: States, record: Option<&mut Outcome>) -> States {
+        let states = if self.assigns_nil_guard(event) {
+            map_states(states, |s| State {
+                flagged: false,
+                ..s
+            })
+        } else {
+            states
+        };
         let states = if self.reassigns_error(event) {
             map_states(states, |s| State { fresh: false, ..s })
         } else {
@@ -795,6 +838,27 @@ impl Analysis<'_> {
         }
     }
 
+    /// Whether a state at a `return` leaves the resource open: exposed, or covered only by a
+    /// deferred end that runs when the nil guard is not nil, which it is here.
+    fn exposed_at_return(&self, state: State) -> bool {
+        state.exposed() || (self.nil_guard.is_some() && state.phase == Phase::Open && state.flagged)
+    }
+
+    /// Whether an event assigns the nil guard (anything: it is no longer known nil).
+    fn assigns_nil_guard(&self, event: &Event) -> bool {
+        let Some(guard) = self.nil_guard else {
+            return false;
+        };
+        let it = Binding::Var(guard);
+        match event {
+            Event::Assign { targets, .. } => targets.contains(&it),
+            Event::Call(id) => {
+                matches!(&self.function.call(*id).result, ResultUse::Assigned(b) if b.contains(&it))
+            }
+            _ => false,
+        }
+    }
+
     /// Whether an event sets the success flag, and to what.
     fn assigns_flag(&self, event: &Event) -> Option<bool> {
         let flag = Binding::Var(self.flag?.var);
@@ -820,7 +884,11 @@ impl Analysis<'_> {
                     if any(states, |s| s.phase == Phase::Open) {
                         outcome.escapes = true;
                     }
-                } else if self.resource.exits.returns && any(states, State::exposed) {
+                } else if self.resource.exits.returns && any(states, |s| self.exposed_at_return(s))
+                {
+                    if !any(states, State::exposed) {
+                        outcome.deferred_end_skipped = self.nil_guard;
+                    }
                     outcome.leaks.push(Exit {
                         kind: if *implicit {
                             ExitKind::FunctionEnd
@@ -928,6 +996,44 @@ impl Analysis<'_> {
     /// acquire's intact error (or on the resource itself) removes the resource from the
     /// edge on which the acquire failed.
     fn edges(&self, block: BlockId, states: States, raised: States) -> Vec<(BlockId, States)> {
+        let edges = self.edges_of_states(block, states, raised);
+        let Some(guard) = self.nil_guard else {
+            return edges;
+        };
+        // A nil test of the guard: known nil on the nil edge, not on the other.
+        match &self.function.cfg.block(block).terminator {
+            Terminator::Branch {
+                nil_test: Some(test),
+                then_block,
+                else_block,
+                ..
+            } if !test.by_truth
+                && test.operand == Operand::Var(guard)
+                && then_block != else_block =>
+            {
+                let nil_edge = if test.then_is_nil {
+                    *then_block
+                } else {
+                    *else_block
+                };
+                edges
+                    .into_iter()
+                    .map(|(target, states)| {
+                        let flagged = target == nil_edge;
+                        (target, map_states(states, |s| State { flagged, ..s }))
+                    })
+                    .collect()
+            }
+            _ => edges,
+        }
+    }
+
+    fn edges_of_states(
+        &self,
+        block: BlockId,
+        states: States,
+        raised: States,
+    ) -> Vec<(BlockId, States)> {
         let data = self.function.cfg.block(block);
         let plain = || {
             self.function

@@ -78,9 +78,17 @@ pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             };
             format!(" (`defer {name}.{rollback}()` right after the error check covers every exit)")
         };
+        let help = match analysis.outcome.deferred_end_skipped {
+            // The deferred end is there; the path skips it.
+            Some(guard) => {
+                let guard = &function.var(guard).name;
+                format!("the deferred rollback runs only when `{guard}` is not nil, and it is nil where this returns: assign the returned error to `{guard}` first, or name the result `{guard}`")
+            }
+            None => format!("end the transaction on every path{deferred}"),
+        };
         out.push(
             diagnostic
-                .help(format!("end the transaction on every path{deferred}"))
+                .help(help)
                 .note("an open transaction keeps its connection out of the pool and holds its locks: the session sits `idle in transaction` until the process exits")
                 .build(),
         );

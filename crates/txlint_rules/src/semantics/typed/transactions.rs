@@ -957,29 +957,105 @@ impl HolderModel<'_> {
     fn literal_ends(&self, literal: FuncId) -> bool {
         self.summaries.nested(literal).iter().any(|&id| {
             let inner = self.file.function(id);
-            // The captured transaction and the literal's own copies of it
-            // (`if tx, ok := held.(*sql.Tx); ok { tx.Rollback() }`).
-            let mut holders: Vec<VarId> = Vec::new();
-            for (index, var) in inner.vars.iter().enumerate() {
-                // Captured through literals in between (`go func() { tx.Rollback() }()`
-                // inside the literal), the variable is the function's at the end.
-                let mut outer = var.outer;
-                while let Some((f, v)) = outer.filter(|(f, _)| *f != self.function_id) {
-                    outer = self.file.function(f).var(v).outer;
-                }
-                if matches!(outer, Some((_, v)) if self.aliases.contains(&v)) {
-                    holders.extend(aliases_of(inner, VarId(index as u32)));
-                }
-            }
-            inner.calls.iter().any(|call| match &call.callee {
-                Callee::Method {
-                    receiver: Operand::Var(v),
-                    name,
-                    ..
-                } => self.is_end_method(name) && holders.contains(v),
-                _ => false,
-            })
+            let holders = self.literal_holders(inner);
+            inner
+                .calls
+                .iter()
+                .any(|call| self.ends_holder(call, &holders))
         })
+    }
+
+    /// The captured transaction in a literal and the literal's own copies of it
+    /// (`if tx, ok := held.(*sql.Tx); ok { tx.Rollback() }`).
+    fn literal_holders(&self, inner: &Function) -> Vec<VarId> {
+        let mut holders: Vec<VarId> = Vec::new();
+        for (index, var) in inner.vars.iter().enumerate() {
+            // Captured through literals in between (`go func() { tx.Rollback() }()`
+            // inside the literal), the variable is the function's at the end.
+            let mut outer = var.outer;
+            while let Some((f, v)) = outer.filter(|(f, _)| *f != self.function_id) {
+                outer = self.file.function(f).var(v).outer;
+            }
+            if matches!(outer, Some((_, v)) if self.aliases.contains(&v)) {
+                holders.extend(aliases_of(inner, VarId(index as u32)));
+            }
+        }
+        holders
+    }
+
+    /// Whether a call of a literal ends one of these holders.
+    fn ends_holder(&self, call: &txlint_ir::ir::Call, holders: &[VarId]) -> bool {
+        match &call.callee {
+            Callee::Method {
+                receiver: Operand::Var(v),
+                name,
+                ..
+            } => self.is_end_method(name) && holders.contains(v),
+            _ => false,
+        }
+    }
+
+    /// For a deferred literal of no argument whose body starts with a nil test of a local
+    /// of this function (`if err != nil`) and ends the transaction only on its non-nil
+    /// edge: that local. A named result is not one: a `return` sets it.
+    fn literal_ends_unless_nil(&self, literal: FuncId) -> Option<VarId> {
+        let inner = self.file.function(literal);
+        let Terminator::Branch {
+            nil_test: Some(test),
+            then_block,
+            else_block,
+            ..
+        } = &inner.cfg.block(txlint_ir::ir::Cfg::ENTRY).terminator
+        else {
+            return None;
+        };
+        let Operand::Var(tested) = &test.operand else {
+            return None;
+        };
+        let (function, local) = inner.var(*tested).outer?;
+        if test.by_truth
+            || function != self.function_id
+            || self.function.var(local).kind != VarKind::Local
+        {
+            return None;
+        }
+        let (non_nil, nil) = if test.then_is_nil {
+            (*else_block, *then_block)
+        } else {
+            (*then_block, *else_block)
+        };
+        let after_non_nil = inner.cfg.reachable_from(&[non_nil]);
+        let after_nil = inner.cfg.reachable_from(&[nil]);
+        let holders = self.literal_holders(inner);
+        let mut ends = false;
+        for (index, block) in inner.cfg.blocks.iter().enumerate() {
+            let block_id = txlint_ir::ir::BlockId(index as u32);
+            let ending = block.events.iter().any(|event| {
+                matches!(event, Event::Call(id) | Event::Defer(id) if self.ends_holder(inner.call(*id), &holders))
+            });
+            if !ending {
+                continue;
+            }
+            if !after_non_nil.contains(&block_id) || after_nil.contains(&block_id) {
+                return None;
+            }
+            ends = true;
+        }
+        // Nothing in a literal nested in it ends the transaction on another path.
+        let nested_end = self
+            .summaries
+            .nested(literal)
+            .iter()
+            .filter(|&&id| id != literal)
+            .any(|&id| {
+                let nested = self.file.function(id);
+                let holders = self.literal_holders(nested);
+                nested
+                    .calls
+                    .iter()
+                    .any(|call| self.ends_holder(call, &holders))
+            });
+        (ends && !nested_end).then_some(local)
     }
 
     /// Whether a local variable only ever holds function literals, each of which ends the
@@ -1183,6 +1259,19 @@ impl HolderModel<'_> {
 }
 
 impl ResourceModel for HolderModel<'_> {
+    fn deferred_end_unless_nil(&self, event: &Event) -> Option<VarId> {
+        let Event::Defer(id) = event else {
+            return None;
+        };
+        let call = self.function.call(*id);
+        match &call.callee {
+            Callee::Other(Operand::Closure(literal)) if call.args.is_empty() => {
+                self.literal_ends_unless_nil(*literal)
+            }
+            _ => None,
+        }
+    }
+
     fn effect(&self, event: &Event) -> Effect {
         match event {
             Event::Call(id) | Event::Defer(id) => {
