@@ -1717,7 +1717,8 @@ impl PossibleImporters {
 /// Python files that the run does not check and that are not tests (a test module calls
 /// into the project; nothing of it is analysed in a run over the whole project either).
 /// A file of no project (no `pyproject.toml`, `setup.py`, `setup.cfg`,
-/// `requirements.txt` or `.git` up to where its imports are looked for) has none.
+/// `requirements.txt` or `.git` up to where its imports are looked for) has none, nor one
+/// whose project would be the home directory or the file system's root.
 fn possible_importers(
     targets: &[Target],
     args: &CheckArgs,
@@ -1735,6 +1736,8 @@ fn possible_importers(
             .collect(),
     };
     let probes = ProjectFiles::default();
+    // A home directory kept in git (dotfiles) is no project: its scripts are loose.
+    let home = std::env::var_os("HOME").and_then(|h| std::fs::canonicalize(h).ok());
     let mut projects: BTreeMap<PathBuf, (usize, BTreeSet<String>)> = BTreeMap::new();
     for target in targets {
         if target.test_only || supported_language(&target.path) != Some(Language::Python) {
@@ -1746,7 +1749,10 @@ fn possible_importers(
         let Some(directory) = python_project_directory(&place, &probes) else {
             continue;
         };
-        if named_directories.iter().any(|d| directory.starts_with(d)) {
+        if named_directories.iter().any(|d| directory.starts_with(d))
+            || directory.parent().is_none()
+            || home.as_ref() == Some(&directory)
+        {
             continue;
         }
         let (_, names) = projects

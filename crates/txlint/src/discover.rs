@@ -17,8 +17,15 @@ use crate::config::Resolver;
 use crate::path_map::PathMap;
 
 /// Directories never searched unless named on the command line: vendored and generated
-/// code that the project does not own.
-const SKIPPED_DIRS: [&str; 3] = ["vendor", "node_modules", "target"];
+/// code that the project does not own, and Python environments (ruff skips the same).
+const SKIPPED_DIRS: [&str; 6] = [
+    "vendor",
+    "node_modules",
+    "target",
+    "venv",
+    "site-packages",
+    "__pypackages__",
+];
 
 /// The language of a file if some rule checks that language today; files of other
 /// languages are not collected.

@@ -338,6 +338,8 @@ pub(crate) struct Outcome {
     /// The local a deferred end waits for to be non-nil, when a `return` leaks only
     /// because that local is nil there (see [`ResourceModel::deferred_end_unless_nil`]).
     pub deferred_end_skipped: Option<VarId>,
+    /// How many of the leaks are returns that only skip that deferred end.
+    pub skipping_exits: usize,
     /// Ranges of events evaluated while the resource may be open (deferred end or not),
     /// with the index of the block, in program order.
     pub open_events: Vec<(BlockId, usize)>,
@@ -838,13 +840,19 @@ impl Analysis<'_> {
         }
     }
 
-    /// Whether a state at a `return` leaves the resource open: exposed, or covered only by a
-    /// deferred end that runs when the nil guard is not nil, which it is here.
-    fn exposed_at_return(&self, state: State) -> bool {
-        state.exposed() || (self.nil_guard.is_some() && state.phase == Phase::Open && state.flagged)
+    /// Whether the states at a `return` leave the resource open where it may be covered only
+    /// by a deferred end that waits for the nil guard to be set, and the guard is known nil
+    /// on every path that reaches it open. (Every deferred end waits for the guard when there
+    /// is one. Paths are told apart only by the guard itself: a return that some path
+    /// reaches with the guard set, through a copy of it or a flag, is not reported.)
+    fn skips_deferred_end(&self, states: States) -> bool {
+        self.nil_guard.is_some()
+            && any(states, |s| s.phase == Phase::Open)
+            && !any(states, |s| s.phase == Phase::Open && !s.flagged)
     }
 
-    /// Whether an event assigns the nil guard (anything: it is no longer known nil).
+    /// Whether an event may set the nil guard: it assigns it, or hands it to a call (Go's
+    /// `&err` is the variable itself in the IR: `errors.As(e, &err)`, `Scan(&err)`).
     fn assigns_nil_guard(&self, event: &Event) -> bool {
         let Some(guard) = self.nil_guard else {
             return false;
@@ -852,8 +860,10 @@ impl Analysis<'_> {
         let it = Binding::Var(guard);
         match event {
             Event::Assign { targets, .. } => targets.contains(&it),
-            Event::Call(id) => {
-                matches!(&self.function.call(*id).result, ResultUse::Assigned(b) if b.contains(&it))
+            Event::Call(id) | Event::Defer(id) | Event::Go(id) => {
+                let call = self.function.call(*id);
+                matches!(&call.result, ResultUse::Assigned(b) if b.contains(&it))
+                    || call.args.contains(&Operand::Var(guard))
             }
             _ => false,
         }
@@ -884,10 +894,12 @@ impl Analysis<'_> {
                     if any(states, |s| s.phase == Phase::Open) {
                         outcome.escapes = true;
                     }
-                } else if self.resource.exits.returns && any(states, |s| self.exposed_at_return(s))
+                } else if self.resource.exits.returns
+                    && (any(states, State::exposed) || self.skips_deferred_end(states))
                 {
                     if !any(states, State::exposed) {
                         outcome.deferred_end_skipped = self.nil_guard;
+                        outcome.skipping_exits += 1;
                     }
                     outcome.leaks.push(Exit {
                         kind: if *implicit {
@@ -1018,9 +1030,11 @@ impl Analysis<'_> {
                 };
                 edges
                     .into_iter()
-                    .map(|(target, states)| {
-                        let flagged = target == nil_edge;
-                        (target, map_states(states, |s| State { flagged, ..s }))
+                    .map(|(target, states)| match target == nil_edge {
+                        // `err != sql.ErrNoRows`, `!errors.Is(err, …)`: its other edge
+                        // says nothing of nil.
+                        true if test.one_sided => (target, states),
+                        flagged => (target, map_states(states, |s| State { flagged, ..s })),
                     })
                     .collect()
             }

@@ -79,12 +79,12 @@ pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             format!(" (`defer {name}.{rollback}()` right after the error check covers every exit)")
         };
         let help = match analysis.outcome.deferred_end_skipped {
-            // The deferred end is there; the path skips it.
-            Some(guard) => {
+            // The deferred end is there; every path marked skips it.
+            Some(guard) if analysis.outcome.skipping_exits == analysis.outcome.leaks.len() => {
                 let guard = &function.var(guard).name;
                 format!("the deferred rollback runs only when `{guard}` is not nil, and it is nil where this returns: assign the returned error to `{guard}` first, or name the result `{guard}`")
             }
-            None => format!("end the transaction on every path{deferred}"),
+            _ => format!("end the transaction on every path{deferred}"),
         };
         out.push(
             diagnostic

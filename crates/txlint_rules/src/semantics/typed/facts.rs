@@ -644,7 +644,8 @@ fn begin_of(
         _ => pick(file, models, matches)?,
     };
     // A name the crate's own types define too: not on a receiver of unshown type, nor on
-    // one declared with such a type, unless the library's crate types it.
+    // one declared with such a type, unless what the code shows of the receiver comes
+    // from the library's crate.
     if let Some(types) = wrappers.summaries.shadowed_begins.get(name.as_str()) {
         let own = match declared_type(file, function, receiver) {
             None => true,
@@ -652,7 +653,7 @@ fn begin_of(
         };
         if receiver_lib.is_none()
             && own
-            && !typed_by_library(file, function, receiver, &models.libraries[library])
+            && !from_library(file, function, receiver, &models.libraries[library], 0)
         {
             return None;
         }
@@ -692,46 +693,80 @@ fn begin_of(
     })
 }
 
-/// Rust: whether a receiver is declared with a type of one of the library's crates
-/// (`conn: &mut rusqlite::Connection`, or `Connection` after `use rusqlite::Connection`).
-fn typed_by_library(
+/// Rust: whether what the code shows of a value comes from one of the library's crates:
+/// its declared type names one of the crate's types, also as a type argument
+/// (`&mut rusqlite::Connection`, `Mutex<Connection>` after `use rusqlite::Connection`);
+/// a local without one is bound from a chain that starts at such a path
+/// (`Connection::open(…)?`, `PgPoolOptions::new().connect(…)`) or at such a value
+/// (`conn.lock().unwrap()`).
+fn from_library(
     file: &FileIr,
     function: &Function,
-    receiver: &Operand,
+    value: &Operand,
     library: &Library,
+    depth: usize,
 ) -> bool {
-    let Some(declared) = declared_type(file, function, receiver) else {
+    if depth > 4 {
+        return false;
+    }
+    if let Some(declared) = declared_type(file, function, value) {
+        return type_names_library(declared, file, library);
+    }
+    let Operand::Var(var) = value else {
         return false;
     };
-    // Type texts have no whitespace (`&'amutConnection`): every way of reading the
-    // reference's lifetime and `mut` off the front is tried.
-    let owned = declared.trim_start_matches('&');
-    let after_lifetime: Vec<&str> = match owned.strip_prefix('\'') {
-        // Lifetimes are lower case (`'a`, `'conn`, `'_`).
-        Some(rest) => rest
-            .char_indices()
-            .skip(1)
-            .take_while(|(i, _)| {
-                rest[..*i]
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-            })
-            .map(|(i, _)| &rest[i..])
-            .collect(),
-        None => vec![owned],
-    };
-    after_lifetime
-        .iter()
-        .flat_map(|ty| [Some(*ty), ty.strip_prefix("mut")])
-        .flatten()
-        .any(|ty| {
-            crate::models::rust_type_path(ty, file).is_some_and(|path| {
-                library
-                    .imports
-                    .iter()
-                    .any(|import| crate::models::path_matches(import, &path))
-            })
+    (0..function.calls.len()).any(|index| {
+        let id = CallId(index as u32);
+        let binds = matches!(chain_result_of(function, id), ResultUse::Assigned(bindings) if bindings.contains(&Binding::Var(*var)));
+        binds
+            && match &function.call(id).callee {
+                Callee::Path(path) => path_from_library(&path.join("::"), file, library),
+                Callee::Method { receiver, .. } if !matches!(receiver, Operand::Call(_)) => {
+                    from_library(file, function, receiver, library, depth + 1)
+                }
+                _ => false,
+            }
+    })
+}
+
+/// Whether a Rust type text (no whitespace: `&'amutConnection`, `Arc<Mutex<Connection>>`)
+/// names a type of the library's crates. Every way of reading a reference's lifetime and
+/// `mut` off the front of a part is tried.
+fn type_names_library(ty: &str, file: &FileIr, library: &Library) -> bool {
+    ty.split(['<', '>', ',', '(', ')', '[', ']', ';', '&', '*'])
+        .filter(|part| !part.is_empty())
+        .any(|part| {
+            let after_lifetime: Vec<&str> = match part.strip_prefix('\'') {
+                // Lifetimes are lower case (`'a`, `'conn`, `'_`).
+                Some(rest) => rest
+                    .char_indices()
+                    .skip(1)
+                    .take_while(|(i, _)| {
+                        rest[..*i]
+                            .chars()
+                            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+                    })
+                    .map(|(i, _)| &rest[i..])
+                    .collect(),
+                None => vec![part],
+            };
+            after_lifetime
+                .iter()
+                .flat_map(|ty| [Some(*ty), ty.strip_prefix("mut"), ty.strip_prefix("dyn")])
+                .flatten()
+                .any(|ty| path_from_library(ty, file, library))
         })
+}
+
+/// Whether a Rust path, resolved through the file's imports, is inside one of the library's
+/// crates (`Connection::open` after `use rusqlite::Connection`).
+fn path_from_library(path: &str, file: &FileIr, library: &Library) -> bool {
+    crate::models::rust_type_path(path, file).is_some_and(|path| {
+        library
+            .imports
+            .iter()
+            .any(|import| crate::models::path_matches(import, &path))
+    })
 }
 
 /// Whether what the code declares of a begin's receiver allows it to be a database handle:

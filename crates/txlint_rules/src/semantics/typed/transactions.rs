@@ -995,6 +995,25 @@ impl HolderModel<'_> {
         }
     }
 
+    /// Whether the function shows every write of a local the deferred literal tests: it
+    /// is never copied into another variable (`errp := &err` is `err` itself in the IR) and
+    /// no other literal captures it (`fail := func() error { err = …; return err }`).
+    fn guard_followed(&self, local: VarId, literal: FuncId) -> bool {
+        let it = Operand::Var(local);
+        let copied = self
+            .function
+            .events()
+            .any(|event| matches!(event, Event::Assign { values, .. } if values.contains(&it)));
+        let deferred = self.summaries.nested(literal);
+        let captured_elsewhere = self.file.functions.iter().enumerate().any(|(index, f)| {
+            !deferred.contains(&FuncId(index as u32))
+                && f.vars
+                    .iter()
+                    .any(|v| v.outer == Some((self.function_id, local)))
+        });
+        !copied && !captured_elsewhere
+    }
+
     /// For a deferred literal of no argument whose body starts with a nil test of a local
     /// of this function (`if err != nil`) and ends the transaction only on its non-nil
     /// edge: that local. A named result is not one: a `return` sets it.
@@ -1014,8 +1033,10 @@ impl HolderModel<'_> {
         };
         let (function, local) = inner.var(*tested).outer?;
         if test.by_truth
+            || test.one_sided
             || function != self.function_id
             || self.function.var(local).kind != VarKind::Local
+            || !self.guard_followed(local, literal)
         {
             return None;
         }
