@@ -1855,3 +1855,46 @@ fn files_of_one_configuration_share_one_project_whatever_the_threads() {
         );
     }
 }
+
+/// TX002 says why a deferred rollback on a local error does not cover a return, and only
+/// when every exit it marks is such a return.
+#[test]
+fn a_return_that_skips_a_deferred_rollback_says_why() {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/go/TX002/deferred_rollback_waits_for_a_local_error.go");
+    let report = json_output(
+        Path::new(env!("CARGO_MANIFEST_DIR")),
+        &["--no-cache", fixture.to_str().unwrap()],
+    );
+    let helps: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["help"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        helps,
+        ["the deferred rollback runs only when `err` is not nil, and it is nil where this returns: assign the returned error to `err` first, or name the result `err`"; 3],
+        "{report}"
+    );
+    // One exit before the deferred literal leaks as any exit does: the plain help.
+    let dir = project(&[(
+        "store.go",
+        b"package store\n\nimport (\n\t\"context\"\n\t\"database/sql\"\n\t\"errors\"\n)\n\nfunc Save(ctx context.Context, db *sql.DB, early bool) error {\n\ttx, err := db.BeginTx(ctx, nil)\n\tif err != nil {\n\t\treturn err\n\t}\n\tif early {\n\t\treturn errors.New(\"too early\")\n\t}\n\tdefer func() {\n\t\tif err != nil {\n\t\t\ttx.Rollback()\n\t\t}\n\t}()\n\tif !early {\n\t\treturn errors.New(\"not early\")\n\t}\n\treturn tx.Commit()\n}\n",
+    )]);
+    let report = json_output(dir.path(), &["--no-cache", "."]);
+    let findings = report["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "{report}");
+    assert_eq!(
+        findings[0]["labels"].as_array().unwrap().len(),
+        2,
+        "{report}"
+    );
+    assert!(
+        findings[0]["help"]
+            .as_str()
+            .unwrap()
+            .starts_with("end the transaction on every path"),
+        "{report}"
+    );
+}
