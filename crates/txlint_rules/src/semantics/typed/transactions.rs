@@ -1014,54 +1014,12 @@ impl HolderModel<'_> {
         !copied && !captured_elsewhere
     }
 
-    /// For a deferred literal of no argument whose body starts with a nil test of a local
-    /// of this function (`if err != nil`) and ends the transaction only on its non-nil
-    /// edge: that local. A named result is not one: a `return` sets it.
+    /// For a deferred literal of no argument that ends the transaction only on the non-nil
+    /// side of a nil test of a local of this function (`if err != nil`): that local. A
+    /// named result is not one: a `return` sets it.
     fn literal_ends_unless_nil(&self, literal: FuncId) -> Option<VarId> {
         let inner = self.file.function(literal);
-        let Terminator::Branch {
-            nil_test: Some(test),
-            then_block,
-            else_block,
-            ..
-        } = &inner.cfg.block(txlint_ir::ir::Cfg::ENTRY).terminator
-        else {
-            return None;
-        };
-        let Operand::Var(tested) = &test.operand else {
-            return None;
-        };
-        let (function, local) = inner.var(*tested).outer?;
-        if test.by_truth
-            || test.one_sided
-            || function != self.function_id
-            || self.function.var(local).kind != VarKind::Local
-            || !self.guard_followed(local, literal)
-        {
-            return None;
-        }
-        let (non_nil, nil) = if test.then_is_nil {
-            (*else_block, *then_block)
-        } else {
-            (*then_block, *else_block)
-        };
-        let after_non_nil = inner.cfg.reachable_from(&[non_nil]);
-        let after_nil = inner.cfg.reachable_from(&[nil]);
         let holders = self.literal_holders(inner);
-        let mut ends = false;
-        for (index, block) in inner.cfg.blocks.iter().enumerate() {
-            let block_id = txlint_ir::ir::BlockId(index as u32);
-            let ending = block.events.iter().any(|event| {
-                matches!(event, Event::Call(id) | Event::Defer(id) if self.ends_holder(inner.call(*id), &holders))
-            });
-            if !ending {
-                continue;
-            }
-            if !after_non_nil.contains(&block_id) || after_nil.contains(&block_id) {
-                return None;
-            }
-            ends = true;
-        }
         // Nothing in a literal nested in it ends the transaction on another path.
         let nested_end = self
             .summaries
@@ -1076,7 +1034,52 @@ impl HolderModel<'_> {
                     .iter()
                     .any(|call| self.ends_holder(call, &holders))
             });
-        (ends && !nested_end).then_some(local)
+        let ending: Vec<txlint_ir::ir::BlockId> = (0..inner.cfg.blocks.len())
+            .map(|index| txlint_ir::ir::BlockId(index as u32))
+            .filter(|&block| {
+                inner.cfg.block(block).events.iter().any(|event| {
+                    matches!(event, Event::Call(id) | Event::Defer(id) if self.ends_holder(inner.call(*id), &holders))
+                })
+            })
+            .collect();
+        if nested_end || ending.is_empty() {
+            return None;
+        }
+        // A nil test of a captured local whose non-nil side holds every end, also under
+        // another test (`if owned { if err != nil { tx.Rollback() } }`).
+        inner.cfg.blocks.iter().find_map(|block| {
+            let Terminator::Branch {
+                nil_test: Some(test),
+                then_block,
+                else_block,
+                ..
+            } = &block.terminator
+            else {
+                return None;
+            };
+            let Operand::Var(tested) = &test.operand else {
+                return None;
+            };
+            let (function, local) = inner.var(*tested).outer?;
+            if test.by_truth
+                || test.one_sided
+                || function != self.function_id
+                || self.function.var(local).kind != VarKind::Local
+            {
+                return None;
+            }
+            let (non_nil, nil) = if test.then_is_nil {
+                (*else_block, *then_block)
+            } else {
+                (*then_block, *else_block)
+            };
+            let after_non_nil = inner.cfg.reachable_from(&[non_nil]);
+            let after_nil = inner.cfg.reachable_from(&[nil]);
+            let held = ending
+                .iter()
+                .all(|block| after_non_nil.contains(block) && !after_nil.contains(block));
+            (held && self.guard_followed(local, literal)).then_some(local)
+        })
     }
 
     /// Whether a local variable only ever holds function literals, each of which ends the
