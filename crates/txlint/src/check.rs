@@ -1426,11 +1426,15 @@ fn project_indexes(
     let sorted: Vec<(usize, PathBuf, Option<String>)> = importers
         .par_iter()
         .flat_map(|importers| {
-            importers.files.par_iter().filter_map(move |file| {
-                let text = read_source(file, args.max_file_size).ok()?;
-                let key =
-                    (!importers.mentioned_in(&text)).then(|| text_key(Language::Python, &text));
-                Some((importers.profile, file.clone(), key))
+            importers.files.par_iter().map(move |file| {
+                let key = match read_source(file, args.max_file_size) {
+                    Ok(text) => {
+                        (!importers.mentioned_in(&text)).then(|| text_key(Language::Python, &text))
+                    }
+                    // Its stamp still goes into the snapshot: once it reads, it may import.
+                    Err(_) => Some(UNREADABLE.to_string()),
+                };
+                (importers.profile, file.clone(), key)
             })
         })
         .collect();
@@ -1686,6 +1690,9 @@ fn imports_only(imports: Vec<Import>, place: Option<Place>) -> Prepared {
         set_aside: None,
     }
 }
+
+/// The content key of a file that could not be read: no text has it.
+const UNREADABLE: &str = "unreadable";
 
 /// The Python modules of a named file's project that the run does not check and that may
 /// import it. A module's findings can depend on its callers elsewhere (what they do with a
