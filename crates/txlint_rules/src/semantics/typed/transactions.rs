@@ -1238,7 +1238,14 @@ impl HolderModel<'_> {
         {
             return Effect::DeferredEnd;
         }
-        let constructor = ["New", "new", "With"].iter().any(|p| name.starts_with(p));
+        // A function this file cannot see, named like a constructor, may keep what it is
+        // given; one whose summary says it neither ends nor keeps it does not
+        // (`WithFence(ctx, tx, callback)` runs statements on it and returns).
+        let constructor = ["New", "new", "With"].iter().any(|p| name.starts_with(p))
+            && self
+                .summaries
+                .callee_summary(self.file, &call.callee)
+                .is_none();
         let passes_closure = positions
             .iter()
             .any(|&i| matches!(call.args[i], Operand::Closure(_)));
