@@ -1874,7 +1874,7 @@ fn a_return_that_skips_a_deferred_rollback_says_why() {
         .collect();
     assert_eq!(
         helps,
-        ["the deferred rollback runs only when `err` is not nil, and it is nil where this returns: assign the returned error to `err` first, or name the result `err`"; 3],
+        ["the deferred rollback runs only when `err` is not nil, and it is nil where this returns: assign the returned error to `err` first, or name the result `err`"; 4],
         "{report}"
     );
     // One exit before the deferred literal leaks as any exit does: the plain help.
