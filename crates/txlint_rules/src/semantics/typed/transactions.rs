@@ -955,14 +955,20 @@ impl HolderModel<'_> {
 
     /// Whether a literal (or one nested in it) commits or rolls back the transaction.
     fn literal_ends(&self, literal: FuncId) -> bool {
-        self.summaries.nested(literal).iter().any(|&id| {
-            let inner = self.file.function(id);
-            let holders = self.literal_holders(inner);
-            inner
-                .calls
-                .iter()
-                .any(|call| self.ends_holder(call, &holders))
-        })
+        self.summaries
+            .nested(literal)
+            .iter()
+            .any(|&id| self.calls_an_end(id))
+    }
+
+    /// Whether a literal itself (not those nested in it) calls an end of the transaction.
+    fn calls_an_end(&self, literal: FuncId) -> bool {
+        let inner = self.file.function(literal);
+        let holders = self.literal_holders(inner);
+        inner
+            .calls
+            .iter()
+            .any(|call| self.ends_holder(call, &holders))
     }
 
     /// The captured transaction in a literal and the literal's own copies of it
@@ -1025,15 +1031,7 @@ impl HolderModel<'_> {
             .summaries
             .nested(literal)
             .iter()
-            .filter(|&&id| id != literal)
-            .any(|&id| {
-                let nested = self.file.function(id);
-                let holders = self.literal_holders(nested);
-                nested
-                    .calls
-                    .iter()
-                    .any(|call| self.ends_holder(call, &holders))
-            });
+            .any(|&id| id != literal && self.calls_an_end(id));
         let ending: Vec<txlint_ir::ir::BlockId> = (0..inner.cfg.blocks.len())
             .map(|index| txlint_ir::ir::BlockId(index as u32))
             .filter(|&block| {
